@@ -1,0 +1,443 @@
+//! Cryptographic providers.
+//!
+//! A [`CryptoProvider`] is a plain struct of `&'static dyn` trait objects, in the
+//! rustls style: take one of the built-in providers and replace any field with your
+//! own implementation (for example a [`KeyProvider`] whose keys live in an HSM or in
+//! the issuing device's secure element).
+//!
+//! Two providers are built in, each behind a Cargo feature:
+//!
+//! * `aws-lc` (the default): aws-lc-rs for every primitive. Constant-time RSA
+//!   private-key operations and the fastest RSA on this kind of machine.
+//! * `portable`: ring for signatures and verification, the `rsa` crate (0.10) for
+//!   RSA-OAEP decryption, `aes-gcm`/`aes` for AES-256-GCM and AES key wrap, `sha2`
+//!   for hashing and `p256` for static-key ECDH (ring has neither RSA decryption nor
+//!   static-key ECDH). **Note:** the RustSec database still lists RUSTSEC-2023-0071
+//!   (the Marvin timing side channel) against the `rsa` crate as unpatched; rsa
+//!   0.10's changelog claims constant-time hardening. Prefer `aws-lc` wherever an
+//!   attacker can time RSA decryptions.
+//!
+//! All byte formats at this boundary are the standard ones: public keys are the
+//! contents of an X.509 `subjectPublicKey` BIT STRING (PKCS#1 `RSAPublicKey` DER for
+//! RSA, the uncompressed SEC1 point for ECDSA/ECDH, 32 raw bytes for Ed25519), and
+//! private keys are loaded from PKCS#8 DER.
+
+use core::fmt::Debug;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::error::{CryptoError, Error};
+
+#[cfg(feature = "aws-lc")]
+pub mod aws_lc;
+#[cfg(feature = "portable")]
+pub mod portable;
+
+#[cfg(not(any(feature = "aws-lc", feature = "portable")))]
+compile_error!("fapiao needs a crypto provider: enable the `aws-lc` or the `portable` feature");
+
+/// Smallest RSA modulus, in bits, that any provider accepts for signing,
+/// verification or key transport.
+pub const RSA_MIN_BITS: usize = 2048;
+/// Largest RSA modulus, in bits, that any provider accepts.
+pub const RSA_MAX_BITS: usize = 4096;
+
+/// Length of an AES-256 key in bytes.
+pub const AES_256_KEY_LEN: usize = 32;
+/// Length of an AES-GCM nonce in bytes (the 96-bit nonce of RFC 5084's default).
+pub const GCM_NONCE_LEN: usize = 12;
+/// Length of an AES-GCM authentication tag in bytes.
+pub const GCM_TAG_LEN: usize = 16;
+
+/// A hash function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-256 (FIPS 180-4).
+    Sha256,
+    /// SHA-384 (FIPS 180-4).
+    Sha384,
+    /// SHA-512 (FIPS 180-4).
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Length of this function's output in bytes.
+    pub const fn output_len(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+/// A signature algorithm together with its hash (and, for PSS, its parameters:
+/// MGF1 with the same hash and a salt as long as the hash output, as RFC 4055
+/// recommends and as ring and aws-lc implement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureScheme {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RsaPkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RsaPkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RsaPkcs1Sha512,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt.
+    RsaPssSha256,
+    /// RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt.
+    RsaPssSha384,
+    /// RSASSA-PSS with SHA-512, MGF1-SHA-512, 64-byte salt.
+    RsaPssSha512,
+    /// ECDSA over P-256 with SHA-256; signatures are DER `Ecdsa-Sig-Value`.
+    EcdsaP256Sha256,
+    /// ECDSA over P-384 with SHA-384; signatures are DER `Ecdsa-Sig-Value`.
+    EcdsaP384Sha384,
+    /// Ed25519 (RFC 8032), pure mode.
+    Ed25519,
+}
+
+impl SignatureScheme {
+    /// The key algorithm family this scheme signs with.
+    pub const fn key_family(self) -> KeyFamily {
+        match self {
+            Self::RsaPkcs1Sha256
+            | Self::RsaPkcs1Sha384
+            | Self::RsaPkcs1Sha512
+            | Self::RsaPssSha256
+            | Self::RsaPssSha384
+            | Self::RsaPssSha512 => KeyFamily::Rsa,
+            Self::EcdsaP256Sha256 => KeyFamily::EcP256,
+            Self::EcdsaP384Sha384 => KeyFamily::EcP384,
+            Self::Ed25519 => KeyFamily::Ed25519,
+        }
+    }
+
+    /// The hash this scheme applies to the message (`None` for Ed25519, which
+    /// hashes internally).
+    pub const fn hash(self) -> Option<HashAlgorithm> {
+        match self {
+            Self::RsaPkcs1Sha256 | Self::RsaPssSha256 | Self::EcdsaP256Sha256 => {
+                Some(HashAlgorithm::Sha256)
+            }
+            Self::RsaPkcs1Sha384 | Self::RsaPssSha384 | Self::EcdsaP384Sha384 => {
+                Some(HashAlgorithm::Sha384)
+            }
+            Self::RsaPkcs1Sha512 | Self::RsaPssSha512 => Some(HashAlgorithm::Sha512),
+            Self::Ed25519 => None,
+        }
+    }
+}
+
+/// The family of a key, without its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyFamily {
+    /// RSA (any accepted modulus size).
+    Rsa,
+    /// ECDSA/ECDH over NIST P-256.
+    EcP256,
+    /// ECDSA over NIST P-384.
+    EcP384,
+    /// Ed25519.
+    Ed25519,
+}
+
+/// A key algorithm with its size where that varies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// RSA with a modulus of `bits` bits.
+    Rsa {
+        /// Modulus length in bits.
+        bits: usize,
+    },
+    /// NIST P-256 (secp256r1).
+    EcP256,
+    /// NIST P-384 (secp384r1).
+    EcP384,
+    /// Ed25519.
+    Ed25519,
+}
+
+impl KeyAlgorithm {
+    /// The family of this algorithm.
+    pub const fn family(self) -> KeyFamily {
+        match self {
+            Self::Rsa { .. } => KeyFamily::Rsa,
+            Self::EcP256 => KeyFamily::EcP256,
+            Self::EcP384 => KeyFamily::EcP384,
+            Self::Ed25519 => KeyFamily::Ed25519,
+        }
+    }
+}
+
+/// A hash output (at most 64 bytes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Digest {
+    /// Wraps a hash output. Fails when `bytes` is longer than 64 bytes.
+    pub fn new(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > 64 {
+            return Err(CryptoError::InvalidLength {
+                what: "digest",
+                expected: 64,
+                actual: bytes.len(),
+            }
+            .into());
+        }
+        let mut out = [0u8; 64];
+        out[..bytes.len()].copy_from_slice(bytes);
+        Ok(Self {
+            bytes: out,
+            len: bytes.len(),
+        })
+    }
+}
+
+impl AsRef<[u8]> for Digest {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl Debug for Digest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Digest(")?;
+        for b in self.as_ref() {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// A cryptographically secure random number generator.
+pub trait SecureRandom: Send + Sync + Debug {
+    /// Fills `dest` with random bytes.
+    fn fill(&self, dest: &mut [u8]) -> Result<(), Error>;
+}
+
+/// One-shot and incremental hashing.
+pub trait Hasher: Send + Sync + Debug {
+    /// Hashes `data` in one call.
+    fn hash(&self, algorithm: HashAlgorithm, data: &[u8]) -> Digest {
+        let mut ctx = self.start(algorithm);
+        ctx.update(data);
+        ctx.finish()
+    }
+    /// Starts an incremental hash.
+    fn start(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext>;
+}
+
+/// An incremental hash in progress.
+pub trait HashContext: Send {
+    /// Feeds more data.
+    fn update(&mut self, data: &[u8]);
+    /// Finishes and returns the digest.
+    fn finish(self: Box<Self>) -> Digest;
+}
+
+/// Signature verification with a public key.
+pub trait SignatureVerifier: Send + Sync + Debug {
+    /// Verifies `signature` over `message` with `public_key` (the contents of the
+    /// certificate's `subjectPublicKey` BIT STRING). RSA keys outside
+    /// [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] are refused with
+    /// [`CryptoError::UnsupportedKeySize`]; a signature that does not verify gives
+    /// [`CryptoError::BadSignature`].
+    fn verify(
+        &self,
+        scheme: SignatureScheme,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+}
+
+/// Loads private keys into a provider's key objects.
+pub trait KeyProvider: Send + Sync + Debug {
+    /// Loads a private key from unencrypted PKCS#8 (v1 or v2) DER: RSA (2048 to
+    /// 4096 bits), EC P-256, EC P-384 or Ed25519.
+    fn load_private_key(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error>;
+}
+
+/// A private key held by a provider (or by an HSM behind a user-supplied
+/// [`KeyProvider`]). Implementations zeroize their key material on drop and never
+/// print it.
+pub trait PrivateKey: Send + Sync + Debug {
+    /// The key's algorithm.
+    fn algorithm(&self) -> KeyAlgorithm;
+
+    /// The matching public key as the contents of a `subjectPublicKey` BIT STRING
+    /// (see the module docs for the format per algorithm).
+    fn public_key(&self) -> &[u8];
+
+    /// Signs `message` with `scheme`, which must belong to this key's family.
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label (RFC 8017, RFC 4055):
+    /// decrypts a wrapped content-encryption key. Only RSA keys support this; any
+    /// failure is the single, uninformative [`CryptoError::DecryptFailed`].
+    fn decrypt_oaep_sha256(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// Static-key ECDH over P-256 (the receiver's side of RFC 5753): returns the
+    /// shared secret Z, the x-coordinate of the shared point, for `peer_public`
+    /// given as an uncompressed SEC1 point. Only P-256 keys support this.
+    fn agree_p256(&self, peer_public: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+}
+
+/// RSA-OAEP key transport, the sender's side.
+pub trait KeyTransport: Send + Sync + Debug {
+    /// Encrypts `content_key` to an RSA public key (PKCS#1 `RSAPublicKey` DER) with
+    /// RSA-OAEP, SHA-256, MGF1-SHA-256 and an empty label.
+    fn encrypt_oaep_sha256(&self, public_key: &[u8], content_key: &[u8]) -> Result<Vec<u8>, Error>;
+}
+
+/// The result of an ephemeral-static ECDH: our fresh public point and the shared
+/// secret.
+pub struct EphemeralAgreement {
+    /// Our ephemeral public key, an uncompressed SEC1 point (65 bytes for P-256).
+    pub ephemeral_public: Vec<u8>,
+    /// The shared secret Z (the x-coordinate of the shared point).
+    pub shared_secret: Zeroizing<Vec<u8>>,
+}
+
+impl Debug for EphemeralAgreement {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EphemeralAgreement")
+            .field("ephemeral_public", &self.ephemeral_public.len())
+            .field("shared_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// ECDH key agreement, the sender's side (ephemeral key).
+pub trait KeyAgreement: Send + Sync + Debug {
+    /// Generates an ephemeral P-256 key and agrees with `peer_public` (an
+    /// uncompressed SEC1 point, e.g. from the recipient's certificate).
+    fn ephemeral_p256(&self, peer_public: &[u8]) -> Result<EphemeralAgreement, Error>;
+}
+
+/// AES-256-GCM with a 12-byte nonce and a detached 16-byte tag, as CMS
+/// AuthEnvelopedData stores them (RFC 5083, RFC 5084).
+pub trait ContentCipher: Send + Sync + Debug {
+    /// Encrypts `in_out` in place and returns the tag.
+    fn seal(
+        &self,
+        key: &[u8; AES_256_KEY_LEN],
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], Error>;
+
+    /// Checks `tag` and decrypts `in_out` in place. On a tag mismatch returns
+    /// [`CryptoError::TagMismatch`] and leaves no plaintext behind (the buffer is
+    /// zeroed).
+    fn open(
+        &self,
+        key: &[u8; AES_256_KEY_LEN],
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error>;
+}
+
+/// AES key wrap (RFC 3394) with a 256-bit key-encryption key.
+pub trait KeyWrap: Send + Sync + Debug {
+    /// Wraps `key` (a multiple of 8 bytes, at least 16) under `kek`.
+    fn wrap(&self, kek: &[u8; AES_256_KEY_LEN], key: &[u8]) -> Result<Vec<u8>, Error>;
+    /// Unwraps and checks the integrity value; failure is
+    /// [`CryptoError::KeyUnwrapFailed`].
+    fn unwrap(&self, kek: &[u8; AES_256_KEY_LEN], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+}
+
+/// A complete set of primitives. Copy one of the built-in providers and replace
+/// any field to substitute your own implementation.
+#[derive(Clone, Copy, Debug)]
+pub struct CryptoProvider {
+    /// A short name for logs ("aws-lc", "portable", or yours).
+    pub name: &'static str,
+    /// Secure random numbers.
+    pub random: &'static dyn SecureRandom,
+    /// SHA-2 hashing.
+    pub hasher: &'static dyn Hasher,
+    /// Signature verification.
+    pub verifier: &'static dyn SignatureVerifier,
+    /// Private keys: signing, RSA-OAEP decryption, static ECDH.
+    pub keys: &'static dyn KeyProvider,
+    /// RSA-OAEP encryption of content keys.
+    pub key_transport: &'static dyn KeyTransport,
+    /// Ephemeral ECDH P-256.
+    pub key_agreement: &'static dyn KeyAgreement,
+    /// AES-256-GCM.
+    pub content_cipher: &'static dyn ContentCipher,
+    /// AES-256 key wrap.
+    pub key_wrap: &'static dyn KeyWrap,
+}
+
+impl CryptoProvider {
+    /// The provider this build uses by default: `aws-lc` when that feature is
+    /// enabled, otherwise `portable`.
+    pub fn default_provider() -> &'static CryptoProvider {
+        #[cfg(feature = "aws-lc")]
+        {
+            &aws_lc::PROVIDER
+        }
+        #[cfg(all(feature = "portable", not(feature = "aws-lc")))]
+        {
+            &portable::PROVIDER
+        }
+    }
+
+    /// Returns `len` fresh random bytes.
+    pub fn random_bytes(&self, len: usize) -> Result<Vec<u8>, Error> {
+        let mut out = vec![0u8; len];
+        self.random.fill(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// Checks an RSA public key (PKCS#1 `RSAPublicKey` DER) against the accepted
+/// modulus sizes and returns its size in bits. Shared by the providers so both
+/// refuse the same keys.
+pub fn rsa_public_key_bits(public_key: &[u8]) -> Result<usize, Error> {
+    use der::Decode;
+    let key = pkcs1::RsaPublicKey::from_der(public_key).map_err(|source| CryptoError::MalformedKey {
+        what: "RSA public key",
+        source,
+    })?;
+    let bits = rsa_modulus_bits(key.modulus.as_bytes());
+    check_rsa_bits(bits)?;
+    Ok(bits)
+}
+
+/// Bit length of a big-endian unsigned integer (leading zero bytes ignored).
+pub(crate) fn rsa_modulus_bits(modulus: &[u8]) -> usize {
+    let trimmed: &[u8] = match modulus.iter().position(|b| *b != 0) {
+        Some(i) => &modulus[i..],
+        None => &[],
+    };
+    match trimmed.first() {
+        Some(first) => trimmed.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// Refuses RSA sizes outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
+pub(crate) fn check_rsa_bits(bits: usize) -> Result<(), Error> {
+    if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+        return Err(CryptoError::UnsupportedKeySize {
+            bits,
+            min: RSA_MIN_BITS,
+            max: RSA_MAX_BITS,
+        }
+        .into());
+    }
+    Ok(())
+}

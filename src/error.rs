@@ -1,0 +1,188 @@
+//! The one public error type, [`Error`], with nested kinds per concern.
+//!
+//! Every variant says what failed and where; there is no `String` catch-all. Kinds
+//! are `#[non_exhaustive]` so that new failure reasons are not breaking changes.
+
+use thiserror::Error as ThisError;
+
+use crate::crypto::KeyFamily;
+
+/// Everything that can go wrong in fapiao.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum Error {
+    /// A cryptographic primitive failed or refused its input.
+    #[error("crypto: {0}")]
+    Crypto(#[from] CryptoError),
+    /// A private key could not be loaded.
+    #[error("private key: {0}")]
+    Key(#[from] KeyError),
+    /// A certificate could not be loaded or used.
+    #[error("certificate: {0}")]
+    Certificate(#[from] CertificateError),
+    /// A certificate chain and its key do not form valid credentials.
+    #[error("credentials: {0}")]
+    Credentials(#[from] CredentialsError),
+}
+
+/// Failures of the cryptographic primitives.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// A signature did not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// Decryption of a wrapped key failed (deliberately uninformative).
+    #[error("decryption failed")]
+    DecryptFailed,
+    /// The AES-GCM authentication tag did not match.
+    #[error("authentication tag mismatch")]
+    TagMismatch,
+    /// AES key unwrap failed its integrity check.
+    #[error("key unwrap failed its integrity check")]
+    KeyUnwrapFailed,
+    /// A public key could not be parsed or is not a valid point/key.
+    #[error("invalid {what}")]
+    InvalidPublicKey {
+        /// What kind of key was expected.
+        what: &'static str,
+    },
+    /// A key's DER encoding is malformed.
+    #[error("malformed {what}: {source}")]
+    MalformedKey {
+        /// What kind of key was being parsed.
+        what: &'static str,
+        /// The DER decoding error.
+        source: der::Error,
+    },
+    /// An RSA key is outside the accepted sizes.
+    #[error("RSA key of {bits} bits is outside the accepted {min} to {max} bits")]
+    UnsupportedKeySize {
+        /// The key's modulus length in bits.
+        bits: usize,
+        /// Smallest accepted size.
+        min: usize,
+        /// Largest accepted size.
+        max: usize,
+    },
+    /// The operation does not apply to this kind of key (e.g. OAEP with an EC key).
+    #[error("{operation} is not possible with a {family:?} key")]
+    WrongKeyType {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The family of the key it was attempted with.
+        family: KeyFamily,
+    },
+    /// An input had the wrong length.
+    #[error("{what} must be {expected} bytes, got {actual}")]
+    InvalidLength {
+        /// The input.
+        what: &'static str,
+        /// Expected length (or bound).
+        expected: usize,
+        /// Actual length.
+        actual: usize,
+    },
+    /// The random number generator failed.
+    #[error("random number generator failed")]
+    RandomFailed,
+    /// The provider failed for a reason it does not disclose (e.g. aws-lc's
+    /// `Unspecified`).
+    #[error("{operation} failed in the crypto provider")]
+    ProviderFailed {
+        /// The operation that failed.
+        operation: &'static str,
+    },
+}
+
+/// Failures loading a private key.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The input is not PEM, or its PEM armour is broken.
+    #[error("PEM: {0}")]
+    Pem(der::pem::Error),
+    /// The PEM label is not one of the private-key labels we read.
+    #[error("PEM label \"{label}\" is not a private key (expected PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)")]
+    UnexpectedPemLabel {
+        /// The label found.
+        label: String,
+    },
+    /// The DER structure is malformed.
+    #[error("{format}: {source}")]
+    Der {
+        /// The structure being decoded (e.g. "PKCS#8 PrivateKeyInfo").
+        format: &'static str,
+        /// The DER error.
+        source: der::Error,
+    },
+    /// The key's algorithm is not supported.
+    #[error("unsupported key algorithm {oid}")]
+    UnsupportedAlgorithm {
+        /// The algorithm (or curve) OID found.
+        oid: der::asn1::ObjectIdentifier,
+    },
+    /// The key is encrypted and no password was given.
+    #[error("the key is encrypted: a password is needed")]
+    PasswordRequired,
+    /// Decrypting an encrypted PKCS#8 key failed: wrong password or corrupt data.
+    #[error("cannot decrypt the key: wrong password or corrupt data")]
+    WrongPassword,
+    /// The encrypted key uses an encryption scheme we do not support.
+    #[error("unsupported key encryption scheme: {0}")]
+    UnsupportedEncryption(pkcs8::pkcs5::Error),
+    /// The key parsed but the crypto provider refused it.
+    #[error("refused by the crypto provider: {0}")]
+    Refused(Box<CryptoError>),
+}
+
+/// Failures loading or reading a certificate.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// No certificate was found in the input.
+    #[error("no certificate found in the input")]
+    Empty,
+    /// PEM armour is broken.
+    #[error("certificate {index} of bundle: PEM: {source}")]
+    Pem {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// The PEM error.
+        source: der::pem::Error,
+    },
+    /// A PEM block in a certificate bundle had another label.
+    #[error("certificate {index} of bundle: PEM label \"{label}\" is not CERTIFICATE")]
+    UnexpectedPemLabel {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// The label found.
+        label: String,
+    },
+    /// The certificate's DER is malformed.
+    #[error("certificate {index} of bundle: {source}")]
+    Der {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// The DER error.
+        source: der::Error,
+    },
+    /// The certificate's public key algorithm is not supported.
+    #[error("unsupported public key algorithm {oid}")]
+    UnsupportedKeyAlgorithm {
+        /// The algorithm (or curve) OID found.
+        oid: der::asn1::ObjectIdentifier,
+    },
+}
+
+/// Failures building [`Credentials`](crate::pki::Credentials).
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// The certificate chain is empty.
+    #[error("the certificate chain is empty")]
+    EmptyChain,
+    /// The private key does not belong to the leaf certificate.
+    #[error("the private key does not match the leaf certificate's public key")]
+    KeyMismatch,
+}

@@ -1,0 +1,15 @@
+//! # fapiao
+//!
+//! Issue electronic invoices (发票) through an e-commerce cloud platform, secured end
+//! to end with PKI/CA certificates, after the method of patent CN105631721A.
+//!
+//! The library is sans-IO: every role takes bytes and returns bytes; the host (an
+//! ERP module, a platform server) owns sockets, threads and HTTP.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod crypto;
+mod error;
+
+pub use crate::crypto::CryptoProvider;
+pub use crate::error::{CertificateError, CredentialsError, CryptoError, Error, KeyError};
