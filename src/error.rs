@@ -103,7 +103,9 @@ pub enum KeyError {
     #[error("PEM: {0}")]
     Pem(der::pem::Error),
     /// The PEM label is not one of the private-key labels we read.
-    #[error("PEM label \"{label}\" is not a private key (expected PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)")]
+    #[error(
+        "PEM label \"{label}\" is not a private key (expected PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)"
+    )]
     UnexpectedPemLabel {
         /// The label found.
         label: String,

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::error::{CryptoError, Error};
+use crate::error::{CryptoError, Error, KeyError};
 
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
@@ -335,15 +335,17 @@ pub trait ContentCipher: Send + Sync + Debug {
         in_out: &mut [u8],
     ) -> Result<[u8; GCM_TAG_LEN], Error>;
 
-    /// Checks `tag` and decrypts `in_out` in place. On a tag mismatch returns
+    /// Checks `tag` and decrypts `in_out` in place (a `Vec` so that an
+    /// implementation may append the tag temporarily; on success `in_out` holds
+    /// exactly the plaintext). On a tag mismatch returns
     /// [`CryptoError::TagMismatch`] and leaves no plaintext behind (the buffer is
-    /// zeroed).
+    /// zeroed and cleared).
     fn open(
         &self,
         key: &[u8; AES_256_KEY_LEN],
         nonce: &[u8; GCM_NONCE_LEN],
         aad: &[u8],
-        in_out: &mut [u8],
+        in_out: &mut Vec<u8>,
         tag: &[u8],
     ) -> Result<(), Error>;
 }
@@ -408,7 +410,7 @@ impl CryptoProvider {
 /// refuse the same keys.
 pub fn rsa_public_key_bits(public_key: &[u8]) -> Result<usize, Error> {
     use der::Decode;
-    let key = pkcs1::RsaPublicKey::from_der(public_key).map_err(|source| CryptoError::MalformedKey {
+    let key = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(public_key).map_err(|source| CryptoError::MalformedKey {
         what: "RSA public key",
         source,
     })?;
@@ -440,4 +442,89 @@ pub(crate) fn check_rsa_bits(bits: usize) -> Result<(), Error> {
         .into());
     }
     Ok(())
+}
+
+/// Object identifiers the providers need to recognise keys.
+pub(crate) mod oids {
+    use der::asn1::ObjectIdentifier;
+    /// rsaEncryption (RFC 8017).
+    pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    /// id-ecPublicKey (RFC 5480).
+    pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    /// secp256r1 / prime256v1.
+    pub const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    /// secp384r1.
+    pub const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    /// id-Ed25519 (RFC 8410).
+    pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+}
+
+/// Reads the key family from a PKCS#8 `PrivateKeyInfo` (DER) without touching the
+/// key material beyond the algorithm identifier.
+pub(crate) fn pkcs8_key_family(pkcs8_der: &[u8]) -> Result<KeyFamily, Error> {
+    use der::Decode;
+    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8_der).map_err(|source| KeyError::Der {
+        format: "PKCS#8 PrivateKeyInfo",
+        source,
+    })?;
+    key_family_of(&info.algorithm)
+}
+
+/// Maps an `AlgorithmIdentifier` of a public or private key to its family.
+pub(crate) fn key_family_of<P>(
+    algorithm: &spki::AlgorithmIdentifier<P>,
+) -> Result<KeyFamily, Error>
+where
+    P: der::Encode,
+{
+    use der::asn1::ObjectIdentifier;
+    let oid = algorithm.oid;
+    if oid == oids::RSA_ENCRYPTION {
+        return Ok(KeyFamily::Rsa);
+    }
+    if oid == oids::ED25519 {
+        return Ok(KeyFamily::Ed25519);
+    }
+    if oid == oids::EC_PUBLIC_KEY {
+        // The curve is the parameters field, an OBJECT IDENTIFIER (namedCurve).
+        let curve = algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.to_der().ok())
+            .and_then(|der| {
+                use der::Decode;
+                ObjectIdentifier::from_der(&der).ok()
+            });
+        return match curve {
+            Some(c) if c == oids::SECP256R1 => Ok(KeyFamily::EcP256),
+            Some(c) if c == oids::SECP384R1 => Ok(KeyFamily::EcP384),
+            Some(c) => Err(KeyError::UnsupportedAlgorithm { oid: c }.into()),
+            None => Err(KeyError::UnsupportedAlgorithm { oid }.into()),
+        };
+    }
+    Err(KeyError::UnsupportedAlgorithm { oid }.into())
+}
+
+/// Wraps a PKCS#1 `RSAPublicKey` in a `SubjectPublicKeyInfo` (DER).
+pub(crate) fn rsa_spki_der(public_key: &[u8]) -> Result<Vec<u8>, Error> {
+    use der::Encode;
+    let spki = spki::SubjectPublicKeyInfoRef {
+        algorithm: spki::AlgorithmIdentifierRef {
+            oid: oids::RSA_ENCRYPTION,
+            parameters: Some(der::asn1::AnyRef::NULL),
+        },
+        subject_public_key: der::asn1::BitStringRef::from_bytes(public_key).map_err(|source| {
+            CryptoError::MalformedKey {
+                what: "RSA public key",
+                source,
+            }
+        })?,
+    };
+    spki.to_der().map_err(|source| {
+        CryptoError::MalformedKey {
+            what: "RSA public key",
+            source,
+        }
+        .into()
+    })
 }
