@@ -6,6 +6,7 @@
 use thiserror::Error as ThisError;
 
 use crate::crypto::KeyFamily;
+pub use crate::pki::{CrlError, PathError};
 
 /// Everything that can go wrong in fapiao.
 #[derive(Debug, ThisError)]
@@ -23,6 +24,12 @@ pub enum Error {
     /// A certificate chain and its key do not form valid credentials.
     #[error("credentials: {0}")]
     Credentials(#[from] CredentialsError),
+    /// A certificate path failed validation.
+    #[error("certificate path: {0}")]
+    Path(#[from] PathError),
+    /// A certificate revocation list could not be loaded.
+    #[error("CRL: {0}")]
+    Crl(#[from] CrlError),
 }
 
 /// Failures of the cryptographic primitives.

@@ -13,7 +13,9 @@ mod error;
 pub mod pki;
 
 pub use crate::crypto::CryptoProvider;
-pub use crate::error::{CertificateError, CredentialsError, CryptoError, Error, KeyError};
+pub use crate::error::{
+    CertificateError, CredentialsError, CrlError, CryptoError, Error, KeyError, PathError,
+};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

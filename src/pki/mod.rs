@@ -3,12 +3,34 @@
 //! * [`Certificate`]: X.509 from PEM or DER, single or bundles.
 //! * [`PrivateKeyDer`]: PKCS#8 (plain or PBES2-encrypted), PKCS#1 and SEC1 keys.
 //! * [`Credentials`]: a chain and the private key of its leaf.
+//! * [`TrustStore`], [`PathValidator`], [`VerifiedPath`]: certificate path
+//!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
+//!   [`ValidationPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
 
 mod certificate;
 mod credentials;
+mod crl;
+mod diagnosis;
+mod inspect;
+mod path_error;
 mod pem;
+mod policy;
 mod private_key;
+mod time;
+mod trust_store;
+mod validator;
+mod verified_path;
 
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
+pub use crl::Crl;
+pub use path_error::{
+    CertificateRef, ChainRole, CrlError, CrlFeature, CrlRef, Malformation, PathError, ProfileRule,
+    WeakDigest, WorkBudget,
+};
+pub use policy::{EkuPolicy, Limits, Purpose, ValidationPolicy, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
+pub use time::{Timestamp, TimestampParseError};
+pub use trust_store::TrustStore;
+pub use validator::PathValidator;
+pub use verified_path::VerifiedPath;
