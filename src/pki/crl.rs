@@ -12,6 +12,9 @@ use super::path_error::{CrlError, CrlFeature};
 use super::pem;
 use crate::error::Error;
 
+/// id-ce-cRLNumber.
+const CRL_NUMBER: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
+
 /// A certificate revocation list: its DER, webpki's parsed form (for the
 /// revocation check inside path building) and the fields fapiao checks itself.
 ///
@@ -79,6 +82,20 @@ impl Crl {
         let list =
             CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(|source| CrlError::Der { index, source })?;
         let tbs = &list.tbs_cert_list;
+        // RFC 5280 5.2.3: conforming CRLs carry a non-critical cRLNumber; webpki
+        // accepts CRLs without one.
+        let crl_number = tbs
+            .crl_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == CRL_NUMBER);
+        if crl_number.is_none_or(|e| e.critical) {
+            return Err(CrlError::Unsupported {
+                index,
+                feature: CrlFeature::CrlNumber,
+            }
+            .into());
+        }
         let parsed = webpki::OwnedCertRevocationList::from_der(der)
             .map_err(|e| CrlError::Unsupported {
                 index,

@@ -35,14 +35,14 @@ impl Inputs<'_> {
     pub(crate) fn cert_ref(&self, role: ChainRole) -> CertificateRef {
         CertificateRef {
             role,
-            subject: self.cert(role).subject(),
+            subject: shorten(self.cert(role).subject()),
         }
     }
 
     pub(crate) fn crl_ref(&self, index: usize) -> CrlRef {
         CrlRef {
             index,
-            issuer: self.crls[index].issuer().to_owned(),
+            issuer: shorten(self.crls[index].issuer().to_owned()),
         }
     }
 
@@ -333,13 +333,22 @@ impl Inputs<'_> {
         })
     }
 
-    /// The first certificate of the name walk whose signature does not verify
-    /// with the next one's key.
+    /// The first certificate of the name walk whose signature verifies with the
+    /// key of none of its candidate issuers (`None` when each has one: webpki's
+    /// failure then came from pairing certificates that share a name).
     fn failing_link(&self) -> Option<CertificateRef> {
-        let walk = self.name_walk();
-        walk.windows(2)
-            .find(|pair| !signature_verifies(self.cert(pair[0]), self.cert(pair[1])))
-            .map(|pair| self.cert_ref(pair[0]))
+        self.name_walk()
+            .into_iter()
+            .filter(|r| !matches!(r, ChainRole::TrustAnchor { .. }))
+            .find(|&role| {
+                let cert = self.cert(role);
+                let issuers = self.issuers_of(cert);
+                !issuers.is_empty()
+                    && !issuers
+                        .iter()
+                        .any(|&issuer| signature_verifies(cert, self.cert(issuer)))
+            })
+            .map(|role| self.cert_ref(role))
     }
 
     fn walk_crl(&self) -> Option<CrlRef> {
@@ -377,14 +386,29 @@ impl Inputs<'_> {
         let last = walk.last().map(|&r| self.cert(r)).unwrap_or(self.leaf);
         if walk.len() > 1 && inspect::is_self_issued(last.x509()) {
             PathError::UntrustedRoot {
-                subject: last.subject(),
+                subject: shorten(last.subject()),
             }
         } else {
             PathError::UnknownIssuer {
-                issuer: last.issuer(),
+                issuer: shorten(last.issuer()),
             }
         }
     }
+}
+
+/// Names in errors are cut at 200 characters: a certificate's subject is
+/// attacker-controlled and may be tens of kilobytes long.
+pub(crate) fn shorten(mut name: String) -> String {
+    const MAX: usize = 200;
+    if name.len() > MAX {
+        let mut cut = MAX;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name.truncate(cut);
+        name.push('…');
+    }
+    name
 }
 
 fn budget(budget: WorkBudget) -> PathError {
@@ -412,7 +436,9 @@ pub(crate) fn rank(error: &PathError) -> u32 {
         PathError::IssuerNotCa { .. } | PathError::CaUsedAsLeaf { .. } => 210,
         PathError::IssuerMissingKeyCertSign { .. } => 205,
         PathError::CrlIssuerNotCrlSigner { .. } | PathError::ProfileViolation { .. } => 200,
-        PathError::WeakRsaKey { .. } | PathError::WeakSignatureAlgorithm { .. } => 160,
+        PathError::WeakRsaKey { .. }
+        | PathError::IrregularRsaKey { .. }
+        | PathError::WeakSignatureAlgorithm { .. } => 160,
         PathError::SignatureAlgorithmMismatchesKey { .. } => 150,
         PathError::UnsupportedSignatureAlgorithm { .. }
         | PathError::CrlUnsupportedSignatureAlgorithm { .. } => 140,

@@ -11,6 +11,7 @@ use x509_cert::ext::pkix::{
     SubjectAltName, SubjectKeyIdentifier,
 };
 
+use super::names;
 use super::path_error::{Malformation, ProfileRule, WeakDigest};
 use crate::crypto::{KeyFamily, rsa_modulus_bits};
 
@@ -109,9 +110,19 @@ pub(crate) fn malformed_extension(cert: &X509) -> Option<(ObjectIdentifier, Malf
         let ok = match ext.extn_id {
             oid::SUBJECT_KEY_ID => SubjectKeyIdentifier::from_der(value).is_ok(),
             oid::KEY_USAGE => KeyUsage::from_der(value).is_ok(),
-            oid::SUBJECT_ALT_NAME => SubjectAltName::from_der(value).is_ok(),
+            oid::SUBJECT_ALT_NAME => match SubjectAltName::from_der(value) {
+                Ok(san) if !names::san_is_well_formed(&san) => {
+                    return Some((ext.extn_id, Malformation::Name));
+                }
+                decoded => decoded.is_ok(),
+            },
             oid::BASIC_CONSTRAINTS => BasicConstraints::from_der(value).is_ok(),
-            oid::NAME_CONSTRAINTS => NameConstraints::from_der(value).is_ok(),
+            oid::NAME_CONSTRAINTS => match NameConstraints::from_der(value) {
+                Ok(nc) if !names::name_constraints_are_well_formed(&nc) => {
+                    return Some((ext.extn_id, Malformation::NameConstraint));
+                }
+                decoded => decoded.is_ok(),
+            },
             oid::CRL_DISTRIBUTION_POINTS => CrlDistributionPoints::from_der(value).is_ok(),
             oid::CERTIFICATE_POLICIES => CertificatePolicies::from_der(value).is_ok(),
             oid::AUTHORITY_KEY_ID => AuthorityKeyIdentifier::from_der(value).is_ok(),
@@ -125,6 +136,15 @@ pub(crate) fn malformed_extension(cert: &X509) -> Option<(ObjectIdentifier, Malf
         }
     }
     None
+}
+
+/// True when the serial number is a positive integer of at most 20 octets
+/// (RFC 5280 4.1.2.2).
+pub(crate) fn serial_is_valid(cert: &X509) -> bool {
+    let bytes = cert.tbs_certificate().serial_number().as_bytes();
+    let positive = bytes.first().is_some_and(|b| b & 0x80 == 0);
+    let nonzero = bytes.iter().any(|b| *b != 0);
+    positive && nonzero && bytes.len() <= 20
 }
 
 /// The broken digest a signature algorithm OID uses, if any.
@@ -235,7 +255,12 @@ pub(crate) fn profile_violation(cert: &X509, position: PathPosition) -> Option<P
     if find(cert, oid::POLICY_CONSTRAINTS).is_some_and(|e| !e.critical) {
         return Some(ProfileRule::NonCriticalPolicyConstraints);
     }
-    if aki.is_none() && !self_issued {
+    if !tbs.subject().is_empty() && find(cert, oid::SUBJECT_ALT_NAME).is_some_and(|e| e.critical) {
+        return Some(ProfileRule::CriticalSanWithSubject);
+    }
+    // A trust anchor is a name and a key (RFC 5280 6.1.1 (d)): how it was
+    // certified, its authorityKeyIdentifier included, does not matter.
+    if aki.is_none() && !self_issued && position != PathPosition::Anchor {
         return Some(ProfileRule::MissingAuthorityKeyIdentifier);
     }
     if position == PathPosition::Leaf {

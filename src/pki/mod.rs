@@ -12,6 +12,7 @@ mod credentials;
 mod crl;
 mod diagnosis;
 mod inspect;
+mod names;
 mod path_error;
 mod pem;
 mod policy;

@@ -205,6 +205,8 @@ pub enum ProfileRule {
     EmptyCaSubject,
     /// 4.1.2.6 / 4.2.1.6: an empty subject without a critical subjectAltName.
     EmptySubjectWithoutCriticalSan,
+    /// 4.2.1.6: subjectAltName is critical although the subject is not empty.
+    CriticalSanWithSubject,
     /// A trust anchor's authorityKeyIdentifier is not just a keyIdentifier equal
     /// to its own subjectKeyIdentifier.
     TrustAnchorAuthorityKeyIdentifier,
@@ -238,6 +240,9 @@ impl fmt::Display for ProfileRule {
             Self::EmptyCaSubject => "CA certificate with an empty subject (RFC 5280 4.1.2.6)",
             Self::EmptySubjectWithoutCriticalSan => {
                 "empty subject without a critical subjectAltName (RFC 5280 4.2.1.6)"
+            }
+            Self::CriticalSanWithSubject => {
+                "subjectAltName is critical but the subject is not empty (RFC 5280 4.2.1.6)"
             }
             Self::TrustAnchorAuthorityKeyIdentifier => {
                 "trust anchor's authorityKeyIdentifier is not its own keyIdentifier"
@@ -357,6 +362,14 @@ pub enum PathError {
         bits: usize,
         /// The minimum.
         min: usize,
+    },
+    /// An RSA modulus whose length is not a whole number of bytes.
+    #[error("{certificate}: RSA modulus of {bits} bits is not a whole number of bytes")]
+    IrregularRsaKey {
+        /// The certificate holding the key.
+        certificate: CertificateRef,
+        /// Its modulus length.
+        bits: usize,
     },
     /// A certificate's signature does not verify with its issuer's key.
     #[error("{}: signature does not verify with the issuer's key", cert_or_path(.certificate))]
@@ -549,7 +562,7 @@ pub enum CrlFeature {
     ReasonPartitioning,
     /// An issuing distribution point that cannot be processed.
     IssuingDistributionPoint,
-    /// A missing or invalid cRLNumber.
+    /// A missing, critical or invalid cRLNumber.
     CrlNumber,
     /// An unknown revocation reason code.
     RevocationReason,
@@ -568,7 +581,7 @@ impl fmt::Display for CrlFeature {
             Self::CriticalExtension => "unknown critical extension",
             Self::ReasonPartitioning => "CRLs partitioned by reason are not supported",
             Self::IssuingDistributionPoint => "unsupported issuing distribution point",
-            Self::CrlNumber => "missing or invalid cRLNumber",
+            Self::CrlNumber => "cRLNumber missing, critical or invalid (RFC 5280 5.2.3)",
             Self::RevocationReason => "unknown revocation reason",
             Self::SerialNumber => "invalid serial number",
             Self::Malformed => "malformed",

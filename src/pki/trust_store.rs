@@ -53,7 +53,7 @@ impl TrustStore {
             .map_err(|_| PathError::MalformedCertificate {
                 certificate: Some(CertificateRef {
                     role: ChainRole::TrustAnchor { index },
-                    subject: certificate.subject(),
+                    subject: super::diagnosis::shorten(certificate.subject()),
                 }),
                 detail: Malformation::BadDer,
             })?

@@ -123,11 +123,10 @@ impl<'a> PathValidator<'a> {
             crls,
             at,
         };
-        self.check_leaf(&inputs, purpose)?;
-
         let leaf_der = CertificateDer::from(leaf.der());
         let end_entity = webpki::EndEntityCert::try_from(&leaf_der)
             .map_err(|e| inputs.diagnose(&e, Some(ChainRole::Leaf)))?;
+        self.check_leaf(&inputs, purpose)?;
         let intermediate_ders: Vec<CertificateDer<'_>> = intermediates
             .iter()
             .map(|c| CertificateDer::from(c.der()))
@@ -233,14 +232,12 @@ impl<'a> PathValidator<'a> {
                 digest,
             });
         }
-        if let Some(bits) = inspect::rsa_key_bits(x509, leaf.key_family()) {
-            if bits < RSA_MIN_BITS {
-                return Err(PathError::WeakRsaKey {
-                    certificate: me(),
-                    bits,
-                    min: RSA_MIN_BITS,
-                });
-            }
+        check_key(inputs, ChainRole::Leaf, leaf)?;
+        if !inspect::serial_is_valid(x509) {
+            return Err(PathError::MalformedCertificate {
+                certificate: Some(me()),
+                detail: Malformation::InvalidSerialNumber,
+            });
         }
         check_purpose(leaf, purpose)?;
         if inspect::extended_key_usage(x509).is_some_and(|eku| eku.is_empty()) {
@@ -278,75 +275,120 @@ impl<'a> PathValidator<'a> {
                 max: self.policy.limits.max_path_intermediates,
             });
         }
-        let issuers = path
-            .intermediates
-            .iter()
-            .map(|&i| (ChainRole::Intermediate { index: i }, &inputs.intermediates[i]))
+        // The path, leaf first, trust anchor last.
+        let certs: Vec<(ChainRole, &Certificate)> = core::iter::once((ChainRole::Leaf, inputs.leaf))
+            .chain(
+                path.intermediates
+                    .iter()
+                    .map(|&i| (ChainRole::Intermediate { index: i }, &inputs.intermediates[i])),
+            )
             .chain(core::iter::once((
                 ChainRole::TrustAnchor { index: path.anchor },
                 &inputs.anchors[path.anchor],
-            )));
-        for (role, cert) in issuers {
-            let x509 = cert.x509();
-            let me = || inputs.cert_ref(role);
-            let anchor = matches!(role, ChainRole::TrustAnchor { .. });
-            if let Some((_, detail)) = inspect::malformed_extension(x509) {
-                return Err(PathError::MalformedCertificate {
-                    certificate: Some(me()),
-                    detail,
-                });
-            }
-            if anchor {
-                if let Some(oid) = inspect::unknown_critical_extension(x509) {
-                    return Err(PathError::UnknownCriticalExtension {
-                        certificate: me(),
-                        oid,
-                    });
-                }
-                inputs.check_validity(role, cert)?;
-            }
-            let position = if anchor {
-                PathPosition::Anchor
-            } else {
-                PathPosition::Intermediate
-            };
-            if let Some(rule) = inspect::profile_violation(x509, position) {
-                return Err(PathError::ProfileViolation {
-                    certificate: me(),
-                    rule,
-                });
-            }
-            if inspect::key_usage(x509).is_some_and(|ku| !ku.key_cert_sign()) {
-                return Err(PathError::IssuerMissingKeyCertSign { certificate: me() });
-            }
+            )))
+            .collect();
+        for &(role, cert) in &certs[1..] {
+            check_issuer(inputs, role, cert)?;
         }
-        let covered = core::iter::once((ChainRole::Leaf, inputs.leaf)).chain(
-            path.intermediates
-                .iter()
-                .map(|&i| (ChainRole::Intermediate { index: i }, &inputs.intermediates[i])),
-        );
-        for (role, cert) in covered {
+        for pair in certs.windows(2) {
+            let ((role, cert), (_, issuer)) = (pair[0], pair[1]);
             if self.policy.revocation_leaf_only && role != ChainRole::Leaf {
                 break;
             }
             match inputs.crl_for(cert) {
-                Some(index) if inputs.crls[index].this_update() > inputs.at => {
-                    return Err(PathError::CrlNotYetValid {
-                        crl: inputs.crl_ref(index),
-                        this_update: inputs.crls[index].this_update(),
-                        at: inputs.at,
-                    });
+                Some(index) => {
+                    let crl = &inputs.crls[index];
+                    if crl.this_update() > inputs.at {
+                        return Err(PathError::CrlNotYetValid {
+                            crl: inputs.crl_ref(index),
+                            this_update: crl.this_update(),
+                            at: inputs.at,
+                        });
+                    }
+                    // webpki does not check the key usage of a trust anchor that
+                    // signs a CRL.
+                    if inspect::key_usage(issuer.x509()).is_some_and(|ku| !ku.crl_sign()) {
+                        return Err(PathError::CrlIssuerNotCrlSigner {
+                            crl: Some(inputs.crl_ref(index)),
+                        });
+                    }
                 }
                 None if self.policy.require_revocation_status && inputs.crls.is_empty() => {
                     return Err(PathError::RevocationStatusUnknown {
                         certificate: Some(inputs.cert_ref(role)),
                     });
                 }
-                _ => {}
+                None => {}
             }
         }
         Ok(())
     }
+}
+
+/// Checks on a certificate that issues another in the path (an intermediate or
+/// the trust anchor).
+fn check_issuer(inputs: &Inputs<'_>, role: ChainRole, cert: &Certificate) -> Result<(), PathError> {
+    let x509 = cert.x509();
+    let me = || inputs.cert_ref(role);
+    let anchor = matches!(role, ChainRole::TrustAnchor { .. });
+    if let Some((_, detail)) = inspect::malformed_extension(x509) {
+        return Err(PathError::MalformedCertificate {
+            certificate: Some(me()),
+            detail,
+        });
+    }
+    if anchor {
+        // webpki ignores the anchor's extensions and validity.
+        if let Some(oid) = inspect::unknown_critical_extension(x509) {
+            return Err(PathError::UnknownCriticalExtension {
+                certificate: me(),
+                oid,
+            });
+        }
+        inputs.check_validity(role, cert)?;
+    } else if !inspect::serial_is_valid(x509) {
+        return Err(PathError::MalformedCertificate {
+            certificate: Some(me()),
+            detail: Malformation::InvalidSerialNumber,
+        });
+    }
+    let position = if anchor {
+        PathPosition::Anchor
+    } else {
+        PathPosition::Intermediate
+    };
+    if let Some(rule) = inspect::profile_violation(x509, position) {
+        return Err(PathError::ProfileViolation {
+            certificate: me(),
+            rule,
+        });
+    }
+    if inspect::key_usage(x509).is_some_and(|ku| !ku.key_cert_sign()) {
+        return Err(PathError::IssuerMissingKeyCertSign { certificate: me() });
+    }
+    check_key(inputs, role, cert)
+}
+
+/// Refuses RSA keys under [`RSA_MIN_BITS`] or whose modulus is not a whole
+/// number of bytes.
+fn check_key(inputs: &Inputs<'_>, role: ChainRole, cert: &Certificate) -> Result<(), PathError> {
+    let Some(bits) = inspect::rsa_key_bits(cert.x509(), cert.key_family()) else {
+        return Ok(());
+    };
+    if bits < RSA_MIN_BITS {
+        return Err(PathError::WeakRsaKey {
+            certificate: inputs.cert_ref(role),
+            bits,
+            min: RSA_MIN_BITS,
+        });
+    }
+    if bits % 8 != 0 {
+        return Err(PathError::IrregularRsaKey {
+            certificate: inputs.cert_ref(role),
+            bits,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a leaf whose keyUsage does not allow `purpose`.
