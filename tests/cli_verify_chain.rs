@@ -30,7 +30,13 @@ fn cli() -> &'static PathBuf {
         }
         let mut command = Command::new(cargo);
         command
-            .args(["build", "--quiet", "--example", "fapiao_cli", "--message-format=json"])
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                "fapiao_cli",
+                "--message-format=json",
+            ])
             .arg("--manifest-path")
             .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .args(["--no-default-features", "--features", &features.join(",")]);
@@ -50,7 +56,9 @@ fn cli() -> &'static PathBuf {
         String::from_utf8_lossy(&output.stdout)
             .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "fapiao_cli")
+            .filter(|msg| {
+                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "fapiao_cli"
+            })
             .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
             .expect("cargo reported no fapiao_cli executable")
     })
@@ -73,15 +81,41 @@ const AT: &str = "2027-06-01T00:00:00Z";
 #[test]
 fn valid_leaf_exits_0_and_prints_the_path() {
     let out = run(&[
-        "verify-chain", "--trust", "root-ca.pem", "--chain", "issuing-ca.pem", "--at", AT,
-        "--purpose", "sign", "--cert", "ecp-rsa.pem",
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--chain",
+        "issuing-ca.pem",
+        "--at",
+        AT,
+        "--purpose",
+        "sign",
+        "--cert",
+        "ecp-rsa.pem",
     ]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {}", text(&out.stderr));
-    assert!(stdout.contains("valid for signing at 2027-06-01T00:00:00Z"), "{stdout}");
-    assert!(stdout.contains("0: leaf: CN=Fapiao Cloud Platform"), "{stdout}");
-    assert!(stdout.contains("1: intermediate: CN=Fapiao Test Issuing CA"), "{stdout}");
-    assert!(stdout.contains("2: trust anchor: CN=Fapiao Test Root CA"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("valid for signing at 2027-06-01T00:00:00Z"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0: leaf: CN=Fapiao Cloud Platform"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1: intermediate: CN=Fapiao Test Issuing CA"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2: trust anchor: CN=Fapiao Test Root CA"),
+        "{stdout}"
+    );
     assert!(stdout.contains("spki-sha256: "), "{stdout}");
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
@@ -89,39 +123,82 @@ fn valid_leaf_exits_0_and_prints_the_path() {
 #[test]
 fn encryption_purpose_and_crls_are_applied() {
     let out = run(&[
-        "verify-chain", "--trust", "root-ca.der", "--chain", "issuing-ca.pem", "--crl",
-        "crl/issuing-ca.crl.pem", "--at", "2027-06-01T08:00:00+08:00", "--purpose", "encrypt",
-        "--cert", "ecp-p256.pem",
+        "verify-chain",
+        "--trust",
+        "root-ca.der",
+        "--chain",
+        "issuing-ca.pem",
+        "--crl",
+        "crl/issuing-ca.crl.pem",
+        "--at",
+        "2027-06-01T08:00:00+08:00",
+        "--purpose",
+        "encrypt",
+        "--cert",
+        "ecp-p256.pem",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&[
-        "verify-chain", "--trust", "root-ca.pem", "--chain", "faulty/revoked.chain.pem", "--crl",
-        "crl/issuing-ca.crl.pem", "--at", AT, "--cert", "faulty/revoked.pem",
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--chain",
+        "faulty/revoked.chain.pem",
+        "--crl",
+        "crl/issuing-ca.crl.pem",
+        "--at",
+        AT,
+        "--cert",
+        "faulty/revoked.pem",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("revoked"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("revoked"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn expired_leaf_exits_1_with_one_line() {
     let out = run(&[
-        "verify-chain", "--trust", "root-ca.pem", "--chain", "faulty/expired.chain.pem", "--at",
-        AT, "--cert", "faulty/expired.pem",
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--chain",
+        "faulty/expired.chain.pem",
+        "--at",
+        AT,
+        "--cert",
+        "faulty/expired.pem",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("expired at 2021-01-01T00:00:00Z"), "{stderr}");
+    assert!(
+        stderr.contains("expired at 2021-01-01T00:00:00Z"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
 }
 
 #[test]
 fn missing_file_exits_2() {
     let out = run(&[
-        "verify-chain", "--trust", "root-ca.pem", "--at", AT, "--cert", "no-such-leaf.pem",
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--at",
+        AT,
+        "--cert",
+        "no-such-leaf.pem",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("cannot read no-such-leaf.pem"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot read no-such-leaf.pem"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -129,18 +206,52 @@ fn usage_errors_exit_2() {
     for args in [
         &["verify-chain", "--cert", "ecp-rsa.pem"][..],
         &["verify-chain", "--trust", "root-ca.pem"],
-        &["verify-chain", "--trust", "root-ca.pem", "--cert", "ecp-rsa.pem", "--purpose", "x"],
-        &["verify-chain", "--trust", "root-ca.pem", "--cert", "ecp-rsa.pem", "--at", "tomorrow"],
-        &["verify-chain", "--trust", "root-ca.pem", "--cert", "ecp-rsa.pem", "--bogus"],
+        &[
+            "verify-chain",
+            "--trust",
+            "root-ca.pem",
+            "--cert",
+            "ecp-rsa.pem",
+            "--purpose",
+            "x",
+        ],
+        &[
+            "verify-chain",
+            "--trust",
+            "root-ca.pem",
+            "--cert",
+            "ecp-rsa.pem",
+            "--at",
+            "tomorrow",
+        ],
+        &[
+            "verify-chain",
+            "--trust",
+            "root-ca.pem",
+            "--cert",
+            "ecp-rsa.pem",
+            "--bogus",
+        ],
         &["verify-chain", "--trust"],
         &["no-such-command"],
         &[],
     ] {
         let out = run(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     // A file that is not a certificate is unreadable input, not an invalid path.
-    let out = run(&["verify-chain", "--trust", "root-ca.pem", "--cert", "expect.txt"]);
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--cert",
+        "expect.txt",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let out = run(&["verify-chain", "--help"]);
     assert_eq!(out.status.code(), Some(0));

@@ -54,13 +54,20 @@ fn data(name: &str) -> Vec<u8> {
 fn strings(case: &Value, field: &str) -> Vec<String> {
     case[field]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Why a case is left out, or `None` when it runs.
 fn skip_reason(case: &Value) -> Option<String> {
-    if strings(case, "extended_key_usage").iter().any(|e| e == "serverAuth") {
+    if strings(case, "extended_key_usage")
+        .iter()
+        .any(|e| e == "serverAuth")
+    {
         return Some("serverAuth EKU".into());
     }
     for feature in strings(case, "features") {
@@ -69,14 +76,17 @@ fn skip_reason(case: &Value) -> Option<String> {
         }
     }
     let name = &case["expected_peer_name"];
-    let Some(value) = name["value"].as_str() else {
-        return None;
-    };
-    if case["id"].as_str().is_some_and(|id| id.starts_with("webpki::cn::")) {
+    let value = name["value"].as_str()?;
+    if case["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("webpki::cn::"))
+    {
         return Some("CN/SAN DNS-name and IP matching (CABF BR 7.1.4.3)".into());
     }
     let Ok(server_name) = ServerName::try_from(value) else {
-        return Some(format!("peer name {value:?} is not a DNS name or IP address"));
+        return Some(format!(
+            "peer name {value:?} is not a DNS name or IP address"
+        ));
     };
     let pem = case["peer_certificate"].as_str().unwrap_or_default();
     let Ok(der) = der_of(pem) else {
@@ -108,7 +118,8 @@ fn der_of(pem: &str) -> Result<Vec<u8>, ()> {
 
 /// Runs one case: `Ok(())` when fapiao accepts, `Err(reason)` when it refuses.
 fn run(case: &Value) -> Result<(), String> {
-    let load = |pem: &str| Certificate::load_bundle(pem.as_bytes()).map_err(|e| format!("load: {e}"));
+    let load =
+        |pem: &str| Certificate::load_bundle(pem.as_bytes()).map_err(|e| format!("load: {e}"));
     let mut store = TrustStore::new();
     for pem in strings(case, "trusted_certs") {
         for cert in load(&pem)? {
@@ -149,7 +160,10 @@ fn run(case: &Value) -> Result<(), String> {
     let key_usage = strings(case, "key_usage");
     let purpose = if key_usage.iter().any(|k| k == "digitalSignature") {
         Purpose::Sign
-    } else if key_usage.iter().any(|k| k == "keyEncipherment" || k == "keyAgreement") {
+    } else if key_usage
+        .iter()
+        .any(|k| k == "keyEncipherment" || k == "keyAgreement")
+    {
         Purpose::Encrypt
     } else {
         Purpose::Any
@@ -215,14 +229,20 @@ fn limbo_conformance() {
     );
     let mut unexplained = Vec::new();
     for id in &false_accepts {
-        let note = exceptions.get(id).map(String::as_str).unwrap_or("UNEXPLAINED");
+        let note = exceptions
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or("UNEXPLAINED");
         println!("false accept  {id}: {note}");
         if !exceptions.contains_key(id) {
             unexplained.push(id.clone());
         }
     }
     for (id, reason) in &false_rejects {
-        let note = exceptions.get(id).map(String::as_str).unwrap_or("UNEXPLAINED");
+        let note = exceptions
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or("UNEXPLAINED");
         println!("false reject  {id}: {reason} -- {note}");
         if !exceptions.contains_key(id) {
             unexplained.push(id.clone());
@@ -238,8 +258,17 @@ fn limbo_conformance() {
         .collect();
     let unknown: Vec<&String> = exceptions.keys().filter(|id| !seen.contains(id)).collect();
 
-    assert!(unexplained.is_empty(), "disagreements not in exceptions.txt: {unexplained:?}");
-    assert!(unknown.is_empty(), "exceptions.txt names cases that are not run: {unknown:?}");
-    assert!(stale.is_empty(), "exceptions.txt lists cases that now agree: {stale:?}");
+    assert!(
+        unexplained.is_empty(),
+        "disagreements not in exceptions.txt: {unexplained:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "exceptions.txt names cases that are not run: {unknown:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "exceptions.txt lists cases that now agree: {stale:?}"
+    );
     assert!(rate >= 90.0, "agreement {rate:.1}% is under 90%");
 }

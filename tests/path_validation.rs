@@ -58,7 +58,11 @@ impl Check {
     fn new(leaf: &str, chain: &str) -> Self {
         Self {
             leaf: cert(leaf),
-            chain: if chain.is_empty() { vec![] } else { bundle(chain) },
+            chain: if chain.is_empty() {
+                vec![]
+            } else {
+                bundle(chain)
+            },
             crls: vec![],
             at: AT,
             purpose: Purpose::Any,
@@ -110,7 +114,8 @@ impl Check {
     }
 
     fn ok(&self) -> VerifiedPath {
-        self.run().unwrap_or_else(|e| panic!("expected a valid path, got: {e}"))
+        self.run()
+            .unwrap_or_else(|e| panic!("expected a valid path, got: {e}"))
     }
 
     fn err(&self) -> PathError {
@@ -152,12 +157,20 @@ fn good_ec_leaves_pass_for_signing_and_key_agreement() {
 
 #[test]
 fn ed25519_leaf_signs_but_cannot_encrypt() {
-    Check::good("enterprise-ed25519").purpose(Purpose::Sign).ok();
+    Check::good("enterprise-ed25519")
+        .purpose(Purpose::Sign)
+        .ok();
     let err = Check::good("enterprise-ed25519")
         .purpose(Purpose::Encrypt)
         .err();
     assert!(
-        matches!(err, PathError::KeyUsageForbidsPurpose { purpose: Purpose::Encrypt, .. }),
+        matches!(
+            err,
+            PathError::KeyUsageForbidsPurpose {
+                purpose: Purpose::Encrypt,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -210,9 +223,18 @@ fn an_empty_trust_store_refuses_everything() {
     let store = TrustStore::new();
     let err = store
         .validator(ValidationPolicy::default())
-        .verify(&cert("ecp-rsa.pem"), &bundle("issuing-ca.pem"), &[], AT, Purpose::Any)
+        .verify(
+            &cert("ecp-rsa.pem"),
+            &bundle("issuing-ca.pem"),
+            &[],
+            AT,
+            Purpose::Any,
+        )
         .unwrap_err();
-    assert!(matches!(err, Error::Path(PathError::NoTrustAnchors)), "{err:?}");
+    assert!(
+        matches!(err, Error::Path(PathError::NoTrustAnchors)),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -452,7 +474,10 @@ fn eku_policy_accepts_leaves_that_list_the_purposes() {
     let err = Check::good("ecp-rsa")
         .policy(ValidationPolicy::default().with_eku(EkuPolicy::new([key_purpose::CODE_SIGNING])))
         .err();
-    assert!(matches!(err, PathError::RequiredEkuMissing { .. }), "{err:?}");
+    assert!(
+        matches!(err, PathError::RequiredEkuMissing { .. }),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -462,18 +487,29 @@ fn eku_policy_accepts_leaves_that_list_the_purposes() {
 #[test]
 fn crls_load_from_pem_and_der() {
     let pem = crl("issuing-ca");
-    let der = Crl::load_bundle(&data("crl/issuing-ca.crl.der")).unwrap().remove(0);
+    let der = Crl::load_bundle(&data("crl/issuing-ca.crl.der"))
+        .unwrap()
+        .remove(0);
     assert_eq!(pem.der(), der.der());
     assert_eq!(pem.this_update(), time("2026-01-01T00:00:00Z"));
     assert_eq!(pem.next_update(), Some(time("2036-01-01T00:00:00Z")));
-    assert_eq!(crl("issuing-ca-stale").next_update(), Some(time("2026-06-01T00:00:00Z")));
+    assert_eq!(
+        crl("issuing-ca-stale").next_update(),
+        Some(time("2026-06-01T00:00:00Z"))
+    );
     assert_eq!(crl("root-ca").revoked_count(), 0);
     let err = Crl::load_bundle(&data("root-ca.pem")).unwrap_err();
     assert!(
-        matches!(err, Error::Crl(fapiao::CrlError::UnexpectedPemLabel { index: 0, .. })),
+        matches!(
+            err,
+            Error::Crl(fapiao::CrlError::UnexpectedPemLabel { index: 0, .. })
+        ),
         "{err:?}"
     );
-    assert!(matches!(Crl::load_bundle(b""), Err(Error::Crl(fapiao::CrlError::Empty))));
+    assert!(matches!(
+        Crl::load_bundle(b""),
+        Err(Error::Crl(fapiao::CrlError::Empty))
+    ));
 }
 
 #[test]
@@ -514,7 +550,10 @@ fn stale_crl_is_used_unless_fresh_crls_are_required() {
         .err();
     assert!(matches!(err, PathError::Revoked { .. }), "{err:?}");
     // The fresh CRL passes the strict policy.
-    Check::good("ecp-rsa").crls(&["issuing-ca"]).policy(fresh).ok();
+    Check::good("ecp-rsa")
+        .crls(&["issuing-ca"])
+        .policy(fresh)
+        .ok();
 }
 
 #[test]
@@ -522,7 +561,9 @@ fn crl_of_another_issuer_does_not_revoke() {
     // wrong-issuer lists serial 0x2000 (ecp-rsa's), but it is root-ca's CRL.
     assert_eq!(cert("ecp-rsa.pem").serial_number(), &[0x20, 0x00]);
     Check::good("ecp-rsa").crls(&["wrong-issuer"]).ok();
-    Check::good("ecp-rsa").crls(&["wrong-issuer", "root-ca"]).ok();
+    Check::good("ecp-rsa")
+        .crls(&["wrong-issuer", "root-ca"])
+        .ok();
     // It does not count as the leaf's revocation status either.
     let mut policy = ValidationPolicy::default();
     policy.require_revocation_status = true;
@@ -547,7 +588,10 @@ fn required_revocation_status_without_crls_is_an_error() {
     );
     // Checking the leaf only, the issuing CA's CRL is enough.
     policy.revocation_leaf_only = true;
-    Check::good("ecp-rsa").crls(&["issuing-ca"]).policy(policy).ok();
+    Check::good("ecp-rsa")
+        .crls(&["issuing-ca"])
+        .policy(policy)
+        .ok();
 }
 
 #[test]
@@ -613,12 +657,16 @@ fn crl_issued_after_the_validation_time_is_refused() {
 fn validity_bounds_are_inclusive() {
     Check::good("ecp-rsa").at(time("2026-01-01T00:00:00Z")).ok();
     Check::good("ecp-rsa").at(time("2036-01-01T00:00:00Z")).ok();
-    let err = Check::good("ecp-rsa").at(time("2036-01-01T00:00:01Z")).err();
+    let err = Check::good("ecp-rsa")
+        .at(time("2036-01-01T00:00:01Z"))
+        .err();
     assert!(
         matches!(&err, PathError::Expired { certificate, .. } if certificate.is_leaf()),
         "{err:?}"
     );
-    let err = Check::good("ecp-rsa").at(time("2025-12-31T23:59:59Z")).err();
+    let err = Check::good("ecp-rsa")
+        .at(time("2025-12-31T23:59:59Z"))
+        .err();
     assert!(
         matches!(&err, PathError::NotYetValid { certificate, .. } if certificate.is_leaf()),
         "{err:?}"
@@ -651,7 +699,13 @@ fn a_trust_anchor_outside_its_validity_is_refused() {
     let store = TrustStore::from_pem_or_der(&data("faulty/ca-expired.pem")).unwrap();
     let err = store
         .validator(ValidationPolicy::default())
-        .verify(&cert("faulty/leaf-under-expired-ca.pem"), &[], &[], AT, Purpose::Any)
+        .verify(
+            &cert("faulty/leaf-under-expired-ca.pem"),
+            &[],
+            &[],
+            AT,
+            Purpose::Any,
+        )
         .unwrap_err();
     assert!(
         matches!(&err, Error::Path(PathError::Expired { certificate, .. })
@@ -670,12 +724,24 @@ fn too_many_intermediates_or_crls_are_refused_before_any_work() {
     check.chain = vec![cert("issuing-ca.pem"); 17];
     let err = check.err();
     assert!(
-        matches!(err, PathError::TooManyIntermediates { supplied: 17, max: 16 }),
+        matches!(
+            err,
+            PathError::TooManyIntermediates {
+                supplied: 17,
+                max: 16
+            }
+        ),
         "{err:?}"
     );
     let mut check = Check::good("ecp-rsa");
     check.crls = vec![crl("issuing-ca"); 17];
-    assert!(matches!(check.err(), PathError::TooManyCrls { supplied: 17, max: 16 }));
+    assert!(matches!(
+        check.err(),
+        PathError::TooManyCrls {
+            supplied: 17,
+            max: 16
+        }
+    ));
 }
 
 #[test]
@@ -699,7 +765,8 @@ fn work_budget_stops_pathological_path_building() {
         .iter()
         .find(|c| c["id"] == "pathological::pathological-chain-same-subject-distinct-key")
         .expect("case present");
-    let pem = |v: &serde_json::Value| Certificate::load_bundle(v.as_str().unwrap().as_bytes()).unwrap();
+    let pem =
+        |v: &serde_json::Value| Certificate::load_bundle(v.as_str().unwrap().as_bytes()).unwrap();
     let mut store = TrustStore::new();
     for c in case["trusted_certs"].as_array().unwrap() {
         for root in pem(c) {
@@ -730,7 +797,11 @@ fn work_budget_stops_pathological_path_building() {
         "{} intermediates: {err:?}",
         intermediates.len()
     );
-    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
     // With the default limits the input is refused before any path building.
     let err = store
         .validator(ValidationPolicy::default())
@@ -757,12 +828,24 @@ fn errors_say_what_failed_and_where() {
     let text = Check::faulty("sha1-signature").err().to_string();
     assert!(text.contains("SHA-1 signature refused"), "{text}");
     let text = Check::faulty("unknown-critical-ext").err().to_string();
-    assert!(text.contains("unknown critical extension 1.3.6.1.4.1.55555.1.1"), "{text}");
-    let text = Check::faulty("revoked").crls(&["issuing-ca"]).err().to_string();
-    assert!(text.contains("revoked (serial 2013, since 2026-01-01T00:00:00Z, keyCompromise)"), "{text}");
+    assert!(
+        text.contains("unknown critical extension 1.3.6.1.4.1.55555.1.1"),
+        "{text}"
+    );
+    let text = Check::faulty("revoked")
+        .crls(&["issuing-ca"])
+        .err()
+        .to_string();
+    assert!(
+        text.contains("revoked (serial 2013, since 2026-01-01T00:00:00Z, keyCompromise)"),
+        "{text}"
+    );
     let malformed = PathError::MalformedCertificate {
         certificate: None,
         detail: Malformation::BadDer,
     };
-    assert_eq!(malformed.to_string(), "a certificate in the path: invalid DER");
+    assert_eq!(
+        malformed.to_string(),
+        "a certificate in the path: invalid DER"
+    );
 }

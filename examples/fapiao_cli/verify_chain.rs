@@ -16,8 +16,7 @@ use std::io::{self, Write};
 use std::time::SystemTime;
 
 use fapiao::pki::{
-    Certificate, Crl, PathValidator, Purpose, Timestamp, TrustStore, ValidationPolicy,
-    VerifiedPath,
+    Certificate, Crl, PathValidator, Purpose, Timestamp, TrustStore, ValidationPolicy, VerifiedPath,
 };
 
 /// The command's name.
@@ -170,13 +169,17 @@ impl Inputs {
     fn load(options: &Options) -> Result<Self, String> {
         let mut trust = TrustStore::new();
         for path in &options.trust {
-            for cert in Certificate::load_bundle(&read(path)?).map_err(|e| format!("{path}: {e}"))? {
+            for cert in
+                Certificate::load_bundle(&read(path)?).map_err(|e| format!("{path}: {e}"))?
+            {
                 trust.add(cert).map_err(|e| format!("{path}: {e}"))?;
             }
         }
         let mut chain = Vec::new();
         for path in &options.chain {
-            chain.extend(Certificate::load_bundle(&read(path)?).map_err(|e| format!("{path}: {e}"))?);
+            chain.extend(
+                Certificate::load_bundle(&read(path)?).map_err(|e| format!("{path}: {e}"))?,
+            );
         }
         let mut crls = Vec::new();
         for path in &options.crls {

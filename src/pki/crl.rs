@@ -13,7 +13,8 @@ use super::pem;
 use crate::error::Error;
 
 /// id-ce-cRLNumber.
-const CRL_NUMBER: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
+const CRL_NUMBER: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
 
 /// A certificate revocation list: its DER, webpki's parsed form (for the
 /// revocation check inside path building) and the fields fapiao checks itself.
@@ -79,8 +80,8 @@ impl Crl {
     }
 
     fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
-        let list =
-            CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(|source| CrlError::Der { index, source })?;
+        let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der)
+            .map_err(|source| CrlError::Der { index, source })?;
         let tbs = &list.tbs_cert_list;
         // RFC 5280 5.2.3: conforming CRLs carry a non-critical cRLNumber; webpki
         // accepts CRLs without one.
@@ -96,13 +97,15 @@ impl Crl {
             }
             .into());
         }
-        let parsed = webpki::OwnedCertRevocationList::from_der(der)
-            .map_err(|e| CrlError::Unsupported {
+        let parsed =
+            webpki::OwnedCertRevocationList::from_der(der).map_err(|e| CrlError::Unsupported {
                 index,
                 feature: crl_feature(&e),
             })?;
         let parsed = Arc::new(parsed.into());
-        let seconds = |t: &x509_cert::time::Time| Timestamp::from_unix_seconds(t.to_unix_duration().as_secs());
+        let seconds = |t: &x509_cert::time::Time| {
+            Timestamp::from_unix_seconds(t.to_unix_duration().as_secs())
+        };
         Ok(Self {
             der: der.to_vec(),
             parsed,

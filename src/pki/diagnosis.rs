@@ -7,9 +7,7 @@ use der::Encode;
 use pki_types::SignatureVerificationAlgorithm;
 
 use super::inspect;
-use super::path_error::{
-    CertificateRef, ChainRole, CrlRef, Malformation, PathError, WorkBudget,
-};
+use super::path_error::{CertificateRef, ChainRole, CrlRef, Malformation, PathError, WorkBudget};
 use super::validator::SIGNATURE_ALGORITHMS;
 use super::{Certificate, Crl, Timestamp};
 use crate::crypto::RSA_MIN_BITS;
@@ -47,7 +45,11 @@ impl Inputs<'_> {
     }
 
     /// The validity window of one certificate at the validation time.
-    pub(crate) fn check_validity(&self, role: ChainRole, cert: &Certificate) -> Result<(), PathError> {
+    pub(crate) fn check_validity(
+        &self,
+        role: ChainRole,
+        cert: &Certificate,
+    ) -> Result<(), PathError> {
         let (not_before, not_after) = (cert.not_before(), cert.not_after());
         if not_before > not_after {
             return Err(PathError::MalformedCertificate {
@@ -76,7 +78,9 @@ impl Inputs<'_> {
     /// webpki consults for it).
     pub(crate) fn crl_for(&self, cert: &Certificate) -> Option<usize> {
         let issuer = name_value(cert, false)?;
-        self.crls.iter().position(|crl| crl.issuer_value() == issuer.as_slice())
+        self.crls
+            .iter()
+            .position(|crl| crl.issuer_value() == issuer.as_slice())
     }
 
     /// Candidate issuers of `cert` by name: supplied intermediates, then anchors.
@@ -103,7 +107,9 @@ impl Inputs<'_> {
     fn name_walk(&self) -> Vec<ChainRole> {
         let mut walk = vec![ChainRole::Leaf];
         while walk.len() <= self.intermediates.len() + 1 {
-            let Some(last) = walk.last().copied() else { break };
+            let Some(last) = walk.last().copied() else {
+                break;
+            };
             if matches!(last, ChainRole::TrustAnchor { .. }) {
                 break;
             }
@@ -242,10 +248,9 @@ impl Inputs<'_> {
                     certificate: self.failing_link(),
                 }),
             W::InvalidSignatureForPublicKey => {
-                self.weak_key_in_walk()
-                    .unwrap_or(PathError::BadSignature {
-                        certificate: self.failing_link(),
-                    })
+                self.weak_key_in_walk().unwrap_or(PathError::BadSignature {
+                    certificate: self.failing_link(),
+                })
             }
             W::CertRevoked => self.revoked(),
             W::UnknownRevocationStatus => PathError::RevocationStatusUnknown {
@@ -269,12 +274,18 @@ impl Inputs<'_> {
                     at,
                 }
             }
-            W::InvalidCrlSignatureForPublicKey => PathError::CrlBadSignature { crl: self.walk_crl() },
+            W::InvalidCrlSignatureForPublicKey => PathError::CrlBadSignature {
+                crl: self.walk_crl(),
+            },
             W::UnsupportedCrlSignatureAlgorithmContext(_)
             | W::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => {
-                PathError::CrlUnsupportedSignatureAlgorithm { crl: self.walk_crl() }
+                PathError::CrlUnsupportedSignatureAlgorithm {
+                    crl: self.walk_crl(),
+                }
             }
-            W::IssuerNotCrlSigner => PathError::CrlIssuerNotCrlSigner { crl: self.walk_crl() },
+            W::IssuerNotCrlSigner => PathError::CrlIssuerNotCrlSigner {
+                crl: self.walk_crl(),
+            },
             W::UnknownIssuer => self.unknown_issuer(),
             W::NameConstraintViolation => PathError::NameConstraintViolation,
             W::MalformedNameConstraint | W::InvalidNetworkMaskConstraint => {
@@ -310,7 +321,10 @@ impl Inputs<'_> {
         for (i, &role) in walk.iter().enumerate().skip(1) {
             let cert = self.cert(role);
             if let Some((_, bc)) = inspect::basic_constraints(cert.x509()) {
-                if bc.path_len_constraint.is_some_and(|len| usize::from(len) < below) {
+                if bc
+                    .path_len_constraint
+                    .is_some_and(|len| usize::from(len) < below)
+                {
                     return Some(self.cert_ref(role));
                 }
             }
@@ -471,7 +485,9 @@ fn tlv(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
             return None;
         }
         let bytes = input.get(2..2 + count)?;
-        let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         (2 + count, len)
     };
     let end = header.checked_add(len)?;
@@ -519,11 +535,13 @@ fn signature_verifies(child: &Certificate, issuer: &Certificate) -> bool {
     let Some((0, public_key)) = key_bits.split_first() else {
         return false;
     };
-    SIGNATURE_ALGORITHMS.iter().any(|alg: &&dyn SignatureVerificationAlgorithm| {
-        alg.signature_alg_id().as_ref() == algorithm
-            && alg.public_key_alg_id().as_ref() == key_algorithm
-            && alg.verify_signature(public_key, tbs, signature).is_ok()
-    })
+    SIGNATURE_ALGORITHMS
+        .iter()
+        .any(|alg: &&dyn SignatureVerificationAlgorithm| {
+            alg.signature_alg_id().as_ref() == algorithm
+                && alg.public_key_alg_id().as_ref() == key_algorithm
+                && alg.verify_signature(public_key, tbs, signature).is_ok()
+        })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -32,7 +32,9 @@ pub(crate) fn name_constraints_are_well_formed(nc: &NameConstraints) -> bool {
         None => true,
         Some(list) if list.is_empty() => false,
         Some(list) => list.iter().all(|subtree| match &subtree.base {
-            GeneralName::DnsName(dns) => dns.as_str().is_empty() || is_preferred_dns_name(dns.as_str()),
+            GeneralName::DnsName(dns) => {
+                dns.as_str().is_empty() || is_preferred_dns_name(dns.as_str())
+            }
             GeneralName::IpAddress(ip) => ip_constraint_is_well_formed(ip.as_bytes()),
             _ => true,
         }),
@@ -50,7 +52,9 @@ fn is_preferred_dns_name(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -80,18 +84,37 @@ mod tests {
 
     #[test]
     fn dns_name_syntax() {
-        for ok in ["example.com", "a-b.example.com", "xn--n3h.com", "localhost", "1.example"] {
+        for ok in [
+            "example.com",
+            "a-b.example.com",
+            "xn--n3h.com",
+            "localhost",
+            "1.example",
+        ] {
             assert!(is_preferred_dns_name(ok), "{ok}");
         }
-        for bad in ["", ".example.com", "foo_bar.example.com", "-a.com", "a-.com", "a..b", "*.a.com", "a.com."] {
+        for bad in [
+            "",
+            ".example.com",
+            "foo_bar.example.com",
+            "-a.com",
+            "a-.com",
+            "a..b",
+            "*.a.com",
+            "a.com.",
+        ] {
             assert!(!is_preferred_dns_name(bad), "{bad}");
         }
     }
 
     #[test]
     fn ip_constraint_masks() {
-        assert!(ip_constraint_is_well_formed(&[192, 0, 2, 0, 255, 255, 255, 0]));
-        assert!(!ip_constraint_is_well_formed(&[192, 0, 2, 0, 255, 0, 255, 0]));
+        assert!(ip_constraint_is_well_formed(&[
+            192, 0, 2, 0, 255, 255, 255, 0
+        ]));
+        assert!(!ip_constraint_is_well_formed(&[
+            192, 0, 2, 0, 255, 0, 255, 0
+        ]));
         assert!(!ip_constraint_is_well_formed(&[192, 0, 2, 0]));
     }
 }

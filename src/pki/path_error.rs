@@ -217,7 +217,9 @@ pub enum ProfileRule {
 impl fmt::Display for ProfileRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::MissingAuthorityKeyIdentifier => "lacks authorityKeyIdentifier (RFC 5280 4.2.1.1)",
+            Self::MissingAuthorityKeyIdentifier => {
+                "lacks authorityKeyIdentifier (RFC 5280 4.2.1.1)"
+            }
             Self::CriticalAuthorityKeyIdentifier => {
                 "authorityKeyIdentifier is critical (RFC 5280 4.2.1.1)"
             }
@@ -230,12 +232,18 @@ impl fmt::Display for ProfileRule {
             Self::NonCriticalBasicConstraints => {
                 "CA certificate's basicConstraints is not critical (RFC 5280 4.2.1.9)"
             }
-            Self::NameConstraintsInLeaf => "nameConstraints in a non-CA certificate (RFC 5280 4.2.1.10)",
-            Self::NonCriticalNameConstraints => "nameConstraints is not critical (RFC 5280 4.2.1.10)",
+            Self::NameConstraintsInLeaf => {
+                "nameConstraints in a non-CA certificate (RFC 5280 4.2.1.10)"
+            }
+            Self::NonCriticalNameConstraints => {
+                "nameConstraints is not critical (RFC 5280 4.2.1.10)"
+            }
             Self::NonCriticalPolicyConstraints => {
                 "policyConstraints is not critical (RFC 5280 4.2.1.11)"
             }
-            Self::KeyCertSignWithoutCa => "keyCertSign without basicConstraints cA (RFC 5280 4.2.1.3)",
+            Self::KeyCertSignWithoutCa => {
+                "keyCertSign without basicConstraints cA (RFC 5280 4.2.1.3)"
+            }
             Self::EmptyIssuer => "empty issuer name (RFC 5280 4.1.2.4)",
             Self::EmptyCaSubject => "CA certificate with an empty subject (RFC 5280 4.1.2.6)",
             Self::EmptySubjectWithoutCriticalSan => {

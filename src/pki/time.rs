@@ -147,9 +147,7 @@ fn parse(s: &[u8]) -> Option<Timestamp> {
         _ => return None,
     };
     let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    u64::try_from(local - offset_seconds)
-        .ok()
-        .map(Timestamp)
+    u64::try_from(local - offset_seconds).ok().map(Timestamp)
 }
 
 fn is_leap(year: i64) -> bool {

@@ -3,10 +3,10 @@
 
 use pki_types::{CertificateDer, TrustAnchor};
 
+use super::Certificate;
 use super::path_error::{CertificateRef, ChainRole, Malformation, PathError};
 use super::policy::ValidationPolicy;
 use super::validator::PathValidator;
-use super::Certificate;
 use crate::error::Error;
 
 /// A set of trust anchors, loaded from PEM or DER certificates.

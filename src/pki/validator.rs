@@ -6,7 +6,9 @@
 use core::cell::RefCell;
 
 use pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
-use webpki::{ExpirationPolicy, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy};
+use webpki::{
+    ExpirationPolicy, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+};
 
 use super::diagnosis::{Inputs, rank};
 use super::inspect::{self, PathPosition};
@@ -131,27 +133,28 @@ impl<'a> PathValidator<'a> {
             .iter()
             .map(|c| CertificateDer::from(c.der()))
             .collect();
-        let crl_refs: Vec<&webpki::CertRevocationList<'_>> =
-            crls.iter().map(Crl::webpki).collect();
-        let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|builder| {
-            builder
-                .with_depth(if self.policy.revocation_leaf_only {
-                    RevocationCheckDepth::EndEntity
-                } else {
-                    RevocationCheckDepth::Chain
-                })
-                .with_status_policy(if self.policy.require_revocation_status {
-                    UnknownStatusPolicy::Deny
-                } else {
-                    UnknownStatusPolicy::Allow
-                })
-                .with_expiration_policy(if self.policy.require_fresh_crls {
-                    ExpirationPolicy::Enforce
-                } else {
-                    ExpirationPolicy::Ignore
-                })
-                .build()
-        });
+        let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().map(Crl::webpki).collect();
+        let revocation = RevocationOptionsBuilder::new(&crl_refs)
+            .ok()
+            .map(|builder| {
+                builder
+                    .with_depth(if self.policy.revocation_leaf_only {
+                        RevocationCheckDepth::EndEntity
+                    } else {
+                        RevocationCheckDepth::Chain
+                    })
+                    .with_status_policy(if self.policy.require_revocation_status {
+                        UnknownStatusPolicy::Deny
+                    } else {
+                        UnknownStatusPolicy::Allow
+                    })
+                    .with_expiration_policy(if self.policy.require_fresh_crls {
+                        ExpirationPolicy::Enforce
+                    } else {
+                        ExpirationPolicy::Ignore
+                    })
+                    .build()
+            });
 
         let refused: RefCell<Option<PathError>> = RefCell::new(None);
         let anchors = self.trust.webpki_anchors();
@@ -276,17 +279,19 @@ impl<'a> PathValidator<'a> {
             });
         }
         // The path, leaf first, trust anchor last.
-        let certs: Vec<(ChainRole, &Certificate)> = core::iter::once((ChainRole::Leaf, inputs.leaf))
-            .chain(
-                path.intermediates
-                    .iter()
-                    .map(|&i| (ChainRole::Intermediate { index: i }, &inputs.intermediates[i])),
-            )
-            .chain(core::iter::once((
-                ChainRole::TrustAnchor { index: path.anchor },
-                &inputs.anchors[path.anchor],
-            )))
-            .collect();
+        let certs: Vec<(ChainRole, &Certificate)> =
+            core::iter::once((ChainRole::Leaf, inputs.leaf))
+                .chain(path.intermediates.iter().map(|&i| {
+                    (
+                        ChainRole::Intermediate { index: i },
+                        &inputs.intermediates[i],
+                    )
+                }))
+                .chain(core::iter::once((
+                    ChainRole::TrustAnchor { index: path.anchor },
+                    &inputs.anchors[path.anchor],
+                )))
+                .collect();
         for &(role, cert) in &certs[1..] {
             check_issuer(inputs, role, cert)?;
         }
@@ -438,7 +443,11 @@ impl Resolved {
     fn chain(&self, inputs: &Inputs<'_>, trust: &TrustStore) -> Vec<Certificate> {
         let mut chain = Vec::with_capacity(self.intermediates.len() + 2);
         chain.push(inputs.leaf.clone());
-        chain.extend(self.intermediates.iter().map(|&i| inputs.intermediates[i].clone()));
+        chain.extend(
+            self.intermediates
+                .iter()
+                .map(|&i| inputs.intermediates[i].clone()),
+        );
         chain.push(trust.certificates()[self.anchor].clone());
         chain
     }
