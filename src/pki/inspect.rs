@@ -12,7 +12,7 @@ use x509_cert::ext::pkix::{
 };
 
 use super::names;
-use super::path_error::{Malformation, ProfileRule, WeakDigest};
+use super::path_reasons::{Malformation, ProfileRule, WeakDigest};
 use crate::crypto::{KeyFamily, rsa_modulus_bits};
 
 /// Extension and algorithm OIDs.

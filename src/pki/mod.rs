@@ -10,10 +10,12 @@
 mod certificate;
 mod credentials;
 mod crl;
+mod der_parts;
 mod diagnosis;
 mod inspect;
 mod names;
 mod path_error;
+mod path_reasons;
 mod pem;
 mod policy;
 mod private_key;
@@ -24,10 +26,10 @@ mod verified_path;
 
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
-pub use crl::Crl;
-pub use path_error::{
-    CertificateRef, ChainRole, CrlError, CrlFeature, CrlRef, Malformation, PathError, ProfileRule,
-    WeakDigest, WorkBudget,
+pub use crl::{Crl, CrlError, CrlFeature};
+pub use path_error::PathError;
+pub use path_reasons::{
+    CertificateRef, ChainRole, CrlRef, Malformation, ProfileRule, WeakDigest, WorkBudget,
 };
 pub use policy::{EkuPolicy, Limits, Purpose, ValidationPolicy, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};

@@ -4,7 +4,8 @@
 use pki_types::{CertificateDer, TrustAnchor};
 
 use super::Certificate;
-use super::path_error::{CertificateRef, ChainRole, Malformation, PathError};
+use super::path_error::PathError;
+use super::path_reasons::{CertificateRef, ChainRole, Malformation};
 use super::policy::ValidationPolicy;
 use super::validator::PathValidator;
 use crate::error::Error;

@@ -12,7 +12,8 @@ use webpki::{
 
 use super::diagnosis::{Inputs, rank};
 use super::inspect::{self, PathPosition};
-use super::path_error::{ChainRole, Malformation, PathError};
+use super::path_error::PathError;
+use super::path_reasons::{ChainRole, Malformation};
 use super::policy::{Purpose, ValidationPolicy};
 use super::verified_path::VerifiedPath;
 use super::{Certificate, Crl, Timestamp, TrustStore};
