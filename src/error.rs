@@ -6,6 +6,8 @@
 use thiserror::Error as ThisError;
 
 use crate::crypto::KeyFamily;
+use crate::invoice::InvoiceError;
+use crate::qualification::QualificationError;
 
 /// Everything that can go wrong in fapiao.
 #[derive(Debug, ThisError)]
@@ -23,6 +25,12 @@ pub enum Error {
     /// A certificate chain and its key do not form valid credentials.
     #[error("credentials: {0}")]
     Credentials(#[from] CredentialsError),
+    /// An invoice message could not be read or written, or breaks order rules.
+    #[error("invoice: {0}")]
+    Invoice(#[from] InvoiceError),
+    /// An enterprise was refused, or the qualification registry failed.
+    #[error("qualification: {0}")]
+    Qualification(#[from] QualificationError),
 }
 
 /// Failures of the cryptographic primitives.

@@ -10,6 +10,13 @@
 
 pub mod crypto;
 mod error;
+pub mod invoice;
+pub mod qualification;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{CertificateError, CredentialsError, CryptoError, Error, KeyError};
+pub use crate::invoice::{
+    InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
+    ViolationCode, Violations,
+};
+pub use crate::qualification::{EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal};
