@@ -42,9 +42,12 @@ pub(crate) mod bytes {
         serializer.serialize_str(&encode(value))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<u8>, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        decode(&text).ok_or_else(|| serde::de::Error::custom("expected a hexadecimal string of whole bytes"))
+        decode(&text)
+            .ok_or_else(|| serde::de::Error::custom("expected a hexadecimal string of whole bytes"))
     }
 }
 
@@ -52,15 +55,22 @@ pub(crate) mod bytes {
 pub(crate) mod array32 {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(value: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        value: &[u8; 32],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&encode(value))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 32], D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<[u8; 32], D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         decode(&text)
             .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .ok_or_else(|| serde::de::Error::custom("expected 64 hexadecimal digits (a SHA-256 fingerprint)"))
+            .ok_or_else(|| {
+                serde::de::Error::custom("expected 64 hexadecimal digits (a SHA-256 fingerprint)")
+            })
     }
 }
 

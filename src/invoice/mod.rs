@@ -47,8 +47,8 @@ pub use rust_decimal::Decimal;
 pub use self::error::InvoiceError;
 pub use self::policy::{DEFAULT_MAX_LINES, ValidationPolicy};
 pub use self::request::{
-    Buyer, Delivery, InterfaceCode, InvoiceColor, InvoiceKind, InvoiceLine, IssueRequest,
-    LineKind, RedLetterReference, Seller, Totals, ZeroRateFlag,
+    Buyer, Delivery, InterfaceCode, InvoiceColor, InvoiceKind, InvoiceLine, IssueRequest, LineKind,
+    RedLetterReference, Seller, Totals, ZeroRateFlag,
 };
 pub use self::response::{
     CheckCode, FailureReason, FormatError, InvoiceNumber, IssueOutcome, IssueResponse,

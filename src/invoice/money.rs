@@ -108,11 +108,16 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, DecimalSyntaxError> {
 pub(crate) mod decimal_string {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Decimal,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.collect_str(value)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         parse_decimal(&text).map_err(|e| {
             serde::de::Error::custom(format_args!("\"{text}\" is not a decimal string: {e}"))
@@ -160,7 +165,9 @@ mod tests {
     fn parses_only_plain_decimals() {
         assert_eq!(parse_decimal("6.50").unwrap().to_string(), "6.50");
         assert_eq!(parse_decimal("-2").unwrap().to_string(), "-2");
-        for bad in ["", "-", "1e3", "+1", "1_000", ".5", "5.", "1.2.3", " 1", "0x10"] {
+        for bad in [
+            "", "-", "1e3", "+1", "1_000", ".5", "5.", "1.2.3", " 1", "0x10",
+        ] {
             assert!(parse_decimal(bad).is_err(), "{bad:?} was accepted");
         }
         assert_eq!(

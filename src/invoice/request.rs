@@ -251,11 +251,19 @@ pub struct InvoiceLine {
     pub unit: Option<String>,
     /// Quantity, a decimal string with at most 13 places (negative on a red invoice).
     /// Given together with `unit_price`, or neither.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "decimal_string::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "decimal_string::option"
+    )]
     pub quantity: Option<Decimal>,
     /// Unit price in yuan, a decimal string with at most 13 places, never negative;
     /// includes tax when the request's `price_includes_tax` is set.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "decimal_string::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "decimal_string::option"
+    )]
     pub unit_price: Option<Decimal>,
     /// Line amount in fen: without tax, or with tax when the request's
     /// `price_includes_tax` is set.

@@ -44,7 +44,11 @@ impl IssueResponse {
 
 /// What happened to a request: `"status"` says which, the other fields depend on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", deny_unknown_fields)]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    deny_unknown_fields
+)]
 #[non_exhaustive]
 pub enum IssueOutcome {
     /// The invoice was issued (platform-hosted, synchronous mode).

@@ -49,7 +49,9 @@ pub enum TaxIdError {
         legacy: &'static str,
     },
     /// A character outside the alphabet.
-    #[error("character {position} ({found:?}) is not in the GB 32100 alphabet 0-9 A-H J-N P-R T U W-Y")]
+    #[error(
+        "character {position} ({found:?}) is not in the GB 32100 alphabet 0-9 A-H J-N P-R T U W-Y"
+    )]
     InvalidCharacter {
         /// 1-based position.
         position: usize,
@@ -57,7 +59,9 @@ pub enum TaxIdError {
         found: char,
     },
     /// A legacy number with a character other than an ASCII digit or capital letter.
-    #[error("character {position} ({found:?}) of a legacy taxpayer number is not a digit or capital letter")]
+    #[error(
+        "character {position} ({found:?}) of a legacy taxpayer number is not a digit or capital letter"
+    )]
     InvalidLegacyCharacter {
         /// 1-based position.
         position: usize,

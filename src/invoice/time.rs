@@ -99,7 +99,8 @@ impl FromStr for YearMonth {
         if year.len() != 4 || month.len() != 2 {
             return Err(error());
         }
-        if !(year.bytes().all(|b| b.is_ascii_digit()) && month.bytes().all(|b| b.is_ascii_digit())) {
+        if !(year.bytes().all(|b| b.is_ascii_digit()) && month.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(error());
         }
         let year: i64 = year.parse().map_err(|_| error())?;
@@ -142,13 +143,25 @@ mod tests {
         // 2026-11-30T15:59:59Z is 23:59:59 on the 30th in Beijing.
         let before = UnixTime(1_796_054_399);
         assert_eq!(before.china_year_month().to_string(), "2026-11");
-        assert_eq!(UnixTime(before.0 + 1).china_year_month().to_string(), "2026-12");
-        assert_eq!(UnixTime(before.0 + 1).to_string(), "2026-12-01T00:00:00+08:00");
+        assert_eq!(
+            UnixTime(before.0 + 1).china_year_month().to_string(),
+            "2026-12"
+        );
+        assert_eq!(
+            UnixTime(before.0 + 1).to_string(),
+            "2026-12-01T00:00:00+08:00"
+        );
     }
 
     #[test]
     fn year_month_text() {
-        assert_eq!("2026-07".parse::<YearMonth>().unwrap(), YearMonth { year: 2026, month: 7 });
+        assert_eq!(
+            "2026-07".parse::<YearMonth>().unwrap(),
+            YearMonth {
+                year: 2026,
+                month: 7
+            }
+        );
         for bad in ["2026-13", "2026-7", "26-07", "2026/07", "2026-00"] {
             assert!(bad.parse::<YearMonth>().is_err(), "{bad}");
         }

@@ -60,6 +60,9 @@ pub(crate) fn from_json<T: DeserializeOwned>(
 }
 
 /// Writes a message as pretty-printed JSON.
-pub(crate) fn to_json<T: Serialize>(value: &T, what: &'static str) -> Result<Vec<u8>, InvoiceError> {
+pub(crate) fn to_json<T: Serialize>(
+    value: &T,
+    what: &'static str,
+) -> Result<Vec<u8>, InvoiceError> {
     serde_json::to_vec_pretty(value).map_err(|source| InvoiceError::Json { what, source })
 }

@@ -89,7 +89,8 @@ impl EmbeddedRegistry {
             #[serde(borrow, default)]
             version: Option<Cow<'a, str>>,
         }
-        let probe: VersionOnly<'_> = serde_json::from_slice(json).map_err(QualificationError::Json)?;
+        let probe: VersionOnly<'_> =
+            serde_json::from_slice(json).map_err(QualificationError::Json)?;
         match probe.version {
             None => return Err(QualificationError::MissingVersion),
             Some(found) if !SUPPORTED_REGISTRY_VERSIONS.contains(&found.as_ref()) => {
@@ -176,12 +177,11 @@ impl EmbeddedRegistry {
         status: EnterpriseStatus,
     ) -> Result<(), QualificationError> {
         let mut state = self.lock();
-        let entry = state
-            .enterprises
-            .get_mut(tax_id)
-            .ok_or_else(|| QualificationError::NoSuchEnterprise {
+        let entry = state.enterprises.get_mut(tax_id).ok_or_else(|| {
+            QualificationError::NoSuchEnterprise {
                 tax_id: tax_id.clone(),
-            })?;
+            }
+        })?;
         entry.record.status = status;
         Ok(())
     }
@@ -190,7 +190,9 @@ impl EmbeddedRegistry {
     /// flight are dropped.
     pub fn remove(&self, tax_id: &UnifiedSocialCreditCode) -> Option<QualificationRecord> {
         let mut state = self.lock();
-        state.reservations.retain(|_, pending| pending.tax_id != *tax_id);
+        state
+            .reservations
+            .retain(|_, pending| pending.tax_id != *tax_id);
         state.enterprises.remove(tax_id).map(|entry| entry.record)
     }
 
@@ -214,14 +216,19 @@ impl State {
         let unknown = || QualificationError::UnknownReservation {
             id: reservation.id(),
         };
-        let pending = self.reservations.get(&reservation.id()).ok_or_else(unknown)?;
+        let pending = self
+            .reservations
+            .get(&reservation.id())
+            .ok_or_else(unknown)?;
         let matches = pending.tax_id == *reservation.tax_id()
             && pending.month == reservation.month()
             && pending.amount_fen == reservation.amount_fen();
         if !matches {
             return Err(unknown());
         }
-        self.reservations.remove(&reservation.id()).ok_or_else(unknown)
+        self.reservations
+            .remove(&reservation.id())
+            .ok_or_else(unknown)
     }
 
     fn unreserve(&mut self, pending: &Pending) -> Option<&mut Entry> {
@@ -238,7 +245,11 @@ impl QualificationRegistry for EmbeddedRegistry {
         &self,
         tax_id: &UnifiedSocialCreditCode,
     ) -> Result<Option<QualificationRecord>, QualificationError> {
-        Ok(self.lock().enterprises.get(tax_id).map(|entry| entry.record.clone()))
+        Ok(self
+            .lock()
+            .enterprises
+            .get(tax_id)
+            .map(|entry| entry.record.clone()))
     }
 
     fn usage(
@@ -266,12 +277,13 @@ impl QualificationRegistry for EmbeddedRegistry {
     ) -> Result<QuotaReservation, QualificationError> {
         let amount_fen = amount_fen.max(0);
         let mut state = self.lock();
-        let entry = state
-            .enterprises
-            .get_mut(tax_id)
-            .ok_or_else(|| Refusal::UnknownEnterprise {
-                tax_id: tax_id.clone(),
-            })?;
+        let entry =
+            state
+                .enterprises
+                .get_mut(tax_id)
+                .ok_or_else(|| Refusal::UnknownEnterprise {
+                    tax_id: tax_id.clone(),
+                })?;
         let quota_fen = entry.record.monthly_quota_fen;
         let used_fen = entry.used.get(&month).copied().unwrap_or(0);
         let reserved_fen = entry.reserved.get(&month).copied().unwrap_or(0);

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, money::YuanDisplay};
+use crate::invoice::{
+    InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, money::YuanDisplay,
+};
 
 /// Why authentication or the qualification check refused a request.
 ///

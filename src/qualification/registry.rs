@@ -66,7 +66,12 @@ pub struct QuotaReservation {
 impl QuotaReservation {
     /// A reservation token; for implementations of [`QualificationRegistry`], which
     /// choose the id.
-    pub fn new(id: u64, tax_id: UnifiedSocialCreditCode, month: YearMonth, amount_fen: i64) -> Self {
+    pub fn new(
+        id: u64,
+        tax_id: UnifiedSocialCreditCode,
+        month: YearMonth,
+        amount_fen: i64,
+    ) -> Self {
         Self {
             id,
             tax_id,

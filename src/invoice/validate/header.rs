@@ -4,7 +4,9 @@
 use super::{Collector, RedLetterReason, text};
 use crate::invoice::limits::*;
 use crate::invoice::policy::ValidationPolicy;
-use crate::invoice::request::{Buyer, InterfaceCode, InvoiceColor, IssueRequest, RedLetterReference};
+use crate::invoice::request::{
+    Buyer, InterfaceCode, InvoiceColor, IssueRequest, RedLetterReference,
+};
 use crate::invoice::tax_id::{BuyerTaxId, UnifiedSocialCreditCode};
 use crate::invoice::violation::ViolationCode;
 
@@ -63,13 +65,14 @@ fn check_serial_number(serial: &str, out: &mut Collector) {
     let len = serial.chars().count();
     let bad_char = serial
         .chars()
-        .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
     let problem = if len == 0 {
         "empty".to_owned()
     } else if len > MAX_SERIAL_NUMBER_LEN {
         format!("{len} characters")
-    } else if let Some(position) = bad_char {
-        format!("character {} is not one of A-Z a-z 0-9 _ -", position + 1)
+    } else if let Some((index, c)) = bad_char {
+        format!("character {} ({c:?})", index + 1)
     } else {
         return;
     };
@@ -212,9 +215,19 @@ fn check_seller(request: &IssueRequest, out: &mut Collector) -> Option<UnifiedSo
     };
     text::required(out, "seller.name", &seller.name, MAX_PARTY_NAME_CHARS);
     let address_phone = seller.address_phone.as_deref();
-    text::optional(out, "seller.address_phone", address_phone, MAX_ADDRESS_PHONE_CHARS);
+    text::optional(
+        out,
+        "seller.address_phone",
+        address_phone,
+        MAX_ADDRESS_PHONE_CHARS,
+    );
     let bank_account = seller.bank_account.as_deref();
-    text::optional(out, "seller.bank_account", bank_account, MAX_BANK_ACCOUNT_CHARS);
+    text::optional(
+        out,
+        "seller.bank_account",
+        bank_account,
+        MAX_BANK_ACCOUNT_CHARS,
+    );
     tax_id
 }
 
@@ -242,7 +255,10 @@ fn check_buyer(
                 out.push(
                     "buyer.tax_id",
                     ViolationCode::MissingField,
-                    format!("a {} invoice needs the buyer's tax id", request.invoice_kind.as_str()),
+                    format!(
+                        "a {} invoice needs the buyer's tax id",
+                        request.invoice_kind.as_str()
+                    ),
                 );
             } else if !buyer.natural_person {
                 out.push(
@@ -255,9 +271,19 @@ fn check_buyer(
         }
     };
     let address_phone = buyer.address_phone.as_deref();
-    text::optional(out, "buyer.address_phone", address_phone, MAX_ADDRESS_PHONE_CHARS);
+    text::optional(
+        out,
+        "buyer.address_phone",
+        address_phone,
+        MAX_ADDRESS_PHONE_CHARS,
+    );
     let bank_account = buyer.bank_account.as_deref();
-    text::optional(out, "buyer.bank_account", bank_account, MAX_BANK_ACCOUNT_CHARS);
+    text::optional(
+        out,
+        "buyer.bank_account",
+        bank_account,
+        MAX_BANK_ACCOUNT_CHARS,
+    );
     check_delivery(buyer, out);
     tax_id
 }
@@ -303,7 +329,22 @@ fn is_email(text: &str) -> bool {
 /// Drawer, reviewer, payee and remarks.
 pub(super) fn check_people(request: &IssueRequest, out: &mut Collector) {
     text::required(out, "drawer", &request.drawer, MAX_PERSON_NAME_CHARS);
-    text::optional(out, "reviewer", request.reviewer.as_deref(), MAX_PERSON_NAME_CHARS);
-    text::optional(out, "payee", request.payee.as_deref(), MAX_PERSON_NAME_CHARS);
-    text::optional(out, "remarks", request.remarks.as_deref(), MAX_REMARKS_CHARS);
+    text::optional(
+        out,
+        "reviewer",
+        request.reviewer.as_deref(),
+        MAX_PERSON_NAME_CHARS,
+    );
+    text::optional(
+        out,
+        "payee",
+        request.payee.as_deref(),
+        MAX_PERSON_NAME_CHARS,
+    );
+    text::optional(
+        out,
+        "remarks",
+        request.remarks.as_deref(),
+        MAX_REMARKS_CHARS,
+    );
 }

@@ -38,16 +38,38 @@ pub(super) fn check(
             }
             check_amount(&path, line, policy, out);
             let rate_allowed = check_rate(&path, line, policy, out);
-            check_tax(&path, line, request.price_includes_tax, rate_allowed, policy, out)
+            check_tax(
+                &path,
+                line,
+                request.price_includes_tax,
+                rate_allowed,
+                policy,
+                out,
+            )
         })
         .collect()
 }
 
 fn check_text(path: &str, line: &InvoiceLine, out: &mut Collector) {
-    text::required(out, &format!("{path}.name"), &line.name, MAX_LINE_NAME_CHARS);
+    text::required(
+        out,
+        &format!("{path}.name"),
+        &line.name,
+        MAX_LINE_NAME_CHARS,
+    );
     let spec = line.specification.as_deref();
-    text::optional(out, &format!("{path}.specification"), spec, MAX_SPECIFICATION_CHARS);
-    text::optional(out, &format!("{path}.unit"), line.unit.as_deref(), MAX_UNIT_CHARS);
+    text::optional(
+        out,
+        &format!("{path}.specification"),
+        spec,
+        MAX_SPECIFICATION_CHARS,
+    );
+    text::optional(
+        out,
+        &format!("{path}.unit"),
+        line.unit.as_deref(),
+        MAX_UNIT_CHARS,
+    );
     let code = &line.tax_classification_code;
     if code.len() != TAX_CLASSIFICATION_CODE_LEN || !code.bytes().all(|b| b.is_ascii_digit()) {
         out.push(
@@ -70,7 +92,10 @@ fn check_sign(path: &str, color: InvoiceColor, line: &InvoiceLine, out: &mut Col
             out.push(
                 format!("{path}.amount_fen"),
                 ViolationCode::SignMismatch,
-                format!("a line amount is {wanted}, got {}", YuanDisplay(line.amount_fen)),
+                format!(
+                    "a line amount is {wanted}, got {}",
+                    YuanDisplay(line.amount_fen)
+                ),
             );
         }
     }
@@ -81,7 +106,9 @@ fn check_sign(path: &str, color: InvoiceColor, line: &InvoiceLine, out: &mut Col
         out.push(
             format!("{path}.unit_price"),
             ViolationCode::SignMismatch,
-            format!("a unit price is never negative (a red line has a negative quantity), got {price}"),
+            format!(
+                "a unit price is never negative (a red line has a negative quantity), got {price}"
+            ),
         );
     }
 }
@@ -209,7 +236,12 @@ fn check_amount(path: &str, line: &InvoiceLine, policy: &ValidationPolicy, out: 
 
 /// The rate is one of the allowed ones, and a zero rate comes with its flag (and
 /// only a zero rate). Returns whether the rate is allowed.
-fn check_rate(path: &str, line: &InvoiceLine, policy: &ValidationPolicy, out: &mut Collector) -> bool {
+fn check_rate(
+    path: &str,
+    line: &InvoiceLine,
+    policy: &ValidationPolicy,
+    out: &mut Collector,
+) -> bool {
     let allowed = policy.allowed_tax_rates.contains(&line.tax_rate);
     if !allowed {
         let rates: Vec<String> = policy

@@ -32,12 +32,20 @@ impl IssueRequest {
         let mut out = Collector::default();
         let checked = header::check(self, policy, &mut out);
         if self.lines.is_empty() {
-            out.push("lines", ViolationCode::NoLines, "an invoice needs at least one line");
+            out.push(
+                "lines",
+                ViolationCode::NoLines,
+                "an invoice needs at least one line",
+            );
         } else if self.lines.len() > policy.max_lines {
             out.push(
                 "lines",
                 ViolationCode::TooManyLines,
-                format!("at most {} lines, got {}", policy.max_lines, self.lines.len()),
+                format!(
+                    "at most {} lines, got {}",
+                    policy.max_lines,
+                    self.lines.len()
+                ),
             );
         } else {
             let figures = lines::check(self, policy, &mut out);

@@ -117,13 +117,19 @@ fn check_color(request: &IssueRequest, out: &mut Collector) {
             InvoiceColor::Blue if value < 0 => out.push(
                 path,
                 ViolationCode::NegativeBlueTotal,
-                format!("a blue invoice's totals are not negative, got {}", YuanDisplay(value)),
+                format!(
+                    "a blue invoice's totals are not negative, got {}",
+                    YuanDisplay(value)
+                ),
             ),
             InvoiceColor::Red if value > 0 || (value == 0 && path != "totals.tax_amount_fen") => {
                 out.push(
                     path,
                     ViolationCode::RedNotNegative,
-                    format!("a red invoice's totals are negative, got {}", YuanDisplay(value)),
+                    format!(
+                        "a red invoice's totals are negative, got {}",
+                        YuanDisplay(value)
+                    ),
                 );
             }
             _ => {}
