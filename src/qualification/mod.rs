@@ -21,12 +21,12 @@
 //! use fapiao::invoice::{IssueRequest, UnixTime, ValidationPolicy};
 //! use fapiao::qualification::*;
 //!
-//! let registry = EmbeddedRegistry::from_json(br#"{ "version": "1.0", "enterprises": [ { "record": {
+//! let registry = EmbeddedRegistry::from_json(r#"{ "version": "1.0", "enterprises": [ { "record": {
 //!     "tax_id": "91350200776049653A", "name": "厦门示例科技有限公司", "status": "ACTIVE",
 //!     "allowed_invoice_kinds": ["DIGITAL_ORDINARY", "DIGITAL_SPECIAL"],
 //!     "single_invoice_limit_fen": 1000000000, "monthly_quota_fen": 5000000000,
 //!     "valid_from_unix": 1767196800, "valid_until_unix": 1798732800,
-//!     "hosting_mode": "PLATFORM_HOSTED", "allowed_platforms": ["ecp-demo"] } } ] }"#)?;
+//!     "hosting_mode": "PLATFORM_HOSTED", "allowed_platforms": ["ecp-demo"] } } ] }"#.as_bytes())?;
 //!
 //! let json = include_bytes!("../../examples/requests/valid-blue.json");
 //! let request = IssueRequest::from_json(json)?
