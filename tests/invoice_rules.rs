@@ -519,6 +519,29 @@ fn amount_overflow() {
 }
 
 #[test]
+fn differences_too_large_to_hold_are_mismatches_not_panics() {
+    let mut request = blue();
+    request.lines[0].quantity = Some(dec("792281625142643375935439503"));
+    request.lines[0].unit_price = Some(dec("1"));
+    request.lines[0].amount_fen = 1;
+    request.lines[0].tax_amount_fen = 0;
+    retotal(&mut request);
+    assert_only(&request, Code::AmountMismatch, "lines[0].amount_fen");
+
+    let mut policy = ValidationPolicy::default();
+    policy.allowed_tax_rates.push(dec("79228162514264337593543950"));
+    let mut request = blue();
+    request.lines[0].tax_rate = dec("79228162514264337593543950");
+    request.lines[0].amount_fen = 1000;
+    request.lines[0].quantity = None;
+    request.lines[0].unit_price = None;
+    request.lines[0].tax_amount_fen = i64::MIN;
+    let found = request.validate(&policy).unwrap_err();
+    assert!(found.iter().any(|v| v.code == Code::TaxMismatch), "{found}");
+    assert!(found.iter().any(|v| v.code == Code::TaxDifferenceExceeded), "{found}");
+}
+
+#[test]
 fn red_reference_missing() {
     let mut request = red();
     request.red_letter = None;

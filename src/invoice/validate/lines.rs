@@ -219,8 +219,10 @@ fn check_amount(path: &str, line: &InvoiceLine, policy: &ValidationPolicy, out: 
         );
         return;
     };
-    let difference = (Decimal::from(line.amount_fen) - product_fen).abs();
-    if difference > Decimal::from(policy.amount_tolerance_fen) {
+    // A difference too large to hold is certainly beyond the tolerance.
+    let difference = Decimal::from(line.amount_fen).checked_sub(product_fen);
+    let tolerance = Decimal::from(policy.amount_tolerance_fen);
+    if difference.is_none_or(|difference| difference.abs() > tolerance) {
         out.push(
             format!("{path}.amount_fen"),
             ViolationCode::AmountMismatch,
@@ -299,7 +301,9 @@ fn check_tax(
     let tax_difference_fen = exact_tax.map(|exact| {
         let expected = round_half_away(exact);
         let declared = Decimal::from(line.tax_amount_fen);
-        if (declared - expected).abs() > Decimal::from(policy.line_tax_tolerance_fen) {
+        let gap = declared.checked_sub(expected);
+        let tolerance = Decimal::from(policy.line_tax_tolerance_fen);
+        if gap.is_none_or(|gap| gap.abs() > tolerance) {
             out.push(
                 format!("{path}.tax_amount_fen"),
                 ViolationCode::TaxMismatch,
@@ -311,7 +315,8 @@ fn check_tax(
                 ),
             );
         }
-        declared - exact
+        // Saturating: a difference that large is beyond any bound anyway.
+        declared.saturating_sub(exact)
     });
     LineFigures {
         amount_excluding_tax_fen,

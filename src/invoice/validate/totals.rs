@@ -82,15 +82,21 @@ pub(super) fn check(
         Some(_) => {}
     }
 
-    let difference: Decimal = figures.iter().filter_map(|f| f.tax_difference_fen).sum();
+    let difference = figures
+        .iter()
+        .filter_map(|f| f.tax_difference_fen)
+        .try_fold(Decimal::ZERO, Decimal::checked_add);
     let bound = Decimal::from(policy.cumulative_tax_tolerance_fen);
-    if difference.abs() > bound {
+    if difference.is_none_or(|difference| difference.abs() > bound) {
+        let by = match difference {
+            Some(difference) => format_fen_decimal(difference),
+            None => "more than a decimal holds".to_owned(),
+        };
         out.push(
             "totals.tax_amount_fen",
             ViolationCode::TaxDifferenceExceeded,
             format!(
-                "the lines' taxes differ from their exact taxes by {} in total, beyond ±{}",
-                format_fen_decimal(difference),
+                "the lines' taxes differ from their exact taxes by {by} in total, beyond ±{}",
                 YuanDisplay(policy.cumulative_tax_tolerance_fen)
             ),
         );
