@@ -3,9 +3,9 @@
 mod invoice_support;
 
 use fapiao::invoice::{
-    CheckCode, FailureReason, InvoiceColor, InvoiceError, InvoiceKind, InvoiceNumber,
-    IssueOutcome, IssueRequest, IssueResponse, IssuedInvoice, ProtocolVersion,
-    SUPPORTED_VERSIONS, UnifiedSocialCreditCode, UnixTime, ViolationCode,
+    CheckCode, FailureReason, InvoiceColor, InvoiceError, InvoiceKind, InvoiceNumber, IssueOutcome,
+    IssueRequest, IssueResponse, IssuedInvoice, ProtocolVersion, SUPPORTED_VERSIONS,
+    UnifiedSocialCreditCode, UnixTime, ViolationCode,
 };
 use fapiao::qualification::Refusal;
 use invoice_support::{blue, violations};
@@ -34,7 +34,13 @@ fn a_request_round_trips() {
 
 #[test]
 fn unknown_fields_are_refused_at_every_level() {
-    let places: [&[&str]; 5] = [&[], &["seller"], &["buyer"], &["totals"], &["buyer", "delivery"]];
+    let places: [&[&str]; 5] = [
+        &[],
+        &["seller"],
+        &["buyer"],
+        &["totals"],
+        &["buyer", "delivery"],
+    ];
     for place in places {
         let mut value = blue_json();
         let mut target = &mut value;
@@ -44,13 +50,19 @@ fn unknown_fields_are_refused_at_every_level() {
         target["surprise"] = json!(1);
         let error = parse(&value).unwrap_err();
         assert!(
-            matches!(&error, InvoiceError::Json { .. }) && error.to_string().contains("unknown field `surprise`"),
+            matches!(&error, InvoiceError::Json { .. })
+                && error.to_string().contains("unknown field `surprise`"),
             "{place:?}: {error}"
         );
     }
     let mut value = blue_json();
     value["lines"][0]["discount"] = json!(true);
-    assert!(parse(&value).unwrap_err().to_string().contains("unknown field `discount`"));
+    assert!(
+        parse(&value)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `discount`")
+    );
 }
 
 #[test]
@@ -60,7 +72,11 @@ fn an_unknown_version_is_refused_naming_the_supported_ones() {
     // Even with fields a 2.0 might have: the version is what is reported.
     value["new_in_2"] = json!({});
     match parse(&value).unwrap_err() {
-        InvoiceError::UnsupportedVersion { found, supported, what } => {
+        InvoiceError::UnsupportedVersion {
+            found,
+            supported,
+            what,
+        } => {
             assert_eq!(found, "2.0");
             assert_eq!(supported, SUPPORTED_VERSIONS);
             assert_eq!(what, "issue request");
@@ -68,18 +84,28 @@ fn an_unknown_version_is_refused_naming_the_supported_ones() {
         other => panic!("{other}"),
     }
     let message = parse(&value).unwrap_err().to_string();
-    assert_eq!(message, "issue request: protocol version \"2.0\" is not supported (supported: 1.0)");
+    assert_eq!(
+        message,
+        "issue request: protocol version \"2.0\" is not supported (supported: 1.0)"
+    );
 
     let mut value = blue_json();
     value.as_object_mut().unwrap().remove("version");
-    assert!(matches!(parse(&value).unwrap_err(), InvoiceError::MissingVersion { .. }));
+    assert!(matches!(
+        parse(&value).unwrap_err(),
+        InvoiceError::MissingVersion { .. }
+    ));
     assert_eq!(ProtocolVersion::V1_0.as_str(), SUPPORTED_VERSIONS[0]);
 }
 
 #[test]
 fn money_is_never_a_float() {
     // Decimals must be strings: a JSON number may already have been a float.
-    for (field, value) in [("quantity", json!(2)), ("unit_price", json!(5000.0)), ("tax_rate", json!(0.06))] {
+    for (field, value) in [
+        ("quantity", json!(2)),
+        ("unit_price", json!(5000.0)),
+        ("tax_rate", json!(0.06)),
+    ] {
         let mut request = blue_json();
         request["lines"][0][field] = value;
         let error = parse(&request).unwrap_err().to_string();
@@ -97,7 +123,10 @@ fn money_is_never_a_float() {
         let mut request = blue_json();
         request["lines"][0]["quantity"] = json!(text);
         let error = parse(&request).unwrap_err().to_string();
-        assert!(error.contains("is not a decimal string"), "{text:?}: {error}");
+        assert!(
+            error.contains("is not a decimal string"),
+            "{text:?}: {error}"
+        );
     }
     // An amount beyond i64 is unreadable, not wrapped.
     let mut request = blue_json();
@@ -111,7 +140,10 @@ fn a_reason_code_outside_1_to_4_is_a_violation_not_a_parse_error() {
         serde_json::from_slice(include_bytes!("../examples/requests/valid-red.json")).unwrap();
     value["red_letter"]["reason_code"] = json!(70000);
     let request = parse(&value).unwrap();
-    assert_eq!(violations(&request).as_slice()[0].code, ViolationCode::InvalidRedReason);
+    assert_eq!(
+        violations(&request).as_slice()[0].code,
+        ViolationCode::InvalidRedReason
+    );
 }
 
 #[test]
@@ -119,14 +151,19 @@ fn validated_from_json_carries_violations_as_an_error() {
     let bad = include_bytes!("../examples/requests/invalid-grand-total-mismatch.json");
     match IssueRequest::validated_from_json(bad, &Default::default()).unwrap_err() {
         InvoiceError::Invalid(violations) => {
-            assert_eq!(violations.as_slice()[0].code, ViolationCode::GrandTotalMismatch)
+            assert_eq!(
+                violations.as_slice()[0].code,
+                ViolationCode::GrandTotalMismatch
+            )
         }
         other => panic!("{other}"),
     }
     let error: fapiao::Error = IssueRequest::validated_from_json(bad, &Default::default())
         .unwrap_err()
         .into();
-    assert!(error.to_string().starts_with("invoice: the issue request breaks 1 rule(s):\ntotals.total_fen: GRAND_TOTAL_MISMATCH"));
+    assert!(error.to_string().starts_with(
+        "invoice: the issue request breaks 1 rule(s):\ntotals.total_fen: GRAND_TOTAL_MISMATCH"
+    ));
 }
 
 fn issued() -> IssuedInvoice {
@@ -154,13 +191,22 @@ fn responses_round_trip_for_every_outcome() {
     });
     let outcomes = [
         IssueOutcome::Issued { invoice: issued() },
-        IssueOutcome::AcceptedPending { ticket: "T-000042".into() },
-        IssueOutcome::Failed { reason: FailureReason::InvalidRequest { violations } },
-        IssueOutcome::Failed {
-            reason: FailureReason::Refused { refusal: Refusal::PlatformNotPinned },
+        IssueOutcome::AcceptedPending {
+            ticket: "T-000042".into(),
         },
         IssueOutcome::Failed {
-            reason: FailureReason::UnsupportedVersion { found: "2.0".into(), supported: vec!["1.0".into()] },
+            reason: FailureReason::InvalidRequest { violations },
+        },
+        IssueOutcome::Failed {
+            reason: FailureReason::Refused {
+                refusal: Refusal::PlatformNotPinned {},
+            },
+        },
+        IssueOutcome::Failed {
+            reason: FailureReason::UnsupportedVersion {
+                found: "2.0".into(),
+                supported: vec!["1.0".into()],
+            },
         },
     ];
     for outcome in outcomes {
@@ -183,16 +229,28 @@ fn a_response_has_a_readable_shape() {
     };
     let value: Value = serde_json::from_slice(&response.to_json().unwrap()).unwrap();
     assert_eq!(value["outcome"]["status"], json!("ISSUED"));
-    assert_eq!(value["outcome"]["invoice"]["invoice_number"], json!({"number": "26352000000012345678"}));
-    assert_eq!(value["outcome"]["invoice"]["device_signature_hex"], json!("deadbeef"));
-    assert_eq!(value["outcome"]["invoice"]["issued_at_unix"], json!(1_796_000_000));
+    assert_eq!(
+        value["outcome"]["invoice"]["invoice_number"],
+        json!({"number": "26352000000012345678"})
+    );
+    assert_eq!(
+        value["outcome"]["invoice"]["device_signature_hex"],
+        json!("deadbeef")
+    );
+    assert_eq!(
+        value["outcome"]["invoice"]["issued_at_unix"],
+        json!(1_796_000_000)
+    );
 
     let failed = IssueResponse {
         version: ProtocolVersion::V1_0,
         serial_number: "S1".into(),
         outcome: IssueOutcome::Failed {
             reason: FailureReason::Refused {
-                refusal: Refusal::SingleInvoiceLimitExceeded { limit_fen: 100, amount_fen: 200 },
+                refusal: Refusal::SingleInvoiceLimitExceeded {
+                    limit_fen: 100,
+                    amount_fen: 200,
+                },
             },
         },
     };
@@ -239,6 +297,12 @@ fn invoice_numbers_and_check_codes_have_their_formats() {
     assert!(CheckCode::parse("1234567890123456789").is_err());
     let error = CheckCode::parse("x").unwrap_err();
     assert_eq!(error.to_string(), "check_code: 20 digits, got \"x\"");
-    assert!(serde_json::from_value::<InvoiceNumber>(json!({"code": "1", "number": "01234567"})).is_err());
-    assert!(serde_json::from_value::<InvoiceNumber>(json!({"number": "26352000000012345678", "x": 1})).is_err());
+    assert!(
+        serde_json::from_value::<InvoiceNumber>(json!({"code": "1", "number": "01234567"}))
+            .is_err()
+    );
+    assert!(
+        serde_json::from_value::<InvoiceNumber>(json!({"number": "26352000000012345678", "x": 1}))
+            .is_err()
+    );
 }

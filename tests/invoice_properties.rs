@@ -24,18 +24,23 @@ struct LineSpec {
 
 fn line_spec() -> impl Strategy<Value = LineSpec> {
     (
-        prop::option::weighted(0.8, (10i64..=10_000, 0u32..=3, 10_000i64..=100_000_000, 0u32..=4)),
+        prop::option::weighted(
+            0.8,
+            (10i64..=10_000, 0u32..=3, 10_000i64..=100_000_000, 0u32..=4),
+        ),
         1i64..=1_000_000_000,
         0usize..8,
         // At most 99%: a red invoice whose line is discounted away reverses nothing.
         prop::option::weighted(0.2, 1i64..=99),
     )
-        .prop_map(|(quantity_price, bare_amount_fen, rate_index, discount_percent)| LineSpec {
-            quantity_price,
-            bare_amount_fen,
-            rate_index,
-            discount_percent,
-        })
+        .prop_map(
+            |(quantity_price, bare_amount_fen, rate_index, discount_percent)| LineSpec {
+                quantity_price,
+                bare_amount_fen,
+                rate_index,
+                discount_percent,
+            },
+        )
 }
 
 fn fen(value: Decimal) -> i64 {
@@ -44,7 +49,11 @@ fn fen(value: Decimal) -> i64 {
 
 fn tax_of(amount_fen: i64, rate: Decimal, includes_tax: bool) -> i64 {
     let amount = Decimal::from(amount_fen);
-    fen(if includes_tax { amount * rate / (Decimal::ONE + rate) } else { amount * rate })
+    fen(if includes_tax {
+        amount * rate / (Decimal::ONE + rate)
+    } else {
+        amount * rate
+    })
 }
 
 fn make_line(kind: LineKind, amount_fen: i64, rate: Decimal, includes_tax: bool) -> InvoiceLine {
@@ -92,14 +101,23 @@ fn consistent_request(specs: &[LineSpec], color: InvoiceColor, includes_tax: boo
                 line.quantity = Some(quantity);
                 line.unit_price = Some(price);
             }
-            None => line = make_line(LineKind::Normal, spec.bare_amount_fen * sign, rate, includes_tax),
+            None => {
+                line = make_line(
+                    LineKind::Normal,
+                    spec.bare_amount_fen * sign,
+                    rate,
+                    includes_tax,
+                )
+            }
         }
         let amount = line.amount_fen;
         request.lines.push(line);
         if let Some(percent) = spec.discount_percent {
             let discount = -(amount * percent / 100);
             if discount != 0 {
-                request.lines.push(make_line(LineKind::Discount, discount, rate, includes_tax));
+                request
+                    .lines
+                    .push(make_line(LineKind::Discount, discount, rate, includes_tax));
             }
         }
     }

@@ -4,8 +4,8 @@
 mod invoice_support;
 
 use fapiao::invoice::{
-    InterfaceCode, InvoiceColor, InvoiceKind, InvoiceLine, IssueRequest, LineKind,
-    RedLetterReason, RedLetterReference, ValidationPolicy, ViolationCode as Code, ZeroRateFlag,
+    InterfaceCode, InvoiceColor, InvoiceKind, InvoiceLine, IssueRequest, LineKind, RedLetterReason,
+    RedLetterReference, ValidationPolicy, ViolationCode as Code, ZeroRateFlag,
 };
 use invoice_support::{assert_only, blue, check, dec, red, retotal, violations};
 
@@ -30,12 +30,18 @@ fn service_line(amount_fen: i64, tax_amount_fen: i64) -> InvoiceLine {
 fn the_samples_are_valid() {
     let validated = check(&blue()).expect("valid-blue");
     assert_eq!(validated.seller_tax_id().as_str(), "91350200776049653A");
-    assert_eq!(validated.buyer_tax_id().unwrap().as_str(), "91440101MA5CJQ4N59");
+    assert_eq!(
+        validated.buyer_tax_id().unwrap().as_str(),
+        "91440101MA5CJQ4N59"
+    );
     assert_eq!(validated.totals().total_fen, 2_689_965);
     assert_eq!(validated.red_letter_reason(), None);
     let validated = check(&red()).expect("valid-red");
     assert_eq!(validated.color(), InvoiceColor::Red);
-    assert_eq!(validated.red_letter_reason(), Some(RedLetterReason::GoodsReturned));
+    assert_eq!(
+        validated.red_letter_reason(),
+        Some(RedLetterReason::GoodsReturned)
+    );
     assert_eq!(validated.red_letter_reason().unwrap().code(), 2);
 }
 
@@ -139,7 +145,11 @@ fn field_too_long() {
     check(&request).expect("230 characters, counted as characters not bytes");
     request.remarks = Some("备".repeat(231));
     let found = assert_only(&request, Code::FieldTooLong, "remarks");
-    assert!(found.to_string().contains("at most 230 characters, got 231"));
+    assert!(
+        found
+            .to_string()
+            .contains("at most 230 characters, got 231")
+    );
 
     let mut request = blue();
     request.seller.name = "x".repeat(101);
@@ -157,7 +167,11 @@ fn invalid_tax_id() {
     let mut request = blue();
     request.seller.tax_id = "91350200776049653B".into();
     let found = assert_only(&request, Code::InvalidTaxId, "seller.tax_id");
-    assert!(found.to_string().contains("the first 17 characters give 'A'"));
+    assert!(
+        found
+            .to_string()
+            .contains("the first 17 characters give 'A'")
+    );
 
     let mut request = blue();
     request.buyer.tax_id = Some("91440101MA5CJQ4N58".into());
@@ -173,23 +187,38 @@ fn invalid_tax_id() {
 
 #[test]
 fn legacy_buyer_tax_ids_need_the_lenient_mode() {
-    for legacy in ["350200776049653", "35020077604965301", "35020219800101123401"] {
+    for legacy in [
+        "350200776049653",
+        "35020077604965301",
+        "35020219800101123401",
+    ] {
         let mut request = blue();
         request.buyer.tax_id = Some(legacy.into());
         assert_only(&request, Code::InvalidTaxId, "buyer.tax_id");
         let lenient = ValidationPolicy::with_lenient_buyer_tax_ids(true);
-        let validated = request.validate(&lenient).expect("lenient accepts legacy ids");
+        let validated = request
+            .validate(&lenient)
+            .expect("lenient accepts legacy ids");
         assert_eq!(validated.buyer_tax_id().unwrap().as_str(), legacy);
     }
     let mut request = blue();
     request.buyer.tax_id = Some("3502007760496".into());
     let lenient = ValidationPolicy::with_lenient_buyer_tax_ids(true);
-    assert_eq!(request.validate(&lenient).unwrap_err().as_slice()[0].code, Code::InvalidTaxId);
+    assert_eq!(
+        request.validate(&lenient).unwrap_err().as_slice()[0].code,
+        Code::InvalidTaxId
+    );
 }
 
 #[test]
 fn invalid_contact() {
-    for email in ["invoices.example.cn", "@example.cn", "a@b", "a b@example.cn", "a@@example.cn"] {
+    for email in [
+        "invoices.example.cn",
+        "@example.cn",
+        "a@b",
+        "a b@example.cn",
+        "a@@example.cn",
+    ] {
         let mut request = blue();
         request.buyer.delivery.as_mut().unwrap().email = Some(email.into());
         assert_only(&request, Code::InvalidContact, "buyer.delivery.email");
@@ -228,10 +257,18 @@ fn too_many_lines() {
 
 #[test]
 fn invalid_tax_classification_code() {
-    for code in ["106020101000000000", "10602010100000000000", "10602010100000000A0"] {
+    for code in [
+        "106020101000000000",
+        "10602010100000000000",
+        "10602010100000000A0",
+    ] {
         let mut request = blue();
         request.lines[3].tax_classification_code = code.into();
-        assert_only(&request, Code::InvalidTaxClassificationCode, "lines[3].tax_classification_code");
+        assert_only(
+            &request,
+            Code::InvalidTaxClassificationCode,
+            "lines[3].tax_classification_code",
+        );
     }
 }
 
@@ -262,7 +299,11 @@ fn sign_mismatch() {
 
     // A red line is negative.
     let mut request = red();
-    request.lines.push(InvoiceLine { quantity: Some(dec("1")), unit_price: Some(dec("1.13")), ..service_line(113, 13) });
+    request.lines.push(InvoiceLine {
+        quantity: Some(dec("1")),
+        unit_price: Some(dec("1.13")),
+        ..service_line(113, 13)
+    });
     retotal(&mut request);
     assert_only(&request, Code::SignMismatch, "lines[1].amount_fen");
 
@@ -300,7 +341,10 @@ fn tax_mismatch() {
     request.lines[0].tax_amount_fen += 1;
     retotal(&mut request);
     let found = assert_only(&request, Code::TaxMismatch, "lines[0].tax_amount_fen");
-    assert_eq!(found.as_slice()[0].message, "expected 600.00 ±0.06, got 600.07");
+    assert_eq!(
+        found.as_slice()[0].message,
+        "expected 600.00 ±0.06, got 600.07"
+    );
 }
 
 #[test]
@@ -338,12 +382,17 @@ fn tax_included_in_the_price_is_total_times_rate_over_one_plus_rate() {
     assert_eq!(request.totals.total_fen, 113_000);
     let mut exact = ValidationPolicy::default();
     exact.line_tax_tolerance_fen = 0;
-    request.validate(&exact).expect("1130 with 13% tax included");
+    request
+        .validate(&exact)
+        .expect("1130 with 13% tax included");
     // The same line read as excluding tax would owe 146.90.
     request.price_includes_tax = false;
     retotal(&mut request);
     let found = request.validate(&exact).unwrap_err();
-    assert_eq!(found.as_slice()[0].message, "expected 146.90 ±0.00, got 130.00");
+    assert_eq!(
+        found.as_slice()[0].message,
+        "expected 146.90 ±0.00, got 130.00"
+    );
 }
 
 #[test]
@@ -353,7 +402,11 @@ fn tax_rate_not_allowed() {
     request.lines[0].tax_amount_fen = 100_000;
     retotal(&mut request);
     let found = assert_only(&request, Code::TaxRateNotAllowed, "lines[0].tax_rate");
-    assert!(found.to_string().contains("one of 0.13, 0.09, 0.06, 0.05, 0.03, 0.01, 0.005, 0, got 0.10"));
+    assert!(
+        found
+            .to_string()
+            .contains("one of 0.13, 0.09, 0.06, 0.05, 0.03, 0.01, 0.005, 0, got 0.10")
+    );
     let mut policy = ValidationPolicy::default();
     policy.allowed_tax_rates.push(dec("0.1"));
     request.validate(&policy).expect("0.10 is 0.1 by value");
@@ -367,10 +420,18 @@ fn tax_rate_not_allowed() {
 fn zero_rate_flag_mismatch() {
     let mut request = blue();
     request.lines[4].zero_rate_flag = None;
-    assert_only(&request, Code::ZeroRateFlagMismatch, "lines[4].zero_rate_flag");
+    assert_only(
+        &request,
+        Code::ZeroRateFlagMismatch,
+        "lines[4].zero_rate_flag",
+    );
     let mut request = blue();
     request.lines[0].zero_rate_flag = Some(ZeroRateFlag::OrdinaryZeroRate);
-    assert_only(&request, Code::ZeroRateFlagMismatch, "lines[0].zero_rate_flag");
+    assert_only(
+        &request,
+        Code::ZeroRateFlagMismatch,
+        "lines[0].zero_rate_flag",
+    );
 }
 
 #[test]
@@ -440,7 +501,11 @@ fn total_amount_mismatch() {
     request.totals.amount_fen -= 1;
     request.totals.total_fen -= 1;
     let found = assert_only(&request, Code::TotalAmountMismatch, "totals.amount_fen");
-    assert!(found.to_string().contains("expected 24445.00 (sum of 5 lines), got 24444.99"));
+    assert!(
+        found
+            .to_string()
+            .contains("expected 24445.00 (sum of 5 lines), got 24444.99")
+    );
 }
 
 #[test]
@@ -468,7 +533,11 @@ fn tax_difference_exceeded() {
     check(&request).expect("21 × 6 + 1 = 127 fen: exactly the bound");
     request.lines.push(service_line(100, 14));
     retotal(&mut request);
-    let found = assert_only(&request, Code::TaxDifferenceExceeded, "totals.tax_amount_fen");
+    let found = assert_only(
+        &request,
+        Code::TaxDifferenceExceeded,
+        "totals.tax_amount_fen",
+    );
     assert!(found.to_string().contains("by 1.28 in total, beyond ±1.27"));
     let mut policy = ValidationPolicy::default();
     policy.cumulative_tax_tolerance_fen = 128;
@@ -478,7 +547,11 @@ fn tax_difference_exceeded() {
     let mut request = blue();
     request.lines = vec![service_line(100, 7); 22];
     retotal(&mut request);
-    assert_only(&request, Code::TaxDifferenceExceeded, "totals.tax_amount_fen");
+    assert_only(
+        &request,
+        Code::TaxDifferenceExceeded,
+        "totals.tax_amount_fen",
+    );
 }
 
 #[test]
@@ -499,7 +572,11 @@ fn amount_overflow() {
     let mut request = blue();
     request.totals.amount_fen = i64::MAX;
     let found = violations(&request);
-    assert!(found.iter().any(|v| v.code == Code::AmountOverflow && v.path == "totals.total_fen"));
+    assert!(
+        found
+            .iter()
+            .any(|v| v.code == Code::AmountOverflow && v.path == "totals.total_fen")
+    );
 
     // quantity × unit price beyond what a decimal holds.
     let mut request = blue();
@@ -529,7 +606,9 @@ fn differences_too_large_to_hold_are_mismatches_not_panics() {
     assert_only(&request, Code::AmountMismatch, "lines[0].amount_fen");
 
     let mut policy = ValidationPolicy::default();
-    policy.allowed_tax_rates.push(dec("79228162514264337593543950"));
+    policy
+        .allowed_tax_rates
+        .push(dec("79228162514264337593543950"));
     let mut request = blue();
     request.lines[0].tax_rate = dec("79228162514264337593543950");
     request.lines[0].amount_fen = 1000;
@@ -538,7 +617,10 @@ fn differences_too_large_to_hold_are_mismatches_not_panics() {
     request.lines[0].tax_amount_fen = i64::MIN;
     let found = request.validate(&policy).unwrap_err();
     assert!(found.iter().any(|v| v.code == Code::TaxMismatch), "{found}");
-    assert!(found.iter().any(|v| v.code == Code::TaxDifferenceExceeded), "{found}");
+    assert!(
+        found.iter().any(|v| v.code == Code::TaxDifferenceExceeded),
+        "{found}"
+    );
 }
 
 #[test]
@@ -549,15 +631,27 @@ fn red_reference_missing() {
 
     let mut request = red();
     request.red_letter.as_mut().unwrap().confirmation_number = " ".into();
-    assert_only(&request, Code::RedReferenceMissing, "red_letter.confirmation_number");
+    assert_only(
+        &request,
+        Code::RedReferenceMissing,
+        "red_letter.confirmation_number",
+    );
 
     let mut request = red();
     request.red_letter.as_mut().unwrap().original_invoice_number = String::new();
-    assert_only(&request, Code::RedReferenceMissing, "red_letter.original_invoice_number");
+    assert_only(
+        &request,
+        Code::RedReferenceMissing,
+        "red_letter.original_invoice_number",
+    );
 
     let mut request = legacy_red();
     request.red_letter.as_mut().unwrap().original_invoice_code = None;
-    assert_only(&request, Code::RedReferenceMissing, "red_letter.original_invoice_code");
+    assert_only(
+        &request,
+        Code::RedReferenceMissing,
+        "red_letter.original_invoice_code",
+    );
 }
 
 /// The red sample reversing a legacy paper special invoice.
@@ -576,7 +670,10 @@ fn legacy_red() -> IssueRequest {
 #[test]
 fn a_legacy_red_invoice_names_code_and_number() {
     let validated = check(&legacy_red()).expect("a legacy red invoice");
-    assert_eq!(validated.red_letter_reason(), Some(RedLetterReason::SalesAllowance));
+    assert_eq!(
+        validated.red_letter_reason(),
+        Some(RedLetterReason::SalesAllowance)
+    );
 }
 
 #[test]
@@ -592,7 +689,11 @@ fn invalid_red_reason() {
         let mut request = red();
         request.red_letter.as_mut().unwrap().reason_code = reason;
         let found = assert_only(&request, Code::InvalidRedReason, "red_letter.reason_code");
-        assert!(found.to_string().ends_with(&format!("1 to 4, got {reason}")));
+        assert!(
+            found
+                .to_string()
+                .ends_with(&format!("1 to 4, got {reason}"))
+        );
     }
 }
 
@@ -600,19 +701,35 @@ fn invalid_red_reason() {
 fn invalid_invoice_number() {
     let mut request = red();
     request.red_letter.as_mut().unwrap().original_invoice_number = "2635200000001234567".into();
-    assert_only(&request, Code::InvalidInvoiceNumber, "red_letter.original_invoice_number");
+    assert_only(
+        &request,
+        Code::InvalidInvoiceNumber,
+        "red_letter.original_invoice_number",
+    );
 
     let mut request = red();
     request.red_letter.as_mut().unwrap().original_invoice_code = Some("3500202130".into());
-    assert_only(&request, Code::InvalidInvoiceNumber, "red_letter.original_invoice_code");
+    assert_only(
+        &request,
+        Code::InvalidInvoiceNumber,
+        "red_letter.original_invoice_code",
+    );
 
     let mut request = legacy_red();
     request.red_letter.as_mut().unwrap().original_invoice_code = Some("35002021301".into());
-    assert_only(&request, Code::InvalidInvoiceNumber, "red_letter.original_invoice_code");
+    assert_only(
+        &request,
+        Code::InvalidInvoiceNumber,
+        "red_letter.original_invoice_code",
+    );
 
     let mut request = legacy_red();
     request.red_letter.as_mut().unwrap().original_invoice_number = "26352000000012345678".into();
-    assert_only(&request, Code::InvalidInvoiceNumber, "red_letter.original_invoice_number");
+    assert_only(
+        &request,
+        Code::InvalidInvoiceNumber,
+        "red_letter.original_invoice_number",
+    );
 }
 
 #[test]
@@ -620,7 +737,11 @@ fn invalid_confirmation_number() {
     for number in ["HZ-2026-0001".to_owned(), "1".repeat(33), "３５０２".into()] {
         let mut request = red();
         request.red_letter.as_mut().unwrap().confirmation_number = number;
-        assert_only(&request, Code::InvalidConfirmationNumber, "red_letter.confirmation_number");
+        assert_only(
+            &request,
+            Code::InvalidConfirmationNumber,
+            "red_letter.confirmation_number",
+        );
     }
 }
 

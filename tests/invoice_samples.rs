@@ -20,7 +20,12 @@ fn samples() -> Vec<(String, PathBuf)> {
         .expect("examples/requests exists")
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .map(|path| (path.file_stem().unwrap().to_string_lossy().into_owned(), path))
+        .map(|path| {
+            (
+                path.file_stem().unwrap().to_string_lossy().into_owned(),
+                path,
+            )
+        })
         .collect();
     files.sort();
     files
@@ -47,7 +52,10 @@ fn every_sample_validates_as_its_name_says() {
         if stem.starts_with("unreadable-") {
             let error = IssueRequest::from_json(&json).expect_err(&stem);
             assert!(
-                matches!(error, InvoiceError::Json { .. } | InvoiceError::UnsupportedVersion { .. }),
+                matches!(
+                    error,
+                    InvoiceError::Json { .. } | InvoiceError::UnsupportedVersion { .. }
+                ),
                 "{stem}: {error}"
             );
             continue;
@@ -77,7 +85,10 @@ fn every_sample_validates_as_its_name_says() {
         .filter(|code| !covered.contains(code))
         .map(|code| code.as_str())
         .collect();
-    assert!(missing.is_empty(), "codes without an invalid-<code>.json sample: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without an invalid-<code>.json sample: {missing:?}"
+    );
 }
 
 /// Runs the CLI's `validate` command in-process.
@@ -85,7 +96,11 @@ fn cli(args: &[&str]) -> (u8, String, String) {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = validate_command::run(&args, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 #[test]
@@ -137,7 +152,11 @@ fn the_validate_command_has_a_lenient_mode() {
     let lenient = cli(&["--lenient-tax-ids", "--in", path_text]);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(strict.0, 1);
-    assert!(strict.1.starts_with("buyer.tax_id: INVALID_TAX_ID"), "{}", strict.1);
+    assert!(
+        strict.1.starts_with("buyer.tax_id: INVALID_TAX_ID"),
+        "{}",
+        strict.1
+    );
     assert_eq!(lenient.0, 0, "{}{}", lenient.1, lenient.2);
 }
 
@@ -149,7 +168,10 @@ fn the_validate_command_refuses_bad_usage_and_unreadable_input() {
     assert_eq!(cli(&["--in", "a.json", "--in", "b.json"]).0, 2);
     let (code, _, err) = cli(&["--in", "/nonexistent/request.json"]);
     assert_eq!(code, 2);
-    assert!(err.contains("cannot read /nonexistent/request.json"), "{err}");
+    assert!(
+        err.contains("cannot read /nonexistent/request.json"),
+        "{err}"
+    );
     let (code, out, _) = cli(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--lenient-tax-ids"));

@@ -19,7 +19,10 @@ fn known_valid_codes_pass() {
         let parsed = UnifiedSocialCreditCode::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"));
         assert_eq!(parsed.as_str(), code);
         assert_eq!(parsed.to_string(), code);
-        assert_eq!(credit_code_check_character(&code[..17]), Ok(code.chars().last().unwrap()));
+        assert_eq!(
+            credit_code_check_character(&code[..17]),
+            Ok(code.chars().last().unwrap())
+        );
         assert_eq!(
             BuyerTaxId::parse(code, false),
             Ok(BuyerTaxId::CreditCode(parsed))
@@ -54,7 +57,10 @@ fn every_one_character_substitution_fails() {
                     "{changed:?} (from {code}, position {}) was accepted",
                     position + 1
                 );
-                assert!(BuyerTaxId::parse(&changed, true).is_err(), "{changed:?} lenient");
+                assert!(
+                    BuyerTaxId::parse(&changed, true).is_err(),
+                    "{changed:?} lenient"
+                );
                 tried += 1;
             }
         }
@@ -72,7 +78,10 @@ fn every_one_character_deletion_insertion_and_transposition_fails() {
             let shorter: String = shorter.into_iter().collect();
             assert_eq!(
                 UnifiedSocialCreditCode::parse(&shorter),
-                Err(TaxIdError::WrongLength { len: 17, legacy: "" })
+                Err(TaxIdError::WrongLength {
+                    len: 17,
+                    legacy: ""
+                })
             );
             for &inserted in CREDIT_CODE_ALPHABET {
                 let mut longer = original.clone();
@@ -84,7 +93,10 @@ fn every_one_character_deletion_insertion_and_transposition_fails() {
                 let mut swapped = original.clone();
                 swapped.swap(position, position + 1);
                 let swapped: String = swapped.into_iter().collect();
-                assert!(UnifiedSocialCreditCode::parse(&swapped).is_err(), "{swapped}");
+                assert!(
+                    UnifiedSocialCreditCode::parse(&swapped).is_err(),
+                    "{swapped}"
+                );
             }
         }
     }
@@ -94,22 +106,39 @@ fn every_one_character_deletion_insertion_and_transposition_fails() {
 fn errors_say_what_is_wrong() {
     assert_eq!(
         UnifiedSocialCreditCode::parse("91350200776049653B"),
-        Err(TaxIdError::CheckCharacterMismatch { expected: 'A', found: 'B' })
+        Err(TaxIdError::CheckCharacterMismatch {
+            expected: 'A',
+            found: 'B'
+        })
     );
     assert_eq!(
         UnifiedSocialCreditCode::parse("91350200776O49653A"),
-        Err(TaxIdError::InvalidCharacter { position: 12, found: 'O' })
+        Err(TaxIdError::InvalidCharacter {
+            position: 12,
+            found: 'O'
+        })
     );
     assert_eq!(
         UnifiedSocialCreditCode::parse("91350200776049653a"),
-        Err(TaxIdError::InvalidCharacter { position: 18, found: 'a' })
+        Err(TaxIdError::InvalidCharacter {
+            position: 18,
+            found: 'a'
+        })
     );
     assert_eq!(
         UnifiedSocialCreditCode::parse("9135020077604965中A"),
-        Err(TaxIdError::InvalidCharacter { position: 17, found: '中' })
+        Err(TaxIdError::InvalidCharacter {
+            position: 17,
+            found: '中'
+        })
     );
-    let message = UnifiedSocialCreditCode::parse("91350200776049653B").unwrap_err().to_string();
-    assert_eq!(message, "check character is 'B', the first 17 characters give 'A'");
+    let message = UnifiedSocialCreditCode::parse("91350200776049653B")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        message,
+        "check character is 'B', the first 17 characters give 'A'"
+    );
 }
 
 #[test]
@@ -123,6 +152,9 @@ fn a_check_value_of_31_is_written_0() {
 #[test]
 fn serde_reads_only_valid_codes() {
     let code: UnifiedSocialCreditCode = serde_json::from_str("\"91440101MA5CJQ4N59\"").unwrap();
-    assert_eq!(serde_json::to_string(&code).unwrap(), "\"91440101MA5CJQ4N59\"");
+    assert_eq!(
+        serde_json::to_string(&code).unwrap(),
+        "\"91440101MA5CJQ4N59\""
+    );
     assert!(serde_json::from_str::<UnifiedSocialCreditCode>("\"91440101MA5CJQ4N58\"").is_err());
 }

@@ -43,7 +43,7 @@ pub fn authenticate<R: QualificationRegistry + ?Sized>(
         }
         .into());
     };
-    let platform = platform.ok_or(Refusal::PlatformNotPinned)?;
+    let platform = platform.ok_or(Refusal::PlatformNotPinned {})?;
     if !record.allowed_platforms.contains(&platform.party_id) {
         return Err(Refusal::PlatformNotAuthorized {
             party_id: platform.party_id.clone(),

@@ -28,9 +28,10 @@ pub enum Refusal {
         /// The seller's tax id.
         tax_id: UnifiedSocialCreditCode,
     },
-    /// The cloud platform's signer is not a pinned peer.
+    /// The cloud platform's signer is not a pinned peer. (An empty struct variant,
+    /// so that its JSON refuses unknown fields like the others.)
     #[error("the cloud platform's signer is not a pinned peer")]
-    PlatformNotPinned,
+    PlatformNotPinned {},
     /// The cloud platform is a pinned peer but may not act for this enterprise.
     #[error("cloud platform {party_id} may not act for {tax_id}")]
     PlatformNotAuthorized {
@@ -121,7 +122,7 @@ impl Refusal {
         match self {
             Self::UnknownEnterprise { .. } => "UNKNOWN_ENTERPRISE",
             Self::SignerNotBound { .. } => "SIGNER_NOT_BOUND",
-            Self::PlatformNotPinned => "PLATFORM_NOT_PINNED",
+            Self::PlatformNotPinned {} => "PLATFORM_NOT_PINNED",
             Self::PlatformNotAuthorized { .. } => "PLATFORM_NOT_AUTHORIZED",
             Self::EnterpriseSuspended { .. } => "ENTERPRISE_SUSPENDED",
             Self::EnterpriseRevoked { .. } => "ENTERPRISE_REVOKED",
