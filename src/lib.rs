@@ -9,14 +9,25 @@
 #![warn(missing_docs)]
 
 pub mod crypto;
+pub mod envelope;
 mod error;
 pub mod invoice;
+pub mod pki;
 pub mod qualification;
 
 pub use crate::crypto::CryptoProvider;
-pub use crate::error::{CertificateError, CredentialsError, CryptoError, Error, KeyError};
+pub use crate::error::{
+    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError,
+};
 pub use crate::invoice::{
     InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
     ViolationCode, Violations,
 };
-pub use crate::qualification::{EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal};
+pub use crate::qualification::{
+    EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
+};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

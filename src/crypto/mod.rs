@@ -470,6 +470,30 @@ pub(crate) fn pkcs8_key_family(pkcs8_der: &[u8]) -> Result<KeyFamily, Error> {
     key_family_of(&info.algorithm)
 }
 
+/// For an RSA PKCS#8 key, reads the modulus size and refuses sizes outside
+/// [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] (as [`KeyError::Refused`]) before any provider
+/// parses the key; other families pass through.
+pub(crate) fn check_pkcs8_rsa_size(pkcs8_der: &[u8]) -> Result<(), Error> {
+    use der::Decode;
+    let der_err = |source| KeyError::Der {
+        format: "PKCS#1 RSAPrivateKey inside PKCS#8",
+        source,
+    };
+    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8_der).map_err(|source| KeyError::Der {
+        format: "PKCS#8 PrivateKeyInfo",
+        source,
+    })?;
+    if info.algorithm.oid != oids::RSA_ENCRYPTION {
+        return Ok(());
+    }
+    let key = pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(info.private_key.as_bytes())
+        .map_err(der_err)?;
+    check_rsa_bits(rsa_modulus_bits(key.modulus.as_bytes())).map_err(|e| match e {
+        Error::Crypto(c) => Error::Key(KeyError::Refused(Box::new(c))),
+        other => other,
+    })
+}
+
 /// Maps an `AlgorithmIdentifier` of a public or private key to its family.
 pub(crate) fn key_family_of<P>(
     algorithm: &spki::AlgorithmIdentifier<P>,
