@@ -9,10 +9,11 @@ use fapiao::invoice::{
     InvoiceKind, IssueRequest, UnifiedSocialCreditCode, UnixTime, ValidatedRequest,
     ValidationPolicy, YearMonth,
 };
+use fapiao::pki::SpkiFingerprint;
 use fapiao::qualification::{
     Binding, CloudPlatformIdentity, EmbeddedRegistry, EnterpriseStatus, HostingMode,
     QualificationError, QualificationRecord, QualificationRegistry, QuotaReservation, Refusal,
-    SignerIdentity, SpkiFingerprint, authenticate, check_qualification,
+    SignerIdentity, authenticate, check_qualification,
 };
 use invoice_support::{blue, red, retotal};
 
@@ -67,14 +68,14 @@ fn validated(request: IssueRequest) -> ValidatedRequest {
 fn signer_by_serial() -> SignerIdentity {
     SignerIdentity {
         subject_serial_number: Some(SELLER.into()),
-        spki_sha256: [0x22; 32],
+        spki_fingerprint: SpkiFingerprint([0x22; 32]),
     }
 }
 
 fn platform() -> CloudPlatformIdentity {
     CloudPlatformIdentity {
         party_id: ECP.into(),
-        spki_sha256: [0x33; 32],
+        spki_fingerprint: SpkiFingerprint([0x33; 32]),
     }
 }
 
@@ -124,14 +125,14 @@ fn a_signer_is_bound_by_a_registered_certificate() {
     let request = validated(blue());
     let signer = SignerIdentity {
         subject_serial_number: None,
-        spki_sha256: REGISTERED_KEY,
+        spki_fingerprint: SpkiFingerprint(REGISTERED_KEY),
     };
     let enterprise = authenticate(&registry, &request, &signer, Some(&platform())).unwrap();
     assert_eq!(enterprise.binding(), Binding::RegisteredCertificate);
     // Even when the certificate names another enterprise in its serialNumber.
     let signer = SignerIdentity {
         subject_serial_number: Some(OTHER.into()),
-        spki_sha256: REGISTERED_KEY,
+        spki_fingerprint: SpkiFingerprint(REGISTERED_KEY),
     };
     let enterprise = authenticate(&registry, &request, &signer, Some(&platform())).unwrap();
     assert_eq!(enterprise.binding(), Binding::RegisteredCertificate);
@@ -145,7 +146,7 @@ fn refusal_unknown_enterprise() {
     let request = validated(request);
     let signer = SignerIdentity {
         subject_serial_number: Some(OTHER.into()),
-        spki_sha256: [0; 32],
+        spki_fingerprint: SpkiFingerprint([0; 32]),
     };
     let refused = refusal(authenticate(
         &registry,
@@ -178,7 +179,7 @@ fn refusal_signer_not_bound() {
     ] {
         let signer = SignerIdentity {
             subject_serial_number: serial.map(Into::into),
-            spki_sha256: [0x44; 32],
+            spki_fingerprint: SpkiFingerprint([0x44; 32]),
         };
         let refused = refusal(authenticate(
             &registry,
@@ -194,7 +195,7 @@ fn refusal_signer_not_bound() {
     registry.upsert(other).unwrap();
     let signer = SignerIdentity {
         subject_serial_number: None,
-        spki_sha256: [0x55; 32],
+        spki_fingerprint: SpkiFingerprint([0x55; 32]),
     };
     assert_eq!(
         refusal(authenticate(
@@ -216,7 +217,7 @@ fn refusal_signer_not_bound_when_authenticated_for_another_seller() {
     let other_request = validated(other_request);
     let signer = SignerIdentity {
         subject_serial_number: Some(OTHER.into()),
-        spki_sha256: [0; 32],
+        spki_fingerprint: SpkiFingerprint([0; 32]),
     };
     let other_enterprise =
         authenticate(&registry, &other_request, &signer, Some(&platform())).unwrap();
@@ -249,7 +250,7 @@ fn refusal_platform_not_authorized() {
     let request = validated(blue());
     let stranger = CloudPlatformIdentity {
         party_id: "ecp-other".into(),
-        spki_sha256: [0x33; 32],
+        spki_fingerprint: SpkiFingerprint([0x33; 32]),
     };
     let refused = refusal(authenticate(
         &registry,

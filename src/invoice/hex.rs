@@ -51,16 +51,9 @@ pub(crate) mod bytes {
     }
 }
 
-/// `#[serde(with = "hex::array32")]` for `[u8; 32]` (SHA-256 fingerprints).
+/// Reading `[u8; 32]` (a SHA-256 fingerprint) from 64 hex digits.
 pub(crate) mod array32 {
     use super::*;
-
-    pub(crate) fn serialize<S: Serializer>(
-        value: &[u8; 32],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&encode(value))
-    }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -71,6 +64,37 @@ pub(crate) mod array32 {
             .ok_or_else(|| {
                 serde::de::Error::custom("expected 64 hexadecimal digits (a SHA-256 fingerprint)")
             })
+    }
+}
+
+/// `#[serde(with = "hex::fingerprint_set")]` for a set of SPKI fingerprints, as a
+/// JSON list of 64-digit hex strings.
+pub(crate) mod fingerprint_set {
+    use std::collections::BTreeSet;
+
+    use serde::Serialize;
+
+    use super::*;
+    use crate::pki::SpkiFingerprint;
+
+    pub(crate) fn serialize<S: Serializer>(
+        value: &BTreeSet<SpkiFingerprint>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let texts: Vec<String> = value.iter().map(|f| encode(&f.0)).collect();
+        texts.serialize(serializer)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeSet<SpkiFingerprint>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(transparent)]
+        struct Hex(#[serde(with = "super::array32")] [u8; 32]);
+        Ok(Vec::<Hex>::deserialize(deserializer)?
+            .into_iter()
+            .map(|Hex(bytes)| SpkiFingerprint(bytes))
+            .collect())
     }
 }
 

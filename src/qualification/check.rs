@@ -4,7 +4,7 @@
 
 use super::error::QualificationError;
 use super::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
-use super::record::{EnterpriseStatus, SpkiFingerprint};
+use super::record::EnterpriseStatus;
 use super::refusal::Refusal;
 use super::registry::{QualificationRegistry, ReservationGuard};
 use crate::invoice::{InvoiceColor, UnixTime, ValidatedRequest};
@@ -32,7 +32,7 @@ pub fn authenticate<R: QualificationRegistry + ?Sized>(
         .ok_or_else(|| Refusal::UnknownEnterprise {
             tax_id: tax_id.clone(),
         })?;
-    let signer_spki = SpkiFingerprint(enterprise.spki_sha256);
+    let signer_spki = enterprise.spki_fingerprint;
     let binding = if enterprise.subject_serial_number.as_deref() == Some(tax_id.as_str()) {
         Binding::SubjectSerialNumber
     } else if record.bound_certificates.contains(&signer_spki) {

@@ -1,21 +1,32 @@
 //! Who signed a request: the inputs of [`authenticate`](super::authenticate), and its
 //! result.
 
-use super::record::{QualificationRecord, SpkiFingerprint};
+use super::record::QualificationRecord;
+use crate::envelope::VerifiedSigner;
 use crate::invoice::UnifiedSocialCreditCode;
+use crate::pki::SpkiFingerprint;
 
 /// The enterprise signer of a verified envelope.
 ///
 /// The envelope layer fills one in for the enterprise's SignerInfo after the
-/// signature and the certificate path have verified: nothing here checks a
-/// signature.
+/// signature and the certificate path have verified (see the `From` conversion
+/// from [`VerifiedSigner`]): nothing here checks a signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignerIdentity {
     /// The `serialNumber` attribute (OID 2.5.4.5) of the certificate's subject, if
     /// it has one; Chinese CAs put the unified social credit code there.
     pub subject_serial_number: Option<String>,
     /// SHA-256 of the certificate's DER SubjectPublicKeyInfo.
-    pub spki_sha256: [u8; 32],
+    pub spki_fingerprint: SpkiFingerprint,
+}
+
+impl From<&VerifiedSigner> for SignerIdentity {
+    fn from(signer: &VerifiedSigner) -> Self {
+        Self {
+            subject_serial_number: signer.subject_serial_number.clone(),
+            spki_fingerprint: signer.spki_fingerprint,
+        }
+    }
 }
 
 /// The cloud platform that countersigned a request, as the peer directory knows it.
@@ -27,7 +38,7 @@ pub struct CloudPlatformIdentity {
     /// The platform's party id in the peer directory.
     pub party_id: String,
     /// SHA-256 of its certificate's DER SubjectPublicKeyInfo (the pin).
-    pub spki_sha256: [u8; 32],
+    pub spki_fingerprint: SpkiFingerprint,
 }
 
 /// How the enterprise signer was bound to the seller.

@@ -19,6 +19,7 @@
 //!
 //! ```
 //! use fapiao::invoice::{IssueRequest, UnixTime, ValidationPolicy};
+//! use fapiao::pki::SpkiFingerprint;
 //! use fapiao::qualification::*;
 //!
 //! let registry = EmbeddedRegistry::from_json(r#"{ "version": "1.0", "enterprises": [ { "record": {
@@ -34,9 +35,12 @@
 //!     .expect("a valid sample");
 //! let signer = SignerIdentity {
 //!     subject_serial_number: Some("91350200776049653A".into()),
-//!     spki_sha256: [7; 32],
+//!     spki_fingerprint: SpkiFingerprint([7; 32]),
 //! };
-//! let platform = CloudPlatformIdentity { party_id: "ecp-demo".into(), spki_sha256: [9; 32] };
+//! let platform = CloudPlatformIdentity {
+//!     party_id: "ecp-demo".into(),
+//!     spki_fingerprint: SpkiFingerprint([9; 32]),
+//! };
 //!
 //! let enterprise = authenticate(&registry, &request, &signer, Some(&platform))?;
 //! let now = UnixTime(1_796_000_000);
@@ -60,8 +64,6 @@ pub use self::check::{authenticate, check_qualification};
 pub use self::embedded::{EmbeddedRegistry, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::error::QualificationError;
 pub use self::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
-pub use self::record::{
-    EnterpriseStatus, HostingMode, MonthlyUsage, QualificationRecord, SpkiFingerprint,
-};
+pub use self::record::{EnterpriseStatus, HostingMode, MonthlyUsage, QualificationRecord};
 pub use self::refusal::Refusal;
 pub use self::registry::{QualificationRegistry, QuotaReservation, ReservationGuard};

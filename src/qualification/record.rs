@@ -1,12 +1,12 @@
 //! [`QualificationRecord`]: what the registry knows about one enterprise.
 
-use core::fmt;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::QualificationError;
 use crate::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, hex};
+use crate::pki::SpkiFingerprint;
 
 /// An enterprise's qualification to issue invoices through the service platform.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +36,9 @@ pub struct QualificationRecord {
     /// directory).
     pub allowed_platforms: BTreeSet<String>,
     /// SHA-256 fingerprints of the SubjectPublicKeyInfo of certificates bound to it,
-    /// besides those whose subject serialNumber is its tax id.
-    #[serde(default)]
+    /// besides those whose subject serialNumber is its tax id. JSON: 64 hex digits
+    /// each.
+    #[serde(default, with = "hex::fingerprint_set")]
     pub bound_certificates: BTreeSet<SpkiFingerprint>,
 }
 
@@ -84,23 +85,6 @@ pub enum HostingMode {
     /// The enterprise hosts the device behind its front-end service (前置服务); the
     /// service platform answers "accepted" and the result is polled.
     EnterpriseHosted,
-}
-
-/// SHA-256 of a certificate's DER SubjectPublicKeyInfo; JSON: 64 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SpkiFingerprint(#[serde(with = "hex::array32")] pub [u8; 32]);
-
-impl fmt::Display for SpkiFingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(&self.0))
-    }
-}
-
-impl fmt::Debug for SpkiFingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SpkiFingerprint({self})")
-    }
 }
 
 /// How much of a month's quota is taken.
