@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use fapiao::invoice::{
-    Decimal, IssueRequest, ValidatedRequest, ValidationPolicy, ViolationCode, Violations,
+    Decimal, InvoiceKind, InvoiceLine, IssueRequest, LineKind, RedLetterReference,
+    ValidatedRequest, ValidationPolicy, ViolationCode, Violations,
 };
 
 /// The blue sample request, parsed.
@@ -58,4 +59,34 @@ pub fn retotal(request: &mut IssueRequest) {
     request.totals.amount_fen = amount;
     request.totals.tax_amount_fen = tax;
     request.totals.total_fen = amount + tax;
+}
+
+/// A service line of `amount_fen` at 13% with the given tax, no quantity.
+pub fn service_line(amount_fen: i64, tax_amount_fen: i64) -> InvoiceLine {
+    InvoiceLine {
+        line_kind: LineKind::Normal,
+        name: "*技术服务*检测服务".into(),
+        tax_classification_code: "3040203000000000000".into(),
+        specification: None,
+        unit: None,
+        quantity: None,
+        unit_price: None,
+        amount_fen,
+        tax_rate: dec("0.13"),
+        tax_amount_fen,
+        zero_rate_flag: None,
+    }
+}
+
+/// The red sample reversing a legacy paper special invoice.
+pub fn legacy_red() -> IssueRequest {
+    let mut request = red();
+    request.invoice_kind = InvoiceKind::PaperSpecial;
+    request.red_letter = Some(RedLetterReference {
+        original_invoice_number: "01234567".into(),
+        original_invoice_code: Some("3500202130".into()),
+        confirmation_number: "3502002611280017".into(),
+        reason_code: 4,
+    });
+    request
 }
