@@ -52,30 +52,23 @@ pub fn round_half_away(fen: Decimal) -> Decimal {
 }
 
 /// Why a string is not a plain decimal number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecimalSyntaxError {
     /// The string is empty or only a sign.
+    #[error("an empty decimal number")]
     Empty,
     /// A character other than an ASCII digit, one leading `-` and one `.`.
+    #[error(
+        "character {position} is not part of a plain decimal number (digits, one leading '-', one '.')"
+    )]
     UnexpectedCharacter {
         /// Zero-based character position.
         position: usize,
     },
     /// The number does not fit a 96-bit decimal mantissa exactly.
+    #[error("a decimal number with more than 28 significant digits")]
     TooLarge,
-}
-
-impl fmt::Display for DecimalSyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("an empty decimal number"),
-            Self::UnexpectedCharacter { position } => write!(
-                f,
-                "character {position} is not part of a plain decimal number (digits, one leading '-', one '.')"
-            ),
-            Self::TooLarge => f.write_str("a decimal number with more than 28 significant digits"),
-        }
-    }
 }
 
 /// Parses a plain decimal number: an optional leading `-`, ASCII digits, and at most
