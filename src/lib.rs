@@ -15,7 +15,8 @@ pub mod pki;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{
-    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError,
+    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, ExchangeError, KeyError,
+    PeerError,
 };
 
 /// The README's examples, compiled and run as doc tests.
