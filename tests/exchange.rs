@@ -123,7 +123,8 @@ fn each_tampered_offer_field_is_refused_for_its_reason() {
     let eisp = side("eisp-rsa");
     let b = party(&eisp, "EISP-1", PartyRole::ServicePlatform, &v);
     let n = "ab".repeat(32);
-    let cases: Vec<(String, fn(&Error) -> bool)> = vec![
+    type Expect = fn(&Error) -> bool;
+    let cases: Vec<(String, Expect)> = vec![
         (body("answer", "cloud_platform", &n, None, NOW), |e| {
             matches!(e, Error::Exchange(ExchangeError::WrongKind { .. }))
         }),
@@ -207,7 +208,7 @@ fn answer_and_confirm_must_echo_our_nonce() {
     );
     // A confirm signed by another certificate than the offer's, echoing the
     // right nonce: the responder must notice the signer changed.
-    let (sent, offer) = a.offer(NOW).unwrap();
+    let (_sent, offer) = a.offer(NOW).unwrap();
     let (answered, answer) = b.answer(&offer, NOW).unwrap();
     let text = String::from_utf8_lossy(&answer).to_string();
     let start = text.find("\"nonce\":\"").unwrap() + 9;
@@ -229,7 +230,6 @@ fn answer_and_confirm_must_echo_our_nonce() {
         matches!(err, Error::Exchange(ExchangeError::PeerChanged)),
         "{err}"
     );
-    drop(sent);
 }
 
 #[test]

@@ -70,7 +70,7 @@ impl fapiao::envelope::SignerTrust for IssuedByFixtureCa {
     ) -> Result<(), fapiao::Error> {
         use der::Encode;
         // The sender must present the genuine issuing CA, as a real path needs.
-        if !intermediates.iter().any(|c| *c == self.ca) {
+        if !intermediates.contains(&self.ca) {
             return Err(fapiao::CryptoError::BadSignature.into());
         }
         if at < leaf.not_before() || at > leaf.not_after() {
