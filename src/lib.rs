@@ -17,7 +17,8 @@ pub mod qualification;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{
-    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError,
+    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, ExchangeError, KeyError,
+    PeerError,
 };
 pub use crate::invoice::{
     InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
