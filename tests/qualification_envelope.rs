@@ -4,11 +4,12 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage, VerifiedSigner};
 use fapiao::invoice::{InvoiceKind, IssueRequest, UnixTime, ValidationPolicy};
-use fapiao::pki::SpkiFingerprint;
+use fapiao::pki::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord};
 use fapiao::qualification::{
     Binding, CloudPlatformIdentity, EmbeddedRegistry, EnterpriseStatus, HostingMode,
     QualificationRecord, Refusal, SignerIdentity, authenticate, check_qualification,
@@ -38,22 +39,21 @@ fn registry() -> EmbeddedRegistry {
     registry
 }
 
-/// The service platform's side: which signer is the pinned cloud platform, which
-/// the enterprise. (SignerInfos is a SET OF, so their order says nothing.)
-fn split_signers<'a>(
-    signers: &'a [VerifiedSigner],
-    peers: &BTreeMap<SpkiFingerprint, String>,
+/// The service platform's side: the signer pinned as a cloud platform in the peer
+/// directory is the cloud platform, the other one the enterprise. (SignerInfos is
+/// a SET OF, so their order says nothing.)
+fn split_signers(
+    signers: &[VerifiedSigner],
+    peers: &PeerDirectory,
 ) -> (SignerIdentity, Option<CloudPlatformIdentity>) {
     assert_eq!(signers.len(), 2);
     let platform = signers.iter().find_map(|s| {
-        peers
-            .get(&s.spki_fingerprint)
-            .map(|party_id| CloudPlatformIdentity {
-                party_id: party_id.clone(),
-                spki_fingerprint: s.spki_fingerprint,
-            })
+        let record = peers
+            .lookup_fingerprint(&s.spki_fingerprint, TEST_TIME)
+            .ok()?;
+        CloudPlatformIdentity::from_peer(&record)
     });
-    let enterprise: &'a VerifiedSigner = match &platform {
+    let enterprise = match &platform {
         Some(p) => signers
             .iter()
             .find(|s| s.spki_fingerprint != p.spki_fingerprint)
@@ -85,7 +85,14 @@ fn verified_signers_authenticate_and_qualify_the_enterprise() {
             .validate(&ValidationPolicy::default())
             .unwrap();
 
-        let peers = BTreeMap::from([(cloud.leaf().spki_fingerprint(), "ecp-main".to_owned())]);
+        let peers = PeerDirectory::new(Arc::new(MemoryPeerStore::new()));
+        let pinned = PeerRecord::new(
+            "ecp-main",
+            PartyRole::CloudPlatform,
+            cloud.leaf().clone(),
+            0,
+        );
+        peers.pin(pinned).unwrap();
         let (signer, platform) = split_signers(&opened.signers, &peers);
         assert_eq!(signer.subject_serial_number.as_deref(), Some(SELLER));
         assert_eq!(
@@ -104,6 +111,11 @@ fn verified_signers_authenticate_and_qualify_the_enterprise() {
             request.totals().amount_fen
         );
         quota.commit().unwrap();
+
+        // A key pinned in another role does not act as a cloud platform.
+        let service_record =
+            PeerRecord::new("eisp", PartyRole::ServicePlatform, cloud.leaf().clone(), 0);
+        assert_eq!(CloudPlatformIdentity::from_peer(&service_record), None);
 
         // A cloud platform that is not pinned is refused.
         let enterprise_signer = opened

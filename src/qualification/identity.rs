@@ -4,7 +4,7 @@
 use super::record::QualificationRecord;
 use crate::envelope::VerifiedSigner;
 use crate::invoice::UnifiedSocialCreditCode;
-use crate::pki::SpkiFingerprint;
+use crate::pki::{PartyRole, PeerRecord, SpkiFingerprint};
 
 /// The enterprise signer of a verified envelope.
 ///
@@ -39,6 +39,21 @@ pub struct CloudPlatformIdentity {
     pub party_id: String,
     /// SHA-256 of its certificate's DER SubjectPublicKeyInfo (the pin).
     pub spki_fingerprint: SpkiFingerprint,
+}
+
+impl CloudPlatformIdentity {
+    /// The identity of a pinned peer, if it is pinned as a cloud platform (a
+    /// service platform's or a front end's key does not act as a cloud platform).
+    ///
+    /// Look the signer's fingerprint up with
+    /// [`PeerDirectory::lookup_fingerprint`](crate::pki::PeerDirectory::lookup_fingerprint)
+    /// first: it refuses unknown, expired, retired and revoked pins.
+    pub fn from_peer(record: &PeerRecord) -> Option<Self> {
+        (record.role == PartyRole::CloudPlatform).then(|| Self {
+            party_id: record.party_id.clone(),
+            spki_fingerprint: record.fingerprint,
+        })
+    }
 }
 
 /// How the enterprise signer was bound to the seller.
