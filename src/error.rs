@@ -6,7 +6,10 @@
 use thiserror::Error as ThisError;
 
 use crate::crypto::KeyFamily;
+use crate::invoice::InvoiceError;
+use crate::pki::PartyRole;
 pub use crate::pki::{CrlError, PathError};
+use crate::qualification::QualificationError;
 
 /// Everything that can go wrong in fapiao.
 #[derive(Debug, ThisError)]
@@ -30,6 +33,21 @@ pub enum Error {
     /// A certificate revocation list could not be loaded.
     #[error("CRL: {0}")]
     Crl(#[from] CrlError),
+    /// A peer is not pinned, or its pinned certificate may not be used.
+    #[error("peer: {0}")]
+    Peer(#[from] PeerError),
+    /// A certificate-exchange message was refused.
+    #[error("certificate exchange: {0}")]
+    Exchange(#[from] ExchangeError),
+    /// A CMS envelope could not be built, or was refused when opened.
+    #[error("envelope: {0}")]
+    Envelope(#[from] EnvelopeError),
+    /// An invoice message could not be read or written, or breaks order rules.
+    #[error("invoice: {0}")]
+    Invoice(#[from] InvoiceError),
+    /// An enterprise was refused, or the qualification registry failed.
+    #[error("qualification: {0}")]
+    Qualification(#[from] QualificationError),
 }
 
 /// Failures of the cryptographic primitives.
@@ -208,4 +226,297 @@ pub enum CredentialsError {
     /// The private key does not belong to the leaf certificate.
     #[error("the private key does not match the leaf certificate's public key")]
     KeyMismatch,
+}
+
+/// Failures sealing or opening a CMS envelope.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// The envelope is larger than the policy allows.
+    #[error("envelope of {size} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// The envelope's size.
+        size: usize,
+        /// The policy's limit.
+        max: usize,
+    },
+    /// A structure in the envelope does not decode.
+    #[error("malformed {what}: {source}")]
+    Malformed {
+        /// The structure that failed (e.g. "AuthEnvelopedData").
+        what: &'static str,
+        /// The DER error.
+        source: der::Error,
+    },
+    /// A content type we do not read at this place.
+    #[error("unexpected content type {oid} for {what}")]
+    UnexpectedContentType {
+        /// Where it was found.
+        what: &'static str,
+        /// The content type found.
+        oid: der::asn1::ObjectIdentifier,
+    },
+    /// An algorithm the policy does not allow or we do not implement.
+    #[error("unsupported {what} algorithm {oid}")]
+    UnsupportedAlgorithm {
+        /// The role of the algorithm (e.g. "content encryption").
+        what: &'static str,
+        /// Its OID.
+        oid: der::asn1::ObjectIdentifier,
+    },
+    /// A structure carries a version number it must not have.
+    #[error("unsupported {what} version {version}")]
+    UnsupportedVersion {
+        /// The structure.
+        what: &'static str,
+        /// The version found.
+        version: u8,
+    },
+    /// A legacy AES-CBC EnvelopedData, refused unless the policy allows it.
+    #[error("legacy EnvelopedData (unauthenticated AES-CBC) refused by policy")]
+    LegacyEnvelopeRefused,
+    /// No recipient info is addressed to our certificate.
+    #[error("not for us: no recipient info matches our certificate")]
+    NotForUs,
+    /// A count in the envelope exceeds the policy.
+    #[error("{what}: {count} exceeds the limit of {max}")]
+    LimitExceeded {
+        /// What was counted (signers, recipients, certificates).
+        what: &'static str,
+        /// How many there are.
+        count: usize,
+        /// The policy's limit.
+        max: usize,
+    },
+    /// The SignedData has no signer.
+    #[error("the SignedData has no signer")]
+    NoSigners,
+    /// The encrypted content is absent (detached content is not supported).
+    #[error("the {what} content is absent")]
+    ContentAbsent {
+        /// Which content.
+        what: &'static str,
+    },
+    /// The content-encryption key we unwrapped has the wrong length.
+    #[error("the content-encryption key is {actual} bytes, expected 32")]
+    BadContentKey {
+        /// Its length.
+        actual: usize,
+    },
+    /// The AES-GCM tag did not match: the envelope was altered or the key is wrong.
+    #[error("authentication tag mismatch: the envelope was altered")]
+    TagMismatch,
+    /// Signer `signer`'s certificate is not among the SignedData certificates.
+    #[error("signer {signer}: its certificate is not in the SignedData")]
+    SignerCertificateMissing {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+    },
+    /// Signer `signer` has no signed attribute `attribute`.
+    #[error("signer {signer}: signed attribute {attribute} is missing or malformed")]
+    MissingSignedAttribute {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+        /// The attribute's name.
+        attribute: &'static str,
+    },
+    /// Signer `signer`'s digest algorithm is not listed in digestAlgorithms.
+    #[error("signer {signer}: its digest algorithm is not announced in digestAlgorithms")]
+    DigestNotAnnounced {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+    },
+    /// Signer `signer`'s messageDigest does not match the content.
+    #[error("signer {signer}: messageDigest does not match the content")]
+    DigestMismatch {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+    },
+    /// Signer `signer`'s contentType attribute differs from the eContentType.
+    #[error("signer {signer}: contentType attribute does not match the encapsulated content type")]
+    ContentTypeMismatch {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+    },
+    /// Signer `signer`'s signature does not verify.
+    #[error("signer {signer}: signature invalid")]
+    SignatureInvalid {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+    },
+    /// Signer `signer`'s certificate chain is not valid.
+    #[error("signer {signer}: certificate chain invalid: {source}")]
+    SignerChainInvalid {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+        /// The PKI reason.
+        source: Box<Error>,
+    },
+    /// Signer `signer` signed outside the allowed clock-skew window.
+    #[error(
+        "signer {signer}: signing time {signing_time} is outside the window around {now} (±{skew} s)"
+    )]
+    SigningTimeOutsideWindow {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+        /// The signing time (UNIX seconds).
+        signing_time: u64,
+        /// Our time (UNIX seconds).
+        now: u64,
+        /// The allowed skew in seconds.
+        skew: u64,
+    },
+    /// The message id was already seen within the replay window.
+    #[error("replay: message id {message_id} was already accepted")]
+    Replay {
+        /// The message id, hex.
+        message_id: String,
+    },
+    /// Building the envelope needs at least one recipient (or signer).
+    #[error("nothing to {what}: the list is empty")]
+    Empty {
+        /// What was empty.
+        what: &'static str,
+    },
+    /// A recipient certificate's key cannot receive an envelope.
+    #[error("recipient {index}: a {family:?} key cannot receive an envelope (RSA or P-256 needed)")]
+    UnsupportedRecipientKey {
+        /// Zero-based position in the recipient list.
+        index: usize,
+        /// The key family found.
+        family: KeyFamily,
+    },
+}
+
+/// Failures looking up or pinning a peer in the
+/// [`PeerDirectory`](crate::pki::PeerDirectory).
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum PeerError {
+    /// Nothing is pinned under this name.
+    #[error("unknown peer: no pinned certificate for {what}")]
+    Unknown {
+        /// The party id or fingerprint looked up.
+        what: String,
+    },
+    /// The pinned certificate has expired.
+    #[error("peer {party_id}: pinned certificate {fingerprint} expired at {not_after}")]
+    Expired {
+        /// The party.
+        party_id: String,
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+        /// Its notAfter (UNIX seconds).
+        not_after: u64,
+    },
+    /// The pinned certificate was revoked.
+    #[error("peer {party_id}: pinned certificate {fingerprint} is revoked")]
+    Revoked {
+        /// The party.
+        party_id: String,
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+    },
+    /// The pinned certificate was retired after a rotation.
+    #[error("peer {party_id}: pinned certificate {fingerprint} is retired")]
+    Retired {
+        /// The party.
+        party_id: String,
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+    },
+    /// The certificate is pinned for another party.
+    #[error("certificate {fingerprint} is pinned for another party, {party_id}")]
+    FingerprintBelongsToAnotherParty {
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+        /// The party it belongs to.
+        party_id: String,
+    },
+    /// The party is known in another role.
+    #[error("peer {party_id} is a {expected:?}, not a {found:?}")]
+    RoleMismatch {
+        /// The party.
+        party_id: String,
+        /// The role on record (or expected).
+        expected: PartyRole,
+        /// The role presented.
+        found: PartyRole,
+    },
+}
+
+/// Failures of the certificate exchange.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum ExchangeError {
+    /// The message is larger than an exchange message may be.
+    #[error("message of {size} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An exchange message must have exactly one signer.
+    #[error("expected exactly one signer, found {found}")]
+    SignerCount {
+        /// How many signers it has.
+        found: usize,
+    },
+    /// The JSON body does not parse (or has unknown fields).
+    #[error("malformed message body: {reason}")]
+    MalformedBody {
+        /// serde_json's description, with line and column.
+        reason: String,
+    },
+    /// The body could not be encoded.
+    #[error("cannot encode the message body")]
+    Encoding,
+    /// A protocol version we do not speak.
+    #[error("exchange version {found} is not supported (supported: {supported:?})")]
+    UnsupportedVersion {
+        /// The version found.
+        found: u32,
+        /// The versions we speak.
+        supported: Vec<u32>,
+    },
+    /// A message of another kind than the step expects.
+    #[error("expected a {expected:?} message, got {found:?}")]
+    WrongKind {
+        /// The kind this step reads.
+        expected: crate::pki::ExchangeKind,
+        /// The kind received.
+        found: crate::pki::ExchangeKind,
+    },
+    /// The peer's role is not accepted here.
+    #[error("peers in role {role:?} are not accepted")]
+    RoleNotAccepted {
+        /// The role presented.
+        role: PartyRole,
+    },
+    /// The party id is empty or longer than 64 characters.
+    #[error("party id must be 1 to 64 characters")]
+    BadPartyId,
+    /// A nonce field is missing, extra, or not 32 bytes of hex.
+    #[error(
+        "{field}: not a 32-byte hex nonce where one is required (or present where none may be)"
+    )]
+    BadNonce {
+        /// The field.
+        field: &'static str,
+    },
+    /// The echoed nonce is not the one we sent: no proof of possession.
+    #[error("the echoed nonce is not ours: no proof of possession")]
+    NonceMismatch,
+    /// The message's timestamp is outside the allowed window.
+    #[error("stale message: timestamp {timestamp} too far from now ({now})")]
+    Stale {
+        /// The message's timestamp.
+        timestamp: u64,
+        /// Our time.
+        now: u64,
+    },
+    /// The confirm came from another certificate or identity than the offer.
+    #[error("the confirm does not come from the party that sent the offer")]
+    PeerChanged,
 }

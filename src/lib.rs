@@ -9,12 +9,23 @@
 #![warn(missing_docs)]
 
 pub mod crypto;
+pub mod envelope;
 mod error;
+pub mod invoice;
 pub mod pki;
+pub mod qualification;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{
-    CertificateError, CredentialsError, CrlError, CryptoError, Error, KeyError, PathError,
+    CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error,
+    ExchangeError, KeyError, PathError, PeerError,
+};
+pub use crate::invoice::{
+    InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
+    ViolationCode, Violations,
+};
+pub use crate::qualification::{
+    EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
 };
 
 /// The README's examples, compiled and run as doc tests.

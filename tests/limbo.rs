@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use fapiao::pki::{
-    Certificate, Crl, EkuPolicy, PathValidator, Purpose, Timestamp, TrustStore, ValidationPolicy,
+    Certificate, Crl, EkuPolicy, PathValidator, Purpose, Timestamp, TrustStore, PathPolicy,
     key_purpose,
 };
 use pki_types::{CertificateDer, ServerName};
@@ -139,7 +139,7 @@ fn run(case: &Value) -> Result<(), String> {
         Some(text) => text.parse::<Timestamp>().map_err(|e| e.to_string())?,
         None => Timestamp::from_system_time(SystemTime::now()).expect("clock after 1970"),
     };
-    let mut policy = ValidationPolicy::default();
+    let mut policy = PathPolicy::default();
     if let Some(depth) = case["max_chain_depth"].as_u64() {
         policy.limits.max_path_intermediates = usize::try_from(depth).unwrap_or(usize::MAX);
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use fapiao::crypto::{CryptoProvider, SignatureScheme};
 use fapiao::pki::{
     Certificate, ChainRole, Crl, EkuPolicy, Malformation, PathError, PathValidator, PrivateKeyDer,
-    Purpose, Timestamp, TrustStore, ValidationPolicy, VerifiedPath, WeakDigest, key_purpose,
+    Purpose, Timestamp, TrustStore, PathPolicy, VerifiedPath, WeakDigest, key_purpose,
 };
 use fapiao::{Error, crypto::PrivateKey};
 
@@ -51,7 +51,7 @@ struct Check {
     crls: Vec<Crl>,
     at: Timestamp,
     purpose: Purpose,
-    policy: ValidationPolicy,
+    policy: PathPolicy,
 }
 
 impl Check {
@@ -66,7 +66,7 @@ impl Check {
             crls: vec![],
             at: AT,
             purpose: Purpose::Any,
-            policy: ValidationPolicy::default(),
+            policy: PathPolicy::default(),
         }
     }
 
@@ -98,7 +98,7 @@ impl Check {
         self
     }
 
-    fn policy(mut self, policy: ValidationPolicy) -> Self {
+    fn policy(mut self, policy: PathPolicy) -> Self {
         self.policy = policy;
         self
     }
@@ -212,7 +212,7 @@ fn trust_store_loads_bundles_and_ignores_duplicates() {
     // With the issuing CA itself trusted, the leaf validates without intermediates.
     let leaf = cert("ecp-rsa.pem");
     let path = store
-        .validator(ValidationPolicy::default())
+        .validator(PathPolicy::default())
         .verify(&leaf, &[], &[], AT, Purpose::Any)
         .unwrap();
     assert_eq!(path.chain().len(), 2);
@@ -222,7 +222,7 @@ fn trust_store_loads_bundles_and_ignores_duplicates() {
 fn an_empty_trust_store_refuses_everything() {
     let store = TrustStore::new();
     let err = store
-        .validator(ValidationPolicy::default())
+        .validator(PathPolicy::default())
         .verify(
             &cert("ecp-rsa.pem"),
             &bundle("issuing-ca.pem"),
@@ -391,7 +391,7 @@ fn assert_fixture(file: &str, keyword: &str) {
         "eku-server-only" => {
             // Without an EKU policy any extendedKeyUsage is accepted.
             Check::faulty(name).purpose(Purpose::Sign).ok();
-            let policy = ValidationPolicy::default()
+            let policy = PathPolicy::default()
                 .with_eku(EkuPolicy::new([key_purpose::EMAIL_PROTECTION]));
             let err = check.policy(policy).err();
             assert!(
@@ -464,7 +464,7 @@ fixture_tests! {
 
 #[test]
 fn eku_policy_accepts_leaves_that_list_the_purposes() {
-    let policy = ValidationPolicy::default().with_eku(EkuPolicy::new([
+    let policy = PathPolicy::default().with_eku(EkuPolicy::new([
         key_purpose::EMAIL_PROTECTION,
         key_purpose::CLIENT_AUTH,
     ]));
@@ -472,7 +472,7 @@ fn eku_policy_accepts_leaves_that_list_the_purposes() {
         Check::good(name).policy(policy.clone()).ok();
     }
     let err = Check::good("ecp-rsa")
-        .policy(ValidationPolicy::default().with_eku(EkuPolicy::new([key_purpose::CODE_SIGNING])))
+        .policy(PathPolicy::default().with_eku(EkuPolicy::new([key_purpose::CODE_SIGNING])))
         .err();
     assert!(
         matches!(err, PathError::RequiredEkuMissing { .. }),
@@ -514,7 +514,7 @@ fn crls_load_from_pem_and_der() {
 
 #[test]
 fn good_leaves_pass_with_every_crl_required() {
-    let mut policy = ValidationPolicy::default().with_fresh_crls();
+    let mut policy = PathPolicy::default().with_fresh_crls();
     policy.require_revocation_status = true;
     for name in RSA_LEAVES.iter().chain(EC_LEAVES.iter()) {
         Check::good(name)
@@ -531,7 +531,7 @@ fn stale_crl_is_used_unless_fresh_crls_are_required() {
     assert!(matches!(err, PathError::Revoked { .. }), "{err:?}");
     Check::good("ecp-rsa").crls(&["issuing-ca-stale"]).ok();
     // Required: the stale CRL is an error.
-    let fresh = ValidationPolicy::default().with_fresh_crls();
+    let fresh = PathPolicy::default().with_fresh_crls();
     let err = Check::good("ecp-rsa")
         .crls(&["issuing-ca-stale"])
         .policy(fresh.clone())
@@ -565,7 +565,7 @@ fn crl_of_another_issuer_does_not_revoke() {
         .crls(&["wrong-issuer", "root-ca"])
         .ok();
     // It does not count as the leaf's revocation status either.
-    let mut policy = ValidationPolicy::default();
+    let mut policy = PathPolicy::default();
     policy.require_revocation_status = true;
     let err = Check::good("ecp-rsa")
         .crls(&["wrong-issuer"])
@@ -579,7 +579,7 @@ fn crl_of_another_issuer_does_not_revoke() {
 
 #[test]
 fn required_revocation_status_without_crls_is_an_error() {
-    let mut policy = ValidationPolicy::default();
+    let mut policy = PathPolicy::default();
     policy.require_revocation_status = true;
     let err = Check::good("ecp-rsa").policy(policy.clone()).err();
     assert!(
@@ -698,7 +698,7 @@ fn a_trust_anchor_outside_its_validity_is_refused() {
     // the expired CA itself as the anchor.
     let store = TrustStore::from_pem_or_der(&data("faulty/ca-expired.pem")).unwrap();
     let err = store
-        .validator(ValidationPolicy::default())
+        .validator(PathPolicy::default())
         .verify(
             &cert("faulty/leaf-under-expired-ca.pem"),
             &[],
@@ -746,7 +746,7 @@ fn too_many_intermediates_or_crls_are_refused_before_any_work() {
 
 #[test]
 fn path_length_policy_limits_the_intermediates() {
-    let mut policy = ValidationPolicy::default();
+    let mut policy = PathPolicy::default();
     policy.limits.max_path_intermediates = 0;
     let err = Check::good("ecp-rsa").policy(policy).err();
     assert!(matches!(err, PathError::PathTooLong { max: 0 }), "{err:?}");
@@ -785,7 +785,7 @@ fn work_budget_stops_pathological_path_building() {
         Some(text) => text.parse().unwrap(),
         None => Timestamp::from_system_time(std::time::SystemTime::now()).unwrap(),
     };
-    let mut policy = ValidationPolicy::default();
+    let mut policy = PathPolicy::default();
     policy.limits.max_intermediates = intermediates.len();
     let started = std::time::Instant::now();
     let err = store
@@ -804,7 +804,7 @@ fn work_budget_stops_pathological_path_building() {
     );
     // With the default limits the input is refused before any path building.
     let err = store
-        .validator(ValidationPolicy::default())
+        .validator(PathPolicy::default())
         .verify(&leaf, &intermediates, &[], at, Purpose::Any)
         .unwrap_err();
     assert!(

@@ -12,17 +12,17 @@
 //! repeated; files are PEM or DER bundles. `--at` defaults to now; `--purpose` to
 //! `any`.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::time::SystemTime;
 
 use fapiao::pki::{
-    Certificate, Crl, PathValidator, Purpose, Timestamp, TrustStore, ValidationPolicy, VerifiedPath,
+    Certificate, Crl, PathValidator, Purpose, Timestamp, TrustStore, PathPolicy, VerifiedPath,
 };
 
 /// The command's name.
 pub const NAME: &str = "verify-chain";
 /// One-line summary for the command list.
-pub const SUMMARY: &str = "validate a certificate path to trusted roots (exit 0 valid, 1 invalid)";
+pub const SUMMARY: &str = "validate a certificate path to trusted roots";
 
 const USAGE: &str = "usage: fapiao_cli verify-chain --trust ROOTS.pem [--chain INTERMEDIATES.pem] \
 [--crl CRL.pem] [--at RFC3339] [--purpose sign|encrypt|any] --cert LEAF.pem";
@@ -34,15 +34,9 @@ const EXIT_INVALID: u8 = 1;
 /// Exit code: usage error or unreadable input.
 const EXIT_USAGE: u8 = 2;
 
-/// Runs the command with its arguments (without the command name), printing to
-/// the process's stdout and stderr; returns the exit code.
-pub fn run(args: &[String]) -> i32 {
-    let code = run_to(args, &mut io::stdout().lock(), &mut io::stderr().lock());
-    i32::from(code)
-}
-
-/// Runs the command writing its output to `out` and its diagnostics to `err`.
-pub fn run_to(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+/// Runs the command with its arguments (without the command name), writing its
+/// output to `out` and its diagnostics to `err`; returns the exit code.
+pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let options = match Options::parse(args) {
         Ok(Parsed::Run(options)) => options,
         Ok(Parsed::Help) => {
@@ -62,7 +56,7 @@ pub fn run_to(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let validator = PathValidator::new(&inputs.trust, ValidationPolicy::default());
+    let validator = PathValidator::new(&inputs.trust, PathPolicy::default());
     match validator.verify(
         &inputs.leaf,
         &inputs.chain,

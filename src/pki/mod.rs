@@ -5,17 +5,20 @@
 //! * [`Credentials`]: a chain and the private key of its leaf.
 //! * [`TrustStore`], [`PathValidator`], [`VerifiedPath`]: certificate path
 //!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
-//!   [`ValidationPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
+//!   [`PathPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
 
 mod certificate;
 mod credentials;
 mod crl;
 mod der_parts;
 mod diagnosis;
+mod exchange;
 mod inspect;
 mod names;
 mod path_error;
 mod path_reasons;
+mod peer_trust;
+mod peers;
 mod pem;
 mod policy;
 mod private_key;
@@ -27,11 +30,16 @@ mod verified_path;
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
 pub use crl::{Crl, CrlError, CrlFeature};
+pub use exchange::{
+    AnswerSent, EXCHANGE_VERSIONS, ExchangeKind, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN,
+    OfferSent, PeerValidator,
+};
 pub use path_error::PathError;
 pub use path_reasons::{
     CertificateRef, ChainRole, CrlRef, Malformation, ProfileRule, WeakDigest, WorkBudget,
 };
-pub use policy::{EkuPolicy, Limits, Purpose, ValidationPolicy, key_purpose};
+pub use peers::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
+pub use policy::{EkuPolicy, Limits, Purpose, PathPolicy, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
 pub use time::{Timestamp, TimestampParseError};
 pub use trust_store::TrustStore;

@@ -1,5 +1,5 @@
 //! What a validation asks for: the [`Purpose`] of the leaf's key and the
-//! [`ValidationPolicy`] (revocation, extended key usage, limits).
+//! [`PathPolicy`] (revocation, extended key usage, limits).
 
 use core::fmt;
 
@@ -124,13 +124,13 @@ impl Default for Limits {
 /// How strictly to validate, beyond the rules that always apply.
 ///
 /// ```
-/// use fapiao::pki::ValidationPolicy;
-/// let mut policy = ValidationPolicy::default();
+/// use fapiao::pki::PathPolicy;
+/// let mut policy = PathPolicy::default();
 /// policy.require_fresh_crls = true;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub struct ValidationPolicy {
+pub struct PathPolicy {
     /// A CRL past its nextUpdate is an error ([`PathError::CrlExpired`]) instead
     /// of being used as it is. Default false.
     ///
@@ -151,7 +151,7 @@ pub struct ValidationPolicy {
     pub limits: Limits,
 }
 
-impl ValidationPolicy {
+impl PathPolicy {
     /// Sets the extendedKeyUsage requirement.
     pub fn with_eku(mut self, eku: EkuPolicy) -> Self {
         self.eku = Some(eku);

@@ -6,7 +6,7 @@ use pki_types::{CertificateDer, TrustAnchor};
 use super::Certificate;
 use super::path_error::PathError;
 use super::path_reasons::{CertificateRef, ChainRole, Malformation};
-use super::policy::ValidationPolicy;
+use super::policy::PathPolicy;
 use super::validator::PathValidator;
 use crate::error::Error;
 
@@ -80,7 +80,7 @@ impl TrustStore {
     }
 
     /// A validator over this store with the given policy.
-    pub fn validator(&self, policy: ValidationPolicy) -> PathValidator<'_> {
+    pub fn validator(&self, policy: PathPolicy) -> PathValidator<'_> {
         PathValidator::new(self, policy)
     }
 

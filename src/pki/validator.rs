@@ -14,7 +14,7 @@ use super::diagnosis::{Inputs, rank};
 use super::inspect::{self, PathPosition};
 use super::path_error::PathError;
 use super::path_reasons::{ChainRole, Malformation};
-use super::policy::{Purpose, ValidationPolicy};
+use super::policy::{Purpose, PathPolicy};
 use super::verified_path::VerifiedPath;
 use super::{Certificate, Crl, Timestamp, TrustStore};
 use crate::crypto::{KeyFamily, RSA_MIN_BITS};
@@ -51,14 +51,14 @@ pub(crate) static SIGNATURE_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] =
 const OUR_REFUSAL: webpki::Error = webpki::Error::UnsupportedNameType;
 
 /// Validates certificate paths against a [`TrustStore`] under a
-/// [`ValidationPolicy`].
+/// [`PathPolicy`].
 ///
 /// ```
-/// use fapiao::pki::{Certificate, PathValidator, Purpose, Timestamp, TrustStore, ValidationPolicy};
+/// use fapiao::pki::{Certificate, PathValidator, Purpose, Timestamp, TrustStore, PathPolicy};
 /// let store = TrustStore::from_pem_or_der(&std::fs::read("tests/data/root-ca.pem").unwrap()).unwrap();
 /// let leaf = Certificate::from_pem(&std::fs::read("tests/data/ecp-rsa.pem").unwrap()).unwrap();
 /// let chain = Certificate::load_bundle(&std::fs::read("tests/data/issuing-ca.pem").unwrap()).unwrap();
-/// let validator = PathValidator::new(&store, ValidationPolicy::default());
+/// let validator = PathValidator::new(&store, PathPolicy::default());
 /// let at = Timestamp::from_unix_seconds(1_811_808_000); // 2027-06-01T00:00:00Z
 /// let path = validator.verify(&leaf, &chain, &[], at, Purpose::Sign).unwrap();
 /// assert_eq!(path.chain().len(), 3);
@@ -66,17 +66,35 @@ const OUR_REFUSAL: webpki::Error = webpki::Error::UnsupportedNameType;
 #[derive(Debug, Clone)]
 pub struct PathValidator<'a> {
     trust: &'a TrustStore,
-    policy: ValidationPolicy,
+    policy: PathPolicy,
+    crls: &'a [Crl],
 }
 
 impl<'a> PathValidator<'a> {
     /// A validator over `trust` with `policy`.
-    pub fn new(trust: &'a TrustStore, policy: ValidationPolicy) -> Self {
-        Self { trust, policy }
+    pub fn new(trust: &'a TrustStore, policy: PathPolicy) -> Self {
+        Self {
+            trust,
+            policy,
+            crls: &[],
+        }
+    }
+
+    /// The CRLs to check when the validator serves as the envelope's
+    /// [`SignerTrust`](crate::envelope::SignerTrust) or the exchange's
+    /// [`PeerValidator`](super::PeerValidator) (where no CRLs are passed per call).
+    pub fn with_crls(mut self, crls: &'a [Crl]) -> Self {
+        self.crls = crls;
+        self
+    }
+
+    /// The CRLs set with [`with_crls`](Self::with_crls).
+    pub fn crls(&self) -> &'a [Crl] {
+        self.crls
     }
 
     /// The policy in force.
-    pub fn policy(&self) -> &ValidationPolicy {
+    pub fn policy(&self) -> &PathPolicy {
         &self.policy
     }
 
