@@ -9,7 +9,8 @@ use super::{
     AES_256_KEY_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement, GCM_NONCE_LEN,
     GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm, KeyFamily,
     KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
-    SignatureVerifier, check_rsa_bits, pkcs8_key_family, rsa_public_key_bits, rsa_spki_der,
+    SignatureVerifier, check_rsa_pkcs8_bits, check_uncompressed_p256, pkcs8_key_family,
+    rsa_public_key_bits, rsa_spki_der,
 };
 use crate::error::{CryptoError, Error, KeyError};
 
@@ -144,12 +145,10 @@ impl KeyProvider for AwsLc {
         use signature::KeyPair;
         let key = match pkcs8_key_family(pkcs8_der)? {
             KeyFamily::Rsa => {
+                // Size first: aws-lc's own limits would refuse a small key with
+                // another error than UnsupportedKeySize.
+                let bits = check_rsa_pkcs8_bits(pkcs8_der)?;
                 let signing = signature::RsaKeyPair::from_pkcs8(pkcs8_der).map_err(refused)?;
-                let bits = signing.public_modulus_len() * 8;
-                check_rsa_bits(bits).map_err(|e| match e {
-                    Error::Crypto(c) => Error::Key(KeyError::Refused(Box::new(c))),
-                    other => other,
-                })?;
                 let decrypting = rsa::OaepPrivateDecryptingKey::new(
                     rsa::PrivateDecryptingKey::from_pkcs8(pkcs8_der).map_err(refused)?,
                 )
@@ -269,6 +268,7 @@ impl PrivateKey for AwsLcKey {
         let Self::EcP256 { agreement, .. } = self else {
             return Err(wrong_key("ECDH P-256", self.algorithm().family()));
         };
+        check_uncompressed_p256(peer_public)?;
         let peer = agreement::UnparsedPublicKey::new(&agreement::ECDH_P256, peer_public);
         agreement::agree(
             agreement,
@@ -305,6 +305,7 @@ impl KeyTransport for AwsLc {
 
 impl KeyAgreement for AwsLc {
     fn ephemeral_p256(&self, peer_public: &[u8]) -> Result<EphemeralAgreement, Error> {
+        check_uncompressed_p256(peer_public)?;
         let ours = agreement::PrivateKey::generate(&agreement::ECDH_P256)
             .map_err(failed("generating an ephemeral P-256 key"))?;
         let ephemeral_public = ours
