@@ -9,13 +9,14 @@
 //!
 //! * `aws-lc` (the default): aws-lc-rs for every primitive. Constant-time RSA
 //!   private-key operations and the fastest RSA on this kind of machine.
-//! * `portable`: ring for signatures and verification, the `rsa` crate (0.10) for
-//!   RSA-OAEP decryption, `aes-gcm`/`aes` for AES-256-GCM and AES key wrap, `sha2`
-//!   for hashing and `p256` for static-key ECDH (ring has neither RSA decryption nor
-//!   static-key ECDH). **Note:** the RustSec database still lists RUSTSEC-2023-0071
-//!   (the Marvin timing side channel) against the `rsa` crate as unpatched; rsa
-//!   0.10's changelog claims constant-time hardening. Prefer `aws-lc` wherever an
-//!   attacker can time RSA decryptions.
+//! * `portable`: ring for random numbers, hashing, signatures and verification, the
+//!   `rsa` crate (0.10, with `sha2`) for RSA-OAEP, `aes-gcm`/`aes` for AES-256-GCM
+//!   and AES key wrap, and `p256` for ECDH (ring has neither RSA decryption nor
+//!   static-key ECDH); the `portable` module's docs give the details. **Note:** the
+//!   RustSec database still lists RUSTSEC-2023-0071 (the Marvin timing side
+//!   channel) against the `rsa` crate as unpatched; rsa 0.10's changelog claims
+//!   constant-time hardening. Prefer `aws-lc` wherever an attacker can time RSA
+//!   decryptions.
 //!
 //! All byte formats at this boundary are the standard ones: public keys are the
 //! contents of an X.509 `subjectPublicKey` BIT STRING (PKCS#1 `RSAPublicKey` DER for

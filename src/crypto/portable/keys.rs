@@ -17,7 +17,7 @@ use crate::error::{CryptoError, Error, KeyError};
 
 /// A private key loaded into the portable provider.
 enum PortableKey {
-    Rsa(RsaPrivate),
+    Rsa(Box<RsaPrivate>),
     EcP256 {
         signing: signature::EcdsaKeyPair,
         /// The `p256` secret, for ECDH (zeroized on drop).
@@ -96,7 +96,7 @@ fn load_ed25519(pkcs8_der: &[u8]) -> Result<PortableKey, Error> {
 impl KeyProvider for Portable {
     fn load_private_key(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error> {
         let key = match pkcs8_key_family(pkcs8_der)? {
-            KeyFamily::Rsa => PortableKey::Rsa(RsaPrivate::load(pkcs8_der)?),
+            KeyFamily::Rsa => PortableKey::Rsa(Box::new(RsaPrivate::load(pkcs8_der)?)),
             KeyFamily::EcP256 => load_p256(pkcs8_der)?,
             KeyFamily::EcP384 => load_p384(pkcs8_der)?,
             KeyFamily::Ed25519 => load_ed25519(pkcs8_der)?,

@@ -44,6 +44,9 @@ impl RsaPrivate {
             .into_vec();
         let ring = match signature::RsaKeyPair::from_pkcs8(pkcs8_der) {
             Ok(pair) => Some(pair),
+            // ring names its reasons only in `Display`. Should the text change, such
+            // keys are refused (failing closed) and the unit test on a 2688-bit key
+            // says so.
             Err(e) if e.to_string() == "PrivateModulusLenNotMultipleOf512Bits" => None,
             Err(_) => return Err(refused("RSA private key (rejected by ring)")),
         };
