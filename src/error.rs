@@ -133,6 +133,12 @@ pub enum KeyError {
     /// The encrypted key uses an encryption scheme we do not support.
     #[error("unsupported key encryption scheme: {0}")]
     UnsupportedEncryption(pkcs8::pkcs5::Error),
+    /// A SEC1 `EC PRIVATE KEY` does not name its curve.
+    #[error("the EC private key does not name its curve")]
+    MissingCurve,
+    /// The encrypted key's key-derivation parameters exceed our cost bounds.
+    #[error("the encrypted key's key-derivation cost exceeds the allowed bound")]
+    KdfTooExpensive,
     /// The key parsed but the crypto provider refused it.
     #[error("refused by the crypto provider: {0}")]
     Refused(Box<CryptoError>),
@@ -170,10 +176,18 @@ pub enum CertificateError {
         source: der::Error,
     },
     /// The certificate's public key algorithm is not supported.
-    #[error("unsupported public key algorithm {oid}")]
+    #[error("certificate {index} of bundle: unsupported public key algorithm {oid}")]
     UnsupportedKeyAlgorithm {
+        /// Zero-based position in the bundle.
+        index: usize,
         /// The algorithm (or curve) OID found.
         oid: der::asn1::ObjectIdentifier,
+    },
+    /// One certificate was expected and the input held several.
+    #[error("expected one certificate, found {found}")]
+    TooMany {
+        /// How many were found.
+        found: usize,
     },
 }
 

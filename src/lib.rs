@@ -10,6 +10,12 @@
 
 pub mod crypto;
 mod error;
+pub mod pki;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{CertificateError, CredentialsError, CryptoError, Error, KeyError};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

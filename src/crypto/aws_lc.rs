@@ -9,7 +9,7 @@ use super::{
     AES_256_KEY_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement, GCM_NONCE_LEN,
     GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm, KeyFamily,
     KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
-    SignatureVerifier, check_rsa_pkcs8_bits, check_uncompressed_p256, pkcs8_key_family,
+    SignatureVerifier, check_pkcs8_rsa_size, check_uncompressed_p256, pkcs8_key_family,
     rsa_public_key_bits, rsa_spki_der,
 };
 use crate::error::{CryptoError, Error, KeyError};
@@ -143,12 +143,11 @@ fn refused(_: aws_lc_rs::error::KeyRejected) -> Error {
 impl KeyProvider for AwsLc {
     fn load_private_key(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error> {
         use signature::KeyPair;
+        check_pkcs8_rsa_size(pkcs8_der)?;
         let key = match pkcs8_key_family(pkcs8_der)? {
             KeyFamily::Rsa => {
-                // Size first: aws-lc's own limits would refuse a small key with
-                // another error than UnsupportedKeySize.
-                let bits = check_rsa_pkcs8_bits(pkcs8_der)?;
                 let signing = signature::RsaKeyPair::from_pkcs8(pkcs8_der).map_err(refused)?;
+                let bits = signing.public_modulus_len() * 8;
                 let decrypting = rsa::OaepPrivateDecryptingKey::new(
                     rsa::PrivateDecryptingKey::from_pkcs8(pkcs8_der).map_err(refused)?,
                 )

@@ -452,31 +452,6 @@ pub(crate) fn check_rsa_bits(bits: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Reads the modulus size of an RSA private key in PKCS#8 DER (without loading the
-/// key) and refuses sizes outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] with
-/// [`KeyError::Refused`]\([`CryptoError::UnsupportedKeySize`]\). Providers call this
-/// before handing the key to their library, so that both refuse the same keys with
-/// the same error (a library's own size limits would give another one).
-pub(crate) fn check_rsa_pkcs8_bits(pkcs8_der: &[u8]) -> Result<usize, Error> {
-    use der::Decode;
-    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8_der).map_err(|source| KeyError::Der {
-        format: "PKCS#8 PrivateKeyInfo",
-        source,
-    })?;
-    let key = pkcs1::RsaPrivateKeyRef::from_der(info.private_key.as_bytes()).map_err(|source| {
-        KeyError::Der {
-            format: "PKCS#1 RSAPrivateKey",
-            source,
-        }
-    })?;
-    let bits = rsa_modulus_bits(key.modulus.as_bytes());
-    check_rsa_bits(bits).map_err(|e| match e {
-        Error::Crypto(c) => Error::Key(KeyError::Refused(Box::new(c))),
-        other => other,
-    })?;
-    Ok(bits)
-}
-
 /// Length of an uncompressed SEC1 P-256 point: `04 || x || y`.
 const P256_UNCOMPRESSED_LEN: usize = 65;
 
@@ -519,6 +494,30 @@ pub(crate) fn pkcs8_key_family(pkcs8_der: &[u8]) -> Result<KeyFamily, Error> {
         source,
     })?;
     key_family_of(&info.algorithm)
+}
+
+/// For an RSA PKCS#8 key, reads the modulus size and refuses sizes outside
+/// [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`] (as [`KeyError::Refused`]) before any provider
+/// parses the key; other families pass through.
+pub(crate) fn check_pkcs8_rsa_size(pkcs8_der: &[u8]) -> Result<(), Error> {
+    use der::Decode;
+    let der_err = |source| KeyError::Der {
+        format: "PKCS#1 RSAPrivateKey inside PKCS#8",
+        source,
+    };
+    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8_der).map_err(|source| KeyError::Der {
+        format: "PKCS#8 PrivateKeyInfo",
+        source,
+    })?;
+    if info.algorithm.oid != oids::RSA_ENCRYPTION {
+        return Ok(());
+    }
+    let key = pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(info.private_key.as_bytes())
+        .map_err(der_err)?;
+    check_rsa_bits(rsa_modulus_bits(key.modulus.as_bytes())).map_err(|e| match e {
+        Error::Crypto(c) => Error::Key(KeyError::Refused(Box::new(c))),
+        other => other,
+    })
 }
 
 /// Maps an `AlgorithmIdentifier` of a public or private key to its family.

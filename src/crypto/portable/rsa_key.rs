@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use super::{failed, oaep, rng::RingRng};
-use crate::crypto::{SignatureScheme, check_rsa_pkcs8_bits};
+use crate::crypto::{SignatureScheme, check_pkcs8_rsa_size, rsa_public_key_bits};
 use crate::error::{CryptoError, Error, KeyError};
 
 /// An RSA private key of 2048 to 4096 bits.
@@ -34,7 +34,7 @@ fn refused(what: &'static str) -> Error {
 impl RsaPrivate {
     /// Loads a PKCS#8 RSA key, refusing sizes outside 2048..=4096 bits first.
     pub(super) fn load(pkcs8_der: &[u8]) -> Result<Self, Error> {
-        let bits = check_rsa_pkcs8_bits(pkcs8_der)?;
+        check_pkcs8_rsa_size(pkcs8_der)?;
         let key = rsa::PrivateKey::from_pkcs8_der(pkcs8_der)
             .map_err(|_| refused("RSA private key (rejected by the rsa crate)"))?;
         let public = key
@@ -42,6 +42,7 @@ impl RsaPrivate {
             .to_pkcs1_der()
             .map_err(|_| failed("encoding an RSA public key"))?
             .into_vec();
+        let bits = rsa_public_key_bits(&public)?;
         let ring = match signature::RsaKeyPair::from_pkcs8(pkcs8_der) {
             Ok(pair) => Some(pair),
             // ring names its reasons only in `Display`. Should the text change, such

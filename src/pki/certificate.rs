@@ -1,0 +1,248 @@
+//! X.509 certificates (RFC 5280) loaded from PEM or DER, singly or as bundles.
+
+use core::fmt;
+
+use der::{Decode, Encode};
+use sha2::{Digest as _, Sha256};
+use x509_cert::Certificate as X509Certificate;
+
+use super::pem;
+use crate::crypto::{KeyFamily, key_family_of};
+use crate::error::{CertificateError, Error};
+
+/// The SHA-256 fingerprint of a certificate's DER `SubjectPublicKeyInfo`: the pin
+/// the platforms record for each other (the value `openssl x509 -pubkey | openssl
+/// pkey -pubin -outform DER | sha256sum` prints).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpkiFingerprint(pub [u8; 32]);
+
+impl SpkiFingerprint {
+    /// Computes the fingerprint of a DER `SubjectPublicKeyInfo`.
+    pub fn of_spki_der(spki_der: &[u8]) -> Self {
+        Self(Sha256::digest(spki_der).into())
+    }
+
+    /// The fingerprint as lower-case hex.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for SpkiFingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SpkiFingerprint({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for SpkiFingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// One X.509 certificate: its exact DER bytes and the parsed structure.
+///
+/// ```
+/// use fapiao::pki::Certificate;
+/// let pem = std::fs::read("tests/data/ecp-rsa.pem").unwrap();
+/// let cert = Certificate::from_pem(&pem).unwrap();
+/// assert!(cert.subject().contains("Fapiao Cloud Platform"));
+/// ```
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    parsed: X509Certificate,
+    spki_der: Vec<u8>,
+    key_family: KeyFamily,
+}
+
+impl Certificate {
+    /// Parses one DER certificate. Trailing bytes after the certificate are refused.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        Self::parse_at(der, 0)
+    }
+
+    /// Parses exactly one PEM `CERTIFICATE` block (text around it is ignored).
+    pub fn from_pem(pem_text: &[u8]) -> Result<Self, Error> {
+        let mut all = Self::load_bundle(pem_text)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            0 => Err(CertificateError::Empty.into()),
+            n => Err(CertificateError::TooMany { found: n }.into()),
+        }
+    }
+
+    /// Loads one certificate or a bundle, from PEM (any number of `CERTIFICATE`
+    /// blocks) or DER (one certificate, or several concatenated). Errors name the
+    /// position of the failing certificate.
+    pub fn load_bundle(input: &[u8]) -> Result<Vec<Self>, Error> {
+        let mut out = Vec::new();
+        if pem::looks_like_pem(input) {
+            for (index, block) in pem::blocks(input).into_iter().enumerate() {
+                let block = block.map_err(|source| CertificateError::Pem { index, source })?;
+                if block.label != "CERTIFICATE" {
+                    return Err(CertificateError::UnexpectedPemLabel {
+                        index,
+                        label: block.label,
+                    }
+                    .into());
+                }
+                out.push(Self::parse_at(&block.der, index)?);
+            }
+        } else {
+            let mut rest = input;
+            let mut index = 0;
+            while !rest.is_empty() {
+                let len = der_element_len(rest)
+                    .map_err(|source| CertificateError::Der { index, source })?;
+                out.push(Self::parse_at(&rest[..len], index)?);
+                rest = &rest[len..];
+                index += 1;
+            }
+        }
+        if out.is_empty() {
+            return Err(CertificateError::Empty.into());
+        }
+        Ok(out)
+    }
+
+    fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
+        let parsed = X509Certificate::from_der(der)
+            .map_err(|source| CertificateError::Der { index, source })?;
+        let spki = parsed.tbs_certificate().subject_public_key_info();
+        let spki_der = spki
+            .to_der()
+            .map_err(|source| CertificateError::Der { index, source })?;
+        let key_family = key_family_of(&spki.algorithm).map_err(|e| match e {
+            Error::Key(crate::error::KeyError::UnsupportedAlgorithm { oid }) => {
+                Error::from(CertificateError::UnsupportedKeyAlgorithm { index, oid })
+            }
+            other => other,
+        })?;
+        Ok(Self {
+            der: der.to_vec(),
+            parsed,
+            spki_der,
+            key_family,
+        })
+    }
+
+    /// The certificate's DER encoding, exactly as loaded.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The parsed structure (RustCrypto `x509-cert`), for anything this type does
+    /// not expose directly.
+    pub fn x509(&self) -> &X509Certificate {
+        &self.parsed
+    }
+
+    /// The subject as an RFC 4514 string, e.g. `CN=Fapiao Cloud Platform,O=…`.
+    pub fn subject(&self) -> String {
+        self.parsed.tbs_certificate().subject().to_string()
+    }
+
+    /// The issuer as an RFC 4514 string.
+    pub fn issuer(&self) -> String {
+        self.parsed.tbs_certificate().issuer().to_string()
+    }
+
+    /// The subject's `serialNumber` attribute (OID 2.5.4.5), where Chinese CAs put an
+    /// enterprise's unified social credit code. `None` when absent.
+    pub fn subject_serial_number(&self) -> Option<String> {
+        const SERIAL_NUMBER: der::asn1::ObjectIdentifier =
+            der::asn1::ObjectIdentifier::new_unwrap("2.5.4.5");
+        self.parsed
+            .tbs_certificate()
+            .subject()
+            .by_oid::<der::asn1::PrintableStringRef<'_>>(SERIAL_NUMBER)
+            .ok()
+            .flatten()
+            .map(|s| s.as_str().to_owned())
+    }
+
+    /// The certificate serial number as big-endian bytes.
+    pub fn serial_number(&self) -> &[u8] {
+        self.parsed.tbs_certificate().serial_number().as_bytes()
+    }
+
+    /// Start of the validity period, in seconds since the UNIX epoch.
+    pub fn not_before(&self) -> u64 {
+        self.parsed
+            .tbs_certificate()
+            .validity()
+            .not_before
+            .to_unix_duration()
+            .as_secs()
+    }
+
+    /// End of the validity period, in seconds since the UNIX epoch.
+    pub fn not_after(&self) -> u64 {
+        self.parsed
+            .tbs_certificate()
+            .validity()
+            .not_after
+            .to_unix_duration()
+            .as_secs()
+    }
+
+    /// The family of the certificate's public key.
+    pub fn key_family(&self) -> KeyFamily {
+        self.key_family
+    }
+
+    /// The DER `SubjectPublicKeyInfo`.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// The public key: the contents of the `subjectPublicKey` BIT STRING (the format
+    /// the crypto providers take).
+    pub fn public_key(&self) -> &[u8] {
+        self.parsed
+            .tbs_certificate()
+            .subject_public_key_info()
+            .subject_public_key
+            .raw_bytes()
+    }
+
+    /// SHA-256 over the DER `SubjectPublicKeyInfo`.
+    pub fn spki_fingerprint(&self) -> SpkiFingerprint {
+        SpkiFingerprint::of_spki_der(&self.spki_der)
+    }
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject())
+            .field("issuer", &self.issuer())
+            .field("spki_sha256", &self.spki_fingerprint())
+            .finish()
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
+/// Length of the first DER element (header plus contents) of `input`, checked
+/// against the input length.
+fn der_element_len(input: &[u8]) -> der::Result<usize> {
+    let mut reader = der::SliceReader::new(input)?;
+    let header = der::Header::decode(&mut reader)?;
+    let header_len = usize::try_from(header.encoded_len()?)?;
+    let body_len = usize::try_from(header.length())?;
+    let total = header_len
+        .checked_add(body_len)
+        .ok_or(der::ErrorKind::Overflow)?;
+    if total > input.len() {
+        return Err(der::Error::incomplete(der::Length::try_from(input.len())?));
+    }
+    Ok(total)
+}
