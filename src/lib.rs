@@ -9,11 +9,14 @@
 #![warn(missing_docs)]
 
 pub mod crypto;
+pub mod envelope;
 mod error;
 pub mod pki;
 
 pub use crate::crypto::CryptoProvider;
-pub use crate::error::{CertificateError, CredentialsError, CryptoError, Error, KeyError};
+pub use crate::error::{
+    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError,
+};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,0 +1,106 @@
+//! The ASN.1 pieces the `cms` crate does not define, and the object identifiers
+//! the envelope writes and reads.
+
+use der::Sequence;
+use der::asn1::{ObjectIdentifier, OctetString};
+use spki::AlgorithmIdentifierOwned;
+
+/// id-data (RFC 5652 §4).
+pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+/// id-signedData (RFC 5652 §5.1).
+pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+/// id-envelopedData (RFC 5652 §6.1): legacy AES-CBC envelopes.
+pub const ID_ENVELOPED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.3");
+/// id-ct-authEnvelopedData (RFC 5083 §1).
+pub const ID_AUTH_ENVELOPED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.23");
+
+/// id-contentType signed attribute (RFC 5652 §11.1).
+pub const ATTR_CONTENT_TYPE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+/// id-messageDigest signed attribute (RFC 5652 §11.2).
+pub const ATTR_MESSAGE_DIGEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+/// id-signingTime signed attribute (RFC 5652 §11.3).
+pub const ATTR_SIGNING_TIME: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+/// id-aa-contentIdentifier signed attribute (RFC 2634 §2.7).
+pub const ATTR_CONTENT_IDENTIFIER: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.7");
+
+/// id-sha1, named only to refuse it.
+pub const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+/// id-sha256 (RFC 5754).
+pub const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+/// id-sha384.
+pub const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+/// id-sha512.
+pub const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+
+/// rsaEncryption, which OpenSSL writes as a CMS signature algorithm (RFC 3370 §3.2).
+pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// sha256WithRSAEncryption.
+pub const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+/// sha384WithRSAEncryption.
+pub const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+/// sha512WithRSAEncryption.
+pub const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+/// ecdsa-with-SHA256 (RFC 5758).
+pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// ecdsa-with-SHA384.
+pub const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+/// id-Ed25519 (RFC 8419).
+pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+/// id-RSAES-OAEP (RFC 8017, RFC 4055 §4.1).
+pub const RSAES_OAEP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.7");
+/// id-mgf1 (RFC 8017).
+pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
+/// id-pSpecified (RFC 8017).
+pub const P_SPECIFIED: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.9");
+/// id-ecPublicKey.
+pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753 §7.1.4).
+pub const DH_SINGLE_PASS_STD_DH_SHA256_KDF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.132.1.11.1");
+/// id-aes256-wrap (RFC 3394).
+pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.45");
+/// id-aes256-GCM (RFC 5084 §3.2).
+pub const AES256_GCM: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.46");
+
+/// GCM parameters (RFC 5084 §3.2).
+///
+/// ```text
+/// GCMParameters ::= SEQUENCE {
+///   aes-nonce        OCTET STRING, -- recommended size is 12 octets
+///   aes-ICVlen       AES-GCM-ICVlen DEFAULT 12 }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct GcmParameters {
+    /// The nonce.
+    pub nonce: OctetString,
+    /// The tag length in bytes (we write and accept 16 only).
+    #[asn1(optional = "true")]
+    pub icv_len: Option<u8>,
+}
+
+/// The KDF input of ECDH key agreement in CMS (RFC 5753 §7.2).
+///
+/// ```text
+/// ECC-CMS-SharedInfo ::= SEQUENCE {
+///   keyInfo         AlgorithmIdentifier,
+///   entityUInfo [0] EXPLICIT OCTET STRING OPTIONAL,
+///   suppPubInfo [2] EXPLICIT OCTET STRING }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct EccCmsSharedInfo {
+    /// The key-wrap algorithm.
+    pub key_info: AlgorithmIdentifierOwned,
+    /// The user keying material, when the sender supplied one.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub entity_u_info: Option<OctetString>,
+    /// The key-encryption key's length in bits, as a 4-byte big-endian number.
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT")]
+    pub supp_pub_info: OctetString,
+}

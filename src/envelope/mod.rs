@@ -1,0 +1,336 @@
+//! Sign-then-encrypt envelopes in standard CMS.
+//!
+//! A sealed envelope is a DER `ContentInfo` holding an `AuthEnvelopedData`
+//! (RFC 5083) with AES-256-GCM (RFC 5084), whose encrypted content is a
+//! `ContentInfo` holding a `SignedData` (RFC 5652) over the payload, the same
+//! nesting `openssl cms -sign | openssl cms -encrypt` produces. OpenSSL reads what
+//! we write and we read what it writes (tests/envelope_openssl.rs).
+//!
+//! ```
+//! use fapiao::CryptoProvider;
+//! use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignerTrust};
+//! use fapiao::pki::{Certificate, Credentials};
+//!
+//! # struct AnyChain;
+//! # impl SignerTrust for AnyChain {
+//! #     fn verify_signer(&self, _: &Certificate, _: &[Certificate], _: u64) -> Result<(), fapiao::Error> { Ok(()) }
+//! # }
+//! # fn main() -> Result<(), fapiao::Error> {
+//! let provider = CryptoProvider::default_provider();
+//! let read = |name: &str| std::fs::read(format!("tests/data/{name}")).unwrap();
+//! let cloud = Credentials::from_pem(&read("ecp-p256.pem"), &read("ecp-p256.key.pem"), None, provider)?;
+//! let service = Credentials::from_pem(&read("eisp-p256.pem"), &read("eisp-p256.key.pem"), None, provider)?;
+//! let now = 1_800_000_000;
+//!
+//! let sealed = envelope::seal(b"invoice request", &cloud, &[service.leaf()], now, provider)?;
+//!
+//! let replay = MemoryReplayGuard::new();
+//! let opener = Opener::new(&service, &AnyChain, &replay, provider);
+//! let opened = opener.open(&sealed, now)?;
+//! assert_eq!(opened.payload, b"invoice request");
+//! assert_eq!(opened.signers[0].spki_fingerprint, cloud.leaf().spki_fingerprint());
+//! // The same envelope again is a replay.
+//! assert!(opener.open(&sealed, now).is_err());
+//! # Ok(())
+//! # }
+//! ```
+
+mod asn1;
+mod inspect;
+mod policy;
+mod recipients;
+mod replay;
+mod signed;
+
+use cms::authenveloped_data::AuthEnvelopedData;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::enveloped_data::{EncryptedContentInfo, RecipientInfos};
+use der::asn1::{Any, OctetString};
+use der::{Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+use zeroize::Zeroizing;
+
+pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
+pub use policy::EnvelopePolicy;
+pub use replay::{MemoryReplayGuard, ReplayGuard};
+pub use signed::{MAX_MESSAGE_ID_LEN, MESSAGE_ID_LEN, SignedMessage, SignerTrust, VerifiedSigner};
+
+use self::asn1::*;
+use crate::crypto::{AES_256_KEY_LEN, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HashAlgorithm};
+use crate::error::{CryptoError, EnvelopeError, Error};
+use crate::pki::{Certificate, Credentials};
+
+fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
+    move |source| EnvelopeError::Malformed { what, source }.into()
+}
+
+/// Signs `payload` as `signer` and encrypts it to every certificate in
+/// `recipients` (RSA: OAEP key transport; P-256: ECDH key agreement).
+pub fn seal(
+    payload: &[u8],
+    signer: &Credentials,
+    recipients: &[&Certificate],
+    now: u64,
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    let signed = SignedMessage::sign(payload, signer, now, provider)?;
+    encrypt(&signed, recipients, provider)
+}
+
+/// Encrypts an already signed message (for example one the enterprise signed and
+/// the cloud platform countersigned with [`SignedMessage::add_signer`]) into an
+/// AuthEnvelopedData for `recipients`.
+pub fn encrypt(
+    signed: &SignedMessage,
+    recipients: &[&Certificate],
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    if recipients.is_empty() {
+        return Err(EnvelopeError::Empty { what: "encrypt to" }.into());
+    }
+    let mut content_key = Zeroizing::new([0u8; AES_256_KEY_LEN]);
+    provider.random.fill(content_key.as_mut())?;
+    let mut nonce = [0u8; GCM_NONCE_LEN];
+    provider.random.fill(&mut nonce)?;
+
+    let mut infos = Vec::with_capacity(recipients.len());
+    for (index, cert) in recipients.iter().enumerate() {
+        infos.push(recipients::recipient_info(
+            index,
+            cert,
+            &content_key,
+            provider,
+        )?);
+    }
+
+    let mut ciphertext = signed.as_der().to_vec();
+    // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
+    let tag = provider
+        .content_cipher
+        .seal(&content_key, &nonce, &[], &mut ciphertext)?;
+    let params = GcmParameters {
+        nonce: OctetString::new(nonce.to_vec()).map_err(malformed("GCM parameters"))?,
+        icv_len: Some(GCM_TAG_LEN as u8),
+    };
+    let auth = AuthEnvelopedData {
+        version: CmsVersion::V0,
+        originator_info: None,
+        recip_infos: RecipientInfos::try_from(infos).map_err(malformed("RecipientInfos"))?,
+        auth_encrypted_content_info: EncryptedContentInfo {
+            content_type: ID_DATA,
+            content_enc_alg: AlgorithmIdentifierOwned {
+                oid: AES256_GCM,
+                parameters: Some(Any::encode_from(&params).map_err(malformed("GCM parameters"))?),
+            },
+            encrypted_content: Some(
+                OctetString::new(ciphertext).map_err(malformed("encrypted content"))?,
+            ),
+        },
+        auth_attrs: None,
+        mac: OctetString::new(tag.to_vec()).map_err(malformed("mac"))?,
+        unauth_attrs: None,
+    };
+    let info = ContentInfo {
+        content_type: ID_AUTH_ENVELOPED_DATA,
+        content: Any::encode_from(&auth).map_err(malformed("AuthEnvelopedData"))?,
+    };
+    info.to_der().map_err(malformed("ContentInfo"))
+}
+
+/// A verified, decrypted envelope.
+#[derive(Clone, Debug)]
+pub struct OpenedEnvelope {
+    /// The payload the first signer signed.
+    pub payload: Vec<u8>,
+    /// Every signer, in SignedData order, each fully verified.
+    pub signers: Vec<VerifiedSigner>,
+    /// The id the replay guard recorded: the contentIdentifier of the first signer
+    /// that has one, otherwise the first 16 bytes of SHA-256 over the first
+    /// signer's signature (OpenSSL writes no contentIdentifier).
+    pub message_id: Vec<u8>,
+}
+
+/// Opens envelopes addressed to one recipient: decrypts, verifies every signer
+/// and its chain, and refuses replays.
+pub struct Opener<'a> {
+    recipient: &'a Credentials,
+    trust: &'a dyn SignerTrust,
+    replay: &'a dyn ReplayGuard,
+    provider: &'a CryptoProvider,
+    policy: EnvelopePolicy,
+}
+
+impl<'a> Opener<'a> {
+    /// An opener with the default [`EnvelopePolicy`].
+    pub fn new(
+        recipient: &'a Credentials,
+        trust: &'a dyn SignerTrust,
+        replay: &'a dyn ReplayGuard,
+        provider: &'a CryptoProvider,
+    ) -> Self {
+        Self {
+            recipient,
+            trust,
+            replay,
+            provider,
+            policy: EnvelopePolicy::default(),
+        }
+    }
+
+    /// Replaces the policy.
+    pub fn with_policy(mut self, policy: EnvelopePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &EnvelopePolicy {
+        &self.policy
+    }
+
+    /// Decrypts `envelope` and checks its tag, without verifying the signatures
+    /// (for tools; business code calls [`Opener::open`]).
+    pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
+        if envelope.len() > self.policy.max_envelope_size {
+            return Err(EnvelopeError::TooLarge {
+                size: envelope.len(),
+                max: self.policy.max_envelope_size,
+            }
+            .into());
+        }
+        let info = ContentInfo::from_der(envelope).map_err(malformed("ContentInfo"))?;
+        match info.content_type {
+            ID_AUTH_ENVELOPED_DATA => {}
+            ID_ENVELOPED_DATA if !self.policy.allow_legacy_cbc => {
+                return Err(EnvelopeError::LegacyEnvelopeRefused.into());
+            }
+            oid => {
+                return Err(EnvelopeError::UnexpectedContentType {
+                    what: "envelope",
+                    oid,
+                }
+                .into());
+            }
+        }
+        let auth: AuthEnvelopedData = info
+            .content
+            .decode_as()
+            .map_err(malformed("AuthEnvelopedData"))?;
+        if auth.version != CmsVersion::V0 {
+            return Err(EnvelopeError::UnsupportedVersion {
+                what: "AuthEnvelopedData",
+                version: auth.version as u8,
+            }
+            .into());
+        }
+        let recipients = auth.recip_infos.0.as_slice();
+        self.policy
+            .check_count("recipients", recipients.len(), self.policy.max_recipients)?;
+
+        let eci = &auth.auth_encrypted_content_info;
+        if eci.content_enc_alg.oid != AES256_GCM {
+            return Err(EnvelopeError::UnsupportedAlgorithm {
+                what: "content encryption",
+                oid: eci.content_enc_alg.oid,
+            }
+            .into());
+        }
+        let params: GcmParameters = eci
+            .content_enc_alg
+            .parameters
+            .as_ref()
+            .ok_or(EnvelopeError::Malformed {
+                what: "GCM parameters",
+                source: der::ErrorKind::Failed.into(),
+            })?
+            .decode_as()
+            .map_err(malformed("GCM parameters"))?;
+        let nonce: [u8; GCM_NONCE_LEN] =
+            params
+                .nonce
+                .as_bytes()
+                .try_into()
+                .map_err(|_| CryptoError::InvalidLength {
+                    what: "GCM nonce",
+                    expected: GCM_NONCE_LEN,
+                    actual: params.nonce.as_bytes().len(),
+                })?;
+        let tag = auth.mac.as_bytes();
+        if params.icv_len.unwrap_or(12) as usize != GCM_TAG_LEN || tag.len() != GCM_TAG_LEN {
+            return Err(CryptoError::InvalidLength {
+                what: "GCM tag",
+                expected: GCM_TAG_LEN,
+                actual: tag.len(),
+            }
+            .into());
+        }
+        let aad = match &auth.auth_attrs {
+            Some(attrs) => attrs.to_der().map_err(malformed("authAttrs"))?,
+            None => Vec::new(),
+        };
+
+        let content_key =
+            recipients::unwrap_content_key(recipients, self.recipient, self.provider)?;
+        let content_key: &[u8; AES_256_KEY_LEN] =
+            content_key
+                .as_slice()
+                .try_into()
+                .map_err(|_| EnvelopeError::BadContentKey {
+                    actual: content_key.len(),
+                })?;
+        let mut plain = eci
+            .encrypted_content
+            .as_ref()
+            .ok_or(EnvelopeError::ContentAbsent { what: "encrypted" })?
+            .as_bytes()
+            .to_vec();
+        self.provider
+            .content_cipher
+            .open(content_key, &nonce, &aad, &mut plain, tag)
+            .map_err(|e| match e {
+                Error::Crypto(CryptoError::TagMismatch) => EnvelopeError::TagMismatch.into(),
+                other => other,
+            })?;
+        // id-data (OpenSSL) and id-signedData (others) both carry the SignedData.
+        if eci.content_type != ID_DATA && eci.content_type != ID_SIGNED_DATA {
+            return Err(EnvelopeError::UnexpectedContentType {
+                what: "encrypted content",
+                oid: eci.content_type,
+            }
+            .into());
+        }
+        SignedMessage::from_der(plain)
+    }
+
+    /// Decrypts, verifies every signer (signature, signed attributes, chain at
+    /// its signing time, signing time within the clock-skew window of `now`) and
+    /// records the message id in the replay guard.
+    pub fn open(&self, envelope: &[u8], now: u64) -> Result<OpenedEnvelope, Error> {
+        let signed = self.decrypt(envelope)?;
+        let inner = signed::decode_signed_data(signed.as_der())?;
+        let (payload, signers) =
+            signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
+        let message_id = match signers.iter().find_map(|s| s.message_id.clone()) {
+            Some(id) => id,
+            None => {
+                let first = inner
+                    .signer_infos
+                    .0
+                    .get(0)
+                    .ok_or(EnvelopeError::NoSigners)?;
+                let digest = self
+                    .provider
+                    .hasher
+                    .hash(HashAlgorithm::Sha256, first.signature.as_bytes());
+                digest.as_ref()[..MESSAGE_ID_LEN].to_vec()
+            }
+        };
+        let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
+        self.replay.check_and_record(&message_id, now, expires)?;
+        Ok(OpenedEnvelope {
+            payload,
+            signers,
+            message_id,
+        })
+    }
+}

@@ -1,0 +1,512 @@
+//! CMS SignedData (RFC 5652 §5): signing, adding a signer, verifying.
+//!
+//! Each signer signs the DER `SET OF Attribute` of its signed attributes:
+//! contentType, messageDigest, signingTime and contentIdentifier (RFC 2634 §2.7,
+//! the message id). The enterprise signs first; the cloud platform adds its own
+//! SignerInfo over the same encapsulated content, whose bytes are carried over
+//! unchanged.
+
+use std::time::Duration;
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec, UtcTime};
+use der::{Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
+
+use super::asn1::*;
+use super::policy::EnvelopePolicy;
+use crate::crypto::{CryptoProvider, HashAlgorithm, KeyFamily, SignatureScheme};
+use crate::error::{EnvelopeError, Error};
+use crate::pki::{Certificate, Credentials, SpkiFingerprint};
+
+/// Length of the message id we write in contentIdentifier.
+pub const MESSAGE_ID_LEN: usize = 16;
+/// Longest contentIdentifier we accept when opening.
+pub const MAX_MESSAGE_ID_LEN: usize = 64;
+
+/// Validates a signer's certificate chain for the purpose "sign" at a time. The
+/// PKI module's trust store implements it; tests and hosts may supply their own.
+pub trait SignerTrust: Send + Sync {
+    /// Checks that `leaf`, with the untrusted `intermediates` found in the
+    /// SignedData, chains to a trust anchor and may sign at `at` (UNIX seconds).
+    fn verify_signer(
+        &self,
+        leaf: &Certificate,
+        intermediates: &[Certificate],
+        at: u64,
+    ) -> Result<(), Error>;
+}
+
+/// A signer whose signature, signed attributes and certificate chain verified.
+#[derive(Clone, Debug)]
+pub struct VerifiedSigner {
+    /// The signer's certificate.
+    pub certificate: Certificate,
+    /// The certificate's subject (RFC 4514).
+    pub subject: String,
+    /// The subject's serialNumber attribute (an enterprise's credit code), if any.
+    pub subject_serial_number: Option<String>,
+    /// SHA-256 of the signer's SubjectPublicKeyInfo.
+    pub spki_fingerprint: SpkiFingerprint,
+    /// The signingTime attribute (UNIX seconds).
+    pub signing_time: u64,
+    /// The contentIdentifier attribute (our message id), when present. OpenSSL
+    /// does not write one.
+    pub message_id: Option<Vec<u8>>,
+}
+
+/// A DER `ContentInfo` holding a `SignedData` with the payload encapsulated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedMessage {
+    der: Vec<u8>,
+}
+
+fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
+    move |source| EnvelopeError::Malformed { what, source }.into()
+}
+
+/// The digest algorithm a key family signs with (RFC 5754, RFC 8419).
+fn digest_for(family: KeyFamily) -> (HashAlgorithm, ObjectIdentifier) {
+    match family {
+        KeyFamily::EcP384 => (HashAlgorithm::Sha384, SHA384),
+        KeyFamily::Ed25519 => (HashAlgorithm::Sha512, SHA512),
+        _ => (HashAlgorithm::Sha256, SHA256),
+    }
+}
+
+fn hash_of(oid: &ObjectIdentifier) -> Option<HashAlgorithm> {
+    match *oid {
+        SHA256 => Some(HashAlgorithm::Sha256),
+        SHA384 => Some(HashAlgorithm::Sha384),
+        SHA512 => Some(HashAlgorithm::Sha512),
+        _ => None,
+    }
+}
+
+fn algorithm(oid: ObjectIdentifier, null_params: bool) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: null_params.then(|| Any::from(der::asn1::Null)),
+    }
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, Error> {
+    let values = SetOfVec::try_from(vec![value]).map_err(malformed("signed attribute"))?;
+    Ok(Attribute { oid, values })
+}
+
+fn any_of<T: der::EncodeValue + der::Tagged>(value: &T) -> Result<Any, Error> {
+    Any::encode_from(value).map_err(malformed("signed attribute"))
+}
+
+impl SignedMessage {
+    /// Signs `payload` (encapsulated as id-data) with `signer`, at `now` (UNIX
+    /// seconds), with a fresh random 16-byte message id.
+    pub fn sign(
+        payload: &[u8],
+        signer: &Credentials,
+        now: u64,
+        provider: &CryptoProvider,
+    ) -> Result<Self, Error> {
+        let mut message_id = [0u8; MESSAGE_ID_LEN];
+        provider.random.fill(&mut message_id)?;
+        let (hash, digest_oid) = digest_for(signer.leaf().key_family());
+        let digest = provider.hasher.hash(hash, payload);
+        let info = signer_info(
+            signer,
+            digest.as_ref(),
+            digest_oid,
+            ID_DATA,
+            now,
+            &message_id,
+        )?;
+        let econtent =
+            Any::encode_from(&OctetStringRef::new(payload).map_err(malformed("payload"))?)
+                .map_err(malformed("payload"))?;
+        let signed = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
+                .map_err(malformed("SignedData"))?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: ID_DATA,
+                econtent: Some(econtent),
+            },
+            certificates: Some(certificate_set(signer.chain(), None)?),
+            crls: None,
+            signer_infos: SignerInfos::try_from(vec![info]).map_err(malformed("SignedData"))?,
+        };
+        Self::encode(&signed)
+    }
+
+    /// Adds `signer`'s SignerInfo (and certificates) over the same encapsulated
+    /// content. The content bytes are carried over unchanged; the new signer gets
+    /// the same message id as the first signer.
+    pub fn add_signer(
+        &mut self,
+        signer: &Credentials,
+        now: u64,
+        provider: &CryptoProvider,
+    ) -> Result<(), Error> {
+        let mut signed = decode_signed_data(&self.der)?;
+        let content = econtent_bytes(&signed)?;
+        let (hash, digest_oid) = digest_for(signer.leaf().key_family());
+        let digest = provider.hasher.hash(hash, content);
+        let message_id = signed
+            .signer_infos
+            .0
+            .iter()
+            .find_map(|si| content_identifier(si).ok().flatten())
+            .map(|id| id.to_vec());
+        let message_id = match message_id {
+            Some(id) => id,
+            None => provider.random_bytes(MESSAGE_ID_LEN)?,
+        };
+        let econtent_type = signed.encap_content_info.econtent_type;
+        let info = signer_info(
+            signer,
+            digest.as_ref(),
+            digest_oid,
+            econtent_type,
+            now,
+            &message_id,
+        )?;
+        signed
+            .signer_infos
+            .0
+            .insert(info)
+            .map_err(malformed("SignedData"))?;
+        let alg = algorithm(digest_oid, false);
+        if !signed.digest_algorithms.iter().any(|a| a.oid == digest_oid) {
+            signed
+                .digest_algorithms
+                .insert(alg)
+                .map_err(malformed("SignedData"))?;
+        }
+        signed.certificates = Some(certificate_set(signer.chain(), signed.certificates.take())?);
+        *self = Self::encode(&signed)?;
+        Ok(())
+    }
+
+    fn encode(signed: &SignedData) -> Result<Self, Error> {
+        let info = ContentInfo {
+            content_type: ID_SIGNED_DATA,
+            content: Any::encode_from(signed).map_err(malformed("SignedData"))?,
+        };
+        Ok(Self {
+            der: info.to_der().map_err(malformed("ContentInfo"))?,
+        })
+    }
+
+    /// Wraps DER bytes (a `ContentInfo` with a `SignedData`), checking that they
+    /// decode.
+    pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
+        decode_signed_data(&der)?;
+        Ok(Self { der })
+    }
+
+    /// The DER `ContentInfo`.
+    pub fn as_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Consumes the message and returns its DER.
+    pub fn into_der(self) -> Vec<u8> {
+        self.der
+    }
+
+    /// Verifies every signer: its certificate is in the SignedData, its signed
+    /// attributes match the content, its signature verifies, it signed within
+    /// `policy.clock_skew` of `now`, and its chain is valid at its signing time.
+    /// Returns the payload and one [`VerifiedSigner`] per SignerInfo, in order.
+    pub fn verify(
+        &self,
+        trust: &dyn SignerTrust,
+        policy: &EnvelopePolicy,
+        now: u64,
+        provider: &CryptoProvider,
+    ) -> Result<(Vec<u8>, Vec<VerifiedSigner>), Error> {
+        let signed = decode_signed_data(&self.der)?;
+        verify_signed_data(&signed, trust, policy, now, provider)
+    }
+}
+
+/// Decodes a ContentInfo that holds a SignedData; also accepts a bare SignedData
+/// (some peers put one directly inside the encrypted content).
+pub(crate) fn decode_signed_data(der: &[u8]) -> Result<SignedData, Error> {
+    match ContentInfo::from_der(der) {
+        Ok(info) => {
+            if info.content_type != ID_SIGNED_DATA {
+                return Err(EnvelopeError::UnexpectedContentType {
+                    what: "signed content",
+                    oid: info.content_type,
+                }
+                .into());
+            }
+            info.content
+                .decode_as::<SignedData>()
+                .map_err(malformed("SignedData"))
+        }
+        Err(first) => SignedData::from_der(der).map_err(|_| malformed("ContentInfo")(first)),
+    }
+}
+
+fn econtent_bytes(signed: &SignedData) -> Result<&[u8], Error> {
+    let any = signed
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
+    let octets: &OctetStringRef = any.decode_as().map_err(malformed("encapsulated content"))?;
+    Ok(octets.as_bytes())
+}
+
+fn certificate_set(
+    chain: &[Certificate],
+    existing: Option<CertificateSet>,
+) -> Result<CertificateSet, Error> {
+    let mut set = existing.map(|s| s.0).unwrap_or_default();
+    for cert in chain {
+        let choice = CertificateChoices::Certificate(cert.x509().clone());
+        if !set.iter().any(|c| *c == choice) {
+            set.insert(choice)
+                .map_err(malformed("SignedData certificates"))?;
+        }
+    }
+    Ok(CertificateSet(set))
+}
+
+fn signer_info(
+    signer: &Credentials,
+    digest: &[u8],
+    digest_oid: ObjectIdentifier,
+    content_type: ObjectIdentifier,
+    now: u64,
+    message_id: &[u8],
+) -> Result<SignerInfo, Error> {
+    let time =
+        UtcTime::from_unix_duration(Duration::from_secs(now)).map_err(malformed("signingTime"))?;
+    let attrs = SetOfVec::try_from(vec![
+        attribute(ATTR_CONTENT_TYPE, any_of(&content_type)?)?,
+        attribute(ATTR_SIGNING_TIME, any_of(&time)?)?,
+        attribute(
+            ATTR_MESSAGE_DIGEST,
+            any_of(&OctetStringRef::new(digest).map_err(malformed("messageDigest"))?)?,
+        )?,
+        attribute(
+            ATTR_CONTENT_IDENTIFIER,
+            any_of(&OctetStringRef::new(message_id).map_err(malformed("contentIdentifier"))?)?,
+        )?,
+    ])
+    .map_err(malformed("signed attributes"))?;
+    let to_sign = attrs.to_der().map_err(malformed("signed attributes"))?;
+    let scheme = signer.default_scheme();
+    let signature = signer.private_key().sign(scheme, &to_sign)?;
+    let signature_algorithm = match scheme {
+        SignatureScheme::RsaPkcs1Sha256 => algorithm(SHA256_WITH_RSA, true),
+        SignatureScheme::EcdsaP384Sha384 => algorithm(ECDSA_WITH_SHA384, false),
+        SignatureScheme::Ed25519 => algorithm(ED25519, false),
+        _ => algorithm(ECDSA_WITH_SHA256, false),
+    };
+    let tbs = signer.leaf().x509().tbs_certificate();
+    Ok(SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        }),
+        digest_alg: algorithm(digest_oid, false),
+        signed_attrs: Some(attrs),
+        signature_algorithm,
+        signature: OctetString::new(signature).map_err(malformed("signature"))?,
+        unsigned_attrs: None,
+    })
+}
+
+/// The single value of signed attribute `oid`, if present exactly once.
+fn single_attr(info: &SignerInfo, oid: ObjectIdentifier) -> Option<&Any> {
+    let attrs = info.signed_attrs.as_ref()?;
+    let mut found = attrs.iter().filter(|a| a.oid == oid);
+    let attr = found.next()?;
+    if found.next().is_some() || attr.values.len() != 1 {
+        return None;
+    }
+    attr.values.get(0)
+}
+
+fn content_identifier(info: &SignerInfo) -> Result<Option<&[u8]>, ()> {
+    match single_attr(info, ATTR_CONTENT_IDENTIFIER) {
+        None => Ok(None),
+        Some(any) => {
+            let id: &OctetStringRef = any.decode_as().map_err(|_| ())?;
+            if id.as_bytes().is_empty() || id.as_bytes().len() > MAX_MESSAGE_ID_LEN {
+                return Err(());
+            }
+            Ok(Some(id.as_bytes()))
+        }
+    }
+}
+
+fn signature_scheme(
+    info: &SignerInfo,
+    hash: HashAlgorithm,
+    family: KeyFamily,
+) -> Result<SignatureScheme, Error> {
+    let oid = info.signature_algorithm.oid;
+    let scheme = match (oid, family) {
+        (RSA_ENCRYPTION, KeyFamily::Rsa) => match hash {
+            HashAlgorithm::Sha256 => SignatureScheme::RsaPkcs1Sha256,
+            HashAlgorithm::Sha384 => SignatureScheme::RsaPkcs1Sha384,
+            _ => SignatureScheme::RsaPkcs1Sha512,
+        },
+        (SHA256_WITH_RSA, KeyFamily::Rsa) => SignatureScheme::RsaPkcs1Sha256,
+        (SHA384_WITH_RSA, KeyFamily::Rsa) => SignatureScheme::RsaPkcs1Sha384,
+        (SHA512_WITH_RSA, KeyFamily::Rsa) => SignatureScheme::RsaPkcs1Sha512,
+        (ECDSA_WITH_SHA256, KeyFamily::EcP256) => SignatureScheme::EcdsaP256Sha256,
+        (ECDSA_WITH_SHA384, KeyFamily::EcP384) => SignatureScheme::EcdsaP384Sha384,
+        (ED25519, KeyFamily::Ed25519) => SignatureScheme::Ed25519,
+        _ => {
+            return Err(EnvelopeError::UnsupportedAlgorithm {
+                what: "signature",
+                oid,
+            }
+            .into());
+        }
+    };
+    Ok(scheme)
+}
+
+fn find_certificate<'a>(
+    sid: &SignerIdentifier,
+    certs: &'a [Certificate],
+) -> Option<&'a Certificate> {
+    certs.iter().find(|cert| {
+        let tbs = cert.x509().tbs_certificate();
+        match sid {
+            SignerIdentifier::IssuerAndSerialNumber(isn) => {
+                *tbs.issuer() == isn.issuer && *tbs.serial_number() == isn.serial_number
+            }
+            SignerIdentifier::SubjectKeyIdentifier(ski) => {
+                matches!(tbs.get_extension::<SubjectKeyIdentifier>(), Ok(Some((_, own))) if own == *ski)
+            }
+        }
+    })
+}
+
+pub(crate) fn verify_signed_data(
+    signed: &SignedData,
+    trust: &dyn SignerTrust,
+    policy: &EnvelopePolicy,
+    now: u64,
+    provider: &CryptoProvider,
+) -> Result<(Vec<u8>, Vec<VerifiedSigner>), Error> {
+    if !matches!(signed.version, CmsVersion::V1 | CmsVersion::V3) {
+        return Err(EnvelopeError::UnsupportedVersion {
+            what: "SignedData",
+            version: signed.version as u8,
+        }
+        .into());
+    }
+    let signer_count = signed.signer_infos.0.len();
+    if signer_count == 0 {
+        return Err(EnvelopeError::NoSigners.into());
+    }
+    policy.check_count("signers", signer_count, policy.max_signers)?;
+    let mut certs = Vec::new();
+    if let Some(set) = &signed.certificates {
+        policy.check_count("certificates", set.0.len(), policy.max_certificates)?;
+        for choice in set.0.iter() {
+            if let CertificateChoices::Certificate(cert) = choice {
+                let der = cert.to_der().map_err(malformed("SignedData certificate"))?;
+                certs.push(Certificate::from_der(&der)?);
+            }
+        }
+    }
+    let content = econtent_bytes(signed)?;
+    let econtent_type = signed.encap_content_info.econtent_type;
+    let mut verified = Vec::with_capacity(signer_count);
+    for (signer, info) in signed.signer_infos.0.iter().enumerate() {
+        let missing = |attribute| EnvelopeError::MissingSignedAttribute { signer, attribute };
+        // RFC 5652 §5.3: 1 with issuerAndSerialNumber, 3 with a key id.
+        let expected = match info.sid {
+            SignerIdentifier::IssuerAndSerialNumber(_) => CmsVersion::V1,
+            SignerIdentifier::SubjectKeyIdentifier(_) => CmsVersion::V3,
+        };
+        if info.version != expected {
+            return Err(EnvelopeError::UnsupportedVersion {
+                what: "SignerInfo",
+                version: info.version as u8,
+            }
+            .into());
+        }
+        let cert = find_certificate(&info.sid, &certs)
+            .ok_or(EnvelopeError::SignerCertificateMissing { signer })?;
+        let hash = hash_of(&info.digest_alg.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
+            what: "digest",
+            oid: info.digest_alg.oid,
+        })?;
+        let scheme = signature_scheme(info, hash, cert.key_family())?;
+        let attrs = info.signed_attrs.as_ref().ok_or(missing("(any)"))?;
+
+        let content_type: ObjectIdentifier = single_attr(info, ATTR_CONTENT_TYPE)
+            .and_then(|a| a.decode_as().ok())
+            .ok_or(missing("contentType"))?;
+        if content_type != econtent_type {
+            return Err(EnvelopeError::ContentTypeMismatch { signer }.into());
+        }
+        let digest: &OctetStringRef = single_attr(info, ATTR_MESSAGE_DIGEST)
+            .and_then(|a| a.decode_as().ok())
+            .ok_or(missing("messageDigest"))?;
+        let signing_time: x509_cert::time::Time = single_attr(info, ATTR_SIGNING_TIME)
+            .and_then(|a| a.decode_as().ok())
+            .ok_or(missing("signingTime"))?;
+        let message_id = content_identifier(info).map_err(|()| missing("contentIdentifier"))?;
+
+        let computed = provider.hasher.hash(hash, content);
+        if computed.as_ref() != digest.as_bytes() {
+            return Err(EnvelopeError::DigestMismatch { signer }.into());
+        }
+        let to_verify = attrs.to_der().map_err(malformed("signed attributes"))?;
+        provider
+            .verifier
+            .verify(
+                scheme,
+                cert.public_key(),
+                &to_verify,
+                info.signature.as_bytes(),
+            )
+            .map_err(|_| EnvelopeError::SignatureInvalid { signer })?;
+
+        let signing_time = signing_time.to_unix_duration().as_secs();
+        if signing_time.abs_diff(now) > policy.clock_skew {
+            return Err(EnvelopeError::SigningTimeOutsideWindow {
+                signer,
+                signing_time,
+                now,
+                skew: policy.clock_skew,
+            }
+            .into());
+        }
+        let others: Vec<Certificate> = certs.iter().filter(|c| *c != cert).cloned().collect();
+        trust
+            .verify_signer(cert, &others, signing_time)
+            .map_err(|e| EnvelopeError::SignerChainInvalid {
+                signer,
+                source: Box::new(e),
+            })?;
+        verified.push(VerifiedSigner {
+            certificate: cert.clone(),
+            subject: cert.subject(),
+            subject_serial_number: cert.subject_serial_number(),
+            spki_fingerprint: cert.spki_fingerprint(),
+            signing_time,
+            message_id: message_id.map(<[u8]>::to_vec),
+        });
+    }
+    Ok((content.to_vec(), verified))
+}

@@ -1,0 +1,241 @@
+//! OpenSSL interoperability, both directions, for RSA and P-256 certificates:
+//! `openssl cms -decrypt` + `-verify` read our envelopes, and we open what
+//! `openssl cms -sign` + `-encrypt -aes-256-gcm` write.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::*;
+use fapiao::envelope::{self, MemoryReplayGuard, Opener};
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("envelope_openssl");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{}-{name}", std::process::id()))
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn payload() -> Vec<u8> {
+    // Binary-safe: CR, LF, NUL and high bytes must survive untouched.
+    let mut p = b"{\"serial\":\"ERP-2026-000042\",\"total_fen\":11300}\r\n\0".to_vec();
+    p.extend((0..=255u8).cycle().take(2048));
+    p
+}
+
+#[test]
+fn openssl_decrypts_and_verifies_our_envelopes() {
+    for provider in providers() {
+        for (sender, receiver) in [("ecp-rsa", "eisp-rsa"), ("ecp-p256", "eisp-p256")] {
+            let tag = format!("{}-{receiver}", provider.name);
+            let sender_creds = credentials(sender, provider);
+            let receiver_cert = certificate(receiver);
+            let sealed = envelope::seal(
+                &payload(),
+                &sender_creds,
+                &[&receiver_cert],
+                now(),
+                provider,
+            )
+            .unwrap();
+            let env = scratch(&format!("{tag}-ours.der"));
+            let signed = scratch(&format!("{tag}-ours-signed.der"));
+            let out = scratch(&format!("{tag}-ours-payload"));
+            std::fs::write(&env, &sealed).unwrap();
+            openssl(&[
+                "cms",
+                "-decrypt",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                env.to_str().unwrap(),
+                "-recip",
+                &data_path(&format!("{receiver}.pem")),
+                "-inkey",
+                &data_path(&format!("{receiver}.key.pem")),
+                "-out",
+                signed.to_str().unwrap(),
+            ]);
+            openssl(&[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                signed.to_str().unwrap(),
+                "-CAfile",
+                &data_path("root-ca.pem"),
+                "-out",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(std::fs::read(&out).unwrap(), payload(), "{tag}");
+        }
+    }
+}
+
+#[test]
+fn we_open_what_openssl_signs_and_encrypts() {
+    for provider in providers() {
+        for (sender, receiver, keyopts) in [
+            (
+                "ecp-rsa",
+                "eisp-rsa",
+                &[
+                    "rsa_padding_mode:oaep",
+                    "rsa_oaep_md:sha256",
+                    "rsa_mgf1_md:sha256",
+                ][..],
+            ),
+            ("ecp-p256", "eisp-p256", &["ecdh_kdf_md:sha256"][..]),
+        ] {
+            let tag = format!("{}-{sender}", provider.name);
+            let input = scratch(&format!("{tag}-payload"));
+            let signed = scratch(&format!("{tag}-signed.der"));
+            let env = scratch(&format!("{tag}-env.der"));
+            std::fs::write(&input, payload()).unwrap();
+            openssl(&[
+                "cms",
+                "-sign",
+                "-binary",
+                "-nodetach",
+                "-in",
+                input.to_str().unwrap(),
+                "-signer",
+                &data_path(&format!("{sender}.pem")),
+                "-inkey",
+                &data_path(&format!("{sender}.key.pem")),
+                "-certfile",
+                &data_path("issuing-ca.pem"),
+                "-outform",
+                "DER",
+                "-out",
+                signed.to_str().unwrap(),
+            ]);
+            let recip = data_path(&format!("{receiver}.pem"));
+            let mut args = vec![
+                "cms",
+                "-encrypt",
+                "-binary",
+                "-aes-256-gcm",
+                "-in",
+                signed.to_str().unwrap(),
+                "-outform",
+                "DER",
+                "-out",
+                env.to_str().unwrap(),
+                "-recip",
+                &recip,
+            ];
+            for opt in keyopts {
+                args.push("-keyopt");
+                args.push(opt);
+            }
+            openssl(&args);
+
+            let sealed = std::fs::read(&env).unwrap();
+            let summary = envelope::inspect(&sealed).unwrap();
+            assert_eq!(
+                summary.content_encryption.unwrap().to_string(),
+                "2.16.840.1.101.3.4.1.46"
+            );
+            let receiver_creds = credentials(receiver, provider);
+            let trust = IssuedByFixtureCa::new(provider);
+            let replay = MemoryReplayGuard::new();
+            let opened = Opener::new(&receiver_creds, &trust, &replay, provider)
+                .open(&sealed, now())
+                .unwrap_or_else(|e| panic!("{tag}: {e}"));
+            assert_eq!(opened.payload, payload(), "{tag}");
+            assert_eq!(opened.signers.len(), 1);
+            assert_eq!(
+                opened.signers[0].spki_fingerprint,
+                certificate(sender).spki_fingerprint(),
+                "{tag}"
+            );
+            assert_eq!(
+                opened.signers[0].message_id, None,
+                "OpenSSL writes no contentIdentifier"
+            );
+            assert_eq!(opened.message_id.len(), 16);
+        }
+    }
+}
+
+#[test]
+fn openssl_sha1_kdf_is_refused_naming_the_algorithm() {
+    // OpenSSL 3.0's default ECDH KDF is SHA-1; we accept only the SHA-256 KDF.
+    let provider = providers()[0];
+    let input = scratch("sha1kdf-payload");
+    let signed = scratch("sha1kdf-signed.der");
+    let env = scratch("sha1kdf-env.der");
+    std::fs::write(&input, b"x").unwrap();
+    openssl(&[
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-in",
+        input.to_str().unwrap(),
+        "-signer",
+        &data_path("ecp-p256.pem"),
+        "-inkey",
+        &data_path("ecp-p256.key.pem"),
+        "-outform",
+        "DER",
+        "-out",
+        signed.to_str().unwrap(),
+    ]);
+    openssl(&[
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-aes-256-gcm",
+        "-in",
+        signed.to_str().unwrap(),
+        "-outform",
+        "DER",
+        "-out",
+        env.to_str().unwrap(),
+        "-recip",
+        &data_path("eisp-p256.pem"),
+    ]);
+    let receiver = credentials("eisp-p256", provider);
+    let trust = IssuedByFixtureCa::new(provider);
+    let replay = MemoryReplayGuard::new();
+    let err = Opener::new(&receiver, &trust, &replay, provider)
+        .open(&std::fs::read(&env).unwrap(), now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            fapiao::Error::Envelope(fapiao::EnvelopeError::UnsupportedAlgorithm {
+                what: "key agreement",
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("1.3.133.16.840.63.0.2"), "{err}");
+}
