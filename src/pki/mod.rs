@@ -6,9 +6,16 @@
 
 mod certificate;
 mod credentials;
+mod exchange;
+mod peers;
 mod pem;
 mod private_key;
 
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
+pub use exchange::{
+    AnswerSent, EXCHANGE_VERSIONS, ExchangeKind, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN,
+    OfferSent, PeerValidator,
+};
+pub use peers::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
