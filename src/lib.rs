@@ -17,8 +17,8 @@ pub mod qualification;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{
-    CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error,
-    ExchangeError, KeyError, PathError, PeerError,
+    CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error, ExchangeError,
+    KeyError, PathError, PeerError,
 };
 pub use crate::invoice::{
     InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,

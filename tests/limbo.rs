@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use fapiao::pki::{
-    Certificate, Crl, EkuPolicy, PathValidator, Purpose, Timestamp, TrustStore, PathPolicy,
+    Certificate, Crl, EkuPolicy, PathPolicy, PathValidator, Purpose, Timestamp, TrustStore,
     key_purpose,
 };
 use pki_types::{CertificateDer, ServerName};

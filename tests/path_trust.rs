@@ -71,7 +71,10 @@ fn signer_trust_checks_signing_and_uses_the_validators_crls() {
     let err = with_crls
         .verify_signer(&cert("faulty/revoked.pem"), &issuing, AT)
         .unwrap_err();
-    assert!(matches!(err, Error::Path(PathError::Revoked { .. })), "{err}");
+    assert!(
+        matches!(err, Error::Path(PathError::Revoked { .. })),
+        "{err}"
+    );
 }
 
 #[test]

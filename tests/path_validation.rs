@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use fapiao::crypto::{CryptoProvider, SignatureScheme};
 use fapiao::pki::{
-    Certificate, ChainRole, Crl, EkuPolicy, Malformation, PathError, PathValidator, PrivateKeyDer,
-    Purpose, Timestamp, TrustStore, PathPolicy, VerifiedPath, WeakDigest, key_purpose,
+    Certificate, ChainRole, Crl, EkuPolicy, Malformation, PathError, PathPolicy, PathValidator,
+    PrivateKeyDer, Purpose, Timestamp, TrustStore, VerifiedPath, WeakDigest, key_purpose,
 };
 use fapiao::{Error, crypto::PrivateKey};
 
@@ -391,8 +391,8 @@ fn assert_fixture(file: &str, keyword: &str) {
         "eku-server-only" => {
             // Without an EKU policy any extendedKeyUsage is accepted.
             Check::faulty(name).purpose(Purpose::Sign).ok();
-            let policy = PathPolicy::default()
-                .with_eku(EkuPolicy::new([key_purpose::EMAIL_PROTECTION]));
+            let policy =
+                PathPolicy::default().with_eku(EkuPolicy::new([key_purpose::EMAIL_PROTECTION]));
             let err = check.policy(policy).err();
             assert!(
                 matches!(&err, PathError::RequiredEkuMissing { required, present }

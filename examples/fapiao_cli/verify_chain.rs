@@ -16,7 +16,7 @@ use std::io::Write;
 use std::time::SystemTime;
 
 use fapiao::pki::{
-    Certificate, Crl, PathValidator, Purpose, Timestamp, TrustStore, PathPolicy, VerifiedPath,
+    Certificate, Crl, PathPolicy, PathValidator, Purpose, Timestamp, TrustStore, VerifiedPath,
 };
 
 /// The command's name.

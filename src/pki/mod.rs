@@ -39,7 +39,7 @@ pub use path_reasons::{
     CertificateRef, ChainRole, CrlRef, Malformation, ProfileRule, WeakDigest, WorkBudget,
 };
 pub use peers::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
-pub use policy::{EkuPolicy, Limits, Purpose, PathPolicy, key_purpose};
+pub use policy::{EkuPolicy, Limits, PathPolicy, Purpose, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
 pub use time::{Timestamp, TimestampParseError};
 pub use trust_store::TrustStore;

@@ -14,7 +14,7 @@ use super::diagnosis::{Inputs, rank};
 use super::inspect::{self, PathPosition};
 use super::path_error::PathError;
 use super::path_reasons::{ChainRole, Malformation};
-use super::policy::{Purpose, PathPolicy};
+use super::policy::{PathPolicy, Purpose};
 use super::verified_path::VerifiedPath;
 use super::{Certificate, Crl, Timestamp, TrustStore};
 use crate::crypto::{KeyFamily, RSA_MIN_BITS};
