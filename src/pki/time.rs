@@ -40,9 +40,10 @@ impl Timestamp {
             .map(|d| Self(d.as_secs()))
     }
 
-    /// The same instant as a [`SystemTime`].
-    pub fn to_system_time(self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.0)
+    /// The same instant as a [`SystemTime`]; `None` when the platform's
+    /// `SystemTime` cannot represent it.
+    pub fn to_system_time(self) -> Option<SystemTime> {
+        UNIX_EPOCH.checked_add(Duration::from_secs(self.0))
     }
 
     /// Parses an RFC 3339 `date-time` (section 5.6): `YYYY-MM-DDTHH:MM:SS`, an
@@ -53,12 +54,6 @@ impl Timestamp {
         parse(text.as_bytes()).ok_or_else(|| TimestampParseError {
             input: text.chars().take(64).collect(),
         })
-    }
-}
-
-impl From<Timestamp> for SystemTime {
-    fn from(t: Timestamp) -> Self {
-        t.to_system_time()
     }
 }
 
@@ -214,6 +209,19 @@ mod tests {
         assert_eq!(Timestamp::parse_rfc3339("2027-05-31T23:30:00-00:30"), Ok(z));
         assert_eq!(Timestamp::parse_rfc3339("2027-06-01t00:00:00.999z"), Ok(z));
         assert_eq!(Timestamp::parse_rfc3339("2027-06-01 00:00:00Z"), Ok(z));
+    }
+
+    #[test]
+    fn system_time_round_trip_and_extremes() {
+        let t = Timestamp::from_unix_seconds(1_811_808_000);
+        assert_eq!(
+            Timestamp::from_system_time(t.to_system_time().unwrap()),
+            Some(t)
+        );
+        // Formatting never panics, whatever the value.
+        let far = Timestamp::from_unix_seconds(u64::MAX);
+        assert!(!far.to_string().is_empty());
+        let _ = far.to_system_time();
     }
 
     #[test]
