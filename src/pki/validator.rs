@@ -178,10 +178,12 @@ impl<'a> PathValidator<'a> {
         let refused: RefCell<Option<PathError>> = RefCell::new(None);
         let anchors = self.trust.webpki_anchors();
         let check_candidate = |candidate: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
-            let Some(path) = resolve(&inputs, anchors, candidate) else {
-                return Ok(());
-            };
-            match self.check_path(&inputs, &path) {
+            // A candidate that cannot be mapped back onto the inputs (which webpki
+            // never produces) is refused rather than accepted unchecked.
+            let checked = resolve(&inputs, anchors, candidate)
+                .ok_or(PathError::Unclassified)
+                .and_then(|path| self.check_path(&inputs, &path));
+            match checked {
                 Ok(()) => Ok(()),
                 Err(error) => {
                     let mut slot = refused.borrow_mut();
