@@ -51,7 +51,7 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
-pub use policy::EnvelopePolicy;
+pub use policy::{EnvelopePolicy, MAX_DER_DEPTH};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use signed::{MAX_MESSAGE_ID_LEN, MESSAGE_ID_LEN, SignedMessage, SignerTrust, VerifiedSigner};
 
@@ -198,6 +198,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
+        self.policy.check_der_shape(envelope)?;
         let info = ContentInfo::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
@@ -299,7 +300,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        SignedMessage::from_der(plain)
+        SignedMessage::from_der_within(plain, &self.policy)
     }
 
     /// Decrypts, verifies every signer (signature, signed attributes, chain at
