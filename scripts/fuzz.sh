@@ -54,18 +54,20 @@ for target in "${targets[@]}"; do
     cp "fuzz/logs/$target/fuzz-0.log" "$log" 2>/dev/null || true
     elapsed=$(($(date +%s) - start))
     last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
-    execs=$(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$log" | tail -1 | awk '{print $2}')
-    speed=$(grep -Eo 'stat::average_exec_per_sec: [0-9]+' "$log" | tail -1 | awk '{print $2}')
+    execs=$(grep -Eo 'stat::number_of_executed_units: +[0-9]+' "$log" | tail -1 | awk '{print $2}')
+    speed=$(grep -Eo 'stat::average_exec_per_sec: +[0-9]+' "$log" | tail -1 | awk '{print $2}')
     cov=$(echo "$last" | grep -Eo 'cov: [0-9]+' | awk '{print $2}')
     ft=$(echo "$last" | grep -Eo 'ft: [0-9]+' | awk '{print $2}')
     corp=$(echo "$last" | grep -Eo 'corp: [0-9]+/[0-9A-Za-z]+' | awk '{print $2}')
+    rss=$(grep -Eo 'stat::peak_rss_mb: +[0-9]+' "$log" | tail -1 | awk '{print $2}')
+    slowest=$(grep -Eo 'stat::slowest_unit_time_sec: +[0-9]+' "$log" | tail -1 | awk '{print $2}')
     outcome=ok
     if grep -qE 'ERROR: libFuzzer|SUMMARY: AddressSanitizer|panicked at|==[0-9]+== ERROR' "$log" \
         || ls "fuzz/artifacts/$target"/{crash,timeout,oom,leak,slow-unit}-* >/dev/null 2>&1; then
         outcome="FAILED (see $log, fuzz/artifacts/$target/)"
         status=1
     fi
-    line="$target: ${elapsed}s, ${execs:-?} execs (${speed:-?}/s), cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, exit $code, $outcome"
+    line="$target: ${elapsed}s, ${execs:-?} execs (${speed:-?}/s), cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, peak RSS ${rss:-?} MB, slowest input ${slowest:-?} s, exit $code, $outcome"
     echo "$line"
     summary+=("$line")
 done
