@@ -199,7 +199,7 @@ fn envelope_with_recipients(recipients: usize) -> Vec<u8> {
 fn der_elements_of_an_envelope_are_counted_before_decoding() {
     let max = EnvelopePolicy::default().max_der_elements;
     assert_eq!(max, 20_000);
-    // 3,000 recipients: 24,000 elements in 150 KB.
+    // 3,000 recipients: 24,000 elements in 90 KB.
     let envelope = envelope_with_recipients(3_000);
     let r = receiver();
     let (result, allocated) = r.open(EnvelopePolicy::default(), &envelope);
@@ -212,7 +212,7 @@ fn der_elements_of_an_envelope_are_counted_before_decoding() {
     assert!(allocated < SMALL, "{allocated} bytes allocated");
 
     // Without the element budget the decoder builds every recipient first (and
-    // only then is their number refused): megabytes for a 150 KB envelope.
+    // only then is their number refused): 4 MB for a 90 KB envelope.
     let unbounded = EnvelopePolicy {
         max_der_elements: usize::MAX,
         ..EnvelopePolicy::default()

@@ -16,7 +16,7 @@ use crate::error::{Error, KeyError};
 
 /// Largest PBKDF2 iteration count we run for an encrypted key: a hostile key file
 /// must not pin a core. One million is above what key tools write (OpenSSL 2,048;
-/// OWASP's 2023 advice for PBKDF2-HMAC-SHA256, 600,000) and costs about 0.3 s
+/// OWASP's 2023 advice for PBKDF2-HMAC-SHA256, 600,000) and costs 0.35 s
 /// (it was 10 million, over 3 s, before fuzzing: docs/limits.md).
 pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
 /// Largest scrypt cost we run for an encrypted key, as memory 128 · N · r · p
