@@ -6,9 +6,12 @@
 use thiserror::Error as ThisError;
 
 use crate::crypto::KeyFamily;
+use crate::device::DeviceFailure;
 use crate::invoice::InvoiceError;
 use crate::pki::PartyRole;
 use crate::qualification::QualificationError;
+use crate::store::StoreError;
+use crate::tax::UploadError;
 
 /// Everything that can go wrong in fapiao.
 #[derive(Debug, ThisError)]
@@ -41,6 +44,15 @@ pub enum Error {
     /// An enterprise was refused, or the qualification registry failed.
     #[error("qualification: {0}")]
     Qualification(#[from] QualificationError),
+    /// An issuing device did not issue (retryable or final).
+    #[error("issuing device: {0}")]
+    Device(#[from] DeviceFailure),
+    /// The store failed or refused a change.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// An upload to the tax authority failed.
+    #[error("tax upload: {0}")]
+    Tax(#[from] UploadError),
 }
 
 /// Failures of the cryptographic primitives.
