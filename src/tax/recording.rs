@@ -70,6 +70,11 @@ impl RecordingTaxAuthority {
         );
     }
 
+    /// Stops refusing `invoice_number` (its cause was dealt with).
+    pub fn clear_refusal(&self, invoice_number: &InvoiceNumber) {
+        self.lock().refusals.remove(invoice_number);
+    }
+
     /// Every call so far, in order.
     pub fn calls(&self) -> Vec<UploadCall> {
         self.lock().calls.clone()

@@ -49,7 +49,8 @@ fn load_request(
     seller_tax_id: &str,
     serial_number: &str,
 ) -> Result<Option<RequestRecord>, StoreError> {
-    let row: Option<(Vec<u8>, String, Vec<u8>, Option<String>, Option<String>)> = conn
+    type Row = (Vec<u8>, String, Vec<u8>, Option<String>, Option<String>);
+    let row: Option<Row> = conn
         .prepare_cached(
             "SELECT digest, state, response_json, invoice_number, ticket FROM requests
              WHERE seller_tax_id = ?1 AND serial_number = ?2",
