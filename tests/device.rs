@@ -78,7 +78,10 @@ fn a_command_id_reused_for_another_request_is_a_final_conflict() {
     let other = other.validate(&ValidationPolicy::default()).unwrap();
     let reused = ControlCommand::new(command("S-1").command_id(), other, NOW + 3600).unwrap();
     let failure = device.issue(&reused, NOW).unwrap_err();
-    assert!(matches!(failure, DeviceFailure::CommandConflict { .. }), "{failure}");
+    assert!(
+        matches!(failure, DeviceFailure::CommandConflict { .. }),
+        "{failure}"
+    );
     assert_eq!(failure.disposition(), Disposition::Final);
     assert_eq!(device.segments().unwrap()[0].next, 2);
 }
@@ -122,7 +125,10 @@ fn an_exhausted_segment_is_final_and_the_next_segment_takes_over() {
     device.issue(&command("S-1"), NOW).unwrap();
     device.issue(&command("S-2"), NOW).unwrap();
     let failure = device.issue(&command("S-3"), NOW).unwrap_err();
-    assert!(matches!(failure, DeviceFailure::SegmentExhausted { .. }), "{failure}");
+    assert!(
+        matches!(failure, DeviceFailure::SegmentExhausted { .. }),
+        "{failure}"
+    );
     assert!(!failure.is_retryable());
     // An operator adds a segment: numbering goes on there, in order.
     device.add_segment(&segment("seg-b", 500, 501)).unwrap();
@@ -135,22 +141,34 @@ fn an_exhausted_segment_is_final_and_the_next_segment_takes_over() {
     let failure = device
         .issue(&command_of_kind("S-4", InvoiceKind::DigitalSpecial), NOW)
         .unwrap_err();
-    assert!(matches!(failure, DeviceFailure::NoSegment { .. }), "{failure}");
+    assert!(
+        matches!(failure, DeviceFailure::NoSegment { .. }),
+        "{failure}"
+    );
 }
 
 #[test]
 fn legacy_kinds_get_an_invoice_code_and_eight_digits() {
     let device = device(memory_store());
-    let legacy =
-        NumberSegment::legacy("paper-1", DEVICE, InvoiceKind::PaperSpecial, "3500261130", 1, 99)
-            .unwrap();
+    let legacy = NumberSegment::legacy(
+        "paper-1",
+        DEVICE,
+        InvoiceKind::PaperSpecial,
+        "3500261130",
+        1,
+        99,
+    )
+    .unwrap();
     device.add_segment(&legacy).unwrap();
     let invoice = device
         .issue(&command_of_kind("S-1", InvoiceKind::PaperSpecial), NOW)
         .unwrap();
     assert_eq!(invoice.invoice_number.to_string(), "3500261130/00000001");
     let json = serde_json::to_value(&invoice.invoice_number).unwrap();
-    assert_eq!(json, serde_json::json!({"code": "3500261130", "number": "00000001"}));
+    assert_eq!(
+        json,
+        serde_json::json!({"code": "3500261130", "number": "00000001"})
+    );
 }
 
 #[test]
@@ -159,7 +177,10 @@ fn segments_must_not_overlap() {
     device.add_segment(&segment("seg-a", 100, 199)).unwrap();
     let overlap = device.add_segment(&segment("seg-b", 150, 250)).unwrap_err();
     assert!(
-        matches!(overlap, DeviceFailure::Store(StoreError::SegmentOverlap { .. })),
+        matches!(
+            overlap,
+            DeviceFailure::Store(StoreError::SegmentOverlap { .. })
+        ),
         "{overlap}"
     );
     // The same numbers written with a shorter prefix overlap too.
@@ -176,7 +197,10 @@ fn segments_must_not_overlap() {
     // Another id for a different range is fine; a different range under a used id is not.
     device.add_segment(&segment("seg-d", 200, 299)).unwrap();
     let reused = device.add_segment(&segment("seg-a", 300, 399)).unwrap_err();
-    assert!(matches!(reused, DeviceFailure::Store(StoreError::Duplicate { .. })), "{reused}");
+    assert!(
+        matches!(reused, DeviceFailure::Store(StoreError::Duplicate { .. })),
+        "{reused}"
+    );
     // Another device's segment is refused by this device.
     let foreign =
         NumberSegment::digital("seg-x", "other", InvoiceKind::DigitalOrdinary, PREFIX, 1, 2)
@@ -192,7 +216,10 @@ fn a_passed_deadline_is_final_and_takes_no_number() {
     let device = device(memory_store());
     device.add_segment(&segment("seg-a", 1, 10)).unwrap();
     let failure = device.issue(&command("S-1"), NOW + 3601).unwrap_err();
-    assert!(matches!(failure, DeviceFailure::DeadlinePassed { .. }), "{failure}");
+    assert!(
+        matches!(failure, DeviceFailure::DeadlinePassed { .. }),
+        "{failure}"
+    );
     assert_eq!(failure.disposition(), Disposition::Final);
     assert_eq!(device.segments().unwrap()[0].next, 1);
     let next = device.issue(&command("S-2"), NOW).unwrap();
@@ -214,10 +241,9 @@ fn a_failure_while_building_the_invoice_leaves_nothing_half_written() {
     let failure = store
         .issue_next(&next, &mut |allocated| {
             assert_eq!(allocated.number.to_string(), number(1));
-            Err(DeviceFailure::Seal(Box::new(CryptoError::ProviderFailed {
-                operation: "sign",
-            }
-            .into())))
+            Err(DeviceFailure::Seal(Box::new(
+                CryptoError::ProviderFailed { operation: "sign" }.into(),
+            )))
         })
         .unwrap_err();
     assert!(failure.is_retryable(), "{failure}");
@@ -227,7 +253,11 @@ fn a_failure_while_building_the_invoice_leaves_nothing_half_written() {
     // The retry gets the same, first number.
     let device = device(store.clone());
     assert_eq!(
-        device.issue(&command("S-1"), NOW).unwrap().invoice_number.to_string(),
+        device
+            .issue(&command("S-1"), NOW)
+            .unwrap()
+            .invoice_number
+            .to_string(),
         number(1)
     );
 }
@@ -273,7 +303,10 @@ fn the_seal_verifies_with_the_device_certificate() {
         let mut tampered = invoice.clone();
         tampered.amount_fen -= 100;
         let err = verify_device_signature(&tampered, &certificate, provider()).unwrap_err();
-        assert!(matches!(err, Error::Crypto(CryptoError::BadSignature)), "{leaf}: {err}");
+        assert!(
+            matches!(err, Error::Crypto(CryptoError::BadSignature)),
+            "{leaf}: {err}"
+        );
 
         let stranger = credentials("ecp-p256").leaf().clone();
         assert!(verify_device_signature(&invoice, &stranger, provider()).is_err());
@@ -293,10 +326,21 @@ fn commands_travel_as_strict_json_and_their_digest_ignores_the_deadline() {
         command.deadline_unix() + 60,
     )
     .unwrap();
-    assert_eq!(renewed.digest(provider()).unwrap(), command.digest(provider()).unwrap());
+    assert_eq!(
+        renewed.digest(provider()).unwrap(),
+        command.digest(provider()).unwrap()
+    );
     let mut text: serde_json::Value = serde_json::from_slice(&json).unwrap();
     text["extra"] = serde_json::json!(1);
-    let strict = ControlCommand::from_json(text.to_string().as_bytes(), &ValidationPolicy::default());
+    let strict =
+        ControlCommand::from_json(text.to_string().as_bytes(), &ValidationPolicy::default());
     assert!(strict.is_err());
-    assert!(ControlCommand::new("bad id with spaces", validated("S-1", InvoiceKind::DigitalOrdinary), 0).is_err());
+    assert!(
+        ControlCommand::new(
+            "bad id with spaces",
+            validated("S-1", InvoiceKind::DigitalOrdinary),
+            0
+        )
+        .is_err()
+    );
 }

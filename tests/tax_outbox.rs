@@ -24,7 +24,13 @@ fn store_with_invoices(count: u64) -> (Arc<SqliteStore>, Vec<IssuedInvoice>) {
             let serial = format!("S-{n}");
             let invoice = device.issue(&command(&serial), NOW).unwrap();
             store
-                .record_issued(SELLER, &serial, &digest(&serial), &invoice, &response_for(&invoice))
+                .record_issued(
+                    SELLER,
+                    &serial,
+                    &digest(&serial),
+                    &invoice,
+                    &response_for(&invoice),
+                )
                 .unwrap();
             invoice
         })
@@ -55,11 +61,23 @@ fn retryable_failures_back_off_exponentially_until_the_upload_goes_through() {
     loop {
         let report = drain_outbox(&*store, &authority, now, &policy, &mut jitter).unwrap();
         match report.events.as_slice() {
-            [DrainEvent::RetryScheduled { next_attempt_at, attempts, .. }] => {
+            [
+                DrainEvent::RetryScheduled {
+                    next_attempt_at,
+                    attempts,
+                    ..
+                },
+            ] => {
                 schedule.push((*attempts, *next_attempt_at - now));
                 // Nothing is due a second before the retry.
-                let early = drain_outbox(&*store, &authority, next_attempt_at - 1, &policy, &mut jitter)
-                    .unwrap();
+                let early = drain_outbox(
+                    &*store,
+                    &authority,
+                    next_attempt_at - 1,
+                    &policy,
+                    &mut jitter,
+                )
+                .unwrap();
                 assert_eq!(early.due, 0);
                 now = *next_attempt_at;
             }
@@ -73,7 +91,10 @@ fn retryable_failures_back_off_exponentially_until_the_upload_goes_through() {
     // Time-out first, then twice unavailable: delays of 10, 20, 40 seconds.
     assert_eq!(schedule, [(1, 10), (2, 20), (3, 40)]);
     assert_eq!(authority.calls().len(), 4);
-    let entry = store.outbox_entry(&invoices[0].invoice_number).unwrap().unwrap();
+    let entry = store
+        .outbox_entry(&invoices[0].invoice_number)
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.state, OutboxState::Uploaded);
     assert_eq!(entry.attempts, 3);
     assert_eq!(entry.receipt.unwrap().receipt_id, "TAX-00000001");
@@ -98,7 +119,12 @@ fn delays_are_capped_and_jitter_stays_within_its_share() {
         let mut waits = Vec::new();
         for _ in 0..6 {
             let report = drain_outbox(&*store, &authority, now, &policy, &mut jitter).unwrap();
-            let [DrainEvent::RetryScheduled { next_attempt_at, .. }] = report.events.as_slice() else {
+            let [
+                DrainEvent::RetryScheduled {
+                    next_attempt_at, ..
+                },
+            ] = report.events.as_slice()
+            else {
                 panic!("{report:?}");
             };
             waits.push(next_attempt_at - now);
@@ -109,7 +135,11 @@ fn delays_are_capped_and_jitter_stays_within_its_share() {
     let waits = run(99);
     for (n, wait) in waits.iter().enumerate() {
         let delay = [10, 20, 40, 60, 60, 60][n];
-        assert!((delay..=delay + delay / 2).contains(wait), "attempt {}: {wait}", n + 1);
+        assert!(
+            (delay..=delay + delay / 2).contains(wait),
+            "attempt {}: {wait}",
+            n + 1
+        );
     }
     assert_eq!(run(99), waits, "the same seed gives the same schedule");
     assert_ne!(run(7), waits, "another seed another one");
@@ -124,7 +154,10 @@ fn a_refusal_is_parked_at_once_for_an_operator() {
     let policy = no_jitter(10, 60, 10);
     let mut jitter = SeededJitter::new(1);
     let report = drain_outbox(&*store, &authority, NOW, &policy, &mut jitter).unwrap();
-    assert_eq!((report.due, report.uploaded, report.parked, report.retried), (2, 1, 1, 0));
+    assert_eq!(
+        (report.due, report.uploaded, report.parked, report.retried),
+        (2, 1, 1, 0)
+    );
     let parked = store.parked(10).unwrap();
     assert_eq!(parked.len(), 1);
     assert_eq!(&parked[0].invoice.invoice_number, refused);
@@ -154,21 +187,24 @@ fn an_entry_out_of_attempts_is_parked() {
     authority.time_out_next(100);
     let policy = no_jitter(1, 1, 3);
     let mut jitter = SeededJitter::new(1);
-    let mut now = NOW;
     let mut last = None;
-    for _ in 0..3 {
+    for now in NOW..NOW + 3 {
         let report = drain_outbox(&*store, &authority, now, &policy, &mut jitter).unwrap();
         last = report.events.into_iter().next();
-        now += 1;
     }
     match last {
-        Some(DrainEvent::Parked { attempts, reason, .. }) => {
+        Some(DrainEvent::Parked {
+            attempts, reason, ..
+        }) => {
             assert_eq!(attempts, 3);
             assert!(reason.starts_with("gave up after 3 attempts"), "{reason}");
         }
         other => panic!("expected a parked entry, got {other:?}"),
     }
-    let entry = store.outbox_entry(&invoices[0].invoice_number).unwrap().unwrap();
+    let entry = store
+        .outbox_entry(&invoices[0].invoice_number)
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.state, OutboxState::Parked);
     assert_eq!(authority.calls().len(), 3);
 }
@@ -183,8 +219,15 @@ fn uploads_are_idempotent_by_invoice_number() {
     let mut jitter = SeededJitter::new(1);
     let report = drain_outbox(&*store, &authority, NOW, &policy, &mut jitter).unwrap();
     assert_eq!(report.uploaded, 3);
-    let entry = store.outbox_entry(&invoices[1].invoice_number).unwrap().unwrap();
-    assert_eq!(entry.receipt.as_ref(), Some(&early), "the same receipt again");
+    let entry = store
+        .outbox_entry(&invoices[1].invoice_number)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        entry.receipt.as_ref(),
+        Some(&early),
+        "the same receipt again"
+    );
     // Draining again uploads nothing.
     let again = drain_outbox(&*store, &authority, NOW + 10_000, &policy, &mut jitter).unwrap();
     assert_eq!(again.due, 0);
@@ -193,8 +236,13 @@ fn uploads_are_idempotent_by_invoice_number() {
     // Recording a receipt twice keeps the first.
     let mut other = early.clone();
     other.receipt_id = "TAX-99999999".into();
-    store.mark_uploaded(&invoices[1].invoice_number, &other, NOW + 1).unwrap();
-    let entry = store.outbox_entry(&invoices[1].invoice_number).unwrap().unwrap();
+    store
+        .mark_uploaded(&invoices[1].invoice_number, &other, NOW + 1)
+        .unwrap();
+    let entry = store
+        .outbox_entry(&invoices[1].invoice_number)
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.receipt.unwrap(), early);
 }
 
@@ -215,7 +263,13 @@ fn the_recording_authority_answers_the_same_receipt_twice_and_records_every_call
     assert_eq!(calls.len(), 3);
     assert!(calls.iter().all(|c| c.invoice == invoices[0]));
     assert!(UploadError::TimedOut.is_retryable());
-    assert!(!UploadError::Refused { code: "E".into(), message: "m".into() }.is_retryable());
+    assert!(
+        !UploadError::Refused {
+            code: "E".into(),
+            message: "m".into()
+        }
+        .is_retryable()
+    );
 }
 
 #[test]

@@ -105,7 +105,9 @@ pub(crate) fn content_sha256(
     request: &IssueRequest,
 ) -> Result<String, DeviceFailure> {
     let json = canonical::to_vec(request).map_err(DeviceFailure::Encoding)?;
-    Ok(hex::encode(hasher.hash(HashAlgorithm::Sha256, &json).as_ref()))
+    Ok(hex::encode(
+        hasher.hash(HashAlgorithm::Sha256, &json).as_ref(),
+    ))
 }
 
 /// Computes the check code of `invoice` (its `check_code` and signature are

@@ -102,10 +102,11 @@ impl ControlCommand {
     /// Reads a command from JSON: unknown fields are refused and the request is
     /// validated again with `policy`.
     pub fn from_json(json: &[u8], policy: &ValidationPolicy) -> Result<Self, crate::Error> {
-        let wire: WireCommand = serde_json::from_slice(json).map_err(|source| InvoiceError::Json {
-            what: Self::WHAT,
-            source,
-        })?;
+        let wire: WireCommand =
+            serde_json::from_slice(json).map_err(|source| InvoiceError::Json {
+                what: Self::WHAT,
+                source,
+            })?;
         let request = wire
             .request
             .validate(policy)

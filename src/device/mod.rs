@@ -41,7 +41,11 @@ pub trait IssuingDevice: Send + Sync {
     fn device_id(&self) -> &str;
 
     /// Issues the invoice `command` asks for, at `now_unix` (UNIX seconds).
-    fn issue(&self, command: &ControlCommand, now_unix: u64) -> Result<IssuedInvoice, DeviceFailure>;
+    fn issue(
+        &self,
+        command: &ControlCommand,
+        now_unix: u64,
+    ) -> Result<IssuedInvoice, DeviceFailure>;
 }
 
 /// Whether `text` is 1 to `max` of `A-Z a-z 0-9 _ - . :`.

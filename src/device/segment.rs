@@ -120,7 +120,9 @@ impl NumberSegment {
             }
             NumberFormat::Legacy { invoice_code } => {
                 if invoice_kind.is_digital() {
-                    return Err(invalid("a fully digital invoice kind needs a digital segment"));
+                    return Err(invalid(
+                        "a fully digital invoice kind needs a digital segment",
+                    ));
                 }
                 if !digits(invoice_code) || !matches!(invoice_code.len(), 10 | 12) {
                     return Err(invalid("the invoice code must be 10 or 12 digits"));
@@ -199,8 +201,12 @@ impl NumberSegment {
         }
         let tail = self.format_sequence(sequence)?;
         match &self.format {
-            NumberFormat::Digital { prefix } => InvoiceNumber::digital(&format!("{prefix}{tail}")).ok(),
-            NumberFormat::Legacy { invoice_code } => InvoiceNumber::legacy(invoice_code, &tail).ok(),
+            NumberFormat::Digital { prefix } => {
+                InvoiceNumber::digital(&format!("{prefix}{tail}")).ok()
+            }
+            NumberFormat::Legacy { invoice_code } => {
+                InvoiceNumber::legacy(invoice_code, &tail).ok()
+            }
         }
     }
 
@@ -266,22 +272,47 @@ mod tests {
 
     #[test]
     fn legacy_numbers_have_code_and_eight_digits() {
-        let s = NumberSegment::legacy("s2", "dev", InvoiceKind::PaperSpecial, "3500261130", 1, 99_999_999)
-            .unwrap();
+        let s = NumberSegment::legacy(
+            "s2",
+            "dev",
+            InvoiceKind::PaperSpecial,
+            "3500261130",
+            1,
+            99_999_999,
+        )
+        .unwrap();
         assert_eq!(s.number(42).unwrap().to_string(), "3500261130/00000042");
         assert!(
-            NumberSegment::legacy("s3", "dev", InvoiceKind::PaperSpecial, "3500261130", 1, 100_000_000)
-                .is_err()
+            NumberSegment::legacy(
+                "s3",
+                "dev",
+                InvoiceKind::PaperSpecial,
+                "3500261130",
+                1,
+                100_000_000
+            )
+            .is_err()
         );
     }
 
     #[test]
     fn format_must_fit_the_kind() {
-        assert!(NumberSegment::digital("s", "d", InvoiceKind::PaperOrdinary, "26350", 1, 2).is_err());
-        assert!(NumberSegment::legacy("s", "d", InvoiceKind::DigitalSpecial, "3500261130", 1, 2).is_err());
+        assert!(
+            NumberSegment::digital("s", "d", InvoiceKind::PaperOrdinary, "26350", 1, 2).is_err()
+        );
+        assert!(
+            NumberSegment::legacy("s", "d", InvoiceKind::DigitalSpecial, "3500261130", 1, 2)
+                .is_err()
+        );
         assert!(NumberSegment::digital("s", "d", InvoiceKind::DigitalSpecial, "2", 1, 2).is_err());
-        assert!(NumberSegment::digital("s", "d", InvoiceKind::DigitalSpecial, "26a50", 1, 2).is_err());
-        assert!(NumberSegment::digital("s", "d", InvoiceKind::DigitalSpecial, "26350", 3, 2).is_err());
-        assert!(NumberSegment::digital("", "d", InvoiceKind::DigitalSpecial, "26350", 1, 2).is_err());
+        assert!(
+            NumberSegment::digital("s", "d", InvoiceKind::DigitalSpecial, "26a50", 1, 2).is_err()
+        );
+        assert!(
+            NumberSegment::digital("s", "d", InvoiceKind::DigitalSpecial, "26350", 3, 2).is_err()
+        );
+        assert!(
+            NumberSegment::digital("", "d", InvoiceKind::DigitalSpecial, "26350", 1, 2).is_err()
+        );
     }
 }

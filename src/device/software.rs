@@ -128,7 +128,11 @@ impl IssuingDevice for SoftwareDevice {
         &self.device_id
     }
 
-    fn issue(&self, command: &ControlCommand, now_unix: u64) -> Result<IssuedInvoice, DeviceFailure> {
+    fn issue(
+        &self,
+        command: &ControlCommand,
+        now_unix: u64,
+    ) -> Result<IssuedInvoice, DeviceFailure> {
         let digest = command.digest(self.provider)?;
         let next = NextNumber {
             device_id: &self.device_id,

@@ -22,7 +22,12 @@ impl RequestDigest {
     /// The digest of `request_json` with the provider's SHA-256.
     pub fn of(provider: &CryptoProvider, request_json: &[u8]) -> Self {
         let mut out = [0u8; 32];
-        out.copy_from_slice(provider.hasher.hash(HashAlgorithm::Sha256, request_json).as_ref());
+        out.copy_from_slice(
+            provider
+                .hasher
+                .hash(HashAlgorithm::Sha256, request_json)
+                .as_ref(),
+        );
         Self(out)
     }
 

@@ -72,8 +72,10 @@ pub trait OutboxStore: Send + Sync {
     fn requeue(&self, invoice_number: &InvoiceNumber, now: u64) -> Result<(), StoreError>;
 
     /// One entry, whatever its state.
-    fn outbox_entry(&self, invoice_number: &InvoiceNumber)
-    -> Result<Option<OutboxEntry>, StoreError>;
+    fn outbox_entry(
+        &self,
+        invoice_number: &InvoiceNumber,
+    ) -> Result<Option<OutboxEntry>, StoreError>;
 
     /// Parked entries, at most `limit`.
     fn parked(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fapiao::CryptoProvider;
 use fapiao::device::{ControlCommand, DeviceSecret, NumberSegment, SoftwareDevice};
-use fapiao::invoice::{InvoiceKind, IssueRequest, IssuedInvoice, ValidatedRequest, ValidationPolicy};
+use fapiao::invoice::{
+    InvoiceKind, IssueRequest, IssuedInvoice, ValidatedRequest, ValidationPolicy,
+};
 use fapiao::pki::Credentials;
 use fapiao::store::{DeviceStore, RequestDigest, SqliteStore};
 
@@ -92,7 +94,15 @@ pub fn device_with(store: Arc<dyn DeviceStore>, leaf: &str) -> SoftwareDevice {
 
 /// A digital segment of `DEVICE` for DIGITAL_ORDINARY: `PREFIX`, `first..=last`.
 pub fn segment(id: &str, first: u64, last: u64) -> NumberSegment {
-    NumberSegment::digital(id, DEVICE, InvoiceKind::DigitalOrdinary, PREFIX, first, last).unwrap()
+    NumberSegment::digital(
+        id,
+        DEVICE,
+        InvoiceKind::DigitalOrdinary,
+        PREFIX,
+        first,
+        last,
+    )
+    .unwrap()
 }
 
 /// The 20-digit number of sequence `n` under `PREFIX`.

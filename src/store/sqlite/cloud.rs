@@ -15,7 +15,14 @@ const TICKET_COLUMNS: &str =
 type TicketRow = (String, String, String, i64, String, Option<Vec<u8>>);
 
 fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
 }
 
 fn to_ticket(
@@ -116,7 +123,9 @@ impl CloudStore for SqliteStore {
                      WHERE seller_tax_id = ?1 AND serial_number = ?2",
                 )
                 .during(OP)?
-                .query_row([seller_tax_id, serial_number], |row| Ok((row.get(0)?, row.get(1)?)))
+                .query_row([seller_tax_id, serial_number], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
                 .optional()
                 .during(OP)?;
             row.map(|(json, response_json)| {

@@ -57,7 +57,13 @@ fn load_request(
         )
         .during(operation)?
         .query_row([seller_tax_id, serial_number], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
         })
         .optional()
         .during(operation)?;
@@ -210,7 +216,14 @@ fn load_ticket(
         )
         .during(operation)?
         .query_row([ticket], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
         })
         .optional()
         .during(operation)?;
@@ -235,7 +248,9 @@ impl IssuingStore for SqliteStore {
         serial_number: &str,
     ) -> Result<Option<RequestRecord>, StoreError> {
         const OP: &str = "find a request";
-        self.read(OP, |conn| load_request(conn, OP, seller_tax_id, serial_number))
+        self.read(OP, |conn| {
+            load_request(conn, OP, seller_tax_id, serial_number)
+        })
     }
 
     fn record_issued(
@@ -429,7 +444,11 @@ impl IssuingStore for SqliteStore {
                     response_json,
                     number,
                 ])
-                .map_err(unique_as(OP, "invoice number", number.as_deref().unwrap_or("")))?;
+                .map_err(unique_as(
+                    OP,
+                    "invoice number",
+                    number.as_deref().unwrap_or(""),
+                ))?;
                 if let Some(issued) = issued {
                     insert_invoice(tx, OP, &seller, &serial, issued)?;
                 }

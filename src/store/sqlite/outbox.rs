@@ -3,7 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use super::codec::{During, corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint};
+use super::codec::{
+    During, corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
+};
 use crate::invoice::InvoiceNumber;
 use crate::store::{OutboxEntry, OutboxState, OutboxStore, StoreError};
 use crate::tax::TaxReceipt;
@@ -14,10 +16,19 @@ const ENTRY_COLUMNS: &str = "i.invoice_json, o.state, o.attempts, o.next_attempt
 type EntryRow = (String, String, i64, i64, Option<String>, Option<String>);
 
 fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
 }
 
-fn to_entry((json, state, attempts, next, last_error, receipt): EntryRow) -> Result<OutboxEntry, StoreError> {
+fn to_entry(
+    (json, state, attempts, next, last_error, receipt): EntryRow,
+) -> Result<OutboxEntry, StoreError> {
     Ok(OutboxEntry {
         invoice: invoice(&json)?,
         state: match state.as_str() {
@@ -63,7 +74,11 @@ fn update_one(
     key: &str,
     values: impl rusqlite::Params,
 ) -> Result<(), StoreError> {
-    let changed = conn.prepare_cached(sql).during(operation)?.execute(values).during(operation)?;
+    let changed = conn
+        .prepare_cached(sql)
+        .during(operation)?
+        .execute(values)
+        .during(operation)?;
     if changed == 0 {
         let exists: Option<i64> = conn
             .prepare_cached("SELECT 1 FROM outbox WHERE invoice_number = ?1")
@@ -186,7 +201,11 @@ impl OutboxStore for SqliteStore {
                 Some(other) => Err(StoreError::WrongState {
                     what: "outbox entry",
                     key: key.clone(),
-                    state: if other == "UPLOADED" { "uploaded" } else { "pending" },
+                    state: if other == "UPLOADED" {
+                        "uploaded"
+                    } else {
+                        "pending"
+                    },
                     expected: "parked",
                 }),
             }
@@ -207,14 +226,24 @@ impl OutboxStore for SqliteStore {
     fn parked(&self, max: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         const OP: &str = "list parked uploads";
         self.read(OP, |conn| {
-            entries(conn, OP, "WHERE o.state = 'PARKED' ORDER BY o.rowid LIMIT ?1", [limit(max)])
+            entries(
+                conn,
+                OP,
+                "WHERE o.state = 'PARKED' ORDER BY o.rowid LIMIT ?1",
+                [limit(max)],
+            )
         })
     }
 
     fn uploaded(&self, max: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         const OP: &str = "list uploaded invoices";
         self.read(OP, |conn| {
-            entries(conn, OP, "WHERE o.state = 'UPLOADED' ORDER BY o.rowid LIMIT ?1", [limit(max)])
+            entries(
+                conn,
+                OP,
+                "WHERE o.state = 'UPLOADED' ORDER BY o.rowid LIMIT ?1",
+                [limit(max)],
+            )
         })
     }
 }

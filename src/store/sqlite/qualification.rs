@@ -9,8 +9,8 @@ use super::SqliteStore;
 use super::codec::{During, from_json, to_json};
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 use crate::qualification::{
-    EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord,
-    QualificationRegistry, QuotaReservation, Refusal,
+    EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord, QualificationRegistry,
+    QuotaReservation, Refusal,
 };
 use crate::store::StoreError;
 
@@ -63,7 +63,10 @@ fn store_record(
          ON CONFLICT (tax_id) DO UPDATE SET record_json = excluded.record_json",
     )
     .during(operation)?
-    .execute([record.tax_id.as_str(), &to_json("qualification record", record)?])
+    .execute([
+        record.tax_id.as_str(),
+        &to_json("qualification record", record)?,
+    ])
     .during(operation)?;
     Ok(())
 }
@@ -102,7 +105,11 @@ fn take_reservation(
          WHERE tax_id = ?1 AND month = ?2",
     )
     .during(operation)?
-    .execute(params![reservation.tax_id().as_str(), month, reservation.amount_fen()])
+    .execute(params![
+        reservation.tax_id().as_str(),
+        month,
+        reservation.amount_fen()
+    ])
     .during(operation)?;
     Ok(())
 }
@@ -131,10 +138,11 @@ impl SqliteStore {
     ) -> Result<(), QualificationError> {
         const OP: &str = "change an enterprise's status";
         self.write(OP, |tx| {
-            let mut record =
-                load_record(tx, OP, tax_id)?.ok_or_else(|| QualificationError::NoSuchEnterprise {
+            let mut record = load_record(tx, OP, tax_id)?.ok_or_else(|| {
+                QualificationError::NoSuchEnterprise {
                     tax_id: tax_id.clone(),
-                })?;
+                }
+            })?;
             record.status = status;
             store_record(tx, OP, &record)?;
             Ok(())
@@ -183,11 +191,12 @@ impl SqliteStore {
                 .during(OP)?;
             rows.into_iter()
                 .map(|(id, tax_id, month, amount)| {
-                    let tax_id = UnifiedSocialCreditCode::parse(&tax_id)
-                        .map_err(|_| super::codec::corrupt_column("quota_reservations.tax_id", &tax_id))?;
-                    let month = month
-                        .parse()
-                        .map_err(|_| super::codec::corrupt_column("quota_reservations.month", &month))?;
+                    let tax_id = UnifiedSocialCreditCode::parse(&tax_id).map_err(|_| {
+                        super::codec::corrupt_column("quota_reservations.tax_id", &tax_id)
+                    })?;
+                    let month = month.parse().map_err(|_| {
+                        super::codec::corrupt_column("quota_reservations.month", &month)
+                    })?;
                     Ok(QuotaReservation::new(
                         u64::try_from(id).unwrap_or(0),
                         tax_id,
