@@ -14,6 +14,7 @@ pub mod envelope;
 mod error;
 pub mod invoice;
 pub mod pki;
+pub mod platform;
 pub mod qualification;
 pub mod store;
 pub mod tax;

@@ -85,7 +85,10 @@ fn enterprise_and_cloud_platform_are_two_signers_of_one_signed_data() {
         let opener = Opener::new(&service, &trust, &replay, provider);
         opener.open(&again, NOW + 1).unwrap();
         let err = opener.open(&again, NOW + 2).unwrap_err();
-        assert!(matches!(err, Error::Envelope(EnvelopeError::Replay { .. })), "{err}");
+        assert!(
+            matches!(err, Error::Envelope(EnvelopeError::Replay { .. })),
+            "{err}"
+        );
     }
 }
 

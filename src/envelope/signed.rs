@@ -203,6 +203,13 @@ impl SignedMessage {
         Ok(Self { der })
     }
 
+    /// The encapsulated content, *unverified*: for a sender that wants to read
+    /// back what it (or its ERP) signed. Receivers use [`SignedMessage::verify`].
+    pub fn content(&self) -> Result<Vec<u8>, Error> {
+        let signed = decode_signed_data(&self.der)?;
+        Ok(econtent_bytes(&signed)?.to_vec())
+    }
+
     /// The DER `ContentInfo`.
     pub fn as_der(&self) -> &[u8] {
         &self.der
