@@ -9,6 +9,7 @@ use crate::crypto::KeyFamily;
 use crate::device::DeviceFailure;
 use crate::invoice::InvoiceError;
 use crate::pki::PartyRole;
+pub use crate::pki::{CrlError, PathError};
 use crate::qualification::QualificationError;
 use crate::store::StoreError;
 use crate::tax::UploadError;
@@ -29,6 +30,12 @@ pub enum Error {
     /// A certificate chain and its key do not form valid credentials.
     #[error("credentials: {0}")]
     Credentials(#[from] CredentialsError),
+    /// A certificate path failed validation.
+    #[error("certificate path: {0}")]
+    Path(#[from] PathError),
+    /// A certificate revocation list could not be loaded.
+    #[error("CRL: {0}")]
+    Crl(#[from] CrlError),
     /// A peer is not pinned, or its pinned certificate may not be used.
     #[error("peer: {0}")]
     Peer(#[from] PeerError),

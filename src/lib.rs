@@ -21,8 +21,8 @@ pub mod tax;
 pub use crate::crypto::CryptoProvider;
 pub use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, SoftwareDevice};
 pub use crate::error::{
-    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, ExchangeError, KeyError,
-    PeerError,
+    CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error, ExchangeError,
+    KeyError, PathError, PeerError,
 };
 pub use crate::invoice::{
     InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,

@@ -12,14 +12,27 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+mod args;
+mod inspect;
+mod open;
+mod seal;
+mod speed;
 mod validate;
+mod verify_chain;
 
 /// A command's entry point: its arguments (without the command name), where to
 /// write its output and its diagnostics; returns the exit code.
 type Run = fn(&[String], &mut dyn Write, &mut dyn Write) -> u8;
 
 /// Every command: name, one-line summary, entry point.
-const COMMANDS: &[(&str, &str, Run)] = &[(validate::NAME, validate::SUMMARY, validate::run)];
+const COMMANDS: &[(&str, &str, Run)] = &[
+    (validate::NAME, validate::SUMMARY, validate::run),
+    (verify_chain::NAME, verify_chain::SUMMARY, verify_chain::run),
+    (seal::NAME, seal::SUMMARY, seal::run),
+    (open::NAME, open::SUMMARY, open::run),
+    (inspect::NAME, inspect::SUMMARY, inspect::run),
+    (speed::NAME, speed::SUMMARY, speed::run),
+];
 
 /// Exit code for a usage error or unreadable input.
 const EXIT_USAGE: u8 = 2;
@@ -27,7 +40,7 @@ const EXIT_USAGE: u8 = 2;
 fn usage(out: &mut dyn Write) {
     let _ = writeln!(out, "usage: fapiao_cli <command> [options]\n\ncommands:");
     for (name, summary, _) in COMMANDS {
-        let _ = writeln!(out, "  {name:<12} {summary}");
+        let _ = writeln!(out, "  {name:<14} {summary}");
     }
     let _ = writeln!(out, "\n`fapiao_cli <command> --help` describes a command.");
 }
