@@ -125,6 +125,13 @@ fn insert_invoice(
     serial_number: &str,
     issued: &IssuedInvoice,
 ) -> Result<(), StoreError> {
+    if issued.seller_tax_id.as_str() != seller_tax_id {
+        return Err(StoreError::Mismatch {
+            what: "the invoice's seller",
+            expected: seller_tax_id.to_owned(),
+            found: issued.seller_tax_id.as_str().to_owned(),
+        });
+    }
     let key = number_key(&issued.invoice_number);
     let json = to_json("issued invoice", issued)?;
     conn.prepare_cached(
