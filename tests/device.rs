@@ -344,3 +344,33 @@ fn commands_travel_as_strict_json_and_their_digest_ignores_the_deadline() {
         .is_err()
     );
 }
+
+#[test]
+fn a_red_letter_invoice_is_numbered_and_sealed_like_a_blue_one() {
+    let device = device(memory_store());
+    device.add_segment(&segment("seg-a", 1, 10)).unwrap();
+    let red = fapiao::invoice::IssueRequest::from_json(include_bytes!(
+        "../examples/requests/valid-red.json"
+    ))
+    .unwrap()
+    .validate(&ValidationPolicy::default())
+    .unwrap();
+    let totals = red.totals();
+    let command = ControlCommand::new("red-1", red, NOW + 60).unwrap();
+    let invoice = device.issue(&command, NOW).unwrap();
+    assert_eq!(invoice.color, fapiao::invoice::InvoiceColor::Red);
+    assert_eq!(invoice.total_fen, totals.total_fen);
+    assert!(invoice.total_fen < 0);
+    assert_eq!(invoice.invoice_number.to_string(), number(1));
+    verify_device_signature(&invoice, device.certificate(), provider()).unwrap();
+    assert!(matches!(
+        fapiao::SoftwareDevice::new(
+            "bad id",
+            credentials("eisp-p256"),
+            secret(),
+            memory_store(),
+            provider()
+        ),
+        Err(DeviceFailure::InvalidDeviceId { .. })
+    ));
+}

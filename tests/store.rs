@@ -140,6 +140,23 @@ fn an_invoice_number_recorded_twice_is_refused_and_nothing_is_written() {
         "{duplicate}"
     );
     assert!(store.find_request(SELLER, "S-2").unwrap().is_none());
+    // An invoice of another seller is not recorded under this seller's request.
+    let foreign = store
+        .record_issued(
+            "91440101MA5CJQ4N59",
+            "S-3",
+            &digest("S-3"),
+            &invoices[0],
+            &answer,
+        )
+        .unwrap_err();
+    assert!(matches!(foreign, StoreError::Mismatch { .. }), "{foreign}");
+    assert!(
+        store
+            .find_request("91440101MA5CJQ4N59", "S-3")
+            .unwrap()
+            .is_none()
+    );
     assert!(store.check_integrity().unwrap().is_empty());
 }
 

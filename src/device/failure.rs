@@ -58,6 +58,12 @@ pub enum DeviceFailure {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A device id is not 1 to 64 of `A-Z a-z 0-9 _ - . :`. Final.
+    #[error("invalid device id {device_id:?}: 1 to 64 of A-Z a-z 0-9 _ - . : needed")]
+    InvalidDeviceId {
+        /// The id given.
+        device_id: String,
+    },
     /// A number segment's configuration is invalid. Final.
     #[error("number segment {segment_id}: {problem}")]
     InvalidSegment {

@@ -60,8 +60,8 @@ impl SoftwareDevice {
         provider: &'static CryptoProvider,
     ) -> Result<Self, DeviceFailure> {
         if !is_identifier(device_id, 64) {
-            return Err(DeviceFailure::InvalidCommand {
-                problem: "the device id must be 1 to 64 of A-Z a-z 0-9 _ - . :",
+            return Err(DeviceFailure::InvalidDeviceId {
+                device_id: device_id.to_owned(),
             });
         }
         Ok(Self {

@@ -38,6 +38,17 @@ pub enum StoreError {
         /// The value.
         key: String,
     },
+    /// A value does not belong with the record it is stored under (e.g. an invoice
+    /// of another seller than the request's).
+    #[error("{what}: expected {expected}, found {found}")]
+    Mismatch {
+        /// What was compared.
+        what: &'static str,
+        /// The value the record has.
+        expected: String,
+        /// The value given.
+        found: String,
+    },
     /// A change names something the store does not hold.
     #[error("no {what} {key}")]
     NotFound {

@@ -117,6 +117,18 @@ fn unique_as(
     }
 }
 
+/// Refuses an invoice of another seller than the request's.
+fn same_seller(seller_tax_id: &str, issued: &IssuedInvoice) -> Result<(), StoreError> {
+    if issued.seller_tax_id.as_str() == seller_tax_id {
+        return Ok(());
+    }
+    Err(StoreError::Mismatch {
+        what: "the invoice's seller",
+        expected: seller_tax_id.to_owned(),
+        found: issued.seller_tax_id.as_str().to_owned(),
+    })
+}
+
 /// Records an invoice and its outbox entry.
 fn insert_invoice(
     conn: &Connection,
@@ -269,6 +281,7 @@ impl IssuingStore for SqliteStore {
                     fresh: false,
                 });
             }
+            same_seller(seller_tax_id, issued)?;
             let key = number_key(&issued.invoice_number);
             let record = insert_request(
                 tx,
@@ -431,6 +444,9 @@ impl IssuingStore for SqliteStore {
                     .during(OP)?
                     .execute([command_id, command_state])
                     .during(OP)?;
+                if let Some(issued) = issued {
+                    same_seller(&seller, issued)?;
+                }
                 let number = issued.map(|i| number_key(&i.invoice_number));
                 tx.prepare_cached(
                     "UPDATE requests SET state = ?3, response_json = ?4, invoice_number = ?5
