@@ -90,10 +90,22 @@ fn exchange(
 }
 
 impl World {
+    /// Everything in memory.
     pub fn new() -> Self {
-        let cloud_store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let service_store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let front_store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        Self::with_stores(
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+        )
+    }
+
+    /// On the given stores (files for the crash test). Setting up again on the
+    /// same stores (a restart) changes nothing that is already there.
+    pub fn with_stores(
+        cloud_store: Arc<SqliteStore>,
+        service_store: Arc<SqliteStore>,
+        front_store: Arc<SqliteStore>,
+    ) -> Self {
         let (ecp, eisp, front) = (
             creds("ecp-rsa"),
             creds("eisp-p256"),
