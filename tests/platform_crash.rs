@@ -105,7 +105,7 @@ fn platforms_survive_sigkill() {
         "crash_child_issues_through_the_platforms",
         &dir,
         12,
-        (300, 900),
+        (700, 1600),
         |round| check(&dir, &format!("after kill {}", round.index)),
     );
 
