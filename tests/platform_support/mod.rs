@@ -144,7 +144,7 @@ impl World {
 
         let hosted_device = SoftwareDevice::new(
             "EISP-DEV-1",
-            creds("eisp-p256"),
+            creds(eisp_key),
             DeviceSecret::new(&[7u8; 32]).unwrap(),
             service_store.clone(),
             provider(),
