@@ -1,8 +1,10 @@
 //! The ASN.1 pieces the `cms` crate does not define, and the object identifiers
 //! the envelope writes and reads.
 
-use der::Sequence;
-use der::asn1::{ObjectIdentifier, OctetString};
+use der::asn1::{AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString};
+use der::{
+    Encode, EncodeValue, FixedTag, Length, Sequence, Tag, TagMode, TagNumber, Tagged, Writer,
+};
 use spki::AlgorithmIdentifierOwned;
 
 /// id-data (RFC 5652 §4).
@@ -68,6 +70,64 @@ pub const DH_SINGLE_PASS_STD_DH_SHA256_KDF: ObjectIdentifier =
 pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.45");
 /// id-aes256-GCM (RFC 5084 §3.2).
 pub const AES256_GCM: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.46");
+
+/// A `ContentInfo` (RFC 5652 §3) that borrows its content from the input.
+///
+/// ```text
+/// ContentInfo ::= SEQUENCE {
+///   contentType ContentType,
+///   content [0] EXPLICIT ANY DEFINED BY contentType }
+/// ```
+///
+/// `cms::content_info::ContentInfo` owns its content, so decoding one copies the
+/// whole envelope (or the whole decrypted SignedData) once more; opening decodes
+/// through this type instead to keep the peak heap of a large envelope low.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Sequence)]
+pub struct ContentInfoRef<'a> {
+    /// What `content` is.
+    pub content_type: ObjectIdentifier,
+    /// The content, borrowed.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    pub content: AnyRef<'a>,
+}
+
+/// A `ContentInfo` to encode, borrowing its content (the ASN.1 above).
+///
+/// Encoding a `cms::content_info::ContentInfo` means first encoding the content
+/// into an owned `Any`, then copying that into the ContentInfo's DER: the content
+/// is encoded twice and held twice. This writes it once, straight into the
+/// output.
+pub struct ContentInfoOf<'a, T> {
+    /// What `content` is.
+    pub content_type: ObjectIdentifier,
+    /// The content, encoded as `[0] EXPLICIT`.
+    pub content: &'a T,
+}
+
+impl<T: EncodeValue + Tagged> ContentInfoOf<'_, T> {
+    fn explicit_content(&self) -> ContextSpecificRef<'_, T> {
+        ContextSpecificRef {
+            tag_number: TagNumber(0),
+            tag_mode: TagMode::Explicit,
+            value: self.content,
+        }
+    }
+}
+
+impl<T: EncodeValue + Tagged> EncodeValue for ContentInfoOf<'_, T> {
+    fn value_len(&self) -> der::Result<Length> {
+        self.content_type.encoded_len()? + self.explicit_content().encoded_len()?
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        self.content_type.encode(writer)?;
+        self.explicit_content().encode(writer)
+    }
+}
+
+impl<T> FixedTag for ContentInfoOf<'_, T> {
+    const TAG: Tag = Tag::Sequence;
+}
 
 /// GCM parameters (RFC 5084 §3.2).
 ///

@@ -43,7 +43,7 @@ mod replay;
 mod signed;
 
 use cms::authenveloped_data::AuthEnvelopedData;
-use cms::content_info::{CmsVersion, ContentInfo};
+use cms::content_info::CmsVersion;
 use cms::enveloped_data::{EncryptedContentInfo, RecipientInfos};
 use der::asn1::{Any, OctetString};
 use der::{Decode, Encode};
@@ -74,7 +74,8 @@ pub fn seal(
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
     let signed = SignedMessage::sign(payload, signer, now, provider)?;
-    encrypt(&signed, recipients, provider)
+    // The signed DER is ours: encrypt it in place rather than in a copy.
+    encrypt_der(signed.into_der(), recipients, provider)
 }
 
 /// Encrypts an already signed message (for example one the enterprise signed and
@@ -82,6 +83,16 @@ pub fn seal(
 /// AuthEnvelopedData for `recipients`.
 pub fn encrypt(
     signed: &SignedMessage,
+    recipients: &[&Certificate],
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    encrypt_der(signed.as_der().to_vec(), recipients, provider)
+}
+
+/// [`encrypt`] of `ciphertext`, on entry a signed message's DER, which is
+/// encrypted in place and becomes the encrypted content.
+fn encrypt_der(
+    mut ciphertext: Vec<u8>,
     recipients: &[&Certificate],
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
@@ -103,7 +114,6 @@ pub fn encrypt(
         )?);
     }
 
-    let mut ciphertext = signed.as_der().to_vec();
     // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
     let tag = provider
         .content_cipher
@@ -130,9 +140,9 @@ pub fn encrypt(
         mac: OctetString::new(tag.to_vec()).map_err(malformed("mac"))?,
         unauth_attrs: None,
     };
-    let info = ContentInfo {
+    let info = ContentInfoOf {
         content_type: ID_AUTH_ENVELOPED_DATA,
-        content: Any::encode_from(&auth).map_err(malformed("AuthEnvelopedData"))?,
+        content: &auth,
     };
     info.to_der().map_err(malformed("ContentInfo"))
 }
@@ -191,6 +201,17 @@ impl<'a> Opener<'a> {
     /// Decrypts `envelope` and checks its tag, without verifying the signatures
     /// (for tools; business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
+        SignedMessage::from_der(self.decrypt_content(envelope)?)
+    }
+
+    /// Decrypts `envelope` and checks its tag; returns the decrypted content (the
+    /// DER ContentInfo holding the SignedData) without decoding it.
+    ///
+    /// Heap: the envelope is decoded borrowed except for the `AuthEnvelopedData`
+    /// (the `cms` type owns its encrypted content: one copy), and the plaintext
+    /// is decrypted in place in one more buffer, so a large envelope costs about
+    /// twice its size here, and only the plaintext is left on return.
+    fn decrypt_content(&self, envelope: &[u8]) -> Result<Vec<u8>, Error> {
         if envelope.len() > self.policy.max_envelope_size {
             return Err(EnvelopeError::TooLarge {
                 size: envelope.len(),
@@ -198,7 +219,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        let info = ContentInfo::from_der(envelope).map_err(malformed("ContentInfo"))?;
+        let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
             ID_ENVELOPED_DATA if !self.policy.allow_legacy_cbc => {
@@ -278,12 +299,15 @@ impl<'a> Opener<'a> {
                 .map_err(|_| EnvelopeError::BadContentKey {
                     actual: content_key.len(),
                 })?;
-        let mut plain = eci
+        let ciphertext = eci
             .encrypted_content
             .as_ref()
             .ok_or(EnvelopeError::ContentAbsent { what: "encrypted" })?
-            .as_bytes()
-            .to_vec();
+            .as_bytes();
+        // Room for the tag: a provider may append it for its open-in-place call,
+        // which must not reallocate (and so copy) a large buffer.
+        let mut plain = Vec::with_capacity(ciphertext.len() + GCM_TAG_LEN);
+        plain.extend_from_slice(ciphertext);
         self.provider
             .content_cipher
             .open(content_key, &nonce, &aad, &mut plain, tag)
@@ -299,15 +323,19 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        SignedMessage::from_der(plain)
+        Ok(plain)
     }
 
     /// Decrypts, verifies every signer (signature, signed attributes, chain at
     /// its signing time, signing time within the clock-skew window of `now`) and
     /// records the message id in the replay guard.
     pub fn open(&self, envelope: &[u8], now: u64) -> Result<OpenedEnvelope, Error> {
-        let signed = self.decrypt(envelope)?;
-        let inner = signed::decode_signed_data(signed.as_der())?;
+        let plain = self.decrypt_content(envelope)?;
+        let inner = signed::decode_signed_data(&plain)?;
+        // The SignedData owns what it needs (it copied the encapsulated content):
+        // free the decrypted bytes before the payload is copied out, so that a
+        // large envelope's plaintext, content and payload are never all live.
+        drop(plain);
         let (payload, signers) =
             signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
         let message_id = match signers.iter().find_map(|s| s.message_id.clone()) {

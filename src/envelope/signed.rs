@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::{CmsVersion, ContentInfo};
+use cms::content_info::CmsVersion;
 use cms::signed_data::{
     CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
 };
@@ -194,9 +194,9 @@ impl SignedMessage {
     }
 
     fn encode(signed: &SignedData) -> Result<Self, Error> {
-        let info = ContentInfo {
+        let info = ContentInfoOf {
             content_type: ID_SIGNED_DATA,
-            content: Any::encode_from(signed).map_err(malformed("SignedData"))?,
+            content: signed,
         };
         Ok(Self {
             der: info.to_der().map_err(malformed("ContentInfo"))?,
@@ -238,8 +238,11 @@ impl SignedMessage {
 
 /// Decodes a ContentInfo that holds a SignedData; also accepts a bare SignedData
 /// (some peers put one directly inside the encrypted content).
+///
+/// The ContentInfo is decoded borrowed: only the `SignedData` owns copies (of the
+/// encapsulated content among others), so the caller may drop `der` afterwards.
 pub(crate) fn decode_signed_data(der: &[u8]) -> Result<SignedData, Error> {
-    match ContentInfo::from_der(der) {
+    match ContentInfoRef::from_der(der) {
         Ok(info) => {
             if info.content_type != ID_SIGNED_DATA {
                 return Err(EnvelopeError::UnexpectedContentType {
