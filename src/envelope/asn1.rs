@@ -1,7 +1,12 @@
 //! The ASN.1 pieces the `cms` crate does not define, and the object identifiers
 //! the envelope writes and reads.
 
-use der::asn1::{AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString};
+use cms::authenveloped_data::{AuthAttributes, UnauthAttributes};
+use cms::content_info::CmsVersion;
+use cms::enveloped_data::{OriginatorInfo, RecipientInfos};
+use cms::revocation::RevocationInfoChoices;
+use cms::signed_data::{CertificateSet, DigestAlgorithmIdentifiers, SignerInfos};
+use der::asn1::{AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString, OctetStringRef};
 use der::{
     Encode, EncodeValue, FixedTag, Length, Sequence, Tag, TagMode, TagNumber, Tagged, Writer,
 };
@@ -89,6 +94,123 @@ pub struct ContentInfoRef<'a> {
     /// The content, borrowed.
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
     pub content: AnyRef<'a>,
+}
+
+/// `SignedData` (RFC 5652 §5.1) with the encapsulated content borrowed: the
+/// `cms` type owns it, so decoding a signed 1 MiB payload would copy it, and
+/// encoding one would first copy it into an owned `Any`. Field for field the same
+/// as `cms::signed_data::SignedData` otherwise.
+///
+/// ```text
+/// SignedData ::= SEQUENCE {
+///   version CMSVersion,
+///   digestAlgorithms DigestAlgorithmIdentifiers,
+///   encapContentInfo EncapsulatedContentInfo,
+///   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+///   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+///   signerInfos SignerInfos }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SignedDataRef<'a> {
+    /// 1 with issuerAndSerialNumber signers and id-data content, else 3.
+    pub version: CmsVersion,
+    /// The digests the signers use.
+    pub digest_algorithms: DigestAlgorithmIdentifiers,
+    /// The signed content, borrowed.
+    pub encap_content_info: EncapsulatedContentInfoRef<'a>,
+    /// Certificates to help find and validate the signers.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub certificates: Option<CertificateSet>,
+    /// Revocation information (we write none).
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub crls: Option<RevocationInfoChoices>,
+    /// One per signer.
+    pub signer_infos: SignerInfos,
+}
+
+/// `EncapsulatedContentInfo` (RFC 5652 §5.2), the content borrowed.
+///
+/// ```text
+/// EncapsulatedContentInfo ::= SEQUENCE {
+///   eContentType ContentType,
+///   eContent [0] EXPLICIT OCTET STRING OPTIONAL }
+/// ```
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Sequence)]
+pub struct EncapsulatedContentInfoRef<'a> {
+    /// What the content is (id-data for an invoice message).
+    pub econtent_type: ObjectIdentifier,
+    /// The OCTET STRING with the content; absent for a detached signature.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub econtent: Option<AnyRef<'a>>,
+}
+
+/// `AuthEnvelopedData` (RFC 5083 §2.1) with the encrypted content borrowed, for
+/// the same reason as [`SignedDataRef`]; otherwise the same as
+/// `cms::authenveloped_data::AuthEnvelopedData`.
+///
+/// ```text
+/// AuthEnvelopedData ::= SEQUENCE {
+///   version CMSVersion,
+///   originatorInfo [0] IMPLICIT OriginatorInfo OPTIONAL,
+///   recipientInfos RecipientInfos,
+///   authEncryptedContentInfo EncryptedContentInfo,
+///   authAttrs [1] IMPLICIT AuthAttributes OPTIONAL,
+///   mac MessageAuthenticationCode,
+///   unauthAttrs [2] IMPLICIT UnauthAttributes OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Sequence)]
+pub struct AuthEnvelopedDataRef<'a> {
+    /// Always 0.
+    pub version: CmsVersion,
+    /// Originator certificates and CRLs (unused).
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub originator_info: Option<OriginatorInfo>,
+    /// How each recipient gets the content key.
+    pub recip_infos: RecipientInfos,
+    /// The encrypted content, borrowed.
+    pub auth_encrypted_content_info: EncryptedContentInfoRef<'a>,
+    /// Authenticated attributes (additional authenticated data when present).
+    #[asn1(
+        context_specific = "1",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub auth_attrs: Option<AuthAttributes>,
+    /// The GCM tag.
+    pub mac: OctetString,
+    /// Unauthenticated attributes.
+    #[asn1(
+        context_specific = "2",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub unauth_attrs: Option<UnauthAttributes>,
+}
+
+/// `EncryptedContentInfo` (RFC 5652 §6.1), the encrypted content borrowed.
+///
+/// ```text
+/// EncryptedContentInfo ::= SEQUENCE {
+///   contentType ContentType,
+///   contentEncryptionAlgorithm ContentEncryptionAlgorithmIdentifier,
+///   encryptedContent [0] IMPLICIT EncryptedContent OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct EncryptedContentInfoRef<'a> {
+    /// The type of the content once decrypted.
+    pub content_type: ObjectIdentifier,
+    /// AES-256-GCM and its parameters.
+    pub content_enc_alg: AlgorithmIdentifierOwned,
+    /// The ciphertext, borrowed.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub encrypted_content: Option<&'a OctetStringRef>,
 }
 
 /// A `ContentInfo` to encode, borrowing its content (the ASN.1 above).

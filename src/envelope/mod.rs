@@ -207,10 +207,8 @@ impl<'a> Opener<'a> {
     /// Decrypts `envelope` and checks its tag; returns the decrypted content (the
     /// DER ContentInfo holding the SignedData) without decoding it.
     ///
-    /// Heap: the envelope is decoded borrowed except for the `AuthEnvelopedData`
-    /// (the `cms` type owns its encrypted content: one copy), and the plaintext
-    /// is decrypted in place in one more buffer, so a large envelope costs about
-    /// twice its size here, and only the plaintext is left on return.
+    /// Heap: the envelope is decoded borrowed (no copy of the ciphertext) and
+    /// decrypted in place in one new buffer, the returned plaintext.
     fn decrypt_content(&self, envelope: &[u8]) -> Result<Vec<u8>, Error> {
         if envelope.len() > self.policy.max_envelope_size {
             return Err(EnvelopeError::TooLarge {
@@ -233,7 +231,7 @@ impl<'a> Opener<'a> {
                 .into());
             }
         }
-        let auth: AuthEnvelopedData = info
+        let auth: AuthEnvelopedDataRef<'_> = info
             .content
             .decode_as()
             .map_err(malformed("AuthEnvelopedData"))?;
@@ -301,7 +299,6 @@ impl<'a> Opener<'a> {
                 })?;
         let ciphertext = eci
             .encrypted_content
-            .as_ref()
             .ok_or(EnvelopeError::ContentAbsent { what: "encrypted" })?
             .as_bytes();
         // Room for the tag: a provider may append it for its open-in-place call,
@@ -330,35 +327,50 @@ impl<'a> Opener<'a> {
     /// its signing time, signing time within the clock-skew window of `now`) and
     /// records the message id in the replay guard.
     pub fn open(&self, envelope: &[u8], now: u64) -> Result<OpenedEnvelope, Error> {
-        let plain = self.decrypt_content(envelope)?;
-        let inner = signed::decode_signed_data(&plain)?;
-        // The SignedData owns what it needs (it copied the encapsulated content):
-        // free the decrypted bytes before the payload is copied out, so that a
-        // large envelope's plaintext, content and payload are never all live.
-        drop(plain);
-        let (payload, signers) =
-            signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
-        let message_id = match signers.iter().find_map(|s| s.message_id.clone()) {
-            Some(id) => id,
-            None => {
-                let first = inner
-                    .signer_infos
-                    .0
-                    .get(0)
-                    .ok_or(EnvelopeError::NoSigners)?;
-                let digest = self
-                    .provider
-                    .hasher
-                    .hash(HashAlgorithm::Sha256, first.signature.as_bytes());
-                digest.as_ref()[..MESSAGE_ID_LEN].to_vec()
-            }
+        let mut plain = self.decrypt_content(envelope)?;
+        // The SignedData is decoded borrowing from `plain`, and the verified
+        // payload is then moved to the front of `plain` and returned in it: no
+        // copy of a large payload is ever allocated.
+        let (payload, signers, message_id) = {
+            let inner = signed::decode_signed_data_ref(&plain)?;
+            let (payload, signers) =
+                signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
+            let message_id = match signers.iter().find_map(|s| s.message_id.clone()) {
+                Some(id) => id,
+                None => {
+                    let first = inner
+                        .signer_infos
+                        .0
+                        .get(0)
+                        .ok_or(EnvelopeError::NoSigners)?;
+                    let digest = self
+                        .provider
+                        .hasher
+                        .hash(HashAlgorithm::Sha256, first.signature.as_bytes());
+                    digest.as_ref()[..MESSAGE_ID_LEN].to_vec()
+                }
+            };
+            (subslice_range(&plain, payload), signers, message_id)
         };
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
         self.replay.check_and_record(&message_id, now, expires)?;
+        plain.truncate(payload.end);
+        plain.drain(..payload.start);
         Ok(OpenedEnvelope {
-            payload,
+            payload: plain,
             signers,
             message_id,
         })
     }
+}
+
+/// Where `part`, a slice borrowed from `whole`, lies within it.
+fn subslice_range(whole: &[u8], part: &[u8]) -> core::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    let range = start..start.wrapping_add(part.len());
+    assert!(
+        range.start <= range.end && range.end <= whole.len(),
+        "a slice of the decrypted content"
+    );
+    range
 }

@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::CmsVersion;
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
-use der::asn1::{Any, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec, UtcTime};
-use der::{Decode, Encode};
+use cms::signed_data::{CertificateSet, SignedData, SignerIdentifier, SignerInfo, SignerInfos};
+use der::asn1::{Any, AnyRef, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec, UtcTime};
+use der::{Decode, DecodeValue, Encode, EncodeValue, FixedTag, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
@@ -126,14 +124,13 @@ impl SignedMessage {
             now,
             &message_id,
         )?;
-        let econtent =
-            Any::encode_from(&OctetStringRef::new(payload).map_err(malformed("payload"))?)
-                .map_err(malformed("payload"))?;
-        let signed = SignedData {
+        // Borrowed, so that the payload is copied once, into the DER.
+        let econtent = AnyRef::from(OctetStringRef::new(payload).map_err(malformed("payload"))?);
+        let signed = SignedDataRef {
             version: CmsVersion::V1,
             digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
                 .map_err(malformed("SignedData"))?,
-            encap_content_info: EncapsulatedContentInfo {
+            encap_content_info: EncapsulatedContentInfoRef {
                 econtent_type: ID_DATA,
                 econtent: Some(econtent),
             },
@@ -154,7 +151,13 @@ impl SignedMessage {
         provider: &CryptoProvider,
     ) -> Result<(), Error> {
         let mut signed = decode_signed_data(&self.der)?;
-        let content = econtent_bytes(&signed)?;
+        let content = octets(
+            signed
+                .encap_content_info
+                .econtent
+                .as_ref()
+                .map(AnyRef::from),
+        )?;
         let (hash, digest_oid) = digest_for(signer.leaf().key_family());
         let digest = provider.hasher.hash(hash, content);
         let message_id = signed
@@ -193,7 +196,7 @@ impl SignedMessage {
         Ok(())
     }
 
-    fn encode(signed: &SignedData) -> Result<Self, Error> {
+    fn encode<T: EncodeValue + Tagged>(signed: &T) -> Result<Self, Error> {
         let info = ContentInfoOf {
             content_type: ID_SIGNED_DATA,
             content: signed,
@@ -206,7 +209,7 @@ impl SignedMessage {
     /// Wraps DER bytes (a `ContentInfo` with a `SignedData`), checking that they
     /// decode.
     pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
-        decode_signed_data(&der)?;
+        decode_signed_data_ref(&der)?;
         Ok(Self { der })
     }
 
@@ -231,17 +234,29 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<(Vec<u8>, Vec<VerifiedSigner>), Error> {
-        let signed = decode_signed_data(&self.der)?;
-        verify_signed_data(&signed, trust, policy, now, provider)
+        let signed = decode_signed_data_ref(&self.der)?;
+        let (payload, signers) = verify_signed_data(&signed, trust, policy, now, provider)?;
+        Ok((payload.to_vec(), signers))
     }
 }
 
 /// Decodes a ContentInfo that holds a SignedData; also accepts a bare SignedData
-/// (some peers put one directly inside the encrypted content).
-///
-/// The ContentInfo is decoded borrowed: only the `SignedData` owns copies (of the
-/// encapsulated content among others), so the caller may drop `der` afterwards.
+/// (some peers put one directly inside the encrypted content). Owned: for
+/// changing and re-encoding it.
 pub(crate) fn decode_signed_data(der: &[u8]) -> Result<SignedData, Error> {
+    decode_signed(der)
+}
+
+/// [`decode_signed_data`] borrowing the encapsulated content from `der`: for
+/// reading and verifying, without copying the payload.
+pub(crate) fn decode_signed_data_ref(der: &[u8]) -> Result<SignedDataRef<'_>, Error> {
+    decode_signed(der)
+}
+
+fn decode_signed<'a, T>(der: &'a [u8]) -> Result<T, Error>
+where
+    T: Decode<'a, Error = der::Error> + DecodeValue<'a, Error = der::Error> + FixedTag,
+{
     match ContentInfoRef::from_der(der) {
         Ok(info) => {
             if info.content_type != ID_SIGNED_DATA {
@@ -252,19 +267,16 @@ pub(crate) fn decode_signed_data(der: &[u8]) -> Result<SignedData, Error> {
                 .into());
             }
             info.content
-                .decode_as::<SignedData>()
+                .decode_as::<T>()
                 .map_err(malformed("SignedData"))
         }
-        Err(first) => SignedData::from_der(der).map_err(|_| malformed("ContentInfo")(first)),
+        Err(first) => T::from_der(der).map_err(|_| malformed("ContentInfo")(first)),
     }
 }
 
-fn econtent_bytes(signed: &SignedData) -> Result<&[u8], Error> {
-    let any = signed
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
+/// The bytes of an encapsulated content (an OCTET STRING).
+fn octets(econtent: Option<AnyRef<'_>>) -> Result<&[u8], Error> {
+    let any = econtent.ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
     let octets: &OctetStringRef = any.decode_as().map_err(malformed("encapsulated content"))?;
     Ok(octets.as_bytes())
 }
@@ -401,13 +413,15 @@ fn find_certificate<'a>(
     })
 }
 
-pub(crate) fn verify_signed_data(
-    signed: &SignedData,
+/// Verifies every signer of `signed` (see [`SignedMessage::verify`]); returns the
+/// encapsulated content, borrowed, and the verified signers.
+pub(crate) fn verify_signed_data<'a>(
+    signed: &SignedDataRef<'a>,
     trust: &dyn SignerTrust,
     policy: &EnvelopePolicy,
     now: u64,
     provider: &CryptoProvider,
-) -> Result<(Vec<u8>, Vec<VerifiedSigner>), Error> {
+) -> Result<(&'a [u8], Vec<VerifiedSigner>), Error> {
     if !matches!(signed.version, CmsVersion::V1 | CmsVersion::V3) {
         return Err(EnvelopeError::UnsupportedVersion {
             what: "SignedData",
@@ -430,7 +444,7 @@ pub(crate) fn verify_signed_data(
             }
         }
     }
-    let content = econtent_bytes(signed)?;
+    let content = octets(signed.encap_content_info.econtent)?;
     let econtent_type = signed.encap_content_info.econtent_type;
     let mut verified = Vec::with_capacity(signer_count);
     for (signer, info) in signed.signer_infos.0.iter().enumerate() {
@@ -511,5 +525,5 @@ pub(crate) fn verify_signed_data(
             message_id: message_id.map(<[u8]>::to_vec),
         });
     }
-    Ok((content.to_vec(), verified))
+    Ok((content, verified))
 }
