@@ -5,8 +5,10 @@ use cms::authenveloped_data::{AuthAttributes, UnauthAttributes};
 use cms::content_info::CmsVersion;
 use cms::enveloped_data::{OriginatorInfo, RecipientInfos};
 use cms::revocation::RevocationInfoChoices;
-use cms::signed_data::{CertificateSet, DigestAlgorithmIdentifiers, SignerInfos};
-use der::asn1::{AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString, OctetStringRef};
+use cms::signed_data::{DigestAlgorithmIdentifiers, SignerInfos};
+use der::asn1::{
+    AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec,
+};
 use der::{
     Encode, EncodeValue, FixedTag, Length, Sequence, Tag, TagMode, TagNumber, Tagged, Writer,
 };
@@ -118,9 +120,12 @@ pub struct SignedDataRef<'a> {
     pub digest_algorithms: DigestAlgorithmIdentifiers,
     /// The signed content, borrowed.
     pub encap_content_info: EncapsulatedContentInfoRef<'a>,
-    /// Certificates to help find and validate the signers.
+    /// Certificates to help find and validate the signers, each borrowed as
+    /// its DER (`CertificateChoices`: a plain certificate is a SEQUENCE; the
+    /// other, tagged choices are skipped when reading). Not decoded here: the
+    /// pki `Certificate` parses the ones that are used, once.
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
-    pub certificates: Option<CertificateSet>,
+    pub certificates: Option<SetOfVec<AnyRef<'a>>>,
     /// Revocation information (we write none).
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
     pub crls: Option<RevocationInfoChoices>,

@@ -134,7 +134,7 @@ impl SignedMessage {
                 econtent_type: ID_DATA,
                 econtent: Some(econtent),
             },
-            certificates: Some(certificate_set(signer.chain(), None)?),
+            certificates: Some(certificate_ders(signer.chain())?),
             crls: None,
             signer_infos: SignerInfos::try_from(vec![info]).map_err(malformed("SignedData"))?,
         };
@@ -281,6 +281,19 @@ fn octets(econtent: Option<AnyRef<'_>>) -> Result<&[u8], Error> {
     Ok(octets.as_bytes())
 }
 
+/// The SignedData `certificates` for `chain`, borrowing each certificate's DER
+/// (no decoding or re-encoding).
+fn certificate_ders(chain: &[Certificate]) -> Result<SetOfVec<AnyRef<'_>>, Error> {
+    let mut ders = Vec::with_capacity(chain.len());
+    for cert in chain {
+        let der = AnyRef::from_der(cert.der()).map_err(malformed("SignedData certificates"))?;
+        if !ders.contains(&der) {
+            ders.push(der);
+        }
+    }
+    SetOfVec::try_from(ders).map_err(malformed("SignedData certificates"))
+}
+
 fn certificate_set(
     chain: &[Certificate],
     existing: Option<CertificateSet>,
@@ -396,11 +409,8 @@ fn signature_scheme(
     Ok(scheme)
 }
 
-fn find_certificate<'a>(
-    sid: &SignerIdentifier,
-    certs: &'a [Certificate],
-) -> Option<&'a Certificate> {
-    certs.iter().find(|cert| {
+fn find_certificate(sid: &SignerIdentifier, certs: &[Certificate]) -> Option<usize> {
+    certs.iter().position(|cert| {
         let tbs = cert.x509().tbs_certificate();
         match sid {
             SignerIdentifier::IssuerAndSerialNumber(isn) => {
@@ -436,12 +446,14 @@ pub(crate) fn verify_signed_data<'a>(
     policy.check_count("signers", signer_count, policy.max_signers)?;
     let mut certs = Vec::new();
     if let Some(set) = &signed.certificates {
-        policy.check_count("certificates", set.0.len(), policy.max_certificates)?;
-        for choice in set.0.iter() {
-            if let CertificateChoices::Certificate(cert) = choice {
-                let der = cert.to_der().map_err(malformed("SignedData certificate"))?;
-                certs.push(Certificate::from_der(&der)?);
-            }
+        policy.check_count("certificates", set.len(), policy.max_certificates)?;
+        // CertificateChoices: only `certificate` (a SEQUENCE) is a plain X.509
+        // certificate; the other choices are implicitly tagged [0]..[3].
+        for choice in set.iter().filter(|c| c.tag() == der::Tag::Sequence) {
+            let der = choice
+                .to_der()
+                .map_err(malformed("SignedData certificate"))?;
+            certs.push(Certificate::from_der(&der)?);
         }
     }
     let content = octets(signed.encap_content_info.econtent)?;
@@ -461,8 +473,14 @@ pub(crate) fn verify_signed_data<'a>(
             }
             .into());
         }
-        let cert = find_certificate(&info.sid, &certs)
+        let index = find_certificate(&info.sid, &certs)
             .ok_or(EnvelopeError::SignerCertificateMissing { signer })?;
+        // The signer's certificate goes last, so that the others (the chain for
+        // the trust check) are a slice and need no cloning.
+        let last = certs.len() - 1;
+        certs.swap(index, last);
+        let (others, cert) = certs.split_at(last);
+        let cert = &cert[0];
         let hash = hash_of(&info.digest_alg.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
             what: "digest",
             oid: info.digest_alg.oid,
@@ -509,9 +527,8 @@ pub(crate) fn verify_signed_data<'a>(
             }
             .into());
         }
-        let others: Vec<Certificate> = certs.iter().filter(|c| *c != cert).cloned().collect();
         trust
-            .verify_signer(cert, &others, signing_time)
+            .verify_signer(cert, others, signing_time)
             .map_err(|e| EnvelopeError::SignerChainInvalid {
                 signer,
                 source: Box::new(e),
