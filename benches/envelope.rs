@@ -17,6 +17,11 @@
 //! python3 scripts/bench_table.py   # the README table from target/criterion
 //! ```
 //!
+//! With `FAPIAO_BENCH_CPU_TIME=1` the same benchmarks measure the bench thread's
+//! CPU time instead of wall-clock time (groups prefixed `cpu-`; `python3
+//! scripts/bench_table.py --cpu`): on a shared machine, time spent descheduled
+//! while others compile then counts for neither side.
+//!
 //! Before measuring, the bench checks that every path it measures really works:
 //! OpenSSL opens its own envelopes and fapiao's, fapiao opens its own and
 //! OpenSSL's, and the chain check refuses what it should.
@@ -26,11 +31,10 @@ mod common;
 mod openssl_cms;
 
 use std::hint::black_box;
+use std::time::Duration;
 
-use criterion::{
-    BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
-    criterion_main, measurement::WallTime,
-};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use der::{Decode, Reader};
 use fapiao::CryptoProvider;
 use fapiao::crypto::SignatureScheme;
@@ -245,8 +249,8 @@ fn batch_size(len: usize) -> BatchSize {
 
 /// seal, open and round trip for every implementation, step by step so that the
 /// implementations of one step run next to each other.
-fn bench_case(
-    group: &mut BenchmarkGroup<'_, WallTime>,
+fn bench_case<M: Measurement>(
+    group: &mut BenchmarkGroup<'_, M>,
     payload: &[u8],
     openssl: &OpenSslParty,
     sides: &[FapiaoSide],
@@ -298,7 +302,7 @@ fn bench_case(
     });
 }
 
-fn envelopes(c: &mut Criterion) {
+fn envelopes<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
     for (key_label, sender, recipient) in KEY_TYPES {
         let openssl = openssl_party(sender, recipient);
         let sides: Vec<FapiaoSide> = providers()
@@ -308,7 +312,7 @@ fn envelopes(c: &mut Criterion) {
         for (size_label, len) in PAYLOADS {
             let payload = payload(len);
             sanity_check(&payload, &openssl, &sides);
-            let mut group = c.benchmark_group(format!("{key_label}/{size_label}"));
+            let mut group = c.benchmark_group(format!("{prefix}{key_label}/{size_label}"));
             if len > 64 * 1024 {
                 // Milliseconds per iteration: a few flat samples, bytes per second.
                 group
@@ -324,5 +328,64 @@ fn envelopes(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, envelopes);
-criterion_main!(benches);
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): everything both
+/// sides do runs on the bench thread.
+struct ThreadCpuTime {
+    /// Formats like wall time (the values are nanoseconds too).
+    wall: WallTime,
+}
+
+fn thread_cpu_now() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant that
+    // Linux supports for the calling thread.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        thread_cpu_now()
+    }
+
+    fn end(&self, start: Duration) -> Duration {
+        thread_cpu_now().saturating_sub(start)
+    }
+
+    fn add(&self, v1: &Duration, v2: &Duration) -> Duration {
+        *v1 + *v2
+    }
+
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.wall.formatter()
+    }
+}
+
+fn main() {
+    if std::env::var_os("FAPIAO_BENCH_CPU_TIME").is_some() {
+        let mut c = Criterion::default()
+            .with_measurement(ThreadCpuTime { wall: WallTime })
+            .configure_from_args();
+        envelopes(&mut c, "cpu-");
+        c.final_summary();
+    } else {
+        let mut c = Criterion::default().configure_from_args();
+        envelopes(&mut c, "");
+        c.final_summary();
+    }
+}

@@ -2,9 +2,10 @@
 """Prints the README's envelope speed table from criterion's results.
 
 Run after `cargo bench --bench envelope`; reads
-$CARGO_TARGET_DIR/criterion (or target/criterion, or the directory given as the
-first argument). Each cell is criterion's mean; the ratio is OpenSSL's mean
-divided by fapiao's (above 1: fapiao is faster).
+$CARGO_TARGET_DIR/criterion (or target/criterion, or the directory given as an
+argument). Each cell is criterion's mean; the ratio is OpenSSL's mean divided by
+fapiao's (above 1: fapiao is faster). With --cpu, the thread-CPU-time run
+(FAPIAO_BENCH_CPU_TIME=1, groups prefixed `cpu-`).
 """
 
 import json
@@ -16,9 +17,13 @@ PAYLOADS = [("2KiB", "2 KiB", 2 * 1024), ("1MiB", "1 MiB", 1024 * 1024)]
 STEPS = [("seal", "seal"), ("open", "open"), ("roundtrip", "round trip")]
 
 
+ARGS = [a for a in sys.argv[1:] if a != "--cpu"]
+PREFIX = "cpu-" if "--cpu" in sys.argv[1:] else ""
+
+
 def criterion_dir():
-    if len(sys.argv) > 1:
-        return sys.argv[1]
+    if ARGS:
+        return ARGS[0]
     target = os.environ.get("CARGO_TARGET_DIR", "target")
     return os.path.join(target, "criterion")
 
@@ -46,6 +51,7 @@ def main():
         {
             name
             for group in os.listdir(root)
+            if group.startswith(PREFIX) and (PREFIX or not group.startswith("cpu-"))
             for step in ("seal",)
             if os.path.isdir(os.path.join(root, group, step))
             for name in os.listdir(os.path.join(root, group, step))
@@ -59,7 +65,7 @@ def main():
     print("|" + "---|" * len(head))
     for key in KEYS:
         for group_suffix, label, size in PAYLOADS:
-            group = f"{key}_{group_suffix}"
+            group = f"{PREFIX}{key}_{group_suffix}"
             for step, step_label in STEPS:
                 openssl = mean_ns(root, group, step, "openssl")
                 ours = [mean_ns(root, group, step, i) for i in implementations]

@@ -10,7 +10,8 @@ use der::asn1::{
     AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec,
 };
 use der::{
-    Encode, EncodeValue, FixedTag, Length, Sequence, Tag, TagMode, TagNumber, Tagged, Writer,
+    Encode, EncodeValue, FixedTag, Header, Length, Sequence, Tag, TagMode, TagNumber, Tagged,
+    Writer,
 };
 use spki::AlgorithmIdentifierOwned;
 
@@ -253,6 +254,105 @@ impl<T: EncodeValue + Tagged> EncodeValue for ContentInfoOf<'_, T> {
 }
 
 impl<T> FixedTag for ContentInfoOf<'_, T> {
+    const TAG: Tag = Tag::Sequence;
+}
+
+/// Bytes that already are DER, encoded as they are.
+pub struct RawDer<'a>(pub &'a [u8]);
+
+impl Encode for RawDer<'_> {
+    fn encoded_len(&self) -> der::Result<Length> {
+        Length::try_from(self.0.len())
+    }
+
+    fn encode(&self, writer: &mut impl Writer) -> der::Result<()> {
+        writer.write(self.0)
+    }
+}
+
+/// An OCTET STRING whose contents are the DER encoding of `T`, written straight
+/// into the output (the encrypted content of an envelope before it is
+/// encrypted in place).
+pub struct OctetsOf<'a, T>(pub &'a T);
+
+impl<T: Encode> EncodeValue for OctetsOf<'_, T> {
+    fn value_len(&self) -> der::Result<Length> {
+        self.0.encoded_len()
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        self.0.encode(writer)
+    }
+}
+
+impl<T> FixedTag for OctetsOf<'_, T> {
+    const TAG: Tag = Tag::OctetString;
+}
+
+/// An `AuthEnvelopedData` (version 0, one or more recipients, no originator
+/// info or attributes; the ASN.1 above) to encode with its content in the
+/// clear and an all-zero `mac`: [`super::seal`] then encrypts the content in
+/// place in the output and writes the tag over the `mac`, so a large payload
+/// needs no buffer of its own.
+///
+/// The layout this relies on: `mac` is the last element, right after the
+/// `[0] IMPLICIT` encrypted content, which ends the EncryptedContentInfo, so the
+/// output ends with `04 10 <tag>` preceded by the content bytes.
+pub struct AuthEnvelopedDataOf<'a, T> {
+    /// How each recipient gets the content key.
+    pub recip_infos: &'a RecipientInfos,
+    /// The type of the content (id-data, as OpenSSL writes).
+    pub content_type: ObjectIdentifier,
+    /// AES-256-GCM and its parameters.
+    pub content_enc_alg: &'a AlgorithmIdentifierOwned,
+    /// The content to encrypt.
+    pub content: OctetsOf<'a, T>,
+}
+
+impl<T: Encode> AuthEnvelopedDataOf<'_, T> {
+    const MAC_PLACEHOLDER: [u8; 16] = [0; 16];
+
+    fn encrypted_content(&self) -> ContextSpecificRef<'_, OctetsOf<'_, T>> {
+        ContextSpecificRef {
+            tag_number: TagNumber(0),
+            tag_mode: TagMode::Implicit,
+            value: &self.content,
+        }
+    }
+
+    fn eci_value_len(&self) -> der::Result<Length> {
+        self.content_type.encoded_len()?
+            + self.content_enc_alg.encoded_len()?
+            + self.encrypted_content().encoded_len()?
+    }
+
+    fn mac(&self) -> der::Result<&OctetStringRef> {
+        OctetStringRef::new(&Self::MAC_PLACEHOLDER)
+    }
+}
+
+impl<T: Encode> EncodeValue for AuthEnvelopedDataOf<'_, T> {
+    fn value_len(&self) -> der::Result<Length> {
+        let eci = self.eci_value_len()?;
+        CmsVersion::V0.encoded_len()?
+            + self.recip_infos.encoded_len()?
+            + Header::new(Tag::Sequence, eci).encoded_len()?
+            + eci
+            + self.mac()?.encoded_len()?
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        CmsVersion::V0.encode(writer)?;
+        self.recip_infos.encode(writer)?;
+        Header::new(Tag::Sequence, self.eci_value_len()?).encode(writer)?;
+        self.content_type.encode(writer)?;
+        self.content_enc_alg.encode(writer)?;
+        self.encrypted_content().encode(writer)?;
+        self.mac()?.encode(writer)
+    }
+}
+
+impl<T> FixedTag for AuthEnvelopedDataOf<'_, T> {
     const TAG: Tag = Tag::Sequence;
 }
 

@@ -42,9 +42,8 @@ mod recipients;
 mod replay;
 mod signed;
 
-use cms::authenveloped_data::AuthEnvelopedData;
 use cms::content_info::CmsVersion;
-use cms::enveloped_data::{EncryptedContentInfo, RecipientInfos};
+use cms::enveloped_data::RecipientInfos;
 use der::asn1::{Any, OctetString};
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
@@ -73,9 +72,12 @@ pub fn seal(
     now: u64,
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
-    let signed = SignedMessage::sign(payload, signer, now, provider)?;
-    // The signed DER is ours: encrypt it in place rather than in a copy.
-    encrypt_der(signed.into_der(), recipients, provider)
+    let signed = signed::sign_data(payload, signer, now, provider)?;
+    let signed = ContentInfoOf {
+        content_type: ID_SIGNED_DATA,
+        content: &signed,
+    };
+    encrypt_content(&signed, recipients, provider)
 }
 
 /// Encrypts an already signed message (for example one the enterprise signed and
@@ -86,13 +88,18 @@ pub fn encrypt(
     recipients: &[&Certificate],
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
-    encrypt_der(signed.as_der().to_vec(), recipients, provider)
+    encrypt_content(&RawDer(signed.as_der()), recipients, provider)
 }
 
-/// [`encrypt`] of `ciphertext`, on entry a signed message's DER, which is
-/// encrypted in place and becomes the encrypted content.
-fn encrypt_der(
-    mut ciphertext: Vec<u8>,
+/// The envelope of `plain` (the DER of a signed message, written from its
+/// encoding) for `recipients`.
+///
+/// The envelope is encoded once, with the plaintext where the ciphertext goes
+/// (see [`AuthEnvelopedDataOf`]); the content is then encrypted in place there
+/// and the tag written over the placeholder `mac`. So the signed message is
+/// never held in a buffer of its own: one allocation, one copy of the payload.
+fn encrypt_content(
+    plain: &impl Encode,
     recipients: &[&Certificate],
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
@@ -113,38 +120,45 @@ fn encrypt_der(
             provider,
         )?);
     }
-
-    // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
-    let tag = provider
-        .content_cipher
-        .seal(&content_key, &nonce, &[], &mut ciphertext)?;
     let params = GcmParameters {
         nonce: OctetString::new(nonce.to_vec()).map_err(malformed("GCM parameters"))?,
         icv_len: Some(GCM_TAG_LEN as u8),
     };
-    let auth = AuthEnvelopedData {
-        version: CmsVersion::V0,
-        originator_info: None,
-        recip_infos: RecipientInfos::try_from(infos).map_err(malformed("RecipientInfos"))?,
-        auth_encrypted_content_info: EncryptedContentInfo {
-            content_type: ID_DATA,
-            content_enc_alg: AlgorithmIdentifierOwned {
-                oid: AES256_GCM,
-                parameters: Some(Any::encode_from(&params).map_err(malformed("GCM parameters"))?),
-            },
-            encrypted_content: Some(
-                OctetString::new(ciphertext).map_err(malformed("encrypted content"))?,
-            ),
-        },
-        auth_attrs: None,
-        mac: OctetString::new(tag.to_vec()).map_err(malformed("mac"))?,
-        unauth_attrs: None,
+    let recip_infos = RecipientInfos::try_from(infos).map_err(malformed("RecipientInfos"))?;
+    let content_enc_alg = AlgorithmIdentifierOwned {
+        oid: AES256_GCM,
+        parameters: Some(Any::encode_from(&params).map_err(malformed("GCM parameters"))?),
+    };
+    let auth = AuthEnvelopedDataOf {
+        recip_infos: &recip_infos,
+        content_type: ID_DATA,
+        content_enc_alg: &content_enc_alg,
+        content: OctetsOf(plain),
     };
     let info = ContentInfoOf {
         content_type: ID_AUTH_ENVELOPED_DATA,
         content: &auth,
     };
-    info.to_der().map_err(malformed("ContentInfo"))
+    let mut out = info.to_der().map_err(malformed("ContentInfo"))?;
+
+    // The output ends with the plaintext, then the mac `04 10 <16 zero bytes>`.
+    let plain_len = plain
+        .encoded_len()
+        .and_then(usize::try_from)
+        .map_err(malformed("signed content"))?;
+    let mac_at = out.len() - GCM_TAG_LEN;
+    let content = mac_at - 2 - plain_len..mac_at - 2;
+    assert_eq!(
+        out[mac_at - 2..mac_at],
+        [0x04, GCM_TAG_LEN as u8],
+        "the mac ends the envelope"
+    );
+    // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
+    let tag = provider
+        .content_cipher
+        .seal(&content_key, &nonce, &[], &mut out[content])?;
+    out[mac_at..].copy_from_slice(&tag);
+    Ok(out)
 }
 
 /// A verified, decrypted envelope.

@@ -112,33 +112,7 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<Self, Error> {
-        let mut message_id = [0u8; MESSAGE_ID_LEN];
-        provider.random.fill(&mut message_id)?;
-        let (hash, digest_oid) = digest_for(signer.leaf().key_family());
-        let digest = provider.hasher.hash(hash, payload);
-        let info = signer_info(
-            signer,
-            digest.as_ref(),
-            digest_oid,
-            ID_DATA,
-            now,
-            &message_id,
-        )?;
-        // Borrowed, so that the payload is copied once, into the DER.
-        let econtent = AnyRef::from(OctetStringRef::new(payload).map_err(malformed("payload"))?);
-        let signed = SignedDataRef {
-            version: CmsVersion::V1,
-            digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
-                .map_err(malformed("SignedData"))?,
-            encap_content_info: EncapsulatedContentInfoRef {
-                econtent_type: ID_DATA,
-                econtent: Some(econtent),
-            },
-            certificates: Some(certificate_ders(signer.chain())?),
-            crls: None,
-            signer_infos: SignerInfos::try_from(vec![info]).map_err(malformed("SignedData"))?,
-        };
-        Self::encode(&signed)
+        Self::encode(&sign_data(payload, signer, now, provider)?)
     }
 
     /// Adds `signer`'s SignerInfo (and certificates) over the same encapsulated
@@ -238,6 +212,42 @@ impl SignedMessage {
         let (payload, signers) = verify_signed_data(&signed, trust, policy, now, provider)?;
         Ok((payload.to_vec(), signers))
     }
+}
+
+/// The SignedData of [`SignedMessage::sign`], not yet encoded: [`super::seal`]
+/// encodes it straight into the envelope, where it is encrypted in place.
+pub(crate) fn sign_data<'a>(
+    payload: &'a [u8],
+    signer: &'a Credentials,
+    now: u64,
+    provider: &CryptoProvider,
+) -> Result<SignedDataRef<'a>, Error> {
+    let mut message_id = [0u8; MESSAGE_ID_LEN];
+    provider.random.fill(&mut message_id)?;
+    let (hash, digest_oid) = digest_for(signer.leaf().key_family());
+    let digest = provider.hasher.hash(hash, payload);
+    let info = signer_info(
+        signer,
+        digest.as_ref(),
+        digest_oid,
+        ID_DATA,
+        now,
+        &message_id,
+    )?;
+    // Borrowed, so that the payload is copied once, into the DER.
+    let econtent = AnyRef::from(OctetStringRef::new(payload).map_err(malformed("payload"))?);
+    Ok(SignedDataRef {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
+            .map_err(malformed("SignedData"))?,
+        encap_content_info: EncapsulatedContentInfoRef {
+            econtent_type: ID_DATA,
+            econtent: Some(econtent),
+        },
+        certificates: Some(certificate_ders(signer.chain())?),
+        crls: None,
+        signer_infos: SignerInfos::try_from(vec![info]).map_err(malformed("SignedData"))?,
+    })
 }
 
 /// Decodes a ContentInfo that holds a SignedData; also accepts a bare SignedData
