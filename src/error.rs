@@ -6,6 +6,10 @@
 use thiserror::Error as ThisError;
 
 use crate::crypto::KeyFamily;
+use crate::invoice::InvoiceError;
+use crate::pki::PartyRole;
+pub use crate::pki::{CrlError, PathError};
+use crate::qualification::QualificationError;
 
 /// Everything that can go wrong in fapiao.
 #[derive(Debug, ThisError)]
@@ -23,9 +27,27 @@ pub enum Error {
     /// A certificate chain and its key do not form valid credentials.
     #[error("credentials: {0}")]
     Credentials(#[from] CredentialsError),
+    /// A certificate path failed validation.
+    #[error("certificate path: {0}")]
+    Path(#[from] PathError),
+    /// A certificate revocation list could not be loaded.
+    #[error("CRL: {0}")]
+    Crl(#[from] CrlError),
+    /// A peer is not pinned, or its pinned certificate may not be used.
+    #[error("peer: {0}")]
+    Peer(#[from] PeerError),
+    /// A certificate-exchange message was refused.
+    #[error("certificate exchange: {0}")]
+    Exchange(#[from] ExchangeError),
     /// A CMS envelope could not be built, or was refused when opened.
     #[error("envelope: {0}")]
     Envelope(#[from] EnvelopeError),
+    /// An invoice message could not be read or written, or breaks order rules.
+    #[error("invoice: {0}")]
+    Invoice(#[from] InvoiceError),
+    /// An enterprise was refused, or the qualification registry failed.
+    #[error("qualification: {0}")]
+    Qualification(#[from] QualificationError),
 }
 
 /// Failures of the cryptographic primitives.
@@ -298,6 +320,12 @@ pub enum EnvelopeError {
         /// The attribute's name.
         attribute: &'static str,
     },
+    /// Signer `signer`'s digest algorithm is not listed in digestAlgorithms.
+    #[error("signer {signer}: its digest algorithm is not announced in digestAlgorithms")]
+    DigestNotAnnounced {
+        /// Zero-based position of the SignerInfo.
+        signer: usize,
+    },
     /// Signer `signer`'s messageDigest does not match the content.
     #[error("signer {signer}: messageDigest does not match the content")]
     DigestMismatch {
@@ -358,4 +386,137 @@ pub enum EnvelopeError {
         /// The key family found.
         family: KeyFamily,
     },
+}
+
+/// Failures looking up or pinning a peer in the
+/// [`PeerDirectory`](crate::pki::PeerDirectory).
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum PeerError {
+    /// Nothing is pinned under this name.
+    #[error("unknown peer: no pinned certificate for {what}")]
+    Unknown {
+        /// The party id or fingerprint looked up.
+        what: String,
+    },
+    /// The pinned certificate has expired.
+    #[error("peer {party_id}: pinned certificate {fingerprint} expired at {not_after}")]
+    Expired {
+        /// The party.
+        party_id: String,
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+        /// Its notAfter (UNIX seconds).
+        not_after: u64,
+    },
+    /// The pinned certificate was revoked.
+    #[error("peer {party_id}: pinned certificate {fingerprint} is revoked")]
+    Revoked {
+        /// The party.
+        party_id: String,
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+    },
+    /// The pinned certificate was retired after a rotation.
+    #[error("peer {party_id}: pinned certificate {fingerprint} is retired")]
+    Retired {
+        /// The party.
+        party_id: String,
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+    },
+    /// The certificate is pinned for another party.
+    #[error("certificate {fingerprint} is pinned for another party, {party_id}")]
+    FingerprintBelongsToAnotherParty {
+        /// The certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+        /// The party it belongs to.
+        party_id: String,
+    },
+    /// The party is known in another role.
+    #[error("peer {party_id} is a {expected:?}, not a {found:?}")]
+    RoleMismatch {
+        /// The party.
+        party_id: String,
+        /// The role on record (or expected).
+        expected: PartyRole,
+        /// The role presented.
+        found: PartyRole,
+    },
+}
+
+/// Failures of the certificate exchange.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum ExchangeError {
+    /// The message is larger than an exchange message may be.
+    #[error("message of {size} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An exchange message must have exactly one signer.
+    #[error("expected exactly one signer, found {found}")]
+    SignerCount {
+        /// How many signers it has.
+        found: usize,
+    },
+    /// The JSON body does not parse (or has unknown fields).
+    #[error("malformed message body: {reason}")]
+    MalformedBody {
+        /// serde_json's description, with line and column.
+        reason: String,
+    },
+    /// The body could not be encoded.
+    #[error("cannot encode the message body")]
+    Encoding,
+    /// A protocol version we do not speak.
+    #[error("exchange version {found} is not supported (supported: {supported:?})")]
+    UnsupportedVersion {
+        /// The version found.
+        found: u32,
+        /// The versions we speak.
+        supported: Vec<u32>,
+    },
+    /// A message of another kind than the step expects.
+    #[error("expected a {expected:?} message, got {found:?}")]
+    WrongKind {
+        /// The kind this step reads.
+        expected: crate::pki::ExchangeKind,
+        /// The kind received.
+        found: crate::pki::ExchangeKind,
+    },
+    /// The peer's role is not accepted here.
+    #[error("peers in role {role:?} are not accepted")]
+    RoleNotAccepted {
+        /// The role presented.
+        role: PartyRole,
+    },
+    /// The party id is empty or longer than 64 characters.
+    #[error("party id must be 1 to 64 characters")]
+    BadPartyId,
+    /// A nonce field is missing, extra, or not 32 bytes of hex.
+    #[error(
+        "{field}: not a 32-byte hex nonce where one is required (or present where none may be)"
+    )]
+    BadNonce {
+        /// The field.
+        field: &'static str,
+    },
+    /// The echoed nonce is not the one we sent: no proof of possession.
+    #[error("the echoed nonce is not ours: no proof of possession")]
+    NonceMismatch,
+    /// The message's timestamp is outside the allowed window.
+    #[error("stale message: timestamp {timestamp} too far from now ({now})")]
+    Stale {
+        /// The message's timestamp.
+        timestamp: u64,
+        /// Our time.
+        now: u64,
+    },
+    /// The confirm came from another certificate or identity than the offer.
+    #[error("the confirm does not come from the party that sent the offer")]
+    PeerChanged,
 }

@@ -11,11 +11,21 @@
 pub mod crypto;
 pub mod envelope;
 mod error;
+pub mod invoice;
 pub mod pki;
+pub mod qualification;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::error::{
-    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError,
+    CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error, ExchangeError,
+    KeyError, PathError, PeerError,
+};
+pub use crate::invoice::{
+    InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
+    ViolationCode, Violations,
+};
+pub use crate::qualification::{
+    EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
 };
 
 /// The README's examples, compiled and run as doc tests.

@@ -9,7 +9,8 @@ use super::{
     AES_256_KEY_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement, GCM_NONCE_LEN,
     GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm, KeyFamily,
     KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
-    SignatureVerifier, check_pkcs8_rsa_size, pkcs8_key_family, rsa_public_key_bits, rsa_spki_der,
+    SignatureVerifier, check_pkcs8_rsa_size, check_uncompressed_p256, pkcs8_key_family,
+    rsa_public_key_bits, rsa_spki_der,
 };
 use crate::error::{CryptoError, Error, KeyError};
 
@@ -266,6 +267,7 @@ impl PrivateKey for AwsLcKey {
         let Self::EcP256 { agreement, .. } = self else {
             return Err(wrong_key("ECDH P-256", self.algorithm().family()));
         };
+        check_uncompressed_p256(peer_public)?;
         let peer = agreement::UnparsedPublicKey::new(&agreement::ECDH_P256, peer_public);
         agreement::agree(
             agreement,
@@ -302,6 +304,7 @@ impl KeyTransport for AwsLc {
 
 impl KeyAgreement for AwsLc {
     fn ephemeral_p256(&self, peer_public: &[u8]) -> Result<EphemeralAgreement, Error> {
+        check_uncompressed_p256(peer_public)?;
         let ours = agreement::PrivateKey::generate(&agreement::ECDH_P256)
             .map_err(failed("generating an ephemeral P-256 key"))?;
         let ephemeral_public = ours

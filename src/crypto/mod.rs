@@ -9,13 +9,14 @@
 //!
 //! * `aws-lc` (the default): aws-lc-rs for every primitive. Constant-time RSA
 //!   private-key operations and the fastest RSA on this kind of machine.
-//! * `portable`: ring for signatures and verification, the `rsa` crate (0.10) for
-//!   RSA-OAEP decryption, `aes-gcm`/`aes` for AES-256-GCM and AES key wrap, `sha2`
-//!   for hashing and `p256` for static-key ECDH (ring has neither RSA decryption nor
-//!   static-key ECDH). **Note:** the RustSec database still lists RUSTSEC-2023-0071
-//!   (the Marvin timing side channel) against the `rsa` crate as unpatched; rsa
-//!   0.10's changelog claims constant-time hardening. Prefer `aws-lc` wherever an
-//!   attacker can time RSA decryptions.
+//! * `portable`: ring for random numbers, hashing, signatures and verification, the
+//!   `rsa` crate (0.10, with `sha2`) for RSA-OAEP, `aes-gcm`/`aes` for AES-256-GCM
+//!   and AES key wrap, and `p256` for ECDH (ring has neither RSA decryption nor
+//!   static-key ECDH); the `portable` module's docs give the details. **Note:** the
+//!   RustSec database still lists RUSTSEC-2023-0071 (the Marvin timing side
+//!   channel) against the `rsa` crate as unpatched; rsa 0.10's changelog claims
+//!   constant-time hardening. Prefer `aws-lc` wherever an attacker can time RSA
+//!   decryptions.
 //!
 //! All byte formats at this boundary are the standard ones: public keys are the
 //! contents of an X.509 `subjectPublicKey` BIT STRING (PKCS#1 `RSAPublicKey` DER for
@@ -356,7 +357,11 @@ pub trait KeyWrap: Send + Sync + Debug {
     fn wrap(&self, kek: &[u8; AES_256_KEY_LEN], key: &[u8]) -> Result<Vec<u8>, Error>;
     /// Unwraps and checks the integrity value; failure is
     /// [`CryptoError::KeyUnwrapFailed`].
-    fn unwrap(&self, kek: &[u8; AES_256_KEY_LEN], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+    fn unwrap(
+        &self,
+        kek: &[u8; AES_256_KEY_LEN],
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error>;
 }
 
 /// A complete set of primitives. Copy one of the built-in providers and replace
@@ -410,10 +415,13 @@ impl CryptoProvider {
 /// refuse the same keys.
 pub fn rsa_public_key_bits(public_key: &[u8]) -> Result<usize, Error> {
     use der::Decode;
-    let key = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(public_key).map_err(|source| CryptoError::MalformedKey {
-        what: "RSA public key",
-        source,
-    })?;
+    let key =
+        pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(public_key).map_err(|source| {
+            CryptoError::MalformedKey {
+                what: "RSA public key",
+                source,
+            }
+        })?;
     let bits = rsa_modulus_bits(key.modulus.as_bytes());
     check_rsa_bits(bits)?;
     Ok(bits)
@@ -444,11 +452,29 @@ pub(crate) fn check_rsa_bits(bits: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// Length of an uncompressed SEC1 P-256 point: `04 || x || y`.
+const P256_UNCOMPRESSED_LEN: usize = 65;
+
+/// Refuses a peer's P-256 public key that is not in the uncompressed SEC1 form the
+/// ECDH traits take (compressed and hybrid forms included), with
+/// [`CryptoError::InvalidPublicKey`]. Whether the point is on the curve is the
+/// provider's check.
+pub(crate) fn check_uncompressed_p256(peer_public: &[u8]) -> Result<(), Error> {
+    if peer_public.len() != P256_UNCOMPRESSED_LEN || peer_public.first() != Some(&0x04) {
+        return Err(CryptoError::InvalidPublicKey {
+            what: "P-256 public point (not an uncompressed SEC1 point)",
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Object identifiers the providers need to recognise keys.
 pub(crate) mod oids {
     use der::asn1::ObjectIdentifier;
     /// rsaEncryption (RFC 8017).
-    pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    pub const RSA_ENCRYPTION: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
     /// id-ecPublicKey (RFC 5480).
     pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
     /// secp256r1 / prime256v1.
@@ -495,9 +521,7 @@ pub(crate) fn check_pkcs8_rsa_size(pkcs8_der: &[u8]) -> Result<(), Error> {
 }
 
 /// Maps an `AlgorithmIdentifier` of a public or private key to its family.
-pub(crate) fn key_family_of<P>(
-    algorithm: &spki::AlgorithmIdentifier<P>,
-) -> Result<KeyFamily, Error>
+pub(crate) fn key_family_of<P>(algorithm: &spki::AlgorithmIdentifier<P>) -> Result<KeyFamily, Error>
 where
     P: der::Encode,
 {
@@ -530,6 +554,7 @@ where
 }
 
 /// Wraps a PKCS#1 `RSAPublicKey` in a `SubjectPublicKeyInfo` (DER).
+#[cfg(feature = "aws-lc")]
 pub(crate) fn rsa_spki_der(public_key: &[u8]) -> Result<Vec<u8>, Error> {
     use der::Encode;
     let spki = spki::SubjectPublicKeyInfoRef {

@@ -396,6 +396,25 @@ fn signature_scheme(
     family: KeyFamily,
 ) -> Result<SignatureScheme, Error> {
     let oid = info.signature_algorithm.oid;
+    let unsupported = || EnvelopeError::UnsupportedAlgorithm {
+        what: "signature",
+        oid,
+    };
+    // RSA identifiers carry NULL (or absent) parameters, ECDSA and Ed25519 none
+    // (RFC 4055, RFC 5758, RFC 8410); anything else is not what was signed.
+    let params = &info.signature_algorithm.parameters;
+    let params_ok = match family {
+        KeyFamily::Rsa => params.as_ref().is_none_or(|p| p.is_null()),
+        _ => params.is_none(),
+    };
+    let digest_params_ok = info
+        .digest_alg
+        .parameters
+        .as_ref()
+        .is_none_or(|p| p.is_null());
+    if !params_ok || !digest_params_ok {
+        return Err(unsupported().into());
+    }
     let scheme = match (oid, family) {
         (RSA_ENCRYPTION, KeyFamily::Rsa) => match hash {
             HashAlgorithm::Sha256 => SignatureScheme::RsaPkcs1Sha256,
@@ -408,13 +427,7 @@ fn signature_scheme(
         (ECDSA_WITH_SHA256, KeyFamily::EcP256) => SignatureScheme::EcdsaP256Sha256,
         (ECDSA_WITH_SHA384, KeyFamily::EcP384) => SignatureScheme::EcdsaP384Sha384,
         (ED25519, KeyFamily::Ed25519) => SignatureScheme::Ed25519,
-        _ => {
-            return Err(EnvelopeError::UnsupportedAlgorithm {
-                what: "signature",
-                oid,
-            }
-            .into());
-        }
+        _ => return Err(unsupported().into()),
     };
     Ok(scheme)
 }
@@ -466,6 +479,19 @@ pub(crate) fn verify_signed_data<'a>(
             certs.push(Certificate::from_der(&der)?);
         }
     }
+    for announced in signed.digest_algorithms.iter() {
+        hash_of(&announced.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
+            what: "digest",
+            oid: announced.oid,
+        })?;
+        if announced.parameters.as_ref().is_some_and(|p| !p.is_null()) {
+            return Err(EnvelopeError::UnsupportedAlgorithm {
+                what: "digest (with parameters)",
+                oid: announced.oid,
+            }
+            .into());
+        }
+    }
     let content = octets(signed.encap_content_info.econtent)?;
     let econtent_type = signed.encap_content_info.econtent_type;
     let mut verified = Vec::with_capacity(signer_count);
@@ -495,6 +521,15 @@ pub(crate) fn verify_signed_data<'a>(
             what: "digest",
             oid: info.digest_alg.oid,
         })?;
+        // The SignerInfo's digest must be announced in digestAlgorithms (RFC 5652
+        // §5.1), and nothing unknown may be announced there.
+        if !signed
+            .digest_algorithms
+            .iter()
+            .any(|a| a.oid == info.digest_alg.oid)
+        {
+            return Err(EnvelopeError::DigestNotAnnounced { signer }.into());
+        }
         let scheme = signature_scheme(info, hash, cert.key_family())?;
         let attrs = info.signed_attrs.as_ref().ok_or(missing("(any)"))?;
 

@@ -3,12 +3,45 @@
 //! * [`Certificate`]: X.509 from PEM or DER, single or bundles.
 //! * [`PrivateKeyDer`]: PKCS#8 (plain or PBES2-encrypted), PKCS#1 and SEC1 keys.
 //! * [`Credentials`]: a chain and the private key of its leaf.
+//! * [`TrustStore`], [`PathValidator`], [`VerifiedPath`]: certificate path
+//!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
+//!   [`PathPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
 
 mod certificate;
 mod credentials;
+mod crl;
+mod der_parts;
+mod diagnosis;
+mod exchange;
+mod inspect;
+mod names;
+mod path_error;
+mod path_reasons;
+mod peer_trust;
+mod peers;
 mod pem;
+mod policy;
 mod private_key;
+mod time;
+mod trust_store;
+mod validator;
+mod verified_path;
 
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
+pub use crl::{Crl, CrlError, CrlFeature};
+pub use exchange::{
+    AnswerSent, EXCHANGE_VERSIONS, ExchangeKind, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN,
+    OfferSent, PeerValidator,
+};
+pub use path_error::PathError;
+pub use path_reasons::{
+    CertificateRef, ChainRole, CrlRef, Malformation, ProfileRule, WeakDigest, WorkBudget,
+};
+pub use peers::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
+pub use policy::{EkuPolicy, Limits, PathPolicy, Purpose, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
+pub use time::{Timestamp, TimestampParseError};
+pub use trust_store::TrustStore;
+pub use validator::PathValidator;
+pub use verified_path::VerifiedPath;

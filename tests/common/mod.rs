@@ -45,7 +45,8 @@ pub fn certificate(name: &str) -> Certificate {
 
 /// A deliberately small signer check for envelope tests, independent of the path
 /// validator: the leaf must be inside its validity window at the signing time
-/// and carry a valid sha256WithRSAEncryption signature by the fixture issuing CA.
+/// and carry a valid sha256WithRSAEncryption signature by the fixture issuing CA,
+/// which the sender must present unaltered among the intermediates.
 pub struct IssuedByFixtureCa {
     pub ca: Certificate,
     pub provider: &'static CryptoProvider,
@@ -64,15 +65,30 @@ impl fapiao::envelope::SignerTrust for IssuedByFixtureCa {
     fn verify_signer(
         &self,
         leaf: &Certificate,
-        _intermediates: &[Certificate],
+        intermediates: &[Certificate],
         at: u64,
     ) -> Result<(), fapiao::Error> {
         use der::Encode;
+        // The sender must present the genuine issuing CA, as a real path needs.
+        if !intermediates.contains(&self.ca) {
+            return Err(fapiao::CryptoError::BadSignature.into());
+        }
         if at < leaf.not_before() || at > leaf.not_after() {
             return Err(fapiao::CryptoError::BadSignature.into());
         }
+        // RFC 5280 §4.1.1.2: the outer algorithm must equal the signed one.
+        let x509 = leaf.x509();
+        if x509.signature_algorithm() != x509.tbs_certificate().signature()
+            || x509.signature_algorithm().oid.to_string() != "1.2.840.113549.1.1.11"
+        {
+            return Err(fapiao::CryptoError::BadSignature.into());
+        }
         let tbs = leaf.x509().tbs_certificate().to_der().unwrap();
-        let sig = leaf.x509().signature().raw_bytes();
+        let sig = leaf
+            .x509()
+            .signature()
+            .as_bytes()
+            .ok_or(fapiao::CryptoError::BadSignature)?;
         self.provider.verifier.verify(
             fapiao::crypto::SignatureScheme::RsaPkcs1Sha256,
             self.ca.public_key(),

@@ -1,0 +1,37 @@
+//! [`InvoiceError`]: why an invoice message could not be read, written or accepted.
+
+use super::violation::Violations;
+
+/// Failures reading, writing or validating an invoice message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvoiceError {
+    /// The JSON is malformed, has an unknown field, lacks a required one, or has a
+    /// value of the wrong type (serde_json's message says which, with line and column).
+    #[error("{what}: {source}")]
+    Json {
+        /// The message being read or written (e.g. "issue request").
+        what: &'static str,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// The message has no `version` field.
+    #[error("{what}: no \"version\" field (supported: {})", crate::invoice::SUPPORTED_VERSIONS.join(", "))]
+    MissingVersion {
+        /// The message being read.
+        what: &'static str,
+    },
+    /// The message is of a protocol version this library does not speak.
+    #[error("{what}: protocol version {found:?} is not supported (supported: {})", supported.join(", "))]
+    UnsupportedVersion {
+        /// The message being read.
+        what: &'static str,
+        /// The version found.
+        found: String,
+        /// The versions this library speaks.
+        supported: &'static [&'static str],
+    },
+    /// The request was read but breaks order rules; every violation is listed.
+    #[error("the issue request breaks {count} rule(s):\n{0}", count = .0.len())]
+    Invalid(Violations),
+}

@@ -1,0 +1,68 @@
+//! The protocol version every invoice message carries, and strict versioned JSON
+//! reading.
+
+use std::borrow::Cow;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::error::InvoiceError;
+
+/// Versions of the issuing interface protocol this library speaks, oldest first.
+pub const SUPPORTED_VERSIONS: &[&str] = &["1.0"];
+
+/// A version of the issuing interface protocol (`"version": "1.0"` in every message).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ProtocolVersion {
+    /// Version 1.0, described by the samples in `examples/requests/`.
+    #[default]
+    #[serde(rename = "1.0")]
+    V1_0,
+}
+
+impl ProtocolVersion {
+    /// The version as written in messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V1_0 => "1.0",
+        }
+    }
+}
+
+/// Reads a versioned message: first only its `version` (so that a message of a
+/// version we do not speak is refused by name, listing the ones we do, rather than
+/// with whatever field error the newer layout would cause), then the whole message
+/// strictly.
+pub(crate) fn from_json<T: DeserializeOwned>(
+    json: &[u8],
+    what: &'static str,
+) -> Result<T, InvoiceError> {
+    #[derive(Deserialize)]
+    struct VersionOnly<'a> {
+        #[serde(borrow, default)]
+        version: Option<Cow<'a, str>>,
+    }
+    let probe: VersionOnly<'_> =
+        serde_json::from_slice(json).map_err(|source| InvoiceError::Json { what, source })?;
+    match probe.version {
+        None => return Err(InvoiceError::MissingVersion { what }),
+        Some(found) if !SUPPORTED_VERSIONS.contains(&found.as_ref()) => {
+            return Err(InvoiceError::UnsupportedVersion {
+                what,
+                found: found.into_owned(),
+                supported: SUPPORTED_VERSIONS,
+            });
+        }
+        Some(_) => {}
+    }
+    serde_json::from_slice(json).map_err(|source| InvoiceError::Json { what, source })
+}
+
+/// Writes a message as pretty-printed JSON.
+pub(crate) fn to_json<T: Serialize>(
+    value: &T,
+    what: &'static str,
+) -> Result<Vec<u8>, InvoiceError> {
+    serde_json::to_vec_pretty(value).map_err(|source| InvoiceError::Json { what, source })
+}

@@ -1,0 +1,300 @@
+//! [`Crl`]: an X.509 v2 certificate revocation list (RFC 5280 section 5), loaded
+//! from PEM or DER for path validation.
+
+use core::fmt;
+use std::sync::Arc;
+
+use der::{Decode, Encode};
+use thiserror::Error as ThisError;
+use x509_cert::crl::CertificateList;
+
+use super::Timestamp;
+use super::pem;
+use crate::error::Error;
+
+/// id-ce-cRLNumber.
+const CRL_NUMBER: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
+
+/// A certificate revocation list: its DER, webpki's parsed form (for the
+/// revocation check inside path building) and the fields fapiao checks itself.
+///
+/// Loading refuses what webpki cannot use: versions other than 2, delta and
+/// indirect CRLs, CRLs without nextUpdate or cRLNumber, unknown critical
+/// extensions. The signature is checked during path validation, against the
+/// issuer found in the path.
+///
+/// ```
+/// use fapiao::pki::Crl;
+/// let pem = std::fs::read("tests/data/crl/issuing-ca.crl.pem").unwrap();
+/// let crl = &Crl::load_bundle(&pem).unwrap()[0];
+/// assert!(crl.issuer().contains("Fapiao Test Issuing CA"));
+/// assert_eq!(crl.revoked_count(), 1);
+/// ```
+#[derive(Clone)]
+pub struct Crl {
+    der: Vec<u8>,
+    parsed: Arc<webpki::CertRevocationList<'static>>,
+    issuer: String,
+    this_update: Timestamp,
+    next_update: Option<Timestamp>,
+    revoked_count: usize,
+}
+
+impl Crl {
+    /// Parses one DER CRL.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        Self::parse_at(der, 0)
+    }
+
+    /// Loads one CRL or several, from PEM (`X509 CRL` blocks) or DER (one CRL, or
+    /// several concatenated). Errors name the position of the failing CRL.
+    pub fn load_bundle(input: &[u8]) -> Result<Vec<Self>, Error> {
+        let mut out = Vec::new();
+        if pem::looks_like_pem(input) {
+            for (index, block) in pem::blocks(input).into_iter().enumerate() {
+                let block = block.map_err(|source| CrlError::Pem { index, source })?;
+                if block.label != "X509 CRL" {
+                    return Err(CrlError::UnexpectedPemLabel {
+                        index,
+                        label: block.label,
+                    }
+                    .into());
+                }
+                out.push(Self::parse_at(&block.der, index)?);
+            }
+        } else {
+            let mut rest = input;
+            let mut index = 0;
+            while !rest.is_empty() {
+                let len = element_len(rest).map_err(|source| CrlError::Der { index, source })?;
+                out.push(Self::parse_at(&rest[..len], index)?);
+                rest = &rest[len..];
+                index += 1;
+            }
+        }
+        if out.is_empty() {
+            return Err(CrlError::Empty.into());
+        }
+        Ok(out)
+    }
+
+    fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
+        let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der)
+            .map_err(|source| CrlError::Der { index, source })?;
+        let tbs = &list.tbs_cert_list;
+        // RFC 5280 5.2.3: conforming CRLs carry a non-critical cRLNumber; webpki
+        // accepts CRLs without one.
+        let crl_number = tbs
+            .crl_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == CRL_NUMBER);
+        if crl_number.is_none_or(|e| e.critical) {
+            return Err(CrlError::Unsupported {
+                index,
+                feature: CrlFeature::CrlNumber,
+            }
+            .into());
+        }
+        let parsed =
+            webpki::OwnedCertRevocationList::from_der(der).map_err(|e| CrlError::Unsupported {
+                index,
+                feature: crl_feature(&e),
+            })?;
+        let parsed = Arc::new(parsed.into());
+        let seconds = |t: &x509_cert::time::Time| {
+            Timestamp::from_unix_seconds(t.to_unix_duration().as_secs())
+        };
+        Ok(Self {
+            der: der.to_vec(),
+            parsed,
+            issuer: tbs.issuer.to_string(),
+            this_update: seconds(&tbs.this_update),
+            next_update: tbs.next_update.as_ref().map(seconds),
+            revoked_count: tbs.revoked_certificates.as_ref().map_or(0, Vec::len),
+        })
+    }
+
+    /// The CRL's DER encoding, exactly as loaded.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The issuer, RFC 4514.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// thisUpdate.
+    pub fn this_update(&self) -> Timestamp {
+        self.this_update
+    }
+
+    /// nextUpdate (always present: CRLs without it are refused at load).
+    pub fn next_update(&self) -> Option<Timestamp> {
+        self.next_update
+    }
+
+    /// How many certificates the CRL lists.
+    pub fn revoked_count(&self) -> usize {
+        self.revoked_count
+    }
+
+    /// The DER issuer name without its SEQUENCE header, as webpki compares it.
+    pub(crate) fn issuer_value(&self) -> &[u8] {
+        self.parsed.issuer()
+    }
+
+    pub(crate) fn webpki(&self) -> &webpki::CertRevocationList<'static> {
+        &self.parsed
+    }
+
+    /// The entry for `serial` (big-endian bytes as in the certificate): its
+    /// revocation date and reason name.
+    pub(crate) fn entry(&self, serial: &[u8]) -> Option<(Timestamp, Option<&'static str>)> {
+        let entry = self.parsed.find_serial(serial).ok().flatten()?;
+        let at = Timestamp::from_unix_seconds(entry.revocation_date.as_secs());
+        Some((at, entry.reason_code.map(reason_name)))
+    }
+}
+
+impl fmt::Debug for Crl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Crl")
+            .field("issuer", &self.issuer)
+            .field("this_update", &self.this_update)
+            .field("next_update", &self.next_update)
+            .field("revoked_count", &self.revoked_count)
+            .finish()
+    }
+}
+
+fn reason_name(reason: webpki::RevocationReason) -> &'static str {
+    use webpki::RevocationReason as R;
+    match reason {
+        R::Unspecified => "unspecified",
+        R::KeyCompromise => "keyCompromise",
+        R::CaCompromise => "cACompromise",
+        R::AffiliationChanged => "affiliationChanged",
+        R::Superseded => "superseded",
+        R::CessationOfOperation => "cessationOfOperation",
+        R::CertificateHold => "certificateHold",
+        R::RemoveFromCrl => "removeFromCRL",
+        R::PrivilegeWithdrawn => "privilegeWithdrawn",
+        R::AaCompromise => "aACompromise",
+    }
+}
+
+fn crl_feature(e: &webpki::Error) -> CrlFeature {
+    use webpki::Error as W;
+    match e {
+        W::UnsupportedCrlVersion => CrlFeature::Version,
+        W::UnsupportedDeltaCrl => CrlFeature::DeltaCrl,
+        W::UnsupportedIndirectCrl => CrlFeature::IndirectCrl,
+        W::UnsupportedCriticalExtension => CrlFeature::CriticalExtension,
+        W::UnsupportedRevocationReasonsPartitioning => CrlFeature::ReasonPartitioning,
+        W::UnsupportedCrlIssuingDistributionPoint => CrlFeature::IssuingDistributionPoint,
+        W::InvalidCrlNumber => CrlFeature::CrlNumber,
+        W::UnsupportedRevocationReason => CrlFeature::RevocationReason,
+        W::InvalidSerialNumber => CrlFeature::SerialNumber,
+        _ => CrlFeature::Malformed,
+    }
+}
+
+/// Length of the first DER element of `input`, checked against its length.
+fn element_len(input: &[u8]) -> der::Result<usize> {
+    let mut reader = der::SliceReader::new(input)?;
+    let header = der::Header::decode(&mut reader)?;
+    let total = usize::try_from(header.encoded_len()?)?
+        .checked_add(usize::try_from(header.length())?)
+        .ok_or(der::ErrorKind::Overflow)?;
+    if total > input.len() {
+        return Err(der::Error::incomplete(der::Length::try_from(input.len())?));
+    }
+    Ok(total)
+}
+
+/// Why a CRL could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum CrlError {
+    /// No CRL was found in the input.
+    #[error("no CRL found in the input")]
+    Empty,
+    /// PEM armour is broken.
+    #[error("CRL {index} of bundle: PEM: {source}")]
+    Pem {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// The PEM error.
+        source: der::pem::Error,
+    },
+    /// A PEM block had another label.
+    #[error("CRL {index} of bundle: PEM label \"{label}\" is not X509 CRL")]
+    UnexpectedPemLabel {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// The label found.
+        label: String,
+    },
+    /// The DER is malformed.
+    #[error("CRL {index} of bundle: {source}")]
+    Der {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// The DER error.
+        source: der::Error,
+    },
+    /// The CRL uses a feature that is not supported.
+    #[error("CRL {index} of bundle: {feature}")]
+    Unsupported {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// What is unsupported.
+        feature: CrlFeature,
+    },
+}
+
+/// A CRL feature fapiao (and webpki) refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CrlFeature {
+    /// Not a version 2 CRL.
+    Version,
+    /// A delta CRL.
+    DeltaCrl,
+    /// An indirect CRL (entries for another issuer).
+    IndirectCrl,
+    /// A critical CRL or CRL-entry extension that is not understood.
+    CriticalExtension,
+    /// A CRL partitioned by revocation reasons.
+    ReasonPartitioning,
+    /// An issuing distribution point that cannot be processed.
+    IssuingDistributionPoint,
+    /// A missing, critical or invalid cRLNumber.
+    CrlNumber,
+    /// An unknown revocation reason code.
+    RevocationReason,
+    /// A serial number that is not a valid integer.
+    SerialNumber,
+    /// Structurally invalid (webpki's parser refused it).
+    Malformed,
+}
+
+impl fmt::Display for CrlFeature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Version => "not a version 2 CRL",
+            Self::DeltaCrl => "delta CRLs are not supported",
+            Self::IndirectCrl => "indirect CRLs are not supported",
+            Self::CriticalExtension => "unknown critical extension",
+            Self::ReasonPartitioning => "CRLs partitioned by reason are not supported",
+            Self::IssuingDistributionPoint => "unsupported issuing distribution point",
+            Self::CrlNumber => "cRLNumber missing, critical or invalid (RFC 5280 5.2.3)",
+            Self::RevocationReason => "unknown revocation reason",
+            Self::SerialNumber => "invalid serial number",
+            Self::Malformed => "malformed",
+        })
+    }
+}

@@ -1,0 +1,141 @@
+//! The two checks the service platform makes after opening an envelope and
+//! validating its request: who the enterprise is ([`authenticate`]) and whether it
+//! may issue this invoice now ([`check_qualification`]).
+
+use super::error::QualificationError;
+use super::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
+use super::record::EnterpriseStatus;
+use super::refusal::Refusal;
+use super::registry::{QualificationRegistry, ReservationGuard};
+use crate::invoice::{InvoiceColor, UnixTime, ValidatedRequest};
+
+/// Binds the verified signers of an envelope to the request's seller.
+///
+/// * The seller must be registered.
+/// * The enterprise signer must be bound to the seller: its certificate's subject
+///   serialNumber is exactly the seller's unified social credit code, or its SPKI
+///   fingerprint is among the record's bound certificates.
+/// * The cloud platform signer must be a pinned peer (`platform` is `None` when the
+///   peer directory does not know its key) and one the record allows to act for
+///   the seller.
+///
+/// Each failure is a [`QualificationError::Refused`] with its own [`Refusal`].
+pub fn authenticate<R: QualificationRegistry + ?Sized>(
+    registry: &R,
+    request: &ValidatedRequest,
+    enterprise: &SignerIdentity,
+    platform: Option<&CloudPlatformIdentity>,
+) -> Result<AuthenticatedEnterprise, QualificationError> {
+    let tax_id = request.seller_tax_id();
+    let record = registry
+        .record(tax_id)?
+        .ok_or_else(|| Refusal::UnknownEnterprise {
+            tax_id: tax_id.clone(),
+        })?;
+    let signer_spki = enterprise.spki_fingerprint;
+    let binding = if enterprise.subject_serial_number.as_deref() == Some(tax_id.as_str()) {
+        Binding::SubjectSerialNumber
+    } else if record.bound_certificates.contains(&signer_spki) {
+        Binding::RegisteredCertificate
+    } else {
+        return Err(Refusal::SignerNotBound {
+            tax_id: tax_id.clone(),
+        }
+        .into());
+    };
+    let platform = platform.ok_or(Refusal::PlatformNotPinned {})?;
+    if !record.allowed_platforms.contains(&platform.party_id) {
+        return Err(Refusal::PlatformNotAuthorized {
+            party_id: platform.party_id.clone(),
+            tax_id: tax_id.clone(),
+        }
+        .into());
+    }
+    Ok(AuthenticatedEnterprise {
+        record,
+        binding,
+        signer_spki,
+        platform: platform.clone(),
+    })
+}
+
+/// Checks that an authenticated enterprise may issue this invoice at `now`, and
+/// reserves its quota.
+///
+/// In order: the record (read afresh, so a suspension since authentication
+/// counts) is active; `now` is within its validity window (from inclusive, until
+/// exclusive); the invoice kind is allowed; the amount without tax is within the
+/// single-invoice limit (a red invoice by its magnitude); and the month's quota
+/// (the calendar month of `now` in China Standard Time) has room for it, which is
+/// reserved atomically. A red invoice reserves nothing: it does not add to the
+/// month's issuing (nor, here, give quota back).
+///
+/// The returned guard releases the quota when dropped; commit it once the invoice
+/// is issued, or take the reservation out of it for the asynchronous mode.
+pub fn check_qualification<'r, R: QualificationRegistry + ?Sized>(
+    registry: &'r R,
+    enterprise: &AuthenticatedEnterprise,
+    request: &ValidatedRequest,
+    now: UnixTime,
+) -> Result<ReservationGuard<'r, R>, QualificationError> {
+    let tax_id = request.seller_tax_id();
+    if enterprise.tax_id() != tax_id {
+        return Err(Refusal::SignerNotBound {
+            tax_id: tax_id.clone(),
+        }
+        .into());
+    }
+    let record = registry
+        .record(tax_id)?
+        .ok_or_else(|| Refusal::UnknownEnterprise {
+            tax_id: tax_id.clone(),
+        })?;
+    match record.status {
+        EnterpriseStatus::Active => {}
+        EnterpriseStatus::Suspended => {
+            return Err(Refusal::EnterpriseSuspended {
+                tax_id: tax_id.clone(),
+            }
+            .into());
+        }
+        EnterpriseStatus::Revoked => {
+            return Err(Refusal::EnterpriseRevoked {
+                tax_id: tax_id.clone(),
+            }
+            .into());
+        }
+    }
+    if now < record.valid_from_unix {
+        return Err(Refusal::QualificationNotYetValid {
+            valid_from_unix: record.valid_from_unix,
+            now_unix: now,
+        }
+        .into());
+    }
+    if now >= record.valid_until_unix {
+        return Err(Refusal::QualificationExpired {
+            valid_until_unix: record.valid_until_unix,
+            now_unix: now,
+        }
+        .into());
+    }
+    let invoice_kind = request.invoice_kind();
+    if !record.allowed_invoice_kinds.contains(&invoice_kind) {
+        return Err(Refusal::InvoiceKindNotAllowed { invoice_kind }.into());
+    }
+    let amount_fen = request.totals().amount_fen;
+    let magnitude = i64::try_from(amount_fen.unsigned_abs()).unwrap_or(i64::MAX);
+    if magnitude > record.single_invoice_limit_fen {
+        return Err(Refusal::SingleInvoiceLimitExceeded {
+            limit_fen: record.single_invoice_limit_fen,
+            amount_fen: magnitude,
+        }
+        .into());
+    }
+    let quota_fen = match request.color() {
+        InvoiceColor::Blue => amount_fen.max(0),
+        InvoiceColor::Red => 0,
+    };
+    let reservation = registry.reserve_quota(tax_id, now.china_year_month(), quota_fen)?;
+    Ok(ReservationGuard::new(registry, reservation))
+}

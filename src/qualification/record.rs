@@ -1,0 +1,99 @@
+//! [`QualificationRecord`]: what the registry knows about one enterprise.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::QualificationError;
+use crate::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, hex};
+use crate::pki::SpkiFingerprint;
+
+/// An enterprise's qualification to issue invoices through the service platform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationRecord {
+    /// Unified social credit code: the key of the record.
+    pub tax_id: UnifiedSocialCreditCode,
+    /// Registered name.
+    pub name: String,
+    /// Active, suspended or revoked.
+    pub status: EnterpriseStatus,
+    /// Kinds of invoice it may issue.
+    pub allowed_invoice_kinds: BTreeSet<InvoiceKind>,
+    /// Single-invoice limit (单张开票限额): the largest amount without tax of one
+    /// invoice, in fen.
+    pub single_invoice_limit_fen: i64,
+    /// Monthly quota: the most it may issue in a calendar month (China Standard
+    /// Time), summed over amounts without tax, in fen.
+    pub monthly_quota_fen: i64,
+    /// Start of the validity window (inclusive).
+    pub valid_from_unix: UnixTime,
+    /// End of the validity window (exclusive).
+    pub valid_until_unix: UnixTime,
+    /// Who hosts its issuing device.
+    pub hosting_mode: HostingMode,
+    /// Party ids of the cloud platforms allowed to act for it (as in the peer
+    /// directory).
+    pub allowed_platforms: BTreeSet<String>,
+    /// SHA-256 fingerprints of the SubjectPublicKeyInfo of certificates bound to it,
+    /// besides those whose subject serialNumber is its tax id. JSON: 64 hex digits
+    /// each.
+    #[serde(default, with = "hex::fingerprint_set")]
+    pub bound_certificates: BTreeSet<SpkiFingerprint>,
+}
+
+impl QualificationRecord {
+    /// Checks the record's own consistency: a name, non-negative limits, a
+    /// validity window that ends after it starts.
+    pub fn check(&self) -> Result<(), QualificationError> {
+        let problem = if self.name.trim().is_empty() {
+            "the name is blank"
+        } else if self.single_invoice_limit_fen < 0 {
+            "the single-invoice limit is negative"
+        } else if self.monthly_quota_fen < 0 {
+            "the monthly quota is negative"
+        } else if self.valid_until_unix <= self.valid_from_unix {
+            "the validity window ends before it starts"
+        } else {
+            return Ok(());
+        };
+        Err(QualificationError::InvalidRecord {
+            tax_id: self.tax_id.clone(),
+            problem,
+        })
+    }
+}
+
+/// State of an enterprise's qualification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EnterpriseStatus {
+    /// May issue.
+    Active,
+    /// Temporarily may not issue.
+    Suspended,
+    /// May no longer issue.
+    Revoked,
+}
+
+/// Who hosts an enterprise's issuing device (the two modes of the patent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HostingMode {
+    /// The service platform hosts the device and answers synchronously.
+    PlatformHosted,
+    /// The enterprise hosts the device behind its front-end service (前置服务); the
+    /// service platform answers "accepted" and the result is polled.
+    EnterpriseHosted,
+}
+
+/// How much of a month's quota is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MonthlyUsage {
+    /// The month (China Standard Time).
+    pub month: YearMonth,
+    /// Committed: invoices issued, in fen.
+    pub used_fen: i64,
+    /// Reserved by invoices being issued, in fen.
+    pub reserved_fen: i64,
+}

@@ -1,0 +1,259 @@
+//! `fapiao_cli verify-chain` end to end: runs the built example binary on the
+//! fixture PKI.
+//!
+//! Cargo gives integration tests the path of the package's *binaries*
+//! (`CARGO_BIN_EXE_*`) but not of its examples, so the test builds the example
+//! itself, once, with the cargo that runs the tests (`$CARGO`), the same
+//! features and profile as the test, and takes the executable's path from
+//! cargo's JSON build messages (`--message-format=json`) rather than guessing
+//! the layout of the target directory.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// Builds `examples/fapiao_cli` (once) and returns the executable's path.
+fn cli() -> &'static PathBuf {
+    static CLI: OnceLock<PathBuf> = OnceLock::new();
+    CLI.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut features = Vec::new();
+        if cfg!(feature = "aws-lc") {
+            features.push("aws-lc");
+        }
+        if cfg!(feature = "portable") {
+            features.push("portable");
+        }
+        let mut command = Command::new(cargo);
+        command
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                "fapiao_cli",
+                "--message-format=json",
+            ])
+            .arg("--manifest-path")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .args(["--no-default-features", "--features", &features.join(",")]);
+        // Same profile as this test binary: target/<profile>/deps/<test>.
+        let profile = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.file_name()?.to_owned()));
+        if profile.as_deref() == Some("release".as_ref()) {
+            command.arg("--release");
+        }
+        let output = command.output().expect("run cargo build");
+        assert!(
+            output.status.success(),
+            "cargo build --example fapiao_cli failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|msg| {
+                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "fapiao_cli"
+            })
+            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported no fapiao_cli executable")
+    })
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(cli())
+        .args(args)
+        .current_dir(data_dir())
+        .output()
+        .expect("run fapiao_cli")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const AT: &str = "2027-06-01T00:00:00Z";
+
+#[test]
+fn valid_leaf_exits_0_and_prints_the_path() {
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--chain",
+        "issuing-ca.pem",
+        "--at",
+        AT,
+        "--purpose",
+        "sign",
+        "--cert",
+        "ecp-rsa.pem",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("valid for signing at 2027-06-01T00:00:00Z"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0: leaf: CN=Fapiao Cloud Platform"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1: intermediate: CN=Fapiao Test Issuing CA"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2: trust anchor: CN=Fapiao Test Root CA"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("spki-sha256: "), "{stdout}");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn encryption_purpose_and_crls_are_applied() {
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.der",
+        "--chain",
+        "issuing-ca.pem",
+        "--crl",
+        "crl/issuing-ca.crl.pem",
+        "--at",
+        "2027-06-01T08:00:00+08:00",
+        "--purpose",
+        "encrypt",
+        "--cert",
+        "ecp-p256.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--chain",
+        "faulty/revoked.chain.pem",
+        "--crl",
+        "crl/issuing-ca.crl.pem",
+        "--at",
+        AT,
+        "--cert",
+        "faulty/revoked.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("revoked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn expired_leaf_exits_1_with_one_line() {
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--chain",
+        "faulty/expired.chain.pem",
+        "--at",
+        AT,
+        "--cert",
+        "faulty/expired.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("expired at 2021-01-01T00:00:00Z"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--at",
+        AT,
+        "--cert",
+        "no-such-leaf.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot read no-such-leaf.pem"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["verify-chain", "--cert", "ecp-rsa.pem"][..],
+        &["verify-chain", "--trust", "root-ca.pem"],
+        &[
+            "verify-chain",
+            "--trust",
+            "root-ca.pem",
+            "--cert",
+            "ecp-rsa.pem",
+            "--purpose",
+            "x",
+        ],
+        &[
+            "verify-chain",
+            "--trust",
+            "root-ca.pem",
+            "--cert",
+            "ecp-rsa.pem",
+            "--at",
+            "tomorrow",
+        ],
+        &[
+            "verify-chain",
+            "--trust",
+            "root-ca.pem",
+            "--cert",
+            "ecp-rsa.pem",
+            "--bogus",
+        ],
+        &["verify-chain", "--trust"],
+        &["no-such-command"],
+        &[],
+    ] {
+        let out = run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // A file that is not a certificate is unreadable input, not an invalid path.
+    let out = run(&[
+        "verify-chain",
+        "--trust",
+        "root-ca.pem",
+        "--cert",
+        "expect.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = run(&["verify-chain", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("usage: fapiao_cli verify-chain"));
+}
