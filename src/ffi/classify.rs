@@ -1,0 +1,149 @@
+//! Which [`fapiao_result`] an [`Error`] is. The match is exhaustive on purpose:
+//! a new error kind must be given a code (a new one, never a retired one) before
+//! the crate compiles.
+
+use super::result::fapiao_result::{self, *};
+use crate::error::{
+    CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError, PathError,
+};
+use crate::invoice::InvoiceError;
+use crate::qualification::QualificationError;
+
+/// The result code for `error`.
+pub(crate) fn classify(error: &Error) -> fapiao_result {
+    match error {
+        Error::Crypto(e) => crypto(e),
+        Error::Key(e) => key(e),
+        Error::Certificate(e) => match e {
+            CertificateError::UnsupportedKeyAlgorithm { .. } => FAPIAO_CERTIFICATE_UNSUPPORTED_KEY,
+            CertificateError::Empty
+            | CertificateError::Pem { .. }
+            | CertificateError::UnexpectedPemLabel { .. }
+            | CertificateError::Der { .. }
+            | CertificateError::TooMany { .. } => FAPIAO_CERTIFICATE_MALFORMED,
+        },
+        Error::Credentials(e) => match e {
+            CredentialsError::EmptyChain => FAPIAO_CHAIN_EMPTY,
+            CredentialsError::KeyMismatch => FAPIAO_KEY_MISMATCH,
+        },
+        Error::Path(e) => path(e),
+        Error::Crl(_) => FAPIAO_CRL_INVALID,
+        Error::Peer(_) => FAPIAO_PEER_REFUSED,
+        Error::Exchange(_) => FAPIAO_EXCHANGE_REFUSED,
+        Error::Envelope(e) => envelope(e),
+        Error::Invoice(e) => match e {
+            InvoiceError::Json { .. } => FAPIAO_INVOICE_JSON_INVALID,
+            InvoiceError::MissingVersion { .. } | InvoiceError::UnsupportedVersion { .. } => {
+                FAPIAO_INVOICE_UNSUPPORTED_VERSION
+            }
+            InvoiceError::Invalid(_) => FAPIAO_INVOICE_INVALID,
+        },
+        Error::Qualification(e) => match e {
+            QualificationError::Refused(_) => FAPIAO_QUALIFICATION_REFUSED,
+            QualificationError::Json(_)
+            | QualificationError::MissingVersion
+            | QualificationError::UnsupportedVersion { .. }
+            | QualificationError::InvalidRecord { .. }
+            | QualificationError::DuplicateEnterprise { .. }
+            | QualificationError::NoSuchEnterprise { .. }
+            | QualificationError::UnknownReservation { .. } => FAPIAO_QUALIFICATION_REGISTRY,
+        },
+    }
+}
+
+fn crypto(e: &CryptoError) -> fapiao_result {
+    match e {
+        CryptoError::DecryptFailed | CryptoError::KeyUnwrapFailed => FAPIAO_DECRYPT_FAILED,
+        CryptoError::TagMismatch => FAPIAO_TAG_MISMATCH,
+        CryptoError::BadSignature => FAPIAO_SIGNATURE_INVALID,
+        CryptoError::RandomFailed => FAPIAO_RANDOM_FAILED,
+        CryptoError::InvalidPublicKey { .. }
+        | CryptoError::MalformedKey { .. }
+        | CryptoError::UnsupportedKeySize { .. }
+        | CryptoError::WrongKeyType { .. }
+        | CryptoError::InvalidLength { .. }
+        | CryptoError::ProviderFailed { .. } => FAPIAO_CRYPTO_FAILED,
+    }
+}
+
+fn key(e: &KeyError) -> fapiao_result {
+    match e {
+        KeyError::PasswordRequired => FAPIAO_KEY_PASSWORD_REQUIRED,
+        KeyError::WrongPassword => FAPIAO_KEY_WRONG_PASSWORD,
+        KeyError::Pem(_)
+        | KeyError::UnexpectedPemLabel { .. }
+        | KeyError::Der { .. }
+        | KeyError::MissingCurve => FAPIAO_KEY_MALFORMED,
+        KeyError::UnsupportedAlgorithm { .. }
+        | KeyError::UnsupportedEncryption(_)
+        | KeyError::KdfTooExpensive
+        | KeyError::Refused(_) => FAPIAO_KEY_UNSUPPORTED,
+    }
+}
+
+fn path(e: &PathError) -> fapiao_result {
+    use PathError as P;
+    match e {
+        P::Expired { .. } => FAPIAO_PATH_EXPIRED,
+        P::NotYetValid { .. } => FAPIAO_PATH_NOT_YET_VALID,
+        P::UnknownIssuer { .. } | P::UntrustedRoot { .. } | P::NoTrustAnchors => {
+            FAPIAO_PATH_UNKNOWN_ISSUER
+        }
+        P::Revoked { .. } => FAPIAO_PATH_REVOKED,
+        P::RevocationStatusUnknown { .. }
+        | P::CrlExpired { .. }
+        | P::CrlNotYetValid { .. }
+        | P::CrlBadSignature { .. }
+        | P::CrlUnsupportedSignatureAlgorithm { .. }
+        | P::CrlIssuerNotCrlSigner { .. } => FAPIAO_PATH_REVOCATION_UNKNOWN,
+        P::BadSignature { .. } => FAPIAO_PATH_BAD_SIGNATURE,
+        P::WeakSignatureAlgorithm { .. }
+        | P::UnsupportedSignatureAlgorithm { .. }
+        | P::SignatureAlgorithmMismatchesKey { .. }
+        | P::WeakRsaKey { .. }
+        | P::IrregularRsaKey { .. } => FAPIAO_PATH_WEAK_ALGORITHM,
+        P::KeyUsageForbidsPurpose { .. } | P::RequiredEkuMissing { .. } => FAPIAO_PATH_KEY_USAGE,
+        P::IssuerNotCa { .. }
+        | P::CaUsedAsLeaf { .. }
+        | P::IssuerMissingKeyCertSign { .. }
+        | P::PathLenExceeded { .. }
+        | P::PathTooLong { .. }
+        | P::NameConstraintViolation => FAPIAO_PATH_CA_CONSTRAINTS,
+        P::UnknownCriticalExtension { .. }
+        | P::UnsupportedCertificateVersion { .. }
+        | P::MalformedCertificate { .. }
+        | P::ProfileViolation { .. } => FAPIAO_PATH_MALFORMED,
+        P::BudgetExceeded { .. } | P::TooManyIntermediates { .. } | P::TooManyCrls { .. } => {
+            FAPIAO_PATH_LIMIT_EXCEEDED
+        }
+        P::Distrusted | P::Unclassified => FAPIAO_PATH_INVALID,
+    }
+}
+
+fn envelope(e: &EnvelopeError) -> fapiao_result {
+    use EnvelopeError as E;
+    match e {
+        E::NotForUs => FAPIAO_NOT_FOR_US,
+        E::TagMismatch => FAPIAO_TAG_MISMATCH,
+        E::SignatureInvalid { .. } => FAPIAO_SIGNATURE_INVALID,
+        E::Replay { .. } => FAPIAO_REPLAY,
+        E::TooLarge { .. } | E::LimitExceeded { .. } => FAPIAO_TOO_LARGE,
+        E::UnsupportedAlgorithm { .. }
+        | E::LegacyEnvelopeRefused
+        | E::UnsupportedRecipientKey { .. } => FAPIAO_UNSUPPORTED_ALGORITHM,
+        E::SignerChainInvalid { .. } => FAPIAO_SIGNER_UNTRUSTED,
+        E::SigningTimeOutsideWindow { .. } => FAPIAO_SIGNING_TIME_OUT_OF_WINDOW,
+        E::SignerCertificateMissing { .. }
+        | E::MissingSignedAttribute { .. }
+        | E::DigestNotAnnounced { .. }
+        | E::DigestMismatch { .. }
+        | E::ContentTypeMismatch { .. } => FAPIAO_SIGNED_ATTRIBUTES_INVALID,
+        E::Empty { .. } => FAPIAO_NO_RECIPIENTS,
+        E::Malformed { .. }
+        | E::UnexpectedContentType { .. }
+        | E::UnsupportedVersion { .. }
+        | E::NoSigners
+        | E::ContentAbsent { .. }
+        | E::BadContentKey { .. } => FAPIAO_ENVELOPE_MALFORMED,
+    }
+}
