@@ -76,5 +76,5 @@ pub use trust::{
     fapiao_purpose, fapiao_trust_store, fapiao_trust_store_add_crls, fapiao_trust_store_free,
     fapiao_trust_store_new, fapiao_trust_store_verify,
 };
-pub use validation::{FAPIAO_VALIDATE_LENIENT_BUYER_TAX_IDS, fapiao_request_validate};
+pub use validation::{fapiao_request_validate, fapiao_validate_flags};
 pub use version::{fapiao_crypto_provider_name, fapiao_time_parse, fapiao_version};

@@ -8,8 +8,10 @@ use super::handle::{self, Handle};
 use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT, FAPIAO_NOT_FOUND};
 use crate::envelope::{OpenedEnvelope, VerifiedSigner};
 
-/// A verified message: its payload and its signers, in SignedData order (the
-/// enterprise first, then the cloud platform, for an issue request). Immutable.
+/// A verified message: its payload and its signers, in SignedData order. DER
+/// sorts the SignerInfos, so that is not the order in which they signed: tell
+/// the enterprise (which has a subject serialNumber, its credit code) from the
+/// platforms by their subjects. Immutable.
 pub struct fapiao_opened {
     inner: OpenedEnvelope,
 }

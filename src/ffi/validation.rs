@@ -6,9 +6,17 @@ use super::result::fapiao_result::{self, FAPIAO_INTERNAL, FAPIAO_INVALID_ARGUMEN
 use crate::error::Error;
 use crate::invoice::{IssueRequest, ValidationPolicy};
 
-/// Flag for `fapiao_request_validate`: accept legacy 15-, 17- and 20-character
-/// buyer tax ids (sellers always need a unified social credit code).
-pub const FAPIAO_VALIDATE_LENIENT_BUYER_TAX_IDS: u32 = 1;
+/// Flags for `fapiao_request_validate`, or-ed together into its `flags`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum fapiao_validate_flags {
+    /// Accept legacy 15-, 17- and 20-character buyer tax ids (sellers always need
+    /// a unified social credit code).
+    FAPIAO_VALIDATE_LENIENT_BUYER_TAX_IDS = 1,
+}
+
+const LENIENT: u32 = fapiao_validate_flags::FAPIAO_VALIDATE_LENIENT_BUYER_TAX_IDS as u32;
 
 /// Reads an issue request (strict, versioned JSON) and checks every rule of the
 /// interface protocol and of the order.
@@ -46,15 +54,13 @@ pub unsafe extern "C" fn fapiao_request_validate(
                 Out::new(violation_count, "violation_count")?,
             )
         };
-        if flags & !FAPIAO_VALIDATE_LENIENT_BUYER_TAX_IDS != 0 {
+        if flags & !LENIENT != 0 {
             return Err(Failure::new(
                 FAPIAO_INVALID_ARGUMENT,
                 format!("unknown validation flags {flags:#x}"),
             ));
         }
-        let policy = ValidationPolicy::with_lenient_buyer_tax_ids(
-            flags & FAPIAO_VALIDATE_LENIENT_BUYER_TAX_IDS != 0,
-        );
+        let policy = ValidationPolicy::with_lenient_buyer_tax_ids(flags & LENIENT != 0);
         let request = IssueRequest::from_json(json).map_err(Error::from)?;
         let (json, count) = match request.validate(&policy) {
             Ok(_) => (b"[]".to_vec(), 0),
