@@ -12,6 +12,11 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+mod args;
+mod inspect;
+mod open;
+mod seal;
+mod speed;
 mod validate;
 mod verify_chain;
 
@@ -23,6 +28,10 @@ type Run = fn(&[String], &mut dyn Write, &mut dyn Write) -> u8;
 const COMMANDS: &[(&str, &str, Run)] = &[
     (validate::NAME, validate::SUMMARY, validate::run),
     (verify_chain::NAME, verify_chain::SUMMARY, verify_chain::run),
+    (seal::NAME, seal::SUMMARY, seal::run),
+    (open::NAME, open::SUMMARY, open::run),
+    (inspect::NAME, inspect::SUMMARY, inspect::run),
+    (speed::NAME, speed::SUMMARY, speed::run),
 ];
 
 /// Exit code for a usage error or unreadable input.

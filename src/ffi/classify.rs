@@ -3,11 +3,14 @@
 //! the crate compiles.
 
 use super::result::fapiao_result::{self, *};
+use crate::device::DeviceFailure;
 use crate::error::{
     CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError, PathError,
+    PlatformError,
 };
 use crate::invoice::InvoiceError;
 use crate::qualification::QualificationError;
+use crate::store::StoreError;
 
 /// The result code for `error`.
 pub(crate) fn classify(error: &Error) -> fapiao_result {
@@ -40,6 +43,7 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
         },
         Error::Qualification(e) => match e {
             QualificationError::Refused(_) => FAPIAO_QUALIFICATION_REFUSED,
+            QualificationError::Store(e) => store(e),
             QualificationError::Json(_)
             | QualificationError::MissingVersion
             | QualificationError::UnsupportedVersion { .. }
@@ -48,6 +52,52 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
             | QualificationError::NoSuchEnterprise { .. }
             | QualificationError::UnknownReservation { .. } => FAPIAO_QUALIFICATION_REGISTRY,
         },
+        Error::Platform(e) => match e {
+            PlatformError::SenderNotPinned { .. } | PlatformError::WrongServicePlatform { .. } => {
+                FAPIAO_SENDER_NOT_PINNED
+            }
+            PlatformError::NoEnterpriseSigner
+            | PlatformError::MalformedMessage { .. }
+            | PlatformError::UnsupportedMessageVersion { .. }
+            | PlatformError::BadPullLimit { .. } => FAPIAO_PLATFORM_MESSAGE_INVALID,
+            PlatformError::NoEnterpriseCredentials { .. }
+            | PlatformError::WrongHostingMode { .. } => FAPIAO_PLATFORM_REFUSED,
+        },
+        Error::Device(e) => device(e),
+        Error::Store(e) => store(e),
+        Error::Tax(_) => FAPIAO_TAX_UPLOAD_FAILED,
+    }
+}
+
+fn device(e: &DeviceFailure) -> fapiao_result {
+    match e {
+        DeviceFailure::Store(e) => store(e),
+        DeviceFailure::Seal(e) => classify(e),
+        DeviceFailure::DeadlinePassed { .. }
+        | DeviceFailure::NoSegment { .. }
+        | DeviceFailure::SegmentExhausted { .. }
+        | DeviceFailure::CommandConflict { .. }
+        | DeviceFailure::InvalidCommand { .. }
+        | DeviceFailure::InvalidDeviceId { .. }
+        | DeviceFailure::InvalidSegment { .. }
+        | DeviceFailure::InvalidSecret { .. }
+        | DeviceFailure::Encoding(_) => FAPIAO_DEVICE_FAILED,
+    }
+}
+
+fn store(e: &StoreError) -> fapiao_result {
+    match e {
+        StoreError::Conflict { .. }
+        | StoreError::CommandConflict { .. }
+        | StoreError::Duplicate { .. }
+        | StoreError::Mismatch { .. } => FAPIAO_STORE_CONFLICT,
+        StoreError::NotFound { .. }
+        | StoreError::WrongState { .. }
+        | StoreError::SegmentOverlap { .. } => FAPIAO_STORE_REFUSED,
+        StoreError::Database { .. }
+        | StoreError::Corrupt { .. }
+        | StoreError::Encoding { .. }
+        | StoreError::SchemaTooNew { .. } => FAPIAO_STORE_FAILED,
     }
 }
 

@@ -8,8 +8,9 @@ use super::boundary::{guard_quiet, write_str};
 /// The result of a call: `FAPIAO_OK` (0) or the reason it failed.
 ///
 /// Codes are grouped by hundreds: 1xx arguments, 2xx keys and certificates, 3xx
-/// certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers and
-/// qualification, 7xx cryptographic primitives, 9xx panics and internal errors.
+/// certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers, platforms
+/// and qualification, 7xx cryptographic primitives, 8xx storage, devices and
+/// tax uploads, 9xx panics and internal errors.
 /// A code keeps its number forever: a code that is no longer produced is
 /// retired, and its number is never given to another meaning. The full reason
 /// of the last failure on a thread is in `fapiao_last_error_detail`.
@@ -124,6 +125,14 @@ pub enum fapiao_result {
     FAPIAO_QUALIFICATION_REFUSED = 602,
     /// The qualification registry failed or its data is invalid.
     FAPIAO_QUALIFICATION_REGISTRY = 603,
+    /// No signer of the message is the pinned peer it must come from.
+    FAPIAO_SENDER_NOT_PINNED = 604,
+    /// A platform message is malformed, of an unknown version, or lacks the
+    /// enterprise's signature.
+    FAPIAO_PLATFORM_MESSAGE_INVALID = 605,
+    /// A platform role cannot serve the request here (no enterprise credentials
+    /// for an unsigned order, wrong hosting mode).
+    FAPIAO_PLATFORM_REFUSED = 606,
 
     /// A cryptographic primitive failed or refused its input.
     FAPIAO_CRYPTO_FAILED = 700,
@@ -131,6 +140,20 @@ pub enum fapiao_result {
     FAPIAO_DECRYPT_FAILED = 701,
     /// The random number generator failed.
     FAPIAO_RANDOM_FAILED = 702,
+
+    /// The store (database) failed, or holds data that does not read back.
+    FAPIAO_STORE_FAILED = 800,
+    /// The store refused a change that conflicts with what it holds (a request
+    /// serial number reused with other content, a duplicate, a mismatch).
+    FAPIAO_STORE_CONFLICT = 801,
+    /// The store refused a change in the record's state, or for something it
+    /// does not hold, or an overlapping number segment.
+    FAPIAO_STORE_REFUSED = 802,
+    /// An issuing device did not issue, or its configuration is invalid (device
+    /// id, number segment, secret).
+    FAPIAO_DEVICE_FAILED = 810,
+    /// An upload to the tax authority failed.
+    FAPIAO_TAX_UPLOAD_FAILED = 820,
 
     /// A panic was caught at the C boundary (a bug in fapiao: please report it
     /// with the detail).
@@ -191,9 +214,17 @@ impl fapiao_result {
         FAPIAO_EXCHANGE_REFUSED,
         FAPIAO_QUALIFICATION_REFUSED,
         FAPIAO_QUALIFICATION_REGISTRY,
+        FAPIAO_SENDER_NOT_PINNED,
+        FAPIAO_PLATFORM_MESSAGE_INVALID,
+        FAPIAO_PLATFORM_REFUSED,
         FAPIAO_CRYPTO_FAILED,
         FAPIAO_DECRYPT_FAILED,
         FAPIAO_RANDOM_FAILED,
+        FAPIAO_STORE_FAILED,
+        FAPIAO_STORE_CONFLICT,
+        FAPIAO_STORE_REFUSED,
+        FAPIAO_DEVICE_FAILED,
+        FAPIAO_TAX_UPLOAD_FAILED,
         FAPIAO_PANIC,
         FAPIAO_INTERNAL,
     ];
@@ -252,9 +283,17 @@ impl fapiao_result {
             FAPIAO_EXCHANGE_REFUSED => "certificate exchange message refused",
             FAPIAO_QUALIFICATION_REFUSED => "the enterprise is not qualified",
             FAPIAO_QUALIFICATION_REGISTRY => "qualification registry failure",
+            FAPIAO_SENDER_NOT_PINNED => "the sender is not the pinned peer",
+            FAPIAO_PLATFORM_MESSAGE_INVALID => "invalid platform message",
+            FAPIAO_PLATFORM_REFUSED => "the platform cannot serve this request",
             FAPIAO_CRYPTO_FAILED => "cryptographic operation failed",
             FAPIAO_DECRYPT_FAILED => "decryption failed",
             FAPIAO_RANDOM_FAILED => "random number generator failed",
+            FAPIAO_STORE_FAILED => "store failure",
+            FAPIAO_STORE_CONFLICT => "the store refused a conflicting change",
+            FAPIAO_STORE_REFUSED => "the store refused the change",
+            FAPIAO_DEVICE_FAILED => "the issuing device did not issue",
+            FAPIAO_TAX_UPLOAD_FAILED => "upload to the tax authority failed",
             FAPIAO_PANIC => "internal panic caught at the C boundary",
             FAPIAO_INTERNAL => "internal error",
         }
