@@ -49,8 +49,9 @@
  * The result of a call: `FAPIAO_OK` (0) or the reason it failed.
  *
  * Codes are grouped by hundreds: 1xx arguments, 2xx keys and certificates, 3xx
- * certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers and
- * qualification, 7xx cryptographic primitives, 9xx panics and internal errors.
+ * certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers, platforms
+ * and qualification, 7xx cryptographic primitives, 8xx storage, devices and
+ * tax uploads, 9xx panics and internal errors.
  * A code keeps its number forever: a code that is no longer produced is
  * retired, and its number is never given to another meaning. The full reason
  * of the last failure on a thread is in `fapiao_last_error_detail`.
@@ -254,6 +255,20 @@ enum fapiao_result
      */
     FAPIAO_QUALIFICATION_REGISTRY = 603,
     /**
+     * No signer of the message is the pinned peer it must come from.
+     */
+    FAPIAO_SENDER_NOT_PINNED = 604,
+    /**
+     * A platform message is malformed, of an unknown version, or lacks the
+     * enterprise's signature.
+     */
+    FAPIAO_PLATFORM_MESSAGE_INVALID = 605,
+    /**
+     * A platform role cannot serve the request here (no enterprise credentials
+     * for an unsigned order, wrong hosting mode).
+     */
+    FAPIAO_PLATFORM_REFUSED = 606,
+    /**
      * A cryptographic primitive failed or refused its input.
      */
     FAPIAO_CRYPTO_FAILED = 700,
@@ -265,6 +280,29 @@ enum fapiao_result
      * The random number generator failed.
      */
     FAPIAO_RANDOM_FAILED = 702,
+    /**
+     * The store (database) failed, or holds data that does not read back.
+     */
+    FAPIAO_STORE_FAILED = 800,
+    /**
+     * The store refused a change that conflicts with what it holds (a request
+     * serial number reused with other content, a duplicate, a mismatch).
+     */
+    FAPIAO_STORE_CONFLICT = 801,
+    /**
+     * The store refused a change in the record's state, or for something it
+     * does not hold, or an overlapping number segment.
+     */
+    FAPIAO_STORE_REFUSED = 802,
+    /**
+     * An issuing device did not issue, or its configuration is invalid (device
+     * id, number segment, secret).
+     */
+    FAPIAO_DEVICE_FAILED = 810,
+    /**
+     * An upload to the tax authority failed.
+     */
+    FAPIAO_TAX_UPLOAD_FAILED = 820,
     /**
      * A panic was caught at the C boundary (a bug in fapiao: please report it
      * with the detail).
@@ -337,10 +375,76 @@ typedef uint32_t fapiao_validate_flags;
 #endif // __cplusplus
 
 /**
+ * The role a pinned peer plays: the `role` argument of `fapiao_store_pin_peer`.
+ */
+enum fapiao_party_role
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The e-commerce cloud platform (电商云平台).
+     */
+    FAPIAO_ROLE_CLOUD_PLATFORM = 1,
+    /**
+     * The e-invoice service platform (电子发票服务平台).
+     */
+    FAPIAO_ROLE_SERVICE_PLATFORM = 2,
+    /**
+     * An enterprise's front-end service (前置服务).
+     */
+    FAPIAO_ROLE_ENTERPRISE_FRONT_END = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fapiao_party_role fapiao_party_role;
+#else
+typedef uint32_t fapiao_party_role;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What happened to an issue request: `fapiao_issue_response_outcome`.
+ */
+enum fapiao_issue_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The invoice was issued (platform-hosted, synchronous).
+     */
+    FAPIAO_OUTCOME_ISSUED = 1,
+    /**
+     * Accepted; the enterprise's own device will issue it (enterprise-hosted,
+     * asynchronous): poll with the ticket.
+     */
+    FAPIAO_OUTCOME_ACCEPTED_PENDING = 2,
+    /**
+     * Not issued: see the failure code and the JSON.
+     */
+    FAPIAO_OUTCOME_FAILED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fapiao_issue_outcome fapiao_issue_outcome;
+#else
+typedef uint32_t fapiao_issue_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An immutable byte buffer owned by the library. Read it with
  * `fapiao_bytes_data` and `fapiao_bytes_len`; free it with `fapiao_bytes_free`.
  */
 typedef struct fapiao_bytes fapiao_bytes;
+
+/**
+ * The e-commerce cloud platform: countersigns an ERP's signed order and seals it
+ * to its pinned service platform, opens and stores the answers, and queries
+ * tickets. May be used from several threads at once.
+ */
+typedef struct fapiao_cloud_platform fapiao_cloud_platform;
 
 /**
  * A party's identity: its certificate chain (leaf first) and the leaf's private
@@ -350,8 +454,15 @@ typedef struct fapiao_bytes fapiao_bytes;
 typedef struct fapiao_credentials fapiao_credentials;
 
 /**
- * A verified message: its payload and its signers, in SignedData order (the
- * enterprise first, then the cloud platform, for an issue request). Immutable.
+ * An issue response (protocol version 1.0) with its JSON. Immutable.
+ */
+typedef struct fapiao_issue_response fapiao_issue_response;
+
+/**
+ * A verified message: its payload and its signers, in SignedData order. DER
+ * sorts the SignerInfos, so that is not the order in which they signed: tell
+ * the enterprise (which has a subject serialNumber, its credit code) from the
+ * platforms by their subjects. Immutable.
  */
 typedef struct fapiao_opened fapiao_opened;
 
@@ -367,11 +478,35 @@ typedef struct fapiao_opened fapiao_opened;
 typedef struct fapiao_opener fapiao_opener;
 
 /**
+ * The e-invoice service platform: opens a cloud platform's sealed request,
+ * authenticates the enterprise and the cloud platform (both pinned or bound),
+ * validates the order, checks the enterprise's qualification and has the hosted
+ * device issue the invoice (platform-hosted) or queues it for the enterprise's
+ * front end with a ticket (enterprise-hosted); every answer is sealed to the
+ * sender. May be used from several threads at once.
+ */
+typedef struct fapiao_service_platform fapiao_service_platform;
+
+/**
  * A DER `ContentInfo` holding a CMS `SignedData` with the payload encapsulated.
  * Not synchronized: `fapiao_signed_message_add_signer` must not run while
  * another thread uses the message.
  */
 typedef struct fapiao_signed_message fapiao_signed_message;
+
+/**
+ * A software issuing device: numbers invoices from its segments, computes
+ * check codes with its secret, signs them with its credentials and journals
+ * every step in its store. May be used from several threads at once.
+ */
+typedef struct fapiao_software_device fapiao_software_device;
+
+/**
+ * A platform's SQLite store. Each change is one transaction; the handle may be
+ * used from several threads at once, and by several roles (a service platform
+ * and its hosted device share one).
+ */
+typedef struct fapiao_store fapiao_store;
 
 /**
  * Trust anchors (root certificates) and the CRLs to check, used to validate
@@ -440,7 +575,13 @@ void fapiao_bytes_free(struct fapiao_bytes *bytes);
  * `chain`, `key` and `password` must each be NULL or point at their length in
  * readable bytes; `out` must be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_credentials_new(const uint8_t *chain, size_t chain_len, const uint8_t *key, size_t key_len, const uint8_t *password, size_t password_len, struct fapiao_credentials **out);
+fapiao_result fapiao_credentials_new(const uint8_t *chain,
+                                     size_t chain_len,
+                                     const uint8_t *key,
+                                     size_t key_len,
+                                     const uint8_t *password,
+                                     size_t password_len,
+                                     struct fapiao_credentials **out);
 
 /**
  * Frees credentials. NULL does nothing; a pointer that is not live credentials
@@ -466,7 +607,10 @@ void fapiao_credentials_free(struct fapiao_credentials *credentials);
  * `credentials` must not be freed by another thread during the call; `buf` must
  * be NULL or point at `len` writable bytes; `written` NULL or writable.
  */
-fapiao_result fapiao_credentials_subject(const struct fapiao_credentials *credentials, char *buf, size_t len, size_t *written);
+fapiao_result fapiao_credentials_subject(const struct fapiao_credentials *credentials,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *written);
 
 /**
  * Writes the leaf's subject serialNumber attribute (an enterprise's unified
@@ -478,7 +622,10 @@ fapiao_result fapiao_credentials_subject(const struct fapiao_credentials *creden
  *
  * As for `fapiao_credentials_subject`.
  */
-fapiao_result fapiao_credentials_subject_serial_number(const struct fapiao_credentials *credentials, char *buf, size_t len, size_t *written);
+fapiao_result fapiao_credentials_subject_serial_number(const struct fapiao_credentials *credentials,
+                                                       char *buf,
+                                                       size_t len,
+                                                       size_t *written);
 
 /**
  * The leaf certificate as DER, for example to give a peer as the recipient of
@@ -490,7 +637,62 @@ fapiao_result fapiao_credentials_subject_serial_number(const struct fapiao_crede
  * `credentials` must not be freed by another thread during the call; `out` must
  * be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_credentials_certificate(const struct fapiao_credentials *credentials, struct fapiao_bytes **out);
+fapiao_result fapiao_credentials_certificate(const struct fapiao_credentials *credentials,
+                                             struct fapiao_bytes **out);
+
+/**
+ * A software device `device_id` (NUL-terminated, 1 to 64 of `A-Z a-z 0-9 _ - .
+ * :`) that signs invoices with `credentials`, computes check codes with the
+ * 16-to-64-byte `secret` and journals in `store`. It copies the credentials
+ * and the secret and shares the store: all three may be freed after the call.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_software_device_free`; on failure (`FAPIAO_DEVICE_FAILED` for a bad
+ * id or secret) `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed by another thread during the call;
+ * `device_id` must be NULL or a NUL-terminated string; `secret` NULL or
+ * `secret_len` readable bytes; `out` NULL or a writable pointer.
+ */
+fapiao_result fapiao_software_device_new(const char *device_id,
+                                         const struct fapiao_credentials *credentials,
+                                         const uint8_t *secret,
+                                         size_t secret_len,
+                                         const struct fapiao_store *store,
+                                         struct fapiao_software_device **out);
+
+/**
+ * Allots the device a segment of fully digital (20-digit) invoice numbers:
+ * `number_prefix` (2 to 19 digits) followed by the zero-padded sequence from
+ * `first` to `last`, for invoices of `invoice_kind` (e.g. `"DIGITAL_ORDINARY"`,
+ * as in issue requests). `segment_id` names the segment (unique in the store).
+ * On failure (`FAPIAO_DEVICE_FAILED`, `FAPIAO_STORE_REFUSED` for an overlap,
+ * `FAPIAO_STORE_CONFLICT` for a duplicate id) nothing is added.
+ *
+ * # Safety
+ *
+ * `device` must not be freed by another thread during the call; the strings
+ * must be NULL or NUL-terminated.
+ */
+fapiao_result fapiao_software_device_add_segment(const struct fapiao_software_device *device,
+                                                 const char *segment_id,
+                                                 const char *invoice_kind,
+                                                 const char *number_prefix,
+                                                 uint64_t first,
+                                                 uint64_t last);
+
+/**
+ * Frees the device handle; service platforms made with it keep the device.
+ * NULL does nothing; a pointer that is not a live device is left alone and
+ * recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `device` during or after the call.
+ */
+void fapiao_software_device_free(struct fapiao_software_device *device);
 
 /**
  * Signs `payload` as `signer` at `now` (UNIX seconds; 0 = now) and encrypts it
@@ -508,7 +710,13 @@ fapiao_result fapiao_credentials_certificate(const struct fapiao_credentials *cr
  * `recipients` must be NULL or point at their length in readable bytes; `out`
  * must be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_seal(const struct fapiao_credentials *signer, const uint8_t *payload, size_t payload_len, const uint8_t *recipients, size_t recipients_len, uint64_t now, struct fapiao_bytes **out);
+fapiao_result fapiao_seal(const struct fapiao_credentials *signer,
+                          const uint8_t *payload,
+                          size_t payload_len,
+                          const uint8_t *recipients,
+                          size_t recipients_len,
+                          uint64_t now,
+                          struct fapiao_bytes **out);
 
 /**
  * A new opener for envelopes addressed to `recipient`, whose signers are
@@ -525,7 +733,9 @@ fapiao_result fapiao_seal(const struct fapiao_credentials *signer, const uint8_t
  * `recipient` and `trust` must not be freed or mutated by another thread during
  * the call; `out` must be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_opener_new(const struct fapiao_credentials *recipient, const struct fapiao_trust_store *trust, struct fapiao_opener **out);
+fapiao_result fapiao_opener_new(const struct fapiao_credentials *recipient,
+                                const struct fapiao_trust_store *trust,
+                                struct fapiao_opener **out);
 
 /**
  * Sets the allowed difference between a signer's signingTime and the opening
@@ -555,7 +765,11 @@ fapiao_result fapiao_opener_set_clock_skew(struct fapiao_opener *opener, uint64_
  * `envelope` must be NULL or point at `envelope_len` readable bytes; `out` must
  * be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_opener_open(const struct fapiao_opener *opener, const uint8_t *envelope, size_t envelope_len, uint64_t now, struct fapiao_opened **out);
+fapiao_result fapiao_opener_open(const struct fapiao_opener *opener,
+                                 const uint8_t *envelope,
+                                 size_t envelope_len,
+                                 uint64_t now,
+                                 struct fapiao_opened **out);
 
 /**
  * Frees an opener (and its replay memory). NULL does nothing; a pointer that is
@@ -582,7 +796,9 @@ void fapiao_opener_free(struct fapiao_opener *opener);
  * `envelope` must be NULL or point at `envelope_len` readable bytes; `out` must
  * be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_inspect(const uint8_t *envelope, size_t envelope_len, struct fapiao_bytes **out);
+fapiao_result fapiao_inspect(const uint8_t *envelope,
+                             size_t envelope_len,
+                             struct fapiao_bytes **out);
 
 /**
  * Writes the full reason of the last failed call on this thread (the function's
@@ -617,7 +833,9 @@ fapiao_result fapiao_last_error_detail(char *buf, size_t len, size_t *written);
  * `opened` must not be freed by another thread during the call; `data` and
  * `len` must be NULL or writable.
  */
-fapiao_result fapiao_opened_payload(const struct fapiao_opened *opened, const uint8_t **data, size_t *len);
+fapiao_result fapiao_opened_payload(const struct fapiao_opened *opened,
+                                    const uint8_t **data,
+                                    size_t *len);
 
 /**
  * The number of signers; `*count` is written on `FAPIAO_OK` only.
@@ -641,7 +859,11 @@ fapiao_result fapiao_opened_signer_count(const struct fapiao_opened *opened, siz
  * `opened` must not be freed by another thread during the call; `buf` must be
  * NULL or point at `len` writable bytes; `written` NULL or writable.
  */
-fapiao_result fapiao_opened_signer_subject(const struct fapiao_opened *opened, size_t index, char *buf, size_t len, size_t *written);
+fapiao_result fapiao_opened_signer_subject(const struct fapiao_opened *opened,
+                                           size_t index,
+                                           char *buf,
+                                           size_t len,
+                                           size_t *written);
 
 /**
  * Writes signer `index`'s subject serialNumber (the enterprise's unified social
@@ -652,7 +874,11 @@ fapiao_result fapiao_opened_signer_subject(const struct fapiao_opened *opened, s
  *
  * As for `fapiao_opened_signer_subject`.
  */
-fapiao_result fapiao_opened_signer_serial_number(const struct fapiao_opened *opened, size_t index, char *buf, size_t len, size_t *written);
+fapiao_result fapiao_opened_signer_serial_number(const struct fapiao_opened *opened,
+                                                 size_t index,
+                                                 char *buf,
+                                                 size_t len,
+                                                 size_t *written);
 
 /**
  * Writes signer `index`'s SPKI fingerprint (SHA-256 of its
@@ -663,7 +889,11 @@ fapiao_result fapiao_opened_signer_serial_number(const struct fapiao_opened *ope
  *
  * As for `fapiao_opened_signer_subject`.
  */
-fapiao_result fapiao_opened_signer_fingerprint(const struct fapiao_opened *opened, size_t index, char *buf, size_t len, size_t *written);
+fapiao_result fapiao_opened_signer_fingerprint(const struct fapiao_opened *opened,
+                                               size_t index,
+                                               char *buf,
+                                               size_t len,
+                                               size_t *written);
 
 /**
  * Signer `index`'s signingTime (UNIX seconds); `*signing_time` is written on
@@ -674,7 +904,9 @@ fapiao_result fapiao_opened_signer_fingerprint(const struct fapiao_opened *opene
  * `opened` must not be freed by another thread during the call; `signing_time`
  * must be NULL or writable.
  */
-fapiao_result fapiao_opened_signer_signing_time(const struct fapiao_opened *opened, size_t index, uint64_t *signing_time);
+fapiao_result fapiao_opened_signer_signing_time(const struct fapiao_opened *opened,
+                                                size_t index,
+                                                uint64_t *signing_time);
 
 /**
  * Writes the message id (lowercase hex: the contentIdentifier the signers
@@ -687,7 +919,10 @@ fapiao_result fapiao_opened_signer_signing_time(const struct fapiao_opened *open
  * `opened` must not be freed by another thread during the call; `buf` must be
  * NULL or point at `len` writable bytes; `written` NULL or writable.
  */
-fapiao_result fapiao_opened_message_id(const struct fapiao_opened *opened, char *buf, size_t len, size_t *written);
+fapiao_result fapiao_opened_message_id(const struct fapiao_opened *opened,
+                                       char *buf,
+                                       size_t len,
+                                       size_t *written);
 
 /**
  * Frees an opened message; pointers from `fapiao_opened_payload` dangle
@@ -699,6 +934,296 @@ fapiao_result fapiao_opened_message_id(const struct fapiao_opened *opened, char 
  * No other thread may use `opened` during or after the call.
  */
 void fapiao_opened_free(struct fapiao_opened *opened);
+
+/**
+ * A service platform with its `credentials` (it signs answers with them and
+ * receives envelopes addressed to their certificate), `trust` (anchors and CRLs
+ * for every signer), `store` (requests, invoices, queue, tax outbox, replay
+ * guard, pinned peers, qualification registry) and hosted `device`. It copies
+ * the credentials and trust and shares the store and device: all four handles
+ * may be freed after the call.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_service_platform_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `out` must be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_service_platform_new(const struct fapiao_credentials *credentials,
+                                          const struct fapiao_trust_store *trust,
+                                          const struct fapiao_store *store,
+                                          const struct fapiao_software_device *device,
+                                          struct fapiao_service_platform **out);
+
+/**
+ * Handles one envelope from a cloud platform (an issue request or a ticket
+ * query) or an enterprise front end, at `now` (UNIX seconds; 0 = now), and
+ * returns the sealed answer to send back.
+ *
+ * Everything after the envelope opens gets a sealed answer, refusals included
+ * (an invalid order, an unqualified enterprise, a serial number conflict are
+ * `FAILED` responses inside it). An envelope that does not open or whose sender
+ * is not a pinned peer has nobody to answer: then the call fails (4xx, or
+ * `FAPIAO_SENDER_NOT_PINNED`) and `*out` is not written. On `FAPIAO_OK`, `*out`
+ * receives the DER envelope, to free with `fapiao_bytes_free`.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `envelope`
+ * must be NULL or point at `envelope_len` readable bytes; `out` must be NULL or
+ * point at a writable pointer.
+ */
+fapiao_result fapiao_service_platform_handle(const struct fapiao_service_platform *platform,
+                                             const uint8_t *envelope,
+                                             size_t envelope_len,
+                                             uint64_t now,
+                                             struct fapiao_bytes **out);
+
+/**
+ * Frees a service platform. NULL does nothing; a pointer that is not a live
+ * service platform is left alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during or after the call.
+ */
+void fapiao_service_platform_free(struct fapiao_service_platform *platform);
+
+/**
+ * A cloud platform with its `credentials`, `trust` (anchors and CRLs for the
+ * service platform's signatures) and `store` (received invoices, tickets,
+ * replay guard, pinned peers), sending to the service platform pinned in the
+ * store under `service_platform_id` (NUL-terminated UTF-8). It copies the
+ * credentials and trust and shares the store: the handles may be freed after
+ * the call.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_cloud_platform_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
+ * writable pointer.
+ */
+fapiao_result fapiao_cloud_platform_new(const struct fapiao_credentials *credentials,
+                                        const struct fapiao_trust_store *trust,
+                                        const struct fapiao_store *store,
+                                        const char *service_platform_id,
+                                        struct fapiao_cloud_platform **out);
+
+/**
+ * Submits an ERP's order, signed by the enterprise (`fapiao_signed_message_sign`
+ * over the issue request JSON): adds the cloud platform's signature and seals it
+ * to the pinned service platform at `now` (UNIX seconds; 0 = now). `order` is
+ * not changed.
+ *
+ * On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+ * `fapiao_bytes_free`; on failure (`FAPIAO_INVOICE_JSON_INVALID` for a payload
+ * that is not an issue request, `FAPIAO_PEER_REFUSED` when no service platform
+ * is pinned) `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `out` must be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_cloud_platform_submit(const struct fapiao_cloud_platform *platform,
+                                           const struct fapiao_signed_message *order,
+                                           uint64_t now,
+                                           struct fapiao_bytes **out);
+
+/**
+ * A sealed query to the service platform for where `ticket` (NUL-terminated,
+ * from an `ACCEPTED_PENDING` answer) stands, at `now` (UNIX seconds; 0 = now).
+ * On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+ * `fapiao_bytes_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `ticket`
+ * must be NULL or a NUL-terminated string; `out` NULL or a writable pointer.
+ */
+fapiao_result fapiao_cloud_platform_query_ticket(const struct fapiao_cloud_platform *platform,
+                                                 const char *ticket,
+                                                 uint64_t now,
+                                                 struct fapiao_bytes **out);
+
+/**
+ * Opens the service platform's answer at `now` (UNIX seconds; 0 = now): it must
+ * be signed by the pinned service platform. An issued invoice is stored, an
+ * `ACCEPTED_PENDING` answer's ticket is recorded, a final answer to a ticket
+ * completes it.
+ *
+ * On `FAPIAO_OK`, `*out` receives the response (read it with the
+ * `fapiao_issue_response_*` functions), to free with
+ * `fapiao_issue_response_free`; on failure (4xx, `FAPIAO_SENDER_NOT_PINNED`,
+ * 5xx) `*out` is not written.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `envelope`
+ * must be NULL or point at `envelope_len` readable bytes; `out` NULL or a
+ * writable pointer.
+ */
+fapiao_result fapiao_cloud_platform_open_response(const struct fapiao_cloud_platform *platform,
+                                                  const uint8_t *envelope,
+                                                  size_t envelope_len,
+                                                  uint64_t now,
+                                                  struct fapiao_issue_response **out);
+
+/**
+ * Frees a cloud platform. NULL does nothing; a pointer that is not a live cloud
+ * platform is left alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during or after the call.
+ */
+void fapiao_cloud_platform_free(struct fapiao_cloud_platform *platform);
+
+/**
+ * The outcome, a `fapiao_issue_outcome` value; `*outcome` is written on
+ * `FAPIAO_OK` only.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `outcome`
+ * must be NULL or writable.
+ */
+fapiao_result fapiao_issue_response_outcome(const struct fapiao_issue_response *response,
+                                            uint32_t *outcome);
+
+/**
+ * The whole response as JSON (UTF-8, not NUL-terminated): `*data` and `*len`
+ * describe bytes owned by `response`, valid until it is freed; written on
+ * `FAPIAO_OK` only.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `data` and
+ * `len` must be NULL or writable.
+ */
+fapiao_result fapiao_issue_response_json(const struct fapiao_issue_response *response,
+                                         const uint8_t **data,
+                                         size_t *len);
+
+/**
+ * Writes the request's serial number, echoed by the service platform, to
+ * `buf` as a NUL-terminated string.
+ *
+ * On `FAPIAO_OK` `*written` is the length without the NUL; on
+ * `FAPIAO_BUFFER_TOO_SMALL` `buf` is untouched and `*written` is the length
+ * needed without the NUL; otherwise nothing is written.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `buf` must be
+ * NULL or point at `len` writable bytes; `written` NULL or writable.
+ */
+fapiao_result fapiao_issue_response_serial_number(const struct fapiao_issue_response *response,
+                                                  char *buf,
+                                                  size_t len,
+                                                  size_t *written);
+
+/**
+ * Writes the issued invoice's number (20 digits, or `code/number` for the
+ * legacy kinds) to `buf`; `FAPIAO_NOT_FOUND` unless the outcome is ISSUED.
+ *
+ * On `FAPIAO_OK` `*written` is the length without the NUL; on
+ * `FAPIAO_BUFFER_TOO_SMALL` `buf` is untouched and `*written` is the length
+ * needed without the NUL; otherwise nothing is written.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `buf` must be
+ * NULL or point at `len` writable bytes; `written` NULL or writable.
+ */
+fapiao_result fapiao_issue_response_invoice_number(const struct fapiao_issue_response *response,
+                                                   char *buf,
+                                                   size_t len,
+                                                   size_t *written);
+
+/**
+ * Writes the issued invoice's check code (校验码) to `buf`;
+ * `FAPIAO_NOT_FOUND` unless the outcome is ISSUED.
+ *
+ * On `FAPIAO_OK` `*written` is the length without the NUL; on
+ * `FAPIAO_BUFFER_TOO_SMALL` `buf` is untouched and `*written` is the length
+ * needed without the NUL; otherwise nothing is written.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `buf` must be
+ * NULL or point at `len` writable bytes; `written` NULL or writable.
+ */
+fapiao_result fapiao_issue_response_check_code(const struct fapiao_issue_response *response,
+                                               char *buf,
+                                               size_t len,
+                                               size_t *written);
+
+/**
+ * Writes the ticket to poll with to `buf`; `FAPIAO_NOT_FOUND` unless the
+ * outcome is ACCEPTED_PENDING.
+ *
+ * On `FAPIAO_OK` `*written` is the length without the NUL; on
+ * `FAPIAO_BUFFER_TOO_SMALL` `buf` is untouched and `*written` is the length
+ * needed without the NUL; otherwise nothing is written.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `buf` must be
+ * NULL or point at `len` writable bytes; `written` NULL or writable.
+ */
+fapiao_result fapiao_issue_response_ticket(const struct fapiao_issue_response *response,
+                                           char *buf,
+                                           size_t len,
+                                           size_t *written);
+
+/**
+ * Writes the stable code of the failure reason (`INVALID_REQUEST`,
+ * `REFUSED`, `MALFORMED_REQUEST`, `SERIAL_NUMBER_CONFLICT`, `NOT_FOUND`,
+ * `DEVICE_FAILED`, `UNSUPPORTED_VERSION`) to `buf`; `FAPIAO_NOT_FOUND` unless
+ * the outcome is FAILED. The JSON has the details (violations, refusal).
+ *
+ * On `FAPIAO_OK` `*written` is the length without the NUL; on
+ * `FAPIAO_BUFFER_TOO_SMALL` `buf` is untouched and `*written` is the length
+ * needed without the NUL; otherwise nothing is written.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `buf` must be
+ * NULL or point at `len` writable bytes; `written` NULL or writable.
+ */
+fapiao_result fapiao_issue_response_failure_code(const struct fapiao_issue_response *response,
+                                                 char *buf,
+                                                 size_t len,
+                                                 size_t *written);
+
+/**
+ * The issued invoice's total with tax, in fen (分); `*total_fen` is written on
+ * `FAPIAO_OK` only; `FAPIAO_NOT_FOUND` unless the outcome is ISSUED.
+ *
+ * # Safety
+ *
+ * `response` must not be freed by another thread during the call; `total_fen`
+ * must be NULL or writable.
+ */
+fapiao_result fapiao_issue_response_total_fen(const struct fapiao_issue_response *response,
+                                              int64_t *total_fen);
+
+/**
+ * Frees a response; pointers from `fapiao_issue_response_json` dangle
+ * afterwards. NULL does nothing; a pointer that is not a live response is left
+ * alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `response` during or after the call.
+ */
+void fapiao_issue_response_free(struct fapiao_issue_response *response);
 
 /**
  * Writes the fixed English description of result code `code` to `buf` as a
@@ -732,7 +1257,11 @@ fapiao_result fapiao_result_message(uint32_t code, char *buf, size_t len, size_t
  * be NULL or point at `payload_len` readable bytes; `out` must be NULL or point
  * at a writable pointer.
  */
-fapiao_result fapiao_signed_message_sign(const struct fapiao_credentials *signer, const uint8_t *payload, size_t payload_len, uint64_t now, struct fapiao_signed_message **out);
+fapiao_result fapiao_signed_message_sign(const struct fapiao_credentials *signer,
+                                         const uint8_t *payload,
+                                         size_t payload_len,
+                                         uint64_t now,
+                                         struct fapiao_signed_message **out);
 
 /**
  * Reads a signed message from DER (what `fapiao_signed_message_der` gives, or a
@@ -746,7 +1275,9 @@ fapiao_result fapiao_signed_message_sign(const struct fapiao_credentials *signer
  * `der` must be NULL or point at `der_len` readable bytes; `out` must be NULL or
  * point at a writable pointer.
  */
-fapiao_result fapiao_signed_message_from_der(const uint8_t *der, size_t der_len, struct fapiao_signed_message **out);
+fapiao_result fapiao_signed_message_from_der(const uint8_t *der,
+                                             size_t der_len,
+                                             struct fapiao_signed_message **out);
 
 /**
  * Adds `signer`'s signature (for the cloud platform: its countersignature) over
@@ -758,7 +1289,9 @@ fapiao_result fapiao_signed_message_from_der(const uint8_t *der, size_t der_len,
  * No other thread may use `message` during the call; `signer` must not be freed
  * by another thread during the call.
  */
-fapiao_result fapiao_signed_message_add_signer(struct fapiao_signed_message *message, const struct fapiao_credentials *signer, uint64_t now);
+fapiao_result fapiao_signed_message_add_signer(struct fapiao_signed_message *message,
+                                               const struct fapiao_credentials *signer,
+                                               uint64_t now);
 
 /**
  * The message's DER. On `FAPIAO_OK`, `*data` and `*len` describe bytes owned by
@@ -769,7 +1302,9 @@ fapiao_result fapiao_signed_message_add_signer(struct fapiao_signed_message *mes
  * `message` must not be freed or changed by another thread during the call;
  * `data` and `len` must be NULL or writable.
  */
-fapiao_result fapiao_signed_message_der(const struct fapiao_signed_message *message, const uint8_t **data, size_t *len);
+fapiao_result fapiao_signed_message_der(const struct fapiao_signed_message *message,
+                                        const uint8_t **data,
+                                        size_t *len);
 
 /**
  * Encrypts the signed message to every certificate in `recipients` (PEM bundle
@@ -786,7 +1321,10 @@ fapiao_result fapiao_signed_message_der(const struct fapiao_signed_message *mess
  * `recipients` must be NULL or point at `recipients_len` readable bytes; `out`
  * must be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_signed_message_encrypt(const struct fapiao_signed_message *message, const uint8_t *recipients, size_t recipients_len, struct fapiao_bytes **out);
+fapiao_result fapiao_signed_message_encrypt(const struct fapiao_signed_message *message,
+                                            const uint8_t *recipients,
+                                            size_t recipients_len,
+                                            struct fapiao_bytes **out);
 
 /**
  * Verifies every signer of the message (signature, signed attributes,
@@ -802,7 +1340,10 @@ fapiao_result fapiao_signed_message_encrypt(const struct fapiao_signed_message *
  * `message` and `trust` must not be freed or changed by another thread during
  * the call; `out` must be NULL or point at a writable pointer.
  */
-fapiao_result fapiao_signed_message_verify(const struct fapiao_signed_message *message, const struct fapiao_trust_store *trust, uint64_t now, struct fapiao_opened **out);
+fapiao_result fapiao_signed_message_verify(const struct fapiao_signed_message *message,
+                                           const struct fapiao_trust_store *trust,
+                                           uint64_t now,
+                                           struct fapiao_opened **out);
 
 /**
  * Frees a signed message; pointers from `fapiao_signed_message_der` dangle
@@ -814,6 +1355,77 @@ fapiao_result fapiao_signed_message_verify(const struct fapiao_signed_message *m
  * No other thread may use `message` during or after the call.
  */
 void fapiao_signed_message_free(struct fapiao_signed_message *message);
+
+/**
+ * Opens (creating and migrating it if needed) the store at `path`, a
+ * NUL-terminated UTF-8 file path; NULL opens a fresh in-memory store that lives
+ * as long as its handle and the roles using it.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with `fapiao_store_free`;
+ * on failure (`FAPIAO_STORE_FAILED`, `FAPIAO_INVALID_UTF8`) `*out` is not
+ * written.
+ *
+ * # Safety
+ *
+ * `path` must be NULL or a NUL-terminated string; `out` must be NULL or point
+ * at a writable pointer.
+ */
+fapiao_result fapiao_store_open(const char *path, struct fapiao_store **out);
+
+/**
+ * Adds an enterprise to the store's qualification registry, or replaces its
+ * record: `record` is one qualification record as JSON (the format of an entry's
+ * `record` in the registry file, e.g. `{"tax_id": "91350200776049653A", "name":
+ * ..., "status": "ACTIVE", "allowed_invoice_kinds": ["DIGITAL_ORDINARY"],
+ * "single_invoice_limit_fen": ..., "monthly_quota_fen": ..., "valid_from_unix":
+ * ..., "valid_until_unix": ..., "hosting_mode": "PLATFORM_HOSTED",
+ * "allowed_platforms": ["ECP-1"], "bound_certificates": []}`). Unknown fields
+ * are refused and the record is checked. On failure
+ * (`FAPIAO_QUALIFICATION_REGISTRY` for a bad record) the store is unchanged.
+ *
+ * # Safety
+ *
+ * `store` must not be freed by another thread during the call; `record` must be
+ * NULL or point at `record_len` readable bytes.
+ */
+fapiao_result fapiao_store_add_enterprise(const struct fapiao_store *store,
+                                          const uint8_t *record,
+                                          size_t record_len);
+
+/**
+ * Pins a peer in the store's peer directory, for peers whose certificate
+ * exchange (互换数字证书) happened out of band: `certificate` is the peer's leaf
+ * followed by its intermediates (PEM bundle or concatenated DER). The path is
+ * validated first against `trust` at `now` (UNIX seconds; 0 = now) for signing
+ * and for encryption, as the exchange would; then the leaf is pinned under
+ * `party_id` (NUL-terminated UTF-8, the id agreed with the peer; an
+ * enterprise front end's is its credit code) in `role` (a `fapiao_party_role`).
+ * On failure (a 3xx code for the path) nothing is pinned.
+ *
+ * # Safety
+ *
+ * `store` and `trust` must not be freed or changed by another thread during the
+ * call; `party_id` must be NULL or a NUL-terminated string; `certificate` NULL or
+ * `certificate_len` readable bytes.
+ */
+fapiao_result fapiao_store_pin_peer(const struct fapiao_store *store,
+                                    const struct fapiao_trust_store *trust,
+                                    const char *party_id,
+                                    uint32_t role,
+                                    const uint8_t *certificate,
+                                    size_t certificate_len,
+                                    uint64_t now);
+
+/**
+ * Frees the store handle. Roles and devices made with it keep the store open
+ * until they are freed too. NULL does nothing; a pointer that is not a live
+ * store is left alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `store` during or after the call.
+ */
+void fapiao_store_free(struct fapiao_store *store);
 
 /**
  * Loads trust anchors from `roots`: one or more certificates, as a PEM bundle or
@@ -828,7 +1440,9 @@ void fapiao_signed_message_free(struct fapiao_signed_message *message);
  * `roots` must be NULL or point at `roots_len` readable bytes; `out` must be
  * NULL or point at a writable pointer.
  */
-fapiao_result fapiao_trust_store_new(const uint8_t *roots, size_t roots_len, struct fapiao_trust_store **out);
+fapiao_result fapiao_trust_store_new(const uint8_t *roots,
+                                     size_t roots_len,
+                                     struct fapiao_trust_store **out);
 
 /**
  * Adds the CRLs in `crls` (PEM bundle or concatenated DER) to the store; they
@@ -840,7 +1454,9 @@ fapiao_result fapiao_trust_store_new(const uint8_t *roots, size_t roots_len, str
  * `store` must not be used by another thread during the call; `crls` must be
  * NULL or point at `crls_len` readable bytes.
  */
-fapiao_result fapiao_trust_store_add_crls(struct fapiao_trust_store *store, const uint8_t *crls, size_t crls_len);
+fapiao_result fapiao_trust_store_add_crls(struct fapiao_trust_store *store,
+                                          const uint8_t *crls,
+                                          size_t crls_len);
 
 /**
  * Validates the certificate path of `certificate` (one certificate, PEM or DER)
@@ -857,7 +1473,13 @@ fapiao_result fapiao_trust_store_add_crls(struct fapiao_trust_store *store, cons
  * `store` must not be mutated by another thread during the call; the byte
  * arguments must be NULL or point at their length in readable bytes.
  */
-fapiao_result fapiao_trust_store_verify(const struct fapiao_trust_store *store, const uint8_t *certificate, size_t certificate_len, const uint8_t *intermediates, size_t intermediates_len, uint64_t at, uint32_t purpose);
+fapiao_result fapiao_trust_store_verify(const struct fapiao_trust_store *store,
+                                        const uint8_t *certificate,
+                                        size_t certificate_len,
+                                        const uint8_t *intermediates,
+                                        size_t intermediates_len,
+                                        uint64_t at,
+                                        uint32_t purpose);
 
 /**
  * Frees a trust store. NULL does nothing; a pointer that is not a live trust
@@ -891,7 +1513,11 @@ void fapiao_trust_store_free(struct fapiao_trust_store *store);
  * `json` must be NULL or point at `json_len` readable bytes; `violations` and
  * `violation_count` must be NULL or writable.
  */
-fapiao_result fapiao_request_validate(const uint8_t *json, size_t json_len, uint32_t flags, struct fapiao_bytes **violations, size_t *violation_count);
+fapiao_result fapiao_request_validate(const uint8_t *json,
+                                      size_t json_len,
+                                      uint32_t flags,
+                                      struct fapiao_bytes **violations,
+                                      size_t *violation_count);
 
 /**
  * The library's version, e.g. `"0.1.0"`: a static NUL-terminated string, never

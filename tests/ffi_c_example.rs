@@ -1,7 +1,7 @@
 //! examples/c/erp_issue.c, built with the system C compiler against the static
-//! library and run on the fixture PKI: the ERP signs, the cloud platform
-//! countersigns and seals, the service platform opens, verifies, refuses the
-//! replay, validates and answers.
+//! library and run on the fixture PKI: the ERP checks and signs its order, the
+//! cloud platform countersigns and seals it, the service platform issues the
+//! invoice (and refuses the replay), the cloud platform opens the answer.
 //!
 //! The static library is the `libfapiao.a` cargo built for this test run (next
 //! to the test's own executable, in `target/<profile>/deps`). It is copied to a
@@ -105,20 +105,18 @@ fn c_erp_module_issues_a_valid_order() {
     );
     let expect = [
         format!("fapiao {} (", env!("CARGO_PKG_VERSION")),
-        "erp: enterprise SERIALNUMBER=91350200776049653A,CN=Xiamen Example Trading Co.".into(),
-        "(credit code 91350200776049653A)".into(),
+        "setup: ECP-1 and EISP-1 pinned each other; enterprise registered".into(),
+        "erp: order of ".into(),
+        "0 violation(s) found locally: []".into(),
+        "erp: signing as SERIALNUMBER=91350200776049653A,CN=Xiamen Example Trading Co.".into(),
         "cloud platform: sealed a ".into(),
         "\"kind\":\"key transport\"".into(),
-        "service platform: verified signer 0: ".into(),
-        "service platform: verified signer 1: ".into(),
-        "CN=Fapiao Cloud Platform,O=Fapiao Test,C=CN (credit code -,".into(),
-        "signed at 1811808000)".into(),
+        "service platform: answered with a ".into(),
         "service platform: the same envelope again: 404 replay".into(),
-        "service platform: order of ".into(),
-        "0 violation(s): []".into(),
-        "cloud platform: verified signer 0: CN=Fapiao E-Invoice Service Platform".into(),
-        "cloud platform: answer {\"message_id\":\"".into(),
-        "order accepted".into(),
+        "erp: order ERP-20261128-000001: invoice 26350000000000000001 issued, check code ".into(),
+        "total 26899.65 yuan".into(),
+        "\"status\": \"ISSUED\"".into(),
+        "\"device_id\": \"EISP-DEV-1\"".into(),
     ];
     for line in &expect {
         assert!(
@@ -130,25 +128,33 @@ fn c_erp_module_issues_a_valid_order() {
 }
 
 #[test]
-fn c_erp_module_reports_violations_and_usage_errors() {
+fn c_erp_module_reports_refusals_and_failures() {
+    // The service platform refuses an order that breaks a rule, with the
+    // violations in its sealed answer.
     let output = run("invalid-tax-mismatch.json", Some("1811808000"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("1 violation(s): [{"), "{stdout}");
-    assert!(stdout.contains("\"code\":\"TAX_MISMATCH\""), "{stdout}");
-    assert!(stdout.contains("order refused"), "{stdout}");
+    assert!(
+        stdout.contains("1 violation(s) found locally: [{"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("erp: order BAD-TAX: refused: INVALID_REQUEST"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"code\": \"TAX_MISMATCH\""), "{stdout}");
 
-    // At a time the fixtures are expired, the ERP's own signature is refused
-    // by the service platform, and the C side prints code and detail.
+    // When the fixtures have expired, pinning the peers fails: the C side prints
+    // the code, its message and the detail.
     let output = run("valid-blue.json", Some("2145916800")); // 2038-01-01
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("fapiao_opener_open(") && stderr.contains("failed: 407"),
+        stderr.contains("failed: 300 certificate expired"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("detail: fapiao_opener_open: envelope: signer"),
+        stderr.contains("detail: fapiao_store_pin_peer: certificate path: leaf certificate"),
         "{stderr}"
     );
 

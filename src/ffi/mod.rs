@@ -40,12 +40,16 @@ mod boundary;
 mod bytes;
 mod classify;
 mod credentials;
+mod device;
 mod envelope;
 mod handle;
 mod last_error;
 mod opened;
+mod platform;
+mod response;
 mod result;
 mod signed_message;
+mod store;
 mod trust;
 mod validation;
 mod version;
@@ -54,6 +58,10 @@ pub use bytes::{fapiao_bytes, fapiao_bytes_data, fapiao_bytes_free, fapiao_bytes
 pub use credentials::{
     fapiao_credentials, fapiao_credentials_certificate, fapiao_credentials_free,
     fapiao_credentials_new, fapiao_credentials_subject, fapiao_credentials_subject_serial_number,
+};
+pub use device::{
+    fapiao_software_device, fapiao_software_device_add_segment, fapiao_software_device_free,
+    fapiao_software_device_new,
 };
 pub use envelope::{
     fapiao_inspect, fapiao_opener, fapiao_opener_free, fapiao_opener_new, fapiao_opener_open,
@@ -66,11 +74,28 @@ pub use opened::{
     fapiao_opened_signer_serial_number, fapiao_opened_signer_signing_time,
     fapiao_opened_signer_subject,
 };
+pub use platform::{
+    fapiao_cloud_platform, fapiao_cloud_platform_free, fapiao_cloud_platform_new,
+    fapiao_cloud_platform_open_response, fapiao_cloud_platform_query_ticket,
+    fapiao_cloud_platform_submit, fapiao_service_platform, fapiao_service_platform_free,
+    fapiao_service_platform_handle, fapiao_service_platform_new,
+};
+pub use response::{
+    fapiao_issue_outcome, fapiao_issue_response, fapiao_issue_response_check_code,
+    fapiao_issue_response_failure_code, fapiao_issue_response_free,
+    fapiao_issue_response_invoice_number, fapiao_issue_response_json,
+    fapiao_issue_response_outcome, fapiao_issue_response_serial_number,
+    fapiao_issue_response_ticket, fapiao_issue_response_total_fen,
+};
 pub use result::{fapiao_result, fapiao_result_message};
 pub use signed_message::{
     fapiao_signed_message, fapiao_signed_message_add_signer, fapiao_signed_message_der,
     fapiao_signed_message_encrypt, fapiao_signed_message_free, fapiao_signed_message_from_der,
     fapiao_signed_message_sign, fapiao_signed_message_verify,
+};
+pub use store::{
+    fapiao_party_role, fapiao_store, fapiao_store_add_enterprise, fapiao_store_free,
+    fapiao_store_open, fapiao_store_pin_peer,
 };
 pub use trust::{
     fapiao_purpose, fapiao_trust_store, fapiao_trust_store_add_crls, fapiao_trust_store_free,

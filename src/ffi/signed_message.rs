@@ -17,7 +17,7 @@ use crate::pki::Certificate;
 /// Not synchronized: `fapiao_signed_message_add_signer` must not run while
 /// another thread uses the message.
 pub struct fapiao_signed_message {
-    inner: SignedMessage,
+    pub(crate) inner: SignedMessage,
 }
 
 impl Handle for fapiao_signed_message {
