@@ -9,9 +9,10 @@
  *   double free is detected and ignored) instead of corrupting memory.
  * - Results: every fallible function returns a fapiao_result. 0 is FAPIAO_OK;
  *   codes are grouped by hundreds (1xx arguments, 2xx keys and certificates,
- *   3xx certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers and
- *   qualification, 7xx crypto, 9xx panics and internal errors) and a code is
- *   never reused for another meaning. fapiao_result_message() describes a code;
+ *   3xx certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers,
+ *   platforms and qualification, 7xx crypto, 8xx storage, devices and tax
+ *   uploads, 9xx panics and internal errors) and a code is never reused for
+ *   another meaning. fapiao_result_message() describes a code;
  *   fapiao_last_error_detail() gives the full reason of the last failure on the
  *   calling thread.
  * - Outputs go through trailing out-parameters and are written only on success
@@ -29,8 +30,13 @@
  *   change a handle say so and must not run concurrently with other uses of
  *   it; no handle may be freed while another thread uses it.
  *
- * Link with the static library (libfapiao.a) and -lpthread -ldl -lm, or with
- * the shared library (libfapiao.so). See README.md, "C API".
+ * What is here: credentials, trust stores and path validation, signed messages
+ * and envelopes (the ERP signs its order), the cloud platform and service
+ * platform roles for C/C++ platform hosts (with their store and the hosted
+ * software device), issue-request validation.
+ *
+ * Link with the static library (libfapiao.a and -lgcc_s -lutil -lrt -lpthread
+ * -lm -ldl -lc) or the shared one (-lfapiao). See README.md, "C API".
  */
 
 

@@ -31,6 +31,10 @@
 //!   handle say so, and must not run concurrently with other uses of it. No
 //!   handle may be freed while another thread uses it.
 //!
+//! What is covered: credentials, trust stores, signed messages and envelopes
+//! (the ERP's side), the platform roles with their store and software device
+//! (for C/C++ platform hosts), and request validation.
+//!
 //! Rust code should use the Rust API; these functions are public so that they
 //! can be tested from Rust (`tests/ffi.rs`).
 #![deny(clippy::undocumented_unsafe_blocks)]
