@@ -107,3 +107,20 @@ pub use trust::{
 };
 pub use validation::{fapiao_request_validate, fapiao_validate_flags};
 pub use version::{fapiao_crypto_provider_name, fapiao_time_parse, fapiao_version};
+
+/// Every handle may be shared between threads (the header says which functions
+/// change one): checked at compile time.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<fapiao_bytes>();
+    shareable::<fapiao_credentials>();
+    shareable::<fapiao_trust_store>();
+    shareable::<fapiao_signed_message>();
+    shareable::<fapiao_opener>();
+    shareable::<fapiao_opened>();
+    shareable::<fapiao_store>();
+    shareable::<fapiao_software_device>();
+    shareable::<fapiao_service_platform>();
+    shareable::<fapiao_cloud_platform>();
+    shareable::<fapiao_issue_response>();
+};
