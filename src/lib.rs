@@ -5,17 +5,27 @@
 //!
 //! The library is sans-IO: every role takes bytes and returns bytes; the host (an
 //! ERP module, a platform server) owns sockets, threads and HTTP.
-#![forbid(unsafe_code)]
+//!
+//! Everything is safe Rust except [`ffi`], the C API (header `include/fapiao.h`),
+//! the only module allowed `unsafe`.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod crypto;
+pub mod device;
 pub mod envelope;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod invoice;
 pub mod pki;
+pub mod platform;
 pub mod qualification;
+pub mod store;
+pub mod tax;
 
 pub use crate::crypto::CryptoProvider;
+pub use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, SoftwareDevice};
 pub use crate::error::{
     CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error, ExchangeError,
     KeyError, PathError, PeerError,
@@ -27,6 +37,8 @@ pub use crate::invoice::{
 pub use crate::qualification::{
     EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
 };
+pub use crate::store::{SqliteStore, StoreError};
+pub use crate::tax::{TaxAuthority, UploadError, drain_outbox};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
