@@ -16,12 +16,30 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$seeds"
-mkdir -p "$seeds"/{envelope_open,certificate_parse,private_key_parse,exchange_message,issue_request}
+mkdir -p "$seeds"/{envelope_open,certificate_parse,private_key_parse,exchange_message,issue_request,service_platform_handle}
 
 # issue_request: every sample request, valid and invalid, but the 320 KB one
 # with 2,001 lines (a seed that large would raise libFuzzer's -max_len for all).
 cp examples/requests/*.json "$seeds/issue_request/"
 rm "$seeds/issue_request/invalid-too-many-lines.json"
+
+# service_platform_handle: payloads (the target signs and seals them): the
+# sample requests with the platform-hosted enterprise as seller, a ticket query,
+# and a front end's pull and results.
+for f in valid-blue valid-red invalid-tax-mismatch; do
+    sed -e 's/"tax_id": "91440101MA5CJQ4N59"/"tax_id": "BUYER"/' \
+        -e 's/"tax_id": "91350200776049653A"/"tax_id": "91440101MA5CJQ4N59"/' \
+        -e 's/"tax_id": "BUYER"/"tax_id": "91350200776049653A"/' \
+        "examples/requests/$f.json" >"$seeds/service_platform_handle/$f.json"
+done
+sed -e 's/"interface_code": "ISSUE"/"interface_code": "QUERY"/' \
+    "$seeds/service_platform_handle/valid-blue.json" >"$seeds/service_platform_handle/query.json"
+printf '%s' '{"version":"1.0","ticket":"91350200776049653A:ERP-1"}' \
+    >"$seeds/service_platform_handle/ticket-query.json"
+printf '%s' '{"type":"pull","version":"1.0","limit":10}' \
+    >"$seeds/service_platform_handle/pull.json"
+printf '%s' '{"type":"results","version":"1.0","results":[{"command_id":"91350200776049653A:ERP-1","outcome":{"status":"FAILED","detail":"paper jam"}}]}' \
+    >"$seeds/service_platform_handle/results.json"
 
 # certificate_parse: certificates and CRLs, PEM and DER, single and bundles.
 for f in root-ca.der chain.pem ecp-p256.pem ecp-p384.pem enterprise-ed25519.pem \

@@ -682,3 +682,40 @@ fn deeply_nested_values_inside_a_certificate_are_not_descended() {
     assert!(subject.starts_with("2.5.4.3=#30"), "{subject}");
     assert_eq!(subject.len(), "2.5.4.3=#".len() + 2 * value.len());
 }
+
+#[test]
+fn platform_messages_are_bounded_before_parsing() {
+    use fapiao::platform::{FrontEndRequest, TicketQuery};
+    // A front end's results with an array of 10,001 elements: refused before
+    // any result is built (the size bound is the envelope's: results carry
+    // many invoices).
+    let results = vec!["{}"; MAX_JSON_ARRAY_LEN + 1].join(",");
+    let json = format!("{{\"type\":\"results\",\"version\":\"1.0\",\"results\":[{results}]}}");
+    let (result, allocated) = allocated_during(|| FrontEndRequest::from_json(json.as_bytes()));
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Invoice(InvoiceError::LimitExceeded {
+                what: "front-end request",
+                limit: JsonLimit::ArrayLength,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(allocated < SMALL, "{allocated} bytes allocated");
+    // A cloud platform's payload nested 17 deep is no ticket query (it is not
+    // built into a JSON value to find out); read as an issue request, the
+    // bound is named.
+    let deep = format!(
+        "{{\"ticket\":\"T\",\"x\":{}{}}}",
+        "[".repeat(MAX_JSON_DEPTH),
+        "]".repeat(MAX_JSON_DEPTH)
+    );
+    let (sniffed, allocated) = allocated_during(|| TicketQuery::sniff(deep.as_bytes()).is_none());
+    assert!(sniffed);
+    assert!(allocated < SMALL, "{allocated} bytes allocated");
+    let (limit, _) = json_limit(deep.as_bytes());
+    assert_eq!(limit.map(|l| l.0), Some(JsonLimit::Depth));
+}

@@ -26,6 +26,8 @@ macro_rules! data {
     };
 }
 
+pub mod platform;
+
 /// The default crypto provider (aws-lc), as the service platform runs it.
 pub fn provider() -> &'static CryptoProvider {
     CryptoProvider::default_provider()
@@ -45,7 +47,8 @@ pub struct Fixture {
     pub revoked_leaf: Certificate,
 }
 
-fn credentials(cert: &[u8], key: &[u8]) -> Credentials {
+/// A fixture leaf with the issuing CA, and its key.
+pub fn credentials(cert: &[u8], key: &[u8]) -> Credentials {
     let mut chain = cert.to_vec();
     chain.extend_from_slice(data!("issuing-ca.pem"));
     Credentials::from_pem(&chain, key, None, provider()).expect("fixture credentials load")

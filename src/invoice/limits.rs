@@ -42,15 +42,27 @@ impl fmt::Display for JsonLimit {
 /// Checks `json` against the bounds above with one pass over its bytes, before
 /// any parsing. Malformed JSON is left to the parser, which names the error.
 pub(crate) fn check_json_shape(json: &[u8], what: &'static str) -> Result<(), InvoiceError> {
+    if json.len() > MAX_JSON_BYTES {
+        return Err(InvoiceError::LimitExceeded {
+            what,
+            limit: JsonLimit::Bytes,
+            found: json.len(),
+            max: MAX_JSON_BYTES,
+        });
+    }
+    check_json_structure(json, what)
+}
+
+/// The depth and array-length bounds of [`check_json_shape`] without the size
+/// bound, for messages that may carry many requests at once (a front end's
+/// results) and are bounded by their envelope's size instead.
+pub(crate) fn check_json_structure(json: &[u8], what: &'static str) -> Result<(), InvoiceError> {
     let exceeded = |limit, found, max| InvoiceError::LimitExceeded {
         what,
         limit,
         found,
         max,
     };
-    if json.len() > MAX_JSON_BYTES {
-        return Err(exceeded(JsonLimit::Bytes, json.len(), MAX_JSON_BYTES));
-    }
     // One entry per open array or object, innermost last: for an array, its
     // elements so far (commas + 1), for an object `None`.
     let mut open: Vec<Option<usize>> = Vec::new();

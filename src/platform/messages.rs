@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, PlatformError};
 use crate::invoice::IssuedInvoice;
+use crate::invoice::limits::{check_json_shape, check_json_structure};
 
 /// The version of these messages.
 pub const PLATFORM_MESSAGE_VERSION: &str = "1.0";
@@ -54,6 +55,10 @@ impl TicketQuery {
     /// Reads a query, strictly. `None` when the JSON is not a ticket query at all
     /// (so the caller can read it as an issuing request instead).
     pub fn sniff(json: &[u8]) -> Option<Result<Self, Error>> {
+        // Past the invoice JSON bounds it is no ticket query (and the issue
+        // request reader then names the bound), so a large payload is never
+        // built into a `serde_json::Value` first.
+        check_json_shape(json, "ticket query").ok()?;
         let value: serde_json::Value = serde_json::from_slice(json).ok()?;
         let object = value.as_object()?;
         if !object.contains_key("ticket") || object.contains_key("serial_number") {
@@ -90,6 +95,9 @@ pub enum FrontEndRequest {
 impl FrontEndRequest {
     /// Reads a front-end request, strictly.
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+        // The invoice JSON depth and array-length bounds before serde (the size
+        // is the envelope's: results carry many invoices).
+        check_json_structure(json, "front-end request")?;
         let request: Self = serde_json::from_slice(json).map_err(malformed)?;
         match &request {
             Self::Pull { version, limit } => {
@@ -167,6 +175,7 @@ pub enum ServiceToFrontEnd {
 impl ServiceToFrontEnd {
     /// Reads a message from the service platform, strictly.
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+        check_json_structure(json, "service platform message")?;
         let message: Self = serde_json::from_slice(json).map_err(malformed)?;
         match &message {
             Self::Commands { version, .. } | Self::Ack { version, .. } => check_version(version)?,
