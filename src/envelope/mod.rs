@@ -228,7 +228,7 @@ impl<'a> Opener<'a> {
     /// Decrypts `envelope` and checks its tag, without verifying the signatures
     /// (for tools; business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
-        SignedMessage::from_der(self.decrypt_content(envelope)?)
+        SignedMessage::from_der_within(self.decrypt_content(envelope)?, &self.policy)
     }
 
     /// Decrypts `envelope` and checks its tag; returns the decrypted content (the
