@@ -615,26 +615,26 @@ fn catalogue() -> Vec<Case> {
         case!("envelope: expired signer", || {
             let signed = SignedMessage::sign(b"x", &faulty("expired"), NOW, FX.provider)?;
             FX.seal_and_open(&signed)
-        }, ref e if chain_invalid(e, |p| matches!(p, PathError::Expired { .. }))),
+        }, e if chain_invalid(e, |p| matches!(p, PathError::Expired { .. }))),
         case!("envelope: revoked signer", || {
             let signed = SignedMessage::sign(b"x", &faulty("revoked"), NOW, FX.provider)?;
             FX.seal_and_open(&signed)
-        }, ref e if chain_invalid(e, |p| matches!(p, PathError::Revoked { .. }))),
+        }, e if chain_invalid(e, |p| matches!(p, PathError::Revoked { .. }))),
         case!("envelope: signer under an untrusted root", || {
             let signed = SignedMessage::sign(b"x", &faulty("untrusted-root"), NOW, FX.provider)?;
             FX.seal_and_open(&signed)
-        }, ref e if chain_invalid(e, |p| matches!(p, PathError::UntrustedRoot { .. } | PathError::UnknownIssuer { .. }))),
+        }, e if chain_invalid(e, |p| matches!(p, PathError::UntrustedRoot { .. } | PathError::UnknownIssuer { .. }))),
         case!("envelope: signer certified with SHA-1", || {
             let signed = SignedMessage::sign(b"x", &faulty("sha1-signature"), NOW, FX.provider)?;
             FX.seal_and_open(&signed)
-        }, ref e if chain_invalid(e, |p| matches!(p, PathError::WeakSignatureAlgorithm { .. }))),
+        }, e if chain_invalid(e, |p| matches!(p, PathError::WeakSignatureAlgorithm { .. }))),
         case!("credentials: an RSA-1024 key", || {
             Credentials::from_pem(&data("faulty/rsa-1024.pem"), &data("faulty/rsa-1024.key.pem"), None, FX.provider).map(|_| ())
         }, Error::Key(KeyError::Refused(e)) if matches!(**e, CryptoError::UnsupportedKeySize { bits: 1024, .. })),
         case!("envelope: signer whose key may not sign", || {
             let signed = SignedMessage::sign(b"x", &faulty("wrong-key-usage-sign"), NOW, FX.provider)?;
             FX.seal_and_open(&signed)
-        }, ref e if chain_invalid(e, |p| matches!(p, PathError::KeyUsageForbidsPurpose { .. }))),
+        }, e if chain_invalid(e, |p| matches!(p, PathError::KeyUsageForbidsPurpose { .. }))),
         case!(
             "envelope: signed an hour ago",
             || {
@@ -1064,11 +1064,11 @@ fn catalogue() -> Vec<Case> {
         ),
         // -- invoice requests ----------------------------------------------------------
         case!("request: zero-length", || validated(b""),
-            ref e if json_error(e, Category::Eof, "EOF while parsing")),
+            e if json_error(e, Category::Eof, "EOF while parsing")),
         case!("request: invalid UTF-8", || validated(b"{\"version\":\"1.\xff\"}"),
-            ref e if json_error(e, Category::Syntax, "invalid unicode")),
+            e if json_error(e, Category::Syntax, "invalid unicode")),
         case!("request: truncated JSON", || validated(&sample("valid-blue.json")[..200]),
-            ref e if json_error(e, Category::Eof, "EOF while parsing")),
+            e if json_error(e, Category::Eof, "EOF while parsing")),
         case!(
             "request: no version",
             || validated(b"{\"serial_number\":\"X\"}"),
@@ -1080,39 +1080,39 @@ fn catalogue() -> Vec<Case> {
             Error::Invoice(InvoiceError::UnsupportedVersion { .. })
         ),
         case!("request: unknown field", || validated(&blue_with("\"drawer\":", "\"nickname\": 1, \"drawer\":")),
-            ref e if json_error(e, Category::Data, "unknown field `nickname`")),
+            e if json_error(e, Category::Data, "unknown field `nickname`")),
         case!("request: NaN as a quantity", || validated(&blue_with("\"quantity\": \"2\"", "\"quantity\": \"NaN\"")),
-            ref e if json_error(e, Category::Data, "\"NaN\" is not a decimal string")),
+            e if json_error(e, Category::Data, "\"NaN\" is not a decimal string")),
         case!("request: Infinity as a unit price", || validated(&blue_with("\"unit_price\": \"5000.00\"", "\"unit_price\": \"Infinity\"")),
-            ref e if json_error(e, Category::Data, "\"Infinity\" is not a decimal string")),
+            e if json_error(e, Category::Data, "\"Infinity\" is not a decimal string")),
         case!("request: exponent in a decimal", || validated(&blue_with("\"tax_rate\": \"0.06\"", "\"tax_rate\": \"6e-2\"")),
-            ref e if json_error(e, Category::Data, "\"6e-2\" is not a decimal string")),
+            e if json_error(e, Category::Data, "\"6e-2\" is not a decimal string")),
         case!("request: a decimal of 30 digits (beyond 96 bits)", || validated(&blue_with("\"quantity\": \"2\"", "\"quantity\": \"123456789012345678901234567890\"")),
-            ref e if json_error(e, Category::Data, "more than 28 significant digits")),
+            e if json_error(e, Category::Data, "more than 28 significant digits")),
         case!("request: a quantity of 29 digits times the price overflows", || validated(&blue_with("\"quantity\": \"2\"", "\"quantity\": \"12345678901234567890123456789\"")),
-            ref e if is_invalid(e, ViolationCode::AmountOverflow)),
+            e if is_invalid(e, ViolationCode::AmountOverflow)),
         case!("request: a JSON number where a decimal string is expected", || validated(&blue_with("\"quantity\": \"2\"", "\"quantity\": 2")),
-            ref e if json_error(e, Category::Data, "invalid type: integer `2`")),
+            e if json_error(e, Category::Data, "invalid type: integer `2`")),
         case!("request: a float where fen are expected", || validated(&blue_with("\"amount_fen\": 1000000", "\"amount_fen\": 0.5")),
-            ref e if json_error(e, Category::Data, "invalid type: floating point `0.5`")),
+            e if json_error(e, Category::Data, "invalid type: floating point `0.5`")),
         case!("request: fen beyond i64", || validated(&blue_with("\"amount_fen\": 1000000", "\"amount_fen\": 9223372036854775808")),
-            ref e if json_error(e, Category::Data, "9223372036854775808")),
+            e if json_error(e, Category::Data, "9223372036854775808")),
         case!("request: negative quantity on a blue invoice (amount positive)", || validated(&blue_with("\"quantity\": \"2\"", "\"quantity\": \"-2\"")),
-            ref e if is_invalid(e, ViolationCode::AmountMismatch)),
+            e if is_invalid(e, ViolationCode::AmountMismatch)),
         case!("request: negative quantity and amount on a blue invoice", || validated(&blue_with(
             "\"quantity\": \"2\",\n      \"unit_price\": \"5000.00\",\n      \"amount_fen\": 1000000",
             "\"quantity\": \"-2\",\n      \"unit_price\": \"5000.00\",\n      \"amount_fen\": -1000000")),
-            ref e if is_invalid(e, ViolationCode::SignMismatch)),
+            e if is_invalid(e, ViolationCode::SignMismatch)),
         case!("request: negative unit price", || validated(&blue_with("\"unit_price\": \"5000.00\"", "\"unit_price\": \"-5000.00\"")),
-            ref e if is_invalid(e, ViolationCode::SignMismatch)),
+            e if is_invalid(e, ViolationCode::SignMismatch)),
         case!("request: overflowing totals", || validated(&sample("invalid-amount-overflow.json")),
-            ref e if is_invalid(e, ViolationCode::AmountOverflow)),
+            e if is_invalid(e, ViolationCode::AmountOverflow)),
         case!("request: negative blue total", || validated(&sample("invalid-negative-blue-total.json")),
-            ref e if is_invalid(e, ViolationCode::NegativeBlueTotal)),
+            e if is_invalid(e, ViolationCode::NegativeBlueTotal)),
         case!("request: 14 decimal places", || validated(&sample("invalid-too-many-decimal-places.json")),
-            ref e if is_invalid(e, ViolationCode::TooManyDecimalPlaces)),
+            e if is_invalid(e, ViolationCode::TooManyDecimalPlaces)),
         case!("request: bad tax id check character", || validated(&sample("invalid-invalid-tax-id.json")),
-            ref e if is_invalid(e, ViolationCode::InvalidTaxId)),
+            e if is_invalid(e, ViolationCode::InvalidTaxId)),
         case!(
             "request: JSON nested 17 deep",
             || validated(format!("{{\"version\":\"1.0\",\"x\":{}}}", "[".repeat(17)).as_bytes()),
