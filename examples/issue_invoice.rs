@@ -1,146 +1,408 @@
-//! The main job, as far as the library goes today: an invoicing request travels
-//! from an enterprise's ERP through the cloud platform to the e-invoice service
-//! platform, signed by both senders and encrypted to the receiver with their
-//! certificates from the fixture PKI (tests/data).
+//! The main job: the patent's whole method, in one process, on a fresh machine.
 //!
-//! This shows the sign-then-encrypt round trip on the crypto providers and the
-//! key/certificate loading. The standard CMS envelope (issue 4) and the full
-//! issuing flow with devices and both hosting modes (issue 6) replace the
-//! hand-assembled steps below as they land.
+//! A cloud platform (ECP), an e-invoice service platform (EISP) hosting an
+//! issuing device, and one enterprise's front-end service with its own device
+//! exchange certificates (the fixture PKI in tests/data), then:
 //!
-//! Run: `cargo run --release --example issue_invoice [-- --count N]`
+//! * a platform-hosted enterprise issues invoices synchronously;
+//! * an enterprise-hosted enterprise's request is accepted with a ticket, its
+//!   front end pulls the command, issues on its own device, returns the result,
+//!   and the cloud platform's poll gets the invoice;
+//! * one refused order shows its violation list;
+//! * one red-letter invoice reverses the first blue one;
+//! * the service platform uploads everything to a (recording) tax authority.
+//!
+//! Every message travels as a sealed CMS envelope (signed, then encrypted).
+//!
+//! ```text
+//! cargo run --release --example issue_invoice [-- --count N] [--db PATH]
+//! ```
+//! `--db PATH` keeps the service platform's SQLite database at PATH (it is in
+//! memory otherwise); `--count N` issues N platform-hosted invoices and reports
+//! invoices per second.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use fapiao::CryptoProvider;
-use fapiao::crypto::{AES_256_KEY_LEN, GCM_NONCE_LEN};
-use fapiao::pki::Credentials;
+use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
+use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
+use fapiao::invoice::{
+    FailureReason, InvoiceKind, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice,
+    UnifiedSocialCreditCode, UnixTime,
+};
+use fapiao::pki::{Credentials, ExchangeParty, PartyRole, PeerDirectory, TrustStore};
+use fapiao::platform::{
+    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
+    ServicePlatform, ServicePlatformParts,
+};
+use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
+use fapiao::store::SqliteStore;
+use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        eprintln!("cannot read {}: {e}", path.display());
-        std::process::exit(2)
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const PLATFORM_HOSTED: &str = "91440101MA5CJQ4N59";
+const ENTERPRISE_HOSTED: &str = "91350200776049653A";
+
+fn fixture(name: &str) -> Result<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
+}
+
+fn creds(name: &str, provider: &'static CryptoProvider) -> Result<Credentials> {
+    let mut chain = fixture(&format!("tests/data/{name}.pem"))?;
+    chain.extend(fixture("tests/data/issuing-ca.pem")?);
+    let key = fixture(&format!("tests/data/{name}.key.pem"))?;
+    Ok(Credentials::from_pem(&chain, &key, None, provider)?)
+}
+
+fn trust() -> Result<PlatformTrust> {
+    Ok(PlatformTrust::new(TrustStore::from_pem_or_der(&fixture(
+        "tests/data/root-ca.pem",
+    )?)?))
+}
+
+/// 互换数字证书: offer, answer, confirm; both sides pin the other.
+fn exchange(
+    a: (&Credentials, &str, PartyRole, &PeerDirectory),
+    b: (&Credentials, &str, PartyRole, &PeerDirectory),
+    now: u64,
+    provider: &'static CryptoProvider,
+) -> Result<()> {
+    let trust = trust()?;
+    let validator = trust.validator();
+    let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, a.3, &ra, provider);
+    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, b.3, &rb, provider);
+    let (sent, offer) = pa.offer(now)?;
+    let (answered, answer) = pb.answer(&offer, now)?;
+    let (_, confirm) = pa.confirm(sent, &answer, now)?;
+    pb.complete(answered, &confirm, now)?;
+    println!("certificate exchange: {} <-> {} pinned", a.1, b.1);
+    Ok(())
+}
+
+fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
+    Ok(QualificationRecord {
+        tax_id: UnifiedSocialCreditCode::parse(tax_id)?,
+        name: format!("Enterprise {tax_id}"),
+        status: EnterpriseStatus::Active,
+        allowed_invoice_kinds: [InvoiceKind::DigitalOrdinary].into_iter().collect(),
+        single_invoice_limit_fen: 100_000_000,
+        monthly_quota_fen: i64::MAX / 4,
+        valid_from_unix: UnixTime(1_767_225_600),
+        valid_until_unix: UnixTime(2_082_758_400),
+        hosting_mode: mode,
+        allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
+        bound_certificates: BTreeSet::new(),
     })
 }
 
-fn credentials(name: &str, provider: &CryptoProvider) -> Result<Credentials, fapiao::Error> {
-    let mut chain = fixture(&format!("{name}.pem"));
-    chain.extend_from_slice(&fixture("issuing-ca.pem"));
-    Credentials::from_pem(&chain, &fixture(&format!("{name}.key.pem")), None, provider)
+/// The sample request (examples/requests/valid-blue.json) for `seller`.
+fn request(seller: &str, buyer: &str, serial: &str) -> Result<Vec<u8>> {
+    let sample = String::from_utf8(fixture("examples/requests/valid-blue.json")?)?;
+    Ok(sample
+        .replace(
+            "\"tax_id\": \"91440101MA5CJQ4N59\"",
+            "\"tax_id\": \"BUYER\"",
+        )
+        .replace(
+            "\"tax_id\": \"91350200776049653A\"",
+            &format!("\"tax_id\": \"{seller}\""),
+        )
+        .replace("\"tax_id\": \"BUYER\"", &format!("\"tax_id\": \"{buyer}\""))
+        .replace("ERP-20261128-000001", serial)
+        .into_bytes())
 }
 
-/// What travels from the cloud platform to the service platform.
-struct Sealed {
-    wrapped_key: Vec<u8>,
-    nonce: [u8; GCM_NONCE_LEN],
-    ciphertext: Vec<u8>,
-    tag: [u8; 16],
+fn yuan(fen: i64) -> String {
+    format!(
+        "{}{}.{:02}",
+        if fen < 0 { "-" } else { "" },
+        fen.unsigned_abs() / 100,
+        fen.unsigned_abs() % 100
+    )
 }
 
-fn main() -> Result<(), fapiao::Error> {
-    let count: usize = match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
-        [] => 1,
-        [flag, n] if flag == "--count" => n.parse().unwrap_or_else(|_| {
-            eprintln!("--count needs a positive number");
-            std::process::exit(2)
-        }),
-        _ => {
-            eprintln!("usage: issue_invoice [--count N]");
-            std::process::exit(2)
-        }
+fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
+    let number = match &invoice.invoice_number {
+        InvoiceNumber::Digital(n) => n.clone(),
+        InvoiceNumber::Legacy { code, number } => format!("{code}/{number}"),
     };
-    let provider = CryptoProvider::default_provider();
-    let enterprise = credentials("enterprise-rsa", provider)?;
-    let cloud = credentials("ecp-rsa", provider)?;
-    let service = credentials("eisp-rsa", provider)?;
     println!(
-        "provider {}; enterprise {} (credit code {})",
-        provider.name,
-        enterprise.leaf().subject(),
-        enterprise
-            .leaf()
-            .subject_serial_number()
-            .unwrap_or_default()
+        "{label}: invoice {number} check code {} seller {} amount {} tax {} total {} ({:?}) device {} | {signers}",
+        invoice.check_code.as_str(),
+        invoice.seller_tax_id.as_str(),
+        yuan(invoice.amount_fen),
+        yuan(invoice.tax_amount_fen),
+        yuan(invoice.total_fen),
+        invoice.color,
+        invoice.device_id,
     );
+}
 
-    let order = br#"{"version":"1.0","serial":"ERP-2026-000001","seller":"91350200776049653A","total_fen":11300}"#;
-    let started = Instant::now();
-    let mut last = None;
-    for _ in 0..count {
-        // ERP: the enterprise signs its order.
-        let (ent_scheme, ent_sig) = enterprise.sign(order)?;
-        // Cloud platform: countersigns order + enterprise signature, then encrypts
-        // to the service platform's certificate (RSA-OAEP-SHA256 + AES-256-GCM).
-        let mut signed = order.to_vec();
-        signed.extend_from_slice(&ent_sig);
-        let (ecp_scheme, ecp_sig) = cloud.sign(&signed)?;
-        let mut content_key = [0u8; AES_256_KEY_LEN];
-        provider.random.fill(&mut content_key)?;
-        let mut nonce = [0u8; GCM_NONCE_LEN];
-        provider.random.fill(&mut nonce)?;
-        let wrapped_key = provider
-            .key_transport
-            .encrypt_oaep_sha256(service.leaf().public_key(), &content_key)?;
-        let mut ciphertext = signed.clone();
-        ciphertext.extend_from_slice(&ecp_sig);
-        let tag = provider
-            .content_cipher
-            .seal(&content_key, &nonce, b"", &mut ciphertext)?;
-        let sealed = Sealed {
-            wrapped_key,
-            nonce,
-            ciphertext,
-            tag,
-        };
-
-        // Service platform: unwraps the key, decrypts, verifies both signers.
-        let key = service
-            .private_key()
-            .decrypt_oaep_sha256(&sealed.wrapped_key)?;
-        let key: [u8; AES_256_KEY_LEN] =
-            key.as_slice()
-                .try_into()
-                .map_err(|_| fapiao::CryptoError::InvalidLength {
-                    what: "content key",
-                    expected: AES_256_KEY_LEN,
-                    actual: key.len(),
-                })?;
-        let mut plain = sealed.ciphertext;
-        provider
-            .content_cipher
-            .open(&key, &sealed.nonce, b"", &mut plain, &sealed.tag)?;
-        let (signed_part, ecp_sig) = plain.split_at(plain.len() - ecp_sig.len());
-        provider
-            .verifier
-            .verify(ecp_scheme, cloud.leaf().public_key(), signed_part, ecp_sig)?;
-        let (order_part, ent_sig) = signed_part.split_at(signed_part.len() - ent_sig.len());
-        provider.verifier.verify(
-            ent_scheme,
-            enterprise.leaf().public_key(),
-            order_part,
-            ent_sig,
-        )?;
-        assert_eq!(
-            order_part, order,
-            "the service platform reads the order the ERP wrote"
-        );
-        last = Some(order_part.len());
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut count = 1usize;
+    let mut db: Option<PathBuf> = None;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        match (flag.as_str(), rest.next()) {
+            ("--count", Some(n)) => count = n.parse().map_err(|_| "--count needs a number")?,
+            ("--db", Some(path)) => db = Some(PathBuf::from(path)),
+            _ => {
+                eprintln!("usage: issue_invoice [--count N] [--db PATH]");
+                std::process::exit(2);
+            }
+        }
     }
-    let elapsed = started.elapsed();
-    println!(
-        "service platform received a {}-byte order signed by {} and {}",
-        last.unwrap_or(0),
-        enterprise.leaf().subject(),
-        cloud.leaf().subject()
+    let provider = CryptoProvider::default_provider();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let run = format!("{now}");
+    let started = Instant::now();
+
+    let service_store = Arc::new(match &db {
+        Some(path) => SqliteStore::open(path)?,
+        None => SqliteStore::open_in_memory()?,
+    });
+    let cloud_store = Arc::new(SqliteStore::open_in_memory()?);
+    let front_store = Arc::new(SqliteStore::open_in_memory()?);
+    let (ecp, eisp, front) = (
+        creds("ecp-p256", provider)?,
+        creds("eisp-p256", provider)?,
+        creds("enterprise-p256", provider)?,
     );
+    let cloud_peers = PeerDirectory::new(cloud_store.clone());
+    let service_peers = PeerDirectory::new(service_store.clone());
+    let front_peers = PeerDirectory::new(front_store.clone());
+    exchange(
+        (&ecp, "ECP-1", PartyRole::CloudPlatform, &cloud_peers),
+        (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
+        now,
+        provider,
+    )?;
+    exchange(
+        (
+            &front,
+            ENTERPRISE_HOSTED,
+            PartyRole::EnterpriseFrontEnd,
+            &front_peers,
+        ),
+        (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
+        now,
+        provider,
+    )?;
+
+    // The platform-hosted enterprise's ERP key is bound by its fingerprint.
+    let erp_platform_hosted = creds("enterprise-ed25519", provider)?;
+    let erp_enterprise_hosted = creds("enterprise-rsa", provider)?;
+    let mut platform_hosted = record(PLATFORM_HOSTED, HostingMode::PlatformHosted)?;
+    platform_hosted
+        .bound_certificates
+        .insert(erp_platform_hosted.leaf().spki_fingerprint());
+    service_store.upsert_enterprise(&platform_hosted)?;
+    service_store.upsert_enterprise(&record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?)?;
+
+    let hosted_device = SoftwareDevice::new(
+        "EISP-DEV-1",
+        creds("eisp-p256", provider)?,
+        DeviceSecret::new(&[0x5a; 32])?,
+        service_store.clone(),
+        provider,
+    )?;
+    hosted_device.add_segment(&NumberSegment::digital(
+        "eisp-2026",
+        "EISP-DEV-1",
+        InvoiceKind::DigitalOrdinary,
+        "26440",
+        1,
+        999_999_999_999_999,
+    )?)?;
+    let front_device = SoftwareDevice::new(
+        "ENT-DEV-1",
+        creds("enterprise-p256", provider)?,
+        DeviceSecret::new(&[0xa5; 32])?,
+        front_store.clone(),
+        provider,
+    )?;
+    front_device.add_segment(&NumberSegment::digital(
+        "ent-2026",
+        "ENT-DEV-1",
+        InvoiceKind::DigitalOrdinary,
+        "26350",
+        1,
+        999_999_999_999_999,
+    )?)?;
+
+    let service = ServicePlatform::new(ServicePlatformParts {
+        credentials: eisp,
+        trust: trust()?,
+        peers: service_peers,
+        registry: service_store.clone(),
+        store: service_store.clone(),
+        outbox: service_store.clone(),
+        replay: service_store.clone(),
+        device: Arc::new(hosted_device),
+        provider,
+    });
+    let cloud = CloudPlatform::new(CloudPlatformParts {
+        credentials: ecp,
+        trust: trust()?,
+        peers: cloud_peers,
+        service_platform: "EISP-1".into(),
+        store: cloud_store.clone(),
+        replay: cloud_store.clone(),
+        enterprise_credentials: HashMap::new(),
+        provider,
+    });
+    let front_end = FrontEndService::new(FrontEndParts {
+        credentials: front,
+        trust: trust()?,
+        peers: front_peers,
+        service_platform: "EISP-1".into(),
+        device: Arc::new(front_device),
+        replay: front_store.clone(),
+        validation: Default::default(),
+        provider,
+    });
+
+    // ERP -> ECP -> EISP -> ECP, all sealed.
+    let send = |erp: &Credentials, json: &[u8]| -> Result<IssueResponse> {
+        let order = Order::Signed(SignedMessage::sign(json, erp, now, provider)?);
+        let sealed = cloud.submit(order, now)?;
+        let answer = service.handle(&sealed, now)?;
+        Ok(cloud.open_response(&answer, now)?)
+    };
+    let signers = |erp: &Credentials| {
+        format!(
+            "signed by ERP {} + cloud platform, sealed by service platform {}",
+            erp.leaf().spki_fingerprint().to_hex()[..12].to_owned(),
+            service.credentials().leaf().subject()
+        )
+    };
+
+    let (mut issued, mut refused) = (0usize, 0usize);
+    // 1. Platform-hosted, synchronous.
+    let issuing_started = Instant::now();
+    let mut first_blue = None;
+    for i in 0..count {
+        let json = request(PLATFORM_HOSTED, ENTERPRISE_HOSTED, &format!("P-{run}-{i}"))?;
+        let response = send(&erp_platform_hosted, &json)?;
+        match &response.outcome {
+            IssueOutcome::Issued { invoice } => {
+                issued += 1;
+                if i < 3 {
+                    print_invoice("platform-hosted", invoice, &signers(&erp_platform_hosted));
+                }
+                first_blue.get_or_insert_with(|| invoice.invoice_number.clone());
+            }
+            other => return Err(format!("expected an invoice, got {other:?}").into()),
+        }
+    }
+    let issuing_time = issuing_started.elapsed();
+
+    // 2. Enterprise-hosted, asynchronous: accepted, pulled, issued, polled.
+    let json = request(ENTERPRISE_HOSTED, PLATFORM_HOSTED, &format!("E-{run}"))?;
+    let response = send(&erp_enterprise_hosted, &json)?;
+    let IssueOutcome::AcceptedPending { ticket } = &response.outcome else {
+        return Err(format!("expected accepted, got {:?}", response.outcome).into());
+    };
+    println!("enterprise-hosted: accepted with ticket {ticket}");
+    let batch = service.handle(&front_end.pull(10, now)?, now)?;
+    let (results, report) = front_end.run_commands(&batch, now)?;
+    let recorded = front_end.read_ack(&service.handle(&results, now)?, now)?;
     println!(
-        "round trips: {count} in {:.1} ms ({:.0} per second)",
-        elapsed.as_secs_f64() * 1e3,
-        count as f64 / elapsed.as_secs_f64()
+        "front end: issued {} on its own device, service platform recorded {recorded:?}",
+        report.issued
+    );
+    let polled = cloud.open_response(
+        &service.handle(&cloud.query_ticket(ticket, now)?, now)?,
+        now,
+    )?;
+    match &polled.outcome {
+        IssueOutcome::Issued { invoice } => {
+            issued += 1;
+            print_invoice(
+                "enterprise-hosted",
+                invoice,
+                &signers(&erp_enterprise_hosted),
+            );
+        }
+        other => return Err(format!("expected the invoice on polling, got {other:?}").into()),
+    }
+
+    // 3. A refused order: every violation listed.
+    let bad = String::from_utf8(request(
+        PLATFORM_HOSTED,
+        ENTERPRISE_HOSTED,
+        &format!("X-{run}"),
+    )?)?
+    .replace("\"total_fen\": ", "\"total_fen\": 9");
+    let response = send(&erp_platform_hosted, bad.as_bytes())?;
+    match &response.outcome {
+        IssueOutcome::Failed {
+            reason: FailureReason::InvalidRequest { violations },
+        } => {
+            refused += 1;
+            println!("refused order {}:", response.serial_number);
+            for violation in violations.iter() {
+                println!("  {violation}");
+            }
+        }
+        other => return Err(format!("expected a refusal, got {other:?}").into()),
+    }
+
+    // 4. A red-letter invoice reversing the first blue one.
+    if let Some(InvoiceNumber::Digital(original)) = first_blue {
+        let red = String::from_utf8(fixture("examples/requests/valid-red.json")?)?
+            .replace(
+                "\"tax_id\": \"91440101MA5CJQ4N59\"",
+                "\"tax_id\": \"BUYER\"",
+            )
+            .replace(
+                "\"tax_id\": \"91350200776049653A\"",
+                &format!("\"tax_id\": \"{PLATFORM_HOSTED}\""),
+            )
+            .replace(
+                "\"tax_id\": \"BUYER\"",
+                &format!("\"tax_id\": \"{ENTERPRISE_HOSTED}\""),
+            )
+            .replace("26352000000012345678", &original)
+            .replace("ERP-20261128-000002", &format!("R-{run}"));
+        match &send(&erp_platform_hosted, red.as_bytes())?.outcome {
+            IssueOutcome::Issued { invoice } => {
+                issued += 1;
+                print_invoice("red-letter", invoice, &signers(&erp_platform_hosted));
+            }
+            other => return Err(format!("expected a red invoice, got {other:?}").into()),
+        }
+    }
+
+    // 5. Upload to the tax authority.
+    let authority = RecordingTaxAuthority::new();
+    let drained = service.drain_outbox(
+        &authority,
+        now,
+        &RetryPolicy::default(),
+        &mut SeededJitter::new(now),
+    )?;
+    println!(
+        "tax authority: {} uploaded, {} receipts",
+        drained.uploaded,
+        authority.receipts().len()
+    );
+
+    println!(
+        "summary: {issued} issued, {refused} refused, {} uploaded in {:.1} ms; platform-hosted path {:.0} invoices/s ({count} invoices, provider {}){}",
+        drained.uploaded,
+        started.elapsed().as_secs_f64() * 1e3,
+        count as f64 / issuing_time.as_secs_f64(),
+        provider.name,
+        db.map(|p| format!(", database kept at {}", p.display()))
+            .unwrap_or_default(),
     );
     Ok(())
 }

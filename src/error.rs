@@ -6,10 +6,13 @@
 use thiserror::Error as ThisError;
 
 use crate::crypto::KeyFamily;
+use crate::device::DeviceFailure;
 use crate::invoice::InvoiceError;
 use crate::pki::PartyRole;
 pub use crate::pki::{CrlError, PathError};
 use crate::qualification::QualificationError;
+use crate::store::StoreError;
+use crate::tax::UploadError;
 
 /// Everything that can go wrong in fapiao.
 #[derive(Debug, ThisError)]
@@ -39,6 +42,9 @@ pub enum Error {
     /// A certificate-exchange message was refused.
     #[error("certificate exchange: {0}")]
     Exchange(#[from] ExchangeError),
+    /// A platform role refused a message or could not answer it.
+    #[error("platform: {0}")]
+    Platform(#[from] PlatformError),
     /// A CMS envelope could not be built, or was refused when opened.
     #[error("envelope: {0}")]
     Envelope(#[from] EnvelopeError),
@@ -48,6 +54,15 @@ pub enum Error {
     /// An enterprise was refused, or the qualification registry failed.
     #[error("qualification: {0}")]
     Qualification(#[from] QualificationError),
+    /// An issuing device did not issue (retryable or final).
+    #[error("issuing device: {0}")]
+    Device(#[from] DeviceFailure),
+    /// The store failed or refused a change.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// An upload to the tax authority failed.
+    #[error("tax upload: {0}")]
+    Tax(#[from] UploadError),
 }
 
 /// Failures of the cryptographic primitives.
@@ -519,4 +534,59 @@ pub enum ExchangeError {
     /// The confirm came from another certificate or identity than the offer.
     #[error("the confirm does not come from the party that sent the offer")]
     PeerChanged,
+}
+
+/// Failures of the platform roles that cannot be answered with a sealed
+/// refusal (the sender is unknown), or that a role reports to its host.
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum PlatformError {
+    /// No signer of the envelope is a pinned peer in a role that may send it.
+    #[error("no signer is a pinned {expected}: the sender is unknown")]
+    SenderNotPinned {
+        /// The role that was looked for.
+        expected: &'static str,
+    },
+    /// An issuing request carries no enterprise signature besides the cloud
+    /// platform's.
+    #[error("the request carries no enterprise signature")]
+    NoEnterpriseSigner,
+    /// A platform message is not readable.
+    #[error("malformed platform message: {detail}")]
+    MalformedMessage {
+        /// What the parser said.
+        detail: String,
+    },
+    /// A platform message of a version we do not speak.
+    #[error("platform message version {found} is not supported (supported: {supported})")]
+    UnsupportedMessageVersion {
+        /// The version found.
+        found: String,
+        /// The version we speak.
+        supported: &'static str,
+    },
+    /// A pull asked for too many (or zero) commands.
+    #[error("a pull takes 1 to 100 commands, not {limit}")]
+    BadPullLimit {
+        /// The number asked for.
+        limit: usize,
+    },
+    /// The answer is not for a request this cloud platform sent.
+    #[error("the answer came from {party_id}, which is not our service platform")]
+    WrongServicePlatform {
+        /// The party that signed it.
+        party_id: String,
+    },
+    /// The enterprise has no credentials here and the order is not signed.
+    #[error("no enterprise credentials for {tax_id}: the ERP must sign the order")]
+    NoEnterpriseCredentials {
+        /// The seller's tax id.
+        tax_id: String,
+    },
+    /// The enterprise is not hosted by this platform in the mode asked for.
+    #[error("enterprise {tax_id} is not served here in this hosting mode")]
+    WrongHostingMode {
+        /// The seller's tax id.
+        tax_id: String,
+    },
 }

@@ -9,13 +9,18 @@
 #![warn(missing_docs)]
 
 pub mod crypto;
+pub mod device;
 pub mod envelope;
 mod error;
 pub mod invoice;
 pub mod pki;
+pub mod platform;
 pub mod qualification;
+pub mod store;
+pub mod tax;
 
 pub use crate::crypto::CryptoProvider;
+pub use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, SoftwareDevice};
 pub use crate::error::{
     CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error, ExchangeError,
     KeyError, PathError, PeerError,
@@ -27,6 +32,8 @@ pub use crate::invoice::{
 pub use crate::qualification::{
     EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
 };
+pub use crate::store::{SqliteStore, StoreError};
+pub use crate::tax::{TaxAuthority, UploadError, drain_outbox};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

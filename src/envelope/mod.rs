@@ -168,10 +168,24 @@ pub struct OpenedEnvelope {
     pub payload: Vec<u8>,
     /// Every signer, in SignedData order, each fully verified.
     pub signers: Vec<VerifiedSigner>,
-    /// The id the replay guard recorded: the contentIdentifier of the first signer
-    /// that has one, otherwise the first 16 bytes of SHA-256 over the first
-    /// signer's signature (OpenSSL writes no contentIdentifier).
+    /// The id the replay guard recorded: the first 16 bytes of SHA-256 over every
+    /// SignerInfo's signature value, in SignedData order. The same envelope, or
+    /// the same SignedData encrypted again, has the same id; any fresh signature
+    /// (a signer added for a retry) makes a new message. This works the same for
+    /// envelopes without contentIdentifier (OpenSSL writes none).
     pub message_id: Vec<u8>,
+}
+
+/// The replay-guard key of a SignedData's signers (see
+/// [`OpenedEnvelope::message_id`]).
+fn replay_key(signers: &cms::signed_data::SignerInfos, provider: &CryptoProvider) -> Vec<u8> {
+    let mut ctx = provider.hasher.start(HashAlgorithm::Sha256);
+    for info in signers.0.iter() {
+        let signature = info.signature.as_bytes();
+        ctx.update(&(signature.len() as u64).to_be_bytes());
+        ctx.update(signature);
+    }
+    ctx.finish().as_ref()[..MESSAGE_ID_LEN].to_vec()
 }
 
 /// Opens envelopes addressed to one recipient: decrypts, verifies every signer
@@ -349,21 +363,7 @@ impl<'a> Opener<'a> {
             let inner = signed::decode_signed_data_ref(&plain)?;
             let (payload, signers) =
                 signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
-            let message_id = match signers.iter().find_map(|s| s.message_id.clone()) {
-                Some(id) => id,
-                None => {
-                    let first = inner
-                        .signer_infos
-                        .0
-                        .get(0)
-                        .ok_or(EnvelopeError::NoSigners)?;
-                    let digest = self
-                        .provider
-                        .hasher
-                        .hash(HashAlgorithm::Sha256, first.signature.as_bytes());
-                    digest.as_ref()[..MESSAGE_ID_LEN].to_vec()
-                }
-            };
+            let message_id = replay_key(&inner.signer_infos, self.provider);
             (subslice_range(&plain, payload), signers, message_id)
         };
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));

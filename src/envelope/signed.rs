@@ -117,7 +117,7 @@ impl SignedMessage {
 
     /// Adds `signer`'s SignerInfo (and certificates) over the same encapsulated
     /// content. The content bytes are carried over unchanged; the new signer gets
-    /// the same message id as the first signer.
+    /// its own fresh message id.
     pub fn add_signer(
         &mut self,
         signer: &Credentials,
@@ -134,16 +134,9 @@ impl SignedMessage {
         )?;
         let (hash, digest_oid) = digest_for(signer.leaf().key_family());
         let digest = provider.hasher.hash(hash, content);
-        let message_id = signed
-            .signer_infos
-            .0
-            .iter()
-            .find_map(|si| content_identifier(si).ok().flatten())
-            .map(|id| id.to_vec());
-        let message_id = match message_id {
-            Some(id) => id,
-            None => provider.random_bytes(MESSAGE_ID_LEN)?,
-        };
+        // Each signer gets its own fresh message id: a cloud platform that signs
+        // the same enterprise order again (a retry) sends a new message.
+        let message_id = provider.random_bytes(MESSAGE_ID_LEN)?;
         let econtent_type = signed.encap_content_info.econtent_type;
         let info = signer_info(
             signer,
@@ -185,6 +178,13 @@ impl SignedMessage {
     pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
         decode_signed_data_ref(&der)?;
         Ok(Self { der })
+    }
+
+    /// The encapsulated content, *unverified*: for a sender that wants to read
+    /// back what it (or its ERP) signed. Receivers use [`SignedMessage::verify`].
+    pub fn content(&self) -> Result<Vec<u8>, Error> {
+        let signed = decode_signed_data_ref(&self.der)?;
+        Ok(octets(signed.encap_content_info.econtent)?.to_vec())
     }
 
     /// The DER `ContentInfo`.

@@ -91,6 +91,29 @@ pub enum FailureReason {
         /// The refusal, with its own stable code.
         refusal: Refusal,
     },
+    /// The request is not a readable issuing request (bad JSON, a missing or
+    /// unknown field).
+    MalformedRequest {
+        /// What the parser said, with line and column.
+        detail: String,
+    },
+    /// A different request was already received under this serial number.
+    SerialNumberConflict {
+        /// The serial number.
+        serial_number: String,
+    },
+    /// Nothing was issued under this serial number (answer to a query).
+    NotFound {
+        /// The serial number (or ticket) asked about.
+        reference: String,
+    },
+    /// The issuing device failed.
+    DeviceFailed {
+        /// Whether sending the same request again may succeed.
+        retryable: bool,
+        /// What the device reported.
+        detail: String,
+    },
 }
 
 /// An issued invoice, as the issuing device reports it.

@@ -44,6 +44,9 @@ pub enum QualificationError {
         /// The enterprise.
         tax_id: UnifiedSocialCreditCode,
     },
+    /// The registry's store failed.
+    #[error("qualification registry store: {0}")]
+    Store(#[from] crate::store::StoreError),
     /// A quota reservation is not (or no longer) held by this registry.
     #[error("quota reservation {id} is not held by this registry")]
     UnknownReservation {

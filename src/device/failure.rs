@@ -1,0 +1,112 @@
+//! [`DeviceFailure`]: why an issuing device did not issue, marked retryable or final.
+
+use crate::invoice::InvoiceKind;
+use crate::store::StoreError;
+
+/// Whether the same command may succeed if sent again later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Disposition {
+    /// A passing condition (storage or signing unavailable): send the same command
+    /// again later; the device is idempotent on the command id.
+    Retryable,
+    /// The command will never succeed as it is: answer the request with a failure.
+    Final,
+}
+
+/// Why an issuing device did not issue an invoice (or refused its configuration).
+///
+/// [`disposition`](Self::disposition) says whether to send the command again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceFailure {
+    /// The command's deadline passed before the device took it. Final.
+    #[error("command {command_id}: deadline {deadline_unix} passed (now {now_unix})")]
+    DeadlinePassed {
+        /// The command.
+        command_id: String,
+        /// Its deadline (UNIX seconds).
+        deadline_unix: u64,
+        /// The device's time (UNIX seconds).
+        now_unix: u64,
+    },
+    /// No number segment of the device serves this kind of invoice. Final.
+    #[error("device {device_id} has no number segment for {} invoices", invoice_kind.as_str())]
+    NoSegment {
+        /// The device.
+        device_id: String,
+        /// The kind asked for.
+        invoice_kind: InvoiceKind,
+    },
+    /// Every number segment of the device for this kind is used up. Final until an
+    /// operator adds a segment.
+    #[error("device {device_id}: every number segment for {} invoices is used up", invoice_kind.as_str())]
+    SegmentExhausted {
+        /// The device.
+        device_id: String,
+        /// The kind asked for.
+        invoice_kind: InvoiceKind,
+    },
+    /// The command id was used before for a different command. Final.
+    #[error("command {command_id} was already used for a different command")]
+    CommandConflict {
+        /// The command id.
+        command_id: String,
+    },
+    /// The command is malformed (its id, or its request for this device). Final.
+    #[error("invalid command: {problem}")]
+    InvalidCommand {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A device id is not 1 to 64 of `A-Z a-z 0-9 _ - . :`. Final.
+    #[error("invalid device id {device_id:?}: 1 to 64 of A-Z a-z 0-9 _ - . : needed")]
+    InvalidDeviceId {
+        /// The id given.
+        device_id: String,
+    },
+    /// A number segment's configuration is invalid. Final.
+    #[error("number segment {segment_id}: {problem}")]
+    InvalidSegment {
+        /// The segment.
+        segment_id: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// The device's check-code secret is unusable (too short). Final.
+    #[error("the device secret must be {min} to {max} bytes, got {actual}")]
+    InvalidSecret {
+        /// Shortest accepted length.
+        min: usize,
+        /// Longest accepted length.
+        max: usize,
+        /// Its length.
+        actual: usize,
+    },
+    /// The device's store failed. Retryable when the database was only busy or
+    /// unavailable ([`StoreError::is_transient`]), final otherwise.
+    #[error("device store: {0}")]
+    Store(#[from] StoreError),
+    /// Signing the invoice (the device's electronic seal) failed: the key may live
+    /// in an HSM that is unavailable. Retryable.
+    #[error("sealing the invoice failed: {0}")]
+    Seal(Box<crate::Error>),
+    /// The invoice could not be encoded for sealing. Final.
+    #[error("cannot encode the invoice: {0}")]
+    Encoding(serde_json::Error),
+}
+
+impl DeviceFailure {
+    /// Whether the same command may succeed later.
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Self::Store(error) if error.is_transient() => Disposition::Retryable,
+            Self::Seal(_) => Disposition::Retryable,
+            _ => Disposition::Final,
+        }
+    }
+
+    /// `true` when [`disposition`](Self::disposition) is [`Disposition::Retryable`].
+    pub fn is_retryable(&self) -> bool {
+        self.disposition() == Disposition::Retryable
+    }
+}

@@ -1,0 +1,57 @@
+//! Issuing devices (税控设备 / 开票设备): what turns a validated request into a
+//! numbered, check-coded, sealed invoice.
+//!
+//! * [`IssuingDevice`]: the trait the service platform (platform-hosted mode) and
+//!   an enterprise's front-end service (enterprise-hosted mode) drive with a
+//!   [`ControlCommand`]; failures are [`DeviceFailure`]s, each
+//!   [retryable or final](Disposition).
+//! * [`SoftwareDevice`]: the reference device. Invoice numbers come from
+//!   [`NumberSegment`]s (formats in [`segment`](NumberSegment)), durable through a
+//!   [`DeviceStore`](crate::store::DeviceStore); the check code is an HMAC keyed
+//!   with a [`DeviceSecret`] ([`compute_check_code`]); the seal is a signature with
+//!   the device's credentials ([`verify_device_signature`]).
+
+mod canonical;
+mod check_code;
+mod command;
+mod failure;
+mod seal;
+mod segment;
+mod software;
+
+pub use self::check_code::{DeviceSecret, check_code_matches, compute_check_code};
+pub use self::command::ControlCommand;
+pub use self::failure::{DeviceFailure, Disposition};
+pub use self::seal::{seal_scheme, sealed_bytes, verify_device_signature};
+pub use self::segment::{
+    AllocatedNumber, DIGITAL_NUMBER_LEN, LEGACY_NUMBER_LEN, NumberFormat, NumberSegment,
+    SegmentState,
+};
+pub use self::software::SoftwareDevice;
+
+use crate::invoice::IssuedInvoice;
+
+/// An issuing device.
+///
+/// `issue` must be idempotent on the command id: the same command sent again (a
+/// retry after a timeout or a crash) returns the invoice issued the first time,
+/// never a second number.
+pub trait IssuingDevice: Send + Sync {
+    /// The device's id, as written in the invoices it issues.
+    fn device_id(&self) -> &str;
+
+    /// Issues the invoice `command` asks for, at `now_unix` (UNIX seconds).
+    fn issue(
+        &self,
+        command: &ControlCommand,
+        now_unix: u64,
+    ) -> Result<IssuedInvoice, DeviceFailure>;
+}
+
+/// Whether `text` is 1 to `max` of `A-Z a-z 0-9 _ - . :`.
+pub(crate) fn is_identifier(text: &str, max: usize) -> bool {
+    (1..=max).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+}

@@ -1,0 +1,155 @@
+//! [`SoftwareDevice`]: the reference issuing device, numbering from segments kept
+//! in a [`DeviceStore`].
+
+use std::sync::Arc;
+
+use super::check_code::{DeviceSecret, compute_check_code};
+use super::command::ControlCommand;
+use super::failure::DeviceFailure;
+use super::seal::seal;
+use super::segment::{AllocatedNumber, NumberSegment, SegmentState};
+use super::{IssuingDevice, is_identifier};
+use crate::crypto::CryptoProvider;
+use crate::invoice::{CheckCode, IssuedInvoice, UnixTime};
+use crate::pki::{Certificate, Credentials};
+use crate::store::{DeviceStore, NextNumber, StoreError};
+
+/// A software issuing device.
+///
+/// * Numbers come from the device's [`NumberSegment`]s for the invoice's kind, in
+///   the order the segments were added, strictly in sequence: the store takes the
+///   next number and records the issued invoice under the command id in one
+///   transaction, so a number is never given twice, never skipped without a
+///   record, and survives restarts.
+/// * The check code is keyed with the device's [`DeviceSecret`]
+///   ([`compute_check_code`]).
+/// * The invoice is sealed with the device's [`Credentials`] through the crypto
+///   provider, so the key may live in an HSM behind a custom
+///   [`KeyProvider`](crate::crypto::KeyProvider); verify with
+///   [`verify_device_signature`](super::verify_device_signature).
+/// * The same command (same id and request) returns the invoice recorded the first
+///   time, even after its deadline; the same id with another request is a
+///   [`DeviceFailure::CommandConflict`].
+pub struct SoftwareDevice {
+    device_id: String,
+    credentials: Credentials,
+    secret: DeviceSecret,
+    store: Arc<dyn DeviceStore>,
+    provider: &'static CryptoProvider,
+}
+
+impl core::fmt::Debug for SoftwareDevice {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SoftwareDevice")
+            .field("device_id", &self.device_id)
+            .field("certificate", &self.credentials.leaf().subject())
+            .field("provider", &self.provider.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SoftwareDevice {
+    /// A device named `device_id` (1 to 64 of `A-Z a-z 0-9 _ - . :`) that seals with
+    /// `credentials`, keys check codes with `secret`, and keeps its numbering in
+    /// `store`.
+    pub fn new(
+        device_id: &str,
+        credentials: Credentials,
+        secret: DeviceSecret,
+        store: Arc<dyn DeviceStore>,
+        provider: &'static CryptoProvider,
+    ) -> Result<Self, DeviceFailure> {
+        if !is_identifier(device_id, 64) {
+            return Err(DeviceFailure::InvalidDeviceId {
+                device_id: device_id.to_owned(),
+            });
+        }
+        Ok(Self {
+            device_id: device_id.to_owned(),
+            credentials,
+            secret,
+            store,
+            provider,
+        })
+    }
+
+    /// Adds a number segment allotted to this device (adding the same segment again
+    /// changes nothing).
+    pub fn add_segment(&self, segment: &NumberSegment) -> Result<(), DeviceFailure> {
+        if segment.device_id() != self.device_id {
+            return Err(DeviceFailure::InvalidSegment {
+                segment_id: segment.segment_id().to_owned(),
+                problem: "the segment is allotted to another device",
+            });
+        }
+        Ok(self.store.add_segment(segment)?)
+    }
+
+    /// The device's segments and how far each is used.
+    pub fn segments(&self) -> Result<Vec<SegmentState>, StoreError> {
+        self.store.segments(&self.device_id)
+    }
+
+    /// The device's certificate (the seal's).
+    pub fn certificate(&self) -> &Certificate {
+        self.credentials.leaf()
+    }
+
+    fn make_invoice(
+        &self,
+        command: &ControlCommand,
+        allocated: &AllocatedNumber,
+        now_unix: u64,
+    ) -> Result<IssuedInvoice, DeviceFailure> {
+        let request = command.request();
+        let totals = request.totals();
+        let mut invoice = IssuedInvoice {
+            invoice_number: allocated.number.clone(),
+            invoice_kind: request.invoice_kind(),
+            color: request.color(),
+            issued_at_unix: UnixTime(i64::try_from(now_unix).unwrap_or(i64::MAX)),
+            check_code: CheckCode::parse("00000000000000000000").expect("20 digits"),
+            seller_tax_id: request.seller_tax_id().clone(),
+            amount_fen: totals.amount_fen,
+            tax_amount_fen: totals.tax_amount_fen,
+            total_fen: totals.total_fen,
+            device_id: self.device_id.clone(),
+            device_signature: Vec::new(),
+        };
+        invoice.check_code =
+            compute_check_code(&self.secret, self.provider, &invoice, request.request())?;
+        seal(&mut invoice, &self.credentials)?;
+        Ok(invoice)
+    }
+}
+
+impl IssuingDevice for SoftwareDevice {
+    fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    fn issue(
+        &self,
+        command: &ControlCommand,
+        now_unix: u64,
+    ) -> Result<IssuedInvoice, DeviceFailure> {
+        let digest = command.digest(self.provider)?;
+        let next = NextNumber {
+            device_id: &self.device_id,
+            command_id: command.command_id(),
+            command_digest: &digest,
+            invoice_kind: command.request().invoice_kind(),
+        };
+        let issued = self.store.issue_next(&next, &mut |allocated| {
+            if now_unix > command.deadline_unix() {
+                return Err(DeviceFailure::DeadlinePassed {
+                    command_id: command.command_id().to_owned(),
+                    deadline_unix: command.deadline_unix(),
+                    now_unix,
+                });
+            }
+            self.make_invoice(command, allocated, now_unix)
+        })?;
+        Ok(issued.invoice)
+    }
+}

@@ -1,0 +1,218 @@
+//! [`CloudPlatform`]: the e-commerce cloud platform (电商云平台).
+//!
+//! It takes an ERP's order (already signed by the enterprise, or signs it with
+//! the enterprise credentials it holds when configured so), adds its own
+//! signature, and seals it to the pinned service platform. It opens the answers,
+//! checks that they come from that service platform, and stores the invoices;
+//! for tickets it builds query messages until the result arrives.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::crypto::CryptoProvider;
+use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
+use crate::error::{Error, PlatformError};
+use crate::invoice::{IssueOutcome, IssueRequest, IssueResponse};
+use crate::pki::{Credentials, PartyRole, PeerDirectory};
+use crate::store::{CloudStore, TicketResolution};
+
+use super::messages::{TicketQuery, to_json};
+use super::trust::PlatformTrust;
+
+/// An ERP's order as it reaches the cloud platform.
+#[derive(Clone, Debug)]
+pub enum Order {
+    /// Signed by the enterprise's ERP (a CMS SignedData over the request JSON).
+    Signed(SignedMessage),
+    /// The request JSON alone: the cloud platform signs it with the enterprise
+    /// credentials it holds for the seller.
+    Unsigned(Vec<u8>),
+}
+
+/// Everything a cloud platform runs on.
+pub struct CloudPlatformParts {
+    /// The platform's own credentials.
+    pub credentials: Credentials,
+    /// Trust anchors and policy for the service platform's signatures.
+    pub trust: PlatformTrust,
+    /// Pinned peers (the service platform).
+    pub peers: PeerDirectory,
+    /// The party id of the service platform to send to.
+    pub service_platform: String,
+    /// Received invoices and outstanding tickets.
+    pub store: Arc<dyn CloudStore>,
+    /// Message ids already accepted.
+    pub replay: Arc<dyn ReplayGuard>,
+    /// Enterprise credentials held on the enterprises' behalf, by credit code.
+    pub enterprise_credentials: HashMap<String, Credentials>,
+    /// The crypto provider.
+    pub provider: &'static CryptoProvider,
+}
+
+/// The cloud platform role.
+pub struct CloudPlatform {
+    parts: CloudPlatformParts,
+    envelope_policy: EnvelopePolicy,
+    /// Seller of each request sent, by serial number: answers echo only the
+    /// serial number, and a ticket is recorded with its seller.
+    sent: Mutex<HashMap<String, String>>,
+}
+
+impl CloudPlatform {
+    /// A cloud platform over `parts`.
+    pub fn new(parts: CloudPlatformParts) -> Self {
+        Self {
+            parts,
+            envelope_policy: EnvelopePolicy::default(),
+            sent: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Replaces the envelope policy (limits, clock skew).
+    pub fn with_envelope_policy(mut self, policy: EnvelopePolicy) -> Self {
+        self.envelope_policy = policy;
+        self
+    }
+
+    /// The platform's credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.parts.credentials
+    }
+
+    /// Seals an order to the service platform: the enterprise's signature (the
+    /// ERP's, or ours on its behalf), then ours, then encryption to the service
+    /// platform's pinned certificate.
+    pub fn submit(&self, order: Order, now: u64) -> Result<Vec<u8>, Error> {
+        let mut signed = match order {
+            Order::Signed(signed) => signed,
+            Order::Unsigned(json) => {
+                let request = IssueRequest::from_json(&json)?;
+                let tax_id = &request.seller.tax_id;
+                let creds = self
+                    .parts
+                    .enterprise_credentials
+                    .get(tax_id)
+                    .ok_or_else(|| PlatformError::NoEnterpriseCredentials {
+                        tax_id: tax_id.clone(),
+                    })?;
+                SignedMessage::sign(&json, creds, now, self.parts.provider)?
+            }
+        };
+        let request = IssueRequest::from_json(&signed.content()?)?;
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(request.serial_number.clone(), request.seller.tax_id.clone());
+        signed.add_signer(&self.parts.credentials, now, self.parts.provider)?;
+        self.encrypt_to_service(&signed, now)
+    }
+
+    /// A sealed query for where `ticket` stands.
+    pub fn query_ticket(&self, ticket: &str, now: u64) -> Result<Vec<u8>, Error> {
+        let json = to_json(&TicketQuery::new(ticket))?;
+        let signed = SignedMessage::sign(&json, &self.parts.credentials, now, self.parts.provider)?;
+        self.encrypt_to_service(&signed, now)
+    }
+
+    fn encrypt_to_service(&self, signed: &SignedMessage, now: u64) -> Result<Vec<u8>, Error> {
+        let service = self
+            .parts
+            .peers
+            .lookup_party(&self.parts.service_platform, now)?;
+        // The newest pinned certificate first (lookup_party sorts them).
+        let to = &service[0].certificate;
+        envelope::encrypt(signed, &[to], self.parts.provider)
+    }
+
+    /// Opens the service platform's answer: it must be signed by our pinned
+    /// service platform. An issued invoice is stored; an "accepted" answer's ticket
+    /// is recorded for polling; a final answer to a ticket completes it.
+    pub fn open_response(&self, envelope_bytes: &[u8], now: u64) -> Result<IssueResponse, Error> {
+        let validator = self.parts.trust.validator();
+        let opened = Opener::new(
+            &self.parts.credentials,
+            &validator,
+            self.parts.replay.as_ref(),
+            self.parts.provider,
+        )
+        .with_policy(self.envelope_policy.clone())
+        .open(envelope_bytes, now)?;
+        let mut from_service = false;
+        for signer in &opened.signers {
+            let record = self.parts.peers.check(
+                &self.parts.service_platform,
+                PartyRole::ServicePlatform,
+                &signer.certificate,
+                now,
+            );
+            match record {
+                Ok(_) => from_service = true,
+                Err(_) => {
+                    return Err(PlatformError::WrongServicePlatform {
+                        party_id: signer.subject.clone(),
+                    }
+                    .into());
+                }
+            }
+        }
+        if !from_service {
+            return Err(PlatformError::SenderNotPinned {
+                expected: "service platform",
+            }
+            .into());
+        }
+        let response = IssueResponse::from_json(&opened.payload)?;
+        self.record(&response, &opened.payload, now)?;
+        Ok(response)
+    }
+
+    fn record(&self, response: &IssueResponse, json: &[u8], now: u64) -> Result<(), Error> {
+        let serial = response.serial_number.as_str();
+        match &response.outcome {
+            IssueOutcome::Issued { invoice } => {
+                let seller = invoice.seller_tax_id.as_str();
+                self.parts
+                    .store
+                    .store_invoice(seller, serial, invoice, json)?;
+                for ticket in self.parts.store.outstanding_tickets(usize::MAX)? {
+                    if ticket.seller_tax_id == seller && ticket.serial_number == serial {
+                        self.parts.store.complete_ticket(
+                            &ticket.ticket,
+                            TicketResolution::Issued {
+                                invoice,
+                                response_json: json,
+                            },
+                        )?;
+                    }
+                }
+            }
+            IssueOutcome::AcceptedPending { ticket } => {
+                if self.parts.store.cloud_ticket(ticket)?.is_none() {
+                    let seller = self
+                        .sent
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(serial)
+                        .cloned()
+                        .unwrap_or_default();
+                    self.parts
+                        .store
+                        .record_ticket(&seller, serial, ticket, now)?;
+                }
+            }
+            IssueOutcome::Failed { .. } => {
+                for ticket in self.parts.store.outstanding_tickets(usize::MAX)? {
+                    if ticket.serial_number == serial {
+                        self.parts.store.complete_ticket(
+                            &ticket.ticket,
+                            TicketResolution::Failed {
+                                response_json: json,
+                            },
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

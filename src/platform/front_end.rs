@@ -1,0 +1,180 @@
+//! [`FrontEndService`]: an enterprise's front-end service (前置服务) in the
+//! enterprise-hosted (asynchronous) mode.
+//!
+//! It pulls the sealed commands waiting for its enterprise, runs its own issuing
+//! device on each, and returns the sealed results; the service platform records
+//! them and completes the tickets. Commands are delivered at least once (a command
+//! stays queued until its result is recorded) and applied exactly once (the
+//! device is idempotent on the command id, the platform records a command's
+//! result once).
+
+use std::sync::Arc;
+
+use crate::crypto::CryptoProvider;
+use crate::device::{ControlCommand, IssuingDevice};
+use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
+use crate::error::{Error, PlatformError};
+use crate::invoice::ValidationPolicy;
+use crate::pki::{Credentials, PartyRole, PeerDirectory};
+
+use super::messages::{
+    CommandResult, CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION,
+    ServiceToFrontEnd, to_json,
+};
+use super::trust::PlatformTrust;
+
+/// Everything a front-end service runs on.
+pub struct FrontEndParts {
+    /// The front end's credentials (pinned by the service platform as an
+    /// enterprise front end whose party id is the enterprise's credit code).
+    pub credentials: Credentials,
+    /// Trust anchors and policy for the service platform's signatures.
+    pub trust: PlatformTrust,
+    /// Pinned peers (the service platform).
+    pub peers: PeerDirectory,
+    /// The service platform's party id.
+    pub service_platform: String,
+    /// The enterprise's own issuing device.
+    pub device: Arc<dyn IssuingDevice>,
+    /// Message ids already accepted.
+    pub replay: Arc<dyn ReplayGuard>,
+    /// Rules the commands' requests are validated against again.
+    pub validation: ValidationPolicy,
+    /// The crypto provider.
+    pub provider: &'static CryptoProvider,
+}
+
+/// What one batch of commands did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Commands the device issued (again, for a re-delivered one).
+    pub issued: usize,
+    /// Commands that failed for good.
+    pub failed: usize,
+    /// Commands that failed for now and stay queued.
+    pub retry_later: usize,
+}
+
+/// The front-end service role.
+pub struct FrontEndService {
+    parts: FrontEndParts,
+    envelope_policy: EnvelopePolicy,
+}
+
+impl FrontEndService {
+    /// A front end over `parts`.
+    pub fn new(parts: FrontEndParts) -> Self {
+        Self {
+            parts,
+            envelope_policy: EnvelopePolicy::default(),
+        }
+    }
+
+    fn seal(&self, message: &FrontEndRequest, now: u64) -> Result<Vec<u8>, Error> {
+        let json = to_json(message)?;
+        let service = self
+            .parts
+            .peers
+            .lookup_party(&self.parts.service_platform, now)?;
+        let signed = SignedMessage::sign(&json, &self.parts.credentials, now, self.parts.provider)?;
+        envelope::encrypt(&signed, &[&service[0].certificate], self.parts.provider)
+    }
+
+    fn open(&self, envelope_bytes: &[u8], now: u64) -> Result<ServiceToFrontEnd, Error> {
+        let validator = self.parts.trust.validator();
+        let opened = Opener::new(
+            &self.parts.credentials,
+            &validator,
+            self.parts.replay.as_ref(),
+            self.parts.provider,
+        )
+        .with_policy(self.envelope_policy.clone())
+        .open(envelope_bytes, now)?;
+        let [signer] = opened.signers.as_slice() else {
+            return Err(PlatformError::SenderNotPinned {
+                expected: "service platform",
+            }
+            .into());
+        };
+        self.parts.peers.check(
+            &self.parts.service_platform,
+            PartyRole::ServicePlatform,
+            &signer.certificate,
+            now,
+        )?;
+        ServiceToFrontEnd::from_json(&opened.payload)
+    }
+
+    /// A sealed pull for at most `limit` waiting commands.
+    pub fn pull(&self, limit: usize, now: u64) -> Result<Vec<u8>, Error> {
+        self.seal(
+            &FrontEndRequest::Pull {
+                version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                limit,
+            },
+            now,
+        )
+    }
+
+    /// Opens the service platform's batch of commands, runs the device on each,
+    /// and returns the sealed results (and what happened).
+    pub fn run_commands(
+        &self,
+        envelope_bytes: &[u8],
+        now: u64,
+    ) -> Result<(Vec<u8>, RunReport), Error> {
+        let ServiceToFrontEnd::Commands { commands, .. } = self.open(envelope_bytes, now)? else {
+            return Err(PlatformError::MalformedMessage {
+                detail: "expected a batch of commands".into(),
+            }
+            .into());
+        };
+        let mut report = RunReport::default();
+        let mut results = Vec::with_capacity(commands.len());
+        for value in commands {
+            let json = serde_json::to_vec(&value).map_err(|e| PlatformError::MalformedMessage {
+                detail: e.to_string(),
+            })?;
+            let command = ControlCommand::from_json(&json, &self.parts.validation)?;
+            let outcome = match self.parts.device.issue(&command, now) {
+                Ok(invoice) => {
+                    report.issued += 1;
+                    CommandResultOutcome::Issued { invoice }
+                }
+                Err(failure) if failure.is_retryable() => {
+                    report.retry_later += 1;
+                    continue;
+                }
+                Err(failure) => {
+                    report.failed += 1;
+                    CommandResultOutcome::Failed {
+                        detail: failure.to_string(),
+                    }
+                }
+            };
+            results.push(CommandResult {
+                command_id: command.command_id().to_owned(),
+                outcome,
+            });
+        }
+        let sealed = self.seal(
+            &FrontEndRequest::Results {
+                version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                results,
+            },
+            now,
+        )?;
+        Ok((sealed, report))
+    }
+
+    /// Opens the service platform's acknowledgement: the command ids recorded.
+    pub fn read_ack(&self, envelope_bytes: &[u8], now: u64) -> Result<Vec<String>, Error> {
+        match self.open(envelope_bytes, now)? {
+            ServiceToFrontEnd::Ack { recorded, .. } => Ok(recorded),
+            ServiceToFrontEnd::Commands { .. } => Err(PlatformError::MalformedMessage {
+                detail: "expected an acknowledgement".into(),
+            }
+            .into()),
+        }
+    }
+}

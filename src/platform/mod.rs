@@ -1,0 +1,24 @@
+//! The platform roles of the patent's method, sans-IO: each takes envelope bytes
+//! and returns envelope bytes; the host owns the network.
+//!
+//! * [`ServicePlatform`] (EISP): handles the cloud platform's requests and the
+//!   enterprise front ends' pulls and results.
+//! * [`CloudPlatform`] (ECP): seals ERP orders to the pinned service platform,
+//!   opens and stores its answers, polls tickets.
+//! * [`FrontEndService`] (前置服务): the enterprise-hosted device's side of the
+//!   asynchronous mode.
+
+mod cloud;
+mod front_end;
+mod messages;
+mod service;
+mod trust;
+
+pub use cloud::{CloudPlatform, CloudPlatformParts, Order};
+pub use front_end::{FrontEndParts, FrontEndService, RunReport};
+pub use messages::{
+    CommandResult, CommandResultOutcome, FrontEndRequest, MAX_PULL, PLATFORM_MESSAGE_VERSION,
+    ServiceToFrontEnd, TicketQuery,
+};
+pub use service::{ServicePlatform, ServicePlatformConfig, ServicePlatformParts};
+pub use trust::PlatformTrust;

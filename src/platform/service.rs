@@ -1,0 +1,486 @@
+//! [`ServicePlatform`]: the e-invoice service platform (电子发票服务平台).
+//!
+//! `handle(envelope) -> envelope`, sans-IO. For a cloud platform's issuing
+//! request it opens the envelope, checks the interface protocol, authenticates
+//! the enterprise and the cloud platform, validates the order, checks the
+//! enterprise's qualification, and then, by the enterprise's hosting mode, has
+//! its hosted device issue the invoice (synchronous) or queues the command for
+//! the enterprise's front-end service and answers "accepted" with a ticket
+//! (asynchronous). Every answer, refusals included, is signed and encrypted to
+//! the cloud platform. The same request serial number again gets the same answer;
+//! a different request under it is refused as a conflict.
+//!
+//! A front-end service's pull and results go through the same `handle`.
+
+use std::sync::Arc;
+
+use crate::crypto::CryptoProvider;
+use crate::device::{ControlCommand, IssuingDevice};
+use crate::envelope::{self, EnvelopePolicy, OpenedEnvelope, Opener, ReplayGuard};
+use crate::error::{Error, PlatformError};
+use crate::invoice::InvoiceError;
+use crate::invoice::{
+    FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
+    UnixTime, ValidationPolicy,
+};
+use crate::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord};
+use crate::qualification::{
+    CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
+    authenticate, check_qualification,
+};
+use crate::store::StoreError;
+use crate::store::{
+    CommandOutcome, IssuingStore, NewCommand, OutboxStore, RequestDigest, TicketState,
+};
+use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
+
+use super::messages::{
+    CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION, ServiceToFrontEnd,
+    TicketQuery, to_json,
+};
+use super::trust::PlatformTrust;
+
+/// Everything a service platform runs on.
+pub struct ServicePlatformParts {
+    /// The platform's own credentials (it signs answers with them and receives
+    /// envelopes addressed to their certificate).
+    pub credentials: Credentials,
+    /// Trust anchors and policy for every signer.
+    pub trust: PlatformTrust,
+    /// Pinned peers: cloud platforms and enterprise front ends.
+    pub peers: PeerDirectory,
+    /// Enterprise records and quota.
+    pub registry: Arc<dyn QualificationRegistry>,
+    /// Requests, invoices, the command queue.
+    pub store: Arc<dyn IssuingStore>,
+    /// The tax outbox.
+    pub outbox: Arc<dyn OutboxStore>,
+    /// Message ids already accepted.
+    pub replay: Arc<dyn ReplayGuard>,
+    /// The device the platform hosts (platform-hosted enterprises).
+    pub device: Arc<dyn IssuingDevice>,
+    /// The crypto provider.
+    pub provider: &'static CryptoProvider,
+}
+
+/// Tunables of the service platform.
+#[derive(Clone, Debug, Default)]
+pub struct ServicePlatformConfig {
+    /// Order validation rules.
+    pub validation: ValidationPolicy,
+    /// Envelope limits and clock skew.
+    pub envelope: EnvelopePolicy,
+    /// How long a device has to issue after a request arrives, in seconds (0: 600).
+    pub command_deadline: u64,
+}
+
+/// The e-invoice service platform role.
+pub struct ServicePlatform {
+    parts: ServicePlatformParts,
+    config: ServicePlatformConfig,
+}
+
+/// Who sent an envelope, as the peer directory knows them.
+struct Sender {
+    record: PeerRecord,
+}
+
+impl ServicePlatform {
+    /// A service platform over `parts` with the default configuration.
+    pub fn new(parts: ServicePlatformParts) -> Self {
+        Self::with_config(parts, ServicePlatformConfig::default())
+    }
+
+    /// A service platform with an explicit configuration.
+    pub fn with_config(parts: ServicePlatformParts, config: ServicePlatformConfig) -> Self {
+        Self { parts, config }
+    }
+
+    /// The platform's credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.parts.credentials
+    }
+
+    /// Handles one envelope from a cloud platform or a front-end service and
+    /// returns the sealed answer. An envelope that does not open, or whose sender
+    /// is not a pinned peer, gets a typed error (there is nobody to answer);
+    /// everything after that gets a sealed answer, refusals included.
+    pub fn handle(&self, envelope_bytes: &[u8], now: u64) -> Result<Vec<u8>, Error> {
+        let validator = self.parts.trust.validator();
+        let opened = Opener::new(
+            &self.parts.credentials,
+            &validator,
+            self.parts.replay.as_ref(),
+            self.parts.provider,
+        )
+        .with_policy(self.config.envelope.clone())
+        .open(envelope_bytes, now)?;
+
+        if let Some(sender) = self.pinned_signer(&opened, PartyRole::CloudPlatform, now) {
+            let answer = self.cloud_platform_request(&opened, &sender, now)?;
+            return self.seal_to(&answer, &sender, now);
+        }
+        if let Some(sender) = self.pinned_signer(&opened, PartyRole::EnterpriseFrontEnd, now) {
+            let answer = self.front_end_request(&opened, &sender, now)?;
+            return self.seal_to(&answer, &sender, now);
+        }
+        Err(PlatformError::SenderNotPinned {
+            expected: "cloud platform or enterprise front end",
+        }
+        .into())
+    }
+
+    /// Uploads due invoices to the tax authority (see [`drain_outbox`]).
+    pub fn drain_outbox(
+        &self,
+        authority: &dyn TaxAuthority,
+        now: u64,
+        policy: &RetryPolicy,
+        jitter: &mut dyn Jitter,
+    ) -> Result<DrainReport, Error> {
+        Ok(drain_outbox(
+            self.parts.outbox.as_ref(),
+            authority,
+            now,
+            policy,
+            jitter,
+        )?)
+    }
+
+    fn pinned_signer(&self, opened: &OpenedEnvelope, role: PartyRole, now: u64) -> Option<Sender> {
+        opened.signers.iter().find_map(|signer| {
+            let record = self
+                .parts
+                .peers
+                .lookup_fingerprint(&signer.spki_fingerprint, now)
+                .ok()?;
+            (record.role == role).then_some(Sender { record })
+        })
+    }
+
+    fn seal_to(&self, payload: &[u8], sender: &Sender, now: u64) -> Result<Vec<u8>, Error> {
+        envelope::seal(
+            payload,
+            &self.parts.credentials,
+            &[&sender.record.certificate],
+            now,
+            self.parts.provider,
+        )
+    }
+
+    /// The answer (IssueResponse JSON) to a cloud platform's message.
+    fn cloud_platform_request(
+        &self,
+        opened: &OpenedEnvelope,
+        sender: &Sender,
+        now: u64,
+    ) -> Result<Vec<u8>, Error> {
+        if let Some(query) = TicketQuery::sniff(&opened.payload) {
+            return self.ticket_query(&query?, sender);
+        }
+        let request = match IssueRequest::from_json(&opened.payload) {
+            Ok(r) => r,
+            Err(e) => return answer("", failure_of_parse(e)),
+        };
+        let serial = request.serial_number.clone();
+        let validated = match request.validate(&self.config.validation) {
+            Ok(v) => v,
+            Err(violations) => {
+                let reason = FailureReason::InvalidRequest { violations };
+                return self.refuse_and_record(&request, &opened.payload, reason);
+            }
+        };
+        let platform = CloudPlatformIdentity::from_peer(&sender.record);
+        let enterprise = opened
+            .signers
+            .iter()
+            .find(|s| s.spki_fingerprint != sender.record.fingerprint)
+            .map(SignerIdentity::from);
+        let Some(enterprise) = enterprise else {
+            return Err(PlatformError::NoEnterpriseSigner.into());
+        };
+        let authenticated = match authenticate(
+            self.parts.registry.as_ref(),
+            &validated,
+            &enterprise,
+            platform.as_ref(),
+        ) {
+            Ok(a) => a,
+            Err(e) => return self.refusal(&serial, e),
+        };
+
+        // Idempotency: the same request again gets the same answer.
+        let seller = validated.seller_tax_id().as_str().to_owned();
+        let digest = RequestDigest::of(self.parts.provider, &opened.payload);
+        if let Some(record) = self.parts.store.find_request(&seller, &serial)? {
+            if validated.request().interface_code == InterfaceCode::Query || record.digest == digest
+            {
+                return Ok(record.response_json);
+            }
+            return answer(
+                &serial,
+                FailureReason::SerialNumberConflict {
+                    serial_number: serial.clone(),
+                },
+            );
+        }
+        if validated.request().interface_code == InterfaceCode::Query {
+            return answer(
+                &serial,
+                FailureReason::NotFound {
+                    reference: serial.clone(),
+                },
+            );
+        }
+
+        let guard = match check_qualification(
+            self.parts.registry.as_ref(),
+            &authenticated,
+            &validated,
+            UnixTime(i64::try_from(now).unwrap_or(i64::MAX)),
+        ) {
+            Ok(g) => g,
+            Err(e) => return self.refusal(&serial, e),
+        };
+        let command_id = format!("{seller}:{serial}");
+        let deadline = now.saturating_add(match self.config.command_deadline {
+            0 => 600,
+            d => d,
+        });
+        match authenticated.record().hosting_mode {
+            HostingMode::PlatformHosted => {
+                let command = ControlCommand::new(&command_id, validated.clone(), deadline)?;
+                match self.parts.device.issue(&command, now) {
+                    Ok(invoice) => {
+                        let response = IssueResponse {
+                            version: ProtocolVersion::default(),
+                            serial_number: serial.clone(),
+                            outcome: IssueOutcome::Issued { invoice },
+                        };
+                        let json = response.to_json()?;
+                        let IssueOutcome::Issued { invoice } = &response.outcome else {
+                            unreachable!("built as Issued just above")
+                        };
+                        let recorded = self
+                            .parts
+                            .store
+                            .record_issued(&seller, &serial, &digest, invoice, &json)?;
+                        guard.commit()?;
+                        Ok(recorded.record.response_json)
+                    }
+                    Err(failure) => {
+                        // The guard gives the quota back when dropped.
+                        let reason = FailureReason::DeviceFailed {
+                            retryable: failure.is_retryable(),
+                            detail: failure.to_string(),
+                        };
+                        if failure.is_retryable() {
+                            // Not recorded: the same request may be sent again.
+                            answer(&serial, reason)
+                        } else {
+                            let json = response_json(&serial, reason)?;
+                            self.parts
+                                .store
+                                .record_refused(&seller, &serial, &digest, &json)?;
+                            Ok(json)
+                        }
+                    }
+                }
+            }
+            HostingMode::EnterpriseHosted => {
+                let command = ControlCommand::new(&command_id, validated.clone(), deadline)?;
+                let mut ticket = [0u8; 16];
+                self.parts.provider.random.fill(&mut ticket)?;
+                let ticket: String = ticket.iter().map(|b| format!("{b:02x}")).collect();
+                let accepted = IssueResponse {
+                    version: ProtocolVersion::default(),
+                    serial_number: serial.clone(),
+                    outcome: IssueOutcome::AcceptedPending {
+                        ticket: ticket.clone(),
+                    },
+                }
+                .to_json()?;
+                let command_bytes = command.to_json()?;
+                let recorded = self.parts.store.enqueue_command(&NewCommand {
+                    seller_tax_id: &seller,
+                    serial_number: &serial,
+                    digest: &digest,
+                    command_id: &command_id,
+                    ticket: &ticket,
+                    command_bytes: &command_bytes,
+                    accepted_response_json: &accepted,
+                })?;
+                // The quota counts from acceptance: the reservation cannot outlive
+                // this process, so it is committed now (a command that later fails
+                // does not give it back).
+                guard.commit()?;
+                Ok(recorded.record.response_json)
+            }
+        }
+    }
+
+    fn ticket_query(&self, query: &TicketQuery, sender: &Sender) -> Result<Vec<u8>, Error> {
+        let Some(ticket) = self.parts.store.ticket(&query.ticket)? else {
+            return answer(
+                "",
+                FailureReason::NotFound {
+                    reference: query.ticket.clone(),
+                },
+            );
+        };
+        // Only a platform allowed to act for the enterprise may ask.
+        let allowed = crate::invoice::UnifiedSocialCreditCode::parse(&ticket.seller_tax_id)
+            .ok()
+            .and_then(|tax_id| self.parts.registry.record(&tax_id).ok().flatten())
+            .is_some_and(|r| r.allowed_platforms.contains(&sender.record.party_id));
+        if !allowed {
+            return answer(
+                &ticket.serial_number,
+                FailureReason::NotFound {
+                    reference: query.ticket.clone(),
+                },
+            );
+        }
+        Ok(ticket.response_json)
+    }
+
+    fn refusal(&self, serial: &str, error: QualificationError) -> Result<Vec<u8>, Error> {
+        match error {
+            QualificationError::Refused(refusal) => {
+                answer(serial, FailureReason::Refused { refusal })
+            }
+            other => Err(other.into()),
+        }
+    }
+
+    fn refuse_and_record(
+        &self,
+        request: &IssueRequest,
+        payload: &[u8],
+        reason: FailureReason,
+    ) -> Result<Vec<u8>, Error> {
+        // Invalid requests are not recorded under their serial number: the
+        // seller is not authenticated yet, and a corrected request may reuse it.
+        let _ = payload;
+        answer(&request.serial_number, reason)
+    }
+
+    /// The answer (JSON) to a front-end service's pull or results.
+    fn front_end_request(
+        &self,
+        opened: &OpenedEnvelope,
+        sender: &Sender,
+        _now: u64,
+    ) -> Result<Vec<u8>, Error> {
+        // A front end's party id is its enterprise's unified social credit code.
+        let enterprise = sender.record.party_id.as_str();
+        match FrontEndRequest::from_json(&opened.payload)? {
+            FrontEndRequest::Pull { limit, .. } => {
+                let commands = self.parts.store.pending_commands(enterprise, limit)?;
+                let mut values = Vec::with_capacity(commands.len());
+                for command in commands {
+                    values.push(serde_json::from_slice(&command.command_bytes).map_err(|e| {
+                        PlatformError::MalformedMessage {
+                            detail: e.to_string(),
+                        }
+                    })?);
+                }
+                to_json(&ServiceToFrontEnd::Commands {
+                    version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                    commands: values,
+                })
+            }
+            FrontEndRequest::Results { results, .. } => {
+                let mut recorded = Vec::with_capacity(results.len());
+                for result in results {
+                    // A front end may only complete its own enterprise's commands.
+                    if !result.command_id.starts_with(&format!("{enterprise}:")) {
+                        continue;
+                    }
+                    let serial = result
+                        .command_id
+                        .split_once(':')
+                        .map(|(_, s)| s.to_owned())
+                        .unwrap_or_default();
+                    let completion = match &result.outcome {
+                        CommandResultOutcome::Issued { invoice } => {
+                            if invoice.seller_tax_id.as_str() != enterprise {
+                                continue;
+                            }
+                            let json = IssueResponse {
+                                version: ProtocolVersion::default(),
+                                serial_number: serial,
+                                outcome: IssueOutcome::Issued {
+                                    invoice: invoice.clone(),
+                                },
+                            }
+                            .to_json()?;
+                            self.parts.store.complete_command(
+                                &result.command_id,
+                                CommandOutcome::Issued {
+                                    invoice,
+                                    response_json: &json,
+                                },
+                            )
+                        }
+                        CommandResultOutcome::Failed { detail } => {
+                            let json = response_json(
+                                &serial,
+                                FailureReason::DeviceFailed {
+                                    retryable: false,
+                                    detail: detail.clone(),
+                                },
+                            )?;
+                            self.parts.store.complete_command(
+                                &result.command_id,
+                                CommandOutcome::Failed {
+                                    response_json: &json,
+                                },
+                            )
+                        }
+                    };
+                    match completion {
+                        Ok(c) if c.ticket.state != TicketState::Pending => {
+                            recorded.push(result.command_id)
+                        }
+                        Ok(_) => {}
+                        Err(StoreError::NotFound { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                to_json(&ServiceToFrontEnd::Ack {
+                    version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                    recorded,
+                })
+            }
+        }
+    }
+}
+
+fn response_json(serial: &str, reason: FailureReason) -> Result<Vec<u8>, Error> {
+    Ok(IssueResponse {
+        version: ProtocolVersion::default(),
+        serial_number: serial.to_owned(),
+        outcome: IssueOutcome::Failed { reason },
+    }
+    .to_json()?)
+}
+
+fn answer(serial: &str, reason: FailureReason) -> Result<Vec<u8>, Error> {
+    response_json(serial, reason)
+}
+
+/// The failure to report for a request that does not parse.
+fn failure_of_parse(error: InvoiceError) -> FailureReason {
+    match error {
+        InvoiceError::UnsupportedVersion {
+            found, supported, ..
+        } => FailureReason::UnsupportedVersion {
+            found,
+            supported: supported.iter().map(|v| v.to_string()).collect(),
+        },
+        other => FailureReason::MalformedRequest {
+            detail: other.to_string(),
+        },
+    }
+}

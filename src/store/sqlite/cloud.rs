@@ -1,0 +1,267 @@
+//! [`CloudStore`] on SQLite: `cloud_invoices` and `cloud_tickets`.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::SqliteStore;
+use super::codec::{During, corrupt_column, int, invoice, limit, number_key, to_json, uint};
+use crate::invoice::IssuedInvoice;
+use crate::store::{
+    CloudStore, CloudTicket, CloudTicketState, StoreError, StoredInvoice, TicketResolution,
+};
+
+const TICKET_COLUMNS: &str =
+    "ticket, seller_tax_id, serial_number, recorded_at, state, response_json";
+
+type TicketRow = (String, String, String, i64, String, Option<Vec<u8>>);
+
+fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn to_ticket(
+    (ticket, seller_tax_id, serial_number, recorded_at, state, response_json): TicketRow,
+) -> Result<CloudTicket, StoreError> {
+    Ok(CloudTicket {
+        ticket,
+        seller_tax_id,
+        serial_number,
+        recorded_at: uint(recorded_at),
+        state: match state.as_str() {
+            "OUTSTANDING" => CloudTicketState::Outstanding,
+            "ISSUED" => CloudTicketState::Issued,
+            "FAILED" => CloudTicketState::Failed,
+            other => return Err(corrupt_column("cloud_tickets.state", other)),
+        },
+        response_json,
+    })
+}
+
+/// Stores an invoice unless the same one is there; `true` when stored.
+fn put_invoice(
+    conn: &Connection,
+    operation: &'static str,
+    seller_tax_id: &str,
+    serial_number: &str,
+    issued: &IssuedInvoice,
+    response_json: &[u8],
+) -> Result<bool, StoreError> {
+    let existing: Option<String> = conn
+        .prepare_cached(
+            "SELECT invoice_json FROM cloud_invoices WHERE seller_tax_id = ?1 AND serial_number = ?2",
+        )
+        .during(operation)?
+        .query_row([seller_tax_id, serial_number], |row| row.get(0))
+        .optional()
+        .during(operation)?;
+    if let Some(json) = existing {
+        if invoice(&json)? == *issued {
+            return Ok(false);
+        }
+        return Err(StoreError::Conflict {
+            seller_tax_id: seller_tax_id.to_owned(),
+            serial_number: serial_number.to_owned(),
+        });
+    }
+    let key = number_key(&issued.invoice_number);
+    conn.prepare_cached(
+        "INSERT INTO cloud_invoices
+             (seller_tax_id, serial_number, invoice_number, invoice_json, response_json)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .during(operation)?
+    .execute(params![
+        seller_tax_id,
+        serial_number,
+        key,
+        to_json("issued invoice", issued)?,
+        response_json
+    ])
+    .map_err(|error| {
+        if super::codec::is_unique_violation(&error) {
+            StoreError::Duplicate {
+                what: "invoice number",
+                key: key.clone(),
+            }
+        } else {
+            StoreError::db(operation)(error)
+        }
+    })?;
+    Ok(true)
+}
+
+impl CloudStore for SqliteStore {
+    fn store_invoice(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+        issued: &IssuedInvoice,
+        response_json: &[u8],
+    ) -> Result<bool, StoreError> {
+        const OP: &str = "store a received invoice";
+        self.write(OP, |tx| {
+            put_invoice(tx, OP, seller_tax_id, serial_number, issued, response_json)
+        })
+    }
+
+    fn invoice_by_serial(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<StoredInvoice>, StoreError> {
+        const OP: &str = "read a received invoice";
+        self.read(OP, |conn| {
+            let row: Option<(String, Vec<u8>)> = conn
+                .prepare_cached(
+                    "SELECT invoice_json, response_json FROM cloud_invoices
+                     WHERE seller_tax_id = ?1 AND serial_number = ?2",
+                )
+                .during(OP)?
+                .query_row([seller_tax_id, serial_number], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+                .during(OP)?;
+            row.map(|(json, response_json)| {
+                Ok(StoredInvoice {
+                    seller_tax_id: seller_tax_id.to_owned(),
+                    serial_number: serial_number.to_owned(),
+                    invoice: invoice(&json)?,
+                    response_json,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn record_ticket(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+        ticket: &str,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "record a ticket";
+        self.write(OP, |tx| {
+            let existing: Option<(String, String)> = tx
+                .prepare_cached(
+                    "SELECT seller_tax_id, serial_number FROM cloud_tickets WHERE ticket = ?1",
+                )
+                .during(OP)?
+                .query_row([ticket], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .during(OP)?;
+            match existing {
+                Some((seller, serial)) if seller == seller_tax_id && serial == serial_number => {
+                    Ok(())
+                }
+                Some(_) => Err(StoreError::Duplicate {
+                    what: "ticket",
+                    key: ticket.to_owned(),
+                }),
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO cloud_tickets
+                             (ticket, seller_tax_id, serial_number, recorded_at, state)
+                         VALUES (?1, ?2, ?3, ?4, 'OUTSTANDING')",
+                    )
+                    .during(OP)?
+                    .execute(params![ticket, seller_tax_id, serial_number, int(now)])
+                    .during(OP)?;
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    fn outstanding_tickets(&self, max: usize) -> Result<Vec<CloudTicket>, StoreError> {
+        const OP: &str = "list outstanding tickets";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {TICKET_COLUMNS} FROM cloud_tickets WHERE state = 'OUTSTANDING'
+                     ORDER BY recorded_at, rowid LIMIT ?1"
+                ))
+                .during(OP)?;
+            let rows = stmt
+                .query_map([limit(max)], ticket_row)
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.into_iter().map(to_ticket).collect()
+        })
+    }
+
+    fn complete_ticket(
+        &self,
+        ticket: &str,
+        resolution: TicketResolution<'_>,
+    ) -> Result<bool, StoreError> {
+        const OP: &str = "complete a ticket";
+        self.write(OP, |tx| {
+            let row = tx
+                .prepare_cached(&format!(
+                    "SELECT {TICKET_COLUMNS} FROM cloud_tickets WHERE ticket = ?1"
+                ))
+                .during(OP)?
+                .query_row([ticket], ticket_row)
+                .optional()
+                .during(OP)?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound {
+                    what: "ticket",
+                    key: ticket.to_owned(),
+                });
+            };
+            let current = to_ticket(row)?;
+            if current.state != CloudTicketState::Outstanding {
+                return Ok(false);
+            }
+            let (state, response_json) = match resolution {
+                TicketResolution::Issued {
+                    invoice: issued,
+                    response_json,
+                } => {
+                    put_invoice(
+                        tx,
+                        OP,
+                        &current.seller_tax_id,
+                        &current.serial_number,
+                        issued,
+                        response_json,
+                    )?;
+                    ("ISSUED", response_json)
+                }
+                TicketResolution::Failed { response_json } => ("FAILED", response_json),
+            };
+            tx.prepare_cached(
+                "UPDATE cloud_tickets SET state = ?2, response_json = ?3 WHERE ticket = ?1",
+            )
+            .during(OP)?
+            .execute(params![ticket, state, response_json])
+            .during(OP)?;
+            Ok(true)
+        })
+    }
+
+    fn cloud_ticket(&self, ticket: &str) -> Result<Option<CloudTicket>, StoreError> {
+        const OP: &str = "read a ticket";
+        self.read(OP, |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM cloud_tickets WHERE ticket = ?1"
+            ))
+            .during(OP)?
+            .query_row([ticket], ticket_row)
+            .optional()
+            .during(OP)?
+            .map(to_ticket)
+            .transpose()
+        })
+    }
+}

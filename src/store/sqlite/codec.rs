@@ -1,0 +1,116 @@
+//! Conversions between the domain types and SQLite's columns.
+
+use rusqlite::ErrorCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::invoice::{InvoiceKind, InvoiceNumber, IssuedInvoice};
+use crate::store::{CorruptValue, StoreError};
+
+/// Names the operation of a failed SQLite call.
+pub(super) trait During<T> {
+    /// The result, its error as a [`StoreError::Database`] of `operation`.
+    fn during(self, operation: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> During<T> for rusqlite::Result<T> {
+    fn during(self, operation: &'static str) -> Result<T, StoreError> {
+        self.map_err(StoreError::db(operation))
+    }
+}
+
+/// Whether SQLite refused a write for a UNIQUE or PRIMARY KEY constraint.
+pub(super) fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.code == ErrorCode::ConstraintViolation
+                && matches!(
+                    e.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                )
+    )
+}
+
+/// A time or count as SQLite's signed integer (saturating).
+pub(super) fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A SQLite integer as unsigned (negative values read as 0).
+pub(super) fn uint(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// A limit as SQLite's integer.
+pub(super) fn limit(value: usize) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// JSON text of a value.
+pub(super) fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| StoreError::Encoding { what, source })
+}
+
+/// A value from its stored JSON.
+pub(super) fn from_json<T: DeserializeOwned>(
+    what: &'static str,
+    json: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
+        what,
+        source: CorruptValue::Json(source),
+    })
+}
+
+/// An issued invoice from its stored JSON.
+pub(super) fn invoice(json: &str) -> Result<IssuedInvoice, StoreError> {
+    from_json("issued invoice", json)
+}
+
+/// The text key of an invoice number: 20 digits, or `code/number`.
+pub(super) fn number_key(number: &InvoiceNumber) -> String {
+    number.to_string()
+}
+
+/// An invoice number from its text key.
+pub(super) fn number_from_key(key: &str) -> Result<InvoiceNumber, StoreError> {
+    let parsed = match key.split_once('/') {
+        Some((code, number)) => InvoiceNumber::legacy(code, number),
+        None => InvoiceNumber::digital(key),
+    };
+    parsed.map_err(|_| corrupt_column("invoice_number", key))
+}
+
+/// The stored name of an invoice kind.
+pub(super) fn kind_key(kind: InvoiceKind) -> &'static str {
+    kind.as_str()
+}
+
+/// An invoice kind from its stored name.
+pub(super) fn kind_from_key(key: &str) -> Result<InvoiceKind, StoreError> {
+    InvoiceKind::ALL
+        .iter()
+        .copied()
+        .find(|kind| kind.as_str() == key)
+        .ok_or_else(|| corrupt_column("invoice_kind", key))
+}
+
+/// A column holding a value outside its domain.
+pub(super) fn corrupt_column(column: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        what: "column value",
+        source: CorruptValue::Column {
+            column,
+            value: value.to_owned(),
+        },
+    }
+}
+
+/// A 32-byte digest from a BLOB column.
+pub(super) fn digest32(column: &'static str, bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| corrupt_column(column, &format!("{} bytes", bytes.len())))
+}

@@ -1,0 +1,334 @@
+//! [`DeviceStore`] on SQLite: `number_segments` and `device_journal`.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::SqliteStore;
+use super::codec::{
+    During, digest32, int, invoice, is_unique_violation, kind_from_key, kind_key, number_key,
+    to_json, uint,
+};
+use crate::device::{AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState};
+use crate::invoice::IssuedInvoice;
+use crate::store::{DeviceIssue, DeviceStore, JournalEntry, NextNumber, StoreError};
+
+const SEGMENT_COLUMNS: &str =
+    "segment_id, device_id, invoice_kind, format, prefix, first, last, next";
+
+fn segment_state(row: &Row<'_>) -> rusqlite::Result<(SegmentRow, u64)> {
+    Ok((
+        SegmentRow {
+            segment_id: row.get(0)?,
+            device_id: row.get(1)?,
+            invoice_kind: row.get(2)?,
+            format: row.get(3)?,
+            prefix: row.get(4)?,
+            first: row.get(5)?,
+            last: row.get(6)?,
+        },
+        uint(row.get(7)?),
+    ))
+}
+
+/// A segment as stored, checked again when read.
+struct SegmentRow {
+    segment_id: String,
+    device_id: String,
+    invoice_kind: String,
+    format: String,
+    prefix: String,
+    first: i64,
+    last: i64,
+}
+
+impl SegmentRow {
+    fn segment(self) -> Result<NumberSegment, StoreError> {
+        let kind = kind_from_key(&self.invoice_kind)?;
+        let format = match self.format.as_str() {
+            "DIGITAL" => NumberFormat::Digital {
+                prefix: self.prefix,
+            },
+            "LEGACY" => NumberFormat::Legacy {
+                invoice_code: self.prefix,
+            },
+            other => return Err(super::codec::corrupt_column("format", other)),
+        };
+        NumberSegment::new(
+            &self.segment_id,
+            &self.device_id,
+            kind,
+            format,
+            uint(self.first),
+            uint(self.last),
+        )
+        .map_err(|_| super::codec::corrupt_column("segment_id", &self.segment_id))
+    }
+}
+
+fn journal_entry(row: &Row<'_>) -> rusqlite::Result<(String, String, i64, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn to_entry(
+    (command_id, segment_id, sequence, json): (String, String, i64, String),
+) -> Result<JournalEntry, StoreError> {
+    Ok(JournalEntry {
+        command_id,
+        segment_id,
+        sequence: uint(sequence),
+        invoice: invoice(&json)?,
+    })
+}
+
+impl DeviceStore for SqliteStore {
+    fn add_segment(&self, segment: &NumberSegment) -> Result<(), StoreError> {
+        const OP: &str = "add a number segment";
+        let (space, span_first, span_last) = segment.span();
+        let (format, prefix) = match segment.format() {
+            NumberFormat::Digital { prefix } => ("DIGITAL", prefix.as_str()),
+            NumberFormat::Legacy { invoice_code } => ("LEGACY", invoice_code.as_str()),
+        };
+        self.write(OP, |tx| {
+            let existing = tx
+                .prepare_cached(&format!(
+                    "SELECT {SEGMENT_COLUMNS} FROM number_segments WHERE segment_id = ?1"
+                ))
+                .during(OP)?
+                .query_row([segment.segment_id()], segment_state)
+                .optional()
+                .during(OP)?;
+            if let Some((row, _)) = existing {
+                if row.segment()? == *segment {
+                    return Ok(());
+                }
+                return Err(StoreError::Duplicate {
+                    what: "number segment",
+                    key: segment.segment_id().to_owned(),
+                });
+            }
+            let overlapping: Option<String> = tx
+                .prepare_cached(
+                    "SELECT segment_id FROM number_segments
+                     WHERE space = ?1 AND span_first <= ?3 AND span_last >= ?2 LIMIT 1",
+                )
+                .during(OP)?
+                .query_row([&space, &span_first, &span_last], |row| row.get(0))
+                .optional()
+                .during(OP)?;
+            if let Some(existing) = overlapping {
+                return Err(StoreError::SegmentOverlap {
+                    segment_id: segment.segment_id().to_owned(),
+                    existing,
+                });
+            }
+            tx.prepare_cached(
+                "INSERT INTO number_segments
+                     (segment_id, device_id, invoice_kind, format, prefix, first, last, next,
+                      space, span_first, span_last, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8, ?9, ?10,
+                         (SELECT COALESCE(MAX(position), 0) + 1 FROM number_segments))",
+            )
+            .during(OP)?
+            .execute(params![
+                segment.segment_id(),
+                segment.device_id(),
+                kind_key(segment.invoice_kind()),
+                format,
+                prefix,
+                int(segment.first()),
+                int(segment.last()),
+                space,
+                span_first,
+                span_last,
+            ])
+            .during(OP)?;
+            Ok(())
+        })
+    }
+
+    fn segments(&self, device_id: &str) -> Result<Vec<SegmentState>, StoreError> {
+        const OP: &str = "list number segments";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {SEGMENT_COLUMNS} FROM number_segments
+                     WHERE device_id = ?1 ORDER BY position"
+                ))
+                .during(OP)?;
+            let rows = stmt
+                .query_map([device_id], segment_state)
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.into_iter()
+                .map(|(row, next)| {
+                    Ok(SegmentState {
+                        segment: row.segment()?,
+                        next,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn issue_next(
+        &self,
+        next: &NextNumber<'_>,
+        build: &mut dyn FnMut(&AllocatedNumber) -> Result<IssuedInvoice, DeviceFailure>,
+    ) -> Result<DeviceIssue, DeviceFailure> {
+        const OP: &str = "issue the next invoice number";
+        self.write(OP, |tx| {
+            let recorded: Option<(Vec<u8>, String)> = tx
+                .prepare_cached(
+                    "SELECT command_digest, invoice_json FROM device_journal
+                     WHERE device_id = ?1 AND command_id = ?2",
+                )
+                .during(OP)?
+                .query_row([next.device_id, next.command_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+                .during(OP)?;
+            if let Some((digest, json)) = recorded {
+                if digest32("command_digest", &digest)? != *next.command_digest {
+                    return Err(DeviceFailure::CommandConflict {
+                        command_id: next.command_id.to_owned(),
+                    });
+                }
+                return Ok(DeviceIssue {
+                    invoice: invoice(&json)?,
+                    replayed: true,
+                });
+            }
+            let kind = kind_key(next.invoice_kind);
+            let usable = tx
+                .prepare_cached(&format!(
+                    "SELECT {SEGMENT_COLUMNS} FROM number_segments
+                     WHERE device_id = ?1 AND invoice_kind = ?2 AND next <= last
+                     ORDER BY position LIMIT 1"
+                ))
+                .during(OP)?
+                .query_row([next.device_id, kind], segment_state)
+                .optional()
+                .during(OP)?;
+            let Some((row, sequence)) = usable else {
+                let any: i64 = tx
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM number_segments
+                         WHERE device_id = ?1 AND invoice_kind = ?2",
+                    )
+                    .during(OP)?
+                    .query_row([next.device_id, kind], |row| row.get(0))
+                    .during(OP)?;
+                let device_id = next.device_id.to_owned();
+                let invoice_kind = next.invoice_kind;
+                return Err(if any == 0 {
+                    DeviceFailure::NoSegment {
+                        device_id,
+                        invoice_kind,
+                    }
+                } else {
+                    DeviceFailure::SegmentExhausted {
+                        device_id,
+                        invoice_kind,
+                    }
+                });
+            };
+            let segment = row.segment()?;
+            let number = segment
+                .number(sequence)
+                .ok_or_else(|| super::codec::corrupt_column("next", &sequence.to_string()))?;
+            let allocated = AllocatedNumber {
+                segment_id: segment.segment_id().to_owned(),
+                sequence,
+                number,
+            };
+            let issued = build(&allocated)?;
+            if issued.invoice_number != allocated.number {
+                return Err(DeviceFailure::InvalidCommand {
+                    problem: "the invoice does not carry the number allocated to it",
+                });
+            }
+            let moved = tx
+                .prepare_cached(
+                    "UPDATE number_segments SET next = next + 1
+                     WHERE segment_id = ?1 AND next = ?2",
+                )
+                .during(OP)?
+                .execute(params![allocated.segment_id, int(sequence)])
+                .during(OP)?;
+            if moved != 1 {
+                return Err(super::codec::corrupt_column("next", &sequence.to_string()).into());
+            }
+            let json = to_json("issued invoice", &issued)?;
+            tx.prepare_cached(
+                "INSERT INTO device_journal
+                     (device_id, command_id, command_digest, segment_id, sequence,
+                      invoice_number, invoice_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .during(OP)?
+            .execute(params![
+                next.device_id,
+                next.command_id,
+                &next.command_digest[..],
+                allocated.segment_id,
+                int(sequence),
+                number_key(&allocated.number),
+                json,
+            ])
+            .map_err(|error| {
+                if is_unique_violation(&error) {
+                    StoreError::Duplicate {
+                        what: "invoice number",
+                        key: number_key(&allocated.number),
+                    }
+                } else {
+                    StoreError::db(OP)(error)
+                }
+            })?;
+            Ok(DeviceIssue {
+                invoice: issued,
+                replayed: false,
+            })
+        })
+    }
+
+    fn issued_for_command(
+        &self,
+        device_id: &str,
+        command_id: &str,
+    ) -> Result<Option<JournalEntry>, StoreError> {
+        const OP: &str = "read the device journal";
+        self.read(OP, |conn| {
+            conn.prepare_cached(
+                "SELECT command_id, segment_id, sequence, invoice_json FROM device_journal
+                 WHERE device_id = ?1 AND command_id = ?2",
+            )
+            .during(OP)?
+            .query_row([device_id, command_id], journal_entry)
+            .optional()
+            .during(OP)?
+            .map(to_entry)
+            .transpose()
+        })
+    }
+
+    fn journal(&self, device_id: &str) -> Result<Vec<JournalEntry>, StoreError> {
+        const OP: &str = "read the device journal";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT j.command_id, j.segment_id, j.sequence, j.invoice_json
+                     FROM device_journal j JOIN number_segments s USING (segment_id)
+                     WHERE j.device_id = ?1 ORDER BY s.position, j.sequence",
+                )
+                .during(OP)?;
+            let rows = stmt
+                .query_map([device_id], journal_entry)
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.into_iter().map(to_entry).collect()
+        })
+    }
+}

@@ -1,0 +1,206 @@
+//! [`SqliteStore::check_integrity`]: the invariants the store promises, checked on
+//! the data (after a crash, by an operator, by the crash-safety test).
+
+use rusqlite::Connection;
+
+use super::SqliteStore;
+use super::codec::{During, uint};
+use crate::store::StoreError;
+
+/// A broken invariant found by [`SqliteStore::check_integrity`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntegrityProblem {
+    /// SQLite's own `quick_check` failed.
+    Database {
+        /// Its message.
+        message: String,
+    },
+    /// A segment's used numbers are not exactly `first..next` with one journal
+    /// entry each: a number was skipped without a record.
+    NumberingGap {
+        /// The segment.
+        segment_id: String,
+        /// Numbers the segment says it gave out.
+        given_out: u64,
+        /// Journal entries found for it.
+        recorded: u64,
+    },
+    /// An issued invoice of a device of this store is not in its journal.
+    InvoiceNotInJournal {
+        /// The invoice number.
+        invoice_number: String,
+    },
+    /// A request recorded as issued has no invoice.
+    RequestWithoutInvoice {
+        /// The seller.
+        seller_tax_id: String,
+        /// The serial number.
+        serial_number: String,
+    },
+    /// An invoice is not the one its request record names.
+    InvoiceWithoutRequest {
+        /// The invoice number.
+        invoice_number: String,
+    },
+    /// An invoice has no outbox entry (neither pending, uploaded nor parked).
+    InvoiceNotInOutbox {
+        /// The invoice number.
+        invoice_number: String,
+    },
+    /// An uploaded outbox entry has no receipt.
+    UploadedWithoutReceipt {
+        /// The invoice number.
+        invoice_number: String,
+    },
+    /// An accepted request has no queued command.
+    AcceptedWithoutCommand {
+        /// The seller.
+        seller_tax_id: String,
+        /// The serial number.
+        serial_number: String,
+    },
+    /// A command's state disagrees with its request's.
+    CommandStateMismatch {
+        /// The command.
+        command_id: String,
+    },
+}
+
+fn strings(
+    conn: &Connection,
+    operation: &'static str,
+    sql: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare(sql).during(operation)?;
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .during(operation)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(operation)
+}
+
+impl SqliteStore {
+    /// Checks the store's invariants and lists what is broken (nothing, normally):
+    /// every number given out has exactly one journal entry, every issued request
+    /// has its invoice and every invoice its request, every invoice is in the
+    /// outbox, every accepted request has its queued command, and command and
+    /// request states agree. Reads one snapshot; cost grows with the data.
+    pub fn check_integrity(&self) -> Result<Vec<IntegrityProblem>, StoreError> {
+        const OP: &str = "check integrity";
+        self.read(OP, |conn| {
+            let mut problems = Vec::new();
+            let quick: String = conn
+                .query_row("PRAGMA quick_check", [], |row| row.get(0))
+                .during(OP)?;
+            if quick != "ok" {
+                problems.push(IntegrityProblem::Database { message: quick });
+            }
+            let mut stmt = conn
+                .prepare(
+                    "SELECT s.segment_id, s.first, s.next, COUNT(j.sequence),
+                            COALESCE(MIN(j.sequence), s.first), COALESCE(MAX(j.sequence), s.next - 1)
+                     FROM number_segments s LEFT JOIN device_journal j USING (segment_id)
+                     GROUP BY s.segment_id ORDER BY s.position",
+                )
+                .during(OP)?;
+            let segments = stmt
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, i64>(5)?,
+                    ))
+                })
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            for (segment_id, first, next, count, min, max) in segments {
+                let given_out = uint(next - first);
+                if uint(count) != given_out || min != first || max != next - 1 {
+                    problems.push(IntegrityProblem::NumberingGap {
+                        segment_id,
+                        given_out,
+                        recorded: uint(count),
+                    });
+                }
+            }
+            for (invoice_number, _) in strings(
+                conn,
+                OP,
+                "SELECT i.invoice_number, '' FROM invoices i
+                 WHERE json_extract(i.invoice_json, '$.device_id')
+                       IN (SELECT device_id FROM number_segments)
+                   AND NOT EXISTS (SELECT 1 FROM device_journal j
+                                   WHERE j.invoice_number = i.invoice_number)",
+            )? {
+                problems.push(IntegrityProblem::InvoiceNotInJournal { invoice_number });
+            }
+            for (seller_tax_id, serial_number) in strings(
+                conn,
+                OP,
+                "SELECT r.seller_tax_id, r.serial_number FROM requests r
+                 WHERE r.state = 'ISSUED' AND NOT EXISTS (
+                     SELECT 1 FROM invoices i WHERE i.invoice_number = r.invoice_number
+                       AND i.seller_tax_id = r.seller_tax_id AND i.serial_number = r.serial_number)",
+            )? {
+                problems.push(IntegrityProblem::RequestWithoutInvoice {
+                    seller_tax_id,
+                    serial_number,
+                });
+            }
+            for (invoice_number, _) in strings(
+                conn,
+                OP,
+                "SELECT i.invoice_number, '' FROM invoices i
+                 WHERE NOT EXISTS (SELECT 1 FROM requests r
+                                   WHERE r.invoice_number = i.invoice_number AND r.state = 'ISSUED')",
+            )? {
+                problems.push(IntegrityProblem::InvoiceWithoutRequest { invoice_number });
+            }
+            for (invoice_number, _) in strings(
+                conn,
+                OP,
+                "SELECT i.invoice_number, '' FROM invoices i
+                 WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_number = i.invoice_number)",
+            )? {
+                problems.push(IntegrityProblem::InvoiceNotInOutbox { invoice_number });
+            }
+            for (invoice_number, _) in strings(
+                conn,
+                OP,
+                "SELECT invoice_number, '' FROM outbox WHERE state = 'UPLOADED' AND receipt_json IS NULL",
+            )? {
+                problems.push(IntegrityProblem::UploadedWithoutReceipt { invoice_number });
+            }
+            for (seller_tax_id, serial_number) in strings(
+                conn,
+                OP,
+                "SELECT r.seller_tax_id, r.serial_number FROM requests r
+                 WHERE r.state = 'ACCEPTED' AND NOT EXISTS (
+                     SELECT 1 FROM commands c WHERE c.seller_tax_id = r.seller_tax_id
+                       AND c.serial_number = r.serial_number AND c.state = 'QUEUED')",
+            )? {
+                problems.push(IntegrityProblem::AcceptedWithoutCommand {
+                    seller_tax_id,
+                    serial_number,
+                });
+            }
+            for (command_id, _) in strings(
+                conn,
+                OP,
+                "SELECT c.command_id, '' FROM commands c
+                 LEFT JOIN requests r USING (seller_tax_id, serial_number)
+                 WHERE r.state IS NULL
+                    OR (c.state = 'QUEUED' AND r.state <> 'ACCEPTED')
+                    OR (c.state = 'ISSUED' AND r.state <> 'ISSUED')
+                    OR (c.state = 'FAILED' AND r.state <> 'FAILED')",
+            )? {
+                problems.push(IntegrityProblem::CommandStateMismatch { command_id });
+            }
+            Ok(problems)
+        })
+    }
+}

@@ -1,0 +1,484 @@
+//! [`IssuingStore`] on SQLite: `requests`, `invoices`, `commands`, and the
+//! `outbox` rows they add.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::codec::{
+    During, corrupt_column, digest32, invoice, is_unique_violation, limit, number_from_key,
+    number_key, to_json,
+};
+use crate::invoice::IssuedInvoice;
+use crate::store::{
+    CommandOutcome, Completion, IssuingStore, NewCommand, QueuedCommand, Recorded, RequestDigest,
+    RequestRecord, RequestState, StoreError, TicketRecord, TicketState,
+};
+
+fn state_key(state: RequestState) -> &'static str {
+    match state {
+        RequestState::Issued => "ISSUED",
+        RequestState::Refused => "REFUSED",
+        RequestState::Accepted => "ACCEPTED",
+        RequestState::Failed => "FAILED",
+    }
+}
+
+fn state_from_key(key: &str) -> Result<RequestState, StoreError> {
+    Ok(match key {
+        "ISSUED" => RequestState::Issued,
+        "REFUSED" => RequestState::Refused,
+        "ACCEPTED" => RequestState::Accepted,
+        "FAILED" => RequestState::Failed,
+        other => return Err(corrupt_column("requests.state", other)),
+    })
+}
+
+fn ticket_state_from_key(key: &str) -> Result<TicketState, StoreError> {
+    Ok(match key {
+        "QUEUED" => TicketState::Pending,
+        "ISSUED" => TicketState::Issued,
+        "FAILED" => TicketState::Failed,
+        other => return Err(corrupt_column("commands.state", other)),
+    })
+}
+
+/// Reads a request's record.
+fn load_request(
+    conn: &Connection,
+    operation: &'static str,
+    seller_tax_id: &str,
+    serial_number: &str,
+) -> Result<Option<RequestRecord>, StoreError> {
+    type Row = (Vec<u8>, String, Vec<u8>, Option<String>, Option<String>);
+    let row: Option<Row> = conn
+        .prepare_cached(
+            "SELECT digest, state, response_json, invoice_number, ticket FROM requests
+             WHERE seller_tax_id = ?1 AND serial_number = ?2",
+        )
+        .during(operation)?
+        .query_row([seller_tax_id, serial_number], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .optional()
+        .during(operation)?;
+    let Some((digest, state, response_json, number, ticket)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(RequestRecord {
+        seller_tax_id: seller_tax_id.to_owned(),
+        serial_number: serial_number.to_owned(),
+        digest: RequestDigest(digest32("requests.digest", &digest)?),
+        state: state_from_key(&state)?,
+        response_json,
+        invoice_number: number.as_deref().map(number_from_key).transpose()?,
+        ticket,
+    }))
+}
+
+/// The record of the same request if there is one; a [`StoreError::Conflict`] if
+/// the serial number was used for a different request.
+fn same_request(
+    conn: &Connection,
+    operation: &'static str,
+    seller_tax_id: &str,
+    serial_number: &str,
+    digest: &RequestDigest,
+) -> Result<Option<RequestRecord>, StoreError> {
+    match load_request(conn, operation, seller_tax_id, serial_number)? {
+        Some(record) if record.digest != *digest => Err(StoreError::Conflict {
+            seller_tax_id: seller_tax_id.to_owned(),
+            serial_number: serial_number.to_owned(),
+        }),
+        other => Ok(other),
+    }
+}
+
+/// Maps a UNIQUE violation to [`StoreError::Duplicate`].
+fn unique_as(
+    operation: &'static str,
+    what: &'static str,
+    key: &str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |error| {
+        if is_unique_violation(&error) {
+            StoreError::Duplicate {
+                what,
+                key: key.to_owned(),
+            }
+        } else {
+            StoreError::db(operation)(error)
+        }
+    }
+}
+
+/// Refuses an invoice of another seller than the request's.
+fn same_seller(seller_tax_id: &str, issued: &IssuedInvoice) -> Result<(), StoreError> {
+    if issued.seller_tax_id.as_str() == seller_tax_id {
+        return Ok(());
+    }
+    Err(StoreError::Mismatch {
+        what: "the invoice's seller",
+        expected: seller_tax_id.to_owned(),
+        found: issued.seller_tax_id.as_str().to_owned(),
+    })
+}
+
+/// Records an invoice and its outbox entry.
+fn insert_invoice(
+    conn: &Connection,
+    operation: &'static str,
+    seller_tax_id: &str,
+    serial_number: &str,
+    issued: &IssuedInvoice,
+) -> Result<(), StoreError> {
+    let key = number_key(&issued.invoice_number);
+    let json = to_json("issued invoice", issued)?;
+    conn.prepare_cached(
+        "INSERT INTO invoices (invoice_number, seller_tax_id, serial_number, invoice_json)
+         VALUES (?1, ?2, ?3, ?4)",
+    )
+    .during(operation)?
+    .execute(params![key, seller_tax_id, serial_number, json])
+    .map_err(unique_as(operation, "invoice number", &key))?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (invoice_number, state, attempts, next_attempt_at)
+         VALUES (?1, 'PENDING', 0, 0)",
+    )
+    .during(operation)?
+    .execute([&key])
+    .map_err(unique_as(operation, "outbox entry", &key))?;
+    Ok(())
+}
+
+/// Inserts a new request record.
+#[allow(clippy::too_many_arguments)]
+fn insert_request(
+    conn: &Connection,
+    operation: &'static str,
+    seller_tax_id: &str,
+    serial_number: &str,
+    digest: &RequestDigest,
+    state: RequestState,
+    response_json: &[u8],
+    invoice_number: Option<&str>,
+    ticket: Option<&str>,
+) -> Result<RequestRecord, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO requests
+             (seller_tax_id, serial_number, digest, state, response_json, invoice_number, ticket)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .during(operation)?
+    .execute(params![
+        seller_tax_id,
+        serial_number,
+        &digest.0[..],
+        state_key(state),
+        response_json,
+        invoice_number,
+        ticket,
+    ])
+    .map_err(|error| {
+        if is_unique_violation(&error) && ticket.is_some() {
+            StoreError::Duplicate {
+                what: "ticket",
+                key: ticket.unwrap_or_default().to_owned(),
+            }
+        } else if is_unique_violation(&error) {
+            StoreError::Duplicate {
+                what: "invoice number",
+                key: invoice_number.unwrap_or_default().to_owned(),
+            }
+        } else {
+            StoreError::db(operation)(error)
+        }
+    })?;
+    Ok(RequestRecord {
+        seller_tax_id: seller_tax_id.to_owned(),
+        serial_number: serial_number.to_owned(),
+        digest: *digest,
+        state,
+        response_json: response_json.to_vec(),
+        invoice_number: invoice_number.map(number_from_key).transpose()?,
+        ticket: ticket.map(str::to_owned),
+    })
+}
+
+/// Reads a ticket with its current answer.
+fn load_ticket(
+    conn: &Connection,
+    operation: &'static str,
+    ticket: &str,
+) -> Result<Option<TicketRecord>, StoreError> {
+    type Row = (String, String, String, String, Vec<u8>, Option<String>);
+    let row: Option<Row> = conn
+        .prepare_cached(
+            "SELECT c.command_id, c.seller_tax_id, c.serial_number, c.state, r.response_json,
+                    i.invoice_json
+             FROM commands c
+             JOIN requests r USING (seller_tax_id, serial_number)
+             LEFT JOIN invoices i ON i.invoice_number = r.invoice_number
+             WHERE c.ticket = ?1",
+        )
+        .during(operation)?
+        .query_row([ticket], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })
+        .optional()
+        .during(operation)?;
+    let Some((command_id, seller_tax_id, serial_number, state, response_json, json)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(TicketRecord {
+        ticket: ticket.to_owned(),
+        command_id,
+        seller_tax_id,
+        serial_number,
+        state: ticket_state_from_key(&state)?,
+        response_json,
+        invoice: json.as_deref().map(invoice).transpose()?,
+    }))
+}
+
+impl IssuingStore for SqliteStore {
+    fn find_request(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<RequestRecord>, StoreError> {
+        const OP: &str = "find a request";
+        self.read(OP, |conn| {
+            load_request(conn, OP, seller_tax_id, serial_number)
+        })
+    }
+
+    fn record_issued(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+        digest: &RequestDigest,
+        issued: &IssuedInvoice,
+        response_json: &[u8],
+    ) -> Result<Recorded, StoreError> {
+        const OP: &str = "record an issued invoice";
+        self.write(OP, |tx| {
+            if let Some(record) = same_request(tx, OP, seller_tax_id, serial_number, digest)? {
+                return Ok(Recorded {
+                    record,
+                    fresh: false,
+                });
+            }
+            same_seller(seller_tax_id, issued)?;
+            let key = number_key(&issued.invoice_number);
+            let record = insert_request(
+                tx,
+                OP,
+                seller_tax_id,
+                serial_number,
+                digest,
+                RequestState::Issued,
+                response_json,
+                Some(&key),
+                None,
+            )?;
+            insert_invoice(tx, OP, seller_tax_id, serial_number, issued)?;
+            Ok(Recorded {
+                record,
+                fresh: true,
+            })
+        })
+    }
+
+    fn record_refused(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+        digest: &RequestDigest,
+        response_json: &[u8],
+    ) -> Result<Recorded, StoreError> {
+        const OP: &str = "record a refused request";
+        self.write(OP, |tx| {
+            if let Some(record) = same_request(tx, OP, seller_tax_id, serial_number, digest)? {
+                return Ok(Recorded {
+                    record,
+                    fresh: false,
+                });
+            }
+            let record = insert_request(
+                tx,
+                OP,
+                seller_tax_id,
+                serial_number,
+                digest,
+                RequestState::Refused,
+                response_json,
+                None,
+                None,
+            )?;
+            Ok(Recorded {
+                record,
+                fresh: true,
+            })
+        })
+    }
+
+    fn enqueue_command(&self, command: &NewCommand<'_>) -> Result<Recorded, StoreError> {
+        const OP: &str = "queue a command";
+        self.write(OP, |tx| {
+            let (seller, serial) = (command.seller_tax_id, command.serial_number);
+            if let Some(record) = same_request(tx, OP, seller, serial, command.digest)? {
+                return Ok(Recorded {
+                    record,
+                    fresh: false,
+                });
+            }
+            let record = insert_request(
+                tx,
+                OP,
+                seller,
+                serial,
+                command.digest,
+                RequestState::Accepted,
+                command.accepted_response_json,
+                None,
+                Some(command.ticket),
+            )?;
+            tx.prepare_cached(
+                "INSERT INTO commands
+                     (command_id, seller_tax_id, serial_number, ticket, command_bytes, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED')",
+            )
+            .during(OP)?
+            .execute(params![
+                command.command_id,
+                seller,
+                serial,
+                command.ticket,
+                command.command_bytes,
+            ])
+            .map_err(unique_as(OP, "command", command.command_id))?;
+            Ok(Recorded {
+                record,
+                fresh: true,
+            })
+        })
+    }
+
+    fn pending_commands(
+        &self,
+        seller_tax_id: &str,
+        max: usize,
+    ) -> Result<Vec<QueuedCommand>, StoreError> {
+        const OP: &str = "list queued commands";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT command_id, serial_number, ticket, command_bytes FROM commands
+                     WHERE seller_tax_id = ?1 AND state = 'QUEUED' ORDER BY rowid LIMIT ?2",
+                )
+                .during(OP)?;
+            stmt.query_map(params![seller_tax_id, limit(max)], |row| {
+                Ok(QueuedCommand {
+                    command_id: row.get(0)?,
+                    seller_tax_id: seller_tax_id.to_owned(),
+                    serial_number: row.get(1)?,
+                    ticket: row.get(2)?,
+                    command_bytes: row.get(3)?,
+                })
+            })
+            .during(OP)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .during(OP)
+        })
+    }
+
+    fn complete_command(
+        &self,
+        command_id: &str,
+        outcome: CommandOutcome<'_>,
+    ) -> Result<Completion, StoreError> {
+        const OP: &str = "complete a command";
+        self.write(OP, |tx| {
+            let row: Option<(String, String, String, String)> = tx
+                .prepare_cached(
+                    "SELECT seller_tax_id, serial_number, ticket, state FROM commands
+                     WHERE command_id = ?1",
+                )
+                .during(OP)?
+                .query_row([command_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })
+                .optional()
+                .during(OP)?;
+            let Some((seller, serial, ticket, state)) = row else {
+                return Err(StoreError::NotFound {
+                    what: "queued command",
+                    key: command_id.to_owned(),
+                });
+            };
+            let first_time = state == "QUEUED";
+            if first_time {
+                let (command_state, request_state, response_json, issued) = match outcome {
+                    CommandOutcome::Issued {
+                        invoice,
+                        response_json,
+                    } => ("ISSUED", RequestState::Issued, response_json, Some(invoice)),
+                    CommandOutcome::Failed { response_json } => {
+                        ("FAILED", RequestState::Failed, response_json, None)
+                    }
+                };
+                tx.prepare_cached("UPDATE commands SET state = ?2 WHERE command_id = ?1")
+                    .during(OP)?
+                    .execute([command_id, command_state])
+                    .during(OP)?;
+                if let Some(issued) = issued {
+                    same_seller(&seller, issued)?;
+                }
+                let number = issued.map(|i| number_key(&i.invoice_number));
+                tx.prepare_cached(
+                    "UPDATE requests SET state = ?3, response_json = ?4, invoice_number = ?5
+                     WHERE seller_tax_id = ?1 AND serial_number = ?2",
+                )
+                .during(OP)?
+                .execute(params![
+                    seller,
+                    serial,
+                    state_key(request_state),
+                    response_json,
+                    number,
+                ])
+                .map_err(unique_as(
+                    OP,
+                    "invoice number",
+                    number.as_deref().unwrap_or(""),
+                ))?;
+                if let Some(issued) = issued {
+                    insert_invoice(tx, OP, &seller, &serial, issued)?;
+                }
+            }
+            let ticket = load_ticket(tx, OP, &ticket)?.ok_or_else(|| StoreError::NotFound {
+                what: "ticket",
+                key: ticket.clone(),
+            })?;
+            Ok(Completion { ticket, first_time })
+        })
+    }
+
+    fn ticket(&self, ticket: &str) -> Result<Option<TicketRecord>, StoreError> {
+        const OP: &str = "read a ticket";
+        self.read(OP, |conn| load_ticket(conn, OP, ticket))
+    }
+}

@@ -1,0 +1,228 @@
+//! The schema, as ordered migration steps. Each step runs once, in its own
+//! transaction, and records its version in `schema_version`. Never edit a step
+//! that has shipped: add the next one.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::store::StoreError;
+
+/// One migration step.
+pub(crate) struct Migration {
+    /// The schema version it leads to.
+    pub version: i64,
+    /// What it does (recorded in `schema_version`).
+    pub name: &'static str,
+    /// Its SQL.
+    pub sql: &'static str,
+}
+
+/// Every step, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "issuing: number segments, device journal, requests, invoices, command queue, tax outbox",
+        sql: r#"
+CREATE TABLE number_segments (
+    segment_id   TEXT PRIMARY KEY,
+    device_id    TEXT NOT NULL,
+    invoice_kind TEXT NOT NULL,
+    format       TEXT NOT NULL CHECK (format IN ('DIGITAL', 'LEGACY')),
+    prefix       TEXT NOT NULL,            -- digital prefix, or legacy invoice code
+    first        INTEGER NOT NULL,
+    last         INTEGER NOT NULL,
+    next         INTEGER NOT NULL,
+    space        TEXT NOT NULL,            -- numbering space, for overlap checks
+    span_first   TEXT NOT NULL,
+    span_last    TEXT NOT NULL,
+    position     INTEGER NOT NULL,         -- order added: segments are used in it
+    CHECK (first <= last AND first <= next AND next <= last + 1)
+);
+CREATE INDEX number_segments_by_kind ON number_segments (device_id, invoice_kind, position);
+CREATE INDEX number_segments_by_space ON number_segments (space, span_first);
+
+CREATE TABLE device_journal (
+    device_id      TEXT NOT NULL,
+    command_id     TEXT NOT NULL,
+    command_digest BLOB NOT NULL,
+    segment_id     TEXT NOT NULL REFERENCES number_segments (segment_id),
+    sequence       INTEGER NOT NULL,
+    invoice_number TEXT NOT NULL UNIQUE,
+    invoice_json   TEXT NOT NULL,
+    PRIMARY KEY (device_id, command_id),
+    UNIQUE (segment_id, sequence)
+);
+
+CREATE TABLE requests (
+    seller_tax_id  TEXT NOT NULL,
+    serial_number  TEXT NOT NULL,
+    digest         BLOB NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('ISSUED', 'REFUSED', 'ACCEPTED', 'FAILED')),
+    response_json  BLOB NOT NULL,
+    invoice_number TEXT UNIQUE REFERENCES invoices (invoice_number) DEFERRABLE INITIALLY DEFERRED,
+    ticket         TEXT UNIQUE,
+    PRIMARY KEY (seller_tax_id, serial_number)
+);
+
+CREATE TABLE invoices (
+    invoice_number TEXT PRIMARY KEY,
+    seller_tax_id  TEXT NOT NULL,
+    serial_number  TEXT NOT NULL,
+    invoice_json   TEXT NOT NULL,
+    UNIQUE (seller_tax_id, serial_number),
+    FOREIGN KEY (seller_tax_id, serial_number) REFERENCES requests (seller_tax_id, serial_number)
+        DEFERRABLE INITIALLY DEFERRED
+);
+
+CREATE TABLE commands (
+    command_id    TEXT PRIMARY KEY,
+    seller_tax_id TEXT NOT NULL,
+    serial_number TEXT NOT NULL,
+    ticket        TEXT NOT NULL UNIQUE,
+    command_bytes BLOB NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('QUEUED', 'ISSUED', 'FAILED')),
+    UNIQUE (seller_tax_id, serial_number),
+    FOREIGN KEY (seller_tax_id, serial_number) REFERENCES requests (seller_tax_id, serial_number)
+        DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX commands_queued ON commands (seller_tax_id, state);
+
+CREATE TABLE outbox (
+    invoice_number  TEXT PRIMARY KEY REFERENCES invoices (invoice_number) DEFERRABLE INITIALLY DEFERRED,
+    state           TEXT NOT NULL CHECK (state IN ('PENDING', 'UPLOADED', 'PARKED')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    receipt_json    TEXT,
+    updated_at      INTEGER
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+"#,
+    },
+    Migration {
+        version: 2,
+        name: "cloud platform: received invoices and polled tickets",
+        sql: r#"
+CREATE TABLE cloud_invoices (
+    seller_tax_id  TEXT NOT NULL,
+    serial_number  TEXT NOT NULL,
+    invoice_number TEXT NOT NULL UNIQUE,
+    invoice_json   TEXT NOT NULL,
+    response_json  BLOB NOT NULL,
+    PRIMARY KEY (seller_tax_id, serial_number)
+);
+
+CREATE TABLE cloud_tickets (
+    ticket        TEXT PRIMARY KEY,
+    seller_tax_id TEXT NOT NULL,
+    serial_number TEXT NOT NULL,
+    recorded_at   INTEGER NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('OUTSTANDING', 'ISSUED', 'FAILED')),
+    response_json BLOB
+);
+CREATE INDEX cloud_tickets_outstanding ON cloud_tickets (state, recorded_at);
+"#,
+    },
+    Migration {
+        version: 3,
+        name: "replay guard, peer directory, qualification registry",
+        sql: r#"
+CREATE TABLE replay_guard (
+    message_id BLOB PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX replay_guard_expiry ON replay_guard (expires_at);
+
+CREATE TABLE peers (
+    fingerprint     BLOB PRIMARY KEY,
+    party_id        TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    certificate_der BLOB NOT NULL,
+    not_after       INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    pinned_at       INTEGER NOT NULL
+);
+CREATE INDEX peers_by_party ON peers (party_id);
+
+CREATE TABLE enterprises (
+    tax_id      TEXT PRIMARY KEY,
+    record_json TEXT NOT NULL
+);
+
+CREATE TABLE quota_usage (
+    tax_id       TEXT NOT NULL,
+    month        TEXT NOT NULL,
+    used_fen     INTEGER NOT NULL DEFAULT 0,
+    reserved_fen INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tax_id, month)
+);
+
+CREATE TABLE quota_reservations (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tax_id     TEXT NOT NULL,
+    month      TEXT NOT NULL,
+    amount_fen INTEGER NOT NULL
+);
+"#,
+    },
+];
+
+/// The newest schema version this library knows.
+pub(crate) fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the database to the latest schema, one step per transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
+    const OP: &str = "migrate the schema";
+    let db = StoreError::db;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL
+         );",
+    )
+    .map_err(db(OP))?;
+    let found = current_version(conn)?;
+    if found > latest() {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: latest(),
+        });
+    }
+    let mut current = found;
+    for step in MIGRATIONS.iter().filter(|m| m.version > found) {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db(OP))?;
+        // Another process may have applied it meanwhile.
+        let again: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_version WHERE version = ?1",
+                [step.version],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db(OP))?;
+        if again.is_none() {
+            tx.execute_batch(step.sql).map_err(db(OP))?;
+            tx.execute(
+                "INSERT INTO schema_version (version, name) VALUES (?1, ?2)",
+                (step.version, step.name),
+            )
+            .map_err(db(OP))?;
+        }
+        tx.commit().map_err(db(OP))?;
+        current = step.version;
+    }
+    Ok(current)
+}
+
+/// The schema version recorded in the database (0 for a new one).
+pub(crate) fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |row| row.get(0),
+    )
+    .map_err(StoreError::db("read the schema version"))
+}

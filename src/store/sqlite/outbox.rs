@@ -1,0 +1,249 @@
+//! [`OutboxStore`] on SQLite: the `outbox` table, joined to `invoices`.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::SqliteStore;
+use super::codec::{
+    During, corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
+};
+use crate::invoice::InvoiceNumber;
+use crate::store::{OutboxEntry, OutboxState, OutboxStore, StoreError};
+use crate::tax::TaxReceipt;
+
+const ENTRY_COLUMNS: &str = "i.invoice_json, o.state, o.attempts, o.next_attempt_at, \
+                             o.last_error, o.receipt_json";
+
+type EntryRow = (String, String, i64, i64, Option<String>, Option<String>);
+
+fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn to_entry(
+    (json, state, attempts, next, last_error, receipt): EntryRow,
+) -> Result<OutboxEntry, StoreError> {
+    Ok(OutboxEntry {
+        invoice: invoice(&json)?,
+        state: match state.as_str() {
+            "PENDING" => OutboxState::Pending,
+            "UPLOADED" => OutboxState::Uploaded,
+            "PARKED" => OutboxState::Parked,
+            other => return Err(corrupt_column("outbox.state", other)),
+        },
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        next_attempt_at: uint(next),
+        last_error,
+        receipt: receipt
+            .as_deref()
+            .map(|json| from_json::<TaxReceipt>("tax receipt", json))
+            .transpose()?,
+    })
+}
+
+fn entries(
+    conn: &Connection,
+    operation: &'static str,
+    filter: &str,
+    values: impl rusqlite::Params,
+) -> Result<Vec<OutboxEntry>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN invoices i USING (invoice_number) {filter}"
+        ))
+        .during(operation)?;
+    let rows = stmt
+        .query_map(values, entry_row)
+        .during(operation)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(operation)?;
+    rows.into_iter().map(to_entry).collect()
+}
+
+/// Runs an update of one outbox row; no row is a [`StoreError::NotFound`].
+fn update_one(
+    conn: &Connection,
+    operation: &'static str,
+    sql: &str,
+    key: &str,
+    values: impl rusqlite::Params,
+) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached(sql)
+        .during(operation)?
+        .execute(values)
+        .during(operation)?;
+    if changed == 0 {
+        let exists: Option<i64> = conn
+            .prepare_cached("SELECT 1 FROM outbox WHERE invoice_number = ?1")
+            .during(operation)?
+            .query_row([key], |row| row.get(0))
+            .optional()
+            .during(operation)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound {
+                what: "outbox entry",
+                key: key.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl OutboxStore for SqliteStore {
+    fn due_uploads(&self, now: u64, max: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        const OP: &str = "list due uploads";
+        self.read(OP, |conn| {
+            entries(
+                conn,
+                OP,
+                "WHERE o.state = 'PENDING' AND o.next_attempt_at <= ?1
+                 ORDER BY o.next_attempt_at, o.rowid LIMIT ?2",
+                params![int(now), limit(max)],
+            )
+        })
+    }
+
+    fn mark_uploaded(
+        &self,
+        invoice_number: &InvoiceNumber,
+        receipt: &TaxReceipt,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "record an upload";
+        let key = number_key(invoice_number);
+        let receipt = to_json("tax receipt", receipt)?;
+        self.write(OP, |tx| {
+            update_one(
+                tx,
+                OP,
+                "UPDATE outbox SET state = 'UPLOADED', receipt_json = ?2, updated_at = ?3
+                 WHERE invoice_number = ?1 AND state <> 'UPLOADED'",
+                &key,
+                params![key, receipt, int(now)],
+            )
+        })
+    }
+
+    fn schedule_retry(
+        &self,
+        invoice_number: &InvoiceNumber,
+        attempts: u32,
+        next_attempt_at: u64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "schedule an upload retry";
+        let key = number_key(invoice_number);
+        self.write(OP, |tx| {
+            update_one(
+                tx,
+                OP,
+                "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4
+                 WHERE invoice_number = ?1 AND state = 'PENDING'",
+                &key,
+                params![key, attempts, int(next_attempt_at), error],
+            )
+        })
+    }
+
+    fn park(
+        &self,
+        invoice_number: &InvoiceNumber,
+        attempts: u32,
+        reason: &str,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "park an upload";
+        let key = number_key(invoice_number);
+        self.write(OP, |tx| {
+            update_one(
+                tx,
+                OP,
+                "UPDATE outbox SET state = 'PARKED', attempts = ?2, last_error = ?3, updated_at = ?4
+                 WHERE invoice_number = ?1 AND state = 'PENDING'",
+                &key,
+                params![key, attempts, reason, int(now)],
+            )
+        })
+    }
+
+    fn requeue(&self, invoice_number: &InvoiceNumber, now: u64) -> Result<(), StoreError> {
+        const OP: &str = "requeue a parked upload";
+        let key = number_key(invoice_number);
+        self.write(OP, |tx| {
+            let state: Option<String> = tx
+                .prepare_cached("SELECT state FROM outbox WHERE invoice_number = ?1")
+                .during(OP)?
+                .query_row([&key], |row| row.get(0))
+                .optional()
+                .during(OP)?;
+            match state.as_deref() {
+                None => Err(StoreError::NotFound {
+                    what: "outbox entry",
+                    key: key.clone(),
+                }),
+                Some("PARKED") => {
+                    tx.prepare_cached(
+                        "UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = ?2,
+                         updated_at = ?2 WHERE invoice_number = ?1",
+                    )
+                    .during(OP)?
+                    .execute(params![key, int(now)])
+                    .during(OP)?;
+                    Ok(())
+                }
+                Some(other) => Err(StoreError::WrongState {
+                    what: "outbox entry",
+                    key: key.clone(),
+                    state: if other == "UPLOADED" {
+                        "uploaded"
+                    } else {
+                        "pending"
+                    },
+                    expected: "parked",
+                }),
+            }
+        })
+    }
+
+    fn outbox_entry(
+        &self,
+        invoice_number: &InvoiceNumber,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        const OP: &str = "read an outbox entry";
+        let key = number_key(invoice_number);
+        self.read(OP, |conn| {
+            Ok(entries(conn, OP, "WHERE o.invoice_number = ?1", [key])?.pop())
+        })
+    }
+
+    fn parked(&self, max: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        const OP: &str = "list parked uploads";
+        self.read(OP, |conn| {
+            entries(
+                conn,
+                OP,
+                "WHERE o.state = 'PARKED' ORDER BY o.rowid LIMIT ?1",
+                [limit(max)],
+            )
+        })
+    }
+
+    fn uploaded(&self, max: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        const OP: &str = "list uploaded invoices";
+        self.read(OP, |conn| {
+            entries(
+                conn,
+                OP,
+                "WHERE o.state = 'UPLOADED' ORDER BY o.rowid LIMIT ?1",
+                [limit(max)],
+            )
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! [`PeerStore`] on SQLite: the `peers` table.
+
+use rusqlite::{Connection, Row, params};
+
+use super::SqliteStore;
+use super::codec::{During, corrupt_column, int, uint};
+use crate::error::Error;
+use crate::pki::{Certificate, PartyRole, PeerRecord, PeerStatus, PeerStore, SpkiFingerprint};
+use crate::store::{CorruptValue, StoreError};
+
+fn role_key(role: PartyRole) -> &'static str {
+    match role {
+        PartyRole::CloudPlatform => "cloud_platform",
+        PartyRole::ServicePlatform => "service_platform",
+        PartyRole::EnterpriseFrontEnd => "enterprise_front_end",
+    }
+}
+
+fn role_from_key(key: &str) -> Result<PartyRole, StoreError> {
+    Ok(match key {
+        "cloud_platform" => PartyRole::CloudPlatform,
+        "service_platform" => PartyRole::ServicePlatform,
+        "enterprise_front_end" => PartyRole::EnterpriseFrontEnd,
+        other => return Err(corrupt_column("peers.role", other)),
+    })
+}
+
+fn status_key(status: PeerStatus) -> &'static str {
+    match status {
+        PeerStatus::Active => "active",
+        PeerStatus::Retired => "retired",
+        PeerStatus::Revoked => "revoked",
+    }
+}
+
+fn status_from_key(key: &str) -> Result<PeerStatus, StoreError> {
+    Ok(match key {
+        "active" => PeerStatus::Active,
+        "retired" => PeerStatus::Retired,
+        "revoked" => PeerStatus::Revoked,
+        other => return Err(corrupt_column("peers.status", other)),
+    })
+}
+
+type PeerRow = (String, String, Vec<u8>, i64, String, i64);
+
+fn peer_row(row: &Row<'_>) -> rusqlite::Result<PeerRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn to_record(
+    (party_id, role, der, not_after, status, pinned_at): PeerRow,
+) -> Result<PeerRecord, StoreError> {
+    let certificate = Certificate::from_der(&der).map_err(|e| StoreError::Corrupt {
+        what: "pinned certificate",
+        source: CorruptValue::Certificate(Box::new(e)),
+    })?;
+    Ok(PeerRecord {
+        party_id,
+        role: role_from_key(&role)?,
+        fingerprint: certificate.spki_fingerprint(),
+        certificate,
+        not_after: uint(not_after),
+        status: status_from_key(&status)?,
+        pinned_at: uint(pinned_at),
+    })
+}
+
+fn select(
+    conn: &Connection,
+    operation: &'static str,
+    filter: &str,
+    value: &dyn rusqlite::ToSql,
+) -> Result<Vec<PeerRecord>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT party_id, role, certificate_der, not_after, status, pinned_at
+             FROM peers WHERE {filter} ORDER BY pinned_at, rowid"
+        ))
+        .during(operation)?;
+    let rows = stmt
+        .query_map([value], peer_row)
+        .during(operation)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(operation)?;
+    rows.into_iter().map(to_record).collect()
+}
+
+impl PeerStore for SqliteStore {
+    fn put(&self, record: &PeerRecord) -> Result<(), Error> {
+        const OP: &str = "pin a peer";
+        self.write(OP, |tx| {
+            tx.prepare_cached(
+                "INSERT INTO peers
+                     (fingerprint, party_id, role, certificate_der, not_after, status, pinned_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (fingerprint) DO UPDATE SET
+                     party_id = excluded.party_id, role = excluded.role,
+                     certificate_der = excluded.certificate_der, not_after = excluded.not_after,
+                     status = excluded.status, pinned_at = excluded.pinned_at",
+            )
+            .during(OP)?
+            .execute(params![
+                &record.fingerprint.0[..],
+                record.party_id,
+                role_key(record.role),
+                record.certificate.der(),
+                int(record.not_after),
+                status_key(record.status),
+                int(record.pinned_at),
+            ])
+            .during(OP)?;
+            Ok::<_, Error>(())
+        })
+    }
+
+    fn by_party(&self, party_id: &str) -> Result<Vec<PeerRecord>, Error> {
+        const OP: &str = "look up a peer by party";
+        Ok(self.read(OP, |conn| select(conn, OP, "party_id = ?1", &party_id))?)
+    }
+
+    fn by_fingerprint(&self, fingerprint: &SpkiFingerprint) -> Result<Option<PeerRecord>, Error> {
+        const OP: &str = "look up a peer by fingerprint";
+        let key = &fingerprint.0[..];
+        Ok(self
+            .read(OP, |conn| select(conn, OP, "fingerprint = ?1", &key))?
+            .pop())
+    }
+}

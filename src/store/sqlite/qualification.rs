@@ -1,0 +1,301 @@
+//! [`QualificationRegistry`] on SQLite: `enterprises`, `quota_usage` and
+//! `quota_reservations`. Unlike the in-memory registry, reservations are durable:
+//! quota held for an enterprise-hosted invoice survives a restart until the
+//! front end's result commits or releases it.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::codec::{During, from_json, to_json};
+use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
+use crate::qualification::{
+    EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord, QualificationRegistry,
+    QuotaReservation, Refusal,
+};
+use crate::store::StoreError;
+
+fn load_record(
+    conn: &Connection,
+    operation: &'static str,
+    tax_id: &UnifiedSocialCreditCode,
+) -> Result<Option<QualificationRecord>, StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT record_json FROM enterprises WHERE tax_id = ?1")
+        .during(operation)?
+        .query_row([tax_id.as_str()], |row| row.get(0))
+        .optional()
+        .during(operation)?;
+    json.map(|json| from_json("qualification record", &json))
+        .transpose()
+}
+
+fn load_usage(
+    conn: &Connection,
+    operation: &'static str,
+    tax_id: &UnifiedSocialCreditCode,
+    month: YearMonth,
+) -> Result<MonthlyUsage, StoreError> {
+    let row: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT used_fen, reserved_fen FROM quota_usage WHERE tax_id = ?1 AND month = ?2",
+        )
+        .during(operation)?
+        .query_row([tax_id.as_str(), &month.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()
+        .during(operation)?;
+    let (used_fen, reserved_fen) = row.unwrap_or((0, 0));
+    Ok(MonthlyUsage {
+        month,
+        used_fen,
+        reserved_fen,
+    })
+}
+
+fn store_record(
+    conn: &Connection,
+    operation: &'static str,
+    record: &QualificationRecord,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO enterprises (tax_id, record_json) VALUES (?1, ?2)
+         ON CONFLICT (tax_id) DO UPDATE SET record_json = excluded.record_json",
+    )
+    .during(operation)?
+    .execute([
+        record.tax_id.as_str(),
+        &to_json("qualification record", record)?,
+    ])
+    .during(operation)?;
+    Ok(())
+}
+
+/// Takes a reservation out of the table, checking it is the one this store made;
+/// then takes its amount off the month's reserved total.
+fn take_reservation(
+    conn: &Connection,
+    operation: &'static str,
+    reservation: &QuotaReservation,
+) -> Result<(), QualificationError> {
+    let id = i64::try_from(reservation.id()).unwrap_or(-1);
+    let row: Option<(String, String, i64)> = conn
+        .prepare_cached("SELECT tax_id, month, amount_fen FROM quota_reservations WHERE id = ?1")
+        .during(operation)?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()
+        .during(operation)?;
+    let month = reservation.month().to_string();
+    let matches = row.is_some_and(|(tax_id, stored_month, amount)| {
+        tax_id == reservation.tax_id().as_str()
+            && stored_month == month
+            && amount == reservation.amount_fen()
+    });
+    if !matches {
+        return Err(QualificationError::UnknownReservation {
+            id: reservation.id(),
+        });
+    }
+    conn.prepare_cached("DELETE FROM quota_reservations WHERE id = ?1")
+        .during(operation)?
+        .execute([id])
+        .during(operation)?;
+    conn.prepare_cached(
+        "UPDATE quota_usage SET reserved_fen = MAX(reserved_fen - ?3, 0)
+         WHERE tax_id = ?1 AND month = ?2",
+    )
+    .during(operation)?
+    .execute(params![
+        reservation.tax_id().as_str(),
+        month,
+        reservation.amount_fen()
+    ])
+    .during(operation)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Adds or replaces an enterprise's qualification record (its usage is kept);
+    /// returns the record it replaced.
+    pub fn upsert_enterprise(
+        &self,
+        record: &QualificationRecord,
+    ) -> Result<Option<QualificationRecord>, QualificationError> {
+        const OP: &str = "register an enterprise";
+        record.check()?;
+        self.write(OP, |tx| {
+            let old = load_record(tx, OP, &record.tax_id)?;
+            store_record(tx, OP, record)?;
+            Ok(old)
+        })
+    }
+
+    /// Changes an enterprise's status (suspend, revoke, reinstate).
+    pub fn set_enterprise_status(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        status: EnterpriseStatus,
+    ) -> Result<(), QualificationError> {
+        const OP: &str = "change an enterprise's status";
+        self.write(OP, |tx| {
+            let mut record = load_record(tx, OP, tax_id)?.ok_or_else(|| {
+                QualificationError::NoSuchEnterprise {
+                    tax_id: tax_id.clone(),
+                }
+            })?;
+            record.status = status;
+            store_record(tx, OP, &record)?;
+            Ok(())
+        })
+    }
+
+    /// Every enterprise's record, ordered by tax id.
+    pub fn enterprises(&self) -> Result<Vec<QualificationRecord>, StoreError> {
+        const OP: &str = "list enterprises";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT record_json FROM enterprises ORDER BY tax_id")
+                .during(OP)?;
+            let rows = stmt
+                .query_map([], |row| row.get::<_, String>(0))
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.iter()
+                .map(|json| from_json("qualification record", json))
+                .collect()
+        })
+    }
+
+    /// Every quota reservation in flight (after a crash, an operator may release
+    /// those whose invoices will never be issued).
+    pub fn quota_reservations(&self) -> Result<Vec<QuotaReservation>, StoreError> {
+        const OP: &str = "list quota reservations";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, tax_id, month, amount_fen FROM quota_reservations ORDER BY id",
+                )
+                .during(OP)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ))
+                })
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.into_iter()
+                .map(|(id, tax_id, month, amount)| {
+                    let tax_id = UnifiedSocialCreditCode::parse(&tax_id).map_err(|_| {
+                        super::codec::corrupt_column("quota_reservations.tax_id", &tax_id)
+                    })?;
+                    let month = month.parse().map_err(|_| {
+                        super::codec::corrupt_column("quota_reservations.month", &month)
+                    })?;
+                    Ok(QuotaReservation::new(
+                        u64::try_from(id).unwrap_or(0),
+                        tax_id,
+                        month,
+                        amount,
+                    ))
+                })
+                .collect()
+        })
+    }
+}
+
+impl QualificationRegistry for SqliteStore {
+    fn record(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+    ) -> Result<Option<QualificationRecord>, QualificationError> {
+        const OP: &str = "read a qualification record";
+        Ok(self.read(OP, |conn| load_record(conn, OP, tax_id))?)
+    }
+
+    fn usage(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        month: YearMonth,
+    ) -> Result<MonthlyUsage, QualificationError> {
+        const OP: &str = "read quota usage";
+        Ok(self.read(OP, |conn| load_usage(conn, OP, tax_id, month))?)
+    }
+
+    fn reserve_quota(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        month: YearMonth,
+        amount_fen: i64,
+    ) -> Result<QuotaReservation, QualificationError> {
+        const OP: &str = "reserve quota";
+        let amount_fen = amount_fen.max(0);
+        self.write(OP, |tx| {
+            let record = load_record(tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
+                tax_id: tax_id.clone(),
+            })?;
+            let usage = load_usage(tx, OP, tax_id, month)?;
+            let quota_fen = record.monthly_quota_fen;
+            let fits = usage
+                .used_fen
+                .checked_add(usage.reserved_fen)
+                .and_then(|taken| taken.checked_add(amount_fen))
+                .is_some_and(|total| total <= quota_fen);
+            if !fits {
+                return Err(Refusal::MonthlyQuotaExceeded {
+                    month,
+                    quota_fen,
+                    used_fen: usage.used_fen,
+                    reserved_fen: usage.reserved_fen,
+                    requested_fen: amount_fen,
+                }
+                .into());
+            }
+            let month_key = month.to_string();
+            tx.prepare_cached(
+                "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen) VALUES (?1, ?2, 0, ?3)
+                 ON CONFLICT (tax_id, month) DO UPDATE SET reserved_fen = reserved_fen + excluded.reserved_fen",
+            )
+            .during(OP)?
+            .execute(params![tax_id.as_str(), month_key, amount_fen])
+            .during(OP)?;
+            tx.prepare_cached(
+                "INSERT INTO quota_reservations (tax_id, month, amount_fen) VALUES (?1, ?2, ?3)",
+            )
+            .during(OP)?
+            .execute(params![tax_id.as_str(), month_key, amount_fen])
+            .during(OP)?;
+            let id = u64::try_from(tx.last_insert_rowid()).unwrap_or(0);
+            Ok(QuotaReservation::new(id, tax_id.clone(), month, amount_fen))
+        })
+    }
+
+    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
+        const OP: &str = "commit quota";
+        self.write(OP, |tx| {
+            take_reservation(tx, OP, &reservation)?;
+            tx.prepare_cached(
+                "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen) VALUES (?1, ?2, ?3, 0)
+                 ON CONFLICT (tax_id, month) DO UPDATE SET used_fen = used_fen + excluded.used_fen",
+            )
+            .during(OP)?
+            .execute(params![
+                reservation.tax_id().as_str(),
+                reservation.month().to_string(),
+                reservation.amount_fen()
+            ])
+            .during(OP)?;
+            Ok(())
+        })
+    }
+
+    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
+        const OP: &str = "release quota";
+        self.write(OP, |tx| take_reservation(tx, OP, &reservation))
+    }
+}

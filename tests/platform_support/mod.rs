@@ -1,0 +1,259 @@
+//! A whole issuing world in one process: a cloud platform, a service platform
+//! hosting a device, and an enterprise front end with its own device, each on
+//! its own SQLite store, pinned to each other by real certificate exchanges on
+//! the fixture PKI.
+#![allow(dead_code)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use fapiao::CryptoProvider;
+use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
+use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
+use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime};
+use fapiao::pki::{Credentials, ExchangeParty, PartyRole, PeerDirectory, TrustStore};
+use fapiao::platform::{
+    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, PlatformTrust,
+    ServicePlatform, ServicePlatformParts,
+};
+use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
+use fapiao::store::SqliteStore;
+
+/// 2027-06-01T00:00:00Z.
+pub const NOW: u64 = 1_811_808_000;
+/// Enterprise-hosted: its front end runs its own device.
+pub const HOSTED_BY_ENTERPRISE: &str = "91350200776049653A";
+/// Platform-hosted: the service platform's device issues for it.
+pub const HOSTED_BY_PLATFORM: &str = "91440101MA5CJQ4N59";
+
+pub fn data(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+pub fn provider() -> &'static CryptoProvider {
+    CryptoProvider::default_provider()
+}
+
+pub fn creds(name: &str) -> Credentials {
+    let mut chain = data(&format!("{name}.pem"));
+    chain.extend_from_slice(&data("issuing-ca.pem"));
+    Credentials::from_pem(&chain, &data(&format!("{name}.key.pem")), None, provider()).unwrap()
+}
+
+pub fn trust() -> PlatformTrust {
+    PlatformTrust::new(TrustStore::from_pem_or_der(&data("root-ca.pem")).unwrap())
+}
+
+pub fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
+    QualificationRecord {
+        tax_id: UnifiedSocialCreditCode::parse(tax_id).unwrap(),
+        name: format!("Enterprise {tax_id}"),
+        status: EnterpriseStatus::Active,
+        allowed_invoice_kinds: [InvoiceKind::DigitalOrdinary, InvoiceKind::DigitalSpecial]
+            .into_iter()
+            .collect(),
+        single_invoice_limit_fen: 10_000_000,
+        monthly_quota_fen: 1_000_000_000,
+        valid_from_unix: UnixTime(1_767_225_600),
+        valid_until_unix: UnixTime(2_082_758_400),
+        hosting_mode: mode,
+        allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
+        bound_certificates: BTreeSet::new(),
+    }
+}
+
+pub struct World {
+    pub cloud: CloudPlatform,
+    pub service: ServicePlatform,
+    pub front_end: FrontEndService,
+    pub cloud_store: Arc<SqliteStore>,
+    pub service_store: Arc<SqliteStore>,
+    pub front_store: Arc<SqliteStore>,
+    /// The ERP's signing credentials per seller.
+    pub erp: HashMap<&'static str, Credentials>,
+}
+
+fn exchange(
+    a: (&Credentials, &str, PartyRole, &PeerDirectory),
+    b: (&Credentials, &str, PartyRole, &PeerDirectory),
+) {
+    let trust = trust();
+    let validator = trust.validator();
+    let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, a.3, &ra, provider());
+    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, b.3, &rb, provider());
+    let (sent, offer) = pa.offer(NOW).unwrap();
+    let (answered, answer) = pb.answer(&offer, NOW).unwrap();
+    let (_, confirm) = pa.confirm(sent, &answer, NOW).unwrap();
+    pb.complete(answered, &confirm, NOW).unwrap();
+}
+
+impl World {
+    /// Everything in memory.
+    pub fn new() -> Self {
+        Self::with_stores(
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+        )
+    }
+
+    /// On the given stores (files for the crash test). Setting up again on the
+    /// same stores (a restart) changes nothing that is already there.
+    pub fn with_stores(
+        cloud_store: Arc<SqliteStore>,
+        service_store: Arc<SqliteStore>,
+        front_store: Arc<SqliteStore>,
+    ) -> Self {
+        let (ecp, eisp, front) = (
+            creds("ecp-rsa"),
+            creds("eisp-p256"),
+            creds("enterprise-p256"),
+        );
+
+        let cloud_peers = PeerDirectory::new(cloud_store.clone());
+        let service_peers = PeerDirectory::new(service_store.clone());
+        let front_peers = PeerDirectory::new(front_store.clone());
+        // 互换数字证书: both platforms, and the front end with the service platform.
+        exchange(
+            (&ecp, "ECP-1", PartyRole::CloudPlatform, &cloud_peers),
+            (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
+        );
+        exchange(
+            (
+                &front,
+                HOSTED_BY_ENTERPRISE,
+                PartyRole::EnterpriseFrontEnd,
+                &front_peers,
+            ),
+            (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
+        );
+
+        // The platform-hosted enterprise's ERP signs with an Ed25519 certificate
+        // whose subject names another company: it is bound by its fingerprint.
+        let ed = creds("enterprise-ed25519");
+        let mut platform_hosted = record(HOSTED_BY_PLATFORM, HostingMode::PlatformHosted);
+        platform_hosted
+            .bound_certificates
+            .insert(ed.leaf().spki_fingerprint());
+        service_store.upsert_enterprise(&platform_hosted).unwrap();
+        service_store
+            .upsert_enterprise(&record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted))
+            .unwrap();
+
+        let hosted_device = SoftwareDevice::new(
+            "EISP-DEV-1",
+            creds("eisp-p256"),
+            DeviceSecret::new(&[7u8; 32]).unwrap(),
+            service_store.clone(),
+            provider(),
+        )
+        .unwrap();
+        hosted_device
+            .add_segment(
+                &NumberSegment::digital(
+                    "seg-1",
+                    "EISP-DEV-1",
+                    InvoiceKind::DigitalOrdinary,
+                    "26440",
+                    1,
+                    1_000_000,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let front_device = SoftwareDevice::new(
+            "ENT-DEV-1",
+            creds("enterprise-p256"),
+            DeviceSecret::new(&[9u8; 32]).unwrap(),
+            front_store.clone(),
+            provider(),
+        )
+        .unwrap();
+        front_device
+            .add_segment(
+                &NumberSegment::digital(
+                    "seg-e",
+                    "ENT-DEV-1",
+                    InvoiceKind::DigitalOrdinary,
+                    "26350",
+                    1,
+                    1_000_000,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+
+        let service = ServicePlatform::new(ServicePlatformParts {
+            credentials: eisp.clone(),
+            trust: trust(),
+            peers: service_peers,
+            registry: service_store.clone(),
+            store: service_store.clone(),
+            outbox: service_store.clone(),
+            replay: service_store.clone(),
+            device: Arc::new(hosted_device),
+            provider: provider(),
+        });
+        let cloud = CloudPlatform::new(CloudPlatformParts {
+            credentials: ecp,
+            trust: trust(),
+            peers: cloud_peers,
+            service_platform: "EISP-1".into(),
+            store: cloud_store.clone(),
+            replay: cloud_store.clone(),
+            enterprise_credentials: HashMap::new(),
+            provider: provider(),
+        });
+        let front_end = FrontEndService::new(FrontEndParts {
+            credentials: front,
+            trust: trust(),
+            peers: front_peers,
+            service_platform: "EISP-1".into(),
+            device: Arc::new(front_device),
+            replay: front_store.clone(),
+            validation: Default::default(),
+            provider: provider(),
+        });
+        let mut erp = HashMap::new();
+        erp.insert(HOSTED_BY_ENTERPRISE, creds("enterprise-rsa"));
+        erp.insert(HOSTED_BY_PLATFORM, ed);
+        Self {
+            cloud,
+            service,
+            front_end,
+            cloud_store,
+            service_store,
+            front_store,
+            erp,
+        }
+    }
+
+    /// The sample blue request with its seller, buyer and serial number replaced.
+    pub fn request(seller: &str, serial: &str) -> Vec<u8> {
+        let buyer = if seller == HOSTED_BY_PLATFORM {
+            HOSTED_BY_ENTERPRISE
+        } else {
+            HOSTED_BY_PLATFORM
+        };
+        let sample = String::from_utf8(data("../../examples/requests/valid-blue.json")).unwrap();
+        sample
+            .replace(
+                "\"tax_id\": \"91440101MA5CJQ4N59\"",
+                "\"tax_id\": \"BUYER\"",
+            )
+            .replace(
+                "\"tax_id\": \"91350200776049653A\"",
+                &format!("\"tax_id\": \"{seller}\""),
+            )
+            .replace("\"tax_id\": \"BUYER\"", &format!("\"tax_id\": \"{buyer}\""))
+            .replace("ERP-20261128-000001", serial)
+            .into_bytes()
+    }
+
+    /// The ERP signs `json` as `seller`.
+    pub fn erp_sign(&self, seller: &str, json: &[u8], now: u64) -> SignedMessage {
+        SignedMessage::sign(json, &self.erp[seller], now, provider()).unwrap()
+    }
+}
