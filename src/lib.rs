@@ -5,13 +5,18 @@
 //!
 //! The library is sans-IO: every role takes bytes and returns bytes; the host (an
 //! ERP module, a platform server) owns sockets, threads and HTTP.
-#![forbid(unsafe_code)]
+//!
+//! Everything is safe Rust except [`ffi`], the C API (header `include/fapiao.h`),
+//! the only module allowed `unsafe`.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod crypto;
 pub mod device;
 pub mod envelope;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod invoice;
 pub mod pki;
 pub mod platform;

@@ -50,7 +50,7 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
-pub use policy::EnvelopePolicy;
+pub use policy::{EnvelopePolicy, MAX_DER_DEPTH};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use signed::{MAX_MESSAGE_ID_LEN, MESSAGE_ID_LEN, SignedMessage, SignerTrust, VerifiedSigner};
 
@@ -176,11 +176,10 @@ pub struct OpenedEnvelope {
     pub message_id: Vec<u8>,
 }
 
-/// The replay-guard key of a SignedData's signers (see
-/// [`OpenedEnvelope::message_id`]).
-fn replay_key(signers: &cms::signed_data::SignerInfos, provider: &CryptoProvider) -> Vec<u8> {
+/// The replay-guard key of a SignedData (see [`OpenedEnvelope::message_id`]).
+fn replay_key(signer_infos: &cms::signed_data::SignerInfos, provider: &CryptoProvider) -> Vec<u8> {
     let mut ctx = provider.hasher.start(HashAlgorithm::Sha256);
-    for info in signers.0.iter() {
+    for info in signer_infos.0.iter() {
         let signature = info.signature.as_bytes();
         ctx.update(&(signature.len() as u64).to_be_bytes());
         ctx.update(signature);
@@ -245,6 +244,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
+        self.policy.check_der_shape(envelope)?;
         let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
@@ -348,6 +348,8 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
+        // The decrypted SignedData gets the same DER bounds before it is decoded.
+        self.policy.check_der_shape(&plain)?;
         Ok(plain)
     }
 

@@ -1,0 +1,126 @@
+//! The C API: `include/fapiao.h`, generated from this module by cbindgen.
+//!
+//! It follows rustls-ffi's conventions, with the differences the design notes:
+//!
+//! * **Handles.** Every object is an opaque pointer made by a `_new` (or
+//!   `_sign`, `_from_der`, ...) function and released by its `_free`. `_free`
+//!   of NULL does nothing. Handles are registered while they live, so a double
+//!   free, a freed handle or a handle of another type is refused with
+//!   `FAPIAO_INVALID_HANDLE` rather than corrupting memory.
+//! * **Results.** Every fallible function returns a [`fapiao_result`]: 0 is
+//!   `FAPIAO_OK`; codes are grouped by hundreds and never reused.
+//!   [`fapiao_result_message`] gives the fixed description of a code and
+//!   [`fapiao_last_error_detail`] the full reason of the last failure on the
+//!   calling thread.
+//! * **Outputs.** Results go through trailing out-parameters, written only on
+//!   success (the one exception: the length needed, on
+//!   `FAPIAO_BUFFER_TOO_SMALL`). On failure nothing is allocated: there is
+//!   nothing to free. Byte buffers the library returns are [`fapiao_bytes`],
+//!   freed with [`fapiao_bytes_free`]; strings are copied into caller buffers,
+//!   NUL-terminated.
+//! * **Inputs.** Byte strings are `(const uint8_t *, size_t)`; the pointer may
+//!   be NULL when the length is 0. Every pointer is checked for NULL
+//!   (`FAPIAO_NULL_ARGUMENT`). Inputs are copied: the caller may free them when
+//!   the call returns.
+//! * **Time.** Times are `uint64_t` UNIX seconds; 0 means "now" (the system
+//!   clock).
+//! * **Panics** never cross the boundary: each function catches them and returns
+//!   `FAPIAO_PANIC`.
+//! * **Threads.** Immutable handles (credentials, openers, opened messages,
+//!   bytes) may be used from several threads at once; functions that change a
+//!   handle say so, and must not run concurrently with other uses of it. No
+//!   handle may be freed while another thread uses it.
+//!
+//! What is covered: credentials, trust stores, signed messages and envelopes
+//! (the ERP's side), the platform roles with their store and software device
+//! (for C/C++ platform hosts), and request validation.
+//!
+//! Rust code should use the Rust API; these functions are public so that they
+//! can be tested from Rust (`tests/ffi.rs`).
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![allow(non_camel_case_types)]
+
+mod boundary;
+mod bytes;
+mod classify;
+mod credentials;
+mod device;
+mod envelope;
+mod handle;
+mod last_error;
+mod opened;
+mod platform;
+mod response;
+mod result;
+mod signed_message;
+mod store;
+mod trust;
+mod validation;
+mod version;
+
+pub use bytes::{fapiao_bytes, fapiao_bytes_data, fapiao_bytes_free, fapiao_bytes_len};
+pub use credentials::{
+    fapiao_credentials, fapiao_credentials_certificate, fapiao_credentials_free,
+    fapiao_credentials_new, fapiao_credentials_subject, fapiao_credentials_subject_serial_number,
+};
+pub use device::{
+    fapiao_software_device, fapiao_software_device_add_segment, fapiao_software_device_free,
+    fapiao_software_device_new,
+};
+pub use envelope::{
+    fapiao_inspect, fapiao_opener, fapiao_opener_free, fapiao_opener_new, fapiao_opener_open,
+    fapiao_opener_set_clock_skew, fapiao_seal,
+};
+pub use last_error::fapiao_last_error_detail;
+pub use opened::{
+    fapiao_opened, fapiao_opened_free, fapiao_opened_message_id, fapiao_opened_payload,
+    fapiao_opened_signer_count, fapiao_opened_signer_fingerprint,
+    fapiao_opened_signer_serial_number, fapiao_opened_signer_signing_time,
+    fapiao_opened_signer_subject,
+};
+pub use platform::{
+    fapiao_cloud_platform, fapiao_cloud_platform_free, fapiao_cloud_platform_new,
+    fapiao_cloud_platform_open_response, fapiao_cloud_platform_query_ticket,
+    fapiao_cloud_platform_submit, fapiao_service_platform, fapiao_service_platform_free,
+    fapiao_service_platform_handle, fapiao_service_platform_new,
+};
+pub use response::{
+    fapiao_issue_outcome, fapiao_issue_response, fapiao_issue_response_check_code,
+    fapiao_issue_response_failure_code, fapiao_issue_response_free,
+    fapiao_issue_response_invoice_number, fapiao_issue_response_json,
+    fapiao_issue_response_outcome, fapiao_issue_response_serial_number,
+    fapiao_issue_response_ticket, fapiao_issue_response_total_fen,
+};
+pub use result::{fapiao_result, fapiao_result_message};
+pub use signed_message::{
+    fapiao_signed_message, fapiao_signed_message_add_signer, fapiao_signed_message_der,
+    fapiao_signed_message_encrypt, fapiao_signed_message_free, fapiao_signed_message_from_der,
+    fapiao_signed_message_sign, fapiao_signed_message_verify,
+};
+pub use store::{
+    fapiao_party_role, fapiao_store, fapiao_store_add_enterprise, fapiao_store_free,
+    fapiao_store_open, fapiao_store_pin_peer,
+};
+pub use trust::{
+    fapiao_purpose, fapiao_trust_store, fapiao_trust_store_add_crls, fapiao_trust_store_free,
+    fapiao_trust_store_new, fapiao_trust_store_verify,
+};
+pub use validation::{fapiao_request_validate, fapiao_validate_flags};
+pub use version::{fapiao_crypto_provider_name, fapiao_time_parse, fapiao_version};
+
+/// Every handle may be shared between threads (the header says which functions
+/// change one): checked at compile time.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<fapiao_bytes>();
+    shareable::<fapiao_credentials>();
+    shareable::<fapiao_trust_store>();
+    shareable::<fapiao_signed_message>();
+    shareable::<fapiao_opener>();
+    shareable::<fapiao_opened>();
+    shareable::<fapiao_store>();
+    shareable::<fapiao_software_device>();
+    shareable::<fapiao_service_platform>();
+    shareable::<fapiao_cloud_platform>();
+    shareable::<fapiao_issue_response>();
+};

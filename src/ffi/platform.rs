@@ -1,0 +1,325 @@
+//! The platform roles for C/C++ platform hosts: [`fapiao_service_platform`]
+//! (电子发票服务平台, `ServicePlatform::handle`) and [`fapiao_cloud_platform`]
+//! (电商云平台: submit an ERP's signed order, open the answer, query a ticket).
+
+use core::ffi::c_char;
+use std::collections::HashMap;
+
+use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
+use super::bytes::fapiao_bytes;
+use super::credentials::fapiao_credentials;
+use super::device::fapiao_software_device;
+use super::handle::{self, Handle};
+use super::response::fapiao_issue_response;
+use super::result::fapiao_result;
+use super::signed_message::fapiao_signed_message;
+use super::store::fapiao_store;
+use super::trust::fapiao_trust_store;
+use crate::CryptoProvider;
+use crate::pki::PeerDirectory;
+use crate::platform::{
+    CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
+};
+
+fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
+    PlatformTrust::new(trust.roots.clone()).with_crls(trust.crls.clone())
+}
+
+/// The e-invoice service platform: opens a cloud platform's sealed request,
+/// authenticates the enterprise and the cloud platform (both pinned or bound),
+/// validates the order, checks the enterprise's qualification and has the hosted
+/// device issue the invoice (platform-hosted) or queues it for the enterprise's
+/// front end with a ticket (enterprise-hosted); every answer is sealed to the
+/// sender. May be used from several threads at once.
+pub struct fapiao_service_platform {
+    inner: ServicePlatform,
+}
+
+impl Handle for fapiao_service_platform {
+    const NAME: &'static str = "fapiao_service_platform";
+}
+
+/// A service platform with its `credentials` (it signs answers with them and
+/// receives envelopes addressed to their certificate), `trust` (anchors and CRLs
+/// for every signer), `store` (requests, invoices, queue, tax outbox, replay
+/// guard, pinned peers, qualification registry) and hosted `device`. It copies
+/// the credentials and trust and shares the store and device: all four handles
+/// may be freed after the call.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_service_platform_free`; on failure `*out` is not written.
+///
+/// # Safety
+///
+/// The handles must not be freed or changed by another thread during the call;
+/// `out` must be NULL or point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_new(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    device: *const fapiao_software_device,
+    out: *mut *mut fapiao_service_platform,
+) -> fapiao_result {
+    guard("fapiao_service_platform_new", || {
+        // SAFETY: the caller guarantees the handles' lifetimes and `out`.
+        let (credentials, trust, store, device, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                handle::borrow(trust, "trust")?,
+                handle::borrow(store, "store")?,
+                handle::borrow(device, "device")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let store = store.inner.clone();
+        let inner = ServicePlatform::new(ServicePlatformParts {
+            credentials: credentials.inner.clone(),
+            trust: platform_trust(trust),
+            peers: PeerDirectory::new(store.clone()),
+            registry: store.clone(),
+            store: store.clone(),
+            outbox: store.clone(),
+            replay: store,
+            device: device.inner.clone(),
+            provider: CryptoProvider::default_provider(),
+        });
+        out.write(handle::into_handle(fapiao_service_platform { inner }));
+        Ok(())
+    })
+}
+
+/// Handles one envelope from a cloud platform (an issue request or a ticket
+/// query) or an enterprise front end, at `now` (UNIX seconds; 0 = now), and
+/// returns the sealed answer to send back.
+///
+/// Everything after the envelope opens gets a sealed answer, refusals included
+/// (an invalid order, an unqualified enterprise, a serial number conflict are
+/// `FAILED` responses inside it). An envelope that does not open or whose sender
+/// is not a pinned peer has nobody to answer: then the call fails (4xx, or
+/// `FAPIAO_SENDER_NOT_PINNED`) and `*out` is not written. On `FAPIAO_OK`, `*out`
+/// receives the DER envelope, to free with `fapiao_bytes_free`.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `envelope`
+/// must be NULL or point at `envelope_len` readable bytes; `out` must be NULL or
+/// point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_handle(
+    platform: *const fapiao_service_platform,
+    envelope: *const u8,
+    envelope_len: usize,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_service_platform_handle", || {
+        // SAFETY: the caller guarantees the handle, the bytes and `out`.
+        let (platform, envelope, out) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                bytes_arg(envelope, envelope_len, "envelope")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let answer = platform.inner.handle(envelope, resolve_now(now)?)?;
+        out.write(fapiao_bytes::into_handle(answer));
+        Ok(())
+    })
+}
+
+/// Frees a service platform. NULL does nothing; a pointer that is not a live
+/// service platform is left alone and recorded as the last error detail.
+///
+/// # Safety
+///
+/// No other thread may use `platform` during or after the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_free(platform: *mut fapiao_service_platform) {
+    guard_value("fapiao_service_platform_free", (), || {
+        // SAFETY: the caller guarantees no other use during or after the call.
+        unsafe { handle::free(platform, "platform") }
+    })
+}
+
+/// The e-commerce cloud platform: countersigns an ERP's signed order and seals it
+/// to its pinned service platform, opens and stores the answers, and queries
+/// tickets. May be used from several threads at once.
+pub struct fapiao_cloud_platform {
+    inner: CloudPlatform,
+}
+
+impl Handle for fapiao_cloud_platform {
+    const NAME: &'static str = "fapiao_cloud_platform";
+}
+
+/// A cloud platform with its `credentials`, `trust` (anchors and CRLs for the
+/// service platform's signatures) and `store` (received invoices, tickets,
+/// replay guard, pinned peers), sending to the service platform pinned in the
+/// store under `service_platform_id` (NUL-terminated UTF-8). It copies the
+/// credentials and trust and shares the store: the handles may be freed after
+/// the call.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_cloud_platform_free`; on failure `*out` is not written.
+///
+/// # Safety
+///
+/// The handles must not be freed or changed by another thread during the call;
+/// `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
+/// writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_new(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    service_platform_id: *const c_char,
+    out: *mut *mut fapiao_cloud_platform,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_new", || {
+        // SAFETY: the caller guarantees the handles, the string and `out`.
+        let (credentials, trust, store, service_platform, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                handle::borrow(trust, "trust")?,
+                handle::borrow(store, "store")?,
+                str_arg(service_platform_id, "service_platform_id")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let store = store.inner.clone();
+        let inner = CloudPlatform::new(CloudPlatformParts {
+            credentials: credentials.inner.clone(),
+            trust: platform_trust(trust),
+            peers: PeerDirectory::new(store.clone()),
+            service_platform: service_platform.to_owned(),
+            store: store.clone(),
+            replay: store,
+            enterprise_credentials: HashMap::new(),
+            provider: CryptoProvider::default_provider(),
+        });
+        out.write(handle::into_handle(fapiao_cloud_platform { inner }));
+        Ok(())
+    })
+}
+
+/// Submits an ERP's order, signed by the enterprise (`fapiao_signed_message_sign`
+/// over the issue request JSON): adds the cloud platform's signature and seals it
+/// to the pinned service platform at `now` (UNIX seconds; 0 = now). `order` is
+/// not changed.
+///
+/// On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+/// `fapiao_bytes_free`; on failure (`FAPIAO_INVOICE_JSON_INVALID` for a payload
+/// that is not an issue request, `FAPIAO_PEER_REFUSED` when no service platform
+/// is pinned) `*out` is not written.
+///
+/// # Safety
+///
+/// The handles must not be freed or changed by another thread during the call;
+/// `out` must be NULL or point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_submit(
+    platform: *const fapiao_cloud_platform,
+    order: *const fapiao_signed_message,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_submit", || {
+        // SAFETY: the caller guarantees the handles and `out`.
+        let (platform, order, out) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                handle::borrow(order, "order")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let sealed = platform
+            .inner
+            .submit(Order::Signed(order.inner.clone()), resolve_now(now)?)?;
+        out.write(fapiao_bytes::into_handle(sealed));
+        Ok(())
+    })
+}
+
+/// A sealed query to the service platform for where `ticket` (NUL-terminated,
+/// from an `ACCEPTED_PENDING` answer) stands, at `now` (UNIX seconds; 0 = now).
+/// On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+/// `fapiao_bytes_free`; on failure `*out` is not written.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `ticket`
+/// must be NULL or a NUL-terminated string; `out` NULL or a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_query_ticket(
+    platform: *const fapiao_cloud_platform,
+    ticket: *const c_char,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_query_ticket", || {
+        // SAFETY: the caller guarantees the handle, the string and `out`.
+        let (platform, ticket, out) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                str_arg(ticket, "ticket")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let sealed = platform.inner.query_ticket(ticket, resolve_now(now)?)?;
+        out.write(fapiao_bytes::into_handle(sealed));
+        Ok(())
+    })
+}
+
+/// Opens the service platform's answer at `now` (UNIX seconds; 0 = now): it must
+/// be signed by the pinned service platform. An issued invoice is stored, an
+/// `ACCEPTED_PENDING` answer's ticket is recorded, a final answer to a ticket
+/// completes it.
+///
+/// On `FAPIAO_OK`, `*out` receives the response (read it with the
+/// `fapiao_issue_response_*` functions), to free with
+/// `fapiao_issue_response_free`; on failure (4xx, `FAPIAO_SENDER_NOT_PINNED`,
+/// 5xx) `*out` is not written.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `envelope`
+/// must be NULL or point at `envelope_len` readable bytes; `out` NULL or a
+/// writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_open_response(
+    platform: *const fapiao_cloud_platform,
+    envelope: *const u8,
+    envelope_len: usize,
+    now: u64,
+    out: *mut *mut fapiao_issue_response,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_open_response", || {
+        // SAFETY: the caller guarantees the handle, the bytes and `out`.
+        let (platform, envelope, out) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                bytes_arg(envelope, envelope_len, "envelope")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let response = platform.inner.open_response(envelope, resolve_now(now)?)?;
+        out.write(fapiao_issue_response::into_handle(response)?);
+        Ok(())
+    })
+}
+
+/// Frees a cloud platform. NULL does nothing; a pointer that is not a live cloud
+/// platform is left alone and recorded as the last error detail.
+///
+/// # Safety
+///
+/// No other thread may use `platform` during or after the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_free(platform: *mut fapiao_cloud_platform) {
+    guard_value("fapiao_cloud_platform_free", (), || {
+        // SAFETY: the caller guarantees no other use during or after the call.
+        unsafe { handle::free(platform, "platform") }
+    })
+}

@@ -1,0 +1,203 @@
+//! [`fapiao_store`]: the embedded SQLite store a platform role keeps its state
+//! in (requests, invoices, number segments, the command queue, tickets, the tax
+//! outbox, the replay guard, pinned peers, the qualification registry).
+
+use core::ffi::c_char;
+use std::sync::Arc;
+
+use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
+use super::handle::{self, Handle};
+use super::result::fapiao_result::{
+    self, FAPIAO_CERTIFICATE_MALFORMED, FAPIAO_INVALID_ARGUMENT, FAPIAO_QUALIFICATION_REGISTRY,
+};
+use super::trust::fapiao_trust_store;
+use crate::error::Error;
+use crate::pki::{Certificate, PartyRole, PeerDirectory, PeerRecord, Purpose, Timestamp};
+use crate::qualification::QualificationRecord;
+use crate::store::SqliteStore;
+
+/// The role a pinned peer plays: the `role` argument of `fapiao_store_pin_peer`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum fapiao_party_role {
+    /// The e-commerce cloud platform (电商云平台).
+    FAPIAO_ROLE_CLOUD_PLATFORM = 1,
+    /// The e-invoice service platform (电子发票服务平台).
+    FAPIAO_ROLE_SERVICE_PLATFORM = 2,
+    /// An enterprise's front-end service (前置服务).
+    FAPIAO_ROLE_ENTERPRISE_FRONT_END = 3,
+}
+
+/// A platform's SQLite store. Each change is one transaction; the handle may be
+/// used from several threads at once, and by several roles (a service platform
+/// and its hosted device share one).
+pub struct fapiao_store {
+    pub(crate) inner: Arc<SqliteStore>,
+}
+
+impl Handle for fapiao_store {
+    const NAME: &'static str = "fapiao_store";
+}
+
+/// Opens (creating and migrating it if needed) the store at `path`, a
+/// NUL-terminated UTF-8 file path; NULL opens a fresh in-memory store that lives
+/// as long as its handle and the roles using it.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with `fapiao_store_free`;
+/// on failure (`FAPIAO_STORE_FAILED`, `FAPIAO_INVALID_UTF8`) `*out` is not
+/// written.
+///
+/// # Safety
+///
+/// `path` must be NULL or a NUL-terminated string; `out` must be NULL or point
+/// at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_store_open(
+    path: *const c_char,
+    out: *mut *mut fapiao_store,
+) -> fapiao_result {
+    guard("fapiao_store_open", || {
+        // SAFETY: the caller guarantees the string (when not NULL) and `out`.
+        let (path, out) = unsafe {
+            let path = if path.is_null() {
+                None
+            } else {
+                Some(str_arg(path, "path")?)
+            };
+            (path, Out::new(out, "out")?)
+        };
+        let store = match path {
+            Some(path) => SqliteStore::open(path),
+            None => SqliteStore::open_in_memory(),
+        }
+        .map_err(Error::from)?;
+        out.write(handle::into_handle(fapiao_store {
+            inner: Arc::new(store),
+        }));
+        Ok(())
+    })
+}
+
+/// Adds an enterprise to the store's qualification registry, or replaces its
+/// record: `record` is one qualification record as JSON (the format of an entry's
+/// `record` in the registry file, e.g. `{"tax_id": "91350200776049653A", "name":
+/// ..., "status": "ACTIVE", "allowed_invoice_kinds": ["DIGITAL_ORDINARY"],
+/// "single_invoice_limit_fen": ..., "monthly_quota_fen": ..., "valid_from_unix":
+/// ..., "valid_until_unix": ..., "hosting_mode": "PLATFORM_HOSTED",
+/// "allowed_platforms": ["ECP-1"], "bound_certificates": []}`). Unknown fields
+/// are refused and the record is checked. On failure
+/// (`FAPIAO_QUALIFICATION_REGISTRY` for a bad record) the store is unchanged.
+///
+/// # Safety
+///
+/// `store` must not be freed by another thread during the call; `record` must be
+/// NULL or point at `record_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_store_add_enterprise(
+    store: *const fapiao_store,
+    record: *const u8,
+    record_len: usize,
+) -> fapiao_result {
+    guard("fapiao_store_add_enterprise", || {
+        // SAFETY: the caller guarantees the handle's lifetime and the bytes.
+        let (store, record) = unsafe {
+            (
+                handle::borrow(store, "store")?,
+                bytes_arg(record, record_len, "record")?,
+            )
+        };
+        let record: QualificationRecord = serde_json::from_slice(record).map_err(|e| {
+            Failure::new(
+                FAPIAO_QUALIFICATION_REGISTRY,
+                format!("qualification record JSON: {e}"),
+            )
+        })?;
+        store
+            .inner
+            .upsert_enterprise(&record)
+            .map_err(Error::from)?;
+        Ok(())
+    })
+}
+
+/// Pins a peer in the store's peer directory, for peers whose certificate
+/// exchange (互换数字证书) happened out of band: `certificate` is the peer's leaf
+/// followed by its intermediates (PEM bundle or concatenated DER). The path is
+/// validated first against `trust` at `now` (UNIX seconds; 0 = now) for signing
+/// and for encryption, as the exchange would; then the leaf is pinned under
+/// `party_id` (NUL-terminated UTF-8, the id agreed with the peer; an
+/// enterprise front end's is its credit code) in `role` (a `fapiao_party_role`).
+/// On failure (a 3xx code for the path) nothing is pinned.
+///
+/// # Safety
+///
+/// `store` and `trust` must not be freed or changed by another thread during the
+/// call; `party_id` must be NULL or a NUL-terminated string; `certificate` NULL or
+/// `certificate_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_store_pin_peer(
+    store: *const fapiao_store,
+    trust: *const fapiao_trust_store,
+    party_id: *const c_char,
+    role: u32,
+    certificate: *const u8,
+    certificate_len: usize,
+    now: u64,
+) -> fapiao_result {
+    guard("fapiao_store_pin_peer", || {
+        // SAFETY: the caller guarantees the handles, the string and the bytes.
+        let (store, trust, party_id, certificate) = unsafe {
+            (
+                handle::borrow(store, "store")?,
+                handle::borrow(trust, "trust")?,
+                str_arg(party_id, "party_id")?,
+                bytes_arg(certificate, certificate_len, "certificate")?,
+            )
+        };
+        let role = match role {
+            1 => PartyRole::CloudPlatform,
+            2 => PartyRole::ServicePlatform,
+            3 => PartyRole::EnterpriseFrontEnd,
+            other => {
+                return Err(Failure::new(
+                    FAPIAO_INVALID_ARGUMENT,
+                    format!("role {other} is not a fapiao_party_role"),
+                ));
+            }
+        };
+        let mut chain = Certificate::load_bundle(certificate)?;
+        if chain.is_empty() {
+            return Err(Failure::new(FAPIAO_CERTIFICATE_MALFORMED, "no certificate"));
+        }
+        let leaf = chain.remove(0);
+        let now = resolve_now(now)?;
+        let validator = trust.validator();
+        for purpose in [Purpose::Sign, Purpose::Encrypt] {
+            validator.verify(
+                &leaf,
+                &chain,
+                &trust.crls,
+                Timestamp::from_unix_seconds(now),
+                purpose,
+            )?;
+        }
+        PeerDirectory::new(store.inner.clone()).pin(PeerRecord::new(party_id, role, leaf, now))?;
+        Ok(())
+    })
+}
+
+/// Frees the store handle. Roles and devices made with it keep the store open
+/// until they are freed too. NULL does nothing; a pointer that is not a live
+/// store is left alone and recorded as the last error detail.
+///
+/// # Safety
+///
+/// No other thread may use `store` during or after the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_store_free(store: *mut fapiao_store) {
+    guard_value("fapiao_store_free", (), || {
+        // SAFETY: the caller guarantees no other use during or after the call.
+        unsafe { handle::free(store, "store") }
+    })
+}

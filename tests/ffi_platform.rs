@@ -1,0 +1,576 @@
+//! The platform roles through the C API: a cloud platform and a service platform
+//! set up as a C host would (stores, pinned peers, the qualification registry, a
+//! hosted device), the synchronous issue, the asynchronous ticket, refusals, and
+//! the argument checks of the platform functions.
+
+mod ffi_support;
+
+use core::ffi::CStr;
+use core::ptr;
+
+use fapiao::ffi::fapiao_result::*;
+use fapiao::ffi::*;
+use ffi_support::*;
+
+const SELLER: &str = "91350200776049653A";
+
+fn record(mode: &str) -> String {
+    format!(
+        r#"{{"tax_id": "{SELLER}", "name": "Xiamen Example Trading Co.", "status": "ACTIVE",
+            "allowed_invoice_kinds": ["DIGITAL_ORDINARY"], "single_invoice_limit_fen": 100000000,
+            "monthly_quota_fen": 1000000000000, "valid_from_unix": 1767225600,
+            "valid_until_unix": 2082758400, "hosting_mode": "{mode}",
+            "allowed_platforms": ["ECP-1"], "bound_certificates": []}}"#
+    )
+}
+
+struct World {
+    cloud: *mut fapiao_cloud_platform,
+    service: *mut fapiao_service_platform,
+    enterprise: *mut fapiao_credentials,
+}
+
+fn pin(
+    store: *const fapiao_store,
+    trust: *const fapiao_trust_store,
+    id: &CStr,
+    role: fapiao_party_role,
+    leaf: &str,
+) -> fapiao_result {
+    let chain = chain(leaf);
+    // SAFETY: live handles, a NUL-terminated id and a valid slice.
+    unsafe {
+        fapiao_store_pin_peer(
+            store,
+            trust,
+            id.as_ptr(),
+            role as u32,
+            chain.as_ptr(),
+            chain.len(),
+            TEST_TIME,
+        )
+    }
+}
+
+fn world(hosting_mode: &str) -> World {
+    let trust = trust_store(true);
+    let mut cloud_store = ptr::null_mut();
+    let mut service_store = ptr::null_mut();
+    let mut device = ptr::null_mut();
+    let mut service = ptr::null_mut();
+    let mut cloud = ptr::null_mut();
+    let eisp = ffi_support::credentials("eisp-p256");
+    let ecp = ffi_support::credentials("ecp-rsa");
+    let record = record(hosting_mode);
+    // SAFETY: live handles, NUL-terminated strings, valid slices and writable
+    // outputs; every handle but the roles is freed once, right after use (the
+    // roles keep what they need).
+    unsafe {
+        ok(fapiao_store_open(ptr::null(), &mut cloud_store));
+        ok(fapiao_store_open(ptr::null(), &mut service_store));
+        ok(pin(
+            cloud_store,
+            trust,
+            c"EISP-1",
+            fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
+            "eisp-p256",
+        ));
+        ok(pin(
+            service_store,
+            trust,
+            c"ECP-1",
+            fapiao_party_role::FAPIAO_ROLE_CLOUD_PLATFORM,
+            "ecp-rsa",
+        ));
+        ok(fapiao_store_add_enterprise(
+            service_store,
+            record.as_ptr(),
+            record.len(),
+        ));
+        ok(fapiao_software_device_new(
+            c"EISP-DEV-1".as_ptr(),
+            eisp,
+            [7u8; 32].as_ptr(),
+            32,
+            service_store,
+            &mut device,
+        ));
+        ok(fapiao_software_device_add_segment(
+            device,
+            c"seg-1".as_ptr(),
+            c"DIGITAL_ORDINARY".as_ptr(),
+            c"26350".as_ptr(),
+            1,
+            1000,
+        ));
+        ok(fapiao_service_platform_new(
+            eisp,
+            trust,
+            service_store,
+            device,
+            &mut service,
+        ));
+        ok(fapiao_cloud_platform_new(
+            ecp,
+            trust,
+            cloud_store,
+            c"EISP-1".as_ptr(),
+            &mut cloud,
+        ));
+        fapiao_software_device_free(device);
+        fapiao_store_free(service_store);
+        fapiao_store_free(cloud_store);
+        fapiao_credentials_free(eisp);
+        fapiao_credentials_free(ecp);
+        fapiao_trust_store_free(trust);
+    }
+    World {
+        cloud,
+        service,
+        enterprise: ffi_support::credentials("enterprise-p256"),
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // SAFETY: each live handle freed once.
+        unsafe {
+            fapiao_cloud_platform_free(self.cloud);
+            fapiao_service_platform_free(self.service);
+            fapiao_credentials_free(self.enterprise);
+        }
+    }
+}
+
+impl World {
+    /// ERP signs, cloud submits; returns the sealed request.
+    fn submit(&self, order: &[u8]) -> Vec<u8> {
+        let mut signed = ptr::null_mut();
+        let mut sealed = ptr::null_mut();
+        // SAFETY: live handles, a valid slice, writable outputs; `signed` freed once.
+        unsafe {
+            ok(fapiao_signed_message_sign(
+                self.enterprise,
+                order.as_ptr(),
+                order.len(),
+                TEST_TIME,
+                &mut signed,
+            ));
+            ok(fapiao_cloud_platform_submit(
+                self.cloud,
+                signed,
+                TEST_TIME,
+                &mut sealed,
+            ));
+            fapiao_signed_message_free(signed);
+        }
+        take_bytes(sealed)
+    }
+
+    fn handle(&self, envelope: &[u8]) -> (fapiao_result, Vec<u8>) {
+        let mut answer = ptr::null_mut();
+        // SAFETY: a live handle, a valid slice and a writable output.
+        let rc = unsafe {
+            fapiao_service_platform_handle(
+                self.service,
+                envelope.as_ptr(),
+                envelope.len(),
+                TEST_TIME,
+                &mut answer,
+            )
+        };
+        (
+            rc,
+            if rc == FAPIAO_OK {
+                take_bytes(answer)
+            } else {
+                Vec::new()
+            },
+        )
+    }
+
+    fn open(&self, answer: &[u8]) -> *mut fapiao_issue_response {
+        let mut response = ptr::null_mut();
+        // SAFETY: a live handle, a valid slice and a writable output.
+        ok(unsafe {
+            fapiao_cloud_platform_open_response(
+                self.cloud,
+                answer.as_ptr(),
+                answer.len(),
+                TEST_TIME,
+                &mut response,
+            )
+        });
+        response
+    }
+}
+
+fn outcome(response: *const fapiao_issue_response) -> u32 {
+    let mut outcome = 0;
+    // SAFETY: a live response and a writable u32.
+    ok(unsafe { fapiao_issue_response_outcome(response, &mut outcome) });
+    outcome
+}
+
+fn field(
+    response: *const fapiao_issue_response,
+    read: unsafe extern "C" fn(
+        *const fapiao_issue_response,
+        *mut core::ffi::c_char,
+        usize,
+        *mut usize,
+    ) -> fapiao_result,
+) -> Result<String, fapiao_result> {
+    let mut buf = [0u8; 256];
+    let mut written = 0usize;
+    // SAFETY: a live response and a 256-byte buffer.
+    let rc = unsafe { read(response, buf.as_mut_ptr().cast(), buf.len(), &mut written) };
+    if rc == FAPIAO_OK {
+        Ok(String::from_utf8(buf[..written].to_vec()).unwrap())
+    } else {
+        Err(rc)
+    }
+}
+
+#[test]
+fn platform_hosted_order_is_issued_and_replay_refused() {
+    let world = world("PLATFORM_HOSTED");
+    let request = world.submit(&ffi_support::request("valid-blue.json"));
+    let (rc, answer) = world.handle(&request);
+    ok(rc);
+    assert_eq!(world.handle(&request).0, FAPIAO_REPLAY);
+    let response = world.open(&answer);
+    assert_eq!(
+        outcome(response),
+        fapiao_issue_outcome::FAPIAO_OUTCOME_ISSUED as u32
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_invoice_number).unwrap(),
+        "26350000000000000001"
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_check_code)
+            .unwrap()
+            .len(),
+        20
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_serial_number).unwrap(),
+        "ERP-20261128-000001"
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_ticket),
+        Err(FAPIAO_NOT_FOUND)
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_failure_code),
+        Err(FAPIAO_NOT_FOUND)
+    );
+    let mut total = 0i64;
+    let mut data = ptr::null();
+    let mut len = 0usize;
+    // SAFETY: a live response and writable outputs; the JSON is read before the
+    // response is freed, once.
+    unsafe {
+        ok(fapiao_issue_response_total_fen(response, &mut total));
+        ok(fapiao_issue_response_json(response, &mut data, &mut len));
+        let json: serde_json::Value =
+            serde_json::from_slice(core::slice::from_raw_parts(data, len)).unwrap();
+        assert_eq!(json["outcome"]["invoice"]["total_fen"], total);
+        fapiao_issue_response_free(response);
+    }
+    // The same answer opened twice is a replay at the cloud platform.
+    let mut again = ptr::dangling_mut();
+    // SAFETY: a live handle, a valid slice, a writable output.
+    let rc = unsafe {
+        fapiao_cloud_platform_open_response(
+            world.cloud,
+            answer.as_ptr(),
+            answer.len(),
+            TEST_TIME,
+            &mut again,
+        )
+    };
+    assert_eq!((rc, again), (FAPIAO_REPLAY, ptr::dangling_mut()));
+}
+
+#[test]
+fn enterprise_hosted_order_gets_a_ticket_to_query() {
+    let world = world("ENTERPRISE_HOSTED");
+    let (rc, answer) = world.handle(&world.submit(&ffi_support::request("valid-blue.json")));
+    ok(rc);
+    let response = world.open(&answer);
+    assert_eq!(
+        outcome(response),
+        fapiao_issue_outcome::FAPIAO_OUTCOME_ACCEPTED_PENDING as u32
+    );
+    let ticket = field(response, fapiao_issue_response_ticket).unwrap();
+    assert_eq!(
+        field(response, fapiao_issue_response_invoice_number),
+        Err(FAPIAO_NOT_FOUND)
+    );
+    let ticket = std::ffi::CString::new(ticket).unwrap();
+    let mut query = ptr::null_mut();
+    // SAFETY: live handles, a NUL-terminated ticket, a writable output.
+    unsafe {
+        fapiao_issue_response_free(response);
+        ok(fapiao_cloud_platform_query_ticket(
+            world.cloud,
+            ticket.as_ptr(),
+            TEST_TIME,
+            &mut query,
+        ));
+    }
+    let (rc, answer) = world.handle(&take_bytes(query));
+    ok(rc);
+    let response = world.open(&answer);
+    // The front end has not run the command yet: still pending.
+    assert_eq!(
+        outcome(response),
+        fapiao_issue_outcome::FAPIAO_OUTCOME_ACCEPTED_PENDING as u32
+    );
+    // SAFETY: freed once.
+    unsafe { fapiao_issue_response_free(response) };
+}
+
+#[test]
+fn refusals_and_unknown_senders() {
+    let world = world("PLATFORM_HOSTED");
+    // An invalid order is refused inside a sealed answer.
+    let (rc, answer) =
+        world.handle(&world.submit(&ffi_support::request("invalid-tax-mismatch.json")));
+    ok(rc);
+    let response = world.open(&answer);
+    assert_eq!(
+        outcome(response),
+        fapiao_issue_outcome::FAPIAO_OUTCOME_FAILED as u32
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_failure_code).unwrap(),
+        "INVALID_REQUEST"
+    );
+    // SAFETY: freed once.
+    unsafe { fapiao_issue_response_free(response) };
+
+    // An envelope from a sender the service platform has not pinned.
+    let stranger = ffi_support::credentials("ecp-p256");
+    let envelope = request_envelope(
+        world.enterprise,
+        stranger,
+        "eisp-p256",
+        &ffi_support::request("valid-blue.json"),
+    );
+    assert_eq!(world.handle(&envelope).0, FAPIAO_SENDER_NOT_PINNED);
+    assert!(
+        last_error().starts_with("fapiao_service_platform_handle: platform: no signer is a pinned")
+    );
+    // SAFETY: freed once.
+    unsafe { fapiao_credentials_free(stranger) };
+
+    // A signed payload that is not an issue request.
+    let mut signed = ptr::null_mut();
+    let mut out = ptr::dangling_mut();
+    // SAFETY: live handles, a valid slice and writable outputs.
+    unsafe {
+        ok(fapiao_signed_message_sign(
+            world.enterprise,
+            b"not json".as_ptr(),
+            8,
+            TEST_TIME,
+            &mut signed,
+        ));
+        let rc = fapiao_cloud_platform_submit(world.cloud, signed, TEST_TIME, &mut out);
+        assert_eq!(
+            (rc, out),
+            (FAPIAO_INVOICE_JSON_INVALID, ptr::dangling_mut())
+        );
+        fapiao_signed_message_free(signed);
+    }
+}
+
+#[test]
+fn setup_argument_checks() {
+    let trust = trust_store(false);
+    let mut store = ptr::null_mut();
+    let credentials = ffi_support::credentials("eisp-rsa");
+    // SAFETY: live handles (or NULL, checked), NUL-terminated strings, valid
+    // slices and writable outputs; each handle freed once at the end.
+    unsafe {
+        ok(fapiao_store_open(ptr::null(), &mut store));
+        assert_eq!(
+            fapiao_store_open(c"\xff".as_ptr(), &mut store),
+            FAPIAO_INVALID_UTF8
+        );
+        assert_eq!(
+            fapiao_store_open(ptr::null(), ptr::null_mut()),
+            FAPIAO_NULL_ARGUMENT
+        );
+
+        let bad = br#"{"tax_id": "91350200776049653A", "surprise": 1}"#;
+        assert_eq!(
+            fapiao_store_add_enterprise(store, bad.as_ptr(), bad.len()),
+            FAPIAO_QUALIFICATION_REGISTRY
+        );
+        let blank = record("PLATFORM_HOSTED").replace("Xiamen Example Trading Co.", " ");
+        assert_eq!(
+            fapiao_store_add_enterprise(store, blank.as_ptr(), blank.len()),
+            FAPIAO_QUALIFICATION_REGISTRY
+        );
+        assert!(
+            last_error().contains("the name is blank"),
+            "{}",
+            last_error()
+        );
+
+        assert_eq!(
+            pin(
+                store,
+                trust,
+                c"X",
+                fapiao_party_role::FAPIAO_ROLE_CLOUD_PLATFORM,
+                "faulty/expired"
+            ),
+            FAPIAO_PATH_EXPIRED
+        );
+        let chain = chain("ecp-rsa");
+        assert_eq!(
+            fapiao_store_pin_peer(
+                store,
+                trust,
+                c"X".as_ptr(),
+                9,
+                chain.as_ptr(),
+                chain.len(),
+                TEST_TIME
+            ),
+            FAPIAO_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            fapiao_store_pin_peer(
+                store,
+                trust,
+                ptr::null(),
+                1,
+                chain.as_ptr(),
+                chain.len(),
+                TEST_TIME
+            ),
+            FAPIAO_NULL_ARGUMENT
+        );
+
+        let mut device = ptr::dangling_mut();
+        assert_eq!(
+            fapiao_software_device_new(
+                c"DEV".as_ptr(),
+                credentials,
+                [1u8; 4].as_ptr(),
+                4,
+                store,
+                &mut device
+            ),
+            FAPIAO_DEVICE_FAILED
+        );
+        assert_eq!(
+            fapiao_software_device_new(
+                c"no spaces".as_ptr(),
+                credentials,
+                [1u8; 32].as_ptr(),
+                32,
+                store,
+                &mut device
+            ),
+            FAPIAO_DEVICE_FAILED
+        );
+        assert_eq!(device, ptr::dangling_mut());
+        ok(fapiao_software_device_new(
+            c"DEV".as_ptr(),
+            credentials,
+            [1u8; 32].as_ptr(),
+            32,
+            store,
+            &mut device,
+        ));
+        assert_eq!(
+            fapiao_software_device_add_segment(
+                device,
+                c"s".as_ptr(),
+                c"GOLD".as_ptr(),
+                c"26350".as_ptr(),
+                1,
+                9
+            ),
+            FAPIAO_INVALID_ARGUMENT
+        );
+        ok(fapiao_software_device_add_segment(
+            device,
+            c"s".as_ptr(),
+            c"DIGITAL_ORDINARY".as_ptr(),
+            c"26350".as_ptr(),
+            1,
+            9,
+        ));
+        assert_eq!(
+            fapiao_software_device_add_segment(
+                device,
+                c"t".as_ptr(),
+                c"DIGITAL_ORDINARY".as_ptr(),
+                c"26350".as_ptr(),
+                5,
+                20
+            ),
+            FAPIAO_STORE_REFUSED,
+            "overlapping segment: {}",
+            last_error()
+        );
+
+        // A role with a handle of the wrong type, or NULL.
+        let mut service = ptr::dangling_mut();
+        assert_eq!(
+            fapiao_service_platform_new(credentials, trust, store, store.cast(), &mut service),
+            FAPIAO_INVALID_HANDLE
+        );
+        assert_eq!(
+            fapiao_service_platform_new(credentials, trust, ptr::null(), device, &mut service),
+            FAPIAO_NULL_ARGUMENT
+        );
+        assert_eq!(service, ptr::dangling_mut());
+
+        // A cloud platform with no pinned service platform cannot submit.
+        let mut cloud = ptr::null_mut();
+        ok(fapiao_cloud_platform_new(
+            credentials,
+            trust,
+            store,
+            c"EISP-9".as_ptr(),
+            &mut cloud,
+        ));
+        let enterprise = ffi_support::credentials("enterprise-rsa");
+        let order = ffi_support::request("valid-blue.json");
+        let mut signed = ptr::null_mut();
+        let mut out = ptr::dangling_mut();
+        ok(fapiao_signed_message_sign(
+            enterprise,
+            order.as_ptr(),
+            order.len(),
+            TEST_TIME,
+            &mut signed,
+        ));
+        assert_eq!(
+            fapiao_cloud_platform_submit(cloud, signed, TEST_TIME, &mut out),
+            FAPIAO_PEER_REFUSED
+        );
+        assert_eq!(
+            fapiao_cloud_platform_query_ticket(cloud, ptr::null(), TEST_TIME, &mut out),
+            FAPIAO_NULL_ARGUMENT
+        );
+        assert_eq!(out, ptr::dangling_mut());
+
+        fapiao_signed_message_free(signed);
+        fapiao_credentials_free(enterprise);
+        fapiao_cloud_platform_free(cloud);
+        fapiao_software_device_free(device);
+        fapiao_store_free(store);
+        fapiao_credentials_free(credentials);
+        fapiao_trust_store_free(trust);
+    }
+}
