@@ -1,8 +1,18 @@
 //! The ASN.1 pieces the `cms` crate does not define, and the object identifiers
 //! the envelope writes and reads.
 
-use der::Sequence;
-use der::asn1::{ObjectIdentifier, OctetString};
+use cms::authenveloped_data::{AuthAttributes, UnauthAttributes};
+use cms::content_info::CmsVersion;
+use cms::enveloped_data::{OriginatorInfo, RecipientInfos};
+use cms::revocation::RevocationInfoChoices;
+use cms::signed_data::{DigestAlgorithmIdentifiers, SignerInfos};
+use der::asn1::{
+    AnyRef, ContextSpecificRef, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec,
+};
+use der::{
+    Encode, EncodeValue, FixedTag, Header, Length, Sequence, Tag, TagMode, TagNumber, Tagged,
+    Writer,
+};
 use spki::AlgorithmIdentifierOwned;
 
 /// id-data (RFC 5652 §4).
@@ -68,6 +78,283 @@ pub const DH_SINGLE_PASS_STD_DH_SHA256_KDF: ObjectIdentifier =
 pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.45");
 /// id-aes256-GCM (RFC 5084 §3.2).
 pub const AES256_GCM: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.46");
+
+/// A `ContentInfo` (RFC 5652 §3) that borrows its content from the input.
+///
+/// ```text
+/// ContentInfo ::= SEQUENCE {
+///   contentType ContentType,
+///   content [0] EXPLICIT ANY DEFINED BY contentType }
+/// ```
+///
+/// `cms::content_info::ContentInfo` owns its content, so decoding one copies the
+/// whole envelope (or the whole decrypted SignedData) once more; opening decodes
+/// through this type instead to keep the peak heap of a large envelope low.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Sequence)]
+pub struct ContentInfoRef<'a> {
+    /// What `content` is.
+    pub content_type: ObjectIdentifier,
+    /// The content, borrowed.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    pub content: AnyRef<'a>,
+}
+
+/// `SignedData` (RFC 5652 §5.1) with the encapsulated content borrowed: the
+/// `cms` type owns it, so decoding a signed 1 MiB payload would copy it, and
+/// encoding one would first copy it into an owned `Any`. Field for field the same
+/// as `cms::signed_data::SignedData` otherwise.
+///
+/// ```text
+/// SignedData ::= SEQUENCE {
+///   version CMSVersion,
+///   digestAlgorithms DigestAlgorithmIdentifiers,
+///   encapContentInfo EncapsulatedContentInfo,
+///   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+///   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+///   signerInfos SignerInfos }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SignedDataRef<'a> {
+    /// 1 with issuerAndSerialNumber signers and id-data content, else 3.
+    pub version: CmsVersion,
+    /// The digests the signers use.
+    pub digest_algorithms: DigestAlgorithmIdentifiers,
+    /// The signed content, borrowed.
+    pub encap_content_info: EncapsulatedContentInfoRef<'a>,
+    /// Certificates to help find and validate the signers, each borrowed as
+    /// its DER (`CertificateChoices`: a plain certificate is a SEQUENCE; the
+    /// other, tagged choices are skipped when reading). Not decoded here: the
+    /// pki `Certificate` parses the ones that are used, once.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub certificates: Option<SetOfVec<AnyRef<'a>>>,
+    /// Revocation information (we write none).
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub crls: Option<RevocationInfoChoices>,
+    /// One per signer.
+    pub signer_infos: SignerInfos,
+}
+
+/// `EncapsulatedContentInfo` (RFC 5652 §5.2), the content borrowed.
+///
+/// ```text
+/// EncapsulatedContentInfo ::= SEQUENCE {
+///   eContentType ContentType,
+///   eContent [0] EXPLICIT OCTET STRING OPTIONAL }
+/// ```
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Sequence)]
+pub struct EncapsulatedContentInfoRef<'a> {
+    /// What the content is (id-data for an invoice message).
+    pub econtent_type: ObjectIdentifier,
+    /// The OCTET STRING with the content; absent for a detached signature.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub econtent: Option<AnyRef<'a>>,
+}
+
+/// `AuthEnvelopedData` (RFC 5083 §2.1) with the encrypted content borrowed, for
+/// the same reason as [`SignedDataRef`]; otherwise the same as
+/// `cms::authenveloped_data::AuthEnvelopedData`.
+///
+/// ```text
+/// AuthEnvelopedData ::= SEQUENCE {
+///   version CMSVersion,
+///   originatorInfo [0] IMPLICIT OriginatorInfo OPTIONAL,
+///   recipientInfos RecipientInfos,
+///   authEncryptedContentInfo EncryptedContentInfo,
+///   authAttrs [1] IMPLICIT AuthAttributes OPTIONAL,
+///   mac MessageAuthenticationCode,
+///   unauthAttrs [2] IMPLICIT UnauthAttributes OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Sequence)]
+pub struct AuthEnvelopedDataRef<'a> {
+    /// Always 0.
+    pub version: CmsVersion,
+    /// Originator certificates and CRLs (unused).
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub originator_info: Option<OriginatorInfo>,
+    /// How each recipient gets the content key.
+    pub recip_infos: RecipientInfos,
+    /// The encrypted content, borrowed.
+    pub auth_encrypted_content_info: EncryptedContentInfoRef<'a>,
+    /// Authenticated attributes (additional authenticated data when present).
+    #[asn1(
+        context_specific = "1",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub auth_attrs: Option<AuthAttributes>,
+    /// The GCM tag.
+    pub mac: OctetString,
+    /// Unauthenticated attributes.
+    #[asn1(
+        context_specific = "2",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub unauth_attrs: Option<UnauthAttributes>,
+}
+
+/// `EncryptedContentInfo` (RFC 5652 §6.1), the encrypted content borrowed.
+///
+/// ```text
+/// EncryptedContentInfo ::= SEQUENCE {
+///   contentType ContentType,
+///   contentEncryptionAlgorithm ContentEncryptionAlgorithmIdentifier,
+///   encryptedContent [0] IMPLICIT EncryptedContent OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct EncryptedContentInfoRef<'a> {
+    /// The type of the content once decrypted.
+    pub content_type: ObjectIdentifier,
+    /// AES-256-GCM and its parameters.
+    pub content_enc_alg: AlgorithmIdentifierOwned,
+    /// The ciphertext, borrowed.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub encrypted_content: Option<&'a OctetStringRef>,
+}
+
+/// A `ContentInfo` to encode, borrowing its content (the ASN.1 above).
+///
+/// Encoding a `cms::content_info::ContentInfo` means first encoding the content
+/// into an owned `Any`, then copying that into the ContentInfo's DER: the content
+/// is encoded twice and held twice. This writes it once, straight into the
+/// output.
+pub struct ContentInfoOf<'a, T> {
+    /// What `content` is.
+    pub content_type: ObjectIdentifier,
+    /// The content, encoded as `[0] EXPLICIT`.
+    pub content: &'a T,
+}
+
+impl<T: EncodeValue + Tagged> ContentInfoOf<'_, T> {
+    fn explicit_content(&self) -> ContextSpecificRef<'_, T> {
+        ContextSpecificRef {
+            tag_number: TagNumber(0),
+            tag_mode: TagMode::Explicit,
+            value: self.content,
+        }
+    }
+}
+
+impl<T: EncodeValue + Tagged> EncodeValue for ContentInfoOf<'_, T> {
+    fn value_len(&self) -> der::Result<Length> {
+        self.content_type.encoded_len()? + self.explicit_content().encoded_len()?
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        self.content_type.encode(writer)?;
+        self.explicit_content().encode(writer)
+    }
+}
+
+impl<T> FixedTag for ContentInfoOf<'_, T> {
+    const TAG: Tag = Tag::Sequence;
+}
+
+/// Bytes that already are DER, encoded as they are.
+pub struct RawDer<'a>(pub &'a [u8]);
+
+impl Encode for RawDer<'_> {
+    fn encoded_len(&self) -> der::Result<Length> {
+        Length::try_from(self.0.len())
+    }
+
+    fn encode(&self, writer: &mut impl Writer) -> der::Result<()> {
+        writer.write(self.0)
+    }
+}
+
+/// An OCTET STRING whose contents are the DER encoding of `T`, written straight
+/// into the output (the encrypted content of an envelope before it is
+/// encrypted in place).
+pub struct OctetsOf<'a, T>(pub &'a T);
+
+impl<T: Encode> EncodeValue for OctetsOf<'_, T> {
+    fn value_len(&self) -> der::Result<Length> {
+        self.0.encoded_len()
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        self.0.encode(writer)
+    }
+}
+
+impl<T> FixedTag for OctetsOf<'_, T> {
+    const TAG: Tag = Tag::OctetString;
+}
+
+/// An `AuthEnvelopedData` (version 0, one or more recipients, no originator
+/// info or attributes; the ASN.1 above) to encode with its content in the
+/// clear and an all-zero `mac`: [`super::seal`] then encrypts the content in
+/// place in the output and writes the tag over the `mac`, so a large payload
+/// needs no buffer of its own.
+///
+/// The layout this relies on: `mac` is the last element, right after the
+/// `[0] IMPLICIT` encrypted content, which ends the EncryptedContentInfo, so the
+/// output ends with `04 10 <tag>` preceded by the content bytes.
+pub struct AuthEnvelopedDataOf<'a, T> {
+    /// How each recipient gets the content key.
+    pub recip_infos: &'a RecipientInfos,
+    /// The type of the content (id-data, as OpenSSL writes).
+    pub content_type: ObjectIdentifier,
+    /// AES-256-GCM and its parameters.
+    pub content_enc_alg: &'a AlgorithmIdentifierOwned,
+    /// The content to encrypt.
+    pub content: OctetsOf<'a, T>,
+}
+
+impl<T: Encode> AuthEnvelopedDataOf<'_, T> {
+    const MAC_PLACEHOLDER: [u8; 16] = [0; 16];
+
+    fn encrypted_content(&self) -> ContextSpecificRef<'_, OctetsOf<'_, T>> {
+        ContextSpecificRef {
+            tag_number: TagNumber(0),
+            tag_mode: TagMode::Implicit,
+            value: &self.content,
+        }
+    }
+
+    fn eci_value_len(&self) -> der::Result<Length> {
+        self.content_type.encoded_len()?
+            + self.content_enc_alg.encoded_len()?
+            + self.encrypted_content().encoded_len()?
+    }
+
+    fn mac(&self) -> der::Result<&OctetStringRef> {
+        OctetStringRef::new(&Self::MAC_PLACEHOLDER)
+    }
+}
+
+impl<T: Encode> EncodeValue for AuthEnvelopedDataOf<'_, T> {
+    fn value_len(&self) -> der::Result<Length> {
+        let eci = self.eci_value_len()?;
+        CmsVersion::V0.encoded_len()?
+            + self.recip_infos.encoded_len()?
+            + Header::new(Tag::Sequence, eci).encoded_len()?
+            + eci
+            + self.mac()?.encoded_len()?
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        CmsVersion::V0.encode(writer)?;
+        self.recip_infos.encode(writer)?;
+        Header::new(Tag::Sequence, self.eci_value_len()?).encode(writer)?;
+        self.content_type.encode(writer)?;
+        self.content_enc_alg.encode(writer)?;
+        self.encrypted_content().encode(writer)?;
+        self.mac()?.encode(writer)
+    }
+}
+
+impl<T> FixedTag for AuthEnvelopedDataOf<'_, T> {
+    const TAG: Tag = Tag::Sequence;
+}
 
 /// GCM parameters (RFC 5084 §3.2).
 ///

@@ -42,9 +42,8 @@ mod recipients;
 mod replay;
 mod signed;
 
-use cms::authenveloped_data::AuthEnvelopedData;
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::enveloped_data::{EncryptedContentInfo, RecipientInfos};
+use cms::content_info::CmsVersion;
+use cms::enveloped_data::RecipientInfos;
 use der::asn1::{Any, OctetString};
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
@@ -73,8 +72,12 @@ pub fn seal(
     now: u64,
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
-    let signed = SignedMessage::sign(payload, signer, now, provider)?;
-    encrypt(&signed, recipients, provider)
+    let signed = signed::sign_data(payload, signer, now, provider)?;
+    let signed = ContentInfoOf {
+        content_type: ID_SIGNED_DATA,
+        content: &signed,
+    };
+    encrypt_content(&signed, recipients, provider)
 }
 
 /// Encrypts an already signed message (for example one the enterprise signed and
@@ -82,6 +85,21 @@ pub fn seal(
 /// AuthEnvelopedData for `recipients`.
 pub fn encrypt(
     signed: &SignedMessage,
+    recipients: &[&Certificate],
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    encrypt_content(&RawDer(signed.as_der()), recipients, provider)
+}
+
+/// The envelope of `plain` (the DER of a signed message, written from its
+/// encoding) for `recipients`.
+///
+/// The envelope is encoded once, with the plaintext where the ciphertext goes
+/// (see [`AuthEnvelopedDataOf`]); the content is then encrypted in place there
+/// and the tag written over the placeholder `mac`. So the signed message is
+/// never held in a buffer of its own: one allocation, one copy of the payload.
+fn encrypt_content(
+    plain: &impl Encode,
     recipients: &[&Certificate],
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
@@ -102,39 +120,45 @@ pub fn encrypt(
             provider,
         )?);
     }
-
-    let mut ciphertext = signed.as_der().to_vec();
-    // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
-    let tag = provider
-        .content_cipher
-        .seal(&content_key, &nonce, &[], &mut ciphertext)?;
     let params = GcmParameters {
         nonce: OctetString::new(nonce.to_vec()).map_err(malformed("GCM parameters"))?,
         icv_len: Some(GCM_TAG_LEN as u8),
     };
-    let auth = AuthEnvelopedData {
-        version: CmsVersion::V0,
-        originator_info: None,
-        recip_infos: RecipientInfos::try_from(infos).map_err(malformed("RecipientInfos"))?,
-        auth_encrypted_content_info: EncryptedContentInfo {
-            content_type: ID_DATA,
-            content_enc_alg: AlgorithmIdentifierOwned {
-                oid: AES256_GCM,
-                parameters: Some(Any::encode_from(&params).map_err(malformed("GCM parameters"))?),
-            },
-            encrypted_content: Some(
-                OctetString::new(ciphertext).map_err(malformed("encrypted content"))?,
-            ),
-        },
-        auth_attrs: None,
-        mac: OctetString::new(tag.to_vec()).map_err(malformed("mac"))?,
-        unauth_attrs: None,
+    let recip_infos = RecipientInfos::try_from(infos).map_err(malformed("RecipientInfos"))?;
+    let content_enc_alg = AlgorithmIdentifierOwned {
+        oid: AES256_GCM,
+        parameters: Some(Any::encode_from(&params).map_err(malformed("GCM parameters"))?),
     };
-    let info = ContentInfo {
+    let auth = AuthEnvelopedDataOf {
+        recip_infos: &recip_infos,
+        content_type: ID_DATA,
+        content_enc_alg: &content_enc_alg,
+        content: OctetsOf(plain),
+    };
+    let info = ContentInfoOf {
         content_type: ID_AUTH_ENVELOPED_DATA,
-        content: Any::encode_from(&auth).map_err(malformed("AuthEnvelopedData"))?,
+        content: &auth,
     };
-    info.to_der().map_err(malformed("ContentInfo"))
+    let mut out = info.to_der().map_err(malformed("ContentInfo"))?;
+
+    // The output ends with the plaintext, then the mac `04 10 <16 zero bytes>`.
+    let plain_len = plain
+        .encoded_len()
+        .and_then(usize::try_from)
+        .map_err(malformed("signed content"))?;
+    let mac_at = out.len() - GCM_TAG_LEN;
+    let content = mac_at - 2 - plain_len..mac_at - 2;
+    assert_eq!(
+        out[mac_at - 2..mac_at],
+        [0x04, GCM_TAG_LEN as u8],
+        "the mac ends the envelope"
+    );
+    // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
+    let tag = provider
+        .content_cipher
+        .seal(&content_key, &nonce, &[], &mut out[content])?;
+    out[mac_at..].copy_from_slice(&tag);
+    Ok(out)
 }
 
 /// A verified, decrypted envelope.
@@ -153,9 +177,9 @@ pub struct OpenedEnvelope {
 }
 
 /// The replay-guard key of a SignedData (see [`OpenedEnvelope::message_id`]).
-fn replay_key(signed: &cms::signed_data::SignedData, provider: &CryptoProvider) -> Vec<u8> {
+fn replay_key(signer_infos: &cms::signed_data::SignerInfos, provider: &CryptoProvider) -> Vec<u8> {
     let mut ctx = provider.hasher.start(HashAlgorithm::Sha256);
-    for info in signed.signer_infos.0.iter() {
+    for info in signer_infos.0.iter() {
         let signature = info.signature.as_bytes();
         ctx.update(&(signature.len() as u64).to_be_bytes());
         ctx.update(signature);
@@ -204,6 +228,15 @@ impl<'a> Opener<'a> {
     /// Decrypts `envelope` and checks its tag, without verifying the signatures
     /// (for tools; business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
+        SignedMessage::from_der(self.decrypt_content(envelope)?)
+    }
+
+    /// Decrypts `envelope` and checks its tag; returns the decrypted content (the
+    /// DER ContentInfo holding the SignedData) without decoding it.
+    ///
+    /// Heap: the envelope is decoded borrowed (no copy of the ciphertext) and
+    /// decrypted in place in one new buffer, the returned plaintext.
+    fn decrypt_content(&self, envelope: &[u8]) -> Result<Vec<u8>, Error> {
         if envelope.len() > self.policy.max_envelope_size {
             return Err(EnvelopeError::TooLarge {
                 size: envelope.len(),
@@ -211,7 +244,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        let info = ContentInfo::from_der(envelope).map_err(malformed("ContentInfo"))?;
+        let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
             ID_ENVELOPED_DATA if !self.policy.allow_legacy_cbc => {
@@ -225,7 +258,7 @@ impl<'a> Opener<'a> {
                 .into());
             }
         }
-        let auth: AuthEnvelopedData = info
+        let auth: AuthEnvelopedDataRef<'_> = info
             .content
             .decode_as()
             .map_err(malformed("AuthEnvelopedData"))?;
@@ -291,12 +324,14 @@ impl<'a> Opener<'a> {
                 .map_err(|_| EnvelopeError::BadContentKey {
                     actual: content_key.len(),
                 })?;
-        let mut plain = eci
+        let ciphertext = eci
             .encrypted_content
-            .as_ref()
             .ok_or(EnvelopeError::ContentAbsent { what: "encrypted" })?
-            .as_bytes()
-            .to_vec();
+            .as_bytes();
+        // Room for the tag: a provider may append it for its open-in-place call,
+        // which must not reallocate (and so copy) a large buffer.
+        let mut plain = Vec::with_capacity(ciphertext.len() + GCM_TAG_LEN);
+        plain.extend_from_slice(ciphertext);
         self.provider
             .content_cipher
             .open(content_key, &nonce, &aad, &mut plain, tag)
@@ -312,24 +347,43 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        SignedMessage::from_der(plain)
+        Ok(plain)
     }
 
     /// Decrypts, verifies every signer (signature, signed attributes, chain at
     /// its signing time, signing time within the clock-skew window of `now`) and
     /// records the message id in the replay guard.
     pub fn open(&self, envelope: &[u8], now: u64) -> Result<OpenedEnvelope, Error> {
-        let signed = self.decrypt(envelope)?;
-        let inner = signed::decode_signed_data(signed.as_der())?;
-        let (payload, signers) =
-            signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
-        let message_id = replay_key(&inner, self.provider);
+        let mut plain = self.decrypt_content(envelope)?;
+        // The SignedData is decoded borrowing from `plain`, and the verified
+        // payload is then moved to the front of `plain` and returned in it: no
+        // copy of a large payload is ever allocated.
+        let (payload, signers, message_id) = {
+            let inner = signed::decode_signed_data_ref(&plain)?;
+            let (payload, signers) =
+                signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
+            let message_id = replay_key(&inner.signer_infos, self.provider);
+            (subslice_range(&plain, payload), signers, message_id)
+        };
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
         self.replay.check_and_record(&message_id, now, expires)?;
+        plain.truncate(payload.end);
+        plain.drain(..payload.start);
         Ok(OpenedEnvelope {
-            payload,
+            payload: plain,
             signers,
             message_id,
         })
     }
+}
+
+/// Where `part`, a slice borrowed from `whole`, lies within it.
+fn subslice_range(whole: &[u8], part: &[u8]) -> core::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    let range = start..start.wrapping_add(part.len());
+    assert!(
+        range.start <= range.end && range.end <= whole.len(),
+        "a slice of the decrypted content"
+    );
+    range
 }

@@ -17,7 +17,19 @@ pub trait ReplayGuard: Send + Sync {
 /// An in-memory replay guard. Expired ids are pruned as new ones arrive.
 #[derive(Debug, Default)]
 pub struct MemoryReplayGuard {
-    seen: Mutex<HashMap<Vec<u8>, u64>>,
+    seen: Mutex<Seen>,
+}
+
+/// Fewest remembered ids before a prune is worth a scan.
+const PRUNE_FLOOR: usize = 1024;
+
+#[derive(Debug, Default)]
+struct Seen {
+    ids: HashMap<Vec<u8>, u64>,
+    /// Prune (scan every id) when `ids` reaches this size. Doubling it after each
+    /// prune keeps inserts amortised O(1) while many ids are unexpired; pruning
+    /// whenever more than `PRUNE_FLOOR` ids were live made every insert O(n).
+    prune_at: usize,
 }
 
 impl MemoryReplayGuard {
@@ -28,7 +40,7 @@ impl MemoryReplayGuard {
 
     /// How many ids are remembered.
     pub fn len(&self) -> usize {
-        self.seen.lock().map(|s| s.len()).unwrap_or(0)
+        self.seen.lock().map(|s| s.ids.len()).unwrap_or(0)
     }
 
     /// True when no id is remembered.
@@ -47,7 +59,7 @@ impl ReplayGuard for MemoryReplayGuard {
         // A poisoned lock only means another thread panicked mid-insert; the map
         // itself is still consistent, so keep using it.
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&until) = seen.get(message_id) {
+        if let Some(&until) = seen.ids.get(message_id) {
             if until >= now {
                 return Err(EnvelopeError::Replay {
                     message_id: hex(message_id),
@@ -55,10 +67,11 @@ impl ReplayGuard for MemoryReplayGuard {
                 .into());
             }
         }
-        if seen.len() >= 1024 {
-            seen.retain(|_, until| *until >= now);
+        if seen.ids.len() >= seen.prune_at.max(PRUNE_FLOOR) {
+            seen.ids.retain(|_, until| *until >= now);
+            seen.prune_at = seen.ids.len().saturating_mul(2);
         }
-        seen.insert(message_id.to_vec(), expires_at);
+        seen.ids.insert(message_id.to_vec(), expires_at);
         Ok(())
     }
 }
@@ -80,5 +93,26 @@ mod tests {
         // After expiry the id is forgotten (its signing time would be refused anyway).
         guard.check_and_record(b"id-1", 701, 1300).unwrap();
         assert_eq!(guard.len(), 2);
+    }
+
+    #[test]
+    fn expired_ids_are_pruned_while_many_are_live() {
+        let guard = MemoryReplayGuard::new();
+        for i in 0..3000u32 {
+            guard.check_and_record(&i.to_be_bytes(), 100, 700).unwrap();
+        }
+        assert_eq!(guard.len(), 3000);
+        // Later, all of those have expired: they go at the next prune, which
+        // comes once the map has doubled since the last one (at 2048 ids).
+        for i in 3000..5000u32 {
+            guard.check_and_record(&i.to_be_bytes(), 800, 1400).unwrap();
+        }
+        assert!(guard.len() < 3000, "{} ids remembered", guard.len());
+        // The live ones are still refused.
+        assert!(
+            guard
+                .check_and_record(&4999u32.to_be_bytes(), 900, 1500)
+                .is_err()
+        );
     }
 }

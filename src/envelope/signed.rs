@@ -9,12 +9,10 @@
 use std::time::Duration;
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
-use der::asn1::{Any, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec, UtcTime};
-use der::{Decode, Encode};
+use cms::content_info::CmsVersion;
+use cms::signed_data::{CertificateSet, SignedData, SignerIdentifier, SignerInfo, SignerInfos};
+use der::asn1::{Any, AnyRef, ObjectIdentifier, OctetString, OctetStringRef, SetOfVec, UtcTime};
+use der::{Decode, DecodeValue, Encode, EncodeValue, FixedTag, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
@@ -114,34 +112,7 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<Self, Error> {
-        let mut message_id = [0u8; MESSAGE_ID_LEN];
-        provider.random.fill(&mut message_id)?;
-        let (hash, digest_oid) = digest_for(signer.leaf().key_family());
-        let digest = provider.hasher.hash(hash, payload);
-        let info = signer_info(
-            signer,
-            digest.as_ref(),
-            digest_oid,
-            ID_DATA,
-            now,
-            &message_id,
-        )?;
-        let econtent =
-            Any::encode_from(&OctetStringRef::new(payload).map_err(malformed("payload"))?)
-                .map_err(malformed("payload"))?;
-        let signed = SignedData {
-            version: CmsVersion::V1,
-            digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
-                .map_err(malformed("SignedData"))?,
-            encap_content_info: EncapsulatedContentInfo {
-                econtent_type: ID_DATA,
-                econtent: Some(econtent),
-            },
-            certificates: Some(certificate_set(signer.chain(), None)?),
-            crls: None,
-            signer_infos: SignerInfos::try_from(vec![info]).map_err(malformed("SignedData"))?,
-        };
-        Self::encode(&signed)
+        Self::encode(&sign_data(payload, signer, now, provider)?)
     }
 
     /// Adds `signer`'s SignerInfo (and certificates) over the same encapsulated
@@ -154,7 +125,13 @@ impl SignedMessage {
         provider: &CryptoProvider,
     ) -> Result<(), Error> {
         let mut signed = decode_signed_data(&self.der)?;
-        let content = econtent_bytes(&signed)?;
+        let content = octets(
+            signed
+                .encap_content_info
+                .econtent
+                .as_ref()
+                .map(AnyRef::from),
+        )?;
         let (hash, digest_oid) = digest_for(signer.leaf().key_family());
         let digest = provider.hasher.hash(hash, content);
         // Each signer gets its own fresh message id: a cloud platform that signs
@@ -186,10 +163,10 @@ impl SignedMessage {
         Ok(())
     }
 
-    fn encode(signed: &SignedData) -> Result<Self, Error> {
-        let info = ContentInfo {
+    fn encode<T: EncodeValue + Tagged>(signed: &T) -> Result<Self, Error> {
+        let info = ContentInfoOf {
             content_type: ID_SIGNED_DATA,
-            content: Any::encode_from(signed).map_err(malformed("SignedData"))?,
+            content: signed,
         };
         Ok(Self {
             der: info.to_der().map_err(malformed("ContentInfo"))?,
@@ -199,15 +176,15 @@ impl SignedMessage {
     /// Wraps DER bytes (a `ContentInfo` with a `SignedData`), checking that they
     /// decode.
     pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
-        decode_signed_data(&der)?;
+        decode_signed_data_ref(&der)?;
         Ok(Self { der })
     }
 
     /// The encapsulated content, *unverified*: for a sender that wants to read
     /// back what it (or its ERP) signed. Receivers use [`SignedMessage::verify`].
     pub fn content(&self) -> Result<Vec<u8>, Error> {
-        let signed = decode_signed_data(&self.der)?;
-        Ok(econtent_bytes(&signed)?.to_vec())
+        let signed = decode_signed_data_ref(&self.der)?;
+        Ok(octets(signed.encap_content_info.econtent)?.to_vec())
     }
 
     /// The DER `ContentInfo`.
@@ -231,15 +208,66 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<(Vec<u8>, Vec<VerifiedSigner>), Error> {
-        let signed = decode_signed_data(&self.der)?;
-        verify_signed_data(&signed, trust, policy, now, provider)
+        let signed = decode_signed_data_ref(&self.der)?;
+        let (payload, signers) = verify_signed_data(&signed, trust, policy, now, provider)?;
+        Ok((payload.to_vec(), signers))
     }
 }
 
+/// The SignedData of [`SignedMessage::sign`], not yet encoded: [`super::seal`]
+/// encodes it straight into the envelope, where it is encrypted in place.
+pub(crate) fn sign_data<'a>(
+    payload: &'a [u8],
+    signer: &'a Credentials,
+    now: u64,
+    provider: &CryptoProvider,
+) -> Result<SignedDataRef<'a>, Error> {
+    let mut message_id = [0u8; MESSAGE_ID_LEN];
+    provider.random.fill(&mut message_id)?;
+    let (hash, digest_oid) = digest_for(signer.leaf().key_family());
+    let digest = provider.hasher.hash(hash, payload);
+    let info = signer_info(
+        signer,
+        digest.as_ref(),
+        digest_oid,
+        ID_DATA,
+        now,
+        &message_id,
+    )?;
+    // Borrowed, so that the payload is copied once, into the DER.
+    let econtent = AnyRef::from(OctetStringRef::new(payload).map_err(malformed("payload"))?);
+    Ok(SignedDataRef {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
+            .map_err(malformed("SignedData"))?,
+        encap_content_info: EncapsulatedContentInfoRef {
+            econtent_type: ID_DATA,
+            econtent: Some(econtent),
+        },
+        certificates: Some(certificate_ders(signer.chain())?),
+        crls: None,
+        signer_infos: SignerInfos::try_from(vec![info]).map_err(malformed("SignedData"))?,
+    })
+}
+
 /// Decodes a ContentInfo that holds a SignedData; also accepts a bare SignedData
-/// (some peers put one directly inside the encrypted content).
+/// (some peers put one directly inside the encrypted content). Owned: for
+/// changing and re-encoding it.
 pub(crate) fn decode_signed_data(der: &[u8]) -> Result<SignedData, Error> {
-    match ContentInfo::from_der(der) {
+    decode_signed(der)
+}
+
+/// [`decode_signed_data`] borrowing the encapsulated content from `der`: for
+/// reading and verifying, without copying the payload.
+pub(crate) fn decode_signed_data_ref(der: &[u8]) -> Result<SignedDataRef<'_>, Error> {
+    decode_signed(der)
+}
+
+fn decode_signed<'a, T>(der: &'a [u8]) -> Result<T, Error>
+where
+    T: Decode<'a, Error = der::Error> + DecodeValue<'a, Error = der::Error> + FixedTag,
+{
+    match ContentInfoRef::from_der(der) {
         Ok(info) => {
             if info.content_type != ID_SIGNED_DATA {
                 return Err(EnvelopeError::UnexpectedContentType {
@@ -249,21 +277,31 @@ pub(crate) fn decode_signed_data(der: &[u8]) -> Result<SignedData, Error> {
                 .into());
             }
             info.content
-                .decode_as::<SignedData>()
+                .decode_as::<T>()
                 .map_err(malformed("SignedData"))
         }
-        Err(first) => SignedData::from_der(der).map_err(|_| malformed("ContentInfo")(first)),
+        Err(first) => T::from_der(der).map_err(|_| malformed("ContentInfo")(first)),
     }
 }
 
-fn econtent_bytes(signed: &SignedData) -> Result<&[u8], Error> {
-    let any = signed
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
+/// The bytes of an encapsulated content (an OCTET STRING).
+fn octets(econtent: Option<AnyRef<'_>>) -> Result<&[u8], Error> {
+    let any = econtent.ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
     let octets: &OctetStringRef = any.decode_as().map_err(malformed("encapsulated content"))?;
     Ok(octets.as_bytes())
+}
+
+/// The SignedData `certificates` for `chain`, borrowing each certificate's DER
+/// (no decoding or re-encoding).
+fn certificate_ders(chain: &[Certificate]) -> Result<SetOfVec<AnyRef<'_>>, Error> {
+    let mut ders = Vec::with_capacity(chain.len());
+    for cert in chain {
+        let der = AnyRef::from_der(cert.der()).map_err(malformed("SignedData certificates"))?;
+        if !ders.contains(&der) {
+            ders.push(der);
+        }
+    }
+    SetOfVec::try_from(ders).map_err(malformed("SignedData certificates"))
 }
 
 fn certificate_set(
@@ -394,11 +432,8 @@ fn signature_scheme(
     Ok(scheme)
 }
 
-fn find_certificate<'a>(
-    sid: &SignerIdentifier,
-    certs: &'a [Certificate],
-) -> Option<&'a Certificate> {
-    certs.iter().find(|cert| {
+fn find_certificate(sid: &SignerIdentifier, certs: &[Certificate]) -> Option<usize> {
+    certs.iter().position(|cert| {
         let tbs = cert.x509().tbs_certificate();
         match sid {
             SignerIdentifier::IssuerAndSerialNumber(isn) => {
@@ -411,13 +446,15 @@ fn find_certificate<'a>(
     })
 }
 
-pub(crate) fn verify_signed_data(
-    signed: &SignedData,
+/// Verifies every signer of `signed` (see [`SignedMessage::verify`]); returns the
+/// encapsulated content, borrowed, and the verified signers.
+pub(crate) fn verify_signed_data<'a>(
+    signed: &SignedDataRef<'a>,
     trust: &dyn SignerTrust,
     policy: &EnvelopePolicy,
     now: u64,
     provider: &CryptoProvider,
-) -> Result<(Vec<u8>, Vec<VerifiedSigner>), Error> {
+) -> Result<(&'a [u8], Vec<VerifiedSigner>), Error> {
     if !matches!(signed.version, CmsVersion::V1 | CmsVersion::V3) {
         return Err(EnvelopeError::UnsupportedVersion {
             what: "SignedData",
@@ -432,12 +469,14 @@ pub(crate) fn verify_signed_data(
     policy.check_count("signers", signer_count, policy.max_signers)?;
     let mut certs = Vec::new();
     if let Some(set) = &signed.certificates {
-        policy.check_count("certificates", set.0.len(), policy.max_certificates)?;
-        for choice in set.0.iter() {
-            if let CertificateChoices::Certificate(cert) = choice {
-                let der = cert.to_der().map_err(malformed("SignedData certificate"))?;
-                certs.push(Certificate::from_der(&der)?);
-            }
+        policy.check_count("certificates", set.len(), policy.max_certificates)?;
+        // CertificateChoices: only `certificate` (a SEQUENCE) is a plain X.509
+        // certificate; the other choices are implicitly tagged [0]..[3].
+        for choice in set.iter().filter(|c| c.tag() == der::Tag::Sequence) {
+            let der = choice
+                .to_der()
+                .map_err(malformed("SignedData certificate"))?;
+            certs.push(Certificate::from_der(&der)?);
         }
     }
     for announced in signed.digest_algorithms.iter() {
@@ -453,7 +492,7 @@ pub(crate) fn verify_signed_data(
             .into());
         }
     }
-    let content = econtent_bytes(signed)?;
+    let content = octets(signed.encap_content_info.econtent)?;
     let econtent_type = signed.encap_content_info.econtent_type;
     let mut verified = Vec::with_capacity(signer_count);
     for (signer, info) in signed.signer_infos.0.iter().enumerate() {
@@ -470,8 +509,14 @@ pub(crate) fn verify_signed_data(
             }
             .into());
         }
-        let cert = find_certificate(&info.sid, &certs)
+        let index = find_certificate(&info.sid, &certs)
             .ok_or(EnvelopeError::SignerCertificateMissing { signer })?;
+        // The signer's certificate goes last, so that the others (the chain for
+        // the trust check) are a slice and need no cloning.
+        let last = certs.len() - 1;
+        certs.swap(index, last);
+        let (others, cert) = certs.split_at(last);
+        let cert = &cert[0];
         let hash = hash_of(&info.digest_alg.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
             what: "digest",
             oid: info.digest_alg.oid,
@@ -527,9 +572,8 @@ pub(crate) fn verify_signed_data(
             }
             .into());
         }
-        let others: Vec<Certificate> = certs.iter().filter(|c| *c != cert).cloned().collect();
         trust
-            .verify_signer(cert, &others, signing_time)
+            .verify_signer(cert, others, signing_time)
             .map_err(|e| EnvelopeError::SignerChainInvalid {
                 signer,
                 source: Box::new(e),
@@ -543,5 +587,5 @@ pub(crate) fn verify_signed_data(
             message_id: message_id.map(<[u8]>::to_vec),
         });
     }
-    Ok((content.to_vec(), verified))
+    Ok((content, verified))
 }

@@ -90,15 +90,41 @@ fn exchange(
 }
 
 impl World {
+    /// Everything in memory.
     pub fn new() -> Self {
-        let cloud_store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let service_store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let front_store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let (ecp, eisp, front) = (
-            creds("ecp-rsa"),
-            creds("eisp-p256"),
-            creds("enterprise-p256"),
-        );
+        Self::with_stores(
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+        )
+    }
+
+    /// On the given stores (files for the crash test). Setting up again on the
+    /// same stores (a restart) changes nothing that is already there.
+    pub fn with_stores(
+        cloud_store: Arc<SqliteStore>,
+        service_store: Arc<SqliteStore>,
+        front_store: Arc<SqliteStore>,
+    ) -> Self {
+        Self::with_keys(
+            cloud_store,
+            service_store,
+            front_store,
+            "ecp-rsa",
+            "eisp-p256",
+        )
+    }
+
+    /// On the given stores, with the platforms' fixture keys named (e.g.
+    /// `ecp-p256`, `eisp-rsa`).
+    pub fn with_keys(
+        cloud_store: Arc<SqliteStore>,
+        service_store: Arc<SqliteStore>,
+        front_store: Arc<SqliteStore>,
+        ecp_key: &str,
+        eisp_key: &str,
+    ) -> Self {
+        let (ecp, eisp, front) = (creds(ecp_key), creds(eisp_key), creds("enterprise-p256"));
 
         let cloud_peers = PeerDirectory::new(cloud_store.clone());
         let service_peers = PeerDirectory::new(service_store.clone());
@@ -132,7 +158,7 @@ impl World {
 
         let hosted_device = SoftwareDevice::new(
             "EISP-DEV-1",
-            creds("eisp-p256"),
+            creds(eisp_key),
             DeviceSecret::new(&[7u8; 32]).unwrap(),
             service_store.clone(),
             provider(),
