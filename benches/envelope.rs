@@ -13,7 +13,7 @@
 //! envelope is sealed afresh, so every message id is new).
 //!
 //! ```sh
-//! cargo bench --bench envelope -- --warm-up-time 1 --measurement-time 3
+//! cargo bench --bench envelope --features portable -- --warm-up-time 1 --measurement-time 3
 //! python3 scripts/bench_table.py   # the README table from target/criterion
 //! ```
 //!

@@ -245,6 +245,11 @@ enum fapiao_result
      */
     FAPIAO_INVOICE_INVALID = 502,
     /**
+     * An invoice message exceeds a size, depth or length bound (checked before
+     * it is parsed).
+     */
+    FAPIAO_INVOICE_TOO_LARGE = 503,
+    /**
      * A peer is unknown, or its pinned certificate may not be used.
      */
     FAPIAO_PEER_REFUSED = 600,

@@ -8,6 +8,7 @@ use der::Decode;
 use der::asn1::ObjectIdentifier;
 
 use super::asn1::*;
+use super::policy::EnvelopePolicy;
 use super::signed::decode_signed_data;
 use crate::error::{EnvelopeError, Error};
 
@@ -48,6 +49,9 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Reads the outer structure of `input`.
 pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
+    // The default policy's DER bounds, so that a hostile file cannot make a
+    // tool allocate without limit either.
+    EnvelopePolicy::default().check_der_shape(input)?;
     let info = ContentInfo::from_der(input).map_err(|source| EnvelopeError::Malformed {
         what: "ContentInfo",
         source,

@@ -50,7 +50,7 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
-pub use policy::EnvelopePolicy;
+pub use policy::{EnvelopePolicy, MAX_DER_DEPTH};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use signed::{MAX_MESSAGE_ID_LEN, MESSAGE_ID_LEN, SignedMessage, SignerTrust, VerifiedSigner};
 
@@ -244,6 +244,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
+        self.policy.check_der_shape(envelope)?;
         let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
@@ -347,6 +348,8 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
+        // The decrypted SignedData gets the same DER bounds before it is decoded.
+        self.policy.check_der_shape(&plain)?;
         Ok(plain)
     }
 

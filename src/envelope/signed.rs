@@ -174,8 +174,15 @@ impl SignedMessage {
     }
 
     /// Wraps DER bytes (a `ContentInfo` with a `SignedData`), checking that they
-    /// decode.
+    /// decode within the default [`EnvelopePolicy`]'s DER element and depth bounds.
     pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
+        Self::from_der_within(der, &EnvelopePolicy::default())
+    }
+
+    /// [`from_der`](Self::from_der) within `policy`'s DER bounds, checked before
+    /// anything is decoded.
+    pub(crate) fn from_der_within(der: Vec<u8>, policy: &EnvelopePolicy) -> Result<Self, Error> {
+        policy.check_der_shape(&der)?;
         decode_signed_data_ref(&der)?;
         Ok(Self { der })
     }

@@ -40,6 +40,7 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
                 FAPIAO_INVOICE_UNSUPPORTED_VERSION
             }
             InvoiceError::Invalid(_) => FAPIAO_INVOICE_INVALID,
+            InvoiceError::LimitExceeded { .. } => FAPIAO_INVOICE_TOO_LARGE,
         },
         Error::Qualification(e) => match e {
             QualificationError::Refused(_) => FAPIAO_QUALIFICATION_REFUSED,

@@ -116,6 +116,9 @@ pub enum fapiao_result {
     FAPIAO_INVOICE_UNSUPPORTED_VERSION = 501,
     /// An issue request breaks order rules.
     FAPIAO_INVOICE_INVALID = 502,
+    /// An invoice message exceeds a size, depth or length bound (checked before
+    /// it is parsed).
+    FAPIAO_INVOICE_TOO_LARGE = 503,
 
     /// A peer is unknown, or its pinned certificate may not be used.
     FAPIAO_PEER_REFUSED = 600,
@@ -210,6 +213,7 @@ impl fapiao_result {
         FAPIAO_INVOICE_JSON_INVALID,
         FAPIAO_INVOICE_UNSUPPORTED_VERSION,
         FAPIAO_INVOICE_INVALID,
+        FAPIAO_INVOICE_TOO_LARGE,
         FAPIAO_PEER_REFUSED,
         FAPIAO_EXCHANGE_REFUSED,
         FAPIAO_QUALIFICATION_REFUSED,
@@ -279,6 +283,7 @@ impl fapiao_result {
             FAPIAO_INVOICE_JSON_INVALID => "the invoice message is not valid JSON of its format",
             FAPIAO_INVOICE_UNSUPPORTED_VERSION => "unsupported invoice message version",
             FAPIAO_INVOICE_INVALID => "the issue request breaks order rules",
+            FAPIAO_INVOICE_TOO_LARGE => "the invoice message exceeds a size, depth or length bound",
             FAPIAO_PEER_REFUSED => "peer refused",
             FAPIAO_EXCHANGE_REFUSED => "certificate exchange message refused",
             FAPIAO_QUALIFICATION_REFUSED => "the enterprise is not qualified",

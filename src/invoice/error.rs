@@ -15,6 +15,19 @@ pub enum InvoiceError {
         /// The JSON error.
         source: serde_json::Error,
     },
+    /// The message exceeds a bound on its JSON (size, nesting or array length),
+    /// found before parsing ([`limits`](crate::invoice::limits)).
+    #[error("{what}: {limit} {found} exceeds the limit of {max}")]
+    LimitExceeded {
+        /// The message being read.
+        what: &'static str,
+        /// Which bound.
+        limit: crate::invoice::limits::JsonLimit,
+        /// The size, depth or length found (counting stops one past the limit).
+        found: usize,
+        /// The bound.
+        max: usize,
+    },
     /// The message has no `version` field.
     #[error("{what}: no \"version\" field (supported: {})", crate::invoice::SUPPORTED_VERSIONS.join(", "))]
     MissingVersion {

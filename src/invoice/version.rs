@@ -43,6 +43,7 @@ pub(crate) fn from_json<T: DeserializeOwned>(
         #[serde(borrow, default)]
         version: Option<Cow<'a, str>>,
     }
+    super::limits::check_json_shape(json, what)?;
     let probe: VersionOnly<'_> =
         serde_json::from_slice(json).map_err(|source| InvoiceError::Json { what, source })?;
     match probe.version {

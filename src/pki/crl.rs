@@ -16,6 +16,12 @@ use crate::error::Error;
 const CRL_NUMBER: const_oid::ObjectIdentifier =
     const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
 
+/// Most entries (revoked certificates) one CRL may list: 100,000, about 4 MB of
+/// DER and some 20 MB once parsed. Counted from the DER headers before anything is
+/// decoded ([`CrlError::TooManyEntries`]); a CA with more revocations partitions
+/// its CRL (RFC 5280 §5.2.5 distribution points).
+pub const MAX_CRL_ENTRIES: usize = 100_000;
+
 /// A certificate revocation list: its DER, webpki's parsed form (for the
 /// revocation check inside path building) and the fields fapiao checks itself.
 ///
@@ -80,6 +86,14 @@ impl Crl {
     }
 
     fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
+        if let Some(count) = count_entries(der).filter(|&n| n > MAX_CRL_ENTRIES) {
+            return Err(CrlError::TooManyEntries {
+                index,
+                count,
+                max: MAX_CRL_ENTRIES,
+            }
+            .into());
+        }
         let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der)
             .map_err(|source| CrlError::Der { index, source })?;
         let tbs = &list.tbs_cert_list;
@@ -202,6 +216,52 @@ fn crl_feature(e: &webpki::Error) -> CrlFeature {
     }
 }
 
+/// Splits the DER element at the start of `input`: its tag, its contents and
+/// the rest of the input. `None` when malformed.
+fn split(input: &[u8]) -> Option<(der::Tag, &[u8], &[u8])> {
+    use der::Reader;
+    let mut reader = der::SliceReader::new(input).ok()?;
+    let header = der::Header::decode(&mut reader).ok()?;
+    let start = usize::try_from(reader.position()).ok()?;
+    let end = start.checked_add(usize::try_from(header.length()).ok()?)?;
+    Some((header.tag(), input.get(start..end)?, input.get(end..)?))
+}
+
+/// Counts the entries of a DER CertificateList's revokedCertificates from their
+/// headers alone, stopping one past [`MAX_CRL_ENTRIES`]. `None` when the input is
+/// not shaped like a CertificateList: the decoder then names the error.
+fn count_entries(der: &[u8]) -> Option<usize> {
+    use der::Tag;
+    let (_, list, _) = split(der)?;
+    let (_, tbs, _) = split(list)?;
+    // TBSCertList: version INTEGER OPTIONAL, signature, issuer, thisUpdate,
+    // nextUpdate OPTIONAL, revokedCertificates SEQUENCE OF OPTIONAL, ...
+    let (first, _, mut rest) = split(tbs)?;
+    if first == Tag::Integer {
+        (_, _, rest) = split(rest)?; // the version came first, then the signature
+    }
+    let (_, _, rest) = split(rest)?; // issuer
+    let (_, _, rest) = split(rest)?; // thisUpdate
+    let Some((mut tag, mut entries, rest)) = split(rest) else {
+        return Some(0);
+    };
+    if matches!(tag, Tag::UtcTime | Tag::GeneralizedTime) {
+        let Some(next) = split(rest) else {
+            return Some(0);
+        };
+        (tag, entries, _) = next;
+    }
+    if tag != Tag::Sequence {
+        return Some(0);
+    }
+    let mut count = 0;
+    while !entries.is_empty() && count <= MAX_CRL_ENTRIES {
+        (_, _, entries) = split(entries)?;
+        count += 1;
+    }
+    Some(count)
+}
+
 /// Length of the first DER element of `input`, checked against its length.
 fn element_len(input: &[u8]) -> der::Result<usize> {
     let mut reader = der::SliceReader::new(input)?;
@@ -245,6 +305,17 @@ pub enum CrlError {
         index: usize,
         /// The DER error.
         source: der::Error,
+    },
+    /// The CRL lists more entries than [`MAX_CRL_ENTRIES`] (counted before
+    /// decoding, up to one past the limit).
+    #[error("CRL {index} of bundle: {count} entries exceed the limit of {max}")]
+    TooManyEntries {
+        /// Zero-based position in the bundle.
+        index: usize,
+        /// How many entries were counted.
+        count: usize,
+        /// The limit.
+        max: usize,
     },
     /// The CRL uses a feature that is not supported.
     #[error("CRL {index} of bundle: {feature}")]

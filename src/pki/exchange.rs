@@ -211,7 +211,7 @@ impl<'a> ExchangeParty<'a> {
             }
             .into());
         }
-        let signed = SignedMessage::from_der(bytes.to_vec())?;
+        let signed = SignedMessage::from_der_within(bytes.to_vec(), &self.policy)?;
         let (payload, signers) = signed.verify(
             &BothPurposes(self.validator),
             &self.policy,

@@ -29,7 +29,7 @@ mod verified_path;
 
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
-pub use crl::{Crl, CrlError, CrlFeature};
+pub use crl::{Crl, CrlError, CrlFeature, MAX_CRL_ENTRIES};
 pub use exchange::{
     AnswerSent, EXCHANGE_VERSIONS, ExchangeKind, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN,
     OfferSent, PeerValidator,

@@ -1,0 +1,112 @@
+//! The platform-hosted issuing path (issue 6, section 7), in one process, with the
+//! SQLite store on a file: the cloud platform seals an ERP-signed order, the
+//! service platform handles it (open, verify both signers and their chains,
+//! authenticate, validate, check qualification, issue on its hosted device, record
+//! the invoice with its tax outbox entry, seal the answer), and the cloud platform
+//! opens and stores the answer.
+//!
+//! In the same run, `two_round_trips` measures the two envelope round trips that
+//! path contains (seal + open, there and back, same keys, a request-sized
+//! payload), so the report shows how much the non-crypto work adds.
+//!
+//! ```sh
+//! cargo bench --bench issuing -- --warm-up-time 1 --measurement-time 5
+//! ```
+
+#[path = "../tests/platform_support/mod.rs"]
+mod platform_support;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use criterion::{BatchSize, Criterion};
+use fapiao::envelope::{self, MemoryReplayGuard, Opener};
+use fapiao::invoice::IssueOutcome;
+use fapiao::platform::Order;
+use fapiao::store::SqliteStore;
+use platform_support::*;
+
+fn world(dir: &std::path::Path, ecp: &str, eisp: &str) -> World {
+    std::fs::create_dir_all(dir).unwrap();
+    let open = |name: &str| Arc::new(SqliteStore::open(dir.join(name)).unwrap());
+    World::with_keys(
+        open("cloud.db"),
+        open("service.db"),
+        open("front.db"),
+        ecp,
+        eisp,
+    )
+}
+
+fn bench(c: &mut Criterion) {
+    for (label, ecp, eisp) in [
+        ("P-256", "ecp-p256", "eisp-p256"),
+        ("RSA-2048", "ecp-rsa", "eisp-rsa"),
+    ] {
+        bench_keys(c, label, ecp, eisp);
+    }
+}
+
+fn bench_keys(c: &mut Criterion, label: &str, ecp_key: &str, eisp_key: &str) {
+    let dir = std::env::temp_dir().join(format!(
+        "fapiao-bench-issuing-{}-{label}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let world = world(&dir, ecp_key, eisp_key);
+    let serial = AtomicU64::new(0);
+    let mut group = c.benchmark_group(format!("issuing/{label}"));
+
+    // The ERP's signature is made outside the measurement: the path starts when
+    // the cloud platform receives the signed order.
+    group.bench_function("platform_hosted_path", |b| {
+        b.iter_batched(
+            || {
+                let n = serial.fetch_add(1, Ordering::Relaxed);
+                let json = World::request(HOSTED_BY_PLATFORM, &format!("BENCH-{n}"));
+                world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW)
+            },
+            |signed| {
+                let request = world.cloud.submit(Order::Signed(signed), NOW).unwrap();
+                let answer = world.service.handle(&request, NOW).unwrap();
+                let response = world.cloud.open_response(&answer, NOW).unwrap();
+                assert!(matches!(response.outcome, IssueOutcome::Issued { .. }));
+                black_box(response)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    // The two round trips inside it: ECP -> EISP with two signers (enterprise and
+    // cloud platform), EISP -> ECP with one, each opened with full verification.
+    let trust = trust();
+    let validator = trust.validator();
+    let (ecp, eisp) = (world.cloud.credentials(), world.service.credentials());
+    let json = World::request(HOSTED_BY_PLATFORM, "ROUND-TRIP");
+    let answer = vec![b'a'; 1500];
+    let (replay_ecp, replay_eisp) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    group.bench_function("two_round_trips", |b| {
+        b.iter_batched(
+            || world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW),
+            |mut signed| {
+                signed.add_signer(ecp, NOW, provider()).unwrap();
+                let there = envelope::encrypt(&signed, &[eisp.leaf()], provider()).unwrap();
+                let opened = Opener::new(eisp, &validator, &replay_eisp, provider())
+                    .open(&there, NOW)
+                    .unwrap();
+                let back = envelope::seal(&answer, eisp, &[ecp.leaf()], NOW, provider()).unwrap();
+                let answered = Opener::new(ecp, &validator, &replay_ecp, provider())
+                    .open(&back, NOW)
+                    .unwrap();
+                black_box((opened, answered))
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion::criterion_group!(benches, bench);
+criterion::criterion_main!(benches);

@@ -1,0 +1,38 @@
+//! Envelope opening, as the service platform does it for every request: the
+//! input is a sealed envelope addressed to the fixture service platform (P-256
+//! and RSA certificates), opened at the fixed time with a fresh replay guard;
+//! the same bytes are also read as the SignedData an envelope decrypts to, and
+//! inspected without a key.
+#![no_main]
+
+use fapiao::envelope::{EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage, inspect};
+use fapiao::{EnvelopeError, Error};
+use fapiao_fuzz::{FIXTURE, NOW, provider, validator};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let fixture = &*FIXTURE;
+    let trust = validator();
+    let _ = inspect(data);
+    for recipient in [&fixture.eisp_p256, &fixture.eisp_rsa] {
+        let replay = MemoryReplayGuard::new();
+        let opener = Opener::new(recipient, &trust, &replay, provider());
+        if let Ok(opened) = opener.open(data, NOW) {
+            assert!(
+                !opened.signers.is_empty(),
+                "an opened envelope has a signer"
+            );
+            // Accepted once: the same envelope again is a replay.
+            let again = opener.open(data, NOW);
+            assert!(
+                matches!(again, Err(Error::Envelope(EnvelopeError::Replay { .. }))),
+                "a second open was not refused as a replay: {again:?}"
+            );
+        }
+    }
+    // The decrypted content of an envelope is a ContentInfo with a SignedData:
+    // the same checks, without the encryption in the way.
+    if let Ok(signed) = SignedMessage::from_der(data.to_vec()) {
+        let _ = signed.verify(&trust, &EnvelopePolicy::default(), NOW, provider());
+    }
+});

@@ -1,0 +1,58 @@
+//! Certificate exchange: the input as an offer the fixture service platform
+//! answers (and, when it answers, as the confirm that completes it), and as the
+//! answer to an offer of the fixture cloud platform.
+#![no_main]
+
+use fapiao::envelope::MemoryReplayGuard;
+use fapiao::pki::{ExchangeParty, PartyRole, PeerDirectory};
+use fapiao_fuzz::{FIXTURE, NOW, provider, validator};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let fixture = &*FIXTURE;
+    let trust = validator();
+
+    let directory = PeerDirectory::default();
+    let replay = MemoryReplayGuard::new();
+    let responder = ExchangeParty::new(
+        &fixture.eisp_p256,
+        "EISP-1",
+        PartyRole::ServicePlatform,
+        &trust,
+        &directory,
+        &replay,
+        provider(),
+    );
+    if let Ok((sent, _answer)) = responder.answer(data, NOW) {
+        // The same offer again carries a nonce already seen.
+        assert!(
+            responder.answer(data, NOW).is_err(),
+            "a replayed offer was answered"
+        );
+        // An offer is not a confirm.
+        assert!(
+            responder.complete(sent, data, NOW).is_err(),
+            "an offer completed the exchange"
+        );
+    }
+
+    let directory = PeerDirectory::default();
+    let replay = MemoryReplayGuard::new();
+    let initiator = ExchangeParty::new(
+        &fixture.ecp_p256,
+        "ECP-1",
+        PartyRole::CloudPlatform,
+        &trust,
+        &directory,
+        &replay,
+        provider(),
+    );
+    let (sent, _offer) = initiator
+        .offer(NOW)
+        .expect("the fixture party signs an offer");
+    // The answer must echo our fresh random nonce, which the input cannot know.
+    assert!(
+        initiator.confirm(sent, data, NOW).is_err(),
+        "an answer to an unseen nonce was accepted"
+    );
+});
