@@ -1,7 +1,8 @@
 //! examples/c/erp_issue.c, built with the system C compiler against the static
 //! library and run on the fixture PKI: the ERP checks and signs its order, the
 //! cloud platform countersigns and seals it, the service platform issues the
-//! invoice (and refuses the replay), the cloud platform opens the answer.
+//! invoice (and refuses the replay), the cloud platform opens the answer. Once
+//! more linked with the shared library (`-lfapiao`).
 //!
 //! The static library is the `libfapiao.a` cargo built for this test run (next
 //! to the test's own executable, in `target/<profile>/deps`). It is copied to a
@@ -30,23 +31,20 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn static_library() -> PathBuf {
+fn library(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     // target/<profile>/deps/ffi_c_example-<hash>
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
     // `cargo test` builds every crate type of the library into deps/ (only
     // `cargo build` copies them up a level, so that copy may be stale).
-    let candidates = [
-        profile_dir.join("deps/libfapiao.a"),
-        profile_dir.join("libfapiao.a"),
-    ];
+    let candidates = [profile_dir.join("deps").join(name), profile_dir.join(name)];
     candidates
         .iter()
         .find(|p| p.exists())
         .cloned()
         .unwrap_or_else(|| {
             panic!(
-                "no libfapiao.a in {} (crate-type staticlib): build it with `cargo build`",
+                "no {name} in {} (crate-types staticlib and cdylib): build it with `cargo build`",
                 profile_dir.display()
             )
         })
@@ -60,7 +58,7 @@ fn example() -> &'static Path {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ffi_c_example");
         std::fs::create_dir_all(&dir).unwrap();
         let lib = dir.join("libfapiao.a");
-        std::fs::copy(static_library(), &lib).unwrap();
+        std::fs::copy(library("libfapiao.a"), &lib).unwrap();
         let exe = dir.join("erp_issue");
         let output = Command::new("cc")
             .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
@@ -160,4 +158,44 @@ fn c_erp_module_reports_refusals_and_failures() {
 
     let output = Command::new(example()).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn c_erp_module_links_with_the_shared_library_too() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ffi_c_example_shared");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(library("libfapiao.so"), dir.join("libfapiao.so")).unwrap();
+    let exe = dir.join("erp_issue");
+    let output = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(root().join("include"))
+        .arg(root().join("examples/c/erp_issue.c"))
+        .arg(format!("-L{}", dir.display()))
+        .arg("-lfapiao")
+        .arg(format!("-Wl,-rpath,{}", dir.display()))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the C compiler `cc`: {e}"));
+    assert!(
+        output.status.success(),
+        "linking examples/c/erp_issue.c with -lfapiao failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = Command::new(&exe)
+        .arg(root().join("tests/data"))
+        .arg(root().join("examples/requests/valid-blue.json"))
+        .arg("1811808000")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("invoice 26350000000000000001 issued"),
+        "{stdout}"
+    );
 }
