@@ -112,7 +112,11 @@ fn platforms_survive_sigkill() {
     // Finish the work in flight, then everything is applied once and uploaded.
     let (cloud, service, front) = stores(&dir);
     let world = World::with_stores(cloud, service.clone(), front);
-    let now = NOW + 1_000_000;
+    // Inside every queued command's deadline (accepted at `NOW + i`, due 600 s
+    // later): a command the child queued but never ran must still issue. (At a
+    // later time the front end's device rightly refuses it as past its deadline
+    // and the ticket ends `Failed`.)
+    let now = NOW + 300;
     for _ in 0..20 {
         let batch = world
             .service
