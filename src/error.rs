@@ -589,4 +589,8 @@ pub enum PlatformError {
         /// The seller's tax id.
         tax_id: String,
     },
+    /// A [`UnitOfWork`](crate::store::UnitOfWork) said it succeeded without
+    /// running the work it was given (a bug in that implementation).
+    #[error("the unit of work returned without running the message's work")]
+    UnitOfWorkSkipped,
 }

@@ -25,9 +25,7 @@ fn invoice_of(response: &IssueResponse) -> &fapiao::invoice::IssuedInvoice {
     }
 }
 
-#[test]
-fn platform_hosted_issues_synchronously_and_uploads() {
-    let world = World::new();
+fn platform_hosted_issues_synchronously_and_uploads_on(world: World) {
     let response = issue(
         &world,
         HOSTED_BY_PLATFORM,
@@ -68,9 +66,7 @@ fn platform_hosted_issues_synchronously_and_uploads() {
     assert_eq!(authority.receipts().len(), 1);
 }
 
-#[test]
-fn same_serial_same_answer_and_conflict_on_different_content() {
-    let world = World::new();
+fn same_serial_same_answer_and_conflict_on_different_content_on(world: World) {
     let json = World::request(HOSTED_BY_PLATFORM, "S-2");
     let first = issue(&world, HOSTED_BY_PLATFORM, &json, NOW);
     // The ERP sends it again (new signatures, new envelope): the same invoice.
@@ -103,9 +99,7 @@ fn same_serial_same_answer_and_conflict_on_different_content() {
     );
 }
 
-#[test]
-fn enterprise_hosted_goes_through_the_front_end_exactly_once() {
-    let world = World::new();
+fn enterprise_hosted_goes_through_the_front_end_exactly_once_on(world: World) {
     let json = World::request(HOSTED_BY_ENTERPRISE, "A-1");
     let accepted = issue(&world, HOSTED_BY_ENTERPRISE, &json, NOW);
     let IssueOutcome::AcceptedPending { ticket } = &accepted.outcome else {
@@ -186,9 +180,7 @@ fn refusal_of(response: &IssueResponse) -> &Refusal {
     }
 }
 
-#[test]
-fn refusals_are_sealed_typed_answers() {
-    let world = World::new();
+fn refusals_are_sealed_typed_answers_on(world: World) {
     // An invalid order: every violation listed.
     let bad = String::from_utf8(World::request(HOSTED_BY_PLATFORM, "R-1"))
         .unwrap()
@@ -266,9 +258,7 @@ fn refusals_are_sealed_typed_answers() {
     );
 }
 
-#[test]
-fn bad_envelopes_get_typed_errors_and_write_nothing() {
-    let world = World::new();
+fn bad_envelopes_get_typed_errors_and_write_nothing_on(world: World) {
     let json = World::request(HOSTED_BY_PLATFORM, "B-1");
     let request = world
         .cloud
@@ -330,9 +320,7 @@ fn bad_envelopes_get_typed_errors_and_write_nothing() {
     assert!(world.cloud.open_response(&rogue, NOW).is_err());
 }
 
-#[test]
-fn red_letter_invoice_goes_through_the_same_path() {
-    let world = World::new();
+fn red_letter_invoice_goes_through_the_same_path_on(world: World) {
     let blue = issue(
         &world,
         HOSTED_BY_PLATFORM,
@@ -362,4 +350,67 @@ fn red_letter_invoice_goes_through_the_same_path() {
     let invoice = invoice_of(&response);
     assert_eq!(invoice.color, fapiao::invoice::InvoiceColor::Red);
     assert!(invoice.total_fen < 0);
+}
+
+// Each scenario runs with the platforms' units of work (one transaction per
+// message) and change by change (each store change commits on its own).
+
+#[test]
+fn platform_hosted_issues_synchronously_and_uploads() {
+    platform_hosted_issues_synchronously_and_uploads_on(World::new());
+}
+
+#[test]
+fn platform_hosted_issues_synchronously_and_uploads_change_by_change() {
+    platform_hosted_issues_synchronously_and_uploads_on(World::change_by_change());
+}
+
+#[test]
+fn same_serial_same_answer_and_conflict_on_different_content() {
+    same_serial_same_answer_and_conflict_on_different_content_on(World::new());
+}
+
+#[test]
+fn same_serial_same_answer_and_conflict_on_different_content_change_by_change() {
+    same_serial_same_answer_and_conflict_on_different_content_on(World::change_by_change());
+}
+
+#[test]
+fn enterprise_hosted_goes_through_the_front_end_exactly_once() {
+    enterprise_hosted_goes_through_the_front_end_exactly_once_on(World::new());
+}
+
+#[test]
+fn enterprise_hosted_goes_through_the_front_end_exactly_once_change_by_change() {
+    enterprise_hosted_goes_through_the_front_end_exactly_once_on(World::change_by_change());
+}
+
+#[test]
+fn refusals_are_sealed_typed_answers() {
+    refusals_are_sealed_typed_answers_on(World::new());
+}
+
+#[test]
+fn refusals_are_sealed_typed_answers_change_by_change() {
+    refusals_are_sealed_typed_answers_on(World::change_by_change());
+}
+
+#[test]
+fn bad_envelopes_get_typed_errors_and_write_nothing() {
+    bad_envelopes_get_typed_errors_and_write_nothing_on(World::new());
+}
+
+#[test]
+fn bad_envelopes_get_typed_errors_and_write_nothing_change_by_change() {
+    bad_envelopes_get_typed_errors_and_write_nothing_on(World::change_by_change());
+}
+
+#[test]
+fn red_letter_invoice_goes_through_the_same_path() {
+    red_letter_invoice_goes_through_the_same_path_on(World::new());
+}
+
+#[test]
+fn red_letter_invoice_goes_through_the_same_path_change_by_change() {
+    red_letter_invoice_goes_through_the_same_path_on(World::change_by_change());
 }

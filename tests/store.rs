@@ -376,6 +376,15 @@ fn the_cloud_platform_keeps_invoices_and_polls_tickets() {
             .collect::<Vec<_>>(),
         ["T-2", "T-3"]
     );
+    let of_s2 = store.outstanding_tickets_for_serial("S-2").unwrap();
+    assert_eq!(of_s2.len(), 1);
+    assert_eq!(of_s2[0].ticket, "T-2");
+    assert!(
+        store
+            .outstanding_tickets_for_serial("S-9")
+            .unwrap()
+            .is_empty()
+    );
     let answer = response_for(&invoices[1]);
     let resolution = TicketResolution::Issued {
         invoice: &invoices[1],
@@ -394,6 +403,12 @@ fn the_cloud_platform_keeps_invoices_and_polls_tickets() {
             .unwrap()
     );
     assert!(store.outstanding_tickets(10).unwrap().is_empty());
+    assert!(
+        store
+            .outstanding_tickets_for_serial("S-2")
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         store.cloud_ticket("T-3").unwrap().unwrap().state,
         CloudTicketState::Failed

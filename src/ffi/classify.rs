@@ -63,6 +63,7 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
             | PlatformError::BadPullLimit { .. } => FAPIAO_PLATFORM_MESSAGE_INVALID,
             PlatformError::NoEnterpriseCredentials { .. }
             | PlatformError::WrongHostingMode { .. } => FAPIAO_PLATFORM_REFUSED,
+            PlatformError::UnitOfWorkSkipped => FAPIAO_INTERNAL,
         },
         Error::Device(e) => device(e),
         Error::Store(e) => store(e),

@@ -14,10 +14,11 @@ use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
 use crate::error::{Error, PlatformError};
 use crate::invoice::{IssueOutcome, IssueRequest, IssueResponse};
 use crate::pki::{Credentials, PartyRole, PeerDirectory};
-use crate::store::{CloudStore, TicketResolution};
+use crate::store::{CloudStore, TicketResolution, UnitOfWork};
 
 use super::messages::{TicketQuery, to_json};
 use super::trust::PlatformTrust;
+use super::unit::{DeferredReplay, opener_guard, run_in_unit};
 
 /// An ERP's order as it reaches the cloud platform.
 #[derive(Clone, Debug)]
@@ -53,6 +54,7 @@ pub struct CloudPlatformParts {
 pub struct CloudPlatform {
     parts: CloudPlatformParts,
     envelope_policy: EnvelopePolicy,
+    unit: Option<Arc<dyn UnitOfWork>>,
     /// Seller of each request sent, by serial number: answers echo only the
     /// serial number, and a ticket is recorded with its seller.
     sent: Mutex<HashMap<String, String>>,
@@ -64,6 +66,7 @@ impl CloudPlatform {
         Self {
             parts,
             envelope_policy: EnvelopePolicy::default(),
+            unit: None,
             sent: Mutex::new(HashMap::new()),
         }
     }
@@ -71,6 +74,17 @@ impl CloudPlatform {
     /// Replaces the envelope policy (limits, clock skew).
     pub fn with_envelope_policy(mut self, policy: EnvelopePolicy) -> Self {
         self.envelope_policy = policy;
+        self
+    }
+
+    /// Stores each answer in one transaction of `unit`: the envelope's message
+    /// id, the invoice, and the ticket it completes commit together (one commit
+    /// per answer instead of one per change). `unit` must cover the
+    /// [`CloudStore`] and replay guard in [`CloudPlatformParts`], e.g. one
+    /// [`SqliteStore`](crate::store::SqliteStore) serving as both (see
+    /// [`ServicePlatform::with_unit_of_work`](super::ServicePlatform::with_unit_of_work)).
+    pub fn with_unit_of_work(mut self, unit: Arc<dyn UnitOfWork>) -> Self {
+        self.unit = Some(unit);
         self
     }
 
@@ -129,10 +143,13 @@ impl CloudPlatform {
     /// is recorded for polling; a final answer to a ticket completes it.
     pub fn open_response(&self, envelope_bytes: &[u8], now: u64) -> Result<IssueResponse, Error> {
         let validator = self.parts.trust.validator();
+        let unit = self.unit.as_ref();
+        let replay = self.parts.replay.as_ref();
+        let deferred = DeferredReplay::default();
         let opened = Opener::new(
             &self.parts.credentials,
             &validator,
-            self.parts.replay.as_ref(),
+            opener_guard(unit, &deferred, replay),
             self.parts.provider,
         )
         .with_policy(self.envelope_policy.clone())
@@ -162,7 +179,9 @@ impl CloudPlatform {
             .into());
         }
         let response = IssueResponse::from_json(&opened.payload)?;
-        self.record(&response, &opened.payload, now)?;
+        run_in_unit(unit, &deferred, replay, || {
+            self.record(&response, &opened.payload, now)
+        })?;
         Ok(response)
     }
 
@@ -174,8 +193,8 @@ impl CloudPlatform {
                 self.parts
                     .store
                     .store_invoice(seller, serial, invoice, json)?;
-                for ticket in self.parts.store.outstanding_tickets(usize::MAX)? {
-                    if ticket.seller_tax_id == seller && ticket.serial_number == serial {
+                for ticket in self.parts.store.outstanding_tickets_for_serial(serial)? {
+                    if ticket.seller_tax_id == seller {
                         self.parts.store.complete_ticket(
                             &ticket.ticket,
                             TicketResolution::Issued {
@@ -201,15 +220,13 @@ impl CloudPlatform {
                 }
             }
             IssueOutcome::Failed { .. } => {
-                for ticket in self.parts.store.outstanding_tickets(usize::MAX)? {
-                    if ticket.serial_number == serial {
-                        self.parts.store.complete_ticket(
-                            &ticket.ticket,
-                            TicketResolution::Failed {
-                                response_json: json,
-                            },
-                        )?;
-                    }
+                for ticket in self.parts.store.outstanding_tickets_for_serial(serial)? {
+                    self.parts.store.complete_ticket(
+                        &ticket.ticket,
+                        TicketResolution::Failed {
+                            response_json: json,
+                        },
+                    )?;
                 }
             }
         }

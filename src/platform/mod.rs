@@ -13,6 +13,7 @@ mod front_end;
 mod messages;
 mod service;
 mod trust;
+mod unit;
 
 pub use cloud::{CloudPlatform, CloudPlatformParts, Order};
 pub use front_end::{FrontEndParts, FrontEndService, RunReport};

@@ -30,7 +30,7 @@ use crate::qualification::{
 };
 use crate::store::StoreError;
 use crate::store::{
-    CommandOutcome, IssuingStore, NewCommand, OutboxStore, RequestDigest, TicketState,
+    CommandOutcome, IssuingStore, NewCommand, OutboxStore, RequestDigest, TicketState, UnitOfWork,
 };
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
@@ -39,6 +39,7 @@ use super::messages::{
     TicketQuery, to_json,
 };
 use super::trust::PlatformTrust;
+use super::unit::{DeferredReplay, opener_guard, run_in_unit};
 
 /// Everything a service platform runs on.
 pub struct ServicePlatformParts {
@@ -78,6 +79,7 @@ pub struct ServicePlatformConfig {
 pub struct ServicePlatform {
     parts: ServicePlatformParts,
     config: ServicePlatformConfig,
+    unit: Option<Arc<dyn UnitOfWork>>,
 }
 
 /// Who sent an envelope, as the peer directory knows them.
@@ -93,7 +95,28 @@ impl ServicePlatform {
 
     /// A service platform with an explicit configuration.
     pub fn with_config(parts: ServicePlatformParts, config: ServicePlatformConfig) -> Self {
-        Self { parts, config }
+        Self {
+            parts,
+            config,
+            unit: None,
+        }
+    }
+
+    /// Runs each message's state changes in one transaction of `unit`: the
+    /// envelope's message id, the quota reservation, the hosted device's number
+    /// and journal, the request's record with its invoice and tax outbox entry,
+    /// and the quota's commit (or, for a front end's results, every completion).
+    /// One commit per message instead of one per change, and a crash or an error
+    /// part-way leaves none of them.
+    ///
+    /// `unit` must cover the stores in [`ServicePlatformParts`] (and the hosted
+    /// device's), e.g. one [`SqliteStore`](crate::store::SqliteStore) serving as
+    /// all of them. Stores it does not cover commit change by change as without
+    /// a unit; a *second* `SqliteStore` on the same file would wait for the
+    /// unit's write lock and fail with a busy error.
+    pub fn with_unit_of_work(mut self, unit: Arc<dyn UnitOfWork>) -> Self {
+        self.unit = Some(unit);
+        self
     }
 
     /// The platform's credentials.
@@ -107,23 +130,32 @@ impl ServicePlatform {
     /// everything after that gets a sealed answer, refusals included.
     pub fn handle(&self, envelope_bytes: &[u8], now: u64) -> Result<Vec<u8>, Error> {
         let validator = self.parts.trust.validator();
+        let unit = self.unit.as_ref();
+        let replay = self.parts.replay.as_ref();
+        let deferred = DeferredReplay::default();
         let opened = Opener::new(
             &self.parts.credentials,
             &validator,
-            self.parts.replay.as_ref(),
+            opener_guard(unit, &deferred, replay),
             self.parts.provider,
         )
         .with_policy(self.config.envelope.clone())
         .open(envelope_bytes, now)?;
 
         if let Some(sender) = self.pinned_signer(&opened, PartyRole::CloudPlatform, now) {
-            let answer = self.cloud_platform_request(&opened, &sender, now)?;
+            let answer = run_in_unit(unit, &deferred, replay, || {
+                self.cloud_platform_request(&opened, &sender, now)
+            })?;
             return self.seal_to(&answer, &sender, now);
         }
         if let Some(sender) = self.pinned_signer(&opened, PartyRole::EnterpriseFrontEnd, now) {
-            let answer = self.front_end_request(&opened, &sender, now)?;
+            let answer = run_in_unit(unit, &deferred, replay, || {
+                self.front_end_request(&opened, &sender, now)
+            })?;
             return self.seal_to(&answer, &sender, now);
         }
+        // Nobody to answer. (With a unit of work the id is not recorded: a message
+        // that ends in an error leaves nothing, its id included.)
         Err(PlatformError::SenderNotPinned {
             expected: "cloud platform or enterprise front end",
         }

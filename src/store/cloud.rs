@@ -95,6 +95,13 @@ pub trait CloudStore: Send + Sync {
     /// Outstanding tickets, oldest first, at most `limit`.
     fn outstanding_tickets(&self, limit: usize) -> Result<Vec<CloudTicket>, StoreError>;
 
+    /// The outstanding tickets of requests with `serial_number` (of any seller),
+    /// oldest first: the ones an answer to that serial number completes.
+    fn outstanding_tickets_for_serial(
+        &self,
+        serial_number: &str,
+    ) -> Result<Vec<CloudTicket>, StoreError>;
+
     /// Closes a ticket and, when issued, stores the invoice, in one transaction.
     /// Closing it again changes nothing and returns `false`.
     fn complete_ticket(

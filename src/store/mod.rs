@@ -9,6 +9,7 @@
 //! | [`ReplayGuard`](crate::envelope::ReplayGuard) | envelope opening | message ids seen |
 //! | [`PeerStore`](crate::pki::PeerStore) | the peer directory | pinned certificates |
 //! | [`QualificationRegistry`](crate::qualification::QualificationRegistry) | qualification checks | enterprise records, monthly usage and reservations |
+//! | [`UnitOfWork`] | the platform roles | nothing: groups the changes of one request into one transaction |
 //!
 //! Each trait method is one atomic state change, so an implementation over a
 //! server database (PostgreSQL, for several platform nodes) maps each to one
@@ -35,6 +36,7 @@ mod error;
 mod issuing;
 mod outbox;
 mod sqlite;
+mod unit_of_work;
 
 pub use self::cloud::{CloudStore, CloudTicket, CloudTicketState, StoredInvoice, TicketResolution};
 pub use self::device::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
@@ -45,3 +47,4 @@ pub use self::issuing::{
 };
 pub use self::outbox::{OutboxEntry, OutboxState, OutboxStore};
 pub use self::sqlite::{Durability, IntegrityProblem, SqliteStore, StoreOptions};
+pub use self::unit_of_work::UnitOfWork;

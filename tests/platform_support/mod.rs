@@ -115,14 +115,40 @@ impl World {
         )
     }
 
+    /// Everything in memory, without units of work: each store change commits
+    /// on its own (the platforms as configured before `with_unit_of_work`).
+    pub fn change_by_change() -> Self {
+        let memory = || Arc::new(SqliteStore::open_in_memory().unwrap());
+        Self::build(memory(), memory(), memory(), "ecp-rsa", "eisp-p256", false)
+    }
+
     /// On the given stores, with the platforms' fixture keys named (e.g.
-    /// `ecp-p256`, `eisp-rsa`).
+    /// `ecp-p256`, `eisp-rsa`). Each platform runs a message's changes in one
+    /// unit of work on its store.
     pub fn with_keys(
         cloud_store: Arc<SqliteStore>,
         service_store: Arc<SqliteStore>,
         front_store: Arc<SqliteStore>,
         ecp_key: &str,
         eisp_key: &str,
+    ) -> Self {
+        Self::build(
+            cloud_store,
+            service_store,
+            front_store,
+            ecp_key,
+            eisp_key,
+            true,
+        )
+    }
+
+    fn build(
+        cloud_store: Arc<SqliteStore>,
+        service_store: Arc<SqliteStore>,
+        front_store: Arc<SqliteStore>,
+        ecp_key: &str,
+        eisp_key: &str,
+        units: bool,
     ) -> Self {
         let (ecp, eisp, front) = (creds(ecp_key), creds(eisp_key), creds("enterprise-p256"));
 
@@ -199,7 +225,7 @@ impl World {
             )
             .unwrap();
 
-        let service = ServicePlatform::new(ServicePlatformParts {
+        let mut service = ServicePlatform::new(ServicePlatformParts {
             credentials: eisp.clone(),
             trust: trust(),
             peers: service_peers,
@@ -210,7 +236,7 @@ impl World {
             device: Arc::new(hosted_device),
             provider: provider(),
         });
-        let cloud = CloudPlatform::new(CloudPlatformParts {
+        let mut cloud = CloudPlatform::new(CloudPlatformParts {
             credentials: ecp,
             trust: trust(),
             peers: cloud_peers,
@@ -220,6 +246,10 @@ impl World {
             enterprise_credentials: HashMap::new(),
             provider: provider(),
         });
+        if units {
+            service = service.with_unit_of_work(service_store.clone());
+            cloud = cloud.with_unit_of_work(cloud_store.clone());
+        }
         let front_end = FrontEndService::new(FrontEndParts {
             credentials: front,
             trust: trust(),

@@ -250,6 +250,28 @@ impl CloudStore for SqliteStore {
         })
     }
 
+    fn outstanding_tickets_for_serial(
+        &self,
+        serial_number: &str,
+    ) -> Result<Vec<CloudTicket>, StoreError> {
+        const OP: &str = "list a request's outstanding tickets";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {TICKET_COLUMNS} FROM cloud_tickets
+                     WHERE serial_number = ?1 AND state = 'OUTSTANDING'
+                     ORDER BY recorded_at, rowid"
+                ))
+                .during(OP)?;
+            let rows = stmt
+                .query_map([serial_number], ticket_row)
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.into_iter().map(to_ticket).collect()
+        })
+    }
+
     fn cloud_ticket(&self, ticket: &str) -> Result<Option<CloudTicket>, StoreError> {
         const OP: &str = "read a ticket";
         self.read(OP, |conn| {

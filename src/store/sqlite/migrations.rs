@@ -164,6 +164,13 @@ CREATE TABLE quota_reservations (
 );
 "#,
     },
+    Migration {
+        version: 4,
+        name: "cloud tickets by request serial number",
+        sql: r#"
+CREATE INDEX cloud_tickets_by_serial ON cloud_tickets (serial_number, state);
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.

@@ -8,6 +8,12 @@
 //! on open (`schema_version` table, ordered steps in `migrations.rs`). Each state
 //! change is one `BEGIN IMMEDIATE` transaction; a connection is guarded by a
 //! mutex, so a `SqliteStore` is shared between threads by reference or `Arc`.
+//!
+//! [`SqliteStore::atomically`] (and the [`UnitOfWork`](crate::store::UnitOfWork)
+//! trait) groups several state changes into one transaction: inside it, each
+//! change runs in a savepoint of the open transaction instead of committing on its
+//! own, so the group costs one commit (one WAL sync under [`Durability::Full`])
+//! and lands whole or not at all.
 
 mod cloud;
 mod codec;
@@ -22,10 +28,11 @@ mod replay;
 
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::ThreadId;
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 pub use self::integrity::IntegrityProblem;
 use super::StoreError;
@@ -63,11 +70,20 @@ impl Default for StoreOptions {
 /// [`IssuingStore`](crate::store::IssuingStore), [`OutboxStore`](crate::store::OutboxStore),
 /// [`CloudStore`](crate::store::CloudStore),
 /// [`ReplayGuard`](crate::envelope::ReplayGuard),
-/// [`PeerStore`](crate::pki::PeerStore) and
-/// [`QualificationRegistry`](crate::qualification::QualificationRegistry).
+/// [`PeerStore`](crate::pki::PeerStore),
+/// [`QualificationRegistry`](crate::qualification::QualificationRegistry) and
+/// [`UnitOfWork`](crate::store::UnitOfWork).
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    inner: Mutex<Inner>,
+    /// Signalled when a unit of work ends, for threads waiting to write.
+    unit_ended: Condvar,
     replay_writes: AtomicU64,
+}
+
+/// The connection, and the thread whose unit of work holds its transaction open.
+struct Inner {
+    conn: Connection,
+    unit_owner: Option<ThreadId>,
 }
 
 impl core::fmt::Debug for SqliteStore {
@@ -124,14 +140,18 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            inner: Mutex::new(Inner {
+                conn,
+                unit_owner: None,
+            }),
+            unit_ended: Condvar::new(),
             replay_writes: AtomicU64::new(0),
         })
     }
 
     /// The schema version of the database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        migrations::current_version(&self.lock())
+        migrations::current_version(&self.lock().conn)
     }
 
     /// The newest schema version this library knows.
@@ -139,22 +159,114 @@ impl SqliteStore {
         migrations::latest()
     }
 
-    /// A connection may be left locked by a thread that panicked; SQLite rolled
-    /// back its transaction when the `Transaction` dropped, so the connection is
-    /// consistent and taken over.
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `work` as one transaction: every state change it makes through this
+    /// store, from this thread, commits together when `work` returns `Ok`, and
+    /// none does when it returns `Err` or panics. Each change inside runs in a
+    /// savepoint, so a change that fails leaves nothing of itself even when `work`
+    /// goes on. Other threads using this store wait until the unit ends. A unit
+    /// started inside another joins it (as a savepoint).
+    ///
+    /// Inside `work`, do not use a *second* `SqliteStore` opened on the same file:
+    /// this unit holds the file's write lock, so the other connection's write
+    /// waits for its busy timeout and fails with `Busy`/`Locked`.
+    ///
+    /// ```
+    /// use fapiao::store::{IssuingStore, RequestDigest, SqliteStore, StoreError};
+    ///
+    /// let store = SqliteStore::open_in_memory()?;
+    /// let seller = "91350200776049653A";
+    /// let result = store.atomically(|| {
+    ///     store.record_refused(seller, "S-1", &RequestDigest([1; 32]), b"{}")?;
+    ///     // Another request under the same serial number: a conflict.
+    ///     store.record_refused(seller, "S-1", &RequestDigest([2; 32]), b"{}")
+    /// });
+    /// assert!(matches!(result, Err(StoreError::Conflict { .. })));
+    /// assert!(store.find_request(seller, "S-1")?.is_none(), "nothing of the unit is left");
+    /// # Ok::<(), fapiao::Error>(())
+    /// ```
+    pub fn atomically<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        const OP: &str = "run a unit of work";
+        let me = std::thread::current().id();
+        let mut inner = self.lock();
+        if inner.unit_owner == Some(me) {
+            drop(inner);
+            // Nested: a savepoint of the open unit.
+            return self.nested(work);
+        }
+        inner
+            .conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(StoreError::db(OP))?;
+        inner.unit_owner = Some(me);
+        drop(inner);
+        // Ends the unit however `work` ends: rolled back unless committed.
+        let mut unit = OpenUnit {
+            store: self,
+            committed: false,
+        };
+        let value = work()?;
+        unit.commit()?;
+        Ok(value)
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when `f` succeeds
-    /// and rolled back otherwise.
+    /// Runs `work` inside a savepoint of this thread's open unit.
+    fn nested<T, E: From<StoreError>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        const OP: &str = "run a nested unit of work";
+        let exec = |sql: &str| {
+            self.lock()
+                .conn
+                .execute_batch(sql)
+                .map_err(StoreError::db(OP))
+        };
+        exec("SAVEPOINT fapiao_unit")?;
+        match work() {
+            Ok(value) => {
+                exec("RELEASE fapiao_unit")?;
+                Ok(value)
+            }
+            Err(e) => {
+                exec("ROLLBACK TO fapiao_unit; RELEASE fapiao_unit")?;
+                Err(e)
+            }
+        }
+    }
+
+    /// The connection, once no other thread's unit of work holds it. A connection
+    /// may be left locked by a thread that panicked; SQLite rolled back its
+    /// transaction when the statement guard dropped, so the connection is
+    /// consistent and taken over.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        let me = std::thread::current().id();
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        while inner.unit_owner.is_some_and(|owner| owner != me) {
+            inner = self
+                .unit_ended
+                .wait(inner)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        inner
+    }
+
+    /// Runs `f` as one state change: its own `BEGIN IMMEDIATE` transaction,
+    /// committed when `f` succeeds and rolled back otherwise; inside this thread's
+    /// unit of work, a savepoint of it.
     fn write<T, E: From<StoreError>>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.lock();
-        let tx = conn
+        let mut inner = self.lock();
+        if inner.unit_owner.is_some() {
+            let savepoint = inner.conn.savepoint().map_err(StoreError::db(operation))?;
+            let value = f(&savepoint)?;
+            savepoint.commit().map_err(StoreError::db(operation))?;
+            return Ok(value);
+        }
+        let tx = inner
+            .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::db(operation))?;
         let value = f(&tx)?;
@@ -162,17 +274,62 @@ impl SqliteStore {
         Ok(value)
     }
 
-    /// Runs `f` in one read transaction, so that its statements see one snapshot.
+    /// Runs `f` in one read transaction, so that its statements see one snapshot
+    /// (inside a unit of work: the unit's).
     fn read<T>(
         &self,
         operation: &'static str,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(StoreError::db(operation))?;
+        let mut inner = self.lock();
+        if inner.unit_owner.is_some() {
+            return f(&inner.conn);
+        }
+        let tx = inner
+            .conn
+            .transaction()
+            .map_err(StoreError::db(operation))?;
         let value = f(&tx)?;
         // Ending a read transaction cannot lose anything; its error is moot.
         drop(tx);
         Ok(value)
+    }
+}
+
+/// A unit of work's open transaction: committed by [`OpenUnit::commit`], rolled
+/// back when dropped otherwise (an error or a panic in the work). Either way the
+/// store is handed to waiting threads.
+struct OpenUnit<'a> {
+    store: &'a SqliteStore,
+    committed: bool,
+}
+
+impl OpenUnit<'_> {
+    fn commit(&mut self) -> Result<(), StoreError> {
+        let inner = self.store.lock();
+        inner
+            .conn
+            .execute_batch("COMMIT")
+            .map_err(StoreError::db("commit a unit of work"))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for OpenUnit<'_> {
+    fn drop(&mut self) {
+        let mut inner = self
+            .store
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !self.committed {
+            // Fails only when SQLite already rolled back (then there is nothing
+            // left to undo).
+            let _ = inner.conn.execute_batch("ROLLBACK");
+        }
+        inner.unit_owner = None;
+        drop(inner);
+        self.store.unit_ended.notify_all();
     }
 }
