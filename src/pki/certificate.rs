@@ -1,6 +1,7 @@
 //! X.509 certificates (RFC 5280) loaded from PEM or DER, singly or as bundles.
 
 use core::fmt;
+use std::sync::{Arc, OnceLock};
 
 use der::{Decode, Encode};
 use sha2::{Digest as _, Sha256};
@@ -48,12 +49,21 @@ impl fmt::Display for SpkiFingerprint {
 /// let cert = Certificate::from_pem(&pem).unwrap();
 /// assert!(cert.subject().contains("Fapiao Cloud Platform"));
 /// ```
+///
+/// Cloning is cheap: clones share one parsed certificate.
 #[derive(Clone)]
 pub struct Certificate {
+    shared: Arc<Parsed>,
+}
+
+/// A parsed certificate, shared by its clones.
+struct Parsed {
     der: Vec<u8>,
     parsed: X509Certificate,
     spki_der: Vec<u8>,
     key_family: KeyFamily,
+    /// SHA-256 of `spki_der`, computed when first asked for.
+    fingerprint: OnceLock<SpkiFingerprint>,
 }
 
 impl Certificate {
@@ -120,32 +130,35 @@ impl Certificate {
             other => other,
         })?;
         Ok(Self {
-            der: der.to_vec(),
-            parsed,
-            spki_der,
-            key_family,
+            shared: Arc::new(Parsed {
+                der: der.to_vec(),
+                parsed,
+                spki_der,
+                key_family,
+                fingerprint: OnceLock::new(),
+            }),
         })
     }
 
     /// The certificate's DER encoding, exactly as loaded.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.shared.der
     }
 
     /// The parsed structure (RustCrypto `x509-cert`), for anything this type does
     /// not expose directly.
     pub fn x509(&self) -> &X509Certificate {
-        &self.parsed
+        &self.shared.parsed
     }
 
     /// The subject as an RFC 4514 string, e.g. `CN=Fapiao Cloud Platform,O=…`.
     pub fn subject(&self) -> String {
-        self.parsed.tbs_certificate().subject().to_string()
+        self.shared.parsed.tbs_certificate().subject().to_string()
     }
 
     /// The issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        self.parsed.tbs_certificate().issuer().to_string()
+        self.shared.parsed.tbs_certificate().issuer().to_string()
     }
 
     /// The subject's `serialNumber` attribute (OID 2.5.4.5), where Chinese CAs put an
@@ -153,7 +166,8 @@ impl Certificate {
     pub fn subject_serial_number(&self) -> Option<String> {
         const SERIAL_NUMBER: der::asn1::ObjectIdentifier =
             der::asn1::ObjectIdentifier::new_unwrap("2.5.4.5");
-        self.parsed
+        self.shared
+            .parsed
             .tbs_certificate()
             .subject()
             .by_oid::<der::asn1::PrintableStringRef<'_>>(SERIAL_NUMBER)
@@ -164,12 +178,17 @@ impl Certificate {
 
     /// The certificate serial number as big-endian bytes.
     pub fn serial_number(&self) -> &[u8] {
-        self.parsed.tbs_certificate().serial_number().as_bytes()
+        self.shared
+            .parsed
+            .tbs_certificate()
+            .serial_number()
+            .as_bytes()
     }
 
     /// Start of the validity period, in seconds since the UNIX epoch.
     pub fn not_before(&self) -> u64 {
-        self.parsed
+        self.shared
+            .parsed
             .tbs_certificate()
             .validity()
             .not_before
@@ -179,7 +198,8 @@ impl Certificate {
 
     /// End of the validity period, in seconds since the UNIX epoch.
     pub fn not_after(&self) -> u64 {
-        self.parsed
+        self.shared
+            .parsed
             .tbs_certificate()
             .validity()
             .not_after
@@ -189,18 +209,19 @@ impl Certificate {
 
     /// The family of the certificate's public key.
     pub fn key_family(&self) -> KeyFamily {
-        self.key_family
+        self.shared.key_family
     }
 
     /// The DER `SubjectPublicKeyInfo`.
     pub fn spki_der(&self) -> &[u8] {
-        &self.spki_der
+        &self.shared.spki_der
     }
 
     /// The public key: the contents of the `subjectPublicKey` BIT STRING (the format
     /// the crypto providers take).
     pub fn public_key(&self) -> &[u8] {
-        self.parsed
+        self.shared
+            .parsed
             .tbs_certificate()
             .subject_public_key_info()
             .subject_public_key
@@ -209,7 +230,10 @@ impl Certificate {
 
     /// SHA-256 over the DER `SubjectPublicKeyInfo`.
     pub fn spki_fingerprint(&self) -> SpkiFingerprint {
-        SpkiFingerprint::of_spki_der(&self.spki_der)
+        *self
+            .shared
+            .fingerprint
+            .get_or_init(|| SpkiFingerprint::of_spki_der(&self.shared.spki_der))
     }
 }
 
@@ -225,7 +249,7 @@ impl fmt::Debug for Certificate {
 
 impl PartialEq for Certificate {
     fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+        self.shared.der == other.shared.der
     }
 }
 

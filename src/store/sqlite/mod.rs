@@ -26,6 +26,7 @@ mod peers;
 mod qualification;
 mod replay;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -36,6 +37,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use self::integrity::IntegrityProblem;
 use super::StoreError;
+use crate::pki::Certificate;
 
 /// How hard a commit works to survive a power loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub struct SqliteStore {
     /// Signalled when a unit of work ends, for threads waiting to write.
     unit_ended: Condvar,
     replay_writes: AtomicU64,
+    /// Pinned certificates already parsed, by their exact DER (peers.rs).
+    certificates: Mutex<HashMap<Vec<u8>, Certificate>>,
 }
 
 /// The connection, and the thread whose unit of work holds its transaction open.
@@ -146,6 +150,7 @@ impl SqliteStore {
             }),
             unit_ended: Condvar::new(),
             replay_writes: AtomicU64::new(0),
+            certificates: Mutex::new(HashMap::new()),
         })
     }
 

@@ -1,5 +1,7 @@
 //! [`PeerStore`] on SQLite: the `peers` table.
 
+use std::sync::PoisonError;
+
 use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
@@ -55,25 +57,52 @@ fn peer_row(row: &Row<'_>) -> rusqlite::Result<PeerRow> {
     ))
 }
 
-fn to_record(
-    (party_id, role, der, not_after, status, pinned_at): PeerRow,
-) -> Result<PeerRecord, StoreError> {
-    let certificate = Certificate::from_der(&der).map_err(|e| StoreError::Corrupt {
-        what: "pinned certificate",
-        source: CorruptValue::Certificate(Box::new(e)),
-    })?;
-    Ok(PeerRecord {
-        party_id,
-        role: role_from_key(&role)?,
-        fingerprint: certificate.spki_fingerprint(),
-        certificate,
-        not_after: uint(not_after),
-        status: status_from_key(&status)?,
-        pinned_at: uint(pinned_at),
-    })
+/// At most this many parsed certificates are kept (then the cache starts over).
+const CERTIFICATE_CACHE: usize = 256;
+
+impl SqliteStore {
+    /// The pinned certificate `der`, parsed once: every message looks its peers
+    /// up, and parsing a certificate costs more than the lookup. Keyed by the
+    /// exact DER, so a cached certificate is always the one in the row; the
+    /// row's status and dates are read afresh every time.
+    fn pinned_certificate(&self, der: &[u8]) -> Result<Certificate, StoreError> {
+        let mut cache = self
+            .certificates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(certificate) = cache.get(der) {
+            return Ok(certificate.clone());
+        }
+        let certificate = Certificate::from_der(der).map_err(|e| StoreError::Corrupt {
+            what: "pinned certificate",
+            source: CorruptValue::Certificate(Box::new(e)),
+        })?;
+        if cache.len() >= CERTIFICATE_CACHE {
+            cache.clear();
+        }
+        cache.insert(der.to_vec(), certificate.clone());
+        Ok(certificate)
+    }
+
+    fn to_record(
+        &self,
+        (party_id, role, der, not_after, status, pinned_at): PeerRow,
+    ) -> Result<PeerRecord, StoreError> {
+        let certificate = self.pinned_certificate(&der)?;
+        Ok(PeerRecord {
+            party_id,
+            role: role_from_key(&role)?,
+            fingerprint: certificate.spki_fingerprint(),
+            certificate,
+            not_after: uint(not_after),
+            status: status_from_key(&status)?,
+            pinned_at: uint(pinned_at),
+        })
+    }
 }
 
 fn select(
+    store: &SqliteStore,
     conn: &Connection,
     operation: &'static str,
     filter: &str,
@@ -90,7 +119,7 @@ fn select(
         .during(operation)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .during(operation)?;
-    rows.into_iter().map(to_record).collect()
+    rows.into_iter().map(|row| store.to_record(row)).collect()
 }
 
 impl PeerStore for SqliteStore {
@@ -123,14 +152,16 @@ impl PeerStore for SqliteStore {
 
     fn by_party(&self, party_id: &str) -> Result<Vec<PeerRecord>, Error> {
         const OP: &str = "look up a peer by party";
-        Ok(self.read(OP, |conn| select(conn, OP, "party_id = ?1", &party_id))?)
+        Ok(self.read(OP, |conn| {
+            select(self, conn, OP, "party_id = ?1", &party_id)
+        })?)
     }
 
     fn by_fingerprint(&self, fingerprint: &SpkiFingerprint) -> Result<Option<PeerRecord>, Error> {
         const OP: &str = "look up a peer by fingerprint";
         let key = &fingerprint.0[..];
         Ok(self
-            .read(OP, |conn| select(conn, OP, "fingerprint = ?1", &key))?
+            .read(OP, |conn| select(self, conn, OP, "fingerprint = ?1", &key))?
             .pop())
     }
 }
