@@ -247,7 +247,9 @@ fn main() -> Result<()> {
         replay: service_store.clone(),
         device: Arc::new(hosted_device),
         provider,
-    });
+    })
+    // One transaction per request: the hosted device numbers in the same store.
+    .with_unit_of_work(service_store.clone());
     let cloud = CloudPlatform::new(CloudPlatformParts {
         credentials: ecp,
         trust: trust()?,
@@ -257,7 +259,8 @@ fn main() -> Result<()> {
         replay: cloud_store.clone(),
         enterprise_credentials: HashMap::new(),
         provider,
-    });
+    })
+    .with_unit_of_work(cloud_store.clone());
     let front_end = FrontEndService::new(FrontEndParts {
         credentials: front,
         trust: trust()?,

@@ -13,12 +13,16 @@ use crate::CryptoProvider;
 use crate::device::{DeviceSecret, IssuingDevice, NumberSegment, SoftwareDevice};
 use crate::error::Error;
 use crate::invoice::InvoiceKind;
+use crate::store::SqliteStore;
 
 /// A software issuing device: numbers invoices from its segments, computes
 /// check codes with its secret, signs them with its credentials and journals
 /// every step in its store. May be used from several threads at once.
 pub struct fapiao_software_device {
     pub(crate) inner: Arc<SoftwareDevice>,
+    /// The store the device numbers in (a service platform on the same store
+    /// runs each request in one transaction).
+    pub(crate) store: Arc<SqliteStore>,
 }
 
 impl Handle for fapiao_software_device {
@@ -70,6 +74,7 @@ pub unsafe extern "C" fn fapiao_software_device_new(
         .map_err(Error::from)?;
         out.write(handle::into_handle(fapiao_software_device {
             inner: Arc::new(device),
+            store: store.inner.clone(),
         }));
         Ok(())
     })

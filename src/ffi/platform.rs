@@ -4,6 +4,7 @@
 
 use core::ffi::c_char;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
@@ -73,7 +74,11 @@ pub unsafe extern "C" fn fapiao_service_platform_new(
             )
         };
         let store = store.inner.clone();
-        let inner = ServicePlatform::new(ServicePlatformParts {
+        // One transaction per request when the device numbers in the same store
+        // (a unit on one connection would make a second connection's writes wait).
+        let shared = Arc::ptr_eq(&device.store, &store);
+        let unit = shared.then(|| store.clone());
+        let mut inner = ServicePlatform::new(ServicePlatformParts {
             credentials: credentials.inner.clone(),
             trust: platform_trust(trust),
             peers: PeerDirectory::new(store.clone()),
@@ -84,6 +89,9 @@ pub unsafe extern "C" fn fapiao_service_platform_new(
             device: device.inner.clone(),
             provider: CryptoProvider::default_provider(),
         });
+        if let Some(unit) = unit {
+            inner = inner.with_unit_of_work(unit);
+        }
         out.write(handle::into_handle(fapiao_service_platform { inner }));
         Ok(())
     })
@@ -194,10 +202,11 @@ pub unsafe extern "C" fn fapiao_cloud_platform_new(
             peers: PeerDirectory::new(store.clone()),
             service_platform: service_platform.to_owned(),
             store: store.clone(),
-            replay: store,
+            replay: store.clone(),
             enterprise_credentials: HashMap::new(),
             provider: CryptoProvider::default_provider(),
-        });
+        })
+        .with_unit_of_work(store);
         out.write(handle::into_handle(fapiao_cloud_platform { inner }));
         Ok(())
     })
