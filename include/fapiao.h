@@ -954,6 +954,11 @@ void fapiao_opened_free(struct fapiao_opened *opened);
  * the credentials and trust and shares the store and device: all four handles
  * may be freed after the call.
  *
+ * When the device was made on this same `store` handle, each request's changes
+ * (message id, quota, the device's number, the record with its invoice and tax
+ * outbox entry) are one transaction; with a device on another store handle they
+ * commit one by one. Do not open the same database file twice for one platform.
+ *
  * On `FAPIAO_OK`, `*out` receives a new handle to free with
  * `fapiao_service_platform_free`; on failure `*out` is not written.
  *

@@ -130,10 +130,13 @@ impl World {
             registry: store.clone(),
             store: store.clone(),
             outbox: store.clone(),
-            replay: store,
+            replay: store.clone(),
             device: Arc::new(device),
             provider: provider(),
-        });
+        })
+        // As the library recommends when the device shares the store: each
+        // message's changes in one transaction.
+        .with_unit_of_work(store);
         Self { service }
     }
 }
