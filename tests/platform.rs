@@ -414,3 +414,54 @@ fn red_letter_invoice_goes_through_the_same_path() {
 fn red_letter_invoice_goes_through_the_same_path_change_by_change() {
     red_letter_invoice_goes_through_the_same_path_on(World::change_by_change());
 }
+
+/// The cloud platform restarts between sending an order and receiving the
+/// "accepted" answer: it no longer knows the request's seller when it records the
+/// ticket, and the invoice must still complete that ticket.
+#[test]
+fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
+    let before = World::new();
+    let json = World::request(HOSTED_BY_ENTERPRISE, "R-1");
+    let order = Order::Signed(before.erp_sign(HOSTED_BY_ENTERPRISE, &json, NOW));
+    let request = before.cloud.submit(order, NOW).unwrap();
+    let answer = before.service.handle(&request, NOW).unwrap();
+
+    // The same databases, new platform objects: the restart.
+    let world = World::with_stores(
+        before.cloud_store.clone(),
+        before.service_store.clone(),
+        before.front_store.clone(),
+    );
+    let accepted = world.cloud.open_response(&answer, NOW + 1).unwrap();
+    let IssueOutcome::AcceptedPending { ticket } = &accepted.outcome else {
+        panic!("expected accepted, got {accepted:?}");
+    };
+    let pull = world.front_end.pull(10, NOW + 2).unwrap();
+    let batch = world.service.handle(&pull, NOW + 2).unwrap();
+    let (results, report) = world.front_end.run_commands(&batch, NOW + 3).unwrap();
+    assert_eq!(report.issued, 1);
+    world
+        .front_end
+        .read_ack(&world.service.handle(&results, NOW + 4).unwrap(), NOW + 4)
+        .unwrap();
+    let query = world.cloud.query_ticket(ticket, NOW + 5).unwrap();
+    let done = world
+        .cloud
+        .open_response(&world.service.handle(&query, NOW + 5).unwrap(), NOW + 5)
+        .unwrap();
+    let invoice = invoice_of(&done);
+    assert!(
+        world
+            .cloud_store
+            .outstanding_tickets(10)
+            .unwrap()
+            .is_empty(),
+        "the ticket is completed"
+    );
+    let stored = world
+        .cloud_store
+        .invoice_by_serial(HOSTED_BY_ENTERPRISE, "R-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(&stored.invoice, invoice);
+}

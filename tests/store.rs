@@ -367,6 +367,20 @@ fn the_cloud_platform_keeps_invoices_and_polls_tickets() {
     store.record_ticket(SELLER, "S-2", "T-2", NOW).unwrap();
     store.record_ticket(SELLER, "S-2", "T-2", NOW + 1).unwrap();
     store.record_ticket(SELLER, "S-3", "T-3", NOW + 2).unwrap();
+    // An invoice of another seller does not complete a ticket of SELLER.
+    let mut foreign = invoices[1].clone();
+    foreign.seller_tax_id = UnifiedSocialCreditCode::parse("91440101MA5CJQ4N59").unwrap();
+    let foreign_answer = response_for(&foreign);
+    assert!(matches!(
+        store.complete_ticket(
+            "T-2",
+            TicketResolution::Issued {
+                invoice: &foreign,
+                response_json: &foreign_answer,
+            }
+        ),
+        Err(StoreError::Mismatch { .. })
+    ));
     assert!(store.record_ticket(SELLER, "S-4", "T-2", NOW).is_err());
     let outstanding = store.outstanding_tickets(10).unwrap();
     assert_eq!(

@@ -102,8 +102,10 @@ pub trait CloudStore: Send + Sync {
         serial_number: &str,
     ) -> Result<Vec<CloudTicket>, StoreError>;
 
-    /// Closes a ticket and, when issued, stores the invoice, in one transaction.
-    /// Closing it again changes nothing and returns `false`.
+    /// Closes a ticket and, when issued, stores the invoice under its seller (a
+    /// ticket recorded with an empty seller takes the invoice's; a different one
+    /// is a [`StoreError::Mismatch`]), in one transaction. Closing it again
+    /// changes nothing and returns `false`.
     fn complete_ticket(
         &self,
         ticket: &str,

@@ -223,28 +223,41 @@ impl CloudStore for SqliteStore {
             if current.state != CloudTicketState::Outstanding {
                 return Ok(false);
             }
-            let (state, response_json) = match resolution {
+            let (state, response_json, seller) = match resolution {
                 TicketResolution::Issued {
                     invoice: issued,
                     response_json,
                 } => {
+                    // The invoice names its seller (a ticket recorded after a
+                    // restart may not know it).
+                    let seller = issued.seller_tax_id.as_str();
+                    if !current.seller_tax_id.is_empty() && current.seller_tax_id != seller {
+                        return Err(StoreError::Mismatch {
+                            what: "the invoice's seller against the ticket's",
+                            expected: current.seller_tax_id.clone(),
+                            found: seller.to_owned(),
+                        });
+                    }
                     put_invoice(
                         tx,
                         OP,
-                        &current.seller_tax_id,
+                        seller,
                         &current.serial_number,
                         issued,
                         response_json,
                     )?;
-                    ("ISSUED", response_json)
+                    ("ISSUED", response_json, seller)
                 }
-                TicketResolution::Failed { response_json } => ("FAILED", response_json),
+                TicketResolution::Failed { response_json } => {
+                    ("FAILED", response_json, current.seller_tax_id.as_str())
+                }
             };
             tx.prepare_cached(
-                "UPDATE cloud_tickets SET state = ?2, response_json = ?3 WHERE ticket = ?1",
+                "UPDATE cloud_tickets SET state = ?2, response_json = ?3, seller_tax_id = ?4
+                 WHERE ticket = ?1",
             )
             .during(OP)?
-            .execute(params![ticket, state, response_json])
+            .execute(params![ticket, state, response_json, seller])
             .during(OP)?;
             Ok(true)
         })
