@@ -119,6 +119,7 @@ impl Issuer {
                     ticket: &ticket,
                     command_bytes: &bytes,
                     accepted_response_json: ticket.as_bytes(),
+                    quota: None,
                 })
                 .unwrap();
         }

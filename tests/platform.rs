@@ -465,3 +465,74 @@ fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
         .unwrap();
     assert_eq!(&stored.invoice, invoice);
 }
+
+/// In the enterprise-hosted mode the quota is reserved when the request is
+/// accepted, committed when the front end reports the invoice, and given back
+/// when the enterprise's device fails.
+fn asynchronous_quota_is_held_until_the_front_end_reports_on(world: World) {
+    use fapiao::invoice::{UnifiedSocialCreditCode, UnixTime};
+    use fapiao::qualification::QualificationRegistry;
+    let tax_id = UnifiedSocialCreditCode::parse(HOSTED_BY_ENTERPRISE).unwrap();
+    let month = UnixTime(NOW as i64).china_year_month();
+    let usage = || {
+        let u = QualificationRegistry::usage(world.service_store.as_ref(), &tax_id, month).unwrap();
+        (u.used_fen, u.reserved_fen)
+    };
+    let run_front_end = |now: u64| {
+        let batch = world
+            .service
+            .handle(&world.front_end.pull(10, now).unwrap(), now)
+            .unwrap();
+        let (results, report) = world.front_end.run_commands(&batch, now).unwrap();
+        world
+            .front_end
+            .read_ack(&world.service.handle(&results, now).unwrap(), now)
+            .unwrap();
+        report
+    };
+
+    let first = issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "Q-1"),
+        NOW,
+    );
+    assert!(matches!(
+        first.outcome,
+        IssueOutcome::AcceptedPending { .. }
+    ));
+    let (used, total) = usage();
+    assert_eq!(used, 0);
+    assert!(total > 0, "reserved while the command waits");
+    assert_eq!(run_front_end(NOW + 1).issued, 1);
+    assert_eq!(usage(), (total, 0), "committed once issued");
+    // Reporting again changes nothing.
+    assert_eq!(run_front_end(NOW + 2).issued, 0);
+    assert_eq!(usage(), (total, 0));
+
+    let second = issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "Q-2"),
+        NOW + 3,
+    );
+    assert!(matches!(
+        second.outcome,
+        IssueOutcome::AcceptedPending { .. }
+    ));
+    assert_eq!(usage(), (total, total));
+    // The front end runs it after its deadline: the device refuses, for good.
+    assert_eq!(run_front_end(NOW + 100_000).failed, 1);
+    assert_eq!(usage(), (total, 0), "given back when the device failed");
+    assert!(world.service_store.quota_reservations().unwrap().is_empty());
+}
+
+#[test]
+fn asynchronous_quota_is_held_until_the_front_end_reports() {
+    asynchronous_quota_is_held_until_the_front_end_reports_on(World::new());
+}
+
+#[test]
+fn asynchronous_quota_is_held_until_the_front_end_reports_change_by_change() {
+    asynchronous_quota_is_held_until_the_front_end_reports_on(World::change_by_change());
+}

@@ -12,7 +12,7 @@ use fapiao::invoice::{IssuedInvoice, UnifiedSocialCreditCode, UnixTime};
 use fapiao::pki::{PartyRole, PeerDirectory, PeerRecord};
 use fapiao::qualification::{EnterpriseStatus, QualificationError, QualificationRegistry, Refusal};
 use fapiao::store::{
-    CloudStore, CloudTicketState, CommandOutcome, IssuingStore, NewCommand, OutboxState,
+    CloudStore, CloudTicketState, CommandOutcome, HeldQuota, IssuingStore, NewCommand, OutboxState,
     OutboxStore, RequestDigest, RequestState, SqliteStore, StoreError, TicketResolution,
     TicketState,
 };
@@ -39,6 +39,11 @@ fn new_command<'a>(serial: &'a str, digest: &'a RequestDigest, ticket: &'a str) 
         ticket,
         command_bytes: b"sealed command",
         accepted_response_json: b"{\"status\":\"ACCEPTED_PENDING\"}",
+        quota: Some(HeldQuota {
+            reservation_id: 7,
+            month: "2027-06".parse().unwrap(),
+            amount_fen: 12_345,
+        }),
     }
 }
 
@@ -205,6 +210,8 @@ fn a_queued_command_is_delivered_until_completed_and_applied_exactly_once() {
         )
         .unwrap();
     assert!(done.first_time);
+    // The quota the command held goes back to the caller, once.
+    assert_eq!(done.quota, new_command("S-1", &d, "T-1").quota);
     assert_eq!(done.ticket.state, TicketState::Issued);
     assert_eq!(done.ticket.invoice.as_ref(), Some(&invoices[0]));
     // Exactly once: a second report (even a different one) changes nothing.
@@ -218,6 +225,7 @@ fn a_queued_command_is_delivered_until_completed_and_applied_exactly_once() {
         )
         .unwrap();
     assert!(!again.first_time);
+    assert_eq!(again.quota, None);
     assert_eq!(again.ticket, done.ticket);
     let failed = store
         .complete_command(

@@ -21,16 +21,17 @@ use crate::error::{Error, PlatformError};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
     FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
-    UnixTime, ValidationPolicy,
+    UnifiedSocialCreditCode, UnixTime, ValidationPolicy,
 };
 use crate::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord};
 use crate::qualification::{
-    CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
-    authenticate, check_qualification,
+    CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry,
+    QuotaReservation, SignerIdentity, authenticate, check_qualification,
 };
 use crate::store::StoreError;
 use crate::store::{
-    CommandOutcome, IssuingStore, NewCommand, OutboxStore, RequestDigest, TicketState, UnitOfWork,
+    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest,
+    TicketState, UnitOfWork,
 };
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
@@ -333,6 +334,12 @@ impl ServicePlatform {
                 }
                 .to_json()?;
                 let command_bytes = command.to_json()?;
+                let reservation = guard.reservation();
+                let held = HeldQuota {
+                    reservation_id: reservation.id(),
+                    month: reservation.month(),
+                    amount_fen: reservation.amount_fen(),
+                };
                 let recorded = self.parts.store.enqueue_command(&NewCommand {
                     seller_tax_id: &seller,
                     serial_number: &serial,
@@ -341,11 +348,16 @@ impl ServicePlatform {
                     ticket: &ticket,
                     command_bytes: &command_bytes,
                     accepted_response_json: &accepted,
+                    quota: Some(held),
                 })?;
-                // The quota counts from acceptance: the reservation cannot outlive
-                // this process, so it is committed now (a command that later fails
-                // does not give it back).
-                guard.commit()?;
+                if recorded.fresh {
+                    // The command holds the reservation now: committed when its
+                    // front end reports the invoice, released if the device fails
+                    // (`front_end_request`).
+                    let _held_by_the_command = guard.into_reservation();
+                }
+                // Otherwise the request was queued already (with its own quota):
+                // dropping the guard releases this reservation.
                 Ok(recorded.record.response_json)
             }
         }
@@ -471,6 +483,9 @@ impl ServicePlatform {
                             )
                         }
                     };
+                    if let Ok(c) = &completion {
+                        self.settle_quota(enterprise, c)?;
+                    }
                     match completion {
                         Ok(c) if c.ticket.state != TicketState::Pending => {
                             recorded.push(result.command_id)
@@ -485,6 +500,35 @@ impl ServicePlatform {
                     recorded,
                 })
             }
+        }
+    }
+}
+
+impl ServicePlatform {
+    /// Commits (issued) or releases (failed) the quota a completed command held.
+    /// A reservation the registry no longer knows (an in-memory registry that
+    /// restarted) is left alone.
+    fn settle_quota(&self, enterprise: &str, completion: &Completion) -> Result<(), Error> {
+        let Some(held) = completion.quota else {
+            return Ok(());
+        };
+        // The command's seller is this front end's enterprise (checked when it
+        // was completed), a credit code.
+        let tax_id = UnifiedSocialCreditCode::parse(enterprise).map_err(|e| {
+            PlatformError::MalformedMessage {
+                detail: format!("front end {enterprise:?} is not a credit code: {e}"),
+            }
+        })?;
+        let reservation =
+            QuotaReservation::new(held.reservation_id, tax_id, held.month, held.amount_fen);
+        let registry = self.parts.registry.as_ref();
+        let settled = match completion.ticket.state {
+            TicketState::Issued => registry.commit_quota(reservation),
+            TicketState::Failed | TicketState::Pending => registry.release_quota(reservation),
+        };
+        match settled {
+            Ok(()) | Err(QualificationError::UnknownReservation { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -10,7 +10,7 @@
 use core::fmt;
 
 use crate::crypto::{CryptoProvider, HashAlgorithm};
-use crate::invoice::{InvoiceNumber, IssuedInvoice, hex};
+use crate::invoice::{InvoiceNumber, IssuedInvoice, YearMonth, hex};
 
 use super::error::StoreError;
 
@@ -86,6 +86,19 @@ pub struct Recorded {
     pub fresh: bool,
 }
 
+/// Quota held for a queued command: the qualification registry's reservation
+/// (for the command's enterprise), kept with the command until its front end
+/// reports, then committed (issued) or released (failed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldQuota {
+    /// The registry's reservation id ([`QuotaReservation::id`](crate::qualification::QuotaReservation::id)).
+    pub reservation_id: u64,
+    /// The month whose quota it holds.
+    pub month: YearMonth,
+    /// How much it holds, in fen.
+    pub amount_fen: i64,
+}
+
 /// A command to queue for an enterprise's front-end service, with the request
 /// that caused it.
 #[derive(Clone, Copy, Debug)]
@@ -104,6 +117,8 @@ pub struct NewCommand<'a> {
     pub command_bytes: &'a [u8],
     /// The "accepted" answer to give until the result is in.
     pub accepted_response_json: &'a [u8],
+    /// The quota reserved for it, if any.
+    pub quota: Option<HeldQuota>,
 }
 
 /// A command waiting for its front end.
@@ -175,6 +190,9 @@ pub struct Completion {
     pub ticket: TicketRecord,
     /// `false` when the command had been completed before and nothing changed.
     pub first_time: bool,
+    /// The quota the command held, the first time only: the caller commits it
+    /// (issued) or releases it (failed).
+    pub quota: Option<HeldQuota>,
 }
 
 /// The service platform's store. Every method is one transaction.

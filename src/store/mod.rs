@@ -42,8 +42,8 @@ pub use self::cloud::{CloudStore, CloudTicket, CloudTicketState, StoredInvoice, 
 pub use self::device::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
 pub use self::error::{CorruptValue, StoreError};
 pub use self::issuing::{
-    CommandOutcome, Completion, IssuingStore, NewCommand, QueuedCommand, Recorded, RequestDigest,
-    RequestRecord, RequestState, TicketRecord, TicketState,
+    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
+    RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
 };
 pub use self::outbox::{OutboxEntry, OutboxState, OutboxStore};
 pub use self::sqlite::{Durability, IntegrityProblem, SqliteStore, StoreOptions};

@@ -5,13 +5,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::codec::{
-    During, corrupt_column, digest32, invoice, is_unique_violation, limit, number_from_key,
-    number_key, to_json,
+    During, corrupt_column, digest32, int, invoice, is_unique_violation, limit, number_from_key,
+    number_key, to_json, uint,
 };
 use crate::invoice::IssuedInvoice;
 use crate::store::{
-    CommandOutcome, Completion, IssuingStore, NewCommand, QueuedCommand, Recorded, RequestDigest,
-    RequestRecord, RequestState, StoreError, TicketRecord, TicketState,
+    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
+    RequestDigest, RequestRecord, RequestState, StoreError, TicketRecord, TicketState,
 };
 
 fn state_key(state: RequestState) -> &'static str {
@@ -356,10 +356,12 @@ impl IssuingStore for SqliteStore {
                 None,
                 Some(command.ticket),
             )?;
+            let quota = command.quota.as_ref();
             tx.prepare_cached(
                 "INSERT INTO commands
-                     (command_id, seller_tax_id, serial_number, ticket, command_bytes, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED')",
+                     (command_id, seller_tax_id, serial_number, ticket, command_bytes, state,
+                      quota_reservation_id, quota_month, quota_fen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', ?6, ?7, ?8)",
             )
             .during(OP)?
             .execute(params![
@@ -368,6 +370,9 @@ impl IssuingStore for SqliteStore {
                 serial,
                 command.ticket,
                 command.command_bytes,
+                quota.map(|q| int(q.reservation_id)),
+                quota.map(|q| q.month.to_string()),
+                quota.map(|q| q.amount_fen),
             ])
             .map_err(unique_as(OP, "command", command.command_id))?;
             Ok(Recorded {
@@ -412,24 +417,53 @@ impl IssuingStore for SqliteStore {
     ) -> Result<Completion, StoreError> {
         const OP: &str = "complete a command";
         self.write(OP, |tx| {
-            let row: Option<(String, String, String, String)> = tx
+            type Row = (
+                String,
+                String,
+                String,
+                String,
+                Option<i64>,
+                Option<String>,
+                Option<i64>,
+            );
+            let row: Option<Row> = tx
                 .prepare_cached(
-                    "SELECT seller_tax_id, serial_number, ticket, state FROM commands
-                     WHERE command_id = ?1",
+                    "SELECT seller_tax_id, serial_number, ticket, state,
+                            quota_reservation_id, quota_month, quota_fen
+                     FROM commands WHERE command_id = ?1",
                 )
                 .during(OP)?
                 .query_row([command_id], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                    ))
                 })
                 .optional()
                 .during(OP)?;
-            let Some((seller, serial, ticket, state)) = row else {
+            let Some((seller, serial, ticket, state, reservation_id, month, quota_fen)) = row
+            else {
                 return Err(StoreError::NotFound {
                     what: "queued command",
                     key: command_id.to_owned(),
                 });
             };
             let first_time = state == "QUEUED";
+            let quota = match (reservation_id, month, quota_fen) {
+                (Some(id), Some(month), Some(amount_fen)) if first_time => Some(HeldQuota {
+                    reservation_id: uint(id),
+                    month: month
+                        .parse()
+                        .map_err(|_| corrupt_column("commands.quota_month", &month))?,
+                    amount_fen,
+                }),
+                _ => None,
+            };
             if first_time {
                 let (command_state, request_state, response_json, issued) = match outcome {
                     CommandOutcome::Issued {
@@ -473,7 +507,11 @@ impl IssuingStore for SqliteStore {
                 what: "ticket",
                 key: ticket.clone(),
             })?;
-            Ok(Completion { ticket, first_time })
+            Ok(Completion {
+                ticket,
+                first_time,
+                quota,
+            })
         })
     }
 

@@ -171,6 +171,15 @@ CREATE TABLE quota_reservations (
 CREATE INDEX cloud_tickets_by_serial ON cloud_tickets (serial_number, state);
 "#,
     },
+    Migration {
+        version: 5,
+        name: "quota held by queued commands",
+        sql: r#"
+ALTER TABLE commands ADD COLUMN quota_reservation_id INTEGER;
+ALTER TABLE commands ADD COLUMN quota_month TEXT;
+ALTER TABLE commands ADD COLUMN quota_fen INTEGER;
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.
