@@ -483,7 +483,7 @@ pub(crate) fn verify_signed_data<'a>(
             let der = choice
                 .to_der()
                 .map_err(malformed("SignedData certificate"))?;
-            certs.push(Certificate::from_der(&der)?);
+            certs.push(Certificate::from_der_shared(&der)?);
         }
     }
     for announced in signed.digest_algorithms.iter() {

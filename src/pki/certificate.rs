@@ -1,7 +1,8 @@
 //! X.509 certificates (RFC 5280) loaded from PEM or DER, singly or as bundles.
 
 use core::fmt;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use der::{Decode, Encode};
 use sha2::{Digest as _, Sha256};
@@ -64,12 +65,40 @@ struct Parsed {
     key_family: KeyFamily,
     /// SHA-256 of `spki_der`, computed when first asked for.
     fingerprint: OnceLock<SpkiFingerprint>,
+    /// The subject as text, made when first asked for.
+    subject: OnceLock<String>,
 }
+
+/// At most this many certificates are kept by [`Certificate::from_der_shared`]
+/// (then it starts over).
+const SHARED_PARSES: usize = 128;
+
+/// Certificates parsed by [`Certificate::from_der_shared`], by their exact DER.
+static SHARED: Mutex<Option<HashMap<Vec<u8>, Certificate>>> = Mutex::new(None);
 
 impl Certificate {
     /// Parses one DER certificate. Trailing bytes after the certificate are refused.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         Self::parse_at(der, 0)
+    }
+
+    /// [`from_der`](Self::from_der), sharing the parse with earlier calls on the
+    /// same bytes: the certificates inside envelopes are the same few senders'
+    /// again and again. Keyed by the exact DER (a cached certificate is always
+    /// the one these bytes encode), at most a few hundred kept; a certificate
+    /// that does not parse is not kept.
+    pub(crate) fn from_der_shared(der: &[u8]) -> Result<Self, Error> {
+        let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+        let cache = shared.get_or_insert_with(HashMap::new);
+        if let Some(certificate) = cache.get(der) {
+            return Ok(certificate.clone());
+        }
+        let certificate = Self::from_der(der)?;
+        if cache.len() >= SHARED_PARSES {
+            cache.clear();
+        }
+        cache.insert(der.to_vec(), certificate.clone());
+        Ok(certificate)
     }
 
     /// Parses exactly one PEM `CERTIFICATE` block (text around it is ignored).
@@ -136,6 +165,7 @@ impl Certificate {
                 spki_der,
                 key_family,
                 fingerprint: OnceLock::new(),
+                subject: OnceLock::new(),
             }),
         })
     }
@@ -153,7 +183,10 @@ impl Certificate {
 
     /// The subject as an RFC 4514 string, e.g. `CN=Fapiao Cloud Platform,O=…`.
     pub fn subject(&self) -> String {
-        self.shared.parsed.tbs_certificate().subject().to_string()
+        self.shared
+            .subject
+            .get_or_init(|| self.shared.parsed.tbs_certificate().subject().to_string())
+            .clone()
     }
 
     /// The issuer as an RFC 4514 string.
@@ -269,4 +302,28 @@ fn der_element_len(input: &[u8]) -> der::Result<usize> {
         return Err(der::Error::incomplete(der::Length::try_from(input.len())?));
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod shared_parse_tests {
+    use super::*;
+
+    #[test]
+    fn shared_parses_are_the_certificate_the_bytes_encode() {
+        let pem = std::fs::read("tests/data/ecp-rsa.pem").unwrap();
+        let der = Certificate::from_pem(&pem).unwrap().der().to_vec();
+        let first = Certificate::from_der_shared(&der).unwrap();
+        let again = Certificate::from_der_shared(&der).unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first.subject(), again.subject());
+        assert!(first.subject().contains("Fapiao Cloud Platform"));
+        // Other bytes, another answer; bad bytes, an error every time.
+        let other_pem = std::fs::read("tests/data/eisp-p256.pem").unwrap();
+        let other = Certificate::from_pem(&other_pem).unwrap();
+        assert_eq!(Certificate::from_der_shared(other.der()).unwrap(), other);
+        let mut bad = der.clone();
+        bad.truncate(der.len() - 1);
+        assert!(Certificate::from_der_shared(&bad).is_err());
+        assert!(Certificate::from_der_shared(&bad).is_err());
+    }
 }

@@ -59,13 +59,22 @@ impl TicketQuery {
         // request reader then names the bound), so a large payload is never
         // built into a `serde_json::Value` first.
         check_json_shape(json, "ticket query").ok()?;
-        let value: serde_json::Value = serde_json::from_slice(json).ok()?;
-        let object = value.as_object()?;
-        if !object.contains_key("ticket") || object.contains_key("serial_number") {
+        // A JSON object (serde would also read a struct from an array).
+        if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return None;
+        }
+        // Only which keys the object has, skipping every value unbuilt.
+        #[derive(Deserialize)]
+        struct Keys {
+            ticket: Option<serde::de::IgnoredAny>,
+            serial_number: Option<serde::de::IgnoredAny>,
+        }
+        let keys: Keys = serde_json::from_slice(json).ok()?;
+        if keys.ticket.is_none() || keys.serial_number.is_some() {
             return None;
         }
         Some(
-            serde_json::from_value::<Self>(value)
+            serde_json::from_slice::<Self>(json)
                 .map_err(malformed)
                 .and_then(|q| check_version(&q.version).map(|()| q)),
         )
@@ -192,4 +201,41 @@ pub(crate) fn to_json<T: Serialize>(message: &T) -> Result<Vec<u8>, Error> {
         }
         .into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniff_tells_ticket_queries_from_everything_else() {
+        let query = to_json(&TicketQuery::new("abc")).unwrap();
+        let read = TicketQuery::sniff(&query).unwrap().unwrap();
+        assert_eq!(read, TicketQuery::new("abc"));
+        // Not a ticket query: an issuing request, an array, other JSON, not JSON.
+        for other in [
+            &br#"{"ticket": "abc", "serial_number": "S-1"}"#[..],
+            br#"{"serial_number": "S-1"}"#,
+            br#"["1.0", "abc"]"#,
+            b"  [1]",
+            b"42",
+            b"not json",
+            b"",
+        ] {
+            assert!(TicketQuery::sniff(other).is_none(), "{other:?}");
+        }
+        // A ticket query that is wrong is an error, not "something else".
+        for wrong in [
+            &br#"{"ticket": "abc"}"#[..],
+            br#"{"ticket": "abc", "version": "0.9"}"#,
+            br#"{"ticket": 7, "version": "1.0"}"#,
+            br#"{"ticket": "abc", "version": "1.0", "extra": true}"#,
+        ] {
+            assert!(
+                matches!(TicketQuery::sniff(wrong), Some(Err(_))),
+                "{:?}",
+                String::from_utf8_lossy(wrong)
+            );
+        }
+    }
 }
