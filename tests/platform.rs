@@ -436,14 +436,7 @@ fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
     let IssueOutcome::AcceptedPending { ticket } = &accepted.outcome else {
         panic!("expected accepted, got {accepted:?}");
     };
-    let pull = world.front_end.pull(10, NOW + 2).unwrap();
-    let batch = world.service.handle(&pull, NOW + 2).unwrap();
-    let (results, report) = world.front_end.run_commands(&batch, NOW + 3).unwrap();
-    assert_eq!(report.issued, 1);
-    world
-        .front_end
-        .read_ack(&world.service.handle(&results, NOW + 4).unwrap(), NOW + 4)
-        .unwrap();
+    assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
     let query = world.cloud.query_ticket(ticket, NOW + 5).unwrap();
     let done = world
         .cloud
@@ -478,18 +471,7 @@ fn asynchronous_quota_is_held_until_the_front_end_reports_on(world: World) {
         let u = QualificationRegistry::usage(world.service_store.as_ref(), &tax_id, month).unwrap();
         (u.used_fen, u.reserved_fen)
     };
-    let run_front_end = |now: u64| {
-        let batch = world
-            .service
-            .handle(&world.front_end.pull(10, now).unwrap(), now)
-            .unwrap();
-        let (results, report) = world.front_end.run_commands(&batch, now).unwrap();
-        world
-            .front_end
-            .read_ack(&world.service.handle(&results, now).unwrap(), now)
-            .unwrap();
-        report
-    };
+    let run_front_end = |now: u64| world.run_front_end(10, now);
 
     let first = issue(
         &world,

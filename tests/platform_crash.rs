@@ -45,15 +45,7 @@ fn crash_child_issues_through_the_platforms() {
             let answer = world.service.handle(&request, now).unwrap();
             world.cloud.open_response(&answer, now).unwrap();
         }
-        let batch = world
-            .service
-            .handle(&world.front_end.pull(10, now).unwrap(), now)
-            .unwrap();
-        let (results, _) = world.front_end.run_commands(&batch, now).unwrap();
-        world
-            .front_end
-            .read_ack(&world.service.handle(&results, now).unwrap(), now)
-            .unwrap();
+        world.run_front_end(10, now);
         for ticket in world.cloud_store.outstanding_tickets(10).unwrap() {
             let query = world.cloud.query_ticket(&ticket.ticket, now).unwrap();
             world
@@ -118,15 +110,7 @@ fn platforms_survive_sigkill() {
     // and the ticket ends `Failed`.)
     let now = NOW + 300;
     for _ in 0..20 {
-        let batch = world
-            .service
-            .handle(&world.front_end.pull(100, now).unwrap(), now)
-            .unwrap();
-        let (results, report) = world.front_end.run_commands(&batch, now).unwrap();
-        world
-            .front_end
-            .read_ack(&world.service.handle(&results, now).unwrap(), now)
-            .unwrap();
+        let report = world.run_front_end(100, now);
         if report.issued + report.failed == 0 {
             break;
         }

@@ -13,7 +13,7 @@ use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
 use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime};
 use fapiao::pki::{Credentials, ExchangeParty, PartyRole, PeerDirectory, TrustStore};
 use fapiao::platform::{
-    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, PlatformTrust,
+    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, PlatformTrust, RunReport,
     ServicePlatform, ServicePlatformParts,
 };
 use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
@@ -294,6 +294,20 @@ impl World {
             .replace("\"tax_id\": \"BUYER\"", &format!("\"tax_id\": \"{buyer}\""))
             .replace("ERP-20261128-000001", serial)
             .into_bytes()
+    }
+
+    /// One round of the enterprise's front end at `now`: pull up to `limit`
+    /// commands, run them on its device, report the results and read the ack.
+    pub fn run_front_end(&self, limit: usize, now: u64) -> RunReport {
+        let batch = self
+            .service
+            .handle(&self.front_end.pull(limit, now).unwrap(), now)
+            .unwrap();
+        let (results, report) = self.front_end.run_commands(&batch, now).unwrap();
+        self.front_end
+            .read_ack(&self.service.handle(&results, now).unwrap(), now)
+            .unwrap();
+        report
     }
 
     /// The ERP signs `json` as `seller`.
