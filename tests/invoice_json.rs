@@ -210,13 +210,16 @@ fn responses_round_trip_for_every_outcome() {
         },
     ];
     for outcome in outcomes {
-        let response = IssueResponse {
-            version: ProtocolVersion::V1_0,
-            serial_number: "ERP-20261128-000001".into(),
-            outcome,
-        };
-        let json = response.to_json().unwrap();
-        assert_eq!(IssueResponse::from_json(&json).unwrap(), response);
+        for seller_tax_id in [None, Some("91350200776049653A".to_owned())] {
+            let response = IssueResponse {
+                version: ProtocolVersion::V1_0,
+                serial_number: "ERP-20261128-000001".into(),
+                seller_tax_id,
+                outcome: outcome.clone(),
+            };
+            let json = response.to_json().unwrap();
+            assert_eq!(IssueResponse::from_json(&json).unwrap(), response);
+        }
     }
 }
 
@@ -225,9 +228,11 @@ fn a_response_has_a_readable_shape() {
     let response = IssueResponse {
         version: ProtocolVersion::V1_0,
         serial_number: "S1".into(),
+        seller_tax_id: Some("91350200776049653A".into()),
         outcome: IssueOutcome::Issued { invoice: issued() },
     };
     let value: Value = serde_json::from_slice(&response.to_json().unwrap()).unwrap();
+    assert_eq!(value["seller_tax_id"], json!("91350200776049653A"));
     assert_eq!(value["outcome"]["status"], json!("ISSUED"));
     assert_eq!(
         value["outcome"]["invoice"]["invoice_number"],
@@ -245,6 +250,7 @@ fn a_response_has_a_readable_shape() {
     let failed = IssueResponse {
         version: ProtocolVersion::V1_0,
         serial_number: "S1".into(),
+        seller_tax_id: None,
         outcome: IssueOutcome::Failed {
             reason: FailureReason::Refused {
                 refusal: Refusal::SingleInvoiceLimitExceeded {
@@ -255,6 +261,10 @@ fn a_response_has_a_readable_shape() {
         },
     };
     let value: Value = serde_json::from_slice(&failed.to_json().unwrap()).unwrap();
+    assert!(
+        value.get("seller_tax_id").is_none(),
+        "an unknown seller is left out, not null"
+    );
     assert_eq!(
         value["outcome"],
         json!({"status": "FAILED", "reason": {"code": "REFUSED", "refusal": {
@@ -267,6 +277,7 @@ fn responses_are_strict_too() {
     let response = IssueResponse {
         version: ProtocolVersion::V1_0,
         serial_number: "S1".into(),
+        seller_tax_id: None,
         outcome: IssueOutcome::AcceptedPending { ticket: "T".into() },
     };
     let mut value: Value = serde_json::from_slice(&response.to_json().unwrap()).unwrap();

@@ -416,8 +416,8 @@ fn red_letter_invoice_goes_through_the_same_path_change_by_change() {
 }
 
 /// The cloud platform restarts between sending an order and receiving the
-/// "accepted" answer: it no longer knows the request's seller when it records the
-/// ticket, and the invoice must still complete that ticket.
+/// "accepted" answer: the answer names the seller, the ticket is recorded under it,
+/// and the invoice completes it.
 #[test]
 fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
     let before = World::new();
@@ -436,6 +436,8 @@ fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
     let IssueOutcome::AcceptedPending { ticket } = &accepted.outcome else {
         panic!("expected accepted, got {accepted:?}");
     };
+    let recorded = world.cloud_store.cloud_ticket(ticket).unwrap().unwrap();
+    assert_eq!(recorded.seller_tax_id, HOSTED_BY_ENTERPRISE);
     assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
     let query = world.cloud.query_ticket(ticket, NOW + 5).unwrap();
     let done = world

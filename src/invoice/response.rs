@@ -22,6 +22,12 @@ pub struct IssueResponse {
     pub version: ProtocolVersion,
     /// The request's serial number, echoed.
     pub serial_number: String,
+    /// The seller's unified social credit code as the request gave it, echoed
+    /// whenever the request was read (absent when it did not parse, and in
+    /// answers from service platforms older than this field). Serial numbers are
+    /// the sellers' own: the cloud platform keys its tickets with both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_tax_id: Option<String>,
     /// What happened.
     pub outcome: IssueOutcome,
 }

@@ -7,7 +7,7 @@
 //! for tickets it builds query messages until the result arrives.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::crypto::CryptoProvider;
 use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
@@ -55,9 +55,6 @@ pub struct CloudPlatform {
     parts: CloudPlatformParts,
     envelope_policy: EnvelopePolicy,
     unit: Option<Arc<dyn UnitOfWork>>,
-    /// Seller of each request sent, by serial number: answers echo only the
-    /// serial number, and a ticket is recorded with its seller.
-    sent: Mutex<HashMap<String, String>>,
 }
 
 impl CloudPlatform {
@@ -67,7 +64,6 @@ impl CloudPlatform {
             parts,
             envelope_policy: EnvelopePolicy::default(),
             unit: None,
-            sent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -112,11 +108,9 @@ impl CloudPlatform {
                 SignedMessage::sign(&json, creds, now, self.parts.provider)?
             }
         };
-        let request = IssueRequest::from_json(&signed.content()?)?;
-        self.sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(request.serial_number.clone(), request.seller.tax_id.clone());
+        // Only issuing requests are vouched for (the service platform reads the
+        // rest of it).
+        IssueRequest::from_json(&signed.content()?)?;
         signed.add_signer(&self.parts.credentials, now, self.parts.provider)?;
         self.encrypt_to_service(&signed, now)
     }
@@ -194,8 +188,8 @@ impl CloudPlatform {
                     .store
                     .store_invoice(seller, serial, invoice, json)?;
                 for ticket in self.parts.store.outstanding_tickets_for_serial(serial)? {
-                    // A ticket recorded after a restart may not know its seller
-                    // (see `sent`): the invoice for its serial number completes it.
+                    // A ticket from an answer without its seller (an older
+                    // service platform) is completed by its serial's invoice.
                     if ticket.seller_tax_id == seller || ticket.seller_tax_id.is_empty() {
                         self.parts.store.complete_ticket(
                             &ticket.ticket,
@@ -209,20 +203,24 @@ impl CloudPlatform {
             }
             IssueOutcome::AcceptedPending { ticket } => {
                 if self.parts.store.cloud_ticket(ticket)?.is_none() {
-                    let seller = self
-                        .sent
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get(serial)
-                        .cloned()
-                        .unwrap_or_default();
+                    // Empty when an older service platform did not say.
+                    let seller = response.seller_tax_id.as_deref().unwrap_or_default();
                     self.parts
                         .store
-                        .record_ticket(&seller, serial, ticket, now)?;
+                        .record_ticket(seller, serial, ticket, now)?;
                 }
             }
             IssueOutcome::Failed { .. } => {
-                for ticket in self.parts.store.outstanding_tickets_for_serial(serial)? {
+                let tickets = self.parts.store.outstanding_tickets_for_serial(serial)?;
+                for ticket in tickets.into_iter().filter(|t| {
+                    // Another seller's request under the same serial number is
+                    // not this one; an answer or ticket without a seller (older
+                    // service platforms) matches by serial number alone.
+                    match response.seller_tax_id.as_deref() {
+                        Some(seller) => t.seller_tax_id == seller || t.seller_tax_id.is_empty(),
+                        None => true,
+                    }
+                }) {
                     self.parts.store.complete_ticket(
                         &ticket.ticket,
                         TicketResolution::Failed {

@@ -213,14 +213,18 @@ impl ServicePlatform {
         }
         let request = match IssueRequest::from_json(&opened.payload) {
             Ok(r) => r,
-            Err(e) => return answer("", failure_of_parse(e)),
+            Err(e) => return answer("", None, failure_of_parse(e)),
         };
         let serial = request.serial_number.clone();
+        // Echoed in every answer from here on (as the request gave it).
+        let claimed_seller = Some(request.seller.tax_id.as_str());
         let validated = match request.validate(&self.config.validation) {
             Ok(v) => v,
             Err(violations) => {
                 let reason = FailureReason::InvalidRequest { violations };
-                return self.refuse_and_record(&request, &opened.payload, reason);
+                // Not recorded under its serial number: the seller is not
+                // authenticated yet, and a corrected request may reuse it.
+                return answer(&serial, claimed_seller, reason);
             }
         };
         let platform = CloudPlatformIdentity::from_peer(&sender.record);
@@ -239,7 +243,7 @@ impl ServicePlatform {
             platform.as_ref(),
         ) {
             Ok(a) => a,
-            Err(e) => return self.refusal(&serial, e),
+            Err(e) => return self.refusal(&serial, claimed_seller, e),
         };
 
         // Idempotency: the same request again gets the same answer.
@@ -252,6 +256,7 @@ impl ServicePlatform {
             }
             return answer(
                 &serial,
+                claimed_seller,
                 FailureReason::SerialNumberConflict {
                     serial_number: serial.clone(),
                 },
@@ -260,6 +265,7 @@ impl ServicePlatform {
         if validated.request().interface_code == InterfaceCode::Query {
             return answer(
                 &serial,
+                claimed_seller,
                 FailureReason::NotFound {
                     reference: serial.clone(),
                 },
@@ -273,7 +279,7 @@ impl ServicePlatform {
             UnixTime(i64::try_from(now).unwrap_or(i64::MAX)),
         ) {
             Ok(g) => g,
-            Err(e) => return self.refusal(&serial, e),
+            Err(e) => return self.refusal(&serial, claimed_seller, e),
         };
         let command_id = format!("{seller}:{serial}");
         let deadline = now.saturating_add(match self.config.command_deadline {
@@ -288,6 +294,7 @@ impl ServicePlatform {
                         let response = IssueResponse {
                             version: ProtocolVersion::default(),
                             serial_number: serial.clone(),
+                            seller_tax_id: Some(seller.clone()),
                             outcome: IssueOutcome::Issued { invoice },
                         };
                         let json = response.to_json()?;
@@ -309,9 +316,9 @@ impl ServicePlatform {
                         };
                         if failure.is_retryable() {
                             // Not recorded: the same request may be sent again.
-                            answer(&serial, reason)
+                            answer(&serial, Some(&seller), reason)
                         } else {
-                            let json = response_json(&serial, reason)?;
+                            let json = response_json(&serial, Some(&seller), reason)?;
                             self.parts
                                 .store
                                 .record_refused(&seller, &serial, &digest, &json)?;
@@ -328,6 +335,7 @@ impl ServicePlatform {
                 let accepted = IssueResponse {
                     version: ProtocolVersion::default(),
                     serial_number: serial.clone(),
+                    seller_tax_id: Some(seller.clone()),
                     outcome: IssueOutcome::AcceptedPending {
                         ticket: ticket.clone(),
                     },
@@ -367,6 +375,7 @@ impl ServicePlatform {
         let Some(ticket) = self.parts.store.ticket(&query.ticket)? else {
             return answer(
                 "",
+                None,
                 FailureReason::NotFound {
                     reference: query.ticket.clone(),
                 },
@@ -380,6 +389,7 @@ impl ServicePlatform {
         if !allowed {
             return answer(
                 &ticket.serial_number,
+                Some(&ticket.seller_tax_id),
                 FailureReason::NotFound {
                     reference: query.ticket.clone(),
                 },
@@ -388,25 +398,18 @@ impl ServicePlatform {
         Ok(ticket.response_json)
     }
 
-    fn refusal(&self, serial: &str, error: QualificationError) -> Result<Vec<u8>, Error> {
+    fn refusal(
+        &self,
+        serial: &str,
+        seller: Option<&str>,
+        error: QualificationError,
+    ) -> Result<Vec<u8>, Error> {
         match error {
             QualificationError::Refused(refusal) => {
-                answer(serial, FailureReason::Refused { refusal })
+                answer(serial, seller, FailureReason::Refused { refusal })
             }
             other => Err(other.into()),
         }
-    }
-
-    fn refuse_and_record(
-        &self,
-        request: &IssueRequest,
-        payload: &[u8],
-        reason: FailureReason,
-    ) -> Result<Vec<u8>, Error> {
-        // Invalid requests are not recorded under their serial number: the
-        // seller is not authenticated yet, and a corrected request may reuse it.
-        let _ = payload;
-        answer(&request.serial_number, reason)
     }
 
     /// The answer (JSON) to a front-end service's pull or results.
@@ -454,6 +457,7 @@ impl ServicePlatform {
                             let json = IssueResponse {
                                 version: ProtocolVersion::default(),
                                 serial_number: serial,
+                                seller_tax_id: Some(enterprise.to_owned()),
                                 outcome: IssueOutcome::Issued {
                                     invoice: invoice.clone(),
                                 },
@@ -470,6 +474,7 @@ impl ServicePlatform {
                         CommandResultOutcome::Failed { detail } => {
                             let json = response_json(
                                 &serial,
+                                Some(enterprise),
                                 FailureReason::DeviceFailed {
                                     retryable: false,
                                     detail: detail.clone(),
@@ -533,17 +538,22 @@ impl ServicePlatform {
     }
 }
 
-fn response_json(serial: &str, reason: FailureReason) -> Result<Vec<u8>, Error> {
+fn response_json(
+    serial: &str,
+    seller: Option<&str>,
+    reason: FailureReason,
+) -> Result<Vec<u8>, Error> {
     Ok(IssueResponse {
         version: ProtocolVersion::default(),
         serial_number: serial.to_owned(),
+        seller_tax_id: seller.map(str::to_owned),
         outcome: IssueOutcome::Failed { reason },
     }
     .to_json()?)
 }
 
-fn answer(serial: &str, reason: FailureReason) -> Result<Vec<u8>, Error> {
-    response_json(serial, reason)
+fn answer(serial: &str, seller: Option<&str>, reason: FailureReason) -> Result<Vec<u8>, Error> {
+    response_json(serial, seller, reason)
 }
 
 /// The failure to report for a request that does not parse.

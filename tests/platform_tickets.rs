@@ -1,0 +1,220 @@
+//! The cloud platform keeps each enterprise-hosted request's ticket under the
+//! request's seller: request serial numbers are the sellers' own, so two sellers
+//! may use the same one, and an answer for one seller must never complete (or be
+//! recorded as) another seller's ticket.
+
+mod platform_support;
+
+use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
+use fapiao::platform::Order;
+use fapiao::store::CloudStore;
+use platform_support::*;
+
+fn issue(world: &World, seller: &str, json: &[u8], now: u64) -> IssueResponse {
+    let order = Order::Signed(world.erp_sign(seller, json, now));
+    let request = world.cloud.submit(order, now).unwrap();
+    let answer = world.service.handle(&request, now).unwrap();
+    world.cloud.open_response(&answer, now).unwrap()
+}
+
+fn ticket_of(response: &IssueResponse) -> String {
+    match &response.outcome {
+        IssueOutcome::AcceptedPending { ticket } => ticket.clone(),
+        other => panic!("expected accepted, got {other:?}"),
+    }
+}
+
+fn outstanding(world: &World) -> Vec<(String, String, String)> {
+    world
+        .cloud_store
+        .outstanding_tickets(10)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.ticket, t.seller_tax_id, t.serial_number))
+        .collect()
+}
+
+/// Polls `ticket` once and returns the answer.
+fn poll(world: &World, ticket: &str, now: u64) -> IssueResponse {
+    let query = world.cloud.query_ticket(ticket, now).unwrap();
+    let answer = world.service.handle(&query, now).unwrap();
+    world.cloud.open_response(&answer, now).unwrap()
+}
+
+fn answers_carry_the_seller_on(world: World) {
+    let accepted = issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "T-0"),
+        NOW,
+    );
+    assert_eq!(
+        accepted.seller_tax_id.as_deref(),
+        Some(HOSTED_BY_ENTERPRISE)
+    );
+    let issued = issue(
+        &world,
+        HOSTED_BY_PLATFORM,
+        &World::request(HOSTED_BY_PLATFORM, "T-0"),
+        NOW,
+    );
+    assert_eq!(issued.seller_tax_id.as_deref(), Some(HOSTED_BY_PLATFORM));
+    // A ticket's answer names its seller too.
+    let pending = poll(&world, &ticket_of(&accepted), NOW + 1);
+    assert_eq!(pending.seller_tax_id.as_deref(), Some(HOSTED_BY_ENTERPRISE));
+}
+
+/// Seller A's ticket is outstanding when seller B's order under the same serial
+/// number is refused: the refusal is B's, A's ticket stays outstanding and later
+/// completes with A's invoice.
+fn another_sellers_refusal_leaves_a_ticket_alone_on(world: World) {
+    let ticket = ticket_of(&issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "T-1"),
+        NOW,
+    ));
+    let bad = String::from_utf8(World::request(HOSTED_BY_PLATFORM, "T-1"))
+        .unwrap()
+        .replace("\"total_fen\": ", "\"total_fen\": 1");
+    let refused = issue(&world, HOSTED_BY_PLATFORM, bad.as_bytes(), NOW + 1);
+    assert!(
+        matches!(
+            &refused.outcome,
+            IssueOutcome::Failed {
+                reason: FailureReason::InvalidRequest { .. }
+            }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        outstanding(&world),
+        vec![(
+            ticket.clone(),
+            HOSTED_BY_ENTERPRISE.to_owned(),
+            "T-1".to_owned()
+        )],
+        "another seller's refusal does not complete the ticket"
+    );
+
+    assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
+    let done = poll(&world, &ticket, NOW + 3);
+    assert!(matches!(done.outcome, IssueOutcome::Issued { .. }));
+    assert!(outstanding(&world).is_empty());
+    let ticket = world.cloud_store.cloud_ticket(&ticket).unwrap().unwrap();
+    assert_eq!(ticket.seller_tax_id, HOSTED_BY_ENTERPRISE);
+}
+
+/// Two sellers' orders under the same serial number are in flight at once (both
+/// sealed before either answer arrives): each answer is recorded under its own
+/// seller, and the synchronous invoice of one does not complete the other's ticket.
+fn orders_in_flight_under_one_serial_stay_apart_on(world: World) {
+    let serial = "T-2";
+    let sealed = |seller: &str| {
+        let json = World::request(seller, serial);
+        let order = Order::Signed(world.erp_sign(seller, &json, NOW));
+        world.cloud.submit(order, NOW).unwrap()
+    };
+    let to_enterprise_hosted = sealed(HOSTED_BY_ENTERPRISE);
+    let to_platform_hosted = sealed(HOSTED_BY_PLATFORM);
+
+    let answer = world.service.handle(&to_enterprise_hosted, NOW).unwrap();
+    let ticket = ticket_of(&world.cloud.open_response(&answer, NOW).unwrap());
+    let recorded = world.cloud_store.cloud_ticket(&ticket).unwrap().unwrap();
+    assert_eq!(
+        recorded.seller_tax_id, HOSTED_BY_ENTERPRISE,
+        "the ticket is the enterprise-hosted seller's"
+    );
+
+    let answer = world.service.handle(&to_platform_hosted, NOW).unwrap();
+    let issued = world.cloud.open_response(&answer, NOW).unwrap();
+    assert!(matches!(issued.outcome, IssueOutcome::Issued { .. }));
+    assert_eq!(
+        outstanding(&world),
+        vec![(ticket, HOSTED_BY_ENTERPRISE.to_owned(), serial.to_owned())],
+        "the platform-hosted seller's invoice leaves the other seller's ticket alone"
+    );
+    assert!(
+        world
+            .cloud_store
+            .invoice_by_serial(HOSTED_BY_ENTERPRISE, serial)
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// An "accepted" answer without the seller (as service platforms before the
+/// field sent them) is recorded with the seller unknown; the invoice for its
+/// serial number completes it and fills the seller in.
+#[test]
+fn an_answer_without_its_seller_is_still_completed() {
+    use fapiao::invoice::ProtocolVersion;
+    use fapiao::store::IssuingStore;
+    let world = World::new();
+    let json = World::request(HOSTED_BY_ENTERPRISE, "T-3");
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_ENTERPRISE, &json, NOW));
+    let request = world.cloud.submit(order, NOW).unwrap();
+    world.service.handle(&request, NOW).unwrap();
+    let ticket = world
+        .service_store
+        .find_request(HOSTED_BY_ENTERPRISE, "T-3")
+        .unwrap()
+        .unwrap()
+        .ticket
+        .unwrap();
+    let older = IssueResponse {
+        version: ProtocolVersion::V1_0,
+        serial_number: "T-3".into(),
+        seller_tax_id: None,
+        outcome: IssueOutcome::AcceptedPending {
+            ticket: ticket.clone(),
+        },
+    };
+    let answer = fapiao::envelope::seal(
+        &older.to_json().unwrap(),
+        world.service.credentials(),
+        &[world.cloud.credentials().leaf()],
+        NOW,
+        provider(),
+    )
+    .unwrap();
+    world.cloud.open_response(&answer, NOW).unwrap();
+    assert_eq!(
+        outstanding(&world),
+        vec![(ticket.clone(), String::new(), "T-3".to_owned())]
+    );
+
+    assert_eq!(world.run_front_end(10, NOW + 1).issued, 1);
+    assert!(matches!(
+        poll(&world, &ticket, NOW + 2).outcome,
+        IssueOutcome::Issued { .. }
+    ));
+    assert!(outstanding(&world).is_empty());
+    let completed = world.cloud_store.cloud_ticket(&ticket).unwrap().unwrap();
+    assert_eq!(completed.seller_tax_id, HOSTED_BY_ENTERPRISE);
+}
+
+#[test]
+fn answers_carry_the_seller() {
+    answers_carry_the_seller_on(World::new());
+}
+
+#[test]
+fn another_sellers_refusal_leaves_a_ticket_alone() {
+    another_sellers_refusal_leaves_a_ticket_alone_on(World::new());
+}
+
+#[test]
+fn another_sellers_refusal_leaves_a_ticket_alone_change_by_change() {
+    another_sellers_refusal_leaves_a_ticket_alone_on(World::change_by_change());
+}
+
+#[test]
+fn orders_in_flight_under_one_serial_stay_apart() {
+    orders_in_flight_under_one_serial_stay_apart_on(World::new());
+}
+
+#[test]
+fn orders_in_flight_under_one_serial_stay_apart_change_by_change() {
+    orders_in_flight_under_one_serial_stay_apart_on(World::change_by_change());
+}
