@@ -30,10 +30,12 @@ impl ProtocolVersion {
     }
 }
 
-/// Reads a versioned message: first only its `version` (so that a message of a
-/// version we do not speak is refused by name, listing the ones we do, rather than
-/// with whatever field error the newer layout would cause), then the whole message
-/// strictly.
+/// Reads a versioned message strictly. A message that does not read is looked at
+/// again for its `version` alone, so that a message of a version we do not speak
+/// is refused by name, listing the ones we do, rather than with whatever field
+/// error the newer layout causes. (Every message type requires `version`, and
+/// [`ProtocolVersion`] accepts only the versions we speak, so a message that
+/// reads has a supported version: the common case takes one pass.)
 pub(crate) fn from_json<T: DeserializeOwned>(
     json: &[u8],
     what: &'static str,
@@ -44,20 +46,24 @@ pub(crate) fn from_json<T: DeserializeOwned>(
         version: Option<Cow<'a, str>>,
     }
     super::limits::check_json_shape(json, what)?;
-    let probe: VersionOnly<'_> =
-        serde_json::from_slice(json).map_err(|source| InvoiceError::Json { what, source })?;
+    let error = match serde_json::from_slice(json) {
+        Ok(message) => return Ok(message),
+        Err(source) => InvoiceError::Json { what, source },
+    };
+    let Ok(probe) = serde_json::from_slice::<VersionOnly<'_>>(json) else {
+        return Err(error);
+    };
     match probe.version {
-        None => return Err(InvoiceError::MissingVersion { what }),
+        None => Err(InvoiceError::MissingVersion { what }),
         Some(found) if !SUPPORTED_VERSIONS.contains(&found.as_ref()) => {
-            return Err(InvoiceError::UnsupportedVersion {
+            Err(InvoiceError::UnsupportedVersion {
                 what,
                 found: found.into_owned(),
                 supported: SUPPORTED_VERSIONS,
-            });
+            })
         }
-        Some(_) => {}
+        Some(_) => Err(error),
     }
-    serde_json::from_slice(json).map_err(|source| InvoiceError::Json { what, source })
 }
 
 /// Writes a message as pretty-printed JSON.
