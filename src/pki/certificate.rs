@@ -8,7 +8,7 @@ use der::{Decode, Encode};
 use sha2::{Digest as _, Sha256};
 use x509_cert::Certificate as X509Certificate;
 
-use super::pem;
+use super::bundle::{SplitError, parse_bundle};
 use crate::crypto::{KeyFamily, key_family_of};
 use crate::error::{CertificateError, Error};
 
@@ -115,34 +115,9 @@ impl Certificate {
     /// blocks) or DER (one certificate, or several concatenated). Errors name the
     /// position of the failing certificate.
     pub fn load_bundle(input: &[u8]) -> Result<Vec<Self>, Error> {
-        let mut out = Vec::new();
-        if pem::looks_like_pem(input) {
-            for (index, block) in pem::blocks(input).into_iter().enumerate() {
-                let block = block.map_err(|source| CertificateError::Pem { index, source })?;
-                if block.label != "CERTIFICATE" {
-                    return Err(CertificateError::UnexpectedPemLabel {
-                        index,
-                        label: block.label,
-                    }
-                    .into());
-                }
-                out.push(Self::parse_at(&block.der, index)?);
-            }
-        } else {
-            let mut rest = input;
-            let mut index = 0;
-            while !rest.is_empty() {
-                let len = der_element_len(rest)
-                    .map_err(|source| CertificateError::Der { index, source })?;
-                out.push(Self::parse_at(&rest[..len], index)?);
-                rest = &rest[len..];
-                index += 1;
-            }
-        }
-        if out.is_empty() {
-            return Err(CertificateError::Empty.into());
-        }
-        Ok(out)
+        parse_bundle(input, "CERTIFICATE", Self::parse_at, split_error, || {
+            CertificateError::Empty.into()
+        })
     }
 
     fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
@@ -288,20 +263,13 @@ impl PartialEq for Certificate {
 
 impl Eq for Certificate {}
 
-/// Length of the first DER element (header plus contents) of `input`, checked
-/// against the input length.
-fn der_element_len(input: &[u8]) -> der::Result<usize> {
-    let mut reader = der::SliceReader::new(input)?;
-    let header = der::Header::decode(&mut reader)?;
-    let header_len = usize::try_from(header.encoded_len()?)?;
-    let body_len = usize::try_from(header.length())?;
-    let total = header_len
-        .checked_add(body_len)
-        .ok_or(der::ErrorKind::Overflow)?;
-    if total > input.len() {
-        return Err(der::Error::incomplete(der::Length::try_from(input.len())?));
+fn split_error(index: usize, why: SplitError) -> Error {
+    match why {
+        SplitError::Pem(source) => CertificateError::Pem { index, source },
+        SplitError::UnexpectedLabel(label) => CertificateError::UnexpectedPemLabel { index, label },
+        SplitError::Der(source) => CertificateError::Der { index, source },
     }
-    Ok(total)
+    .into()
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 use core::fmt;
 use std::sync::Arc;
 
-use der::{Decode, Encode};
+use der::Decode;
 use thiserror::Error as ThisError;
 use x509_cert::crl::CertificateList;
 
 use super::Timestamp;
-use super::pem;
+use super::bundle::{SplitError, parse_bundle};
 use crate::error::Error;
 
 /// id-ce-cRLNumber.
@@ -56,33 +56,9 @@ impl Crl {
     /// Loads one CRL or several, from PEM (`X509 CRL` blocks) or DER (one CRL, or
     /// several concatenated). Errors name the position of the failing CRL.
     pub fn load_bundle(input: &[u8]) -> Result<Vec<Self>, Error> {
-        let mut out = Vec::new();
-        if pem::looks_like_pem(input) {
-            for (index, block) in pem::blocks(input).into_iter().enumerate() {
-                let block = block.map_err(|source| CrlError::Pem { index, source })?;
-                if block.label != "X509 CRL" {
-                    return Err(CrlError::UnexpectedPemLabel {
-                        index,
-                        label: block.label,
-                    }
-                    .into());
-                }
-                out.push(Self::parse_at(&block.der, index)?);
-            }
-        } else {
-            let mut rest = input;
-            let mut index = 0;
-            while !rest.is_empty() {
-                let len = element_len(rest).map_err(|source| CrlError::Der { index, source })?;
-                out.push(Self::parse_at(&rest[..len], index)?);
-                rest = &rest[len..];
-                index += 1;
-            }
-        }
-        if out.is_empty() {
-            return Err(CrlError::Empty.into());
-        }
-        Ok(out)
+        parse_bundle(input, "X509 CRL", Self::parse_at, split_error, || {
+            CrlError::Empty.into()
+        })
     }
 
     fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
@@ -262,17 +238,13 @@ fn count_entries(der: &[u8]) -> Option<usize> {
     Some(count)
 }
 
-/// Length of the first DER element of `input`, checked against its length.
-fn element_len(input: &[u8]) -> der::Result<usize> {
-    let mut reader = der::SliceReader::new(input)?;
-    let header = der::Header::decode(&mut reader)?;
-    let total = usize::try_from(header.encoded_len()?)?
-        .checked_add(usize::try_from(header.length())?)
-        .ok_or(der::ErrorKind::Overflow)?;
-    if total > input.len() {
-        return Err(der::Error::incomplete(der::Length::try_from(input.len())?));
+fn split_error(index: usize, why: SplitError) -> Error {
+    match why {
+        SplitError::Pem(source) => CrlError::Pem { index, source },
+        SplitError::UnexpectedLabel(label) => CrlError::UnexpectedPemLabel { index, label },
+        SplitError::Der(source) => CrlError::Der { index, source },
     }
-    Ok(total)
+    .into()
 }
 
 /// Why a CRL could not be loaded.

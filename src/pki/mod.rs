@@ -7,6 +7,7 @@
 //!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
 //!   [`PathPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
 
+mod bundle;
 mod certificate;
 mod credentials;
 mod crl;
