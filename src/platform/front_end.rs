@@ -53,6 +53,9 @@ pub struct RunReport {
     pub failed: usize,
     /// Commands that failed for now and stay queued.
     pub retry_later: usize,
+    /// Commands that did not even name their id: not reported, so they stay
+    /// queued (the batch's other commands are not held up by them).
+    pub unreadable: usize,
 }
 
 /// The front-end service role.
@@ -132,10 +135,27 @@ impl FrontEndService {
         let mut report = RunReport::default();
         let mut results = Vec::with_capacity(commands.len());
         for value in commands {
-            let json = serde_json::to_vec(&value).map_err(|e| PlatformError::MalformedMessage {
-                detail: e.to_string(),
-            })?;
-            let command = ControlCommand::from_json(&json, &self.parts.validation)?;
+            // A command the device cannot take fails alone, for good: reported
+            // under the id it names (so the platform completes its ticket), and
+            // never holding up the rest of the queue.
+            let command = match read_command(&value, &self.parts.validation) {
+                Ok(command) => command,
+                Err(error) => {
+                    if let Some(id) = value.get("command_id").and_then(|id| id.as_str()) {
+                        report.failed += 1;
+                        results.push(CommandResult {
+                            command_id: id.to_owned(),
+                            outcome: CommandResultOutcome::Failed {
+                                detail: format!("the front end cannot take the command: {error}"),
+                            },
+                        });
+                    } else {
+                        // Nothing to report it under: it stays queued, skipped.
+                        report.unreadable += 1;
+                    }
+                    continue;
+                }
+            };
             let outcome = match self.parts.device.issue(&command, now) {
                 Ok(invoice) => {
                     report.issued += 1;
@@ -177,4 +197,16 @@ impl FrontEndService {
             .into()),
         }
     }
+}
+
+/// Reads one command of a batch: its JSON, then its request validated again with
+/// the front end's own rules.
+fn read_command(
+    value: &serde_json::Value,
+    policy: &ValidationPolicy,
+) -> Result<ControlCommand, Error> {
+    let json = serde_json::to_vec(value).map_err(|e| PlatformError::MalformedMessage {
+        detail: e.to_string(),
+    })?;
+    ControlCommand::from_json(&json, policy)
 }

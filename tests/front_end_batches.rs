@@ -1,0 +1,133 @@
+//! A front-end service works through a batch command by command: one command its
+//! device cannot take (its request fails the front end's own validation, or it
+//! does not read at all) is reported as failed for good, and never holds up the
+//! others in the queue.
+
+mod platform_support;
+
+use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
+use fapiao::platform::Order;
+use fapiao::store::{IssuingStore, NewCommand, RequestDigest};
+use platform_support::*;
+
+fn issue(world: &World, seller: &str, json: &[u8], now: u64) -> IssueResponse {
+    let order = Order::Signed(world.erp_sign(seller, json, now));
+    let request = world.cloud.submit(order, now).unwrap();
+    let answer = world.service.handle(&request, now).unwrap();
+    world.cloud.open_response(&answer, now).unwrap()
+}
+
+fn ticket_of(response: &IssueResponse) -> String {
+    match &response.outcome {
+        IssueOutcome::AcceptedPending { ticket } => ticket.clone(),
+        other => panic!("expected accepted, got {other:?}"),
+    }
+}
+
+/// Queues a command for the enterprise-hosted seller straight into the service
+/// platform's store (as a service platform with other rules, or a damaged queue,
+/// would hand it over), behind the waiting ones.
+fn queue_raw(world: &World, serial: &str, command_bytes: &[u8]) -> String {
+    let ticket = format!("raw-{serial}");
+    let command_id = format!("{HOSTED_BY_ENTERPRISE}:{serial}");
+    world
+        .service_store
+        .enqueue_command(&NewCommand {
+            seller_tax_id: HOSTED_BY_ENTERPRISE,
+            serial_number: serial,
+            digest: &RequestDigest([7; 32]),
+            command_id: &command_id,
+            ticket: &ticket,
+            command_bytes,
+            accepted_response_json: b"{}",
+            quota: None,
+        })
+        .unwrap();
+    ticket
+}
+
+fn device_failure(world: &World, ticket: &str, now: u64) -> String {
+    let query = world.cloud.query_ticket(ticket, now).unwrap();
+    let answer = world.service.handle(&query, now).unwrap();
+    let response = world.cloud.open_response(&answer, now).unwrap();
+    match response.outcome {
+        IssueOutcome::Failed {
+            reason: FailureReason::DeviceFailed { retryable, detail },
+        } => {
+            assert!(
+                !retryable,
+                "a command the device cannot take fails for good"
+            );
+            detail
+        }
+        other => panic!("expected a device failure, got {other:?}"),
+    }
+}
+
+fn a_command_the_device_cannot_take_fails_alone_on(world: World) {
+    let good = ticket_of(&issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "F-1"),
+        NOW,
+    ));
+    // A command whose request the front end's validation refuses: the totals
+    // do not add up.
+    let queued = world
+        .service_store
+        .pending_commands(HOSTED_BY_ENTERPRISE, 1)
+        .unwrap();
+    let mut command: serde_json::Value = serde_json::from_slice(&queued[0].command_bytes).unwrap();
+    command["command_id"] = format!("{HOSTED_BY_ENTERPRISE}:F-2").into();
+    command["request"]["serial_number"] = "F-2".into();
+    command["request"]["totals"]["total_fen"] = 1.into();
+    let invalid = queue_raw(&world, "F-2", &serde_json::to_vec(&command).unwrap());
+    // One that does not read as a command at all (but names its id).
+    let unreadable = queue_raw(
+        &world,
+        "F-3",
+        format!(r#"{{"command_id": "{HOSTED_BY_ENTERPRISE}:F-3", "request": 1}}"#).as_bytes(),
+    );
+    // And a good one behind them.
+    let behind = ticket_of(&issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "F-4"),
+        NOW,
+    ));
+
+    let report = world.run_front_end(10, NOW + 1);
+    assert_eq!((report.issued, report.failed), (2, 2), "{report:?}");
+    assert!(
+        world
+            .service_store
+            .pending_commands(HOSTED_BY_ENTERPRISE, 10)
+            .unwrap()
+            .is_empty(),
+        "every command was answered"
+    );
+
+    for ticket in [&good, &behind] {
+        let query = world.cloud.query_ticket(ticket, NOW + 2).unwrap();
+        let answer = world.service.handle(&query, NOW + 2).unwrap();
+        let response = world.cloud.open_response(&answer, NOW + 2).unwrap();
+        assert!(
+            matches!(response.outcome, IssueOutcome::Issued { .. }),
+            "{response:?}"
+        );
+    }
+    let detail = device_failure(&world, &invalid, NOW + 2);
+    assert!(detail.contains("total"), "{detail}");
+    let detail = device_failure(&world, &unreadable, NOW + 2);
+    assert!(detail.contains("command"), "{detail}");
+}
+
+#[test]
+fn a_command_the_device_cannot_take_fails_alone() {
+    a_command_the_device_cannot_take_fails_alone_on(World::new());
+}
+
+#[test]
+fn a_command_the_device_cannot_take_fails_alone_change_by_change() {
+    a_command_the_device_cannot_take_fails_alone_on(World::change_by_change());
+}
