@@ -143,6 +143,76 @@ fn orders_in_flight_under_one_serial_stay_apart_on(world: World) {
     );
 }
 
+/// The enterprise's ERP sends another request under a serial number whose first
+/// request waits for the front end: the conflict refusal is about the new
+/// request; the waiting request's ticket stays outstanding and completes with its
+/// invoice.
+fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(world: World) {
+    let ticket = ticket_of(&issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "T-4"),
+        NOW,
+    ));
+    let other = String::from_utf8(World::request(HOSTED_BY_ENTERPRISE, "T-4"))
+        .unwrap()
+        .replace("\"drawer\": \"", "\"drawer\": \"另");
+    let conflict = issue(&world, HOSTED_BY_ENTERPRISE, other.as_bytes(), NOW + 1);
+    assert!(
+        matches!(
+            &conflict.outcome,
+            IssueOutcome::Failed {
+                reason: FailureReason::SerialNumberConflict { .. }
+            }
+        ),
+        "{conflict:?}"
+    );
+    assert_eq!(
+        outstanding(&world),
+        vec![(
+            ticket.clone(),
+            HOSTED_BY_ENTERPRISE.to_owned(),
+            "T-4".to_owned()
+        )],
+        "the refusal of the new request does not end the waiting one"
+    );
+    assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
+    assert!(matches!(
+        poll(&world, &ticket, NOW + 3).outcome,
+        IssueOutcome::Issued { .. }
+    ));
+    assert!(outstanding(&world).is_empty());
+}
+
+/// A ticket the service platform does not know is over: its "not found" answer
+/// completes it (polling it again could never succeed).
+#[test]
+fn a_ticket_the_service_platform_does_not_know_is_completed() {
+    let world = World::new();
+    let ticket = ticket_of(&issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "T-5"),
+        NOW,
+    ));
+    // The service platform's database is replaced by an empty one (a restore
+    // gone wrong): the same platform keys, nothing recorded.
+    let empty = World::new();
+    let query = world.cloud.query_ticket(&ticket, NOW + 1).unwrap();
+    let answer = empty.service.handle(&query, NOW + 1).unwrap();
+    let response = world.cloud.open_response(&answer, NOW + 1).unwrap();
+    assert!(
+        matches!(
+            &response.outcome,
+            IssueOutcome::Failed {
+                reason: FailureReason::NotFound { reference }
+            } if *reference == ticket
+        ),
+        "{response:?}"
+    );
+    assert!(outstanding(&world).is_empty());
+}
+
 /// An "accepted" answer without the seller (as service platforms before the
 /// field sent them) is recorded with the seller unknown; the invoice for its
 /// serial number completes it and fills the seller in.
@@ -217,4 +287,14 @@ fn orders_in_flight_under_one_serial_stay_apart() {
 #[test]
 fn orders_in_flight_under_one_serial_stay_apart_change_by_change() {
     orders_in_flight_under_one_serial_stay_apart_on(World::change_by_change());
+}
+
+#[test]
+fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone() {
+    a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(World::new());
+}
+
+#[test]
+fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_change_by_change() {
+    a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(World::change_by_change());
 }

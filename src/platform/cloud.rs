@@ -12,9 +12,9 @@ use std::sync::Arc;
 use crate::crypto::CryptoProvider;
 use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
 use crate::error::{Error, PlatformError};
-use crate::invoice::{IssueOutcome, IssueRequest, IssueResponse};
+use crate::invoice::{FailureReason, IssueOutcome, IssueRequest, IssueResponse};
 use crate::pki::{Credentials, PartyRole, PeerDirectory};
-use crate::store::{CloudStore, TicketResolution, UnitOfWork};
+use crate::store::{CloudStore, CloudTicketState, TicketResolution, UnitOfWork};
 
 use super::messages::{TicketQuery, to_json};
 use super::trust::PlatformTrust;
@@ -210,19 +210,10 @@ impl CloudPlatform {
                         .record_ticket(seller, serial, ticket, now)?;
                 }
             }
-            IssueOutcome::Failed { .. } => {
-                let tickets = self.parts.store.outstanding_tickets_for_serial(serial)?;
-                for ticket in tickets.into_iter().filter(|t| {
-                    // Another seller's request under the same serial number is
-                    // not this one; an answer or ticket without a seller (older
-                    // service platforms) matches by serial number alone.
-                    match response.seller_tax_id.as_deref() {
-                        Some(seller) => t.seller_tax_id == seller || t.seller_tax_id.is_empty(),
-                        None => true,
-                    }
-                }) {
+            IssueOutcome::Failed { reason } => {
+                for ticket in self.tickets_ended_by(response, reason)? {
                     self.parts.store.complete_ticket(
-                        &ticket.ticket,
+                        &ticket,
                         TicketResolution::Failed {
                             response_json: json,
                         },
@@ -231,5 +222,39 @@ impl CloudPlatform {
             }
         }
         Ok(())
+    }
+}
+
+impl CloudPlatform {
+    /// The outstanding tickets a failure answer ends. Only a waiting request's
+    /// own outcome does: its device failed (matched by seller and serial number;
+    /// an answer or ticket without a seller, from older service platforms, by
+    /// serial number alone), or the service platform does not know the ticket.
+    /// Every other failure (invalid, refused, a conflict under the serial number)
+    /// answers a new submission, not the request that waits.
+    fn tickets_ended_by(
+        &self,
+        response: &IssueResponse,
+        reason: &FailureReason,
+    ) -> Result<Vec<String>, Error> {
+        let store = self.parts.store.as_ref();
+        Ok(match reason {
+            FailureReason::DeviceFailed { .. } => store
+                .outstanding_tickets_for_serial(&response.serial_number)?
+                .into_iter()
+                .filter(|t| match response.seller_tax_id.as_deref() {
+                    Some(seller) => t.seller_tax_id == seller || t.seller_tax_id.is_empty(),
+                    None => true,
+                })
+                .map(|t| t.ticket)
+                .collect(),
+            FailureReason::NotFound { reference } => store
+                .cloud_ticket(reference)?
+                .filter(|t| t.state == CloudTicketState::Outstanding)
+                .map(|t| t.ticket)
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        })
     }
 }
