@@ -131,3 +131,90 @@ fn a_command_the_device_cannot_take_fails_alone() {
 fn a_command_the_device_cannot_take_fails_alone_change_by_change() {
     a_command_the_device_cannot_take_fails_alone_on(World::change_by_change());
 }
+
+/// A front end reports an invoice that is not the one its command asked for
+/// (other totals): the service platform does not record or upload it; the
+/// command ends failed, saying why, and its quota is given back.
+fn an_invoice_unlike_its_command_is_not_recorded_on(world: World) {
+    use fapiao::envelope::{self, SignedMessage};
+    use fapiao::platform::{CommandResult, CommandResultOutcome, FrontEndRequest};
+    use fapiao::store::OutboxStore;
+
+    let ticket = ticket_of(&issue(
+        &world,
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "M-1"),
+        NOW,
+    ));
+    // The invoice the enterprise's device would issue, with another total.
+    let platform_hosted = issue(
+        &world,
+        HOSTED_BY_PLATFORM,
+        &World::request(HOSTED_BY_PLATFORM, "M-0"),
+        NOW,
+    );
+    let IssueOutcome::Issued { invoice } = platform_hosted.outcome else {
+        panic!("expected an invoice");
+    };
+    let mut forged = invoice.clone();
+    forged.seller_tax_id =
+        fapiao::invoice::UnifiedSocialCreditCode::parse(HOSTED_BY_ENTERPRISE).unwrap();
+    forged.invoice_number =
+        fapiao::invoice::InvoiceNumber::digital("26350000000000009999").unwrap();
+    forged.total_fen += 100;
+    forged.tax_amount_fen += 100;
+
+    let results = FrontEndRequest::Results {
+        version: fapiao::platform::PLATFORM_MESSAGE_VERSION.to_owned(),
+        results: vec![CommandResult {
+            command_id: format!("{HOSTED_BY_ENTERPRISE}:M-1"),
+            outcome: CommandResultOutcome::Issued { invoice: forged },
+        }],
+    };
+    let signed = SignedMessage::sign(
+        &serde_json::to_vec(&results).unwrap(),
+        &creds("enterprise-p256"),
+        NOW + 1,
+        provider(),
+    )
+    .unwrap();
+    let sealed =
+        envelope::encrypt(&signed, &[world.service.credentials().leaf()], provider()).unwrap();
+    let ack = world
+        .front_end
+        .read_ack(&world.service.handle(&sealed, NOW + 1).unwrap(), NOW + 1)
+        .unwrap();
+    assert_eq!(
+        ack,
+        vec![format!("{HOSTED_BY_ENTERPRISE}:M-1")],
+        "answered, for good"
+    );
+
+    let detail = device_failure(&world, &ticket, NOW + 2);
+    assert!(
+        detail.contains("unlike its command: tax_amount_fen 245565, the request asked for 245465"),
+        "{detail}"
+    );
+    assert!(
+        world
+            .service_store
+            .outbox_entry(&fapiao::invoice::InvoiceNumber::digital("26350000000000009999").unwrap())
+            .unwrap()
+            .is_none(),
+        "not sent to the tax authority"
+    );
+    assert!(
+        world.service_store.quota_reservations().unwrap().is_empty(),
+        "the quota the command held is given back"
+    );
+}
+
+#[test]
+fn an_invoice_unlike_its_command_is_not_recorded() {
+    an_invoice_unlike_its_command_is_not_recorded_on(World::new());
+}
+
+#[test]
+fn an_invoice_unlike_its_command_is_not_recorded_change_by_change() {
+    an_invoice_unlike_its_command_is_not_recorded_on(World::change_by_change());
+}

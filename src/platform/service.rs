@@ -21,26 +21,21 @@ use crate::error::{Error, PlatformError};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
     FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
-    UnifiedSocialCreditCode, UnixTime, ValidationPolicy,
+    UnixTime, ValidationPolicy,
 };
 use crate::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord};
 use crate::qualification::{
-    CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry,
-    QuotaReservation, SignerIdentity, authenticate, check_qualification,
+    CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
+    authenticate, check_qualification,
 };
-use crate::store::StoreError;
-use crate::store::{
-    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest,
-    TicketState, UnitOfWork,
-};
+use crate::store::{HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, UnitOfWork};
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
-use super::messages::{
-    CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION, ServiceToFrontEnd,
-    TicketQuery, to_json,
-};
+use super::messages::TicketQuery;
 use super::trust::PlatformTrust;
 use super::unit::{DeferredReplay, opener_guard, run_in_unit};
+
+mod front_ends;
 
 /// Everything a service platform runs on.
 pub struct ServicePlatformParts {
@@ -409,131 +404,6 @@ impl ServicePlatform {
                 answer(serial, seller, FailureReason::Refused { refusal })
             }
             other => Err(other.into()),
-        }
-    }
-
-    /// The answer (JSON) to a front-end service's pull or results.
-    fn front_end_request(
-        &self,
-        opened: &OpenedEnvelope,
-        sender: &Sender,
-        _now: u64,
-    ) -> Result<Vec<u8>, Error> {
-        // A front end's party id is its enterprise's unified social credit code.
-        let enterprise = sender.record.party_id.as_str();
-        match FrontEndRequest::from_json(&opened.payload)? {
-            FrontEndRequest::Pull { limit, .. } => {
-                let commands = self.parts.store.pending_commands(enterprise, limit)?;
-                let mut values = Vec::with_capacity(commands.len());
-                for command in commands {
-                    values.push(serde_json::from_slice(&command.command_bytes).map_err(|e| {
-                        PlatformError::MalformedMessage {
-                            detail: e.to_string(),
-                        }
-                    })?);
-                }
-                to_json(&ServiceToFrontEnd::Commands {
-                    version: PLATFORM_MESSAGE_VERSION.to_owned(),
-                    commands: values,
-                })
-            }
-            FrontEndRequest::Results { results, .. } => {
-                let mut recorded = Vec::with_capacity(results.len());
-                for result in results {
-                    // A front end may only complete its own enterprise's commands.
-                    if !result.command_id.starts_with(&format!("{enterprise}:")) {
-                        continue;
-                    }
-                    let serial = result
-                        .command_id
-                        .split_once(':')
-                        .map(|(_, s)| s.to_owned())
-                        .unwrap_or_default();
-                    let completion = match &result.outcome {
-                        CommandResultOutcome::Issued { invoice } => {
-                            if invoice.seller_tax_id.as_str() != enterprise {
-                                continue;
-                            }
-                            let json = IssueResponse {
-                                version: ProtocolVersion::default(),
-                                serial_number: serial,
-                                seller_tax_id: Some(enterprise.to_owned()),
-                                outcome: IssueOutcome::Issued {
-                                    invoice: invoice.clone(),
-                                },
-                            }
-                            .to_json()?;
-                            self.parts.store.complete_command(
-                                &result.command_id,
-                                CommandOutcome::Issued {
-                                    invoice,
-                                    response_json: &json,
-                                },
-                            )
-                        }
-                        CommandResultOutcome::Failed { detail } => {
-                            let json = response_json(
-                                &serial,
-                                Some(enterprise),
-                                FailureReason::DeviceFailed {
-                                    retryable: false,
-                                    detail: detail.clone(),
-                                },
-                            )?;
-                            self.parts.store.complete_command(
-                                &result.command_id,
-                                CommandOutcome::Failed {
-                                    response_json: &json,
-                                },
-                            )
-                        }
-                    };
-                    if let Ok(c) = &completion {
-                        self.settle_quota(enterprise, c)?;
-                    }
-                    match completion {
-                        Ok(c) if c.ticket.state != TicketState::Pending => {
-                            recorded.push(result.command_id)
-                        }
-                        Ok(_) => {}
-                        Err(StoreError::NotFound { .. }) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                to_json(&ServiceToFrontEnd::Ack {
-                    version: PLATFORM_MESSAGE_VERSION.to_owned(),
-                    recorded,
-                })
-            }
-        }
-    }
-}
-
-impl ServicePlatform {
-    /// Commits (issued) or releases (failed) the quota a completed command held.
-    /// A reservation the registry no longer knows (an in-memory registry that
-    /// restarted) is left alone.
-    fn settle_quota(&self, enterprise: &str, completion: &Completion) -> Result<(), Error> {
-        let Some(held) = completion.quota else {
-            return Ok(());
-        };
-        // The command's seller is this front end's enterprise (checked when it
-        // was completed), a credit code.
-        let tax_id = UnifiedSocialCreditCode::parse(enterprise).map_err(|e| {
-            PlatformError::MalformedMessage {
-                detail: format!("front end {enterprise:?} is not a credit code: {e}"),
-            }
-        })?;
-        let reservation =
-            QuotaReservation::new(held.reservation_id, tax_id, held.month, held.amount_fen);
-        let registry = self.parts.registry.as_ref();
-        let settled = match completion.ticket.state {
-            TicketState::Issued => registry.commit_quota(reservation),
-            TicketState::Failed | TicketState::Pending => registry.release_quota(reservation),
-        };
-        match settled {
-            Ok(()) | Err(QualificationError::UnknownReservation { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
         }
     }
 }

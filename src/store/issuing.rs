@@ -240,6 +240,10 @@ pub trait IssuingStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<QueuedCommand>, StoreError>;
 
+    /// The command queued under `command_id`, whatever its state (`None` when
+    /// there is none).
+    fn queued_command(&self, command_id: &str) -> Result<Option<QueuedCommand>, StoreError>;
+
     /// Applies a command's outcome exactly once: the command is closed, the
     /// request's record gets the final answer and, when issued, the invoice and
     /// its outbox entry are recorded, in one transaction. Completing it again

@@ -410,6 +410,28 @@ impl IssuingStore for SqliteStore {
         })
     }
 
+    fn queued_command(&self, command_id: &str) -> Result<Option<QueuedCommand>, StoreError> {
+        const OP: &str = "read a queued command";
+        self.read(OP, |conn| {
+            conn.prepare_cached(
+                "SELECT seller_tax_id, serial_number, ticket, command_bytes FROM commands
+                 WHERE command_id = ?1",
+            )
+            .during(OP)?
+            .query_row([command_id], |row| {
+                Ok(QueuedCommand {
+                    command_id: command_id.to_owned(),
+                    seller_tax_id: row.get(0)?,
+                    serial_number: row.get(1)?,
+                    ticket: row.get(2)?,
+                    command_bytes: row.get(3)?,
+                })
+            })
+            .optional()
+            .during(OP)
+        })
+    }
+
     fn complete_command(
         &self,
         command_id: &str,
