@@ -334,6 +334,44 @@ typedef uint32_t fapiao_result;
 #endif // __cplusplus
 
 /**
+ * What the host's upload callback reports for one invoice.
+ */
+enum fapiao_upload_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The authority accepted the invoice: `receipt_id` (and `accepted_at_unix`)
+     * of the answer are filled in.
+     */
+    FAPIAO_UPLOAD_ACCEPTED = 0,
+    /**
+     * No answer in time (retried later; uploads are idempotent by invoice
+     * number, so the authority must answer a second upload with the first
+     * receipt).
+     */
+    FAPIAO_UPLOAD_TIMED_OUT = 1,
+    /**
+     * The authority or the way to it is unavailable for now (retried later);
+     * `code` of the answer may say why.
+     */
+    FAPIAO_UPLOAD_UNAVAILABLE = 2,
+    /**
+     * The authority refused the invoice: parked for an operator, not retried.
+     * `code` and `message` of the answer say why.
+     */
+    FAPIAO_UPLOAD_REFUSED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fapiao_upload_status fapiao_upload_status;
+#else
+typedef uint32_t fapiao_upload_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What a certificate is checked for: the `purpose` argument of
  * `fapiao_trust_store_verify`.
  */
@@ -527,6 +565,65 @@ typedef struct fapiao_store fapiao_store;
  * thread uses the store. Openers made from a store take a copy of it.
  */
 typedef struct fapiao_trust_store fapiao_trust_store;
+
+/**
+ * The callback's answer, zeroed by the library before each call. Each text is
+ * NUL-terminated within its 256-byte array (`sizeof` it; a text filling the
+ * whole array is cut at its last byte); invalid UTF-8 is replaced.
+ */
+typedef struct fapiao_upload_answer {
+    /**
+     * The authority's receipt id (`FAPIAO_UPLOAD_ACCEPTED`; must not be empty).
+     */
+    char receipt_id[256];
+    /**
+     * When the authority accepted the invoice, UNIX seconds (its clock; 0 = the
+     * drain's `now`).
+     */
+    uint64_t accepted_at_unix;
+    /**
+     * The authority's or the transport's code (`UNAVAILABLE`, `REFUSED`).
+     */
+    char code[256];
+    /**
+     * The authority's explanation (`REFUSED`).
+     */
+    char message[256];
+} fapiao_upload_answer;
+
+/**
+ * The host's uplink to the tax authority. Called once for each invoice due,
+ * on the thread that called `fapiao_service_platform_drain_outbox`, with
+ * `user_data` as given there, the issued invoice's JSON (`invoice_json`,
+ * `invoice_json_len` bytes, valid during the call only; its
+ * `invoice_number.number` is the idempotency key) and a zeroed `answer` to fill.
+ */
+typedef fapiao_upload_status (*fapiao_tax_upload_fn)(void *user_data,
+                                                     const uint8_t *invoice_json,
+                                                     size_t invoice_json_len,
+                                                     struct fapiao_upload_answer *answer);
+
+/**
+ * What one drain did.
+ */
+typedef struct fapiao_drain_report {
+    /**
+     * Invoices that were due and taken.
+     */
+    size_t due;
+    /**
+     * Uploaded (receipt recorded).
+     */
+    size_t uploaded;
+    /**
+     * Failed for now: scheduled again with backoff.
+     */
+    size_t retried;
+    /**
+     * Refused, or out of attempts: parked for an operator.
+     */
+    size_t parked;
+} fapiao_drain_report;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1442,6 +1539,33 @@ fapiao_result fapiao_store_pin_peer(const struct fapiao_store *store,
  * No other thread may use `store` during or after the call.
  */
 void fapiao_store_free(struct fapiao_store *store);
+
+/**
+ * Uploads the invoices due in `platform`'s tax outbox at `now` (UNIX seconds;
+ * 0 = now) through `upload`, at most 100 per call: an accepted upload records
+ * its receipt; a timeout or an unavailable authority schedules the invoice
+ * again (30 s doubling up to an hour, with 20% jitter); a refusal, or the
+ * twelfth failure, parks it for an operator. Each outcome is recorded in its own
+ * transaction, so a crash after an upload only uploads that invoice again.
+ *
+ * Call it periodically (e.g. every few seconds) from one thread. A status the
+ * callback returns that is not a `fapiao_upload_status` is a programming error
+ * of the host's (undefined behaviour in C); do not return one.
+ *
+ * On `FAPIAO_OK`, `*report` receives what the drain did; on failure (a store
+ * error stops the drain: `FAPIAO_STORE_FAILED`) it is not written, and the
+ * outcomes recorded before the failure stay recorded.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `upload`
+ * must follow `fapiao_tax_upload_fn`; `report` must be NULL or writable.
+ */
+fapiao_result fapiao_service_platform_drain_outbox(const struct fapiao_service_platform *platform,
+                                                   fapiao_tax_upload_fn upload,
+                                                   void *user_data,
+                                                   uint64_t now,
+                                                   struct fapiao_drain_report *report);
 
 /**
  * Loads trust anchors from `roots`: one or more certificates, as a PEM bundle or

@@ -54,6 +54,7 @@ mod response;
 mod result;
 mod signed_message;
 mod store;
+mod tax;
 mod trust;
 mod validation;
 mod version;
@@ -100,6 +101,10 @@ pub use signed_message::{
 pub use store::{
     fapiao_party_role, fapiao_store, fapiao_store_add_enterprise, fapiao_store_free,
     fapiao_store_open, fapiao_store_pin_peer,
+};
+pub use tax::{
+    fapiao_drain_report, fapiao_service_platform_drain_outbox, fapiao_tax_upload_fn,
+    fapiao_upload_answer, fapiao_upload_status,
 };
 pub use trust::{
     fapiao_purpose, fapiao_trust_store, fapiao_trust_store_add_crls, fapiao_trust_store_free,

@@ -33,7 +33,7 @@ fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
 /// front end with a ticket (enterprise-hosted); every answer is sealed to the
 /// sender. May be used from several threads at once.
 pub struct fapiao_service_platform {
-    inner: ServicePlatform,
+    pub(super) inner: ServicePlatform,
 }
 
 impl Handle for fapiao_service_platform {

@@ -3,6 +3,8 @@
 //! the detail on failure.
 #![allow(dead_code)]
 
+pub mod platform_world;
+
 use core::ptr;
 
 use fapiao::ffi::*;

@@ -1,0 +1,239 @@
+//! The tax upload for C/C++ service platform hosts: the host supplies the uplink
+//! to the tax authority as a callback, and
+//! [`fapiao_service_platform_drain_outbox`] uploads the invoices due in the
+//! platform's outbox through it (`ServicePlatform::drain_outbox`: exponential
+//! backoff with jitter, final refusals parked for an operator).
+
+use core::ffi::{c_char, c_void};
+
+use super::boundary::{Failure, Out, guard, resolve_now};
+use super::handle;
+use super::platform::fapiao_service_platform;
+use super::result::fapiao_result;
+use super::result::fapiao_result::FAPIAO_NULL_ARGUMENT;
+use crate::CryptoProvider;
+use crate::invoice::IssuedInvoice;
+use crate::tax::{ProviderJitter, RetryPolicy, TaxAuthority, TaxReceipt, UploadError};
+
+/// What the host's upload callback reports for one invoice.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum fapiao_upload_status {
+    /// The authority accepted the invoice: `receipt_id` (and `accepted_at_unix`)
+    /// of the answer are filled in.
+    FAPIAO_UPLOAD_ACCEPTED = 0,
+    /// No answer in time (retried later; uploads are idempotent by invoice
+    /// number, so the authority must answer a second upload with the first
+    /// receipt).
+    FAPIAO_UPLOAD_TIMED_OUT = 1,
+    /// The authority or the way to it is unavailable for now (retried later);
+    /// `code` of the answer may say why.
+    FAPIAO_UPLOAD_UNAVAILABLE = 2,
+    /// The authority refused the invoice: parked for an operator, not retried.
+    /// `code` and `message` of the answer say why.
+    FAPIAO_UPLOAD_REFUSED = 3,
+}
+
+/// Longest receipt id, code or message the callback can report, with its NUL
+/// (in C: `sizeof answer->receipt_id`).
+const TEXT_MAX: usize = 256;
+
+/// The callback's answer, zeroed by the library before each call. Each text is
+/// NUL-terminated within its 256-byte array (`sizeof` it; a text filling the
+/// whole array is cut at its last byte); invalid UTF-8 is replaced.
+#[repr(C)]
+pub struct fapiao_upload_answer {
+    /// The authority's receipt id (`FAPIAO_UPLOAD_ACCEPTED`; must not be empty).
+    pub receipt_id: [c_char; 256],
+    /// When the authority accepted the invoice, UNIX seconds (its clock; 0 = the
+    /// drain's `now`).
+    pub accepted_at_unix: u64,
+    /// The authority's or the transport's code (`UNAVAILABLE`, `REFUSED`).
+    pub code: [c_char; 256],
+    /// The authority's explanation (`REFUSED`).
+    pub message: [c_char; 256],
+}
+
+/// The host's uplink to the tax authority. Called once for each invoice due,
+/// on the thread that called `fapiao_service_platform_drain_outbox`, with
+/// `user_data` as given there, the issued invoice's JSON (`invoice_json`,
+/// `invoice_json_len` bytes, valid during the call only; its
+/// `invoice_number.number` is the idempotency key) and a zeroed `answer` to fill.
+pub type fapiao_tax_upload_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        invoice_json: *const u8,
+        invoice_json_len: usize,
+        answer: *mut fapiao_upload_answer,
+    ) -> fapiao_upload_status,
+>;
+
+/// What one drain did.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct fapiao_drain_report {
+    /// Invoices that were due and taken.
+    pub due: usize,
+    /// Uploaded (receipt recorded).
+    pub uploaded: usize,
+    /// Failed for now: scheduled again with backoff.
+    pub retried: usize,
+    /// Refused, or out of attempts: parked for an operator.
+    pub parked: usize,
+}
+
+/// The callback as a [`TaxAuthority`].
+struct CallbackAuthority {
+    upload: unsafe extern "C" fn(
+        *mut c_void,
+        *const u8,
+        usize,
+        *mut fapiao_upload_answer,
+    ) -> fapiao_upload_status,
+    user_data: *mut c_void,
+}
+
+// SAFETY: a `CallbackAuthority` lives only for one drain call and is used on
+// the calling thread alone (`drain_outbox` is synchronous); the bounds are for
+// the trait, the pointer is never sent anywhere.
+unsafe impl Send for CallbackAuthority {}
+// SAFETY: as above: never shared with another thread.
+unsafe impl Sync for CallbackAuthority {}
+
+impl TaxAuthority for CallbackAuthority {
+    fn upload(&self, invoice: &IssuedInvoice, now: u64) -> Result<TaxReceipt, UploadError> {
+        let json = serde_json::to_vec(invoice).map_err(|e| UploadError::Refused {
+            code: "LOCAL".into(),
+            message: format!("the invoice does not encode: {e}"),
+        })?;
+        let mut answer = fapiao_upload_answer {
+            receipt_id: [0; TEXT_MAX],
+            accepted_at_unix: 0,
+            code: [0; TEXT_MAX],
+            message: [0; TEXT_MAX],
+        };
+        // SAFETY: the host promised a callback of this signature; `json` and
+        // `answer` are valid for the call and not used by anything else meanwhile.
+        let status =
+            unsafe { (self.upload)(self.user_data, json.as_ptr(), json.len(), &mut answer) };
+        match status {
+            fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED => {
+                let receipt_id = text(&answer.receipt_id);
+                if receipt_id.is_empty() {
+                    // A receipt without an id cannot be told apart from none:
+                    // try again rather than record it.
+                    return Err(UploadError::Unavailable {
+                        code: "the upload callback accepted without a receipt id".into(),
+                    });
+                }
+                Ok(TaxReceipt {
+                    invoice_number: invoice.invoice_number.clone(),
+                    receipt_id,
+                    accepted_at_unix: match answer.accepted_at_unix {
+                        0 => now,
+                        at => at,
+                    },
+                })
+            }
+            fapiao_upload_status::FAPIAO_UPLOAD_TIMED_OUT => Err(UploadError::TimedOut),
+            fapiao_upload_status::FAPIAO_UPLOAD_UNAVAILABLE => Err(UploadError::Unavailable {
+                code: text(&answer.code),
+            }),
+            fapiao_upload_status::FAPIAO_UPLOAD_REFUSED => Err(UploadError::Refused {
+                code: text(&answer.code),
+                message: text(&answer.message),
+            }),
+        }
+    }
+}
+
+/// The text in `field` up to its first NUL (or its last byte), invalid UTF-8
+/// replaced.
+fn text(field: &[c_char; 256]) -> String {
+    let bytes: Vec<u8> = field[..TEXT_MAX - 1]
+        .iter()
+        .map(|&c| c as u8)
+        .take_while(|&b| b != 0)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Uploads the invoices due in `platform`'s tax outbox at `now` (UNIX seconds;
+/// 0 = now) through `upload`, at most 100 per call: an accepted upload records
+/// its receipt; a timeout or an unavailable authority schedules the invoice
+/// again (30 s doubling up to an hour, with 20% jitter); a refusal, or the
+/// twelfth failure, parks it for an operator. Each outcome is recorded in its own
+/// transaction, so a crash after an upload only uploads that invoice again.
+///
+/// Call it periodically (e.g. every few seconds) from one thread. A status the
+/// callback returns that is not a `fapiao_upload_status` is a programming error
+/// of the host's (undefined behaviour in C); do not return one.
+///
+/// On `FAPIAO_OK`, `*report` receives what the drain did; on failure (a store
+/// error stops the drain: `FAPIAO_STORE_FAILED`) it is not written, and the
+/// outcomes recorded before the failure stay recorded.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `upload`
+/// must follow `fapiao_tax_upload_fn`; `report` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_drain_outbox(
+    platform: *const fapiao_service_platform,
+    upload: fapiao_tax_upload_fn,
+    user_data: *mut c_void,
+    now: u64,
+    report: *mut fapiao_drain_report,
+) -> fapiao_result {
+    guard("fapiao_service_platform_drain_outbox", || {
+        // SAFETY: the caller guarantees the handle and `report`.
+        let (platform, report) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                Out::new(report, "report")?,
+            )
+        };
+        let Some(upload) = upload else {
+            return Err(Failure::new(
+                FAPIAO_NULL_ARGUMENT,
+                "argument `upload` is NULL",
+            ));
+        };
+        let authority = CallbackAuthority { upload, user_data };
+        let mut jitter = ProviderJitter(CryptoProvider::default_provider());
+        let drained = platform.inner.drain_outbox(
+            &authority,
+            resolve_now(now)?,
+            &RetryPolicy::default(),
+            &mut jitter,
+        )?;
+        report.write(fapiao_drain_report {
+            due: drained.due,
+            uploaded: drained.uploaded,
+            retried: drained.retried,
+            parked: drained.parked,
+        });
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(text: &[u8]) -> [c_char; 256] {
+        let mut out = [0 as c_char; 256];
+        for (slot, &byte) in out.iter_mut().zip(text) {
+            *slot = byte as c_char;
+        }
+        out
+    }
+
+    #[test]
+    fn texts_end_at_their_nul_or_the_last_byte() {
+        assert_eq!(text(&field(b"RCPT-1\0junk")), "RCPT-1");
+        assert_eq!(text(&field(b"")), "");
+        assert_eq!(text(&field(&[b'R'; 256])), "R".repeat(255));
+        assert_eq!(text(&field(b"\xff\xfeok")), "\u{fffd}\u{fffd}ok");
+    }
+}

@@ -1,0 +1,204 @@
+//! A cloud platform and a service platform made through the C API as a C host
+//! would (in-memory stores, pinned peers, the qualification registry, a hosted
+//! device), for the tests of the platform functions.
+
+use core::ffi::CStr;
+use core::ptr;
+
+use fapiao::ffi::fapiao_result::*;
+use fapiao::ffi::*;
+
+use super::*;
+
+pub const SELLER: &str = "91350200776049653A";
+
+pub fn record(mode: &str) -> String {
+    format!(
+        r#"{{"tax_id": "{SELLER}", "name": "Xiamen Example Trading Co.", "status": "ACTIVE",
+            "allowed_invoice_kinds": ["DIGITAL_ORDINARY"], "single_invoice_limit_fen": 100000000,
+            "monthly_quota_fen": 1000000000000, "valid_from_unix": 1767225600,
+            "valid_until_unix": 2082758400, "hosting_mode": "{mode}",
+            "allowed_platforms": ["ECP-1"], "bound_certificates": []}}"#
+    )
+}
+
+pub struct World {
+    pub cloud: *mut fapiao_cloud_platform,
+    pub service: *mut fapiao_service_platform,
+    pub enterprise: *mut fapiao_credentials,
+}
+
+pub fn pin(
+    store: *const fapiao_store,
+    trust: *const fapiao_trust_store,
+    id: &CStr,
+    role: fapiao_party_role,
+    leaf: &str,
+) -> fapiao_result {
+    let chain = chain(leaf);
+    // SAFETY: live handles, a NUL-terminated id and a valid slice.
+    unsafe {
+        fapiao_store_pin_peer(
+            store,
+            trust,
+            id.as_ptr(),
+            role as u32,
+            chain.as_ptr(),
+            chain.len(),
+            TEST_TIME,
+        )
+    }
+}
+
+pub fn world(hosting_mode: &str) -> World {
+    let trust = trust_store(true);
+    let mut cloud_store = ptr::null_mut();
+    let mut service_store = ptr::null_mut();
+    let mut device = ptr::null_mut();
+    let mut service = ptr::null_mut();
+    let mut cloud = ptr::null_mut();
+    let eisp = super::credentials("eisp-p256");
+    let ecp = super::credentials("ecp-rsa");
+    let record = record(hosting_mode);
+    // SAFETY: live handles, NUL-terminated strings, valid slices and writable
+    // outputs; every handle but the roles is freed once, right after use (the
+    // roles keep what they need).
+    unsafe {
+        ok(fapiao_store_open(ptr::null(), &mut cloud_store));
+        ok(fapiao_store_open(ptr::null(), &mut service_store));
+        ok(pin(
+            cloud_store,
+            trust,
+            c"EISP-1",
+            fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
+            "eisp-p256",
+        ));
+        ok(pin(
+            service_store,
+            trust,
+            c"ECP-1",
+            fapiao_party_role::FAPIAO_ROLE_CLOUD_PLATFORM,
+            "ecp-rsa",
+        ));
+        ok(fapiao_store_add_enterprise(
+            service_store,
+            record.as_ptr(),
+            record.len(),
+        ));
+        ok(fapiao_software_device_new(
+            c"EISP-DEV-1".as_ptr(),
+            eisp,
+            [7u8; 32].as_ptr(),
+            32,
+            service_store,
+            &mut device,
+        ));
+        ok(fapiao_software_device_add_segment(
+            device,
+            c"seg-1".as_ptr(),
+            c"DIGITAL_ORDINARY".as_ptr(),
+            c"26350".as_ptr(),
+            1,
+            1000,
+        ));
+        ok(fapiao_service_platform_new(
+            eisp,
+            trust,
+            service_store,
+            device,
+            &mut service,
+        ));
+        ok(fapiao_cloud_platform_new(
+            ecp,
+            trust,
+            cloud_store,
+            c"EISP-1".as_ptr(),
+            &mut cloud,
+        ));
+        fapiao_software_device_free(device);
+        fapiao_store_free(service_store);
+        fapiao_store_free(cloud_store);
+        fapiao_credentials_free(eisp);
+        fapiao_credentials_free(ecp);
+        fapiao_trust_store_free(trust);
+    }
+    World {
+        cloud,
+        service,
+        enterprise: super::credentials("enterprise-p256"),
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // SAFETY: each live handle freed once.
+        unsafe {
+            fapiao_cloud_platform_free(self.cloud);
+            fapiao_service_platform_free(self.service);
+            fapiao_credentials_free(self.enterprise);
+        }
+    }
+}
+
+impl World {
+    /// ERP signs, cloud submits; returns the sealed request.
+    pub fn submit(&self, order: &[u8]) -> Vec<u8> {
+        let mut signed = ptr::null_mut();
+        let mut sealed = ptr::null_mut();
+        // SAFETY: live handles, a valid slice, writable outputs; `signed` freed once.
+        unsafe {
+            ok(fapiao_signed_message_sign(
+                self.enterprise,
+                order.as_ptr(),
+                order.len(),
+                TEST_TIME,
+                &mut signed,
+            ));
+            ok(fapiao_cloud_platform_submit(
+                self.cloud,
+                signed,
+                TEST_TIME,
+                &mut sealed,
+            ));
+            fapiao_signed_message_free(signed);
+        }
+        take_bytes(sealed)
+    }
+
+    pub fn handle(&self, envelope: &[u8]) -> (fapiao_result, Vec<u8>) {
+        let mut answer = ptr::null_mut();
+        // SAFETY: a live handle, a valid slice and a writable output.
+        let rc = unsafe {
+            fapiao_service_platform_handle(
+                self.service,
+                envelope.as_ptr(),
+                envelope.len(),
+                TEST_TIME,
+                &mut answer,
+            )
+        };
+        (
+            rc,
+            if rc == FAPIAO_OK {
+                take_bytes(answer)
+            } else {
+                Vec::new()
+            },
+        )
+    }
+
+    pub fn open(&self, answer: &[u8]) -> *mut fapiao_issue_response {
+        let mut response = ptr::null_mut();
+        // SAFETY: a live handle, a valid slice and a writable output.
+        ok(unsafe {
+            fapiao_cloud_platform_open_response(
+                self.cloud,
+                answer.as_ptr(),
+                answer.len(),
+                TEST_TIME,
+                &mut response,
+            )
+        });
+        response
+    }
+}
