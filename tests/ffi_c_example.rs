@@ -115,6 +115,8 @@ fn c_erp_module_issues_a_valid_order() {
         "total 26899.65 yuan".into(),
         "\"status\": \"ISSUED\"".into(),
         "\"device_id\": \"EISP-DEV-1\"".into(),
+        "tax authority: received an invoice of ".into(),
+        "service platform: 1 due, 1 uploaded, 0 retried, 0 parked".into(),
     ];
     for line in &expect {
         assert!(

@@ -12,7 +12,10 @@
  *      has its hosted device issue the invoice and seals the answer
  *      (fapiao_service_platform_handle); the same envelope again is a replay;
  *   4. the cloud platform opens the answer (fapiao_cloud_platform_open_response)
- *      and the ERP prints the invoice, or the refusal.
+ *      and the ERP prints the invoice, or the refusal;
+ *   5. the service platform uploads the issued invoice to the tax authority
+ *      through the host's uplink (fapiao_service_platform_drain_outbox with a
+ *      fapiao_tax_upload_fn callback; here a stand-in that accepts everything).
  *
  * Before that, what the operators set up out of band: a trust store (root CA and
  * CRL), each platform's store with the other pinned (the certificate exchange),
@@ -183,6 +186,20 @@ static fapiao_result pin(const char *dir, fapiao_store *store, const fapiao_trus
     return rc;
 }
 
+/* The host's uplink to the tax authority (a stand-in: it accepts every invoice
+ * and numbers its receipts; a real one sends the JSON and waits for the answer). */
+static fapiao_upload_status upload_to_tax_authority(void *user_data, const uint8_t *invoice_json,
+                                                    size_t invoice_json_len,
+                                                    fapiao_upload_answer *answer)
+{
+    unsigned *receipts = (unsigned *)user_data;
+    (void)invoice_json;
+    printf("tax authority: received an invoice of %zu bytes of JSON\n", invoice_json_len);
+    *receipts += 1;
+    snprintf(answer->receipt_id, sizeof answer->receipt_id, "RCPT-%u", *receipts);
+    return FAPIAO_UPLOAD_ACCEPTED;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || argc > 4) {
@@ -297,6 +314,18 @@ int main(int argc, char **argv)
         CHECK(fapiao_issue_response_total_fen(response, &total_fen));
         printf("invoice %s issued, check code %s, total %" PRId64 ".%02d yuan\n", number,
                check_code, total_fen / 100, (int)(total_fen % 100));
+
+        /* 5. Service platform: upload what is due in its tax outbox. */
+        unsigned receipts = 0;
+        fapiao_drain_report drained;
+        CHECK(fapiao_service_platform_drain_outbox(service, upload_to_tax_authority, &receipts,
+                                                   now, &drained));
+        printf("service platform: %zu due, %zu uploaded, %zu retried, %zu parked\n",
+               drained.due, drained.uploaded, drained.retried, drained.parked);
+        if (drained.uploaded != 1) {
+            fprintf(stderr, "the invoice was not uploaded\n");
+            goto done;
+        }
         status = 0;
     } else if (outcome == FAPIAO_OUTCOME_ACCEPTED_PENDING) {
         CHECK(fapiao_issue_response_ticket(response, text, sizeof text, &written));
