@@ -248,7 +248,9 @@ impl CloudPlatform {
                 })
                 .map(|t| t.ticket)
                 .collect(),
-            FailureReason::NotFound { reference } => store
+            // A status query's "not found" names the serial number it asked
+            // about; a ticket query's names the ticket.
+            FailureReason::NotFound { reference } if *reference != response.serial_number => store
                 .cloud_ticket(reference)?
                 .filter(|t| t.state == CloudTicketState::Outstanding)
                 .map(|t| t.ticket)
