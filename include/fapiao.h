@@ -503,6 +503,13 @@ typedef struct fapiao_cloud_platform fapiao_cloud_platform;
 typedef struct fapiao_credentials fapiao_credentials;
 
 /**
+ * An enterprise's front-end service: talks to the service platform pinned in
+ * its store and issues on the enterprise's device. May be used from several
+ * threads at once.
+ */
+typedef struct fapiao_front_end fapiao_front_end;
+
+/**
  * An issue response (protocol version 1.0) with its JSON. Immutable.
  */
 typedef struct fapiao_issue_response fapiao_issue_response;
@@ -565,6 +572,29 @@ typedef struct fapiao_store fapiao_store;
  * thread uses the store. Openers made from a store take a copy of it.
  */
 typedef struct fapiao_trust_store fapiao_trust_store;
+
+/**
+ * What one batch of commands did on the enterprise's device.
+ */
+typedef struct fapiao_front_end_report {
+    /**
+     * Commands the device issued (again, for one delivered twice: the same
+     * invoice, never a second number).
+     */
+    size_t issued;
+    /**
+     * Commands that failed for good (reported to the service platform).
+     */
+    size_t failed;
+    /**
+     * Commands that failed for now: not reported, delivered again.
+     */
+    size_t retry_later;
+    /**
+     * Commands that did not name their id: not reported, left queued.
+     */
+    size_t unreadable;
+} fapiao_front_end_report;
 
 /**
  * The callback's answer, zeroed by the library before each call. Each text is
@@ -907,6 +937,106 @@ void fapiao_opener_free(struct fapiao_opener *opener);
 fapiao_result fapiao_inspect(const uint8_t *envelope,
                              size_t envelope_len,
                              struct fapiao_bytes **out);
+
+/**
+ * A front-end service with its `credentials` (the service platform pins their
+ * certificate as the enterprise's front end, under the enterprise's unified
+ * social credit code), `trust` (anchors and CRLs for the service platform's
+ * signatures), `store` (the service platform pinned under
+ * `service_platform_id`, NUL-terminated UTF-8; the replay guard) and the
+ * enterprise's `device` (its numbering lives in the device's own store). It
+ * copies the credentials and trust and shares the store and device: the
+ * handles may be freed after the call.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_front_end_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
+ * writable pointer.
+ */
+fapiao_result fapiao_front_end_new(const struct fapiao_credentials *credentials,
+                                   const struct fapiao_trust_store *trust,
+                                   const struct fapiao_store *store,
+                                   const char *service_platform_id,
+                                   const struct fapiao_software_device *device,
+                                   struct fapiao_front_end **out);
+
+/**
+ * A sealed pull for at most `limit` (1 to 100) of the commands waiting for the
+ * enterprise, at `now` (UNIX seconds; 0 = now): send it to the service platform
+ * (`fapiao_service_platform_handle`) and give its answer to
+ * `fapiao_front_end_run_commands`.
+ *
+ * On `FAPIAO_OK`, `*out` receives the envelope, to free with
+ * `fapiao_bytes_free`; on failure (`FAPIAO_PEER_REFUSED` when no service
+ * platform is pinned) `*out` is not written.
+ *
+ * # Safety
+ *
+ * `front_end` must not be freed by another thread during the call; `out` must
+ * be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_front_end_pull(const struct fapiao_front_end *front_end,
+                                    size_t limit,
+                                    uint64_t now,
+                                    struct fapiao_bytes **out);
+
+/**
+ * Opens the service platform's answer to a pull (`batch`, `batch_len` bytes),
+ * runs the enterprise's device on each command at `now` (UNIX seconds; 0 = now)
+ * and seals the results: send them to the service platform and give its answer
+ * to `fapiao_front_end_read_ack`. A command the device cannot take is reported
+ * failed for good; one that fails for now is left for the next pull.
+ *
+ * On `FAPIAO_OK`, `*results` receives the envelope (free it with
+ * `fapiao_bytes_free`) and `*report` what the batch did; on failure neither is
+ * written (a batch that does not open, or is not a batch of commands:
+ * `FAPIAO_PLATFORM_MESSAGE_INVALID` or a 4xx envelope code).
+ *
+ * # Safety
+ *
+ * `front_end` must not be freed by another thread during the call; `batch`
+ * must be NULL or point at `batch_len` readable bytes; `results` and `report`
+ * NULL or writable.
+ */
+fapiao_result fapiao_front_end_run_commands(const struct fapiao_front_end *front_end,
+                                            const uint8_t *batch,
+                                            size_t batch_len,
+                                            uint64_t now,
+                                            struct fapiao_bytes **results,
+                                            struct fapiao_front_end_report *report);
+
+/**
+ * Opens the service platform's acknowledgement of results (`ack`, `ack_len`
+ * bytes) at `now` (UNIX seconds; 0 = now): `*recorded` receives how many
+ * commands it recorded (their tickets are complete; the others are delivered
+ * again by the next pull).
+ *
+ * On failure `*recorded` is not written.
+ *
+ * # Safety
+ *
+ * `front_end` must not be freed by another thread during the call; `ack` must
+ * be NULL or point at `ack_len` readable bytes; `recorded` NULL or writable.
+ */
+fapiao_result fapiao_front_end_read_ack(const struct fapiao_front_end *front_end,
+                                        const uint8_t *ack,
+                                        size_t ack_len,
+                                        uint64_t now,
+                                        size_t *recorded);
+
+/**
+ * Frees a front-end service. NULL does nothing; a pointer that is not a live
+ * front end is left alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `front_end` during or after the call.
+ */
+void fapiao_front_end_free(struct fapiao_front_end *front_end);
 
 /**
  * Writes the full reason of the last failed call on this thread (the function's

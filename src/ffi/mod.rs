@@ -46,6 +46,7 @@ mod classify;
 mod credentials;
 mod device;
 mod envelope;
+mod front_end;
 mod handle;
 mod last_error;
 mod opened;
@@ -71,6 +72,10 @@ pub use device::{
 pub use envelope::{
     fapiao_inspect, fapiao_opener, fapiao_opener_free, fapiao_opener_new, fapiao_opener_open,
     fapiao_opener_set_clock_skew, fapiao_seal,
+};
+pub use front_end::{
+    fapiao_front_end, fapiao_front_end_free, fapiao_front_end_new, fapiao_front_end_pull,
+    fapiao_front_end_read_ack, fapiao_front_end_report, fapiao_front_end_run_commands,
 };
 pub use last_error::fapiao_last_error_detail;
 pub use opened::{
@@ -127,5 +132,6 @@ const _: () = {
     shareable::<fapiao_software_device>();
     shareable::<fapiao_service_platform>();
     shareable::<fapiao_cloud_platform>();
+    shareable::<fapiao_front_end>();
     shareable::<fapiao_issue_response>();
 };

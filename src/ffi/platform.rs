@@ -22,7 +22,7 @@ use crate::platform::{
     CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
 };
 
-fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
+pub(super) fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
     PlatformTrust::new(trust.roots.clone()).with_crls(trust.crls.clone())
 }
 

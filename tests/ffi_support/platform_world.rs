@@ -26,6 +26,9 @@ pub struct World {
     pub cloud: *mut fapiao_cloud_platform,
     pub service: *mut fapiao_service_platform,
     pub enterprise: *mut fapiao_credentials,
+    /// The enterprise's front-end service (pinned by the service platform as
+    /// SELLER's front end), with its own store and device ENT-DEV-1.
+    pub front_end: *mut fapiao_front_end,
 }
 
 pub fn pin(
@@ -57,6 +60,10 @@ pub fn world(hosting_mode: &str) -> World {
     let mut device = ptr::null_mut();
     let mut service = ptr::null_mut();
     let mut cloud = ptr::null_mut();
+    let mut front_store = ptr::null_mut();
+    let mut front_device = ptr::null_mut();
+    let mut front_end = ptr::null_mut();
+    let front = super::credentials("enterprise-rsa");
     let eisp = super::credentials("eisp-p256");
     let ecp = super::credentials("ecp-rsa");
     let record = record(hosting_mode);
@@ -115,6 +122,51 @@ pub fn world(hosting_mode: &str) -> World {
             c"EISP-1".as_ptr(),
             &mut cloud,
         ));
+        // The enterprise's front end: its own store and device, the service
+        // platform pinned there and the front end pinned at the service platform.
+        ok(fapiao_store_open(ptr::null(), &mut front_store));
+        ok(pin(
+            front_store,
+            trust,
+            c"EISP-1",
+            fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
+            "eisp-p256",
+        ));
+        let seller = std::ffi::CString::new(SELLER).unwrap();
+        ok(pin(
+            service_store,
+            trust,
+            &seller,
+            fapiao_party_role::FAPIAO_ROLE_ENTERPRISE_FRONT_END,
+            "enterprise-rsa",
+        ));
+        ok(fapiao_software_device_new(
+            c"ENT-DEV-1".as_ptr(),
+            front,
+            [9u8; 32].as_ptr(),
+            32,
+            front_store,
+            &mut front_device,
+        ));
+        ok(fapiao_software_device_add_segment(
+            front_device,
+            c"ent-seg-1".as_ptr(),
+            c"DIGITAL_ORDINARY".as_ptr(),
+            c"26351".as_ptr(),
+            1,
+            1000,
+        ));
+        ok(fapiao_front_end_new(
+            front,
+            trust,
+            front_store,
+            c"EISP-1".as_ptr(),
+            front_device,
+            &mut front_end,
+        ));
+        fapiao_software_device_free(front_device);
+        fapiao_store_free(front_store);
+        fapiao_credentials_free(front);
         fapiao_software_device_free(device);
         fapiao_store_free(service_store);
         fapiao_store_free(cloud_store);
@@ -126,6 +178,7 @@ pub fn world(hosting_mode: &str) -> World {
         cloud,
         service,
         enterprise: super::credentials("enterprise-p256"),
+        front_end,
     }
 }
 
@@ -135,6 +188,7 @@ impl Drop for World {
         unsafe {
             fapiao_cloud_platform_free(self.cloud);
             fapiao_service_platform_free(self.service);
+            fapiao_front_end_free(self.front_end);
             fapiao_credentials_free(self.enterprise);
         }
     }
