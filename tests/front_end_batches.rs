@@ -5,24 +5,9 @@
 
 mod platform_support;
 
-use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
-use fapiao::platform::Order;
+use fapiao::invoice::{FailureReason, IssueOutcome};
 use fapiao::store::{IssuingStore, NewCommand, RequestDigest};
 use platform_support::*;
-
-fn issue(world: &World, seller: &str, json: &[u8], now: u64) -> IssueResponse {
-    let order = Order::Signed(world.erp_sign(seller, json, now));
-    let request = world.cloud.submit(order, now).unwrap();
-    let answer = world.service.handle(&request, now).unwrap();
-    world.cloud.open_response(&answer, now).unwrap()
-}
-
-fn ticket_of(response: &IssueResponse) -> String {
-    match &response.outcome {
-        IssueOutcome::AcceptedPending { ticket } => ticket.clone(),
-        other => panic!("expected accepted, got {other:?}"),
-    }
-}
 
 /// Queues a command for the enterprise-hosted seller straight into the service
 /// platform's store (as a service platform with other rules, or a damaged queue,
@@ -65,8 +50,7 @@ fn device_failure(world: &World, ticket: &str, now: u64) -> String {
 }
 
 fn a_command_the_device_cannot_take_fails_alone_on(world: World) {
-    let good = ticket_of(&issue(
-        &world,
+    let good = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "F-1"),
         NOW,
@@ -89,8 +73,7 @@ fn a_command_the_device_cannot_take_fails_alone_on(world: World) {
         format!(r#"{{"command_id": "{HOSTED_BY_ENTERPRISE}:F-3", "request": 1}}"#).as_bytes(),
     );
     // And a good one behind them.
-    let behind = ticket_of(&issue(
-        &world,
+    let behind = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "F-4"),
         NOW,
@@ -140,15 +123,13 @@ fn an_invoice_unlike_its_command_is_not_recorded_on(world: World) {
     use fapiao::platform::{CommandResult, CommandResultOutcome, FrontEndRequest};
     use fapiao::store::OutboxStore;
 
-    let ticket = ticket_of(&issue(
-        &world,
+    let ticket = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "M-1"),
         NOW,
     ));
     // The invoice the enterprise's device would issue, with another total.
-    let platform_hosted = issue(
-        &world,
+    let platform_hosted = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "M-0"),
         NOW,

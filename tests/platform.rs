@@ -11,13 +11,6 @@ use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 use fapiao::{EnvelopeError, Error};
 use platform_support::*;
 
-fn issue(world: &World, seller: &str, json: &[u8], now: u64) -> IssueResponse {
-    let order = Order::Signed(world.erp_sign(seller, json, now));
-    let request = world.cloud.submit(order, now).unwrap();
-    let answer = world.service.handle(&request, now).unwrap();
-    world.cloud.open_response(&answer, now).unwrap()
-}
-
 fn invoice_of(response: &IssueResponse) -> &fapiao::invoice::IssuedInvoice {
     match &response.outcome {
         IssueOutcome::Issued { invoice } => invoice,
@@ -26,8 +19,7 @@ fn invoice_of(response: &IssueResponse) -> &fapiao::invoice::IssuedInvoice {
 }
 
 fn platform_hosted_issues_synchronously_and_uploads_on(world: World) {
-    let response = issue(
-        &world,
+    let response = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "S-1"),
         NOW,
@@ -68,15 +60,15 @@ fn platform_hosted_issues_synchronously_and_uploads_on(world: World) {
 
 fn same_serial_same_answer_and_conflict_on_different_content_on(world: World) {
     let json = World::request(HOSTED_BY_PLATFORM, "S-2");
-    let first = issue(&world, HOSTED_BY_PLATFORM, &json, NOW);
+    let first = world.issue(HOSTED_BY_PLATFORM, &json, NOW);
     // The ERP sends it again (new signatures, new envelope): the same invoice.
-    let again = issue(&world, HOSTED_BY_PLATFORM, &json, NOW + 5);
+    let again = world.issue(HOSTED_BY_PLATFORM, &json, NOW + 5);
     assert_eq!(invoice_of(&first), invoice_of(&again));
     // A different request under the same serial number is a conflict.
     let changed = String::from_utf8(json)
         .unwrap()
         .replace("\"drawer\": \"", "\"drawer\": \"X");
-    let conflict = issue(&world, HOSTED_BY_PLATFORM, changed.as_bytes(), NOW + 6);
+    let conflict = world.issue(HOSTED_BY_PLATFORM, changed.as_bytes(), NOW + 6);
     assert!(
         matches!(
             &conflict.outcome,
@@ -87,8 +79,7 @@ fn same_serial_same_answer_and_conflict_on_different_content_on(world: World) {
         "{conflict:?}"
     );
     // A second serial gets the next number.
-    let next = issue(
-        &world,
+    let next = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "S-3"),
         NOW + 7,
@@ -101,7 +92,7 @@ fn same_serial_same_answer_and_conflict_on_different_content_on(world: World) {
 
 fn enterprise_hosted_goes_through_the_front_end_exactly_once_on(world: World) {
     let json = World::request(HOSTED_BY_ENTERPRISE, "A-1");
-    let accepted = issue(&world, HOSTED_BY_ENTERPRISE, &json, NOW);
+    let accepted = world.issue(HOSTED_BY_ENTERPRISE, &json, NOW);
     let IssueOutcome::AcceptedPending { ticket } = &accepted.outcome else {
         panic!("expected accepted, got {accepted:?}");
     };
@@ -167,7 +158,7 @@ fn enterprise_hosted_goes_through_the_front_end_exactly_once_on(world: World) {
             .is_some()
     );
     // And the same request again answers with that invoice.
-    let again = issue(&world, HOSTED_BY_ENTERPRISE, &json, NOW + 8);
+    let again = world.issue(HOSTED_BY_ENTERPRISE, &json, NOW + 8);
     assert_eq!(invoice_of(&again), invoice);
 }
 
@@ -185,7 +176,7 @@ fn refusals_are_sealed_typed_answers_on(world: World) {
     let bad = String::from_utf8(World::request(HOSTED_BY_PLATFORM, "R-1"))
         .unwrap()
         .replace("\"total_fen\": ", "\"total_fen\": 1");
-    let response = issue(&world, HOSTED_BY_PLATFORM, bad.as_bytes(), NOW);
+    let response = world.issue(HOSTED_BY_PLATFORM, bad.as_bytes(), NOW);
     assert!(
         matches!(
             &response.outcome,
@@ -201,8 +192,7 @@ fn refusals_are_sealed_typed_answers_on(world: World) {
         .service_store
         .set_enterprise_status(&tax_id, EnterpriseStatus::Suspended)
         .unwrap();
-    let response = issue(
-        &world,
+    let response = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "R-2"),
         NOW,
@@ -225,8 +215,7 @@ fn refusals_are_sealed_typed_answers_on(world: World) {
         .bound_certificates
         .insert(world.erp[HOSTED_BY_PLATFORM].leaf().spki_fingerprint());
     world.service_store.upsert_enterprise(&record).unwrap();
-    let response = issue(
-        &world,
+    let response = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "R-3"),
         NOW,
@@ -321,8 +310,7 @@ fn bad_envelopes_get_typed_errors_and_write_nothing_on(world: World) {
 }
 
 fn red_letter_invoice_goes_through_the_same_path_on(world: World) {
-    let blue = issue(
-        &world,
+    let blue = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "RED-0"),
         NOW,
@@ -346,7 +334,7 @@ fn red_letter_invoice_goes_through_the_same_path_on(world: World) {
             &format!("\"tax_id\": \"{HOSTED_BY_ENTERPRISE}\""),
         )
         .replace("26352000000012345678", &original);
-    let response = issue(&world, HOSTED_BY_PLATFORM, red.as_bytes(), NOW + 10);
+    let response = world.issue(HOSTED_BY_PLATFORM, red.as_bytes(), NOW + 10);
     let invoice = invoice_of(&response);
     assert_eq!(invoice.color, fapiao::invoice::InvoiceColor::Red);
     assert!(invoice.total_fen < 0);
@@ -475,8 +463,7 @@ fn asynchronous_quota_is_held_until_the_front_end_reports_on(world: World) {
     };
     let run_front_end = |now: u64| world.run_front_end(10, now);
 
-    let first = issue(
-        &world,
+    let first = world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "Q-1"),
         NOW,
@@ -494,8 +481,7 @@ fn asynchronous_quota_is_held_until_the_front_end_reports_on(world: World) {
     assert_eq!(run_front_end(NOW + 2).issued, 0);
     assert_eq!(usage(), (total, 0));
 
-    let second = issue(
-        &world,
+    let second = world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "Q-2"),
         NOW + 3,

@@ -10,20 +10,6 @@ use fapiao::platform::Order;
 use fapiao::store::CloudStore;
 use platform_support::*;
 
-fn issue(world: &World, seller: &str, json: &[u8], now: u64) -> IssueResponse {
-    let order = Order::Signed(world.erp_sign(seller, json, now));
-    let request = world.cloud.submit(order, now).unwrap();
-    let answer = world.service.handle(&request, now).unwrap();
-    world.cloud.open_response(&answer, now).unwrap()
-}
-
-fn ticket_of(response: &IssueResponse) -> String {
-    match &response.outcome {
-        IssueOutcome::AcceptedPending { ticket } => ticket.clone(),
-        other => panic!("expected accepted, got {other:?}"),
-    }
-}
-
 fn outstanding(world: &World) -> Vec<(String, String, String)> {
     world
         .cloud_store
@@ -34,16 +20,8 @@ fn outstanding(world: &World) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Polls `ticket` once and returns the answer.
-fn poll(world: &World, ticket: &str, now: u64) -> IssueResponse {
-    let query = world.cloud.query_ticket(ticket, now).unwrap();
-    let answer = world.service.handle(&query, now).unwrap();
-    world.cloud.open_response(&answer, now).unwrap()
-}
-
 fn answers_carry_the_seller_on(world: World) {
-    let accepted = issue(
-        &world,
+    let accepted = world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "T-0"),
         NOW,
@@ -52,15 +30,14 @@ fn answers_carry_the_seller_on(world: World) {
         accepted.seller_tax_id.as_deref(),
         Some(HOSTED_BY_ENTERPRISE)
     );
-    let issued = issue(
-        &world,
+    let issued = world.issue(
         HOSTED_BY_PLATFORM,
         &World::request(HOSTED_BY_PLATFORM, "T-0"),
         NOW,
     );
     assert_eq!(issued.seller_tax_id.as_deref(), Some(HOSTED_BY_PLATFORM));
     // A ticket's answer names its seller too.
-    let pending = poll(&world, &ticket_of(&accepted), NOW + 1);
+    let pending = world.poll(&ticket_of(&accepted), NOW + 1);
     assert_eq!(pending.seller_tax_id.as_deref(), Some(HOSTED_BY_ENTERPRISE));
 }
 
@@ -68,8 +45,7 @@ fn answers_carry_the_seller_on(world: World) {
 /// number is refused: the refusal is B's, A's ticket stays outstanding and later
 /// completes with A's invoice.
 fn another_sellers_refusal_leaves_a_ticket_alone_on(world: World) {
-    let ticket = ticket_of(&issue(
-        &world,
+    let ticket = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "T-1"),
         NOW,
@@ -77,7 +53,7 @@ fn another_sellers_refusal_leaves_a_ticket_alone_on(world: World) {
     let bad = String::from_utf8(World::request(HOSTED_BY_PLATFORM, "T-1"))
         .unwrap()
         .replace("\"total_fen\": ", "\"total_fen\": 1");
-    let refused = issue(&world, HOSTED_BY_PLATFORM, bad.as_bytes(), NOW + 1);
+    let refused = world.issue(HOSTED_BY_PLATFORM, bad.as_bytes(), NOW + 1);
     assert!(
         matches!(
             &refused.outcome,
@@ -98,7 +74,7 @@ fn another_sellers_refusal_leaves_a_ticket_alone_on(world: World) {
     );
 
     assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
-    let done = poll(&world, &ticket, NOW + 3);
+    let done = world.poll(&ticket, NOW + 3);
     assert!(matches!(done.outcome, IssueOutcome::Issued { .. }));
     assert!(outstanding(&world).is_empty());
     let ticket = world.cloud_store.cloud_ticket(&ticket).unwrap().unwrap();
@@ -148,8 +124,7 @@ fn orders_in_flight_under_one_serial_stay_apart_on(world: World) {
 /// request; the waiting request's ticket stays outstanding and completes with its
 /// invoice.
 fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(world: World) {
-    let ticket = ticket_of(&issue(
-        &world,
+    let ticket = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "T-4"),
         NOW,
@@ -157,7 +132,7 @@ fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(world: World) {
     let other = String::from_utf8(World::request(HOSTED_BY_ENTERPRISE, "T-4"))
         .unwrap()
         .replace("\"drawer\": \"", "\"drawer\": \"另");
-    let conflict = issue(&world, HOSTED_BY_ENTERPRISE, other.as_bytes(), NOW + 1);
+    let conflict = world.issue(HOSTED_BY_ENTERPRISE, other.as_bytes(), NOW + 1);
     assert!(
         matches!(
             &conflict.outcome,
@@ -178,7 +153,7 @@ fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(world: World) {
     );
     assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
     assert!(matches!(
-        poll(&world, &ticket, NOW + 3).outcome,
+        world.poll(&ticket, NOW + 3).outcome,
         IssueOutcome::Issued { .. }
     ));
     assert!(outstanding(&world).is_empty());
@@ -189,8 +164,7 @@ fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(world: World) {
 #[test]
 fn a_ticket_the_service_platform_does_not_know_is_completed() {
     let world = World::new();
-    let ticket = ticket_of(&issue(
-        &world,
+    let ticket = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
         &World::request(HOSTED_BY_ENTERPRISE, "T-5"),
         NOW,
@@ -256,7 +230,7 @@ fn an_answer_without_its_seller_is_still_completed() {
 
     assert_eq!(world.run_front_end(10, NOW + 1).issued, 1);
     assert!(matches!(
-        poll(&world, &ticket, NOW + 2).outcome,
+        world.poll(&ticket, NOW + 2).outcome,
         IssueOutcome::Issued { .. }
     ));
     assert!(outstanding(&world).is_empty());

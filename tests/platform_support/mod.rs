@@ -10,11 +10,13 @@ use std::sync::Arc;
 use fapiao::CryptoProvider;
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
-use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime};
+use fapiao::invoice::{
+    InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode, UnixTime,
+};
 use fapiao::pki::{Credentials, ExchangeParty, PartyRole, PeerDirectory, TrustStore};
 use fapiao::platform::{
-    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, PlatformTrust, RunReport,
-    ServicePlatform, ServicePlatformParts,
+    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
+    RunReport, ServicePlatform, ServicePlatformParts,
 };
 use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
 use fapiao::store::SqliteStore;
@@ -313,5 +315,30 @@ impl World {
     /// The ERP signs `json` as `seller`.
     pub fn erp_sign(&self, seller: &str, json: &[u8], now: u64) -> SignedMessage {
         SignedMessage::sign(json, &self.erp[seller], now, provider()).unwrap()
+    }
+
+    /// The whole path for one order at `now`: the ERP of `seller` signs `json`,
+    /// the cloud platform seals it, the service platform answers, the cloud
+    /// platform opens and stores the answer.
+    pub fn issue(&self, seller: &str, json: &[u8], now: u64) -> IssueResponse {
+        let order = Order::Signed(self.erp_sign(seller, json, now));
+        let request = self.cloud.submit(order, now).unwrap();
+        let answer = self.service.handle(&request, now).unwrap();
+        self.cloud.open_response(&answer, now).unwrap()
+    }
+
+    /// The cloud platform polls `ticket` once at `now`.
+    pub fn poll(&self, ticket: &str, now: u64) -> IssueResponse {
+        let query = self.cloud.query_ticket(ticket, now).unwrap();
+        let answer = self.service.handle(&query, now).unwrap();
+        self.cloud.open_response(&answer, now).unwrap()
+    }
+}
+
+/// The ticket of an "accepted" answer (panics on any other).
+pub fn ticket_of(response: &IssueResponse) -> String {
+    match &response.outcome {
+        IssueOutcome::AcceptedPending { ticket } => ticket.clone(),
+        other => panic!("expected accepted, got {other:?}"),
     }
 }
