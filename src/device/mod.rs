@@ -14,6 +14,7 @@
 mod canonical;
 mod check_code;
 mod command;
+mod conformity;
 mod failure;
 mod seal;
 mod segment;
@@ -21,6 +22,7 @@ mod software;
 
 pub use self::check_code::{DeviceSecret, check_code_matches, compute_check_code};
 pub use self::command::ControlCommand;
+pub use self::conformity::{Unlike, issued_as_requested};
 pub use self::failure::{DeviceFailure, Disposition};
 pub use self::seal::{seal_scheme, sealed_bytes, verify_device_signature};
 pub use self::segment::{

@@ -2,7 +2,7 @@
 //! end's pull for its queued commands and its results, checked against the
 //! commands they answer.
 
-use crate::device::ControlCommand;
+use crate::device::{ControlCommand, Unlike, issued_as_requested};
 use crate::envelope::OpenedEnvelope;
 use crate::error::{Error, PlatformError};
 use crate::invoice::{
@@ -120,56 +120,18 @@ impl ServicePlatform {
     }
 
     /// How `invoice`, reported for `command_id`, differs from what the command
-    /// queued for it asked: the seller, kind, colour and totals must be the
-    /// request's (`None` when they are, or when no such command is queued).
+    /// queued for it asked (`None` when it does not, or when no such command is
+    /// queued).
     fn unlike_its_command(
         &self,
         command_id: &str,
         invoice: &IssuedInvoice,
-    ) -> Result<Option<String>, Error> {
+    ) -> Result<Option<Unlike>, Error> {
         let Some(queued) = self.parts.store.queued_command(command_id)? else {
             return Ok(None);
         };
         let request = ControlCommand::request_in(&queued.command_bytes)?;
-        let totals = &request.totals;
-        let pairs = [
-            (
-                "seller",
-                request.seller.tax_id.clone(),
-                invoice.seller_tax_id.to_string(),
-            ),
-            (
-                "kind",
-                format!("{:?}", request.invoice_kind),
-                format!("{:?}", invoice.invoice_kind),
-            ),
-            (
-                "colour",
-                format!("{:?}", request.color),
-                format!("{:?}", invoice.color),
-            ),
-            (
-                "amount_fen",
-                totals.amount_fen.to_string(),
-                invoice.amount_fen.to_string(),
-            ),
-            (
-                "tax_amount_fen",
-                totals.tax_amount_fen.to_string(),
-                invoice.tax_amount_fen.to_string(),
-            ),
-            (
-                "total_fen",
-                totals.total_fen.to_string(),
-                invoice.total_fen.to_string(),
-            ),
-        ];
-        Ok(pairs
-            .into_iter()
-            .find(|(_, asked, issued)| asked != issued)
-            .map(|(field, asked, issued)| {
-                format!("{field} {issued}, the request asked for {asked}")
-            }))
+        Ok(issued_as_requested(invoice, &request).err())
     }
 
     /// Completes `command_id` as failed for good on its enterprise's device.
