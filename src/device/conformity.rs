@@ -95,7 +95,8 @@ mod tests {
     fn the_invoice_of_the_request_passes_and_each_difference_is_named() {
         let request = request();
         assert_eq!(issued_as_requested(&invoice(), &request), Ok(()));
-        let cases: [(&str, fn(&mut IssuedInvoice)); 4] = [
+        type Change = fn(&mut IssuedInvoice);
+        let cases: [(&str, Change); 4] = [
             ("seller", |i| {
                 i.seller_tax_id = UnifiedSocialCreditCode::parse("91440101MA5CJQ4N59").unwrap()
             }),
