@@ -334,6 +334,37 @@ typedef uint32_t fapiao_result;
 #endif // __cplusplus
 
 /**
+ * What the host's device callback reports for one command.
+ */
+enum fapiao_device_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The device issued the invoice: its JSON is in the answer.
+     */
+    FAPIAO_DEVICE_ISSUED = 0,
+    /**
+     * The device cannot issue now (busy, unplugged): the same command is sent
+     * again later. `detail` may say why.
+     */
+    FAPIAO_DEVICE_RETRY_LATER = 1,
+    /**
+     * The device will never issue this command (no numbers left, refused):
+     * `detail` says why.
+     */
+    FAPIAO_DEVICE_REFUSED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fapiao_device_status fapiao_device_status;
+#else
+typedef uint32_t fapiao_device_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What the host's upload callback reports for one invoice.
  */
 enum fapiao_upload_status
@@ -489,6 +520,12 @@ typedef uint32_t fapiao_issue_outcome;
 typedef struct fapiao_bytes fapiao_bytes;
 
 /**
+ * An issuing device behind the host's callback. May be used from several
+ * threads at once (so must the callback).
+ */
+typedef struct fapiao_callback_device fapiao_callback_device;
+
+/**
  * The e-commerce cloud platform: countersigns an ERP's signed order and seals it
  * to its pinned service platform, opens and stores the answers, and queries
  * tickets. May be used from several threads at once.
@@ -572,6 +609,46 @@ typedef struct fapiao_store fapiao_store;
  * thread uses the store. Openers made from a store take a copy of it.
  */
 typedef struct fapiao_trust_store fapiao_trust_store;
+
+/**
+ * The callback's answer, zeroed by the library before each call.
+ */
+typedef struct fapiao_device_answer {
+    /**
+     * `FAPIAO_DEVICE_ISSUED`: the issued invoice as JSON (the `invoice` object of
+     * an `ISSUED` issue response: `invoice_number`, `invoice_kind`, `color`,
+     * `issued_at_unix`, `check_code`, `seller_tax_id`, `amount_fen`,
+     * `tax_amount_fen`, `total_fen`, `device_id`, `device_signature_hex`), at
+     * most 16384 bytes.
+     */
+    uint8_t invoice_json[16384];
+    /**
+     * How many bytes of `invoice_json` are used.
+     */
+    size_t invoice_json_len;
+    /**
+     * Otherwise: why, NUL-terminated within its 256 bytes.
+     */
+    char detail[256];
+} fapiao_device_answer;
+
+/**
+ * The host's device. Called with `user_data` as given to
+ * `fapiao_callback_device_new`, the control command's JSON (`command_json`,
+ * `command_json_len` bytes, valid during the call: `command_id`,
+ * `deadline_unix` and the validated `request`), the time `now` (UNIX seconds)
+ * and a zeroed `answer` to fill.
+ *
+ * The device must be idempotent on `command_id`: the same command again (a
+ * retry after a crash or a lost answer) returns the invoice issued the first
+ * time, never a second number. It may be called from several threads at once
+ * (from every thread the platform or front end is used on).
+ */
+typedef fapiao_device_status (*fapiao_issue_fn)(void *user_data,
+                                                const uint8_t *command_json,
+                                                size_t command_json_len,
+                                                uint64_t now,
+                                                struct fapiao_device_answer *answer);
 
 /**
  * What one batch of commands did on the enterprise's device.
@@ -693,6 +770,40 @@ size_t fapiao_bytes_len(const struct fapiao_bytes *bytes);
  * `fapiao_bytes_data` are dangling afterwards.
  */
 void fapiao_bytes_free(struct fapiao_bytes *bytes);
+
+/**
+ * A device named `device_id` (NUL-terminated; 1 to 64 of
+ * `A-Z a-z 0-9 _ - . :`, as the invoices it issues name it) that issues through
+ * `issue`, called with `user_data` (see `fapiao_issue_fn` for the contract).
+ * Give it to `fapiao_service_platform_new_with_callback_device` or
+ * `fapiao_front_end_new_with_callback_device`.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_callback_device_free` (the platforms made with it keep what they
+ * need); on failure (`FAPIAO_INVALID_ARGUMENT` for a bad id) `*out` is not
+ * written.
+ *
+ * # Safety
+ *
+ * `device_id` must be NULL or a NUL-terminated string; `issue` must follow
+ * `fapiao_issue_fn`, and `user_data` stay valid as long as any platform or
+ * front end made with the device lives; `out` NULL or a writable pointer.
+ */
+fapiao_result fapiao_callback_device_new(const char *device_id,
+                                         fapiao_issue_fn issue,
+                                         void *user_data,
+                                         struct fapiao_callback_device **out);
+
+/**
+ * Frees a callback device (platforms made with it keep it alive as long as
+ * they need it). NULL does nothing; a pointer that is not a live callback
+ * device is left alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `device` during or after the call.
+ */
+void fapiao_callback_device_free(struct fapiao_callback_device *device);
 
 /**
  * Loads credentials: `chain` is the leaf certificate followed by its
@@ -965,6 +1076,27 @@ fapiao_result fapiao_front_end_new(const struct fapiao_credentials *credentials,
                                    struct fapiao_front_end **out);
 
 /**
+ * A front end like [`fapiao_front_end_new`]'s, on the enterprise's device
+ * outside the library (`fapiao_callback_device_new`, e.g. its hardware tax
+ * device). The handles may be freed after the call.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_front_end_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
+ * writable pointer.
+ */
+fapiao_result fapiao_front_end_new_with_callback_device(const struct fapiao_credentials *credentials,
+                                                        const struct fapiao_trust_store *trust,
+                                                        const struct fapiao_store *store,
+                                                        const char *service_platform_id,
+                                                        const struct fapiao_callback_device *device,
+                                                        struct fapiao_front_end **out);
+
+/**
  * A sealed pull for at most `limit` (1 to 100) of the commands waiting for the
  * enterprise, at `now` (UNIX seconds; 0 = now): send it to the service platform
  * (`fapiao_service_platform_handle`) and give its answer to
@@ -1199,6 +1331,28 @@ fapiao_result fapiao_service_platform_new(const struct fapiao_credentials *crede
                                           const struct fapiao_store *store,
                                           const struct fapiao_software_device *device,
                                           struct fapiao_service_platform **out);
+
+/**
+ * A service platform like [`fapiao_service_platform_new`]'s, hosting a device
+ * outside the library (`fapiao_callback_device_new`). Each of a request's
+ * store changes commits on its own (the device keeps its own numbering, and a
+ * slow device must not hold the store's write lock); a crash between them is
+ * safe because the device is idempotent on the command id. All the handles may
+ * be freed after the call.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_service_platform_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `out` must be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_service_platform_new_with_callback_device(const struct fapiao_credentials *credentials,
+                                                               const struct fapiao_trust_store *trust,
+                                                               const struct fapiao_store *store,
+                                                               const struct fapiao_callback_device *device,
+                                                               struct fapiao_service_platform **out);
 
 /**
  * Handles one envelope from a cloud platform (an issue request or a ticket

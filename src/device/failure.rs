@@ -93,6 +93,27 @@ pub enum DeviceFailure {
     /// The invoice could not be encoded for sealing. Final.
     #[error("cannot encode the invoice: {0}")]
     Encoding(serde_json::Error),
+    /// A device outside the library (e.g. a hardware device behind a C
+    /// callback) reported that it did not issue; retryable when it says so.
+    #[error("device {device_id} did not issue: {detail}")]
+    Reported {
+        /// The device.
+        device_id: String,
+        /// Whether the same command may succeed later.
+        retryable: bool,
+        /// What the device said.
+        detail: String,
+    },
+    /// A device outside the library answered with an invoice that is not a
+    /// readable invoice of its own, or not the one the command asked for. Final:
+    /// it is never passed on.
+    #[error("device {device_id} answered with an unusable invoice: {problem}")]
+    UnusableInvoice {
+        /// The device.
+        device_id: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl DeviceFailure {
@@ -101,6 +122,9 @@ impl DeviceFailure {
         match self {
             Self::Store(error) if error.is_transient() => Disposition::Retryable,
             Self::Seal(_) => Disposition::Retryable,
+            Self::Reported {
+                retryable: true, ..
+            } => Disposition::Retryable,
             _ => Disposition::Final,
         }
     }

@@ -83,7 +83,9 @@ fn device(e: &DeviceFailure) -> fapiao_result {
         | DeviceFailure::InvalidDeviceId { .. }
         | DeviceFailure::InvalidSegment { .. }
         | DeviceFailure::InvalidSecret { .. }
-        | DeviceFailure::Encoding(_) => FAPIAO_DEVICE_FAILED,
+        | DeviceFailure::Encoding(_)
+        | DeviceFailure::Reported { .. }
+        | DeviceFailure::UnusableInvoice { .. } => FAPIAO_DEVICE_FAILED,
     }
 }
 

@@ -4,9 +4,11 @@
 //! and returns the sealed results ([`FrontEndService`]).
 
 use core::ffi::c_char;
+use std::sync::Arc;
 
 use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
+use super::callback_device::fapiao_callback_device;
 use super::credentials::fapiao_credentials;
 use super::device::fapiao_software_device;
 use super::handle::{self, Handle};
@@ -15,6 +17,7 @@ use super::result::fapiao_result;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
+use crate::device::IssuingDevice;
 use crate::pki::PeerDirectory;
 use crate::platform::{FrontEndParts, FrontEndService};
 
@@ -82,18 +85,79 @@ pub unsafe extern "C" fn fapiao_front_end_new(
                 Out::new(out, "out")?,
             )
         };
-        let store = store.inner.clone();
-        let inner = FrontEndService::new(FrontEndParts {
-            credentials: credentials.inner.clone(),
-            trust: platform_trust(trust),
-            peers: PeerDirectory::new(store.clone()),
-            service_platform: service_platform.to_owned(),
-            device: device.inner.clone(),
-            replay: store,
-            validation: Default::default(),
-            provider: CryptoProvider::default_provider(),
-        });
-        out.write(handle::into_handle(fapiao_front_end { inner }));
+        out.write(front_end(
+            credentials,
+            trust,
+            store,
+            service_platform,
+            device.inner.clone(),
+        ));
+        Ok(())
+    })
+}
+
+/// A front end as [`fapiao_front_end_new`] makes it, on `device`.
+fn front_end(
+    credentials: &fapiao_credentials,
+    trust: &fapiao_trust_store,
+    store: &fapiao_store,
+    service_platform: &str,
+    device: Arc<dyn IssuingDevice>,
+) -> *mut fapiao_front_end {
+    let store = store.inner.clone();
+    let inner = FrontEndService::new(FrontEndParts {
+        credentials: credentials.inner.clone(),
+        trust: platform_trust(trust),
+        peers: PeerDirectory::new(store.clone()),
+        service_platform: service_platform.to_owned(),
+        device,
+        replay: store,
+        validation: Default::default(),
+        provider: CryptoProvider::default_provider(),
+    });
+    handle::into_handle(fapiao_front_end { inner })
+}
+
+/// A front end like [`fapiao_front_end_new`]'s, on the enterprise's device
+/// outside the library (`fapiao_callback_device_new`, e.g. its hardware tax
+/// device). The handles may be freed after the call.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_front_end_free`; on failure `*out` is not written.
+///
+/// # Safety
+///
+/// The handles must not be freed or changed by another thread during the call;
+/// `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
+/// writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_front_end_new_with_callback_device(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    service_platform_id: *const c_char,
+    device: *const fapiao_callback_device,
+    out: *mut *mut fapiao_front_end,
+) -> fapiao_result {
+    guard("fapiao_front_end_new_with_callback_device", || {
+        // SAFETY: the caller guarantees the handles, the string and `out`.
+        let (credentials, trust, store, service_platform, device, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                handle::borrow(trust, "trust")?,
+                handle::borrow(store, "store")?,
+                str_arg(service_platform_id, "service_platform_id")?,
+                handle::borrow(device, "device")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write(front_end(
+            credentials,
+            trust,
+            store,
+            service_platform,
+            device.inner.clone(),
+        ));
         Ok(())
     })
 }

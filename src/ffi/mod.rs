@@ -42,6 +42,7 @@
 
 mod boundary;
 mod bytes;
+mod callback_device;
 mod classify;
 mod credentials;
 mod device;
@@ -61,6 +62,10 @@ mod validation;
 mod version;
 
 pub use bytes::{fapiao_bytes, fapiao_bytes_data, fapiao_bytes_free, fapiao_bytes_len};
+pub use callback_device::{
+    fapiao_callback_device, fapiao_callback_device_free, fapiao_callback_device_new,
+    fapiao_device_answer, fapiao_device_status, fapiao_issue_fn,
+};
 pub use credentials::{
     fapiao_credentials, fapiao_credentials_certificate, fapiao_credentials_free,
     fapiao_credentials_new, fapiao_credentials_subject, fapiao_credentials_subject_serial_number,
@@ -74,8 +79,9 @@ pub use envelope::{
     fapiao_opener_set_clock_skew, fapiao_seal,
 };
 pub use front_end::{
-    fapiao_front_end, fapiao_front_end_free, fapiao_front_end_new, fapiao_front_end_pull,
-    fapiao_front_end_read_ack, fapiao_front_end_report, fapiao_front_end_run_commands,
+    fapiao_front_end, fapiao_front_end_free, fapiao_front_end_new,
+    fapiao_front_end_new_with_callback_device, fapiao_front_end_pull, fapiao_front_end_read_ack,
+    fapiao_front_end_report, fapiao_front_end_run_commands,
 };
 pub use last_error::fapiao_last_error_detail;
 pub use opened::{
@@ -89,6 +95,7 @@ pub use platform::{
     fapiao_cloud_platform_open_response, fapiao_cloud_platform_query_ticket,
     fapiao_cloud_platform_submit, fapiao_service_platform, fapiao_service_platform_free,
     fapiao_service_platform_handle, fapiao_service_platform_new,
+    fapiao_service_platform_new_with_callback_device,
 };
 pub use response::{
     fapiao_issue_outcome, fapiao_issue_response, fapiao_issue_response_check_code,
@@ -133,5 +140,6 @@ const _: () = {
     shareable::<fapiao_service_platform>();
     shareable::<fapiao_cloud_platform>();
     shareable::<fapiao_front_end>();
+    shareable::<fapiao_callback_device>();
     shareable::<fapiao_issue_response>();
 };

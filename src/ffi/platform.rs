@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
+use super::callback_device::fapiao_callback_device;
 use super::credentials::fapiao_credentials;
 use super::device::fapiao_software_device;
 use super::handle::{self, Handle};
@@ -17,6 +18,7 @@ use super::signed_message::fapiao_signed_message;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
+use crate::device::IssuingDevice;
 use crate::pki::PeerDirectory;
 use crate::platform::{
     CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
@@ -78,26 +80,87 @@ pub unsafe extern "C" fn fapiao_service_platform_new(
                 Out::new(out, "out")?,
             )
         };
-        let store = store.inner.clone();
         // One transaction per request when the device numbers in the same store
         // (a unit on one connection would make a second connection's writes wait).
-        let shared = Arc::ptr_eq(&device.store, &store);
-        let unit = shared.then(|| store.clone());
-        let mut inner = ServicePlatform::new(ServicePlatformParts {
-            credentials: credentials.inner.clone(),
-            trust: platform_trust(trust),
-            peers: PeerDirectory::new(store.clone()),
-            registry: store.clone(),
-            store: store.clone(),
-            outbox: store.clone(),
-            replay: store,
-            device: device.inner.clone(),
-            provider: CryptoProvider::default_provider(),
-        });
-        if let Some(unit) = unit {
-            inner = inner.with_unit_of_work(unit);
-        }
-        out.write(handle::into_handle(fapiao_service_platform { inner }));
+        let unit = Arc::ptr_eq(&device.store, &store.inner);
+        out.write(service_platform(
+            credentials,
+            trust,
+            store,
+            device.inner.clone(),
+            unit,
+        ));
+        Ok(())
+    })
+}
+
+/// A service platform as [`fapiao_service_platform_new`] makes it, hosting
+/// `device` (each request in one unit of work on the store when `unit`).
+fn service_platform(
+    credentials: &fapiao_credentials,
+    trust: &fapiao_trust_store,
+    store: &fapiao_store,
+    device: Arc<dyn IssuingDevice>,
+    unit: bool,
+) -> *mut fapiao_service_platform {
+    let store = store.inner.clone();
+    let mut inner = ServicePlatform::new(ServicePlatformParts {
+        credentials: credentials.inner.clone(),
+        trust: platform_trust(trust),
+        peers: PeerDirectory::new(store.clone()),
+        registry: store.clone(),
+        store: store.clone(),
+        outbox: store.clone(),
+        replay: store.clone(),
+        device,
+        provider: CryptoProvider::default_provider(),
+    });
+    if unit {
+        inner = inner.with_unit_of_work(store);
+    }
+    handle::into_handle(fapiao_service_platform { inner })
+}
+
+/// A service platform like [`fapiao_service_platform_new`]'s, hosting a device
+/// outside the library (`fapiao_callback_device_new`). Each of a request's
+/// store changes commits on its own (the device keeps its own numbering, and a
+/// slow device must not hold the store's write lock); a crash between them is
+/// safe because the device is idempotent on the command id. All the handles may
+/// be freed after the call.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_service_platform_free`; on failure `*out` is not written.
+///
+/// # Safety
+///
+/// The handles must not be freed or changed by another thread during the call;
+/// `out` must be NULL or point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_new_with_callback_device(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    device: *const fapiao_callback_device,
+    out: *mut *mut fapiao_service_platform,
+) -> fapiao_result {
+    guard("fapiao_service_platform_new_with_callback_device", || {
+        // SAFETY: the caller guarantees the handles' lifetimes and `out`.
+        let (credentials, trust, store, device, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                handle::borrow(trust, "trust")?,
+                handle::borrow(store, "store")?,
+                handle::borrow(device, "device")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write(service_platform(
+            credentials,
+            trust,
+            store,
+            device.inner.clone(),
+            false,
+        ));
         Ok(())
     })
 }

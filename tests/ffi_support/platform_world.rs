@@ -53,7 +53,14 @@ pub fn pin(
     }
 }
 
+/// Everything in memory; the service platform hosts a software device.
 pub fn world(hosting_mode: &str) -> World {
+    world_with(hosting_mode, ptr::null())
+}
+
+/// As [`world`], but the service platform hosts `hosted` when it is not NULL
+/// (a device outside the library).
+pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> World {
     let trust = trust_store(true);
     let mut cloud_store = ptr::null_mut();
     let mut service_store = ptr::null_mut();
@@ -108,13 +115,23 @@ pub fn world(hosting_mode: &str) -> World {
             1,
             1000,
         ));
-        ok(fapiao_service_platform_new(
-            eisp,
-            trust,
-            service_store,
-            device,
-            &mut service,
-        ));
+        if hosted.is_null() {
+            ok(fapiao_service_platform_new(
+                eisp,
+                trust,
+                service_store,
+                device,
+                &mut service,
+            ));
+        } else {
+            ok(fapiao_service_platform_new_with_callback_device(
+                eisp,
+                trust,
+                service_store,
+                hosted,
+                &mut service,
+            ));
+        }
         ok(fapiao_cloud_platform_new(
             ecp,
             trust,
