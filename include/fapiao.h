@@ -540,6 +540,14 @@ typedef struct fapiao_cloud_platform fapiao_cloud_platform;
 typedef struct fapiao_credentials fapiao_credentials;
 
 /**
+ * One side of a certificate exchange: its credentials, trust, store (where the
+ * peer is pinned; also the replay guard), its party id and role, and where the
+ * exchange stands. Not synchronized: one exchange is driven by one thread at a
+ * time.
+ */
+typedef struct fapiao_exchange fapiao_exchange;
+
+/**
  * An enterprise's front-end service: talks to the service platform pinned in
  * its store and issues on the enterprise's device. May be used from several
  * threads at once.
@@ -1048,6 +1056,124 @@ void fapiao_opener_free(struct fapiao_opener *opener);
 fapiao_result fapiao_inspect(const uint8_t *envelope,
                              size_t envelope_len,
                              struct fapiao_bytes **out);
+
+/**
+ * One side of a certificate exchange with `credentials`, known to the other
+ * side as `party_id` (NUL-terminated UTF-8) in `role` (a `fapiao_party_role`),
+ * validating the other side's certificate with `trust` and pinning it in
+ * `store`. It copies the credentials and trust and shares the store: the
+ * handles may be freed after the call.
+ *
+ * The initiator calls `fapiao_exchange_offer`, then `fapiao_exchange_confirm`
+ * with the answer; the responder `fapiao_exchange_answer` with the offer, then
+ * `fapiao_exchange_complete` with the confirm. Each side has pinned the other
+ * when its last call returns `FAPIAO_OK`.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_exchange_free`; on failure (`FAPIAO_INVALID_ARGUMENT` for an unknown
+ * role) `*out` is not written.
+ *
+ * # Safety
+ *
+ * The handles must not be freed or changed by another thread during the call;
+ * `party_id` must be NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+fapiao_result fapiao_exchange_new(const struct fapiao_credentials *credentials,
+                                  const struct fapiao_trust_store *trust,
+                                  const struct fapiao_store *store,
+                                  const char *party_id,
+                                  uint32_t role,
+                                  struct fapiao_exchange **out);
+
+/**
+ * Step 1, initiator: the offer to send to the other side, at `now` (UNIX
+ * seconds; 0 = now).
+ *
+ * On `FAPIAO_OK`, `*out` receives the message, to free with
+ * `fapiao_bytes_free`; on failure (`FAPIAO_INVALID_ARGUMENT` when this side
+ * already sent or answered) `*out` is not written.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call; `out` must be NULL or
+ * writable.
+ */
+fapiao_result fapiao_exchange_offer(const struct fapiao_exchange *exchange,
+                                    uint64_t now,
+                                    struct fapiao_bytes **out);
+
+/**
+ * Step 2, responder: checks the other side's `offer` (`offer_len` bytes) at
+ * `now` (UNIX seconds; 0 = now) and returns the answer to send back. The
+ * initiator is pinned only when its confirm arrives.
+ *
+ * On `FAPIAO_OK`, `*out` receives the answer, to free with
+ * `fapiao_bytes_free`; on failure (an offer that does not open or validate:
+ * 2xx, 3xx, 4xx or `FAPIAO_EXCHANGE_REFUSED`; `FAPIAO_INVALID_ARGUMENT` when
+ * this side already sent or answered) `*out` is not written and the exchange
+ * stays where it was.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call; `offer` must be NULL or
+ * point at `offer_len` readable bytes; `out` NULL or writable.
+ */
+fapiao_result fapiao_exchange_answer(const struct fapiao_exchange *exchange,
+                                     const uint8_t *offer,
+                                     size_t offer_len,
+                                     uint64_t now,
+                                     struct fapiao_bytes **out);
+
+/**
+ * Step 3, initiator: checks the other side's `answer` (`answer_len` bytes; it
+ * must echo this side's offer) at `now` (UNIX seconds; 0 = now), pins the
+ * other side in the store, and returns the confirm to send back.
+ *
+ * On `FAPIAO_OK`, `*out` receives the confirm, to free with
+ * `fapiao_bytes_free`; on failure (as for `fapiao_exchange_answer`;
+ * `FAPIAO_INVALID_ARGUMENT` when no offer is waiting) `*out` is not written
+ * and the offer still waits for a good answer.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call; `answer` must be NULL or
+ * point at `answer_len` readable bytes; `out` NULL or writable.
+ */
+fapiao_result fapiao_exchange_confirm(const struct fapiao_exchange *exchange,
+                                      const uint8_t *answer,
+                                      size_t answer_len,
+                                      uint64_t now,
+                                      struct fapiao_bytes **out);
+
+/**
+ * Step 4, responder: checks the other side's `confirm` (`confirm_len` bytes;
+ * it must echo this side's answer and come from the certificate that made the
+ * offer) at `now` (UNIX seconds; 0 = now) and pins the other side in the
+ * store.
+ *
+ * On failure (as for `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when
+ * no answer waits) nothing is pinned and the answer still waits for a good
+ * confirm.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call; `confirm` must be NULL
+ * or point at `confirm_len` readable bytes.
+ */
+fapiao_result fapiao_exchange_complete(const struct fapiao_exchange *exchange,
+                                       const uint8_t *confirm,
+                                       size_t confirm_len,
+                                       uint64_t now);
+
+/**
+ * Frees an exchange. NULL does nothing; a pointer that is not a live exchange
+ * is left alone and recorded as the last error detail.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during or after the call.
+ */
+void fapiao_exchange_free(struct fapiao_exchange *exchange);
 
 /**
  * A front-end service with its `credentials` (the service platform pins their

@@ -47,6 +47,7 @@ mod classify;
 mod credentials;
 mod device;
 mod envelope;
+mod exchange;
 mod front_end;
 mod handle;
 mod last_error;
@@ -77,6 +78,10 @@ pub use device::{
 pub use envelope::{
     fapiao_inspect, fapiao_opener, fapiao_opener_free, fapiao_opener_new, fapiao_opener_open,
     fapiao_opener_set_clock_skew, fapiao_seal,
+};
+pub use exchange::{
+    fapiao_exchange, fapiao_exchange_answer, fapiao_exchange_complete, fapiao_exchange_confirm,
+    fapiao_exchange_free, fapiao_exchange_new, fapiao_exchange_offer,
 };
 pub use front_end::{
     fapiao_front_end, fapiao_front_end_free, fapiao_front_end_new,
@@ -140,6 +145,7 @@ const _: () = {
     shareable::<fapiao_service_platform>();
     shareable::<fapiao_cloud_platform>();
     shareable::<fapiao_front_end>();
+    shareable::<fapiao_exchange>();
     shareable::<fapiao_callback_device>();
     shareable::<fapiao_issue_response>();
 };

@@ -155,17 +155,7 @@ pub unsafe extern "C" fn fapiao_store_pin_peer(
                 bytes_arg(certificate, certificate_len, "certificate")?,
             )
         };
-        let role = match role {
-            1 => PartyRole::CloudPlatform,
-            2 => PartyRole::ServicePlatform,
-            3 => PartyRole::EnterpriseFrontEnd,
-            other => {
-                return Err(Failure::new(
-                    FAPIAO_INVALID_ARGUMENT,
-                    format!("role {other} is not a fapiao_party_role"),
-                ));
-            }
-        };
+        let role = party_role(role)?;
         let mut chain = Certificate::load_bundle(certificate)?;
         if chain.is_empty() {
             return Err(Failure::new(FAPIAO_CERTIFICATE_MALFORMED, "no certificate"));
@@ -200,4 +190,17 @@ pub unsafe extern "C" fn fapiao_store_free(store: *mut fapiao_store) {
         // SAFETY: the caller guarantees no other use during or after the call.
         unsafe { handle::free(store, "store") }
     })
+}
+
+/// The [`PartyRole`] a `fapiao_party_role` value names.
+pub(crate) fn party_role(role: u32) -> Result<PartyRole, Failure> {
+    match role {
+        1 => Ok(PartyRole::CloudPlatform),
+        2 => Ok(PartyRole::ServicePlatform),
+        3 => Ok(PartyRole::EnterpriseFrontEnd),
+        other => Err(Failure::new(
+            FAPIAO_INVALID_ARGUMENT,
+            format!("role {other} is not a fapiao_party_role"),
+        )),
+    }
 }

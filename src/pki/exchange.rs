@@ -87,13 +87,13 @@ struct ExchangeBody {
 }
 
 /// What the initiator keeps between sending the offer and reading the answer.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OfferSent {
     nonce: [u8; NONCE_LEN],
 }
 
 /// What the responder keeps between sending the answer and reading the confirm.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AnswerSent {
     nonce: [u8; NONCE_LEN],
     peer: PeerRecord,

@@ -1,0 +1,323 @@
+//! The certificate exchange (互换数字证书) for C/C++ platform hosts: two parties
+//! (the cloud and service platforms, or a service platform and an enterprise's
+//! front end) exchange signed and encrypted messages, validate each other's
+//! certificate path, and pin each other in their stores
+//! ([`ExchangeParty`](crate::pki::ExchangeParty)): offer, answer, confirm,
+//! complete.
+
+use core::ffi::c_char;
+use std::sync::{Mutex, PoisonError};
+
+use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
+use super::bytes::fapiao_bytes;
+use super::credentials::fapiao_credentials;
+use super::handle::{self, Handle};
+use super::platform::platform_trust;
+use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
+use super::store::{fapiao_store, party_role};
+use super::trust::fapiao_trust_store;
+use crate::CryptoProvider;
+use crate::pki::{AnswerSent, Credentials, ExchangeParty, OfferSent, PartyRole, PeerDirectory};
+use crate::platform::PlatformTrust;
+use crate::store::SqliteStore;
+
+/// Where this side of an exchange stands.
+enum Step {
+    /// Nothing sent yet.
+    Idle,
+    /// The offer went out (initiator): waiting for the answer.
+    Offered(OfferSent),
+    /// The answer went out (responder): waiting for the confirm.
+    Answered(AnswerSent),
+    /// The peer is pinned.
+    Done,
+}
+
+/// One side of a certificate exchange: its credentials, trust, store (where the
+/// peer is pinned; also the replay guard), its party id and role, and where the
+/// exchange stands. Not synchronized: one exchange is driven by one thread at a
+/// time.
+pub struct fapiao_exchange {
+    credentials: Credentials,
+    trust: PlatformTrust,
+    store: std::sync::Arc<SqliteStore>,
+    party_id: String,
+    role: PartyRole,
+    step: Mutex<Step>,
+}
+
+impl Handle for fapiao_exchange {
+    const NAME: &'static str = "fapiao_exchange";
+}
+
+impl fapiao_exchange {
+    /// Runs `f` with this side as an [`ExchangeParty`] and its current step.
+    fn with_party<T>(
+        &self,
+        f: impl FnOnce(&ExchangeParty<'_>, &mut Step) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let validator = self.trust.validator();
+        let directory = PeerDirectory::new(self.store.clone());
+        let party = ExchangeParty::new(
+            &self.credentials,
+            &self.party_id,
+            self.role,
+            &validator,
+            &directory,
+            self.store.as_ref(),
+            CryptoProvider::default_provider(),
+        );
+        let mut step = self.step.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&party, &mut step)
+    }
+}
+
+fn out_of_order(expected: &str) -> Failure {
+    Failure::new(
+        FAPIAO_INVALID_ARGUMENT,
+        format!("the exchange is not at this step: {expected}"),
+    )
+}
+
+/// One side of a certificate exchange with `credentials`, known to the other
+/// side as `party_id` (NUL-terminated UTF-8) in `role` (a `fapiao_party_role`),
+/// validating the other side's certificate with `trust` and pinning it in
+/// `store`. It copies the credentials and trust and shares the store: the
+/// handles may be freed after the call.
+///
+/// The initiator calls `fapiao_exchange_offer`, then `fapiao_exchange_confirm`
+/// with the answer; the responder `fapiao_exchange_answer` with the offer, then
+/// `fapiao_exchange_complete` with the confirm. Each side has pinned the other
+/// when its last call returns `FAPIAO_OK`.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_exchange_free`; on failure (`FAPIAO_INVALID_ARGUMENT` for an unknown
+/// role) `*out` is not written.
+///
+/// # Safety
+///
+/// The handles must not be freed or changed by another thread during the call;
+/// `party_id` must be NULL or a NUL-terminated string; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_new(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    party_id: *const c_char,
+    role: u32,
+    out: *mut *mut fapiao_exchange,
+) -> fapiao_result {
+    guard("fapiao_exchange_new", || {
+        // SAFETY: the caller guarantees the handles, the string and `out`.
+        let (credentials, trust, store, party_id, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                handle::borrow(trust, "trust")?,
+                handle::borrow(store, "store")?,
+                str_arg(party_id, "party_id")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let role = party_role(role)?;
+        out.write(handle::into_handle(fapiao_exchange {
+            credentials: credentials.inner.clone(),
+            trust: platform_trust(trust),
+            store: store.inner.clone(),
+            party_id: party_id.to_owned(),
+            role,
+            step: Mutex::new(Step::Idle),
+        }));
+        Ok(())
+    })
+}
+
+/// Step 1, initiator: the offer to send to the other side, at `now` (UNIX
+/// seconds; 0 = now).
+///
+/// On `FAPIAO_OK`, `*out` receives the message, to free with
+/// `fapiao_bytes_free`; on failure (`FAPIAO_INVALID_ARGUMENT` when this side
+/// already sent or answered) `*out` is not written.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call; `out` must be NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_offer(
+    exchange: *const fapiao_exchange,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_exchange_offer", || {
+        // SAFETY: the caller guarantees the handle and `out`.
+        let (exchange, out) =
+            unsafe { (handle::borrow(exchange, "exchange")?, Out::new(out, "out")?) };
+        let now = resolve_now(now)?;
+        exchange.with_party(|party, step| {
+            if !matches!(step, Step::Idle) {
+                return Err(out_of_order("an offer is sent first, once"));
+            }
+            let (sent, offer) = party.offer(now)?;
+            *step = Step::Offered(sent);
+            out.write(fapiao_bytes::into_handle(offer));
+            Ok(())
+        })
+    })
+}
+
+/// Step 2, responder: checks the other side's `offer` (`offer_len` bytes) at
+/// `now` (UNIX seconds; 0 = now) and returns the answer to send back. The
+/// initiator is pinned only when its confirm arrives.
+///
+/// On `FAPIAO_OK`, `*out` receives the answer, to free with
+/// `fapiao_bytes_free`; on failure (an offer that does not open or validate:
+/// 2xx, 3xx, 4xx or `FAPIAO_EXCHANGE_REFUSED`; `FAPIAO_INVALID_ARGUMENT` when
+/// this side already sent or answered) `*out` is not written and the exchange
+/// stays where it was.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call; `offer` must be NULL or
+/// point at `offer_len` readable bytes; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_answer(
+    exchange: *const fapiao_exchange,
+    offer: *const u8,
+    offer_len: usize,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_exchange_answer", || {
+        // SAFETY: the caller guarantees the handle, the bytes and `out`.
+        let (exchange, offer, out) = unsafe {
+            (
+                handle::borrow(exchange, "exchange")?,
+                bytes_arg(offer, offer_len, "offer")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let now = resolve_now(now)?;
+        exchange.with_party(|party, step| {
+            if !matches!(step, Step::Idle) {
+                return Err(out_of_order("an offer is answered by a fresh exchange"));
+            }
+            let (sent, answer) = party.answer(offer, now)?;
+            *step = Step::Answered(sent);
+            out.write(fapiao_bytes::into_handle(answer));
+            Ok(())
+        })
+    })
+}
+
+/// Step 3, initiator: checks the other side's `answer` (`answer_len` bytes; it
+/// must echo this side's offer) at `now` (UNIX seconds; 0 = now), pins the
+/// other side in the store, and returns the confirm to send back.
+///
+/// On `FAPIAO_OK`, `*out` receives the confirm, to free with
+/// `fapiao_bytes_free`; on failure (as for `fapiao_exchange_answer`;
+/// `FAPIAO_INVALID_ARGUMENT` when no offer is waiting) `*out` is not written
+/// and the offer still waits for a good answer.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call; `answer` must be NULL or
+/// point at `answer_len` readable bytes; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_confirm(
+    exchange: *const fapiao_exchange,
+    answer: *const u8,
+    answer_len: usize,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_exchange_confirm", || {
+        // SAFETY: the caller guarantees the handle, the bytes and `out`.
+        let (exchange, answer, out) = unsafe {
+            (
+                handle::borrow(exchange, "exchange")?,
+                bytes_arg(answer, answer_len, "answer")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let now = resolve_now(now)?;
+        exchange.with_party(|party, step| {
+            let Step::Offered(sent) = std::mem::replace(step, Step::Idle) else {
+                return Err(out_of_order("an answer is confirmed after an offer"));
+            };
+            let nonce = sent.clone();
+            match party.confirm(sent, answer, now) {
+                Ok((_, confirm)) => {
+                    *step = Step::Done;
+                    out.write(fapiao_bytes::into_handle(confirm));
+                    Ok(())
+                }
+                Err(e) => {
+                    *step = Step::Offered(nonce);
+                    Err(e.into())
+                }
+            }
+        })
+    })
+}
+
+/// Step 4, responder: checks the other side's `confirm` (`confirm_len` bytes;
+/// it must echo this side's answer and come from the certificate that made the
+/// offer) at `now` (UNIX seconds; 0 = now) and pins the other side in the
+/// store.
+///
+/// On failure (as for `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when
+/// no answer waits) nothing is pinned and the answer still waits for a good
+/// confirm.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call; `confirm` must be NULL
+/// or point at `confirm_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_complete(
+    exchange: *const fapiao_exchange,
+    confirm: *const u8,
+    confirm_len: usize,
+    now: u64,
+) -> fapiao_result {
+    guard("fapiao_exchange_complete", || {
+        // SAFETY: the caller guarantees the handle and the bytes.
+        let (exchange, confirm) = unsafe {
+            (
+                handle::borrow(exchange, "exchange")?,
+                bytes_arg(confirm, confirm_len, "confirm")?,
+            )
+        };
+        let now = resolve_now(now)?;
+        exchange.with_party(|party, step| {
+            let Step::Answered(sent) = std::mem::replace(step, Step::Idle) else {
+                return Err(out_of_order("a confirm completes an answer"));
+            };
+            let kept = sent.clone();
+            match party.complete(sent, confirm, now) {
+                Ok(_) => {
+                    *step = Step::Done;
+                    Ok(())
+                }
+                Err(e) => {
+                    *step = Step::Answered(kept);
+                    Err(e.into())
+                }
+            }
+        })
+    })
+}
+
+/// Frees an exchange. NULL does nothing; a pointer that is not a live exchange
+/// is left alone and recorded as the last error detail.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during or after the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_free(exchange: *mut fapiao_exchange) {
+    guard_value("fapiao_exchange_free", (), || {
+        // SAFETY: the caller guarantees no other use during or after the call.
+        unsafe { handle::free(exchange, "exchange") }
+    })
+}
