@@ -227,7 +227,7 @@ impl CloudPlatform {
 
 impl CloudPlatform {
     /// The outstanding tickets a failure answer ends. Only a waiting request's
-    /// own outcome does: its device failed (matched by seller and serial number;
+    /// own outcome does: its device failed for good (matched by seller and serial number;
     /// an answer or ticket without a seller, from older service platforms, by
     /// serial number alone), or the service platform does not know the ticket.
     /// Every other failure (invalid, refused, a conflict under the serial number)
@@ -239,7 +239,9 @@ impl CloudPlatform {
     ) -> Result<Vec<String>, Error> {
         let store = self.parts.store.as_ref();
         Ok(match reason {
-            FailureReason::DeviceFailed { .. } => store
+            FailureReason::DeviceFailed {
+                retryable: false, ..
+            } => store
                 .outstanding_tickets_for_serial(&response.serial_number)?
                 .into_iter()
                 .filter(|t| match response.seller_tax_id.as_deref() {
