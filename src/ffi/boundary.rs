@@ -255,9 +255,37 @@ pub(crate) fn resolve_now(now: u64) -> Result<u64, Failure> {
         .map_err(|_| Failure::new(FAPIAO_INTERNAL, "the system clock is before 1970"))
 }
 
+/// The text a C host wrote into a fixed `char` array: up to its first NUL (or
+/// its last byte, which is never read, so an unterminated array is cut there),
+/// invalid UTF-8 replaced.
+pub(crate) fn fixed_text(field: &[c_char]) -> String {
+    let bytes: Vec<u8> = field[..field.len().saturating_sub(1)]
+        .iter()
+        .map(|&c| c as u8)
+        .take_while(|&b| b != 0)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn field(text: &[u8]) -> [c_char; 256] {
+        let mut out = [0 as c_char; 256];
+        for (slot, &byte) in out.iter_mut().zip(text) {
+            *slot = byte as c_char;
+        }
+        out
+    }
+
+    #[test]
+    fn fixed_texts_end_at_their_nul_or_the_last_byte() {
+        assert_eq!(fixed_text(&field(b"RCPT-1\0junk")), "RCPT-1");
+        assert_eq!(fixed_text(&field(b"")), "");
+        assert_eq!(fixed_text(&field(&[b'R'; 256])), "R".repeat(255));
+        assert_eq!(fixed_text(&field(b"\xff\xfeok")), "\u{fffd}\u{fffd}ok");
+    }
 
     #[test]
     fn a_panic_becomes_fapiao_panic_with_its_message_as_detail() {

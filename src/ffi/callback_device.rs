@@ -10,9 +10,11 @@
 
 use core::ffi::{c_char, c_void};
 
-use super::boundary::{Failure, Out, guard, guard_value, str_arg};
+use super::boundary::{Failure, Out, fixed_text, guard, guard_value, str_arg};
+use super::device::DeviceHandle;
 use super::handle::{self, Handle};
 use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT, FAPIAO_NULL_ARGUMENT};
+use super::store::fapiao_store;
 use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, issued_as_requested};
 use crate::invoice::IssuedInvoice;
 
@@ -86,6 +88,18 @@ impl Handle for fapiao_callback_device {
     const NAME: &'static str = "fapiao_callback_device";
 }
 
+impl DeviceHandle for fapiao_callback_device {
+    fn device(&self) -> std::sync::Arc<dyn IssuingDevice> {
+        self.inner.clone()
+    }
+
+    fn numbers_in(&self, _store: &fapiao_store) -> bool {
+        // Its numbering is the device's own: never a unit of work, so a slow
+        // device does not hold the store's write lock.
+        false
+    }
+}
+
 /// The callback as an [`IssuingDevice`].
 pub(crate) struct CallbackDevice {
     device_id: String,
@@ -134,12 +148,12 @@ impl IssuingDevice for CallbackDevice {
             fapiao_device_status::FAPIAO_DEVICE_RETRY_LATER => Err(DeviceFailure::Reported {
                 device_id: self.device_id.clone(),
                 retryable: true,
-                detail: detail(&answer.detail),
+                detail: fixed_text(&answer.detail),
             }),
             fapiao_device_status::FAPIAO_DEVICE_REFUSED => Err(DeviceFailure::Reported {
                 device_id: self.device_id.clone(),
                 retryable: false,
-                detail: detail(&answer.detail),
+                detail: fixed_text(&answer.detail),
             }),
         }
     }
@@ -174,17 +188,6 @@ impl CallbackDevice {
             .map_err(|unlike| self.unusable(format!("not the command's invoice: {unlike}")))?;
         Ok(invoice)
     }
-}
-
-/// The text in `field` up to its first NUL (or its last byte), invalid UTF-8
-/// replaced.
-fn detail(field: &[c_char; 256]) -> String {
-    let bytes: Vec<u8> = field[..255]
-        .iter()
-        .map(|&c| c as u8)
-        .take_while(|&b| b != 0)
-        .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// A device named `device_id` (NUL-terminated; 1 to 64 of
@@ -248,19 +251,4 @@ pub unsafe extern "C" fn fapiao_callback_device_free(device: *mut fapiao_callbac
         // SAFETY: the caller guarantees no other use during or after the call.
         unsafe { handle::free(device, "device") }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn details_end_at_their_nul_or_the_last_byte() {
-        let mut field = [0 as c_char; 256];
-        for (slot, byte) in field.iter_mut().zip(b"busy\0x") {
-            *slot = *byte as c_char;
-        }
-        assert_eq!(detail(&field), "busy");
-        assert_eq!(detail(&[b'x' as c_char; 256]), "x".repeat(255));
-    }
 }

@@ -29,6 +29,26 @@ impl Handle for fapiao_software_device {
     const NAME: &'static str = "fapiao_software_device";
 }
 
+/// A handle carrying an issuing device, for the platform and front-end
+/// constructors.
+pub(crate) trait DeviceHandle: Handle {
+    /// The device.
+    fn device(&self) -> Arc<dyn IssuingDevice>;
+    /// Whether the device numbers in `store` (then a service platform on that
+    /// store runs each request in one unit of work).
+    fn numbers_in(&self, store: &fapiao_store) -> bool;
+}
+
+impl DeviceHandle for fapiao_software_device {
+    fn device(&self) -> Arc<dyn IssuingDevice> {
+        self.inner.clone()
+    }
+
+    fn numbers_in(&self, store: &fapiao_store) -> bool {
+        Arc::ptr_eq(&self.store, &store.inner)
+    }
+}
+
 /// A software device `device_id` (NUL-terminated, 1 to 64 of `A-Z a-z 0-9 _ - .
 /// :`) that signs invoices with `credentials`, computes check codes with the
 /// 16-to-64-byte `secret` and journals in `store`. It copies the credentials

@@ -4,20 +4,18 @@
 //! and returns the sealed results ([`FrontEndService`]).
 
 use core::ffi::c_char;
-use std::sync::Arc;
 
-use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
+use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
 use super::callback_device::fapiao_callback_device;
 use super::credentials::fapiao_credentials;
-use super::device::fapiao_software_device;
+use super::device::{DeviceHandle, fapiao_software_device};
 use super::handle::{self, Handle};
 use super::platform::platform_trust;
 use super::result::fapiao_result;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
-use crate::device::IssuingDevice;
 use crate::pki::PeerDirectory;
 use crate::platform::{FrontEndParts, FrontEndService};
 
@@ -73,49 +71,50 @@ pub unsafe extern "C" fn fapiao_front_end_new(
     device: *const fapiao_software_device,
     out: *mut *mut fapiao_front_end,
 ) -> fapiao_result {
-    guard("fapiao_front_end_new", || {
-        // SAFETY: the caller guarantees the handles, the string and `out`.
-        let (credentials, trust, store, service_platform, device, out) = unsafe {
-            (
-                handle::borrow(credentials, "credentials")?,
-                handle::borrow(trust, "trust")?,
-                handle::borrow(store, "store")?,
-                str_arg(service_platform_id, "service_platform_id")?,
-                handle::borrow(device, "device")?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write(front_end(
-            credentials,
-            trust,
-            store,
-            service_platform,
-            device.inner.clone(),
-        ));
-        Ok(())
+    // SAFETY: forwarded from the caller.
+    guard("fapiao_front_end_new", || unsafe {
+        new_front_end(credentials, trust, store, service_platform_id, device, out)
     })
 }
 
-/// A front end as [`fapiao_front_end_new`] makes it, on `device`.
-fn front_end(
-    credentials: &fapiao_credentials,
-    trust: &fapiao_trust_store,
-    store: &fapiao_store,
-    service_platform: &str,
-    device: Arc<dyn IssuingDevice>,
-) -> *mut fapiao_front_end {
+/// Makes the front end of [`fapiao_front_end_new`] and
+/// [`fapiao_front_end_new_with_callback_device`], on the device in `device`.
+///
+/// # Safety
+///
+/// As for the exports.
+unsafe fn new_front_end<D: DeviceHandle>(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    service_platform_id: *const c_char,
+    device: *const D,
+    out: *mut *mut fapiao_front_end,
+) -> Result<(), Failure> {
+    // SAFETY: the caller guarantees the handles, the string and `out`.
+    let (credentials, trust, store, service_platform, device, out) = unsafe {
+        (
+            handle::borrow(credentials, "credentials")?,
+            handle::borrow(trust, "trust")?,
+            handle::borrow(store, "store")?,
+            str_arg(service_platform_id, "service_platform_id")?,
+            handle::borrow(device, "device")?,
+            Out::new(out, "out")?,
+        )
+    };
     let store = store.inner.clone();
     let inner = FrontEndService::new(FrontEndParts {
         credentials: credentials.inner.clone(),
         trust: platform_trust(trust),
         peers: PeerDirectory::new(store.clone()),
         service_platform: service_platform.to_owned(),
-        device,
+        device: device.device(),
         replay: store,
         validation: Default::default(),
         provider: CryptoProvider::default_provider(),
     });
-    handle::into_handle(fapiao_front_end { inner })
+    out.write(handle::into_handle(fapiao_front_end { inner }));
+    Ok(())
 }
 
 /// A front end like [`fapiao_front_end_new`]'s, on the enterprise's device
@@ -139,26 +138,9 @@ pub unsafe extern "C" fn fapiao_front_end_new_with_callback_device(
     device: *const fapiao_callback_device,
     out: *mut *mut fapiao_front_end,
 ) -> fapiao_result {
-    guard("fapiao_front_end_new_with_callback_device", || {
-        // SAFETY: the caller guarantees the handles, the string and `out`.
-        let (credentials, trust, store, service_platform, device, out) = unsafe {
-            (
-                handle::borrow(credentials, "credentials")?,
-                handle::borrow(trust, "trust")?,
-                handle::borrow(store, "store")?,
-                str_arg(service_platform_id, "service_platform_id")?,
-                handle::borrow(device, "device")?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write(front_end(
-            credentials,
-            trust,
-            store,
-            service_platform,
-            device.inner.clone(),
-        ));
-        Ok(())
+    // SAFETY: forwarded from the caller.
+    guard("fapiao_front_end_new_with_callback_device", || unsafe {
+        new_front_end(credentials, trust, store, service_platform_id, device, out)
     })
 }
 

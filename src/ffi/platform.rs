@@ -4,13 +4,12 @@
 
 use core::ffi::c_char;
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
+use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
 use super::callback_device::fapiao_callback_device;
 use super::credentials::fapiao_credentials;
-use super::device::fapiao_software_device;
+use super::device::{DeviceHandle, fapiao_software_device};
 use super::handle::{self, Handle};
 use super::response::fapiao_issue_response;
 use super::result::fapiao_result;
@@ -18,7 +17,6 @@ use super::signed_message::fapiao_signed_message;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
-use crate::device::IssuingDevice;
 use crate::pki::PeerDirectory;
 use crate::platform::{
     CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
@@ -69,40 +67,39 @@ pub unsafe extern "C" fn fapiao_service_platform_new(
     device: *const fapiao_software_device,
     out: *mut *mut fapiao_service_platform,
 ) -> fapiao_result {
-    guard("fapiao_service_platform_new", || {
-        // SAFETY: the caller guarantees the handles' lifetimes and `out`.
-        let (credentials, trust, store, device, out) = unsafe {
-            (
-                handle::borrow(credentials, "credentials")?,
-                handle::borrow(trust, "trust")?,
-                handle::borrow(store, "store")?,
-                handle::borrow(device, "device")?,
-                Out::new(out, "out")?,
-            )
-        };
-        // One transaction per request when the device numbers in the same store
-        // (a unit on one connection would make a second connection's writes wait).
-        let unit = Arc::ptr_eq(&device.store, &store.inner);
-        out.write(service_platform(
-            credentials,
-            trust,
-            store,
-            device.inner.clone(),
-            unit,
-        ));
-        Ok(())
+    // SAFETY: forwarded from the caller.
+    guard("fapiao_service_platform_new", || unsafe {
+        new_service_platform(credentials, trust, store, device, out)
     })
 }
 
-/// A service platform as [`fapiao_service_platform_new`] makes it, hosting
-/// `device` (each request in one unit of work on the store when `unit`).
-fn service_platform(
-    credentials: &fapiao_credentials,
-    trust: &fapiao_trust_store,
-    store: &fapiao_store,
-    device: Arc<dyn IssuingDevice>,
-    unit: bool,
-) -> *mut fapiao_service_platform {
+/// Makes the service platform of [`fapiao_service_platform_new`] and
+/// [`fapiao_service_platform_new_with_callback_device`], hosting the device in
+/// `device`; each request runs in one unit of work on the store when the device
+/// numbers in that same store (a unit on one connection would make a second
+/// connection's writes wait).
+///
+/// # Safety
+///
+/// As for the exports.
+unsafe fn new_service_platform<D: DeviceHandle>(
+    credentials: *const fapiao_credentials,
+    trust: *const fapiao_trust_store,
+    store: *const fapiao_store,
+    device: *const D,
+    out: *mut *mut fapiao_service_platform,
+) -> Result<(), Failure> {
+    // SAFETY: the caller guarantees the handles' lifetimes and `out`.
+    let (credentials, trust, store, device, out) = unsafe {
+        (
+            handle::borrow(credentials, "credentials")?,
+            handle::borrow(trust, "trust")?,
+            handle::borrow(store, "store")?,
+            handle::borrow(device, "device")?,
+            Out::new(out, "out")?,
+        )
+    };
+    let unit = device.numbers_in(store);
     let store = store.inner.clone();
     let mut inner = ServicePlatform::new(ServicePlatformParts {
         credentials: credentials.inner.clone(),
@@ -112,13 +109,14 @@ fn service_platform(
         store: store.clone(),
         outbox: store.clone(),
         replay: store.clone(),
-        device,
+        device: device.device(),
         provider: CryptoProvider::default_provider(),
     });
     if unit {
         inner = inner.with_unit_of_work(store);
     }
-    handle::into_handle(fapiao_service_platform { inner })
+    out.write(handle::into_handle(fapiao_service_platform { inner }));
+    Ok(())
 }
 
 /// A service platform like [`fapiao_service_platform_new`]'s, hosting a device
@@ -143,26 +141,11 @@ pub unsafe extern "C" fn fapiao_service_platform_new_with_callback_device(
     device: *const fapiao_callback_device,
     out: *mut *mut fapiao_service_platform,
 ) -> fapiao_result {
-    guard("fapiao_service_platform_new_with_callback_device", || {
-        // SAFETY: the caller guarantees the handles' lifetimes and `out`.
-        let (credentials, trust, store, device, out) = unsafe {
-            (
-                handle::borrow(credentials, "credentials")?,
-                handle::borrow(trust, "trust")?,
-                handle::borrow(store, "store")?,
-                handle::borrow(device, "device")?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write(service_platform(
-            credentials,
-            trust,
-            store,
-            device.inner.clone(),
-            false,
-        ));
-        Ok(())
-    })
+    // SAFETY: forwarded from the caller.
+    guard(
+        "fapiao_service_platform_new_with_callback_device",
+        || unsafe { new_service_platform(credentials, trust, store, device, out) },
+    )
 }
 
 /// Handles one envelope from a cloud platform (an issue request or a ticket

@@ -6,7 +6,7 @@
 
 use core::ffi::{c_char, c_void};
 
-use super::boundary::{Failure, Out, guard, resolve_now};
+use super::boundary::{Failure, Out, fixed_text, guard, resolve_now};
 use super::handle;
 use super::platform::fapiao_service_platform;
 use super::result::fapiao_result;
@@ -118,7 +118,7 @@ impl TaxAuthority for CallbackAuthority {
             unsafe { (self.upload)(self.user_data, json.as_ptr(), json.len(), &mut answer) };
         match status {
             fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED => {
-                let receipt_id = text(&answer.receipt_id);
+                let receipt_id = fixed_text(&answer.receipt_id);
                 if receipt_id.is_empty() {
                     // A receipt without an id cannot be told apart from none:
                     // try again rather than record it.
@@ -137,25 +137,14 @@ impl TaxAuthority for CallbackAuthority {
             }
             fapiao_upload_status::FAPIAO_UPLOAD_TIMED_OUT => Err(UploadError::TimedOut),
             fapiao_upload_status::FAPIAO_UPLOAD_UNAVAILABLE => Err(UploadError::Unavailable {
-                code: text(&answer.code),
+                code: fixed_text(&answer.code),
             }),
             fapiao_upload_status::FAPIAO_UPLOAD_REFUSED => Err(UploadError::Refused {
-                code: text(&answer.code),
-                message: text(&answer.message),
+                code: fixed_text(&answer.code),
+                message: fixed_text(&answer.message),
             }),
         }
     }
-}
-
-/// The text in `field` up to its first NUL (or its last byte), invalid UTF-8
-/// replaced.
-fn text(field: &[c_char; 256]) -> String {
-    let bytes: Vec<u8> = field[..TEXT_MAX - 1]
-        .iter()
-        .map(|&c| c as u8)
-        .take_while(|&b| b != 0)
-        .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Uploads the invoices due in `platform`'s tax outbox at `now` (UNIX seconds;
@@ -215,25 +204,4 @@ pub unsafe extern "C" fn fapiao_service_platform_drain_outbox(
         });
         Ok(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field(text: &[u8]) -> [c_char; 256] {
-        let mut out = [0 as c_char; 256];
-        for (slot, &byte) in out.iter_mut().zip(text) {
-            *slot = byte as c_char;
-        }
-        out
-    }
-
-    #[test]
-    fn texts_end_at_their_nul_or_the_last_byte() {
-        assert_eq!(text(&field(b"RCPT-1\0junk")), "RCPT-1");
-        assert_eq!(text(&field(b"")), "");
-        assert_eq!(text(&field(&[b'R'; 256])), "R".repeat(255));
-        assert_eq!(text(&field(b"\xff\xfeok")), "\u{fffd}\u{fffd}ok");
-    }
 }
