@@ -314,34 +314,9 @@ fn a_front_end_issues_on_the_enterprises_device() {
     // SAFETY: a live response, freed once.
     unsafe { fapiao_issue_response_free(world.open(&answer)) };
 
-    let mut pull = ptr::null_mut();
-    let mut results = ptr::null_mut();
-    let mut report = fapiao_front_end_report::default();
-    let mut recorded = 0;
-    // SAFETY: a live front end, valid slices, writable outputs; freed once.
-    unsafe {
-        ok(fapiao_front_end_pull(front_end, 10, TEST_TIME, &mut pull));
-        let (rc, batch) = world.handle(&take_bytes(pull));
-        ok(rc);
-        ok(fapiao_front_end_run_commands(
-            front_end,
-            batch.as_ptr(),
-            batch.len(),
-            TEST_TIME,
-            &mut results,
-            &mut report,
-        ));
-        let (rc, ack) = world.handle(&take_bytes(results));
-        ok(rc);
-        ok(fapiao_front_end_read_ack(
-            front_end,
-            ack.as_ptr(),
-            ack.len(),
-            TEST_TIME,
-            &mut recorded,
-        ));
-        fapiao_front_end_free(front_end);
-    }
+    let (report, recorded) = front_end_round(&world, front_end);
+    // SAFETY: freed once.
+    unsafe { fapiao_front_end_free(front_end) };
     assert_eq!((report.issued, recorded), (1, 1));
     assert_eq!(*stand_in.calls.lock().unwrap(), 1);
 }

@@ -125,7 +125,7 @@ fn two_platforms_exchange_certificates_and_then_talk() {
     // The cloud platform now seals to the service platform it pinned, and the
     // service platform opens what the pinned cloud platform sent.
     let mut cloud = ptr::null_mut();
-    let mut device = ptr::null_mut();
+    let device;
     let mut service = ptr::null_mut();
     let record = record("PLATFORM_HOSTED");
     // SAFETY: live handles, NUL-terminated strings, valid slices, writable
@@ -143,22 +143,7 @@ fn two_platforms_exchange_certificates_and_then_talk() {
             record.as_ptr(),
             record.len(),
         ));
-        ok(fapiao_software_device_new(
-            c"EISP-DEV-1".as_ptr(),
-            sides.eisp,
-            [7u8; 32].as_ptr(),
-            32,
-            sides.service_store,
-            &mut device,
-        ));
-        ok(fapiao_software_device_add_segment(
-            device,
-            c"seg-1".as_ptr(),
-            c"DIGITAL_ORDINARY".as_ptr(),
-            c"26350".as_ptr(),
-            1,
-            1000,
-        ));
+        device = hosted_device(sides.eisp, sides.service_store);
         ok(fapiao_service_platform_new(
             sides.eisp,
             sides.trust,

@@ -52,43 +52,6 @@ fn query(world: &World, ticket: &str) -> Vec<u8> {
     take_bytes(query)
 }
 
-/// One round of the front end: pull, run, report; returns what the device did
-/// and how many results the service platform recorded.
-fn front_end_round(world: &World) -> (fapiao_front_end_report, usize) {
-    let mut pull = ptr::null_mut();
-    // SAFETY: a live front end and a writable output.
-    ok(unsafe { fapiao_front_end_pull(world.front_end, 10, TEST_TIME, &mut pull) });
-    let (rc, batch) = world.handle(&take_bytes(pull));
-    ok(rc);
-    let mut results = ptr::null_mut();
-    let mut report = fapiao_front_end_report::default();
-    // SAFETY: a live front end, a valid slice, writable outputs.
-    ok(unsafe {
-        fapiao_front_end_run_commands(
-            world.front_end,
-            batch.as_ptr(),
-            batch.len(),
-            TEST_TIME,
-            &mut results,
-            &mut report,
-        )
-    });
-    let (rc, ack) = world.handle(&take_bytes(results));
-    ok(rc);
-    let mut recorded = usize::MAX;
-    // SAFETY: a live front end, a valid slice, a writable count.
-    ok(unsafe {
-        fapiao_front_end_read_ack(
-            world.front_end,
-            ack.as_ptr(),
-            ack.len(),
-            TEST_TIME,
-            &mut recorded,
-        )
-    });
-    (report, recorded)
-}
-
 #[test]
 fn the_front_end_issues_a_ticket_on_the_enterprises_device() {
     let world = world("ENTERPRISE_HOSTED");
@@ -100,7 +63,7 @@ fn the_front_end_issues_a_ticket_on_the_enterprises_device() {
         fapiao_issue_outcome::FAPIAO_OUTCOME_ACCEPTED_PENDING as u32
     );
 
-    let (report, recorded) = front_end_round(&world);
+    let (report, recorded) = front_end_round(&world, world.front_end);
     assert_eq!(
         report,
         fapiao_front_end_report {
@@ -120,7 +83,7 @@ fn the_front_end_issues_a_ticket_on_the_enterprises_device() {
     );
 
     // Nothing waits any more.
-    let (report, recorded) = front_end_round(&world);
+    let (report, recorded) = front_end_round(&world, world.front_end);
     assert_eq!((report, recorded), (fapiao_front_end_report::default(), 0));
 }
 

@@ -64,7 +64,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
     let trust = trust_store(true);
     let mut cloud_store = ptr::null_mut();
     let mut service_store = ptr::null_mut();
-    let mut device = ptr::null_mut();
+    let device;
     let mut service = ptr::null_mut();
     let mut cloud = ptr::null_mut();
     let mut front_store = ptr::null_mut();
@@ -99,22 +99,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
             record.as_ptr(),
             record.len(),
         ));
-        ok(fapiao_software_device_new(
-            c"EISP-DEV-1".as_ptr(),
-            eisp,
-            [7u8; 32].as_ptr(),
-            32,
-            service_store,
-            &mut device,
-        ));
-        ok(fapiao_software_device_add_segment(
-            device,
-            c"seg-1".as_ptr(),
-            c"DIGITAL_ORDINARY".as_ptr(),
-            c"26350".as_ptr(),
-            1,
-            1000,
-        ));
+        device = hosted_device(eisp, service_store);
         if hosted.is_null() {
             ok(fapiao_service_platform_new(
                 eisp,
@@ -272,4 +257,69 @@ impl World {
         });
         response
     }
+}
+
+/// One round of `front_end` with `world`'s service platform: pull, run,
+/// report; returns what the device did
+/// and how many results the service platform recorded.
+pub fn front_end_round(
+    world: &World,
+    front_end: *const fapiao_front_end,
+) -> (fapiao_front_end_report, usize) {
+    let mut pull = ptr::null_mut();
+    // SAFETY: a live front end and a writable output.
+    ok(unsafe { fapiao_front_end_pull(front_end, 10, TEST_TIME, &mut pull) });
+    let (rc, batch) = world.handle(&take_bytes(pull));
+    ok(rc);
+    let mut results = ptr::null_mut();
+    let mut report = fapiao_front_end_report::default();
+    // SAFETY: a live front end, a valid slice, writable outputs.
+    ok(unsafe {
+        fapiao_front_end_run_commands(
+            front_end,
+            batch.as_ptr(),
+            batch.len(),
+            TEST_TIME,
+            &mut results,
+            &mut report,
+        )
+    });
+    let (rc, ack) = world.handle(&take_bytes(results));
+    ok(rc);
+    let mut recorded = usize::MAX;
+    // SAFETY: a live front end, a valid slice, a writable count.
+    ok(unsafe {
+        fapiao_front_end_read_ack(front_end, ack.as_ptr(), ack.len(), TEST_TIME, &mut recorded)
+    });
+    (report, recorded)
+}
+
+/// The service platform's hosted software device EISP-DEV-1, numbering in
+/// `store` from segment `seg-1` (prefix 26350, 1 to 1000).
+pub fn hosted_device(
+    credentials: *const fapiao_credentials,
+    store: *const fapiao_store,
+) -> *mut fapiao_software_device {
+    let mut device = ptr::null_mut();
+    // SAFETY: live handles, NUL-terminated strings, a valid secret and a
+    // writable output.
+    unsafe {
+        ok(fapiao_software_device_new(
+            c"EISP-DEV-1".as_ptr(),
+            credentials,
+            [7u8; 32].as_ptr(),
+            32,
+            store,
+            &mut device,
+        ));
+        ok(fapiao_software_device_add_segment(
+            device,
+            c"seg-1".as_ptr(),
+            c"DIGITAL_ORDINARY".as_ptr(),
+            c"26350".as_ptr(),
+            1,
+            1000,
+        ));
+    }
+    device
 }
