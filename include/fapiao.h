@@ -334,75 +334,6 @@ typedef uint32_t fapiao_result;
 #endif // __cplusplus
 
 /**
- * What the host's device callback reports for one command.
- */
-enum fapiao_device_status
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-    /**
-     * The device issued the invoice: its JSON is in the answer.
-     */
-    FAPIAO_DEVICE_ISSUED = 0,
-    /**
-     * The device cannot issue now (busy, unplugged): the same command is sent
-     * again later. `detail` may say why.
-     */
-    FAPIAO_DEVICE_RETRY_LATER = 1,
-    /**
-     * The device will never issue this command (no numbers left, refused):
-     * `detail` says why.
-     */
-    FAPIAO_DEVICE_REFUSED = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum fapiao_device_status fapiao_device_status;
-#else
-typedef uint32_t fapiao_device_status;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * What the host's upload callback reports for one invoice.
- */
-enum fapiao_upload_status
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-    /**
-     * The authority accepted the invoice: `receipt_id` (and `accepted_at_unix`)
-     * of the answer are filled in.
-     */
-    FAPIAO_UPLOAD_ACCEPTED = 0,
-    /**
-     * No answer in time (retried later; uploads are idempotent by invoice
-     * number, so the authority must answer a second upload with the first
-     * receipt).
-     */
-    FAPIAO_UPLOAD_TIMED_OUT = 1,
-    /**
-     * The authority or the way to it is unavailable for now (retried later);
-     * `code` of the answer may say why.
-     */
-    FAPIAO_UPLOAD_UNAVAILABLE = 2,
-    /**
-     * The authority refused the invoice: parked for an operator, not retried.
-     * `code` and `message` of the answer say why.
-     */
-    FAPIAO_UPLOAD_REFUSED = 3,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum fapiao_upload_status fapiao_upload_status;
-#else
-typedef uint32_t fapiao_upload_status;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * What a certificate is checked for: the `purpose` argument of
  * `fapiao_trust_store_verify`.
  */
@@ -645,18 +576,19 @@ typedef struct fapiao_device_answer {
  * `fapiao_callback_device_new`, the control command's JSON (`command_json`,
  * `command_json_len` bytes, valid during the call: `command_id`,
  * `deadline_unix` and the validated `request`), the time `now` (UNIX seconds)
- * and a zeroed `answer` to fill.
+ * and a zeroed `answer` to fill. Returns a `fapiao_device_status`; any other
+ * value is taken as a final refusal.
  *
  * The device must be idempotent on `command_id`: the same command again (a
  * retry after a crash or a lost answer) returns the invoice issued the first
  * time, never a second number. It may be called from several threads at once
  * (from every thread the platform or front end is used on).
  */
-typedef fapiao_device_status (*fapiao_issue_fn)(void *user_data,
-                                                const uint8_t *command_json,
-                                                size_t command_json_len,
-                                                uint64_t now,
-                                                struct fapiao_device_answer *answer);
+typedef uint32_t (*fapiao_issue_fn)(void *user_data,
+                                    const uint8_t *command_json,
+                                    size_t command_json_len,
+                                    uint64_t now,
+                                    struct fapiao_device_answer *answer);
 
 /**
  * What one batch of commands did on the enterprise's device.
@@ -712,11 +644,13 @@ typedef struct fapiao_upload_answer {
  * `user_data` as given there, the issued invoice's JSON (`invoice_json`,
  * `invoice_json_len` bytes, valid during the call only; its
  * `invoice_number.number` is the idempotency key) and a zeroed `answer` to fill.
+ * Returns a `fapiao_upload_status`; any other value parks the invoice as
+ * refused by the callback.
  */
-typedef fapiao_upload_status (*fapiao_tax_upload_fn)(void *user_data,
-                                                     const uint8_t *invoice_json,
-                                                     size_t invoice_json_len,
-                                                     struct fapiao_upload_answer *answer);
+typedef uint32_t (*fapiao_tax_upload_fn)(void *user_data,
+                                         const uint8_t *invoice_json,
+                                         size_t invoice_json_len,
+                                         struct fapiao_upload_answer *answer);
 
 /**
  * What one drain did.
@@ -1958,9 +1892,7 @@ void fapiao_store_free(struct fapiao_store *store);
  * twelfth failure, parks it for an operator. Each outcome is recorded in its own
  * transaction, so a crash after an upload only uploads that invoice again.
  *
- * Call it periodically (e.g. every few seconds) from one thread. A status the
- * callback returns that is not a `fapiao_upload_status` is a programming error
- * of the host's (undefined behaviour in C); do not return one.
+ * Call it periodically (e.g. every few seconds) from one thread.
  *
  * On `FAPIAO_OK`, `*report` receives what the drain did; on failure (a store
  * error stops the drain: `FAPIAO_STORE_FAILED`) it is not written, and the

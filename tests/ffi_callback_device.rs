@@ -32,6 +32,8 @@ enum Mode {
     Overlong,
     RetryLater,
     Refuse,
+    /// A value that is no `fapiao_device_status`.
+    Unknown,
 }
 
 /// The host's device: a software device standing in for hardware.
@@ -87,7 +89,7 @@ unsafe extern "C" fn issue(
     command_json_len: usize,
     now: u64,
     answer: *mut fapiao_device_answer,
-) -> fapiao_device_status {
+) -> u32 {
     // SAFETY: `user_data` is the test's `StandIn`; the command and the answer
     // are valid for the call (the library's promise).
     let (stand_in, json, answer) = unsafe {
@@ -103,12 +105,13 @@ unsafe extern "C" fn issue(
     match mode {
         Mode::RetryLater => {
             put(&mut answer.detail, "device busy");
-            return fapiao_device_status::FAPIAO_DEVICE_RETRY_LATER;
+            return fapiao_device_status::FAPIAO_DEVICE_RETRY_LATER as u32;
         }
         Mode::Refuse => {
             put(&mut answer.detail, "no paper");
-            return fapiao_device_status::FAPIAO_DEVICE_REFUSED;
+            return fapiao_device_status::FAPIAO_DEVICE_REFUSED as u32;
         }
+        Mode::Unknown => return 9,
         _ => {}
     }
     let command = ControlCommand::from_json(json, &Default::default()).expect("a command");
@@ -125,7 +128,7 @@ unsafe extern "C" fn issue(
     } else {
         out.len()
     };
-    fapiao_device_status::FAPIAO_DEVICE_ISSUED
+    fapiao_device_status::FAPIAO_DEVICE_ISSUED as u32
 }
 
 struct Hosted {
@@ -226,6 +229,11 @@ fn the_devices_own_failures_reach_the_cloud_platform() {
     let (retryable, detail) = device_failure(&order(&hosted, "HW-F"));
     assert!(!retryable);
     assert!(detail.contains("no paper"), "{detail}");
+
+    *hosted.stand_in.mode.lock().unwrap() = Mode::Unknown;
+    let (retryable, detail) = device_failure(&order(&hosted, "HW-U"));
+    assert!(!retryable, "an unknown status is a refusal");
+    assert!(detail.contains("returned 9"), "{detail}");
 }
 
 #[test]

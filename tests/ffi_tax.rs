@@ -22,6 +22,8 @@ enum Answer {
     Refuse(&'static str, &'static str),
     /// Accepted, but the receipt id fills the whole array with no NUL.
     AcceptOverlong,
+    /// A value that is no `fapiao_upload_status`.
+    Unknown(u32),
 }
 
 #[derive(Default)]
@@ -42,7 +44,7 @@ unsafe extern "C" fn upload(
     invoice_json: *const u8,
     invoice_json_len: usize,
     answer: *mut fapiao_upload_answer,
-) -> fapiao_upload_status {
+) -> u32 {
     // SAFETY: `user_data` is the `Authority` the test passed; the JSON and the
     // answer are valid for the call (the library's promise).
     let (authority, json, answer) = unsafe {
@@ -60,21 +62,22 @@ unsafe extern "C" fn upload(
         Answer::Accept(receipt) => {
             put(&mut answer.receipt_id, receipt);
             answer.accepted_at_unix = TEST_TIME + 1;
-            fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED
+            fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED as u32
         }
         Answer::Unavailable(code) => {
             put(&mut answer.code, code);
-            fapiao_upload_status::FAPIAO_UPLOAD_UNAVAILABLE
+            fapiao_upload_status::FAPIAO_UPLOAD_UNAVAILABLE as u32
         }
         Answer::Refuse(code, message) => {
             put(&mut answer.code, code);
             put(&mut answer.message, message);
-            fapiao_upload_status::FAPIAO_UPLOAD_REFUSED
+            fapiao_upload_status::FAPIAO_UPLOAD_REFUSED as u32
         }
         Answer::AcceptOverlong => {
             answer.receipt_id = [b'R' as c_char; 256];
-            fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED
+            fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED as u32
         }
+        Answer::Unknown(status) => status,
     }
 }
 
@@ -189,6 +192,22 @@ fn a_receipt_without_an_id_is_not_taken_and_long_texts_are_cut() {
     assert_eq!(
         drain(&world, &mut authority, TEST_TIME + 100_000),
         report(1, 1, 0, 0)
+    );
+}
+
+#[test]
+fn a_status_that_is_no_upload_status_parks_the_invoice() {
+    let world = world("PLATFORM_HOSTED");
+    issue(&world, "U-1");
+    let mut authority = Authority {
+        script: [Answer::Unknown(7)].into(),
+        ..Authority::default()
+    };
+    assert_eq!(drain(&world, &mut authority, TEST_TIME), report(1, 0, 0, 1));
+    assert_eq!(
+        drain(&world, &mut authority, TEST_TIME + 1_000_000),
+        report(0, 0, 0, 0),
+        "parked, not retried"
     );
 }
 

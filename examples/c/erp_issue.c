@@ -188,9 +188,8 @@ static fapiao_result pin(const char *dir, fapiao_store *store, const fapiao_trus
 
 /* The host's uplink to the tax authority (a stand-in: it accepts every invoice
  * and numbers its receipts; a real one sends the JSON and waits for the answer). */
-static fapiao_upload_status upload_to_tax_authority(void *user_data, const uint8_t *invoice_json,
-                                                    size_t invoice_json_len,
-                                                    fapiao_upload_answer *answer)
+static uint32_t upload_to_tax_authority(void *user_data, const uint8_t *invoice_json,
+                                        size_t invoice_json_len, fapiao_upload_answer *answer)
 {
     unsigned *receipts = (unsigned *)user_data;
     (void)invoice_json;

@@ -54,7 +54,8 @@ pub struct fapiao_device_answer {
 /// `fapiao_callback_device_new`, the control command's JSON (`command_json`,
 /// `command_json_len` bytes, valid during the call: `command_id`,
 /// `deadline_unix` and the validated `request`), the time `now` (UNIX seconds)
-/// and a zeroed `answer` to fill.
+/// and a zeroed `answer` to fill. Returns a `fapiao_device_status`; any other
+/// value is taken as a final refusal.
 ///
 /// The device must be idempotent on `command_id`: the same command again (a
 /// retry after a crash or a lost answer) returns the invoice issued the first
@@ -67,16 +68,11 @@ pub type fapiao_issue_fn = Option<
         command_json_len: usize,
         now: u64,
         answer: *mut fapiao_device_answer,
-    ) -> fapiao_device_status,
+    ) -> u32,
 >;
 
-type IssueFn = unsafe extern "C" fn(
-    *mut c_void,
-    *const u8,
-    usize,
-    u64,
-    *mut fapiao_device_answer,
-) -> fapiao_device_status;
+type IssueFn =
+    unsafe extern "C" fn(*mut c_void, *const u8, usize, u64, *mut fapiao_device_answer) -> u32;
 
 /// An issuing device behind the host's callback. May be used from several
 /// threads at once (so must the callback).
@@ -143,18 +139,22 @@ impl IssuingDevice for CallbackDevice {
                 &mut *answer,
             )
         };
+        const ISSUED: u32 = fapiao_device_status::FAPIAO_DEVICE_ISSUED as u32;
+        const RETRY_LATER: u32 = fapiao_device_status::FAPIAO_DEVICE_RETRY_LATER as u32;
+        const REFUSED: u32 = fapiao_device_status::FAPIAO_DEVICE_REFUSED as u32;
+        let reported = |retryable, detail| DeviceFailure::Reported {
+            device_id: self.device_id.clone(),
+            retryable,
+            detail,
+        };
         match status {
-            fapiao_device_status::FAPIAO_DEVICE_ISSUED => self.invoice_in(&answer, command),
-            fapiao_device_status::FAPIAO_DEVICE_RETRY_LATER => Err(DeviceFailure::Reported {
-                device_id: self.device_id.clone(),
-                retryable: true,
-                detail: fixed_text(&answer.detail),
-            }),
-            fapiao_device_status::FAPIAO_DEVICE_REFUSED => Err(DeviceFailure::Reported {
-                device_id: self.device_id.clone(),
-                retryable: false,
-                detail: fixed_text(&answer.detail),
-            }),
+            ISSUED => self.invoice_in(&answer, command),
+            RETRY_LATER => Err(reported(true, fixed_text(&answer.detail))),
+            REFUSED => Err(reported(false, fixed_text(&answer.detail))),
+            other => Err(reported(
+                false,
+                format!("the device callback returned {other}, not a fapiao_device_status"),
+            )),
         }
     }
 }

@@ -59,13 +59,15 @@ pub struct fapiao_upload_answer {
 /// `user_data` as given there, the issued invoice's JSON (`invoice_json`,
 /// `invoice_json_len` bytes, valid during the call only; its
 /// `invoice_number.number` is the idempotency key) and a zeroed `answer` to fill.
+/// Returns a `fapiao_upload_status`; any other value parks the invoice as
+/// refused by the callback.
 pub type fapiao_tax_upload_fn = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
         invoice_json: *const u8,
         invoice_json_len: usize,
         answer: *mut fapiao_upload_answer,
-    ) -> fapiao_upload_status,
+    ) -> u32,
 >;
 
 /// What one drain did.
@@ -84,12 +86,7 @@ pub struct fapiao_drain_report {
 
 /// The callback as a [`TaxAuthority`].
 struct CallbackAuthority {
-    upload: unsafe extern "C" fn(
-        *mut c_void,
-        *const u8,
-        usize,
-        *mut fapiao_upload_answer,
-    ) -> fapiao_upload_status,
+    upload: unsafe extern "C" fn(*mut c_void, *const u8, usize, *mut fapiao_upload_answer) -> u32,
     user_data: *mut c_void,
 }
 
@@ -116,8 +113,12 @@ impl TaxAuthority for CallbackAuthority {
         // `answer` are valid for the call and not used by anything else meanwhile.
         let status =
             unsafe { (self.upload)(self.user_data, json.as_ptr(), json.len(), &mut answer) };
+        const ACCEPTED: u32 = fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED as u32;
+        const TIMED_OUT: u32 = fapiao_upload_status::FAPIAO_UPLOAD_TIMED_OUT as u32;
+        const UNAVAILABLE: u32 = fapiao_upload_status::FAPIAO_UPLOAD_UNAVAILABLE as u32;
+        const REFUSED: u32 = fapiao_upload_status::FAPIAO_UPLOAD_REFUSED as u32;
         match status {
-            fapiao_upload_status::FAPIAO_UPLOAD_ACCEPTED => {
+            ACCEPTED => {
                 let receipt_id = fixed_text(&answer.receipt_id);
                 if receipt_id.is_empty() {
                     // A receipt without an id cannot be told apart from none:
@@ -135,13 +136,19 @@ impl TaxAuthority for CallbackAuthority {
                     },
                 })
             }
-            fapiao_upload_status::FAPIAO_UPLOAD_TIMED_OUT => Err(UploadError::TimedOut),
-            fapiao_upload_status::FAPIAO_UPLOAD_UNAVAILABLE => Err(UploadError::Unavailable {
+            TIMED_OUT => Err(UploadError::TimedOut),
+            UNAVAILABLE => Err(UploadError::Unavailable {
                 code: fixed_text(&answer.code),
             }),
-            fapiao_upload_status::FAPIAO_UPLOAD_REFUSED => Err(UploadError::Refused {
+            REFUSED => Err(UploadError::Refused {
                 code: fixed_text(&answer.code),
                 message: fixed_text(&answer.message),
+            }),
+            other => Err(UploadError::Refused {
+                code: "CALLBACK".into(),
+                message: format!(
+                    "the upload callback returned {other}, not a fapiao_upload_status"
+                ),
             }),
         }
     }
@@ -154,9 +161,7 @@ impl TaxAuthority for CallbackAuthority {
 /// twelfth failure, parks it for an operator. Each outcome is recorded in its own
 /// transaction, so a crash after an upload only uploads that invoice again.
 ///
-/// Call it periodically (e.g. every few seconds) from one thread. A status the
-/// callback returns that is not a `fapiao_upload_status` is a programming error
-/// of the host's (undefined behaviour in C); do not return one.
+/// Call it periodically (e.g. every few seconds) from one thread.
 ///
 /// On `FAPIAO_OK`, `*report` receives what the drain did; on failure (a store
 /// error stops the drain: `FAPIAO_STORE_FAILED`) it is not written, and the
