@@ -445,6 +445,75 @@ typedef uint32_t fapiao_issue_outcome;
 #endif // __cplusplus
 
 /**
+ * What the host's upload callback reports for one invoice.
+ */
+enum fapiao_upload_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The authority accepted the invoice: `receipt_id` (and `accepted_at_unix`)
+     * of the answer are filled in.
+     */
+    FAPIAO_UPLOAD_ACCEPTED = 0,
+    /**
+     * No answer in time (retried later; uploads are idempotent by invoice
+     * number, so the authority must answer a second upload with the first
+     * receipt).
+     */
+    FAPIAO_UPLOAD_TIMED_OUT = 1,
+    /**
+     * The authority or the way to it is unavailable for now (retried later);
+     * `code` of the answer may say why.
+     */
+    FAPIAO_UPLOAD_UNAVAILABLE = 2,
+    /**
+     * The authority refused the invoice: parked for an operator, not retried.
+     * `code` and `message` of the answer say why.
+     */
+    FAPIAO_UPLOAD_REFUSED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fapiao_upload_status fapiao_upload_status;
+#else
+typedef uint32_t fapiao_upload_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What the host's device callback reports for one command.
+ */
+enum fapiao_device_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The device issued the invoice: its JSON is in the answer.
+     */
+    FAPIAO_DEVICE_ISSUED = 0,
+    /**
+     * The device cannot issue now (busy, unplugged): the same command is sent
+     * again later. `detail` may say why.
+     */
+    FAPIAO_DEVICE_RETRY_LATER = 1,
+    /**
+     * The device will never issue this command (no numbers left, refused):
+     * `detail` says why.
+     */
+    FAPIAO_DEVICE_REFUSED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fapiao_device_status fapiao_device_status;
+#else
+typedef uint32_t fapiao_device_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An immutable byte buffer owned by the library. Read it with
  * `fapiao_bytes_data` and `fapiao_bytes_len`; free it with `fapiao_bytes_free`.
  */
