@@ -103,22 +103,20 @@ impl ControlCommand {
     /// validating it again: for the service platform, to hold what a front end
     /// reports against the command it queued.
     pub fn request_in(json: &[u8]) -> Result<IssueRequest, crate::Error> {
-        let wire: WireCommand =
-            serde_json::from_slice(json).map_err(|source| InvoiceError::Json {
-                what: Self::WHAT,
-                source,
-            })?;
-        Ok(wire.request)
+        Ok(Self::wire_from_json(json)?.request)
+    }
+
+    fn wire_from_json(json: &[u8]) -> Result<WireCommand, InvoiceError> {
+        serde_json::from_slice(json).map_err(|source| InvoiceError::Json {
+            what: Self::WHAT,
+            source,
+        })
     }
 
     /// Reads a command from JSON: unknown fields are refused and the request is
     /// validated again with `policy`.
     pub fn from_json(json: &[u8], policy: &ValidationPolicy) -> Result<Self, crate::Error> {
-        let wire: WireCommand =
-            serde_json::from_slice(json).map_err(|source| InvoiceError::Json {
-                what: Self::WHAT,
-                source,
-            })?;
+        let wire = Self::wire_from_json(json)?;
         let request = wire
             .request
             .validate(policy)

@@ -223,9 +223,7 @@ impl CloudPlatform {
         }
         Ok(())
     }
-}
 
-impl CloudPlatform {
     /// The outstanding tickets a failure answer ends. Only a waiting request's
     /// own outcome does: its device failed for good (matched by seller and serial number;
     /// an answer or ticket without a seller, from older service platforms, by

@@ -208,7 +208,7 @@ impl ServicePlatform {
         }
         let request = match IssueRequest::from_json(&opened.payload) {
             Ok(r) => r,
-            Err(e) => return answer("", None, failure_of_parse(e)),
+            Err(e) => return response_json("", None, failure_of_parse(e)),
         };
         let serial = request.serial_number.clone();
         // Echoed in every answer from here on (as the request gave it).
@@ -219,7 +219,7 @@ impl ServicePlatform {
                 let reason = FailureReason::InvalidRequest { violations };
                 // Not recorded under its serial number: the seller is not
                 // authenticated yet, and a corrected request may reuse it.
-                return answer(&serial, claimed_seller, reason);
+                return response_json(&serial, claimed_seller, reason);
             }
         };
         let platform = CloudPlatformIdentity::from_peer(&sender.record);
@@ -249,7 +249,7 @@ impl ServicePlatform {
             {
                 return Ok(record.response_json);
             }
-            return answer(
+            return response_json(
                 &serial,
                 claimed_seller,
                 FailureReason::SerialNumberConflict {
@@ -258,7 +258,7 @@ impl ServicePlatform {
             );
         }
         if validated.request().interface_code == InterfaceCode::Query {
-            return answer(
+            return response_json(
                 &serial,
                 claimed_seller,
                 FailureReason::NotFound {
@@ -311,7 +311,7 @@ impl ServicePlatform {
                         };
                         if failure.is_retryable() {
                             // Not recorded: the same request may be sent again.
-                            answer(&serial, Some(&seller), reason)
+                            response_json(&serial, Some(&seller), reason)
                         } else {
                             let json = response_json(&serial, Some(&seller), reason)?;
                             self.parts
@@ -368,7 +368,7 @@ impl ServicePlatform {
 
     fn ticket_query(&self, query: &TicketQuery, sender: &Sender) -> Result<Vec<u8>, Error> {
         let Some(ticket) = self.parts.store.ticket(&query.ticket)? else {
-            return answer(
+            return response_json(
                 "",
                 None,
                 FailureReason::NotFound {
@@ -382,7 +382,7 @@ impl ServicePlatform {
             .and_then(|tax_id| self.parts.registry.record(&tax_id).ok().flatten())
             .is_some_and(|r| r.allowed_platforms.contains(&sender.record.party_id));
         if !allowed {
-            return answer(
+            return response_json(
                 &ticket.serial_number,
                 Some(&ticket.seller_tax_id),
                 FailureReason::NotFound {
@@ -401,7 +401,7 @@ impl ServicePlatform {
     ) -> Result<Vec<u8>, Error> {
         match error {
             QualificationError::Refused(refusal) => {
-                answer(serial, seller, FailureReason::Refused { refusal })
+                response_json(serial, seller, FailureReason::Refused { refusal })
             }
             other => Err(other.into()),
         }
@@ -420,10 +420,6 @@ fn response_json(
         outcome: IssueOutcome::Failed { reason },
     }
     .to_json()?)
-}
-
-fn answer(serial: &str, seller: Option<&str>, reason: FailureReason) -> Result<Vec<u8>, Error> {
-    response_json(serial, seller, reason)
 }
 
 /// The failure to report for a request that does not parse.
