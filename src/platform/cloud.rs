@@ -18,7 +18,7 @@ use crate::store::{CloudStore, CloudTicketState, TicketResolution, UnitOfWork};
 
 use super::messages::{TicketQuery, to_json};
 use super::trust::PlatformTrust;
-use super::unit::{DeferredReplay, opener_guard, run_in_unit};
+use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_unit};
 
 /// An ERP's order as it reaches the cloud platform.
 #[derive(Clone, Debug)]
@@ -48,6 +48,14 @@ pub struct CloudPlatformParts {
     pub enterprise_credentials: HashMap<String, Credentials>,
     /// The crypto provider.
     pub provider: &'static CryptoProvider,
+}
+
+/// An answer opened and checked, its message id noted for the unit of work
+/// that stores it.
+struct ReceivedAnswer {
+    response: IssueResponse,
+    json: Vec<u8>,
+    deferred: DeferredReplay,
 }
 
 /// The cloud platform role.
@@ -136,14 +144,50 @@ impl CloudPlatform {
     /// service platform. An issued invoice is stored; an "accepted" answer's ticket
     /// is recorded for polling; a final answer to a ticket completes it.
     pub fn open_response(&self, envelope_bytes: &[u8], now: u64) -> Result<IssueResponse, Error> {
+        let answer = self.receive(envelope_bytes, now)?;
+        self.record_in_unit(&answer, now)?;
+        Ok(answer.response)
+    }
+
+    /// Opens and stores several answers with one commit (group commit), as
+    /// [`ServicePlatform::handle_batch`](super::ServicePlatform::handle_batch)
+    /// does for requests: each answer is opened and checked outside the
+    /// transaction and stored in a savepoint of it, so one that fails leaves
+    /// nothing of itself and its place holds the error
+    /// [`open_response`](Self::open_response) would have returned. The outer
+    /// `Err` means the commit failed and nothing of the batch was stored.
+    /// Without a unit of work, this is `open_response` on each in turn.
+    pub fn open_responses(
+        &self,
+        envelopes: &[&[u8]],
+        now: u64,
+    ) -> Result<Vec<Result<IssueResponse, Error>>, Error> {
+        let answers: Vec<Result<ReceivedAnswer, Error>> = envelopes
+            .iter()
+            .map(|bytes| self.receive(bytes, now))
+            .collect();
+        let recorded = for_each_in_one_unit(self.unit.as_ref(), &answers, |a| {
+            self.record_in_unit(a, now)
+        })?;
+        Ok(answers
+            .into_iter()
+            .zip(recorded)
+            .map(|(answer, recorded)| {
+                let answer = answer?;
+                recorded.ok_or(PlatformError::UnitOfWorkSkipped)??;
+                Ok(answer.response)
+            })
+            .collect())
+    }
+
+    /// Opens an answer and checks that our pinned service platform signed it.
+    fn receive(&self, envelope_bytes: &[u8], now: u64) -> Result<ReceivedAnswer, Error> {
         let validator = self.parts.trust.validator();
-        let unit = self.unit.as_ref();
-        let replay = self.parts.replay.as_ref();
         let deferred = DeferredReplay::default();
         let opened = Opener::new(
             &self.parts.credentials,
             &validator,
-            opener_guard(unit, &deferred, replay),
+            opener_guard(self.unit.as_ref(), &deferred, self.parts.replay.as_ref()),
             self.parts.provider,
         )
         .with_policy(self.envelope_policy.clone())
@@ -173,10 +217,22 @@ impl CloudPlatform {
             .into());
         }
         let response = IssueResponse::from_json(&opened.payload)?;
-        run_in_unit(unit, &deferred, replay, || {
-            self.record(&response, &opened.payload, now)
-        })?;
-        Ok(response)
+        Ok(ReceivedAnswer {
+            response,
+            json: opened.payload,
+            deferred,
+        })
+    }
+
+    /// Stores an opened answer, its message id with it, in one unit of work (a
+    /// savepoint when a batch's unit is open).
+    fn record_in_unit(&self, answer: &ReceivedAnswer, now: u64) -> Result<(), Error> {
+        run_in_unit(
+            self.unit.as_ref(),
+            &answer.deferred,
+            self.parts.replay.as_ref(),
+            || self.record(&answer.response, &answer.json, now),
+        )
     }
 
     fn record(&self, response: &IssueResponse, json: &[u8], now: u64) -> Result<(), Error> {

@@ -33,7 +33,7 @@ use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
 use super::messages::TicketQuery;
 use super::trust::PlatformTrust;
-use super::unit::{DeferredReplay, opener_guard, run_in_unit};
+use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_unit};
 
 mod front_ends;
 
@@ -83,6 +83,22 @@ struct Sender {
     record: PeerRecord,
 }
 
+/// The kind of peer a message came from.
+#[derive(Clone, Copy)]
+enum Origin {
+    CloudPlatform,
+    FrontEnd,
+}
+
+/// An opened envelope from a pinned peer, its message id noted for the unit of
+/// work that records it.
+struct Received {
+    opened: OpenedEnvelope,
+    sender: Sender,
+    origin: Origin,
+    deferred: DeferredReplay,
+}
+
 impl ServicePlatform {
     /// A service platform over `parts` with the default configuration.
     pub fn new(parts: ServicePlatformParts) -> Self {
@@ -125,30 +141,76 @@ impl ServicePlatform {
     /// is not a pinned peer, gets a typed error (there is nobody to answer);
     /// everything after that gets a sealed answer, refusals included.
     pub fn handle(&self, envelope_bytes: &[u8], now: u64) -> Result<Vec<u8>, Error> {
+        let received = self.receive(envelope_bytes, now)?;
+        let answer = self.answer_in_unit(&received, now)?;
+        self.seal_to(&answer, &received.sender, now)
+    }
+
+    /// Handles several envelopes with one commit (group commit): a host that
+    /// receives many requests at once hands them over together and pays for one
+    /// transaction (one WAL sync under
+    /// [`Durability::Full`](crate::store::Durability::Full)) instead of one per
+    /// message.
+    ///
+    /// Each envelope is opened and its signers verified outside the transaction,
+    /// and each message's state changes run in a savepoint of it, so a message
+    /// that fails leaves nothing of itself and the others go on; its place in
+    /// the result holds the error [`handle`](Self::handle) would have returned.
+    /// Answers are sealed after the commit, so none leaves before what it says
+    /// is durable. The same envelope twice in one batch is a replay the second
+    /// time. The outer `Err` means the commit itself failed: nothing of the
+    /// batch was recorded, and every envelope may be handled again.
+    ///
+    /// Without a unit of work ([`with_unit_of_work`](Self::with_unit_of_work))
+    /// this is `handle` on each envelope in turn.
+    pub fn handle_batch(
+        &self,
+        envelopes: &[&[u8]],
+        now: u64,
+    ) -> Result<Vec<Result<Vec<u8>, Error>>, Error> {
+        let received: Vec<Result<Received, Error>> = envelopes
+            .iter()
+            .map(|bytes| self.receive(bytes, now))
+            .collect();
+        let answers = for_each_in_one_unit(self.unit.as_ref(), &received, |r| {
+            self.answer_in_unit(r, now)
+        })?;
+        Ok(received
+            .into_iter()
+            .zip(answers)
+            .map(|(received, answer)| {
+                let received = received?;
+                let answer = answer.ok_or(PlatformError::UnitOfWorkSkipped)??;
+                self.seal_to(&answer, &received.sender, now)
+            })
+            .collect())
+    }
+
+    /// Opens `envelope_bytes` (recording nothing yet when there is a unit of
+    /// work) and finds which pinned peer sent it.
+    fn receive(&self, envelope_bytes: &[u8], now: u64) -> Result<Received, Error> {
         let validator = self.parts.trust.validator();
-        let unit = self.unit.as_ref();
-        let replay = self.parts.replay.as_ref();
         let deferred = DeferredReplay::default();
         let opened = Opener::new(
             &self.parts.credentials,
             &validator,
-            opener_guard(unit, &deferred, replay),
+            opener_guard(self.unit.as_ref(), &deferred, self.parts.replay.as_ref()),
             self.parts.provider,
         )
         .with_policy(self.config.envelope.clone())
         .open(envelope_bytes, now)?;
-
-        if let Some(sender) = self.pinned_signer(&opened, PartyRole::CloudPlatform, now) {
-            let answer = run_in_unit(unit, &deferred, replay, || {
-                self.cloud_platform_request(&opened, &sender, now)
-            })?;
-            return self.seal_to(&answer, &sender, now);
-        }
-        if let Some(sender) = self.pinned_signer(&opened, PartyRole::EnterpriseFrontEnd, now) {
-            let answer = run_in_unit(unit, &deferred, replay, || {
-                self.front_end_request(&opened, &sender, now)
-            })?;
-            return self.seal_to(&answer, &sender, now);
+        for (role, origin) in [
+            (PartyRole::CloudPlatform, Origin::CloudPlatform),
+            (PartyRole::EnterpriseFrontEnd, Origin::FrontEnd),
+        ] {
+            if let Some(sender) = self.pinned_signer(&opened, role, now) {
+                return Ok(Received {
+                    opened,
+                    sender,
+                    origin,
+                    deferred,
+                });
+            }
         }
         // Nobody to answer. (With a unit of work the id is not recorded: a message
         // that ends in an error leaves nothing, its id included.)
@@ -156,6 +218,26 @@ impl ServicePlatform {
             expected: "cloud platform or enterprise front end",
         }
         .into())
+    }
+
+    /// The answer to a received message, its state changes in one unit of work
+    /// (a savepoint when a batch's unit is open).
+    fn answer_in_unit(&self, received: &Received, now: u64) -> Result<Vec<u8>, Error> {
+        let Received {
+            opened,
+            sender,
+            origin,
+            deferred,
+        } = received;
+        run_in_unit(
+            self.unit.as_ref(),
+            deferred,
+            self.parts.replay.as_ref(),
+            || match origin {
+                Origin::CloudPlatform => self.cloud_platform_request(opened, sender, now),
+                Origin::FrontEnd => self.front_end_request(opened, sender, now),
+            },
+        )
     }
 
     /// Uploads due invoices to the tax authority (see [`drain_outbox`]).

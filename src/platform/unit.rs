@@ -80,3 +80,33 @@ pub(super) fn run_in_unit<T>(
     })?;
     out.ok_or_else(|| PlatformError::UnitOfWorkSkipped.into())
 }
+
+/// Runs `work` on every message of a batch that was received without error, all
+/// in one transaction of `unit` (group commit): each message's own
+/// [`run_in_unit`] becomes a savepoint of it, so a message whose work fails
+/// leaves nothing of itself and the others go on. The result has one entry per
+/// message: `None` where it was not received, `Some` with its work's outcome
+/// otherwise. `Err` means the transaction did not commit: nothing of the batch
+/// was recorded. Without a unit, the work runs message by message.
+pub(super) fn for_each_in_one_unit<R, T>(
+    unit: Option<&Arc<dyn UnitOfWork>>,
+    received: &[Result<R, Error>],
+    work: impl Fn(&R) -> Result<T, Error>,
+) -> Result<Vec<Option<Result<T, Error>>>, Error> {
+    let mut outcomes = Vec::new();
+    let mut run = || {
+        outcomes = received
+            .iter()
+            .map(|r| r.as_ref().ok().map(&work))
+            .collect();
+        Ok(())
+    };
+    match unit {
+        Some(unit) => unit.run_atomically(&mut run)?,
+        None => run()?,
+    }
+    if outcomes.len() != received.len() {
+        return Err(PlatformError::UnitOfWorkSkipped.into());
+    }
+    Ok(outcomes)
+}
