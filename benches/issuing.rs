@@ -15,6 +15,11 @@
 //! `normal` is the file I/O (WAL writes and checkpoints), and what it adds to the
 //! round trips is the CPU of the non-envelope work (checks, device, SQL, JSON).
 //!
+//! `issuing/*/batch-16` runs the path sixteen requests at a time with one commit
+//! per platform (`ServicePlatform::handle_batch`, `CloudPlatform::open_responses`):
+//! what a busy host that hands over the requests waiting together pays per
+//! invoice (criterion's time is per batch of 16; its throughput is invoices/s).
+//!
 //! In the same run, `two_round_trips` measures the two envelope round trips that
 //! path contains (seal + open, there and back, same keys, a request-sized
 //! payload), so the report shows how much the non-crypto work adds.
@@ -31,7 +36,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::measurement::WallTime;
-use criterion::{BatchSize, BenchmarkGroup, Criterion};
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use fapiao::envelope::{self, MemoryReplayGuard, Opener};
 use fapiao::invoice::{IssueOutcome, UnifiedSocialCreditCode};
 use fapiao::platform::Order;
@@ -97,15 +102,82 @@ fn bench_keys(c: &mut Criterion, label: &str, ecp_key: &str, eisp_key: &str) {
         let world = world(&dir.join(name), durability, ecp_key, eisp_key);
         bench_path(&mut group, &format!("platform_hosted_path/{name}"), &world);
     }
-    let world = world(
+    let trips = world(
         &dir.join("round-trips"),
         Some(Durability::Full),
         ecp_key,
         eisp_key,
     );
-    bench_round_trips(&mut group, &world);
+    bench_round_trips(&mut group, &trips);
+    group.finish();
+
+    // Group commit: a host handing over BATCH requests at once.
+    let mut group = c.benchmark_group(format!("issuing/{label}/batch-{BATCH}"));
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for (name, durability) in [
+        ("full", Some(Durability::Full)),
+        ("normal", Some(Durability::Normal)),
+    ] {
+        let world = world(
+            &dir.join(format!("batch-{name}")),
+            durability,
+            ecp_key,
+            eisp_key,
+        );
+        bench_batched_path(&mut group, &format!("platform_hosted_path/{name}"), &world);
+    }
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Requests per batch in the group-commit benchmarks.
+const BATCH: usize = 16;
+
+/// The whole path for BATCH invoices at a time: the cloud platform seals each
+/// order, the service platform handles them with one commit
+/// (`handle_batch`), and the cloud platform stores the answers with one commit
+/// (`open_responses`). Criterion's time is per batch; its throughput line gives
+/// invoices per second.
+fn bench_batched_path(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, world: &World) {
+    let serial = AtomicU64::new(0);
+    group.bench_function(name, |b| {
+        b.iter_batched(
+            || {
+                (0..BATCH)
+                    .map(|_| {
+                        let n = serial.fetch_add(1, Ordering::Relaxed);
+                        let json = World::request(HOSTED_BY_PLATFORM, &format!("BATCH-{n}"));
+                        world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW)
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |orders| {
+                let requests: Vec<Vec<u8>> = orders
+                    .into_iter()
+                    .map(|signed| world.cloud.submit(Order::Signed(signed), NOW).unwrap())
+                    .collect();
+                let requests: Vec<&[u8]> = requests.iter().map(Vec::as_slice).collect();
+                let answers: Vec<Vec<u8>> = world
+                    .service
+                    .handle_batch(&requests, NOW)
+                    .unwrap()
+                    .into_iter()
+                    .map(Result::unwrap)
+                    .collect();
+                let answers: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
+                let responses = world.cloud.open_responses(&answers, NOW).unwrap();
+                for response in &responses {
+                    let outcome = &response.as_ref().unwrap().outcome;
+                    assert!(
+                        matches!(outcome, IssueOutcome::Issued { .. }),
+                        "{outcome:?}"
+                    );
+                }
+                black_box(responses)
+            },
+            BatchSize::SmallInput,
+        )
+    });
 }
 
 /// The whole path on `world`, one invoice per iteration.
