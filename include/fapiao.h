@@ -17,8 +17,9 @@
  *   calling thread.
  * - Outputs go through trailing out-parameters and are written only on success
  *   (one exception: on FAPIAO_BUFFER_TOO_SMALL, *written receives the length
- *   needed). After a failure nothing was allocated and nothing needs freeing;
- *   each function says what happens to its arguments.
+ *   needed; and the batch functions, which report every message's outcome in
+ *   the caller's arrays). After a failure nothing was allocated and nothing
+ *   needs freeing; each function says what happens to its arguments.
  * - Inputs: byte strings are (const uint8_t *, size_t) pairs; the pointer may be
  *   NULL when the length is 0. Inputs are copied: free them when the call
  *   returns. Every pointer is checked for NULL (FAPIAO_NULL_ARGUMENT).
@@ -619,6 +620,21 @@ typedef struct fapiao_store fapiao_store;
 typedef struct fapiao_trust_store fapiao_trust_store;
 
 /**
+ * One message of a batch: `len` bytes at `data` (`data` may be NULL when `len`
+ * is 0). The bytes are only read during the call.
+ */
+typedef struct fapiao_message {
+    /**
+     * The message's first byte.
+     */
+    const uint8_t *data;
+    /**
+     * Its length in bytes.
+     */
+    size_t len;
+} fapiao_message;
+
+/**
  * The callback's answer, zeroed by the library before each call.
  */
 typedef struct fapiao_device_answer {
@@ -746,6 +762,65 @@ typedef struct fapiao_drain_report {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Handles `count` envelopes (as `fapiao_service_platform_handle` does each)
+ * with one commit: each message's state changes run in a savepoint of one
+ * transaction, so a message that fails leaves nothing of itself and the others
+ * go on, and the answers are sealed after the commit (none leaves before what
+ * it says is durable). A host with many requests waiting hands them over
+ * together and pays for one commit (one WAL sync) instead of `count`.
+ *
+ * At most 1024 messages per call (`FAPIAO_INVALID_ARGUMENT` beyond, nothing
+ * read or written). On `FAPIAO_OK` (the batch committed), for every `i`:
+ * `results[i]` is the message's own result (`FAPIAO_OK`, or the code `fapiao_service_platform_handle`
+ * would have returned, e.g. `FAPIAO_REPLAY` for the same envelope twice in the
+ * batch; the detail of a message's failure is not kept, read
+ * `fapiao_result_message` for its code) and `answers[i]` its sealed answer (to
+ * free with `fapiao_bytes_free`), NULL when it failed. On any other return
+ * (bad arguments, or the commit failed and nothing of the batch was recorded:
+ * every envelope may be handled again), `answers[i]` is NULL and `results[i]`
+ * that code for every `i`, when the arrays can be written.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `messages`
+ * must be NULL or point at `count` readable `fapiao_message`s whose `data`
+ * point at `len` readable bytes each; `answers` and `results` NULL or pointing
+ * at `count` writable elements each.
+ */
+fapiao_result fapiao_service_platform_handle_batch(const struct fapiao_service_platform *platform,
+                                                   const struct fapiao_message *messages,
+                                                   size_t count,
+                                                   uint64_t now,
+                                                   struct fapiao_bytes **answers,
+                                                   fapiao_result *results);
+
+/**
+ * Opens and stores `count` answers of the service platform (as
+ * `fapiao_cloud_platform_open_response` does each) with one commit: each in a
+ * savepoint of one transaction, so one that fails leaves nothing of itself and
+ * the others go on.
+ *
+ * At most 1024 answers per call. On `FAPIAO_OK` (the batch committed), for
+ * every `i`: `results[i]` is the answer's own result and `responses[i]` its response (read it with the
+ * `fapiao_issue_response_*` functions, free it with
+ * `fapiao_issue_response_free`), NULL when it failed. On any other return (bad
+ * arguments, or the commit failed and nothing was stored), `responses[i]` is
+ * NULL and `results[i]` that code for every `i`, when the arrays can be
+ * written.
+ *
+ * # Safety
+ *
+ * As for `fapiao_service_platform_handle_batch`, with `responses` in place of
+ * `answers`.
+ */
+fapiao_result fapiao_cloud_platform_open_responses(const struct fapiao_cloud_platform *platform,
+                                                   const struct fapiao_message *messages,
+                                                   size_t count,
+                                                   uint64_t now,
+                                                   struct fapiao_issue_response **responses,
+                                                   fapiao_result *results);
 
 /**
  * The first byte of `bytes` (never NULL for a live handle, even when the length

@@ -13,8 +13,9 @@
 //!   [`fapiao_last_error_detail`] the full reason of the last failure on the
 //!   calling thread.
 //! * **Outputs.** Results go through trailing out-parameters, written only on
-//!   success (the one exception: the length needed, on
-//!   `FAPIAO_BUFFER_TOO_SMALL`). On failure nothing is allocated: there is
+//!   success (the exceptions: the length needed, on
+//!   `FAPIAO_BUFFER_TOO_SMALL`; and the batch functions, which report every
+//!   message's outcome in the caller's arrays). On failure nothing is allocated: there is
 //!   nothing to free. Byte buffers the library returns are [`fapiao_bytes`],
 //!   freed with [`fapiao_bytes_free`]; strings are copied into caller buffers,
 //!   NUL-terminated.
@@ -40,6 +41,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![allow(non_camel_case_types)]
 
+mod batch;
 mod boundary;
 mod bytes;
 mod callback_device;
@@ -62,6 +64,10 @@ mod trust;
 mod validation;
 mod version;
 
+pub use batch::{
+    FAPIAO_MAX_BATCH, fapiao_cloud_platform_open_responses, fapiao_message,
+    fapiao_service_platform_handle_batch,
+};
 pub use bytes::{fapiao_bytes, fapiao_bytes_data, fapiao_bytes_free, fapiao_bytes_len};
 pub use callback_device::{
     fapiao_callback_device, fapiao_callback_device_free, fapiao_callback_device_new,

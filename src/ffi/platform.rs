@@ -205,7 +205,7 @@ pub unsafe extern "C" fn fapiao_service_platform_free(platform: *mut fapiao_serv
 /// to its pinned service platform, opens and stores the answers, and queries
 /// tickets. May be used from several threads at once.
 pub struct fapiao_cloud_platform {
-    inner: CloudPlatform,
+    pub(super) inner: CloudPlatform,
 }
 
 impl Handle for fapiao_cloud_platform {
