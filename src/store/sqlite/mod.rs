@@ -137,8 +137,14 @@ impl SqliteStore {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
+        // temp_store=MEMORY: a unit of work's savepoints keep their sub-journal
+        // (the pages to restore on a rollback to a savepoint) in memory; on
+        // file, SQLite spills it to a temporary file past 64 KiB, which a batch
+        // of messages in one unit (group commit) passes: two writes per page.
+        // It is only needed until the transaction ends.
         conn.execute_batch(&format!(
-            "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+            "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY;"
         ))
         .map_err(StoreError::db(OP))?;
         conn.set_prepared_statement_cache_capacity(64);
