@@ -270,7 +270,8 @@ fn main() -> Result<()> {
         replay: front_store.clone(),
         validation: Default::default(),
         provider,
-    });
+    })
+    .with_unit_of_work(front_store.clone());
 
     // ERP -> ECP -> EISP -> ECP, all sealed.
     let send = |erp: &Credentials, json: &[u8]| -> Result<IssueResponse> {

@@ -1263,6 +1263,10 @@ void fapiao_exchange_free(struct fapiao_exchange *exchange);
  * copies the credentials and trust and shares the store and device: the
  * handles may be freed after the call.
  *
+ * When the device was made on this same `store` handle, each batch of
+ * commands (`fapiao_front_end_run_commands`) is one transaction: one commit
+ * for the batch, and results sealed only after it.
+ *
  * On `FAPIAO_OK`, `*out` receives a new handle to free with
  * `fapiao_front_end_free`; on failure `*out` is not written.
  *

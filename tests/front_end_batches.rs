@@ -199,3 +199,79 @@ fn an_invoice_unlike_its_command_is_not_recorded() {
 fn an_invoice_unlike_its_command_is_not_recorded_change_by_change() {
     an_invoice_unlike_its_command_is_not_recorded_on(World::change_by_change());
 }
+
+fn invoice_numbers_after_polling(world: &World, tickets: &[String]) -> Vec<String> {
+    tickets
+        .iter()
+        .map(|ticket| match world.poll(ticket, NOW + 1).outcome {
+            IssueOutcome::Issued { invoice } => invoice.invoice_number.to_string(),
+            other => panic!("expected the invoice, got {other:?}"),
+        })
+        .collect()
+}
+
+fn queue_three(world: &World) -> Vec<String> {
+    (1..=3)
+        .map(|n| {
+            let json = World::request(HOSTED_BY_ENTERPRISE, &format!("U-{n}"));
+            ticket_of(&world.issue(HOSTED_BY_ENTERPRISE, &json, NOW))
+        })
+        .collect()
+}
+
+#[test]
+fn a_batch_of_commands_is_one_transaction_at_the_front_end() {
+    let mut world = World::new();
+    let unit = CountingUnit::on(&world.front_store);
+    world.front_end = world.front_end.with_unit_of_work(unit.clone());
+    let tickets = queue_three(&world);
+
+    let batch = world
+        .service
+        .handle(&world.front_end.pull(10, NOW).unwrap(), NOW)
+        .unwrap();
+    let (results, report) = world.front_end.run_commands(&batch, NOW).unwrap();
+    assert_eq!(report.issued, 3);
+    assert_eq!(unit.transactions(), 1, "three commands, one commit");
+    let ack = world.service.handle(&results, NOW).unwrap();
+    assert_eq!(world.front_end.read_ack(&ack, NOW).unwrap().len(), 3);
+
+    let numbers = invoice_numbers_after_polling(&world, &tickets);
+    let distinct: std::collections::BTreeSet<&String> = numbers.iter().collect();
+    assert_eq!(distinct.len(), 3, "{numbers:?}");
+}
+
+#[test]
+fn a_front_end_batch_that_does_not_commit_takes_no_number() {
+    let mut world = World::new();
+    let unit = CountingUnit::on(&world.front_store);
+    world.front_end = world.front_end.with_unit_of_work(unit.clone());
+    let tickets = queue_three(&world);
+
+    let batch = world
+        .service
+        .handle(&world.front_end.pull(10, NOW).unwrap(), NOW)
+        .unwrap();
+    unit.fail_commit
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(world.front_end.run_commands(&batch, NOW).is_err());
+    unit.fail_commit
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // Nothing happened, the batch's message id included: the same batch runs
+    // again and its invoices take the segment's first three numbers, as in a
+    // world where the failed attempt never was.
+    let (results, report) = world.front_end.run_commands(&batch, NOW).unwrap();
+    assert_eq!(report.issued, 3);
+    let ack = world.service.handle(&results, NOW).unwrap();
+    world.front_end.read_ack(&ack, NOW).unwrap();
+    let numbers = invoice_numbers_after_polling(&world, &tickets);
+
+    let fresh = World::new();
+    let fresh_tickets = queue_three(&fresh);
+    fresh.run_front_end(10, NOW);
+    assert_eq!(
+        numbers,
+        invoice_numbers_after_polling(&fresh, &fresh_tickets)
+    );
+}

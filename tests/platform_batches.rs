@@ -6,59 +6,12 @@ mod platform_support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use fapiao::Error;
 use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
 use fapiao::platform::Order;
-use fapiao::store::{CloudStore, IssuingStore, SqliteStore, StoreError, UnitOfWork};
+use fapiao::store::{CloudStore, IssuingStore};
 use platform_support::*;
-
-/// A unit of work on a `SqliteStore` that counts the transactions it opens
-/// (nested units are savepoints, not transactions) and can be told to fail
-/// them at the end, as a failed COMMIT does: everything in it rolled back.
-struct CountingUnit {
-    store: Arc<SqliteStore>,
-    depth: AtomicUsize,
-    transactions: AtomicUsize,
-    fail_commit: AtomicBool,
-}
-
-impl CountingUnit {
-    fn on(store: &Arc<SqliteStore>) -> Arc<Self> {
-        Arc::new(Self {
-            store: store.clone(),
-            depth: AtomicUsize::new(0),
-            transactions: AtomicUsize::new(0),
-            fail_commit: AtomicBool::new(false),
-        })
-    }
-
-    fn transactions(&self) -> usize {
-        self.transactions.load(Ordering::SeqCst)
-    }
-}
-
-impl UnitOfWork for CountingUnit {
-    fn run_atomically(&self, work: &mut dyn FnMut() -> Result<(), Error>) -> Result<(), Error> {
-        let outermost = self.depth.fetch_add(1, Ordering::SeqCst) == 0;
-        if outermost {
-            self.transactions.fetch_add(1, Ordering::SeqCst);
-        }
-        let result = self.store.atomically(|| {
-            work()?;
-            if outermost && self.fail_commit.load(Ordering::SeqCst) {
-                return Err(Error::from(StoreError::Conflict {
-                    seller_tax_id: "commit".into(),
-                    serial_number: "failed".into(),
-                }));
-            }
-            Ok(())
-        });
-        self.depth.fetch_sub(1, Ordering::SeqCst);
-        result
-    }
-}
 
 /// A world whose two platforms count their transactions.
 fn counted_world() -> (World, Arc<CountingUnit>, Arc<CountingUnit>) {

@@ -54,6 +54,10 @@ pub struct fapiao_front_end_report {
 /// copies the credentials and trust and shares the store and device: the
 /// handles may be freed after the call.
 ///
+/// When the device was made on this same `store` handle, each batch of
+/// commands (`fapiao_front_end_run_commands`) is one transaction: one commit
+/// for the batch, and results sealed only after it.
+///
 /// On `FAPIAO_OK`, `*out` receives a new handle to free with
 /// `fapiao_front_end_free`; on failure `*out` is not written.
 ///
@@ -102,17 +106,23 @@ unsafe fn new_front_end<D: DeviceHandle>(
             Out::new(out, "out")?,
         )
     };
+    let unit = device.numbers_in(store);
     let store = store.inner.clone();
-    let inner = FrontEndService::new(FrontEndParts {
+    let mut inner = FrontEndService::new(FrontEndParts {
         credentials: credentials.inner.clone(),
         trust: platform_trust(trust),
         peers: PeerDirectory::new(store.clone()),
         service_platform: service_platform.to_owned(),
         device: device.device(),
-        replay: store,
+        replay: store.clone(),
         validation: Default::default(),
         provider: CryptoProvider::default_provider(),
     });
+    if unit {
+        // The device journals in this store: each batch of commands is one
+        // transaction (`FrontEndService::with_unit_of_work`).
+        inner = inner.with_unit_of_work(store);
+    }
     out.write(handle::into_handle(fapiao_front_end { inner }));
     Ok(())
 }

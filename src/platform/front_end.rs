@@ -22,6 +22,8 @@ use super::messages::{
     ServiceToFrontEnd, to_json,
 };
 use super::trust::PlatformTrust;
+use super::unit::{DeferredReplay, opener_guard, run_in_unit};
+use crate::store::UnitOfWork;
 
 /// Everything a front-end service runs on.
 pub struct FrontEndParts {
@@ -62,6 +64,7 @@ pub struct RunReport {
 pub struct FrontEndService {
     parts: FrontEndParts,
     envelope_policy: EnvelopePolicy,
+    unit: Option<Arc<dyn UnitOfWork>>,
 }
 
 impl FrontEndService {
@@ -70,7 +73,27 @@ impl FrontEndService {
         Self {
             parts,
             envelope_policy: EnvelopePolicy::default(),
+            unit: None,
         }
+    }
+
+    /// Runs each batch of commands in one transaction of `unit`: the batch
+    /// envelope's message id and every number the device takes and journals
+    /// commit together (one commit per batch instead of one per command), and
+    /// the results are sealed only after that commit. A command the device
+    /// refuses leaves nothing of itself (its changes run in a savepoint). After
+    /// a crash before the commit, nothing of the batch happened: the commands
+    /// are still queued at the service platform and the device takes the same
+    /// numbers again.
+    ///
+    /// `unit` must cover the device's store and the replay guard, e.g. one
+    /// [`SqliteStore`](crate::store::SqliteStore) serving as both. Do not give one
+    /// to a front end whose device is slow (a hardware device behind a
+    /// callback): the unit holds the store's write lock while the whole batch
+    /// runs.
+    pub fn with_unit_of_work(mut self, unit: Arc<dyn UnitOfWork>) -> Self {
+        self.unit = Some(unit);
+        self
     }
 
     fn seal(&self, message: &FrontEndRequest, now: u64) -> Result<Vec<u8>, Error> {
@@ -83,12 +106,19 @@ impl FrontEndService {
         envelope::encrypt(&signed, &[&service[0].certificate], self.parts.provider)
     }
 
-    fn open(&self, envelope_bytes: &[u8], now: u64) -> Result<ServiceToFrontEnd, Error> {
+    /// Opens a message of the service platform. With a unit of work, the message
+    /// id is only noted in `deferred`, for the unit to record.
+    fn open(
+        &self,
+        envelope_bytes: &[u8],
+        now: u64,
+        deferred: &DeferredReplay,
+    ) -> Result<ServiceToFrontEnd, Error> {
         let validator = self.parts.trust.validator();
         let opened = Opener::new(
             &self.parts.credentials,
             &validator,
-            self.parts.replay.as_ref(),
+            opener_guard(self.unit.as_ref(), deferred, self.parts.replay.as_ref()),
             self.parts.provider,
         )
         .with_policy(self.envelope_policy.clone())
@@ -126,19 +156,45 @@ impl FrontEndService {
         envelope_bytes: &[u8],
         now: u64,
     ) -> Result<(Vec<u8>, RunReport), Error> {
-        let ServiceToFrontEnd::Commands { commands, .. } = self.open(envelope_bytes, now)? else {
+        let deferred = DeferredReplay::default();
+        let ServiceToFrontEnd::Commands { commands, .. } =
+            self.open(envelope_bytes, now, &deferred)?
+        else {
             return Err(PlatformError::MalformedMessage {
                 detail: "expected a batch of commands".into(),
             }
             .into());
         };
+        let (results, report) = run_in_unit(
+            self.unit.as_ref(),
+            &deferred,
+            self.parts.replay.as_ref(),
+            || Ok(self.run_on_device(&commands, now)),
+        )?;
+        let sealed = self.seal(
+            &FrontEndRequest::Results {
+                version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                results,
+            },
+            now,
+        )?;
+        Ok((sealed, report))
+    }
+
+    /// Runs the device on each command of a batch: the results to report and
+    /// what happened.
+    fn run_on_device(
+        &self,
+        commands: &[serde_json::Value],
+        now: u64,
+    ) -> (Vec<CommandResult>, RunReport) {
         let mut report = RunReport::default();
         let mut results = Vec::with_capacity(commands.len());
         for value in commands {
             // A command the device cannot take fails alone, for good: reported
             // under the id it names (so the platform completes its ticket), and
             // never holding up the rest of the queue.
-            let command = match read_command(&value, &self.parts.validation) {
+            let command = match read_command(value, &self.parts.validation) {
                 Ok(command) => command,
                 Err(error) => {
                     if let Some(id) = value.get("command_id").and_then(|id| id.as_str()) {
@@ -177,19 +233,21 @@ impl FrontEndService {
                 outcome,
             });
         }
-        let sealed = self.seal(
-            &FrontEndRequest::Results {
-                version: PLATFORM_MESSAGE_VERSION.to_owned(),
-                results,
-            },
-            now,
-        )?;
-        Ok((sealed, report))
+        (results, report)
     }
 
     /// Opens the service platform's acknowledgement: the command ids recorded.
     pub fn read_ack(&self, envelope_bytes: &[u8], now: u64) -> Result<Vec<String>, Error> {
-        match self.open(envelope_bytes, now)? {
+        let deferred = DeferredReplay::default();
+        let message = self.open(envelope_bytes, now, &deferred)?;
+        // With a unit of work, the acknowledgement's id is recorded in one.
+        run_in_unit(
+            self.unit.as_ref(),
+            &deferred,
+            self.parts.replay.as_ref(),
+            || Ok(()),
+        )?;
+        match message {
             ServiceToFrontEnd::Ack { recorded, .. } => Ok(recorded),
             ServiceToFrontEnd::Commands { .. } => Err(PlatformError::MalformedMessage {
                 detail: "expected an acknowledgement".into(),

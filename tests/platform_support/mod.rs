@@ -6,8 +6,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use fapiao::CryptoProvider;
+use fapiao::Error;
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
 use fapiao::invoice::{
@@ -19,7 +21,7 @@ use fapiao::platform::{
     RunReport, ServicePlatform, ServicePlatformParts,
 };
 use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
-use fapiao::store::SqliteStore;
+use fapiao::store::{SqliteStore, StoreError, UnitOfWork};
 
 /// 2027-06-01T00:00:00Z.
 pub const NOW: u64 = 1_811_808_000;
@@ -252,7 +254,7 @@ impl World {
             service = service.with_unit_of_work(service_store.clone());
             cloud = cloud.with_unit_of_work(cloud_store.clone());
         }
-        let front_end = FrontEndService::new(FrontEndParts {
+        let mut front_end = FrontEndService::new(FrontEndParts {
             credentials: front,
             trust: trust(),
             peers: front_peers,
@@ -262,6 +264,9 @@ impl World {
             validation: Default::default(),
             provider: provider(),
         });
+        if units {
+            front_end = front_end.with_unit_of_work(front_store.clone());
+        }
         let mut erp = HashMap::new();
         erp.insert(HOSTED_BY_ENTERPRISE, creds("enterprise-rsa"));
         erp.insert(HOSTED_BY_PLATFORM, ed);
@@ -340,5 +345,51 @@ pub fn ticket_of(response: &IssueResponse) -> String {
     match &response.outcome {
         IssueOutcome::AcceptedPending { ticket } => ticket.clone(),
         other => panic!("expected accepted, got {other:?}"),
+    }
+}
+
+/// A unit of work on a `SqliteStore` that counts the transactions it opens
+/// (nested units are savepoints, not transactions) and can be told to fail
+/// them at the end, as a failed COMMIT does: everything in it rolled back.
+pub struct CountingUnit {
+    store: Arc<SqliteStore>,
+    depth: AtomicUsize,
+    transactions: AtomicUsize,
+    pub fail_commit: AtomicBool,
+}
+
+impl CountingUnit {
+    pub fn on(store: &Arc<SqliteStore>) -> Arc<Self> {
+        Arc::new(Self {
+            store: store.clone(),
+            depth: AtomicUsize::new(0),
+            transactions: AtomicUsize::new(0),
+            fail_commit: AtomicBool::new(false),
+        })
+    }
+
+    pub fn transactions(&self) -> usize {
+        self.transactions.load(Ordering::SeqCst)
+    }
+}
+
+impl UnitOfWork for CountingUnit {
+    fn run_atomically(&self, work: &mut dyn FnMut() -> Result<(), Error>) -> Result<(), Error> {
+        let outermost = self.depth.fetch_add(1, Ordering::SeqCst) == 0;
+        if outermost {
+            self.transactions.fetch_add(1, Ordering::SeqCst);
+        }
+        let result = self.store.atomically(|| {
+            work()?;
+            if outermost && self.fail_commit.load(Ordering::SeqCst) {
+                return Err(Error::from(StoreError::Conflict {
+                    seller_tax_id: "commit".into(),
+                    serial_number: "failed".into(),
+                }));
+            }
+            Ok(())
+        });
+        self.depth.fetch_sub(1, Ordering::SeqCst);
+        result
     }
 }
