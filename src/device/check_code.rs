@@ -175,6 +175,59 @@ mod tests {
         );
     }
 
+    /// The canonical encodings are a persisted format: check codes and seals
+    /// already issued must verify after any change to how they are produced.
+    /// These values were computed by the first implementation (through
+    /// `serde_json::Value`) and must never change.
+    #[test]
+    fn check_code_and_sealed_bytes_are_stable() {
+        use crate::invoice::{
+            InvoiceColor, InvoiceKind, InvoiceNumber, UnifiedSocialCreditCode, UnixTime,
+        };
+        let provider = CryptoProvider::default_provider();
+        let request =
+            IssueRequest::from_json(include_bytes!("../../examples/requests/valid-blue.json"))
+                .unwrap();
+        let invoice = IssuedInvoice {
+            invoice_number: InvoiceNumber::digital("26352000000012345678").unwrap(),
+            invoice_kind: InvoiceKind::DigitalOrdinary,
+            color: InvoiceColor::Blue,
+            issued_at_unix: UnixTime(1_811_808_000),
+            check_code: CheckCode::parse("12345678901234567890").unwrap(),
+            seller_tax_id: UnifiedSocialCreditCode::parse("91350200776049653A").unwrap(),
+            amount_fen: 2_499_997,
+            tax_amount_fen: 149_999,
+            total_fen: 2_649_996,
+            device_id: "EISP-DEV-1 \"é\u{1}".into(),
+            device_signature: vec![0xde, 0xad, 0xbe, 0xef],
+        };
+        let sha =
+            |bytes: &[u8]| hex::encode(provider.hasher.hash(HashAlgorithm::Sha256, bytes).as_ref());
+        assert_eq!(
+            content_sha256(provider.hasher, &request).unwrap(),
+            "a29ae81d6081e136aac2de369b1760db0a41e8bca30d3ed1496cf9856452af33"
+        );
+        assert_eq!(
+            sha(&super::super::sealed_bytes(&invoice).unwrap()),
+            "6465cf563c9e014f80215f2f2e9887b21e8d2d1702dec9abbc841fff50726346"
+        );
+        let secret = DeviceSecret::new(&[7; 32]).unwrap();
+        assert_eq!(
+            String::from(compute_check_code(&secret, provider, &invoice, &request).unwrap()),
+            "79870884671549038685"
+        );
+        let validated = request
+            .clone()
+            .validate(&crate::invoice::ValidationPolicy::default())
+            .unwrap();
+        let command =
+            super::super::ControlCommand::new("91350200776049653A:S-1", validated, 1).unwrap();
+        assert_eq!(
+            hex::encode(&command.digest(provider).unwrap()),
+            "0f23826d32464a0af1b4caff317ef2427907574fc3e1d6ad7c0e68d9bae57f4a"
+        );
+    }
+
     #[test]
     fn secret_is_redacted_and_bounded() {
         let secret = DeviceSecret::new(&[7; 32]).unwrap();
