@@ -118,17 +118,13 @@ pub fn compute_check_code(
     invoice: &IssuedInvoice,
     request: &IssueRequest,
 ) -> Result<CheckCode, DeviceFailure> {
-    let mut input = serde_json::to_value(invoice).map_err(DeviceFailure::Encoding)?;
-    if let Some(members) = input.as_object_mut() {
-        members.remove("check_code");
-        members.remove("device_signature_hex");
-        members.insert(
-            "content_sha256".to_owned(),
-            content_sha256(provider.hasher, request)?.into(),
-        );
-    }
-    let mut message = Vec::with_capacity(512);
-    canonical::write(&input, &mut message).map_err(DeviceFailure::Encoding)?;
+    let content = content_sha256(provider.hasher, request)?;
+    let message = canonical::object_to_vec(
+        invoice,
+        &["check_code", "device_signature_hex"],
+        &[("content_sha256", &content)],
+    )
+    .map_err(DeviceFailure::Encoding)?;
     let mac = hmac_sha256(provider.hasher, secret.expose(), &[&message]);
     let mut head = [0u8; 16];
     head.copy_from_slice(&mac[..16]);

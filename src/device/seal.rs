@@ -17,13 +17,8 @@ use crate::pki::{Certificate, Credentials};
 /// The bytes the device signs for `invoice`: its canonical JSON without the
 /// signature.
 pub fn sealed_bytes(invoice: &IssuedInvoice) -> Result<Vec<u8>, DeviceFailure> {
-    let mut value = serde_json::to_value(invoice).map_err(DeviceFailure::Encoding)?;
-    if let Some(members) = value.as_object_mut() {
-        members.remove("device_signature_hex");
-    }
-    let mut out = Vec::with_capacity(512);
-    canonical::write(&value, &mut out).map_err(DeviceFailure::Encoding)?;
-    Ok(out)
+    canonical::object_to_vec(invoice, &["device_signature_hex"], &[])
+        .map_err(DeviceFailure::Encoding)
 }
 
 /// Signs `invoice` with the device's credentials and puts the signature in it.
