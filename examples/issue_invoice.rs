@@ -15,11 +15,13 @@
 //! Every message travels as a sealed CMS envelope (signed, then encrypted).
 //!
 //! ```text
-//! cargo run --release --example issue_invoice [-- --count N] [--db PATH]
+//! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH]
 //! ```
 //! `--db PATH` keeps the service platform's SQLite database at PATH (it is in
 //! memory otherwise); `--count N` issues N platform-hosted invoices and reports
-//! invoices per second.
+//! invoices per second; `--batch B` sends them B at a time with group commit
+//! (`ServicePlatform::handle_batch`, `CloudPlatform::open_responses`: one commit
+//! per batch on each platform).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -147,14 +149,22 @@ fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut count = 1usize;
+    let mut batch_size = 1usize;
     let mut db: Option<PathBuf> = None;
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         match (flag.as_str(), rest.next()) {
             ("--count", Some(n)) => count = n.parse().map_err(|_| "--count needs a number")?,
+            ("--batch", Some(n)) => {
+                batch_size = n
+                    .parse()
+                    .ok()
+                    .filter(|b| (1..=1024).contains(b))
+                    .ok_or("--batch needs a number from 1 to 1024")?;
+            }
             ("--db", Some(path)) => db = Some(PathBuf::from(path)),
             _ => {
-                eprintln!("usage: issue_invoice [--count N] [--db PATH]");
+                eprintln!("usage: issue_invoice [--count N] [--batch B] [--db PATH]");
                 std::process::exit(2);
             }
         }
@@ -280,6 +290,25 @@ fn main() -> Result<()> {
         let answer = service.handle(&sealed, now)?;
         Ok(cloud.open_response(&answer, now)?)
     };
+    // The same for several orders at once, with one commit per platform.
+    let send_batch = |erp: &Credentials, jsons: &[Vec<u8>]| -> Result<Vec<IssueResponse>> {
+        let mut sealed = Vec::with_capacity(jsons.len());
+        for json in jsons {
+            let order = Order::Signed(SignedMessage::sign(json, erp, now, provider)?);
+            sealed.push(cloud.submit(order, now)?);
+        }
+        let sealed: Vec<&[u8]> = sealed.iter().map(Vec::as_slice).collect();
+        let mut answers = Vec::with_capacity(sealed.len());
+        for answer in service.handle_batch(&sealed, now)? {
+            answers.push(answer?);
+        }
+        let answers: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
+        let mut responses = Vec::with_capacity(answers.len());
+        for response in cloud.open_responses(&answers, now)? {
+            responses.push(response?);
+        }
+        Ok(responses)
+    };
     let signers = |erp: &Credentials| {
         format!(
             "signed by ERP {} + cloud platform, sealed by service platform {}",
@@ -292,19 +321,30 @@ fn main() -> Result<()> {
     // 1. Platform-hosted, synchronous.
     let issuing_started = Instant::now();
     let mut first_blue = None;
-    for i in 0..count {
-        let json = request(PLATFORM_HOSTED, ENTERPRISE_HOSTED, &format!("P-{run}-{i}"))?;
-        let response = send(&erp_platform_hosted, &json)?;
-        match &response.outcome {
-            IssueOutcome::Issued { invoice } => {
-                issued += 1;
-                if i < 3 {
-                    print_invoice("platform-hosted", invoice, &signers(&erp_platform_hosted));
+    let mut done = 0usize;
+    while done < count {
+        let size = batch_size.min(count - done);
+        let jsons = (done..done + size)
+            .map(|i| request(PLATFORM_HOSTED, ENTERPRISE_HOSTED, &format!("P-{run}-{i}")))
+            .collect::<Result<Vec<_>>>()?;
+        let responses = if size == 1 {
+            vec![send(&erp_platform_hosted, &jsons[0])?]
+        } else {
+            send_batch(&erp_platform_hosted, &jsons)?
+        };
+        for (i, response) in (done..).zip(&responses) {
+            match &response.outcome {
+                IssueOutcome::Issued { invoice } => {
+                    issued += 1;
+                    if i < 3 {
+                        print_invoice("platform-hosted", invoice, &signers(&erp_platform_hosted));
+                    }
+                    first_blue.get_or_insert_with(|| invoice.invoice_number.clone());
                 }
-                first_blue.get_or_insert_with(|| invoice.invoice_number.clone());
+                other => return Err(format!("expected an invoice, got {other:?}").into()),
             }
-            other => return Err(format!("expected an invoice, got {other:?}").into()),
         }
+        done += size;
     }
     let issuing_time = issuing_started.elapsed();
 
@@ -400,10 +440,15 @@ fn main() -> Result<()> {
     );
 
     println!(
-        "summary: {issued} issued, {refused} refused, {} uploaded in {:.1} ms; platform-hosted path {:.0} invoices/s ({count} invoices, provider {}){}",
+        "summary: {issued} issued, {refused} refused, {} uploaded in {:.1} ms; platform-hosted path {:.0} invoices/s ({count} invoices{}, provider {}){}",
         drained.uploaded,
         started.elapsed().as_secs_f64() * 1e3,
         count as f64 / issuing_time.as_secs_f64(),
+        if batch_size > 1 {
+            format!(" in batches of {batch_size}")
+        } else {
+            String::new()
+        },
         provider.name,
         db.map(|p| format!(", database kept at {}", p.display()))
             .unwrap_or_default(),
