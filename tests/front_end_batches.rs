@@ -219,17 +219,23 @@ fn queue_three(world: &World) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_batch_of_commands_is_one_transaction_at_the_front_end() {
+/// A world whose front end counts its transactions, three commands queued for
+/// it, and the batch it pulled: the world, the unit, the tickets, the batch.
+fn three_commands_pulled() -> (World, std::sync::Arc<CountingUnit>, Vec<String>, Vec<u8>) {
     let mut world = World::new();
     let unit = CountingUnit::on(&world.front_store);
     world.front_end = world.front_end.with_unit_of_work(unit.clone());
     let tickets = queue_three(&world);
-
     let batch = world
         .service
         .handle(&world.front_end.pull(10, NOW).unwrap(), NOW)
         .unwrap();
+    (world, unit, tickets, batch)
+}
+
+#[test]
+fn a_batch_of_commands_is_one_transaction_at_the_front_end() {
+    let (world, unit, tickets, batch) = three_commands_pulled();
     let (results, report) = world.front_end.run_commands(&batch, NOW).unwrap();
     assert_eq!(report.issued, 3);
     assert_eq!(unit.transactions(), 1, "three commands, one commit");
@@ -243,15 +249,7 @@ fn a_batch_of_commands_is_one_transaction_at_the_front_end() {
 
 #[test]
 fn a_front_end_batch_that_does_not_commit_takes_no_number() {
-    let mut world = World::new();
-    let unit = CountingUnit::on(&world.front_store);
-    world.front_end = world.front_end.with_unit_of_work(unit.clone());
-    let tickets = queue_three(&world);
-
-    let batch = world
-        .service
-        .handle(&world.front_end.pull(10, NOW).unwrap(), NOW)
-        .unwrap();
+    let (world, unit, tickets, batch) = three_commands_pulled();
     unit.fail_commit
         .store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(world.front_end.run_commands(&batch, NOW).is_err());

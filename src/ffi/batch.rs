@@ -12,7 +12,7 @@ use core::ptr;
 use super::boundary::{Failure, bytes_arg, guard, resolve_now};
 use super::bytes::fapiao_bytes;
 use super::classify::classify;
-use super::handle;
+use super::handle::{self, Handle};
 use super::platform::{fapiao_cloud_platform, fapiao_service_platform};
 use super::response::fapiao_issue_response;
 use super::result::fapiao_result::{self, *};
@@ -68,29 +68,23 @@ pub unsafe extern "C" fn fapiao_service_platform_handle_batch(
     results: *mut fapiao_result,
 ) -> fapiao_result {
     // SAFETY: forwarded from the caller.
-    let outputs = unsafe { Outputs::new(answers, results, count) };
-    let rc = guard("fapiao_service_platform_handle_batch", || {
-        check_count(count)?;
-        let outputs = outputs.as_ref().ok_or_else(missing_outputs)?;
-        // SAFETY: the caller guarantees the handle and the messages.
-        let (platform, envelopes) = unsafe {
-            (
-                handle::borrow(platform, "platform")?,
-                messages_arg(messages, count)?,
-            )
-        };
-        let answers = platform.inner.handle_batch(&envelopes, resolve_now(now)?)?;
-        for (i, answer) in answers.into_iter().enumerate() {
-            outputs.write(i, answer.map(fapiao_bytes::into_handle).map_err(code));
-        }
-        Ok(())
-    });
-    if rc != FAPIAO_OK {
-        if let Some(outputs) = outputs {
-            outputs.fail_all(rc);
-        }
+    unsafe {
+        run_batch(
+            "fapiao_service_platform_handle_batch",
+            platform,
+            messages,
+            count,
+            answers,
+            results,
+            |platform, envelopes| {
+                let answers = platform.inner.handle_batch(envelopes, resolve_now(now)?)?;
+                Ok(answers
+                    .into_iter()
+                    .map(|answer| answer.map(fapiao_bytes::into_handle).map_err(code))
+                    .collect())
+            },
+        )
     }
-    rc
 }
 
 /// Opens and stores `count` answers of the service platform (as
@@ -120,8 +114,53 @@ pub unsafe extern "C" fn fapiao_cloud_platform_open_responses(
     results: *mut fapiao_result,
 ) -> fapiao_result {
     // SAFETY: forwarded from the caller.
-    let outputs = unsafe { Outputs::new(responses, results, count) };
-    let rc = guard("fapiao_cloud_platform_open_responses", || {
+    unsafe {
+        run_batch(
+            "fapiao_cloud_platform_open_responses",
+            platform,
+            messages,
+            count,
+            responses,
+            results,
+            |platform, envelopes| {
+                let opened = platform
+                    .inner
+                    .open_responses(envelopes, resolve_now(now)?)?;
+                Ok(opened
+                    .into_iter()
+                    .map(|response| {
+                        response
+                            .map_err(code)
+                            .and_then(|r| fapiao_issue_response::into_handle(r).map_err(|f| f.code))
+                    })
+                    .collect())
+            },
+        )
+    }
+}
+
+/// What both batch calls do around their platform's batch function: check the
+/// count and the output arrays, borrow the platform and the messages, run
+/// `batch` (its `Err` fails the call), write each message's outcome in place,
+/// and on a failed call fill the arrays with its code.
+///
+/// # Safety
+///
+/// As for the exports: `platform` a live handle for the call, `messages` NULL or
+/// `count` readable messages (each pointing at its bytes), `handles` and
+/// `results` NULL or `count` writable elements each.
+unsafe fn run_batch<P: Handle, T>(
+    function: &str,
+    platform: *const P,
+    messages: *const fapiao_message,
+    count: usize,
+    handles: *mut *mut T,
+    results: *mut fapiao_result,
+    batch: impl FnOnce(&P, &[&[u8]]) -> Result<Vec<Result<*mut T, fapiao_result>>, Failure>,
+) -> fapiao_result {
+    // SAFETY: forwarded from the caller.
+    let outputs = unsafe { Outputs::new(handles, results, count) };
+    let rc = guard(function, || {
         check_count(count)?;
         let outputs = outputs.as_ref().ok_or_else(missing_outputs)?;
         // SAFETY: the caller guarantees the handle and the messages.
@@ -131,14 +170,8 @@ pub unsafe extern "C" fn fapiao_cloud_platform_open_responses(
                 messages_arg(messages, count)?,
             )
         };
-        let opened = platform
-            .inner
-            .open_responses(&envelopes, resolve_now(now)?)?;
-        for (i, response) in opened.into_iter().enumerate() {
-            let handle = response
-                .map_err(code)
-                .and_then(|r| fapiao_issue_response::into_handle(r).map_err(|f| f.code));
-            outputs.write(i, handle);
+        for (i, outcome) in batch(platform, &envelopes)?.into_iter().enumerate() {
+            outputs.write(i, outcome);
         }
         Ok(())
     });
