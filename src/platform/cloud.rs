@@ -166,17 +166,11 @@ impl CloudPlatform {
             .iter()
             .map(|bytes| self.receive(bytes, now))
             .collect();
-        let recorded = for_each_in_one_unit(self.unit.as_ref(), &answers, |a| {
-            self.record_in_unit(a, now)
-        })?;
-        Ok(answers
+        let recorded =
+            for_each_in_one_unit(self.unit.as_ref(), answers, |a| self.record_in_unit(a, now))?;
+        Ok(recorded
             .into_iter()
-            .zip(recorded)
-            .map(|(answer, recorded)| {
-                let answer = answer?;
-                recorded.ok_or(PlatformError::UnitOfWorkSkipped)??;
-                Ok(answer.response)
-            })
+            .map(|outcome| outcome.map(|(answer, ())| answer.response))
             .collect())
     }
 

@@ -172,15 +172,13 @@ impl ServicePlatform {
             .iter()
             .map(|bytes| self.receive(bytes, now))
             .collect();
-        let answers = for_each_in_one_unit(self.unit.as_ref(), &received, |r| {
+        let answered = for_each_in_one_unit(self.unit.as_ref(), received, |r| {
             self.answer_in_unit(r, now)
         })?;
-        Ok(received
+        Ok(answered
             .into_iter()
-            .zip(answers)
-            .map(|(received, answer)| {
-                let received = received?;
-                let answer = answer.ok_or(PlatformError::UnitOfWorkSkipped)??;
+            .map(|outcome| {
+                let (received, answer) = outcome?;
                 self.seal_to(&answer, &received.sender, now)
             })
             .collect())

@@ -81,18 +81,21 @@ pub(super) fn run_in_unit<T>(
     out.ok_or_else(|| PlatformError::UnitOfWorkSkipped.into())
 }
 
+/// Per message of a batch: the message with its work's outcome, or why not.
+pub(super) type BatchOutcomes<R, T> = Vec<Result<(R, T), Error>>;
+
 /// Runs `work` on every message of a batch that was received without error, all
 /// in one transaction of `unit` (group commit): each message's own
 /// [`run_in_unit`] becomes a savepoint of it, so a message whose work fails
 /// leaves nothing of itself and the others go on. The result has one entry per
-/// message: `None` where it was not received, `Some` with its work's outcome
-/// otherwise. `Err` means the transaction did not commit: nothing of the batch
-/// was recorded. Without a unit, the work runs message by message.
+/// message, in order: its receiving error, its work's error, or the message
+/// with its work's outcome. `Err` means the transaction did not commit: nothing
+/// of the batch was recorded. Without a unit, the work runs message by message.
 pub(super) fn for_each_in_one_unit<R, T>(
     unit: Option<&Arc<dyn UnitOfWork>>,
-    received: &[Result<R, Error>],
+    received: Vec<Result<R, Error>>,
     work: impl Fn(&R) -> Result<T, Error>,
-) -> Result<Vec<Option<Result<T, Error>>>, Error> {
+) -> Result<BatchOutcomes<R, T>, Error> {
     let mut outcomes = Vec::new();
     let mut run = || {
         outcomes = received
@@ -108,5 +111,13 @@ pub(super) fn for_each_in_one_unit<R, T>(
     if outcomes.len() != received.len() {
         return Err(PlatformError::UnitOfWorkSkipped.into());
     }
-    Ok(outcomes)
+    Ok(received
+        .into_iter()
+        .zip(outcomes)
+        .map(|(received, outcome)| {
+            let received = received?;
+            let outcome = outcome.ok_or(PlatformError::UnitOfWorkSkipped)??;
+            Ok((received, outcome))
+        })
+        .collect())
 }
