@@ -27,6 +27,17 @@
 //! ```sh
 //! cargo bench --bench issuing -- --warm-up-time 1 --measurement-time 5
 //! ```
+//!
+//! On a machine whose speed drifts (a shared virtual machine), two criterion
+//! benchmarks run a few seconds apart can see different machines. With
+//! `FAPIAO_INTERLEAVED=N` set, the bench instead runs the in-memory path and the
+//! round trips alternately, N of each, one iteration at a time, and prints the
+//! median of each and the median of the N pairwise ratios (drift cancels within
+//! a pair):
+//!
+//! ```sh
+//! FAPIAO_INTERLEAVED=400 cargo bench --bench issuing
+//! ```
 
 #[path = "../tests/platform_support/mod.rs"]
 mod platform_support;
@@ -34,12 +45,14 @@ mod platform_support;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
-use fapiao::envelope::{self, MemoryReplayGuard, Opener};
-use fapiao::invoice::{IssueOutcome, UnifiedSocialCreditCode};
-use fapiao::platform::Order;
+use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage};
+use fapiao::invoice::{IssueOutcome, IssueResponse, UnifiedSocialCreditCode};
+use fapiao::pki::PathValidator;
+use fapiao::platform::{Order, PlatformTrust};
 use fapiao::qualification::QualificationRegistry;
 use fapiao::store::{Durability, SqliteStore, StoreOptions};
 use platform_support::*;
@@ -78,11 +91,15 @@ fn world(dir: &std::path::Path, durability: Option<Durability>, ecp: &str, eisp:
     world
 }
 
+/// The key types measured: label, cloud platform credentials, service platform
+/// credentials.
+const KEYS: [(&str, &str, &str); 2] = [
+    ("P-256", "ecp-p256", "eisp-p256"),
+    ("RSA-2048", "ecp-rsa", "eisp-rsa"),
+];
+
 fn bench(c: &mut Criterion) {
-    for (label, ecp, eisp) in [
-        ("P-256", "ecp-p256", "eisp-p256"),
-        ("RSA-2048", "ecp-rsa", "eisp-rsa"),
-    ] {
+    for (label, ecp, eisp) in KEYS {
         bench_keys(c, label, ecp, eisp);
     }
 }
@@ -187,55 +204,140 @@ fn bench_path(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, world: &Worl
     // the cloud platform receives the signed order.
     group.bench_function(name, |b| {
         b.iter_batched(
-            || {
-                let n = serial.fetch_add(1, Ordering::Relaxed);
-                let json = World::request(HOSTED_BY_PLATFORM, &format!("BENCH-{n}"));
-                world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW)
-            },
-            |signed| {
-                let request = world.cloud.submit(Order::Signed(signed), NOW).unwrap();
-                let answer = world.service.handle(&request, NOW).unwrap();
-                let response = world.cloud.open_response(&answer, NOW).unwrap();
-                assert!(
-                    matches!(response.outcome, IssueOutcome::Issued { .. }),
-                    "{:?}",
-                    response.outcome
-                );
-                black_box(response)
-            },
+            || erp_order(world, &serial),
+            |signed| black_box(path(world, signed)),
             BatchSize::SmallInput,
         )
     });
+}
+
+/// A new order, signed by the platform-hosted enterprise's ERP.
+fn erp_order(world: &World, serial: &AtomicU64) -> SignedMessage {
+    let n = serial.fetch_add(1, Ordering::Relaxed);
+    let json = World::request(HOSTED_BY_PLATFORM, &format!("BENCH-{n}"));
+    world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW)
+}
+
+/// The measured path: the cloud platform seals the order, the service platform
+/// handles it, the cloud platform opens and stores the answer.
+fn path(world: &World, signed: SignedMessage) -> IssueResponse {
+    let request = world.cloud.submit(Order::Signed(signed), NOW).unwrap();
+    let answer = world.service.handle(&request, NOW).unwrap();
+    let response = world.cloud.open_response(&answer, NOW).unwrap();
+    assert!(
+        matches!(response.outcome, IssueOutcome::Issued { .. }),
+        "{:?}",
+        response.outcome
+    );
+    response
+}
+
+/// What the two round trips need besides the world.
+struct RoundTrips<'t> {
+    validator: PathValidator<'t>,
+    json: Vec<u8>,
+    answer: Vec<u8>,
+    replay_ecp: MemoryReplayGuard,
+    replay_eisp: MemoryReplayGuard,
+}
+
+impl<'t> RoundTrips<'t> {
+    fn new(trust: &'t PlatformTrust) -> Self {
+        Self {
+            validator: trust.validator(),
+            json: World::request(HOSTED_BY_PLATFORM, "ROUND-TRIP"),
+            answer: vec![b'a'; 1500],
+            replay_ecp: MemoryReplayGuard::new(),
+            replay_eisp: MemoryReplayGuard::new(),
+        }
+    }
+
+    /// The ERP's order, signed outside the measurement as in the path.
+    fn order(&self, world: &World) -> SignedMessage {
+        world.erp_sign(HOSTED_BY_PLATFORM, &self.json, NOW)
+    }
+
+    /// ECP -> EISP with two signers (enterprise and cloud platform), EISP -> ECP
+    /// with one, each opened with full verification.
+    fn run(&self, world: &World, mut signed: SignedMessage) -> impl Sized {
+        let (ecp, eisp) = (world.cloud.credentials(), world.service.credentials());
+        signed.add_signer(ecp, NOW, provider()).unwrap();
+        let there = envelope::encrypt(&signed, &[eisp.leaf()], provider()).unwrap();
+        let opened = Opener::new(eisp, &self.validator, &self.replay_eisp, provider())
+            .open(&there, NOW)
+            .unwrap();
+        let back = envelope::seal(&self.answer, eisp, &[ecp.leaf()], NOW, provider()).unwrap();
+        let answered = Opener::new(ecp, &self.validator, &self.replay_ecp, provider())
+            .open(&back, NOW)
+            .unwrap();
+        (opened, answered)
+    }
 }
 
 fn bench_round_trips(group: &mut BenchmarkGroup<'_, WallTime>, world: &World) {
-    // The two round trips inside it: ECP -> EISP with two signers (enterprise and
-    // cloud platform), EISP -> ECP with one, each opened with full verification.
+    // The two round trips inside it.
     let trust = trust();
-    let validator = trust.validator();
-    let (ecp, eisp) = (world.cloud.credentials(), world.service.credentials());
-    let json = World::request(HOSTED_BY_PLATFORM, "ROUND-TRIP");
-    let answer = vec![b'a'; 1500];
-    let (replay_ecp, replay_eisp) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let trips = RoundTrips::new(&trust);
     group.bench_function("two_round_trips", |b| {
         b.iter_batched(
-            || world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW),
-            |mut signed| {
-                signed.add_signer(ecp, NOW, provider()).unwrap();
-                let there = envelope::encrypt(&signed, &[eisp.leaf()], provider()).unwrap();
-                let opened = Opener::new(eisp, &validator, &replay_eisp, provider())
-                    .open(&there, NOW)
-                    .unwrap();
-                let back = envelope::seal(&answer, eisp, &[ecp.leaf()], NOW, provider()).unwrap();
-                let answered = Opener::new(ecp, &validator, &replay_ecp, provider())
-                    .open(&back, NOW)
-                    .unwrap();
-                black_box((opened, answered))
-            },
+            || trips.order(world),
+            |signed| black_box(trips.run(world, signed)),
             BatchSize::SmallInput,
         )
     });
 }
 
+/// `FAPIAO_INTERLEAVED=N`: the in-memory path and the round trips, alternately.
+fn interleaved(pairs: usize) {
+    for (label, ecp, eisp) in KEYS {
+        let dir = std::env::temp_dir();
+        let world = world(&dir, None, ecp, eisp);
+        let trust = trust();
+        let trips = RoundTrips::new(&trust);
+        let serial = AtomicU64::new(0);
+        let (mut paths, mut rounds, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        // The first tenth warms caches and the stores up and is not kept.
+        for i in 0..pairs + pairs / 10 {
+            let signed = erp_order(&world, &serial);
+            let start = Instant::now();
+            black_box(path(&world, signed));
+            let p = start.elapsed().as_secs_f64();
+            let signed = trips.order(&world);
+            let start = Instant::now();
+            black_box(trips.run(&world, signed));
+            let r = start.elapsed().as_secs_f64();
+            if i >= pairs / 10 {
+                paths.push(p);
+                rounds.push(r);
+                ratios.push(p / r);
+            }
+        }
+        let (p, r, q) = (median(paths), median(rounds), median(ratios));
+        println!(
+            "{label}: path in memory {:.3} ms, two round trips {:.3} ms, \
+             median ratio {q:.2}x over {pairs} pairs",
+            p * 1e3,
+            r * 1e3
+        );
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    if let Some(pairs) = std::env::var("FAPIAO_INTERLEAVED")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        interleaved(pairs);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
+
 criterion::criterion_group!(benches, bench);
-criterion::criterion_main!(benches);

@@ -283,24 +283,23 @@ impl PeerDirectory {
 }
 
 fn usable(record: PeerRecord, now: u64) -> Result<PeerRecord, Error> {
-    let fingerprint = record.fingerprint.to_hex();
     match record.status {
+        PeerStatus::Active if now <= record.not_after => Ok(record),
         PeerStatus::Revoked => Err(PeerError::Revoked {
+            fingerprint: record.fingerprint.to_hex(),
             party_id: record.party_id,
-            fingerprint,
         }
         .into()),
         PeerStatus::Retired => Err(PeerError::Retired {
+            fingerprint: record.fingerprint.to_hex(),
             party_id: record.party_id,
-            fingerprint,
         }
         .into()),
-        PeerStatus::Active if now > record.not_after => Err(PeerError::Expired {
+        PeerStatus::Active => Err(PeerError::Expired {
+            fingerprint: record.fingerprint.to_hex(),
             party_id: record.party_id,
-            fingerprint,
             not_after: record.not_after,
         }
         .into()),
-        PeerStatus::Active => Ok(record),
     }
 }

@@ -11,8 +11,16 @@ use crate::device::{AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment,
 use crate::invoice::IssuedInvoice;
 use crate::store::{DeviceIssue, DeviceStore, JournalEntry, NextNumber, StoreError};
 
-const SEGMENT_COLUMNS: &str =
-    "segment_id, device_id, invoice_kind, format, prefix, first, last, next";
+/// `SELECT` with a segment's columns (`segment_state` reads them), then `$rest`:
+/// one literal, so the statement cache gets the same text without formatting it.
+macro_rules! select_segments {
+    ($rest:literal) => {
+        concat!(
+            "SELECT segment_id, device_id, invoice_kind, format, prefix, first, last, next ",
+            $rest
+        )
+    };
+}
 
 fn segment_state(row: &Row<'_>) -> rusqlite::Result<(SegmentRow, u64)> {
     Ok((
@@ -89,8 +97,8 @@ impl DeviceStore for SqliteStore {
         };
         self.write(OP, |tx| {
             let existing = tx
-                .prepare_cached(&format!(
-                    "SELECT {SEGMENT_COLUMNS} FROM number_segments WHERE segment_id = ?1"
+                .prepare_cached(select_segments!(
+                    "FROM number_segments WHERE segment_id = ?1"
                 ))
                 .during(OP)?
                 .query_row([segment.segment_id()], segment_state)
@@ -149,9 +157,8 @@ impl DeviceStore for SqliteStore {
         const OP: &str = "list number segments";
         self.read(OP, |conn| {
             let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {SEGMENT_COLUMNS} FROM number_segments
-                     WHERE device_id = ?1 ORDER BY position"
+                .prepare_cached(select_segments!(
+                    "FROM number_segments WHERE device_id = ?1 ORDER BY position"
                 ))
                 .during(OP)?;
             let rows = stmt
@@ -201,8 +208,8 @@ impl DeviceStore for SqliteStore {
             }
             let kind = kind_key(next.invoice_kind);
             let usable = tx
-                .prepare_cached(&format!(
-                    "SELECT {SEGMENT_COLUMNS} FROM number_segments
+                .prepare_cached(select_segments!(
+                    "FROM number_segments
                      WHERE device_id = ?1 AND invoice_kind = ?2 AND next <= last
                      ORDER BY position LIMIT 1"
                 ))

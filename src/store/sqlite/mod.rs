@@ -22,22 +22,27 @@ mod integrity;
 mod issuing;
 mod migrations;
 mod outbox;
+mod parsed;
 mod peers;
 mod qualification;
 mod replay;
+mod scope;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
+
+use self::parsed::ParsedCache;
+use self::scope::Scope;
 
 pub use self::integrity::IntegrityProblem;
 use super::StoreError;
 use crate::pki::Certificate;
+use crate::qualification::QualificationRecord;
 
 /// How hard a commit works to survive a power loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -81,7 +86,10 @@ pub struct SqliteStore {
     unit_ended: Condvar,
     replay_writes: AtomicU64,
     /// Pinned certificates already parsed, by their exact DER (peers.rs).
-    certificates: Mutex<HashMap<Vec<u8>, Certificate>>,
+    certificates: ParsedCache<Certificate>,
+    /// Qualification records already parsed, by their exact JSON
+    /// (qualification.rs).
+    records: ParsedCache<QualificationRecord>,
 }
 
 /// The connection, and the thread whose unit of work holds its transaction open.
@@ -156,7 +164,8 @@ impl SqliteStore {
             }),
             unit_ended: Condvar::new(),
             replay_writes: AtomicU64::new(0),
-            certificates: Mutex::new(HashMap::new()),
+            certificates: ParsedCache::new(),
+            records: ParsedCache::new(),
         })
     }
 
@@ -207,10 +216,9 @@ impl SqliteStore {
             // Nested: a savepoint of the open unit.
             return self.nested(work);
         }
-        inner
-            .conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(StoreError::db(OP))?;
+        // The transaction outlives this lock guard (other calls on this thread
+        // lock again); `OpenUnit` ends it.
+        scope::begin_write(&inner.conn).map_err(StoreError::db(OP))?;
         inner.unit_owner = Some(me);
         drop(inner);
         // Ends the unit however `work` ends: rolled back unless committed.
@@ -226,20 +234,16 @@ impl SqliteStore {
     /// Runs `work` inside a savepoint of this thread's open unit.
     fn nested<T, E: From<StoreError>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         const OP: &str = "run a nested unit of work";
-        let exec = |sql: &str| {
-            self.lock()
-                .conn
-                .execute_batch(sql)
-                .map_err(StoreError::db(OP))
-        };
-        exec("SAVEPOINT fapiao_unit")?;
+        // `work` locks the store itself, so the savepoint is opened and ended
+        // under short locks of its own.
+        scope::savepoint(&self.lock().conn).map_err(StoreError::db(OP))?;
         match work() {
             Ok(value) => {
-                exec("RELEASE fapiao_unit")?;
+                scope::release(&self.lock().conn).map_err(StoreError::db(OP))?;
                 Ok(value)
             }
             Err(e) => {
-                exec("ROLLBACK TO fapiao_unit; RELEASE fapiao_unit")?;
+                scope::roll_back_savepoint(&self.lock().conn);
                 Err(e)
             }
         }
@@ -269,19 +273,15 @@ impl SqliteStore {
         operation: &'static str,
         f: impl FnOnce(&Connection) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut inner = self.lock();
-        if inner.unit_owner.is_some() {
-            let savepoint = inner.conn.savepoint().map_err(StoreError::db(operation))?;
-            let value = f(&savepoint)?;
-            savepoint.commit().map_err(StoreError::db(operation))?;
-            return Ok(value);
+        let inner = self.lock();
+        let scope = if inner.unit_owner.is_some() {
+            Scope::savepoint(&inner.conn)
+        } else {
+            Scope::write(&inner.conn)
         }
-        let tx = inner
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::db(operation))?;
-        let value = f(&tx)?;
-        tx.commit().map_err(StoreError::db(operation))?;
+        .map_err(StoreError::db(operation))?;
+        let value = f(&inner.conn)?;
+        scope.commit().map_err(StoreError::db(operation))?;
         Ok(value)
     }
 
@@ -292,17 +292,14 @@ impl SqliteStore {
         operation: &'static str,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut inner = self.lock();
+        let inner = self.lock();
         if inner.unit_owner.is_some() {
             return f(&inner.conn);
         }
-        let tx = inner
-            .conn
-            .transaction()
-            .map_err(StoreError::db(operation))?;
-        let value = f(&tx)?;
-        // Ending a read transaction cannot lose anything; its error is moot.
-        drop(tx);
+        let scope = Scope::read(&inner.conn).map_err(StoreError::db(operation))?;
+        let value = f(&inner.conn)?;
+        // Ending a read transaction (a rollback) cannot lose anything.
+        drop(scope);
         Ok(value)
     }
 }
@@ -318,10 +315,7 @@ struct OpenUnit<'a> {
 impl OpenUnit<'_> {
     fn commit(&mut self) -> Result<(), StoreError> {
         let inner = self.store.lock();
-        inner
-            .conn
-            .execute_batch("COMMIT")
-            .map_err(StoreError::db("commit a unit of work"))?;
+        scope::commit(&inner.conn).map_err(StoreError::db("commit a unit of work"))?;
         self.committed = true;
         Ok(())
     }
@@ -337,7 +331,7 @@ impl Drop for OpenUnit<'_> {
         if !self.committed {
             // Fails only when SQLite already rolled back (then there is nothing
             // left to undo).
-            let _ = inner.conn.execute_batch("ROLLBACK");
+            scope::roll_back(&inner.conn);
         }
         inner.unit_owner = None;
         drop(inner);

@@ -1,7 +1,5 @@
 //! [`PeerStore`] on SQLite: the `peers` table.
 
-use std::sync::PoisonError;
-
 use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
@@ -57,31 +55,18 @@ fn peer_row(row: &Row<'_>) -> rusqlite::Result<PeerRow> {
     ))
 }
 
-/// At most this many parsed certificates are kept (then the cache starts over).
-const CERTIFICATE_CACHE: usize = 256;
-
 impl SqliteStore {
-    /// The pinned certificate `der`, parsed once: every message looks its peers
-    /// up, and parsing a certificate costs more than the lookup. Keyed by the
-    /// exact DER, so a cached certificate is always the one in the row; the
-    /// row's status and dates are read afresh every time.
+    /// The pinned certificate `der`, parsed once ([`ParsedCache`]): the row's
+    /// status and dates are read afresh every time.
+    ///
+    /// [`ParsedCache`]: super::parsed::ParsedCache
     fn pinned_certificate(&self, der: &[u8]) -> Result<Certificate, StoreError> {
-        let mut cache = self
-            .certificates
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(certificate) = cache.get(der) {
-            return Ok(certificate.clone());
-        }
-        let certificate = Certificate::from_der(der).map_err(|e| StoreError::Corrupt {
-            what: "pinned certificate",
-            source: CorruptValue::Certificate(Box::new(e)),
-        })?;
-        if cache.len() >= CERTIFICATE_CACHE {
-            cache.clear();
-        }
-        cache.insert(der.to_vec(), certificate.clone());
-        Ok(certificate)
+        self.certificates.get_or_parse(der, |der| {
+            Certificate::from_der(der).map_err(|e| StoreError::Corrupt {
+                what: "pinned certificate",
+                source: CorruptValue::Certificate(Box::new(e)),
+            })
+        })
     }
 
     fn to_record(
@@ -101,19 +86,26 @@ impl SqliteStore {
     }
 }
 
+/// The peers matching one column, oldest pin first.
+macro_rules! peers_where {
+    ($filter:literal) => {
+        concat!(
+            "SELECT party_id, role, certificate_der, not_after, status, pinned_at
+             FROM peers WHERE ",
+            $filter,
+            " ORDER BY pinned_at, rowid"
+        )
+    };
+}
+
 fn select(
     store: &SqliteStore,
     conn: &Connection,
     operation: &'static str,
-    filter: &str,
+    sql: &'static str,
     value: &dyn rusqlite::ToSql,
 ) -> Result<Vec<PeerRecord>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT party_id, role, certificate_der, not_after, status, pinned_at
-             FROM peers WHERE {filter} ORDER BY pinned_at, rowid"
-        ))
-        .during(operation)?;
+    let mut stmt = conn.prepare_cached(sql).during(operation)?;
     let rows = stmt
         .query_map([value], peer_row)
         .during(operation)?
@@ -153,7 +145,7 @@ impl PeerStore for SqliteStore {
     fn by_party(&self, party_id: &str) -> Result<Vec<PeerRecord>, Error> {
         const OP: &str = "look up a peer by party";
         Ok(self.read(OP, |conn| {
-            select(self, conn, OP, "party_id = ?1", &party_id)
+            select(self, conn, OP, peers_where!("party_id = ?1"), &party_id)
         })?)
     }
 
@@ -161,7 +153,9 @@ impl PeerStore for SqliteStore {
         const OP: &str = "look up a peer by fingerprint";
         let key = &fingerprint.0[..];
         Ok(self
-            .read(OP, |conn| select(self, conn, OP, "fingerprint = ?1", &key))?
+            .read(OP, |conn| {
+                select(self, conn, OP, peers_where!("fingerprint = ?1"), &key)
+            })?
             .pop())
     }
 }

@@ -14,7 +14,10 @@ use crate::qualification::{
 };
 use crate::store::StoreError;
 
+/// An enterprise's record; its JSON is parsed once per distinct text
+/// (`SqliteStore::records`).
 fn load_record(
+    store: &SqliteStore,
     conn: &Connection,
     operation: &'static str,
     tax_id: &UnifiedSocialCreditCode,
@@ -25,8 +28,12 @@ fn load_record(
         .query_row([tax_id.as_str()], |row| row.get(0))
         .optional()
         .during(operation)?;
-    json.map(|json| from_json("qualification record", &json))
-        .transpose()
+    json.map(|json| {
+        store.records.get_or_parse(json.as_bytes(), |_| {
+            from_json("qualification record", &json)
+        })
+    })
+    .transpose()
 }
 
 fn load_usage(
@@ -71,35 +78,43 @@ fn store_record(
     Ok(())
 }
 
-/// Takes a reservation out of the table, checking it is the one this store made;
-/// then takes its amount off the month's reserved total.
-fn take_reservation(
+/// Takes a reservation out of the table, checking it is the one this store made
+/// (one statement: a row with every field equal is deleted, or nothing is).
+fn delete_reservation(
     conn: &Connection,
     operation: &'static str,
     reservation: &QuotaReservation,
 ) -> Result<(), QualificationError> {
     let id = i64::try_from(reservation.id()).unwrap_or(-1);
-    let row: Option<(String, String, i64)> = conn
-        .prepare_cached("SELECT tax_id, month, amount_fen FROM quota_reservations WHERE id = ?1")
+    let deleted = conn
+        .prepare_cached(
+            "DELETE FROM quota_reservations
+             WHERE id = ?1 AND tax_id = ?2 AND month = ?3 AND amount_fen = ?4",
+        )
         .during(operation)?
-        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .optional()
+        .execute(params![
+            id,
+            reservation.tax_id().as_str(),
+            reservation.month().to_string(),
+            reservation.amount_fen()
+        ])
         .during(operation)?;
-    let month = reservation.month().to_string();
-    let matches = row.is_some_and(|(tax_id, stored_month, amount)| {
-        tax_id == reservation.tax_id().as_str()
-            && stored_month == month
-            && amount == reservation.amount_fen()
-    });
-    if !matches {
+    if deleted == 0 {
         return Err(QualificationError::UnknownReservation {
             id: reservation.id(),
         });
     }
-    conn.prepare_cached("DELETE FROM quota_reservations WHERE id = ?1")
-        .during(operation)?
-        .execute([id])
-        .during(operation)?;
+    Ok(())
+}
+
+/// Takes a reservation out of the table, then its amount off the month's
+/// reserved total.
+fn take_reservation(
+    conn: &Connection,
+    operation: &'static str,
+    reservation: &QuotaReservation,
+) -> Result<(), QualificationError> {
+    delete_reservation(conn, operation, reservation)?;
     conn.prepare_cached(
         "UPDATE quota_usage SET reserved_fen = MAX(reserved_fen - ?3, 0)
          WHERE tax_id = ?1 AND month = ?2",
@@ -107,7 +122,7 @@ fn take_reservation(
     .during(operation)?
     .execute(params![
         reservation.tax_id().as_str(),
-        month,
+        reservation.month().to_string(),
         reservation.amount_fen()
     ])
     .during(operation)?;
@@ -124,7 +139,7 @@ impl SqliteStore {
         const OP: &str = "register an enterprise";
         record.check()?;
         self.write(OP, |tx| {
-            let old = load_record(tx, OP, &record.tax_id)?;
+            let old = load_record(self, tx, OP, &record.tax_id)?;
             store_record(tx, OP, record)?;
             Ok(old)
         })
@@ -138,7 +153,7 @@ impl SqliteStore {
     ) -> Result<(), QualificationError> {
         const OP: &str = "change an enterprise's status";
         self.write(OP, |tx| {
-            let mut record = load_record(tx, OP, tax_id)?.ok_or_else(|| {
+            let mut record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| {
                 QualificationError::NoSuchEnterprise {
                     tax_id: tax_id.clone(),
                 }
@@ -215,7 +230,7 @@ impl QualificationRegistry for SqliteStore {
         tax_id: &UnifiedSocialCreditCode,
     ) -> Result<Option<QualificationRecord>, QualificationError> {
         const OP: &str = "read a qualification record";
-        Ok(self.read(OP, |conn| load_record(conn, OP, tax_id))?)
+        Ok(self.read(OP, |conn| load_record(self, conn, OP, tax_id))?)
     }
 
     fn usage(
@@ -236,7 +251,7 @@ impl QualificationRegistry for SqliteStore {
         const OP: &str = "reserve quota";
         let amount_fen = amount_fen.max(0);
         self.write(OP, |tx| {
-            let record = load_record(tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
+            let record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
                 tax_id: tax_id.clone(),
             })?;
             let usage = load_usage(tx, OP, tax_id, month)?;
@@ -278,18 +293,32 @@ impl QualificationRegistry for SqliteStore {
     fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
         const OP: &str = "commit quota";
         self.write(OP, |tx| {
-            take_reservation(tx, OP, &reservation)?;
-            tx.prepare_cached(
-                "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen) VALUES (?1, ?2, ?3, 0)
-                 ON CONFLICT (tax_id, month) DO UPDATE SET used_fen = used_fen + excluded.used_fen",
-            )
-            .during(OP)?
-            .execute(params![
-                reservation.tax_id().as_str(),
-                reservation.month().to_string(),
-                reservation.amount_fen()
-            ])
-            .during(OP)?;
+            delete_reservation(tx, OP, &reservation)?;
+            // The month's row exists: reserving made it. Both totals move in one
+            // statement.
+            let month = reservation.month().to_string();
+            let tax_id = reservation.tax_id().as_str();
+            let amount = reservation.amount_fen();
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE quota_usage
+                     SET reserved_fen = MAX(reserved_fen - ?3, 0), used_fen = used_fen + ?3
+                     WHERE tax_id = ?1 AND month = ?2",
+                )
+                .during(OP)?
+                .execute(params![tax_id, month, amount])
+                .during(OP)?;
+            if updated == 0 {
+                // Only when the row went away under the reservation (an operator
+                // edited the table): the usage is still counted.
+                tx.prepare_cached(
+                    "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen)
+                     VALUES (?1, ?2, ?3, 0)",
+                )
+                .during(OP)?
+                .execute(params![tax_id, month, amount])
+                .during(OP)?;
+            }
             Ok(())
         })
     }

@@ -2,10 +2,10 @@
 
 use std::sync::atomic::Ordering;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::SqliteStore;
-use super::codec::{During, int, uint};
+use super::codec::{During, int};
 use crate::envelope::ReplayGuard;
 use crate::error::{EnvelopeError, Error};
 use crate::invoice::hex;
@@ -18,24 +18,23 @@ impl ReplayGuard for SqliteStore {
         const OP: &str = "check and record a message id";
         let prune = self.replay_writes.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0;
         self.write(OP, |tx| {
-            let until: Option<i64> = tx
-                .prepare_cached("SELECT expires_at FROM replay_guard WHERE message_id = ?1")
+            // One statement: a new id is inserted; a known one is renewed only
+            // when it has expired; an unexpired one changes nothing, and that is
+            // the replay.
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO replay_guard (message_id, expires_at) VALUES (?1, ?2)
+                     ON CONFLICT (message_id) DO UPDATE SET expires_at = excluded.expires_at
+                     WHERE replay_guard.expires_at < ?3",
+                )
                 .during(OP)?
-                .query_row([message_id], |row| row.get(0))
-                .optional()
+                .execute(params![message_id, int(expires_at), int(now)])
                 .during(OP)?;
-            if until.is_some_and(|until| uint(until) >= now) {
+            if changed == 0 {
                 return Err(Error::from(EnvelopeError::Replay {
                     message_id: hex::encode(message_id),
                 }));
             }
-            tx.prepare_cached(
-                "INSERT INTO replay_guard (message_id, expires_at) VALUES (?1, ?2)
-                 ON CONFLICT (message_id) DO UPDATE SET expires_at = excluded.expires_at",
-            )
-            .during(OP)?
-            .execute(params![message_id, int(expires_at)])
-            .during(OP)?;
             if prune {
                 tx.prepare_cached("DELETE FROM replay_guard WHERE expires_at < ?1")
                     .during(OP)?
