@@ -93,6 +93,36 @@ fn enterprise_and_cloud_platform_are_two_signers_of_one_signed_data() {
 }
 
 #[test]
+fn a_signer_added_only_when_it_vouches_for_the_content() {
+    let provider = providers()[0];
+    let enterprise = credentials("enterprise-p256", provider);
+    let cloud = credentials("ecp-p256", provider);
+    let mut signed = SignedMessage::sign(b"order", &enterprise, NOW, provider).unwrap();
+    let before = signed.clone();
+    let mut seen = Vec::new();
+    let err = signed
+        .add_signer_if(&cloud, NOW, provider, |content| {
+            seen = content.to_vec();
+            // What a cloud platform checks: the content is an issuing request.
+            fapiao::invoice::IssueRequest::from_json(content)
+                .map(drop)
+                .map_err(Error::from)
+        })
+        .unwrap_err();
+    assert_eq!(seen, b"order", "the vouch sees the encapsulated content");
+    assert!(matches!(err, Error::Invoice(_)), "{err}");
+    assert_eq!(signed, before, "a refused vouch signs nothing");
+    signed
+        .add_signer_if(&cloud, NOW, provider, |content| {
+            assert_eq!(content, b"order");
+            Ok(())
+        })
+        .unwrap();
+    assert_ne!(signed, before);
+    assert_eq!(signed.content().unwrap(), b"order");
+}
+
+#[test]
 fn several_recipients_each_open_and_others_are_not_addressed() {
     for provider in providers() {
         let trust = IssuedByFixtureCa::new(provider);

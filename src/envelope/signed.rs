@@ -124,6 +124,20 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<(), Error> {
+        self.add_signer_if(signer, now, provider, |_| Ok(()))
+    }
+
+    /// [`add_signer`](Self::add_signer) once `vouch` has accepted the
+    /// encapsulated content (a cloud platform vouches only for issuing
+    /// requests); `vouch`'s error is returned and nothing is signed otherwise.
+    /// The message is decoded once for both.
+    pub fn add_signer_if(
+        &mut self,
+        signer: &Credentials,
+        now: u64,
+        provider: &CryptoProvider,
+        vouch: impl FnOnce(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let mut signed = decode_signed_data(&self.der)?;
         let content = octets(
             signed
@@ -132,6 +146,7 @@ impl SignedMessage {
                 .as_ref()
                 .map(AnyRef::from),
         )?;
+        vouch(content)?;
         let (hash, digest_oid) = digest_for(signer.leaf().key_family());
         let digest = provider.hasher.hash(hash, content);
         // Each signer gets its own fresh message id: a cloud platform that signs

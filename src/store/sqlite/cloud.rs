@@ -268,7 +268,7 @@ impl CloudStore for SqliteStore {
         serial_number: &str,
     ) -> Result<Vec<CloudTicket>, StoreError> {
         const OP: &str = "list a request's outstanding tickets";
-        self.read(OP, |conn| {
+        self.read_statement(|conn| {
             let mut stmt = conn
                 .prepare_cached(&format!(
                     "SELECT {TICKET_COLUMNS} FROM cloud_tickets

@@ -260,9 +260,7 @@ impl IssuingStore for SqliteStore {
         serial_number: &str,
     ) -> Result<Option<RequestRecord>, StoreError> {
         const OP: &str = "find a request";
-        self.read(OP, |conn| {
-            load_request(conn, OP, seller_tax_id, serial_number)
-        })
+        self.read_statement(|conn| load_request(conn, OP, seller_tax_id, serial_number))
     }
 
     fn record_issued(

@@ -285,6 +285,17 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// Runs `f`, which runs exactly one statement: in SQLite a statement is its
+    /// own read transaction, so it sees one snapshot without the `BEGIN` and
+    /// `ROLLBACK` of [`read`](Self::read) around it (inside a unit of work: the
+    /// unit's). A lookup that may grow a second statement goes through `read`.
+    fn read_statement<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(&self.lock().conn)
+    }
+
     /// Runs `f` in one read transaction, so that its statements see one snapshot
     /// (inside a unit of work: the unit's).
     fn read<T>(

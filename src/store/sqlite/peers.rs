@@ -144,7 +144,7 @@ impl PeerStore for SqliteStore {
 
     fn by_party(&self, party_id: &str) -> Result<Vec<PeerRecord>, Error> {
         const OP: &str = "look up a peer by party";
-        Ok(self.read(OP, |conn| {
+        Ok(self.read_statement(|conn| {
             select(self, conn, OP, peers_where!("party_id = ?1"), &party_id)
         })?)
     }
@@ -153,9 +153,7 @@ impl PeerStore for SqliteStore {
         const OP: &str = "look up a peer by fingerprint";
         let key = &fingerprint.0[..];
         Ok(self
-            .read(OP, |conn| {
-                select(self, conn, OP, peers_where!("fingerprint = ?1"), &key)
-            })?
+            .read_statement(|conn| select(self, conn, OP, peers_where!("fingerprint = ?1"), &key))?
             .pop())
     }
 }

@@ -230,7 +230,7 @@ impl QualificationRegistry for SqliteStore {
         tax_id: &UnifiedSocialCreditCode,
     ) -> Result<Option<QualificationRecord>, QualificationError> {
         const OP: &str = "read a qualification record";
-        Ok(self.read(OP, |conn| load_record(self, conn, OP, tax_id))?)
+        Ok(self.read_statement(|conn| load_record(self, conn, OP, tax_id))?)
     }
 
     fn usage(
@@ -239,7 +239,7 @@ impl QualificationRegistry for SqliteStore {
         month: YearMonth,
     ) -> Result<MonthlyUsage, QualificationError> {
         const OP: &str = "read quota usage";
-        Ok(self.read(OP, |conn| load_usage(conn, OP, tax_id, month))?)
+        Ok(self.read_statement(|conn| load_usage(conn, OP, tax_id, month))?)
     }
 
     fn reserve_quota(
