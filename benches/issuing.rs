@@ -30,10 +30,10 @@
 //!
 //! On a machine whose speed drifts (a shared virtual machine), two criterion
 //! benchmarks run a few seconds apart can see different machines. With
-//! `FAPIAO_INTERLEAVED=N` set, the bench instead runs the in-memory path and the
-//! round trips alternately, N of each, one iteration at a time, and prints the
-//! median of each and the median of the N pairwise ratios (drift cancels within
-//! a pair):
+//! `FAPIAO_INTERLEAVED=N` set, the bench instead runs the path (in memory, then
+//! on files with `Normal` and `Full` durability) and the round trips
+//! alternately, N of each, one iteration at a time, and prints the median of
+//! each and the median of the N pairwise ratios (drift cancels within a pair):
 //!
 //! ```sh
 //! FAPIAO_INTERLEAVED=400 cargo bench --bench issuing
@@ -287,38 +287,50 @@ fn bench_round_trips(group: &mut BenchmarkGroup<'_, WallTime>, world: &World) {
     });
 }
 
-/// `FAPIAO_INTERLEAVED=N`: the in-memory path and the round trips, alternately.
+/// `FAPIAO_INTERLEAVED=N`: the path (in memory, then on files with `Normal` and
+/// `Full` durability) and the round trips, alternately.
 fn interleaved(pairs: usize) {
     for (label, ecp, eisp) in KEYS {
-        let dir = std::env::temp_dir();
-        let world = world(&dir, None, ecp, eisp);
-        let trust = trust();
-        let trips = RoundTrips::new(&trust);
-        let serial = AtomicU64::new(0);
-        let (mut paths, mut rounds, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        // The first tenth warms caches and the stores up and is not kept.
-        for i in 0..pairs + pairs / 10 {
-            let signed = erp_order(&world, &serial);
-            let start = Instant::now();
-            black_box(path(&world, signed));
-            let p = start.elapsed().as_secs_f64();
-            let signed = trips.order(&world);
-            let start = Instant::now();
-            black_box(trips.run(&world, signed));
-            let r = start.elapsed().as_secs_f64();
-            if i >= pairs / 10 {
-                paths.push(p);
-                rounds.push(r);
-                ratios.push(p / r);
+        let dir = std::env::temp_dir().join(format!(
+            "fapiao-bench-interleaved-{}-{label}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (name, durability) in [
+            ("in memory", None),
+            ("normal", Some(Durability::Normal)),
+            ("full", Some(Durability::Full)),
+        ] {
+            let world = world(&dir.join(name.replace(' ', "_")), durability, ecp, eisp);
+            let trust = trust();
+            let trips = RoundTrips::new(&trust);
+            let serial = AtomicU64::new(0);
+            let (mut paths, mut rounds, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            // The first tenth warms caches and the stores up and is not kept.
+            for i in 0..pairs + pairs / 10 {
+                let signed = erp_order(&world, &serial);
+                let start = Instant::now();
+                black_box(path(&world, signed));
+                let p = start.elapsed().as_secs_f64();
+                let signed = trips.order(&world);
+                let start = Instant::now();
+                black_box(trips.run(&world, signed));
+                let r = start.elapsed().as_secs_f64();
+                if i >= pairs / 10 {
+                    paths.push(p);
+                    rounds.push(r);
+                    ratios.push(p / r);
+                }
             }
+            let (p, r, q) = (median(paths), median(rounds), median(ratios));
+            println!(
+                "{label}: path {name} {:.3} ms, two round trips {:.3} ms, \
+                 median ratio {q:.2}x over {pairs} pairs",
+                p * 1e3,
+                r * 1e3
+            );
         }
-        let (p, r, q) = (median(paths), median(rounds), median(ratios));
-        println!(
-            "{label}: path in memory {:.3} ms, two round trips {:.3} ms, \
-             median ratio {q:.2}x over {pairs} pairs",
-            p * 1e3,
-            r * 1e3
-        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 

@@ -585,6 +585,54 @@ fn the_qualification_registry_keeps_records_usage_and_reservations() {
     ));
 }
 
+#[test]
+fn a_record_changed_by_another_connection_is_seen_at_once() {
+    // The store keeps parsed records by their JSON text, and reads the row
+    // every time: a suspension made by another process (an operator's tool)
+    // applies to the very next request.
+    let dir = temp_dir("store-registry-shared");
+    let path = dir.join("fapiao.db");
+    let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
+    let month = UnixTime(NOW as i64).china_year_month();
+    let platform = SqliteStore::open(&path).unwrap();
+    let operator = SqliteStore::open(&path).unwrap();
+    platform.upsert_enterprise(&qualification_record()).unwrap();
+    let active = platform.record(&tax_id).unwrap().unwrap();
+    assert_eq!(active.status, EnterpriseStatus::Active);
+    operator
+        .set_enterprise_status(&tax_id, EnterpriseStatus::Suspended)
+        .unwrap();
+    assert_eq!(
+        platform.record(&tax_id).unwrap().unwrap().status,
+        EnterpriseStatus::Suspended
+    );
+    let mut smaller = qualification_record();
+    smaller.monthly_quota_fen = 10;
+    operator.upsert_enterprise(&smaller).unwrap();
+    let refused = platform.reserve_quota(&tax_id, month, 11).unwrap_err();
+    assert!(
+        matches!(
+            refused.refusal(),
+            Some(Refusal::MonthlyQuotaExceeded { .. })
+        ),
+        "{refused}"
+    );
+    // Back to the first text: the record parsed from it before is the same.
+    operator.upsert_enterprise(&qualification_record()).unwrap();
+    assert_eq!(platform.record(&tax_id).unwrap().unwrap(), active);
+
+    // A reservation whose month row an operator deleted still counts when
+    // committed.
+    let held = platform.reserve_quota(&tax_id, month, 1_000).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM quota_usage", [])
+        .unwrap();
+    platform.commit_quota(held).unwrap();
+    let usage = platform.usage(&tax_id, month).unwrap();
+    assert_eq!((usage.used_fen, usage.reserved_fen), (1_000, 0));
+}
+
 fn qualification_record() -> fapiao::qualification::QualificationRecord {
     use std::collections::BTreeSet;
     fapiao::qualification::QualificationRecord {
