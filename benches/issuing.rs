@@ -30,10 +30,11 @@
 //!
 //! On a machine whose speed drifts (a shared virtual machine), two criterion
 //! benchmarks run a few seconds apart can see different machines. With
-//! `FAPIAO_INTERLEAVED=N` set, the bench instead runs the path (in memory, then
-//! on files with `Normal` and `Full` durability) and the round trips
-//! alternately, N of each, one iteration at a time, and prints the median of
-//! each and the median of the N pairwise ratios (drift cancels within a pair):
+//! `FAPIAO_INTERLEAVED=N` set, the bench instead runs the path (in memory, on
+//! files with `Normal` and `Full` durability, and in batches of 16 on files)
+//! and the round trips alternately, N of each (N/4 for batches), one iteration
+//! at a time, and prints the median of each and the median of the pairwise
+//! ratios (drift cancels within a pair):
 //!
 //! ```sh
 //! FAPIAO_INTERLEAVED=400 cargo bench --bench issuing
@@ -159,42 +160,48 @@ fn bench_batched_path(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, worl
     let serial = AtomicU64::new(0);
     group.bench_function(name, |b| {
         b.iter_batched(
-            || {
-                (0..BATCH)
-                    .map(|_| {
-                        let n = serial.fetch_add(1, Ordering::Relaxed);
-                        let json = World::request(HOSTED_BY_PLATFORM, &format!("BATCH-{n}"));
-                        world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW)
-                    })
-                    .collect::<Vec<_>>()
-            },
-            |orders| {
-                let requests: Vec<Vec<u8>> = orders
-                    .into_iter()
-                    .map(|signed| world.cloud.submit(Order::Signed(signed), NOW).unwrap())
-                    .collect();
-                let requests: Vec<&[u8]> = requests.iter().map(Vec::as_slice).collect();
-                let answers: Vec<Vec<u8>> = world
-                    .service
-                    .handle_batch(&requests, NOW)
-                    .unwrap()
-                    .into_iter()
-                    .map(Result::unwrap)
-                    .collect();
-                let answers: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
-                let responses = world.cloud.open_responses(&answers, NOW).unwrap();
-                for response in &responses {
-                    let outcome = &response.as_ref().unwrap().outcome;
-                    assert!(
-                        matches!(outcome, IssueOutcome::Issued { .. }),
-                        "{outcome:?}"
-                    );
-                }
-                black_box(responses)
-            },
+            || erp_orders(world, &serial, BATCH),
+            |orders| black_box(batched_path(world, orders)),
             BatchSize::SmallInput,
         )
     });
+}
+
+/// `count` new orders, signed by the platform-hosted enterprise's ERP.
+fn erp_orders(world: &World, serial: &AtomicU64, count: usize) -> Vec<SignedMessage> {
+    (0..count).map(|_| erp_order(world, serial)).collect()
+}
+
+/// The measured batch: the cloud platform seals each order, the service
+/// platform handles them with one commit, the cloud platform stores the answers
+/// with one commit.
+fn batched_path(world: &World, orders: Vec<SignedMessage>) -> Vec<IssueResponse> {
+    let requests: Vec<Vec<u8>> = orders
+        .into_iter()
+        .map(|signed| world.cloud.submit(Order::Signed(signed), NOW).unwrap())
+        .collect();
+    let requests: Vec<&[u8]> = requests.iter().map(Vec::as_slice).collect();
+    let answers: Vec<Vec<u8>> = world
+        .service
+        .handle_batch(&requests, NOW)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let answers: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
+    let responses = world.cloud.open_responses(&answers, NOW).unwrap();
+    responses
+        .into_iter()
+        .map(|response| {
+            let response = response.unwrap();
+            assert!(
+                matches!(response.outcome, IssueOutcome::Issued { .. }),
+                "{:?}",
+                response.outcome
+            );
+            response
+        })
+        .collect()
 }
 
 /// The whole path on `world`, one invoice per iteration.
@@ -288,7 +295,8 @@ fn bench_round_trips(group: &mut BenchmarkGroup<'_, WallTime>, world: &World) {
 }
 
 /// `FAPIAO_INTERLEAVED=N`: the path (in memory, then on files with `Normal` and
-/// `Full` durability) and the round trips, alternately.
+/// `Full` durability, then in batches of [`BATCH`] on files) and the round
+/// trips, alternately.
 fn interleaved(pairs: usize) {
     for (label, ecp, eisp) in KEYS {
         let dir = std::env::temp_dir().join(format!(
@@ -296,22 +304,32 @@ fn interleaved(pairs: usize) {
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        for (name, durability) in [
-            ("in memory", None),
-            ("normal", Some(Durability::Normal)),
-            ("full", Some(Durability::Full)),
+        for (name, durability, batch) in [
+            ("in memory", None, 1),
+            ("normal", Some(Durability::Normal), 1),
+            ("full", Some(Durability::Full), 1),
+            ("batch-16 normal", Some(Durability::Normal), BATCH),
+            ("batch-16 full", Some(Durability::Full), BATCH),
         ] {
             let world = world(&dir.join(name.replace(' ', "_")), durability, ecp, eisp);
             let trust = trust();
             let trips = RoundTrips::new(&trust);
             let serial = AtomicU64::new(0);
+            // A batch takes BATCH times as long: fewer pairs (each still
+            // compares one invoice's share of a batch with one round trip).
+            let pairs = if batch == 1 { pairs } else { (pairs / 4).max(20) };
             let (mut paths, mut rounds, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             // The first tenth warms caches and the stores up and is not kept.
             for i in 0..pairs + pairs / 10 {
-                let signed = erp_order(&world, &serial);
+                let orders = erp_orders(&world, &serial, batch);
                 let start = Instant::now();
-                black_box(path(&world, signed));
-                let p = start.elapsed().as_secs_f64();
+                if batch == 1 {
+                    let order = orders.into_iter().next().expect("one order");
+                    black_box(path(&world, order));
+                } else {
+                    black_box(batched_path(&world, orders));
+                }
+                let p = start.elapsed().as_secs_f64() / batch as f64;
                 let signed = trips.order(&world);
                 let start = Instant::now();
                 black_box(trips.run(&world, signed));
@@ -324,7 +342,7 @@ fn interleaved(pairs: usize) {
             }
             let (p, r, q) = (median(paths), median(rounds), median(ratios));
             println!(
-                "{label}: path {name} {:.3} ms, two round trips {:.3} ms, \
+                "{label}: path {name} {:.3} ms per invoice, two round trips {:.3} ms, \
                  median ratio {q:.2}x over {pairs} pairs",
                 p * 1e3,
                 r * 1e3
