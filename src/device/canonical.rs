@@ -9,10 +9,12 @@
 //! verifying), defined by what the first implementation wrote: the value turned
 //! into a `serde_json::Value`, then written with sorted members (`write`, kept as
 //! the reference in the tests). [`to_vec`] and [`object_to_vec`] write the same
-//! bytes straight from `Serialize`, without building the `Value`: each object's
-//! members are written into a scratch buffer and copied out in name order. The
-//! tests check them against the reference on the real types and on random JSON,
-//! and `check_code.rs` holds golden values.
+//! bytes straight from `Serialize`, without building the `Value`: every value is
+//! written straight into the output; an object whose members arrived out of name
+//! order (or with a name twice) is then rewritten in place in name order, through
+//! one spare buffer shared by the whole encoding. The tests check them against
+//! the reference on the real types and on random JSON, and `check_code.rs` holds
+//! golden values.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -34,12 +36,16 @@ pub(crate) fn object_to_vec<T: Serialize + ?Sized>(
     omit: &[&str],
     extra: &[(&str, &str)],
 ) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(1024);
+    let mut sink = Sink {
+        out: Vec::with_capacity(1024),
+        members: Vec::with_capacity(32),
+        spare: Vec::new(),
+    };
     value.serialize(Canonical {
-        out: &mut out,
+        sink: &mut sink,
         top: Some(TopLevel { omit, extra }),
     })?;
-    Ok(out)
+    Ok(sink.out)
 }
 
 /// Changes to the outermost object.
@@ -49,26 +55,40 @@ struct TopLevel<'t> {
     extra: &'t [(&'t str, &'t str)],
 }
 
-/// Writes one value canonically to `out`.
+/// The output, and the working space every object of one encoding shares.
+struct Sink {
+    out: Vec<u8>,
+    /// The members of the objects being written, innermost object's last.
+    members: Vec<Member>,
+    /// Where an object's members are copied while they are put in name order.
+    spare: Vec<u8>,
+}
+
+/// A member written to the output: its name, and where `"name":value` is.
+struct Member {
+    name: Cow<'static, str>,
+    text: Range<usize>,
+}
+
+/// Writes one value canonically to the sink's output.
 struct Canonical<'a, 't> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
     top: Option<TopLevel<'t>>,
 }
 
 impl<'a> Canonical<'a, '_> {
-    fn nested(out: &'a mut Vec<u8>) -> Canonical<'a, 'static> {
-        Canonical { out, top: None }
+    fn nested(sink: &'a mut Sink) -> Canonical<'a, 'static> {
+        Canonical { sink, top: None }
     }
 
     fn scalar<T: Serialize>(self, value: T) -> Result<(), Error> {
-        serde_json::to_writer(&mut *self.out, &value)
+        serde_json::to_writer(&mut self.sink.out, &value)
     }
 
-    fn integer(self, value: impl core::fmt::Display) -> Result<(), Error> {
-        use std::io::Write as _;
-        // Decimal, as serde_json writes integers; writing to a Vec cannot fail.
-        let _ = write!(self.out, "{value}");
-        Ok(())
+    fn integer<T: Serialize>(self, value: T) -> Result<(), Error> {
+        // Decimal, as serde_json writes integers (which is also what `Value`
+        // does).
+        self.scalar(value)
     }
 }
 
@@ -84,7 +104,8 @@ impl<'a, 't> ser::Serializer for Canonical<'a, 't> {
     type SerializeStructVariant = Object<'a, 't>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out
+        self.sink
+            .out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
@@ -151,7 +172,7 @@ impl<'a, 't> ser::Serializer for Canonical<'a, 't> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), Error> {
-        self.out.extend_from_slice(b"null");
+        self.sink.out.extend_from_slice(b"null");
         Ok(())
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
@@ -180,15 +201,13 @@ impl<'a, 't> ser::Serializer for Canonical<'a, 't> {
         value: &T,
     ) -> Result<(), Error> {
         // {"variant": value}: one member, nothing to sort.
-        self.out.push(b'{');
-        serde_json::to_writer(&mut *self.out, variant)?;
-        self.out.push(b':');
-        value.serialize(Canonical::nested(self.out))?;
-        self.out.push(b'}');
+        open_variant(&mut self.sink.out, variant)?;
+        value.serialize(Canonical::nested(self.sink))?;
+        self.sink.out.push(b'}');
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>, Error> {
-        Ok(Array::open(self.out, None))
+        Ok(Array::open(self.sink, false))
     }
     fn serialize_tuple(self, len: usize) -> Result<Array<'a>, Error> {
         self.serialize_seq(Some(len))
@@ -203,58 +222,64 @@ impl<'a, 't> ser::Serializer for Canonical<'a, 't> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Array<'a>, Error> {
-        self.out.push(b'{');
-        serde_json::to_writer(&mut *self.out, variant)?;
-        self.out.push(b':');
-        Ok(Array::open(self.out, Some(())))
+        open_variant(&mut self.sink.out, variant)?;
+        Ok(Array::open(self.sink, true))
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<Object<'a, 't>, Error> {
-        Ok(Object::open(self.out, self.top, len.unwrap_or(8), None))
+    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a, 't>, Error> {
+        Object::open(self.sink, self.top, None)
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Object<'a, 't>, Error> {
-        Ok(Object::open(self.out, self.top, len, None))
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Object<'a, 't>, Error> {
+        Object::open(self.sink, self.top, None)
     }
     fn serialize_struct_variant(
         self,
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-        len: usize,
+        _len: usize,
     ) -> Result<Object<'a, 't>, Error> {
-        Ok(Object::open(self.out, None, len, Some(variant)))
+        Object::open(self.sink, None, Some(variant))
     }
+}
+
+/// `{"variant":`, the start of an externally tagged enum variant's object.
+fn open_variant(out: &mut Vec<u8>, variant: &str) -> Result<(), Error> {
+    out.push(b'{');
+    serde_json::to_writer(&mut *out, variant)?;
+    out.push(b':');
+    Ok(())
 }
 
 /// An array being written: its elements go straight to the output.
 struct Array<'a> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
     first: bool,
     /// Inside `{"variant": ...}`, whose brace closes after the array.
     in_variant: bool,
 }
 
 impl<'a> Array<'a> {
-    fn open(out: &'a mut Vec<u8>, in_variant: Option<()>) -> Self {
-        out.push(b'[');
+    fn open(sink: &'a mut Sink, in_variant: bool) -> Self {
+        sink.out.push(b'[');
         Self {
-            out,
+            sink,
             first: true,
-            in_variant: in_variant.is_some(),
+            in_variant,
         }
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         if !self.first {
-            self.out.push(b',');
+            self.sink.out.push(b',');
         }
         self.first = false;
-        value.serialize(Canonical::nested(self.out))
+        value.serialize(Canonical::nested(self.sink))
     }
 
     fn close(self) -> Result<(), Error> {
-        self.out.push(b']');
+        self.sink.out.push(b']');
         if self.in_variant {
-            self.out.push(b'}');
+            self.sink.out.push(b'}');
         }
         Ok(())
     }
@@ -283,34 +308,43 @@ array_traits!(
     SerializeTupleVariant::serialize_field
 );
 
-/// An object being written: each member's value goes to a scratch buffer, and
-/// the members are copied out in name order when it ends.
+/// An object being written: its members go straight to the output, each
+/// recorded in the sink's member stack; when it ends, members that did not
+/// arrive in name order are put in it.
 struct Object<'a, 't> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
     top: Option<TopLevel<'t>>,
     /// Inside `{"variant": ...}`, whose brace closes after the object.
-    variant: Option<&'static str>,
-    scratch: Vec<u8>,
-    members: Vec<(Cow<'static, str>, Range<usize>)>,
+    in_variant: bool,
+    /// Where its first member starts in the output (just after `{`).
+    start: usize,
+    /// Its first member's index in the sink's member stack.
+    base: usize,
+    /// Every member so far came after the one before it in name order.
+    in_order: bool,
     /// A map's key, waiting for its value.
     key: Option<String>,
 }
 
 impl<'a, 't> Object<'a, 't> {
     fn open(
-        out: &'a mut Vec<u8>,
+        sink: &'a mut Sink,
         top: Option<TopLevel<'t>>,
-        len: usize,
         variant: Option<&'static str>,
-    ) -> Self {
-        Self {
-            out,
-            top,
-            variant,
-            scratch: Vec::with_capacity(64 * len.min(64)),
-            members: Vec::with_capacity(len.min(64)),
-            key: None,
+    ) -> Result<Self, Error> {
+        if let Some(variant) = variant {
+            open_variant(&mut sink.out, variant)?;
         }
+        sink.out.push(b'{');
+        Ok(Self {
+            start: sink.out.len(),
+            base: sink.members.len(),
+            sink,
+            top,
+            in_variant: variant.is_some(),
+            in_order: true,
+            key: None,
+        })
     }
 
     fn member<T: Serialize + ?Sized>(
@@ -324,9 +358,20 @@ impl<'a, 't> Object<'a, 't> {
         {
             return Ok(());
         }
-        let start = self.scratch.len();
-        value.serialize(Canonical::nested(&mut self.scratch))?;
-        self.members.push((name, start..self.scratch.len()));
+        if let Some(last) = self.sink.members[self.base..].last() {
+            self.sink.out.push(b',');
+            // A name equal to the last one is out of order too: the rewrite
+            // keeps only the last member of a name.
+            if name.as_bytes() <= last.name.as_bytes() {
+                self.in_order = false;
+            }
+        }
+        let begin = self.sink.out.len();
+        serde_json::to_writer(&mut self.sink.out, name.as_ref())?;
+        self.sink.out.push(b':');
+        value.serialize(Canonical::nested(self.sink))?;
+        let text = begin..self.sink.out.len();
+        self.sink.members.push(Member { name, text });
         Ok(())
     }
 
@@ -336,32 +381,36 @@ impl<'a, 't> Object<'a, 't> {
                 self.member(Cow::Owned((*name).to_owned()), value)?;
             }
         }
-        // Stable: of members with the same name, the last one written wins (as
-        // when a `Value` map takes the same key again).
-        self.members
-            .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        if let Some(variant) = self.variant {
-            self.out.push(b'{');
-            serde_json::to_writer(&mut *self.out, variant)?;
-            self.out.push(b':');
-        }
-        self.out.push(b'{');
-        let mut first = true;
-        for (i, (name, range)) in self.members.iter().enumerate() {
-            if self.members.get(i + 1).is_some_and(|next| next.0 == *name) {
-                continue;
+        let Sink {
+            out,
+            members,
+            spare,
+        } = &mut *self.sink;
+        if !self.in_order {
+            // Stable: of members with the same name, the last one written wins
+            // (as when a `Value` map takes the same key again).
+            let mine = &mut members[self.base..];
+            mine.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+            spare.clear();
+            spare.extend_from_slice(&out[self.start..]);
+            out.truncate(self.start);
+            let mut first = true;
+            for (i, member) in mine.iter().enumerate() {
+                if mine.get(i + 1).is_some_and(|next| next.name == member.name) {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                let text = member.text.start - self.start..member.text.end - self.start;
+                out.extend_from_slice(&spare[text]);
             }
-            if !first {
-                self.out.push(b',');
-            }
-            first = false;
-            serde_json::to_writer(&mut *self.out, name.as_ref())?;
-            self.out.push(b':');
-            self.out.extend_from_slice(&self.scratch[range.clone()]);
         }
-        self.out.push(b'}');
-        if self.variant.is_some() {
-            self.out.push(b'}');
+        members.truncate(self.base);
+        out.push(b'}');
+        if self.in_variant {
+            out.push(b'}');
         }
         Ok(())
     }

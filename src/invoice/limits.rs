@@ -66,20 +66,28 @@ pub(crate) fn check_json_structure(json: &[u8], what: &'static str) -> Result<()
     // One entry per open array or object, innermost last: for an array, its
     // elements so far (commas + 1), for an object `None`.
     let mut open: Vec<Option<usize>> = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in json {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut rest = json;
+    // Only quotes, brackets, braces and commas matter; everything between them
+    // is skipped a byte-table lookup at a time, and a string's contents up to
+    // its closing quote (a backslash takes the byte after it along).
+    while let Some(at) = rest.iter().position(|&b| STRUCTURAL[usize::from(b)]) {
+        let byte = rest[at];
+        rest = &rest[at + 1..];
         match byte {
-            b'"' => in_string = true,
+            b'"' => loop {
+                match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                    Some(end) if rest[end] == b'"' => {
+                        rest = &rest[end + 1..];
+                        break;
+                    }
+                    Some(escape) => rest = rest.get(escape + 2..).unwrap_or_default(),
+                    // Unterminated: the parser that follows names it.
+                    None => {
+                        rest = &[];
+                        break;
+                    }
+                }
+            },
             b'[' | b'{' => {
                 open.push((byte == b'[').then_some(1));
                 if open.len() > MAX_JSON_DEPTH {
@@ -89,7 +97,8 @@ pub(crate) fn check_json_structure(json: &[u8], what: &'static str) -> Result<()
             b']' | b'}' => {
                 open.pop();
             }
-            b',' => {
+            _ => {
+                // A comma.
                 if let Some(Some(elements)) = open.last_mut() {
                     *elements += 1;
                     if *elements > MAX_JSON_ARRAY_LEN {
@@ -101,11 +110,22 @@ pub(crate) fn check_json_structure(json: &[u8], what: &'static str) -> Result<()
                     }
                 }
             }
-            _ => {}
         }
     }
     Ok(())
 }
+
+/// The bytes [`check_json_structure`] looks at outside strings.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let bytes = *b"\"[]{},";
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Longest request serial number (流水号).
 pub const MAX_SERIAL_NUMBER_LEN: usize = 64;
@@ -168,5 +188,92 @@ mod tests {
             .map(|i| format!("\"k{i}\":0,"))
             .collect();
         assert_eq!(limit_of(format!("{{{members}\"z\":0}}").as_bytes()), None);
+    }
+
+    /// The byte-at-a-time state machine `check_json_structure` replaced (it
+    /// skips between structural bytes now): both must find the same.
+    fn byte_at_a_time(json: &[u8]) -> Option<(JsonLimit, usize)> {
+        let mut open: Vec<Option<usize>> = Vec::new();
+        let (mut in_string, mut escaped) = (false, false);
+        for &byte in json {
+            if in_string {
+                match byte {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    open.push((byte == b'[').then_some(1));
+                    if open.len() > MAX_JSON_DEPTH {
+                        return Some((JsonLimit::Depth, open.len()));
+                    }
+                }
+                b']' | b'}' => {
+                    open.pop();
+                }
+                b',' => {
+                    if let Some(Some(elements)) = open.last_mut() {
+                        *elements += 1;
+                        if *elements > MAX_JSON_ARRAY_LEN {
+                            return Some((JsonLimit::ArrayLength, *elements));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn structure_limit(json: &[u8]) -> Option<(JsonLimit, usize)> {
+        match check_json_structure(json, "test") {
+            Ok(()) => None,
+            Err(InvoiceError::LimitExceeded { limit, found, .. }) => Some((limit, found)),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn escapes_at_the_edges_read_as_before() {
+        for json in [
+            &b"\"\\"[..],
+            b"\"\\",
+            b"[\"\\\"[\"]",
+            b"[\"\\\\\",[",
+            b"\"",
+            b"[\"",
+            b"",
+        ] {
+            assert_eq!(structure_limit(json), byte_at_a_time(json), "{json:?}");
+        }
+        // Past the array bound, with strings holding commas and escapes.
+        let long = format!("[{}0]", "\"a,\\\",\\\\\",".repeat(MAX_JSON_ARRAY_LEN));
+        assert_eq!(
+            structure_limit(long.as_bytes()),
+            Some((JsonLimit::ArrayLength, MAX_JSON_ARRAY_LEN + 1))
+        );
+        assert_eq!(
+            structure_limit(long.as_bytes()),
+            byte_at_a_time(long.as_bytes())
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_finds_what_the_state_machine_found(
+            // Mostly the bytes that matter, so that strings, escapes, deep
+            // nesting and long arrays all occur; lengths past both bounds.
+            json in proptest::collection::vec(
+                proptest::sample::select(b"[[[[{{]]}},,,,,,\"\"\\ a0".to_vec()),
+                0..4000,
+            )
+        ) {
+            proptest::prop_assert_eq!(structure_limit(&json), byte_at_a_time(&json));
+        }
     }
 }
