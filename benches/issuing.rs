@@ -317,7 +317,11 @@ fn interleaved(pairs: usize) {
             let serial = AtomicU64::new(0);
             // A batch takes BATCH times as long: fewer pairs (each still
             // compares one invoice's share of a batch with one round trip).
-            let pairs = if batch == 1 { pairs } else { (pairs / 4).max(20) };
+            let pairs = if batch == 1 {
+                pairs
+            } else {
+                (pairs / 4).max(20)
+            };
             let (mut paths, mut rounds, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             // The first tenth warms caches and the stores up and is not kept.
             for i in 0..pairs + pairs / 10 {
