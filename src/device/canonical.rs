@@ -81,14 +81,10 @@ impl<'a> Canonical<'a, '_> {
         Canonical { sink, top: None }
     }
 
+    /// A number, string or byte array as serde_json writes it (integers in
+    /// decimal, which is also what `Value` does).
     fn scalar<T: Serialize>(self, value: T) -> Result<(), Error> {
         serde_json::to_writer(&mut self.sink.out, &value)
-    }
-
-    fn integer<T: Serialize>(self, value: T) -> Result<(), Error> {
-        // Decimal, as serde_json writes integers (which is also what `Value`
-        // does).
-        self.scalar(value)
     }
 }
 
@@ -110,40 +106,40 @@ impl<'a, 't> ser::Serializer for Canonical<'a, 't> {
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.integer(i64::from(v))
+        self.scalar(i64::from(v))
     }
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.integer(i64::from(v))
+        self.scalar(i64::from(v))
     }
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.integer(i64::from(v))
+        self.scalar(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.integer(v)
+        self.scalar(v)
     }
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.integer(u64::from(v))
+        self.scalar(u64::from(v))
     }
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.integer(u64::from(v))
+        self.scalar(u64::from(v))
     }
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.integer(u64::from(v))
+        self.scalar(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.integer(v)
+        self.scalar(v)
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         // As `serde_json::Value` holds them: within i64 or u64, else an error.
         match (i64::try_from(v), u64::try_from(v)) {
-            (Ok(v), _) => self.integer(v),
-            (_, Ok(v)) => self.integer(v),
+            (Ok(v), _) => self.scalar(v),
+            (_, Ok(v)) => self.scalar(v),
             _ => Err(Error::custom("number out of range")),
         }
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
         match u64::try_from(v) {
-            Ok(v) => self.integer(v),
+            Ok(v) => self.scalar(v),
             Err(_) => Err(Error::custom("number out of range")),
         }
     }
