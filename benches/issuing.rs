@@ -34,11 +34,18 @@
 //! files with `Normal` and `Full` durability, and in batches of 16 on files)
 //! and the round trips alternately, N of each (N/4 for batches), one iteration
 //! at a time, and prints the median of each and the median of the pairwise
-//! ratios (drift cancels within a pair):
+//! ratios (drift cancels within a pair). It also times the device's seal (one
+//! signature with the device's key over an issued invoice, crypto the round
+//! trips do not contain) next to each pair and prints the median ratio without
+//! it:
 //!
 //! ```sh
 //! FAPIAO_INTERLEAVED=400 cargo bench --bench issuing
 //! ```
+//!
+//! `FAPIAO_INTERLEAVED_KEYS=P-256` and
+//! `FAPIAO_INTERLEAVED_ONLY=in_memory,batch-16_full` narrow such a run to some
+//! key types and columns.
 
 #[path = "../tests/platform_support/mod.rs"]
 mod platform_support;
@@ -298,7 +305,14 @@ fn bench_round_trips(group: &mut BenchmarkGroup<'_, WallTime>, world: &World) {
 /// `Full` durability, then in batches of [`BATCH`] on files) and the round
 /// trips, alternately.
 fn interleaved(pairs: usize) {
+    // `FAPIAO_INTERLEAVED_ONLY=in_memory,batch-16_full`: only these columns
+    // (names as printed, spaces as underscores), for quick comparisons.
+    let only = std::env::var("FAPIAO_INTERLEAVED_ONLY").unwrap_or_default();
+    let keys = std::env::var("FAPIAO_INTERLEAVED_KEYS").unwrap_or_default();
     for (label, ecp, eisp) in KEYS {
+        if !keys.is_empty() && !keys.split(',').any(|k| k == label) {
+            continue;
+        }
         let dir = std::env::temp_dir().join(format!(
             "fapiao-bench-interleaved-{}-{label}",
             std::process::id()
@@ -311,7 +325,11 @@ fn interleaved(pairs: usize) {
             ("batch-16 normal", Some(Durability::Normal), BATCH),
             ("batch-16 full", Some(Durability::Full), BATCH),
         ] {
-            let world = world(&dir.join(name.replace(' ', "_")), durability, ecp, eisp);
+            let column = name.replace(' ', "_");
+            if !only.is_empty() && !only.split(',').any(|o| o == column) {
+                continue;
+            }
+            let world = world(&dir.join(&column), durability, ecp, eisp);
             let trust = trust();
             let trips = RoundTrips::new(&trust);
             let serial = AtomicU64::new(0);
@@ -323,36 +341,96 @@ fn interleaved(pairs: usize) {
                 (pairs / 4).max(20)
             };
             let (mut paths, mut rounds, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            let mut unsealed_ratios = Vec::new();
+            // The bytes the device seals for an invoice of this path (see below).
+            let mut sealed: Option<Vec<u8>> = None;
             // The first tenth warms caches and the stores up and is not kept.
             for i in 0..pairs + pairs / 10 {
                 let orders = erp_orders(&world, &serial, batch);
                 let start = Instant::now();
-                if batch == 1 {
+                let first = if batch == 1 {
                     let order = orders.into_iter().next().expect("one order");
-                    black_box(path(&world, order));
+                    black_box(path(&world, order))
                 } else {
-                    black_box(batched_path(&world, orders));
-                }
+                    black_box(batched_path(&world, orders)).swap_remove(0)
+                };
                 let p = start.elapsed().as_secs_f64() / batch as f64;
                 let signed = trips.order(&world);
                 let start = Instant::now();
                 black_box(trips.run(&world, signed));
                 let r = start.elapsed().as_secs_f64();
+                // The device's seal: a signature over the invoice with the
+                // device's key, crypto that the round trips do not contain
+                // (the hosted device has the service platform's key type).
+                let sealed = sealed.get_or_insert_with(|| match first.outcome {
+                    IssueOutcome::Issued { invoice } => {
+                        fapiao::device::sealed_bytes(&invoice).expect("sealed bytes")
+                    }
+                    other => panic!("not issued: {other:?}"),
+                });
+                let start = Instant::now();
+                black_box(world.service.credentials().sign(sealed).expect("seal"));
+                let s = start.elapsed().as_secs_f64();
                 if i >= pairs / 10 {
                     paths.push(p);
                     rounds.push(r);
                     ratios.push(p / r);
+                    unsealed_ratios.push((p - s) / r);
                 }
             }
             let (p, r, q) = (median(paths), median(rounds), median(ratios));
             println!(
                 "{label}: path {name} {:.3} ms per invoice, two round trips {:.3} ms, \
-                 median ratio {q:.2}x over {pairs} pairs",
+                 median ratio {q:.2}x ({:.2}x without the device's seal) over {pairs} pairs",
                 p * 1e3,
-                r * 1e3
+                r * 1e3,
+                median(unsealed_ratios),
             );
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// `FAPIAO_INSTRUCTIONS=N`: N in-memory paths, then N round trips, each in
+/// its own function, for an instruction count that does not drift:
+///
+/// ```sh
+/// valgrind --tool=callgrind --callgrind-out-file=cg.out target/release/deps/issuing-HASH
+/// callgrind_annotate --inclusive=yes cg.out | grep -E 'counted_(paths|round_trips)'
+/// ```
+///
+/// (with `FAPIAO_INSTRUCTIONS=N` set; divide each by N).
+fn instructions(count: usize) {
+    for (label, ecp, eisp) in KEYS {
+        if label != "P-256" {
+            continue;
+        }
+        let world = world(std::path::Path::new("."), None, ecp, eisp);
+        let trust = trust();
+        let trips = RoundTrips::new(&trust);
+        let serial = AtomicU64::new(0);
+        // Warm-up: the stores' statement caches, the parsed-certificate caches.
+        counted_paths(&world, &serial, 10);
+        counted_round_trips(&world, &trips, 10);
+        counted_paths(&world, &serial, count);
+        counted_round_trips(&world, &trips, count);
+        println!("{label}: {count} paths and {count} round trips counted");
+    }
+}
+
+#[inline(never)]
+fn counted_paths(world: &World, serial: &AtomicU64, count: usize) {
+    for _ in 0..count {
+        let order = erp_order(world, serial);
+        black_box(path(world, order));
+    }
+}
+
+#[inline(never)]
+fn counted_round_trips(world: &World, trips: &RoundTrips<'_>, count: usize) {
+    for _ in 0..count {
+        let order = trips.order(world);
+        black_box(trips.run(world, order));
     }
 }
 
@@ -368,6 +446,14 @@ fn main() {
         .filter(|&n| n > 0)
     {
         interleaved(pairs);
+        return;
+    }
+    if let Some(count) = std::env::var("FAPIAO_INSTRUCTIONS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        instructions(count);
         return;
     }
     benches();

@@ -105,9 +105,13 @@ pub(crate) fn content_sha256(
     request: &IssueRequest,
 ) -> Result<String, DeviceFailure> {
     let json = canonical::to_vec(request).map_err(DeviceFailure::Encoding)?;
-    Ok(hex::encode(
-        hasher.hash(HashAlgorithm::Sha256, &json).as_ref(),
-    ))
+    Ok(sha256_hex(hasher, &json))
+}
+
+/// The lowercase hex SHA-256 of `bytes` (a request's canonical JSON, for
+/// [`compute_check_code_with`]).
+pub(crate) fn sha256_hex(hasher: &dyn Hasher, bytes: &[u8]) -> String {
+    hex::encode(hasher.hash(HashAlgorithm::Sha256, bytes).as_ref())
 }
 
 /// Computes the check code of `invoice` (its `check_code` and signature are
@@ -119,10 +123,22 @@ pub fn compute_check_code(
     request: &IssueRequest,
 ) -> Result<CheckCode, DeviceFailure> {
     let content = content_sha256(provider.hasher, request)?;
+    compute_check_code_with(secret, provider, invoice, &content)
+}
+
+/// [`compute_check_code`] given the request's `content_sha256` (lowercase hex
+/// SHA-256 of its canonical JSON), for a device that has encoded the request
+/// already.
+pub(crate) fn compute_check_code_with(
+    secret: &DeviceSecret,
+    provider: &CryptoProvider,
+    invoice: &IssuedInvoice,
+    content: &str,
+) -> Result<CheckCode, DeviceFailure> {
     let message = canonical::object_to_vec(
         invoice,
         &["check_code", "device_signature_hex"],
-        &[("content_sha256", &content)],
+        &[("content_sha256", content)],
     )
     .map_err(DeviceFailure::Encoding)?;
     let mac = hmac_sha256(provider.hasher, secret.expose(), &[&message]);

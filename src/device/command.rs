@@ -128,18 +128,75 @@ impl ControlCommand {
     /// deadline, which a retry may renew): what tells a retry of this command from
     /// another command that reuses its id.
     pub fn digest(&self, provider: &CryptoProvider) -> Result<[u8; 32], DeviceFailure> {
+        let request = canonical::to_vec(self.request.request()).map_err(DeviceFailure::Encoding)?;
+        self.digest_with(provider, &request)
+    }
+
+    /// [`digest`](Self::digest), given the request's canonical JSON
+    /// (`canonical::to_vec(request)`), which a device also hashes for the check
+    /// code: the request is encoded once.
+    ///
+    /// The hashed bytes are the canonical JSON of
+    /// `{"command_id": <id>, "request": <request>}`: members in name order, no
+    /// whitespace, so the request's own canonical bytes appear in it unchanged
+    /// (the tests compare it with encoding the whole object).
+    pub(crate) fn digest_with(
+        &self,
+        provider: &CryptoProvider,
+        canonical_request: &[u8],
+    ) -> Result<[u8; 32], DeviceFailure> {
+        let id = canonical::to_vec(&self.command_id).map_err(DeviceFailure::Encoding)?;
+        let mut hash = provider.hasher.start(HashAlgorithm::Sha256);
+        hash.update(b"{\"command_id\":");
+        hash.update(&id);
+        hash.update(b",\"request\":");
+        hash.update(canonical_request);
+        hash.update(b"}");
+        let mut out = [0u8; 32];
+        out.copy_from_slice(hash.finish().as_ref());
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invoice::ValidationPolicy;
+
+    fn request() -> ValidatedRequest {
+        let json = include_bytes!("../../examples/requests/valid-blue.json");
+        IssueRequest::from_json(json)
+            .unwrap()
+            .validate(&ValidationPolicy::default())
+            .unwrap()
+    }
+
+    /// The digest as first defined: the canonical JSON of the whole object.
+    fn reference_digest(command: &ControlCommand, provider: &CryptoProvider) -> [u8; 32] {
         #[derive(Serialize)]
         struct Identity<'a> {
             command_id: &'a str,
             request: &'a IssueRequest,
         }
-        let identity = Identity {
-            command_id: &self.command_id,
-            request: self.request.request(),
-        };
-        let json = canonical::to_vec(&identity).map_err(DeviceFailure::Encoding)?;
+        let json = canonical::to_vec(&Identity {
+            command_id: command.command_id(),
+            request: command.request().request(),
+        })
+        .unwrap();
         let mut out = [0u8; 32];
         out.copy_from_slice(provider.hasher.hash(HashAlgorithm::Sha256, &json).as_ref());
-        Ok(out)
+        out
+    }
+
+    #[test]
+    fn the_digest_from_the_request_bytes_is_the_digest_of_the_whole_object() {
+        let provider = CryptoProvider::default_provider();
+        for id in ["91440101MA5CJQ4N59:P-1", "a", "x.y_z-0:9"] {
+            let command = ControlCommand::new(id, request(), 1_800_000_000).unwrap();
+            let expected = reference_digest(&command, &provider);
+            assert_eq!(command.digest(&provider).unwrap(), expected, "{id:?}");
+            let bytes = canonical::to_vec(command.request().request()).unwrap();
+            assert_eq!(command.digest_with(&provider, &bytes).unwrap(), expected);
+        }
     }
 }

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use super::check_code::{DeviceSecret, compute_check_code};
+use super::canonical;
+use super::check_code::{DeviceSecret, compute_check_code_with, sha256_hex};
 use super::command::ControlCommand;
 use super::failure::DeviceFailure;
 use super::seal::seal;
@@ -22,7 +23,7 @@ use crate::store::{DeviceStore, NextNumber, StoreError};
 ///   transaction, so a number is never given twice, never skipped without a
 ///   record, and survives restarts.
 /// * The check code is keyed with the device's [`DeviceSecret`]
-///   ([`compute_check_code`]).
+///   ([`compute_check_code`](super::compute_check_code)).
 /// * The invoice is sealed with the device's [`Credentials`] through the crypto
 ///   provider, so the key may live in an HSM behind a custom
 ///   [`KeyProvider`](crate::crypto::KeyProvider); verify with
@@ -98,6 +99,7 @@ impl SoftwareDevice {
     fn make_invoice(
         &self,
         command: &ControlCommand,
+        content_sha256: &str,
         allocated: &AllocatedNumber,
         now_unix: u64,
     ) -> Result<IssuedInvoice, DeviceFailure> {
@@ -117,7 +119,7 @@ impl SoftwareDevice {
             device_signature: Vec::new(),
         };
         invoice.check_code =
-            compute_check_code(&self.secret, self.provider, &invoice, request.request())?;
+            compute_check_code_with(&self.secret, self.provider, &invoice, content_sha256)?;
         seal(&mut invoice, &self.credentials)?;
         Ok(invoice)
     }
@@ -133,7 +135,11 @@ impl IssuingDevice for SoftwareDevice {
         command: &ControlCommand,
         now_unix: u64,
     ) -> Result<IssuedInvoice, DeviceFailure> {
-        let digest = command.digest(self.provider)?;
+        // The request's canonical JSON, encoded once for the command's digest
+        // and the check code's content hash.
+        let request =
+            canonical::to_vec(command.request().request()).map_err(DeviceFailure::Encoding)?;
+        let digest = command.digest_with(self.provider, &request)?;
         let next = NextNumber {
             device_id: &self.device_id,
             command_id: command.command_id(),
@@ -148,7 +154,8 @@ impl IssuingDevice for SoftwareDevice {
                     now_unix,
                 });
             }
-            self.make_invoice(command, allocated, now_unix)
+            let content_sha256 = sha256_hex(self.provider.hasher, &request);
+            self.make_invoice(command, &content_sha256, allocated, now_unix)
         })?;
         Ok(issued.invoice)
     }
