@@ -449,6 +449,49 @@ fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
     assert_eq!(&stored.invoice, invoice);
 }
 
+/// In the platform-hosted mode the invoice's quota counts as used once it is
+/// issued; with a unit of work it is charged straight away (no reservation row),
+/// without one it is reserved and committed. Either way nothing stays reserved.
+fn synchronous_quota_is_used_once_issued_on(world: World) {
+    use fapiao::invoice::{UnifiedSocialCreditCode, UnixTime};
+    use fapiao::qualification::QualificationRegistry;
+    let tax_id = UnifiedSocialCreditCode::parse(HOSTED_BY_PLATFORM).unwrap();
+    let month = UnixTime(NOW as i64).china_year_month();
+    let usage = || {
+        let u = QualificationRegistry::usage(world.service_store.as_ref(), &tax_id, month).unwrap();
+        (u.used_fen, u.reserved_fen)
+    };
+    assert_eq!(usage(), (0, 0));
+    let response = world.issue(
+        HOSTED_BY_PLATFORM,
+        &World::request(HOSTED_BY_PLATFORM, "S-Q-1"),
+        NOW,
+    );
+    let IssueOutcome::Issued { invoice } = &response.outcome else {
+        panic!("{:?}", response.outcome)
+    };
+    assert_eq!(usage(), (invoice.amount_fen, 0));
+    assert!(world.service_store.quota_reservations().unwrap().is_empty());
+    // The same request again: the same answer, no second charge.
+    let again = world.issue(
+        HOSTED_BY_PLATFORM,
+        &World::request(HOSTED_BY_PLATFORM, "S-Q-1"),
+        NOW,
+    );
+    assert_eq!(again.outcome, response.outcome);
+    assert_eq!(usage(), (invoice.amount_fen, 0));
+}
+
+#[test]
+fn synchronous_quota_is_used_once_issued() {
+    synchronous_quota_is_used_once_issued_on(World::new());
+}
+
+#[test]
+fn synchronous_quota_is_used_once_issued_change_by_change() {
+    synchronous_quota_is_used_once_issued_on(World::change_by_change());
+}
+
 /// In the enterprise-hosted mode the quota is reserved when the request is
 /// accepted, committed when the front end reports the invoice, and given back
 /// when the enterprise's device fails.

@@ -633,6 +633,113 @@ fn a_record_changed_by_another_connection_is_seen_at_once() {
     assert_eq!((usage.used_fen, usage.reserved_fen), (1_000, 0));
 }
 
+#[test]
+fn quota_is_charged_at_once_inside_a_unit_and_reserved_outside_one() {
+    let dir = temp_dir("store-charge");
+    let store = SqliteStore::open(dir.join("fapiao.db")).unwrap();
+    store.upsert_enterprise(&qualification_record()).unwrap(); // quota 5_000_000
+    let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
+    let month = UnixTime(NOW as i64).china_year_month();
+    let usage = || {
+        let u = store.usage(&tax_id, month).unwrap();
+        (u.used_fen, u.reserved_fen)
+    };
+
+    // Outside a unit of work a charge is a reservation, listed until settled.
+    let reserved = store.charge_quota(&tax_id, month, 1_000_000).unwrap();
+    assert!(!reserved.is_charged());
+    assert_eq!(usage(), (0, 1_000_000));
+    assert_eq!(store.quota_reservations().unwrap().len(), 1);
+    store.commit_quota(reserved).unwrap();
+    assert_eq!(usage(), (1_000_000, 0));
+
+    // Inside one: used at once, no reservation row; committing adds nothing.
+    store
+        .atomically(|| -> Result<(), Error> {
+            let charged = store.charge_quota(&tax_id, month, 2_000_000)?;
+            assert!(charged.is_charged());
+            assert_eq!(usage(), (3_000_000, 0));
+            assert!(store.quota_reservations()?.is_empty());
+            store.commit_quota(charged)?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(usage(), (3_000_000, 0));
+
+    // Released (the device failed): the charge is taken back.
+    store
+        .atomically(|| -> Result<(), Error> {
+            let charged = store.charge_quota(&tax_id, month, 1_500_000)?;
+            assert_eq!(usage(), (4_500_000, 0));
+            store.release_quota(charged)?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(usage(), (3_000_000, 0));
+
+    // A unit rolled back takes its charge back with everything else.
+    let rolled_back = store.atomically(|| -> Result<(), Error> {
+        let _charged = store.charge_quota(&tax_id, month, 500_000)?;
+        Err(StoreError::Duplicate {
+            what: "test",
+            key: "rolled back".into(),
+        }
+        .into())
+    });
+    assert!(rolled_back.is_err());
+    assert_eq!(usage(), (3_000_000, 0));
+
+    // Reservations made elsewhere count: 3M used + 1M reserved leaves exactly
+    // 1M, and one fen more is refused with the month's figures.
+    let held = store.reserve_quota(&tax_id, month, 1_000_000).unwrap();
+    let over = store
+        .atomically(|| store.charge_quota(&tax_id, month, 1_000_001))
+        .unwrap_err();
+    assert!(
+        matches!(
+            over.refusal(),
+            Some(Refusal::MonthlyQuotaExceeded {
+                quota_fen: 5_000_000,
+                used_fen: 3_000_000,
+                reserved_fen: 1_000_000,
+                requested_fen: 1_000_001,
+                ..
+            })
+        ),
+        "{over}"
+    );
+    assert_eq!(usage(), (3_000_000, 1_000_000));
+    let exactly = store
+        .atomically(|| store.charge_quota(&tax_id, month, 1_000_000))
+        .unwrap();
+    assert!(exactly.is_charged());
+    assert_eq!(usage(), (4_000_000, 1_000_000));
+    store.release_quota(held).unwrap();
+
+    // More than the whole quota, in a month with no row yet; an unknown
+    // enterprise.
+    let next = UnixTime(NOW as i64 + 40 * 86_400).china_year_month();
+    let too_big = store
+        .atomically(|| store.charge_quota(&tax_id, next, 5_000_001))
+        .unwrap_err();
+    assert!(
+        matches!(
+            too_big.refusal(),
+            Some(Refusal::MonthlyQuotaExceeded { .. })
+        ),
+        "{too_big}"
+    );
+    assert_eq!(store.usage(&tax_id, next).unwrap().used_fen, 0);
+    let unknown = UnifiedSocialCreditCode::parse("91440101MA5CJQ4N59").unwrap();
+    let refused = store
+        .atomically(|| store.charge_quota(&unknown, month, 1))
+        .unwrap_err();
+    assert!(
+        matches!(refused.refusal(), Some(Refusal::UnknownEnterprise { .. })),
+        "{refused}"
+    );
+}
+
 fn qualification_record() -> fapiao::qualification::QualificationRecord {
     use std::collections::BTreeSet;
     fapiao::qualification::QualificationRecord {

@@ -26,7 +26,7 @@ use crate::invoice::{
 use crate::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord};
 use crate::qualification::{
     CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
-    authenticate, check_qualification,
+    authenticate, check_qualification, check_qualification_in_unit,
 };
 use crate::store::{HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, UnitOfWork};
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
@@ -352,7 +352,15 @@ impl ServicePlatform {
             );
         }
 
-        let guard = match check_qualification(
+        // Platform-hosted in a unit of work: the invoice is issued and its quota
+        // settled in this transaction, so the quota is charged at once rather
+        // than reserved (a reservation is what outlives a crash or a queued
+        // command).
+        let check = match (authenticated.record().hosting_mode, &self.unit) {
+            (HostingMode::PlatformHosted, Some(_)) => check_qualification_in_unit,
+            _ => check_qualification,
+        };
+        let guard = match check(
             self.parts.registry.as_ref(),
             &authenticated,
             &validated,

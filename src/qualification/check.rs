@@ -78,6 +78,38 @@ pub fn check_qualification<'r, R: QualificationRegistry + ?Sized>(
     request: &ValidatedRequest,
     now: UnixTime,
 ) -> Result<ReservationGuard<'r, R>, QualificationError> {
+    check(registry, enterprise, request, now, Hold::Reserve)
+}
+
+/// [`check_qualification`], with the quota taken by
+/// [`charge_quota`](QualificationRegistry::charge_quota): for a caller that
+/// issues the invoice and commits or drops the guard in the same transaction (a
+/// unit of work). The guard may hold a
+/// [charged](super::QuotaReservation::is_charged) token, which must not be
+/// taken out for later (the asynchronous mode reserves).
+pub fn check_qualification_in_unit<'r, R: QualificationRegistry + ?Sized>(
+    registry: &'r R,
+    enterprise: &AuthenticatedEnterprise,
+    request: &ValidatedRequest,
+    now: UnixTime,
+) -> Result<ReservationGuard<'r, R>, QualificationError> {
+    check(registry, enterprise, request, now, Hold::Charge)
+}
+
+/// How the quota is held once the checks pass.
+#[derive(Clone, Copy)]
+enum Hold {
+    Reserve,
+    Charge,
+}
+
+fn check<'r, R: QualificationRegistry + ?Sized>(
+    registry: &'r R,
+    enterprise: &AuthenticatedEnterprise,
+    request: &ValidatedRequest,
+    now: UnixTime,
+    hold: Hold,
+) -> Result<ReservationGuard<'r, R>, QualificationError> {
     let tax_id = request.seller_tax_id();
     if enterprise.tax_id() != tax_id {
         return Err(Refusal::SignerNotBound {
@@ -136,6 +168,10 @@ pub fn check_qualification<'r, R: QualificationRegistry + ?Sized>(
         InvoiceColor::Blue => amount_fen.max(0),
         InvoiceColor::Red => 0,
     };
-    let reservation = registry.reserve_quota(tax_id, now.china_year_month(), quota_fen)?;
+    let month = now.china_year_month();
+    let reservation = match hold {
+        Hold::Reserve => registry.reserve_quota(tax_id, month, quota_fen)?,
+        Hold::Charge => registry.charge_quota(tax_id, month, quota_fen)?,
+    };
     Ok(ReservationGuard::new(registry, reservation))
 }

@@ -60,7 +60,7 @@ mod record;
 mod refusal;
 mod registry;
 
-pub use self::check::{authenticate, check_qualification};
+pub use self::check::{authenticate, check_qualification, check_qualification_in_unit};
 pub use self::embedded::{EmbeddedRegistry, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::error::QualificationError;
 pub use self::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};

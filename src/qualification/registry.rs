@@ -45,6 +45,24 @@ pub trait QualificationRegistry: Send + Sync {
 
     /// Gives a reservation back: the invoice was not issued.
     fn release_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError>;
+
+    /// Checks as [`reserve_quota`](Self::reserve_quota) does, but may count
+    /// `amount_fen` as used at once instead of reserving it, returning a
+    /// [charged](QuotaReservation::is_charged) token: for a caller that issues
+    /// the invoice and settles the token in one transaction (a unit of work),
+    /// where a crash takes the charge back with everything else. Committing a
+    /// charged token does nothing; releasing it takes the charge back.
+    ///
+    /// The default reserves (two steps, as before); a registry that returns
+    /// charged tokens must handle them in `commit_quota` and `release_quota`.
+    fn charge_quota(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        month: YearMonth,
+        amount_fen: i64,
+    ) -> Result<QuotaReservation, QualificationError> {
+        self.reserve_quota(tax_id, month, amount_fen)
+    }
 }
 
 /// Quota held for one invoice being issued. Give it back to the registry that made
@@ -61,6 +79,7 @@ pub struct QuotaReservation {
     tax_id: UnifiedSocialCreditCode,
     month: YearMonth,
     amount_fen: i64,
+    charged: bool,
 }
 
 impl QuotaReservation {
@@ -77,7 +96,27 @@ impl QuotaReservation {
             tax_id,
             month,
             amount_fen,
+            charged: false,
         }
+    }
+
+    /// A token for quota already counted as used
+    /// ([`charge_quota`](QualificationRegistry::charge_quota)); for
+    /// implementations of [`QualificationRegistry`]. Its id is 0.
+    pub fn charged(tax_id: UnifiedSocialCreditCode, month: YearMonth, amount_fen: i64) -> Self {
+        Self {
+            id: 0,
+            tax_id,
+            month,
+            amount_fen,
+            charged: true,
+        }
+    }
+
+    /// Whether the quota is already counted as used (nothing is reserved):
+    /// committing it does nothing, releasing it takes the charge back.
+    pub fn is_charged(&self) -> bool {
+        self.charged
     }
 
     /// The registry's id for it.

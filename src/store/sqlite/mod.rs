@@ -265,6 +265,12 @@ impl SqliteStore {
         inner
     }
 
+    /// Whether this thread has a unit of work open on this store (what it writes
+    /// now commits or rolls back with that unit).
+    fn in_unit(&self) -> bool {
+        self.lock().unit_owner.is_some()
+    }
+
     /// Runs `f` as one state change: its own `BEGIN IMMEDIATE` transaction,
     /// committed when `f` succeeds and rolled back otherwise; inside this thread's
     /// unit of work, a savepoint of it.
