@@ -11,6 +11,9 @@
 //!    single-invoice limit at a time the caller passes in, and reserves the monthly
 //!    quota atomically, returning a [`ReservationGuard`] that gives the quota back
 //!    unless the invoice is issued and the guard committed.
+//!    [`check_qualification_in_unit`] makes the same checks for a caller that
+//!    issues the invoice in the same transaction, and may charge the quota at
+//!    once instead ([`QualificationRegistry::charge_quota`]).
 //!
 //! Every refusal is a typed [`Refusal`] with a stable code that the response
 //! carries back to the ERP. Records and usage live behind the
