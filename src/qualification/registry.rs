@@ -53,8 +53,11 @@ pub trait QualificationRegistry: Send + Sync {
     /// where a crash takes the charge back with everything else. Committing a
     /// charged token does nothing; releasing it takes the charge back.
     ///
-    /// The default reserves (two steps, as before); a registry that returns
-    /// charged tokens must handle them in `commit_quota` and `release_quota`.
+    /// The default reserves (two steps, as before). Charged tokens are made
+    /// only by this crate's registries ([`SqliteStore`](crate::store::SqliteStore)
+    /// charges inside its own unit of work), which handle them in
+    /// `commit_quota` and `release_quota`; give a token back to the registry
+    /// that made it.
     fn charge_quota(
         &self,
         tax_id: &UnifiedSocialCreditCode,
@@ -101,9 +104,15 @@ impl QuotaReservation {
     }
 
     /// A token for quota already counted as used
-    /// ([`charge_quota`](QualificationRegistry::charge_quota)); for
-    /// implementations of [`QualificationRegistry`]. Its id is 0.
-    pub fn charged(tax_id: UnifiedSocialCreditCode, month: YearMonth, amount_fen: i64) -> Self {
+    /// ([`charge_quota`](QualificationRegistry::charge_quota)). Its id is 0.
+    /// Crate-private: a charged token cannot be checked against a table the
+    /// way a reservation's id is, so none can be made outside the registries
+    /// that charge (`SqliteStore`).
+    pub(crate) fn charged(
+        tax_id: UnifiedSocialCreditCode,
+        month: YearMonth,
+        amount_fen: i64,
+    ) -> Self {
         Self {
             id: 0,
             tax_id,
