@@ -193,10 +193,10 @@ mod tests {
         let provider = CryptoProvider::default_provider();
         for id in ["91440101MA5CJQ4N59:P-1", "a", "x.y_z-0:9"] {
             let command = ControlCommand::new(id, request(), 1_800_000_000).unwrap();
-            let expected = reference_digest(&command, &provider);
-            assert_eq!(command.digest(&provider).unwrap(), expected, "{id:?}");
+            let expected = reference_digest(&command, provider);
+            assert_eq!(command.digest(provider).unwrap(), expected, "{id:?}");
             let bytes = canonical::to_vec(command.request().request()).unwrap();
-            assert_eq!(command.digest_with(&provider, &bytes).unwrap(), expected);
+            assert_eq!(command.digest_with(provider, &bytes).unwrap(), expected);
         }
     }
 }
