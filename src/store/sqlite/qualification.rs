@@ -348,8 +348,9 @@ impl QualificationRegistry for SqliteStore {
         self.write(OP, |tx| take_reservation(tx, OP, &reservation))
     }
 
-    /// Inside this thread's unit of work on this store, one statement instead of
-    /// a reservation's four: the amount goes straight to the month's used total
+    /// Inside this thread's unit of work on this store, one writing statement
+    /// instead of a reservation's four (two to reserve, two to commit): the
+    /// amount goes straight to the month's used total
     /// when used + reserved + amount stays within the quota, and no row of
     /// `quota_reservations` is written (the unit's commit or rollback settles it
     /// all). Outside one, a reservation.
