@@ -9,8 +9,16 @@ use crate::store::{
     CloudStore, CloudTicket, CloudTicketState, StoreError, StoredInvoice, TicketResolution,
 };
 
-const TICKET_COLUMNS: &str =
-    "ticket, seller_tax_id, serial_number, recorded_at, state, response_json";
+/// `SELECT` with a ticket's columns (`ticket_row` reads them), then `$rest`:
+/// one literal, so the statement cache gets the same text without formatting it.
+macro_rules! select_tickets {
+    ($rest:literal) => {
+        concat!(
+            "SELECT ticket, seller_tax_id, serial_number, recorded_at, state, response_json ",
+            $rest
+        )
+    };
+}
 
 type TicketRow = (String, String, String, i64, String, Option<Vec<u8>>);
 
@@ -184,8 +192,8 @@ impl CloudStore for SqliteStore {
         const OP: &str = "list outstanding tickets";
         self.read(OP, |conn| {
             let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {TICKET_COLUMNS} FROM cloud_tickets WHERE state = 'OUTSTANDING'
+                .prepare_cached(select_tickets!(
+                    "FROM cloud_tickets WHERE state = 'OUTSTANDING'
                      ORDER BY recorded_at, rowid LIMIT ?1"
                 ))
                 .during(OP)?;
@@ -206,9 +214,7 @@ impl CloudStore for SqliteStore {
         const OP: &str = "complete a ticket";
         self.write(OP, |tx| {
             let row = tx
-                .prepare_cached(&format!(
-                    "SELECT {TICKET_COLUMNS} FROM cloud_tickets WHERE ticket = ?1"
-                ))
+                .prepare_cached(select_tickets!("FROM cloud_tickets WHERE ticket = ?1"))
                 .during(OP)?
                 .query_row([ticket], ticket_row)
                 .optional()
@@ -270,8 +276,8 @@ impl CloudStore for SqliteStore {
         const OP: &str = "list a request's outstanding tickets";
         self.read_statement(|conn| {
             let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {TICKET_COLUMNS} FROM cloud_tickets
+                .prepare_cached(select_tickets!(
+                    "FROM cloud_tickets
                      WHERE serial_number = ?1 AND state = 'OUTSTANDING'
                      ORDER BY recorded_at, rowid"
                 ))
@@ -288,15 +294,13 @@ impl CloudStore for SqliteStore {
     fn cloud_ticket(&self, ticket: &str) -> Result<Option<CloudTicket>, StoreError> {
         const OP: &str = "read a ticket";
         self.read(OP, |conn| {
-            conn.prepare_cached(&format!(
-                "SELECT {TICKET_COLUMNS} FROM cloud_tickets WHERE ticket = ?1"
-            ))
-            .during(OP)?
-            .query_row([ticket], ticket_row)
-            .optional()
-            .during(OP)?
-            .map(to_ticket)
-            .transpose()
+            conn.prepare_cached(select_tickets!("FROM cloud_tickets WHERE ticket = ?1"))
+                .during(OP)?
+                .query_row([ticket], ticket_row)
+                .optional()
+                .during(OP)?
+                .map(to_ticket)
+                .transpose()
         })
     }
 }

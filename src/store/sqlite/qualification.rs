@@ -107,6 +107,24 @@ fn delete_reservation(
     Ok(())
 }
 
+/// Runs `sql` on the month's usage row of `reservation`, bound as `?1` tax id,
+/// `?2` month, `?3` amount; returns the rows changed.
+fn on_usage(
+    conn: &Connection,
+    operation: &'static str,
+    sql: &'static str,
+    reservation: &QuotaReservation,
+) -> Result<usize, StoreError> {
+    conn.prepare_cached(sql)
+        .during(operation)?
+        .execute(params![
+            reservation.tax_id().as_str(),
+            reservation.month().to_string(),
+            reservation.amount_fen()
+        ])
+        .during(operation)
+}
+
 /// Takes a reservation out of the table, then its amount off the month's
 /// reserved total.
 fn take_reservation(
@@ -115,17 +133,13 @@ fn take_reservation(
     reservation: &QuotaReservation,
 ) -> Result<(), QualificationError> {
     delete_reservation(conn, operation, reservation)?;
-    conn.prepare_cached(
+    on_usage(
+        conn,
+        operation,
         "UPDATE quota_usage SET reserved_fen = MAX(reserved_fen - ?3, 0)
          WHERE tax_id = ?1 AND month = ?2",
-    )
-    .during(operation)?
-    .execute(params![
-        reservation.tax_id().as_str(),
-        reservation.month().to_string(),
-        reservation.amount_fen()
-    ])
-    .during(operation)?;
+        reservation,
+    )?;
     Ok(())
 }
 
@@ -300,28 +314,24 @@ impl QualificationRegistry for SqliteStore {
             delete_reservation(tx, OP, &reservation)?;
             // The month's row exists: reserving made it. Both totals move in one
             // statement.
-            let month = reservation.month().to_string();
-            let tax_id = reservation.tax_id().as_str();
-            let amount = reservation.amount_fen();
-            let updated = tx
-                .prepare_cached(
-                    "UPDATE quota_usage
-                     SET reserved_fen = MAX(reserved_fen - ?3, 0), used_fen = used_fen + ?3
-                     WHERE tax_id = ?1 AND month = ?2",
-                )
-                .during(OP)?
-                .execute(params![tax_id, month, amount])
-                .during(OP)?;
+            let updated = on_usage(
+                tx,
+                OP,
+                "UPDATE quota_usage
+                 SET reserved_fen = MAX(reserved_fen - ?3, 0), used_fen = used_fen + ?3
+                 WHERE tax_id = ?1 AND month = ?2",
+                &reservation,
+            )?;
             if updated == 0 {
                 // Only when the row went away under the reservation (an operator
                 // edited the table): the usage is still counted.
-                tx.prepare_cached(
+                on_usage(
+                    tx,
+                    OP,
                     "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen)
                      VALUES (?1, ?2, ?3, 0)",
-                )
-                .during(OP)?
-                .execute(params![tax_id, month, amount])
-                .during(OP)?;
+                    &reservation,
+                )?;
             }
             Ok(())
         })
@@ -330,18 +340,15 @@ impl QualificationRegistry for SqliteStore {
     fn release_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
         const OP: &str = "release quota";
         if reservation.is_charged() {
+            // Taken back off the used total it went to.
             return self.write(OP, |tx| {
-                tx.prepare_cached(
+                on_usage(
+                    tx,
+                    OP,
                     "UPDATE quota_usage SET used_fen = MAX(used_fen - ?3, 0)
                      WHERE tax_id = ?1 AND month = ?2",
-                )
-                .during(OP)?
-                .execute(params![
-                    reservation.tax_id().as_str(),
-                    reservation.month().to_string(),
-                    reservation.amount_fen()
-                ])
-                .during(OP)?;
+                    &reservation,
+                )?;
                 Ok(())
             });
         }
