@@ -84,6 +84,13 @@ openssl cms -encrypt -binary -aes-256-gcm -in "$tmp/ecp-p256.signed.der" -outfor
     -recip "$data/eisp-p256.pem" -out "$seeds/envelope_open/openssl-p256-sha1-kdf.der"
 openssl cms -encrypt -binary -aes-256-cbc -in "$tmp/ecp-rsa.signed.der" -outform DER \
     -recip "$data/eisp-rsa.pem" -out "$seeds/envelope_open/openssl-legacy-cbc.der"
+# Legacy AES-CBC with the recipients we read (opened when the policy allows it).
+openssl cms -encrypt -binary -aes-256-cbc -in "$tmp/ecp-rsa.signed.der" -outform DER \
+    -recip "$data/eisp-rsa.pem" -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 \
+    -keyopt rsa_mgf1_md:sha256 -out "$seeds/envelope_open/openssl-legacy-cbc-oaep.der"
+openssl cms -encrypt -binary -aes-256-cbc -in "$tmp/ecp-p256.signed.der" -outform DER \
+    -recip "$data/eisp-p256.pem" -keyopt ecdh_kdf_md:sha256 \
+    -out "$seeds/envelope_open/openssl-legacy-cbc-p256.der"
 cp "$tmp/ecp-p256.signed.der" "$seeds/envelope_open/openssl-signed-only.der"
 
 # The envelopes and exchange messages fapiao makes, at the fuzz time.

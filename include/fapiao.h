@@ -211,7 +211,8 @@ enum fapiao_result
     FAPIAO_TOO_LARGE = 405,
     /**
      * An algorithm (or recipient key type) the policy refuses or we do not
-     * implement, including legacy AES-CBC envelopes.
+     * implement, including legacy AES-CBC envelopes unless the opener allows
+     * them (`fapiao_opener_allow_legacy_cbc`).
      */
     FAPIAO_UNSUPPORTED_ALGORITHM = 406,
     /**
@@ -574,8 +575,8 @@ typedef struct fapiao_opened fapiao_opened;
  * refuses replays (an in-memory guard owned by the opener).
  *
  * `fapiao_opener_open` may be called from several threads at once;
- * `fapiao_opener_set_clock_skew` must not run concurrently with anything else
- * on the same opener.
+ * `fapiao_opener_set_clock_skew` and `fapiao_opener_allow_legacy_cbc` must not
+ * run concurrently with anything else on the same opener.
  */
 typedef struct fapiao_opener fapiao_opener;
 
@@ -1056,7 +1057,8 @@ fapiao_result fapiao_seal(const struct fapiao_credentials *signer,
 /**
  * A new opener for envelopes addressed to `recipient`, whose signers are
  * validated against `trust` (its anchors and CRLs), with the default policy
- * (16 MiB, 8 signers, 300 s clock skew, no legacy AES-CBC).
+ * (16 MiB, 8 signers, 300 s clock skew, no legacy AES-CBC: see
+ * `fapiao_opener_allow_legacy_cbc`).
  *
  * The opener copies what it needs: `recipient` and `trust` may be freed right
  * after the call, and later changes to `trust` do not affect it. On `FAPIAO_OK`
@@ -1082,6 +1084,21 @@ fapiao_result fapiao_opener_new(const struct fapiao_credentials *recipient,
  * No other thread may use `opener` during the call.
  */
 fapiao_result fapiao_opener_set_clock_skew(struct fapiao_opener *opener, uint64_t seconds);
+
+/**
+ * Allows (`allow` true) or refuses (false, the default) legacy EnvelopedData
+ * with AES-128-CBC or AES-256-CBC, as old peers and `openssl cms -encrypt`
+ * without `-aes-256-gcm` write it; refused, it is `FAPIAO_UNSUPPORTED_ALGORITHM`.
+ * CBC has no integrity of its own: the signatures inside, verified as always,
+ * are what detect tampering, and every failure to decrypt the content to a
+ * SignedData is the one `FAPIAO_DECRYPT_FAILED`. Allow it only for peers that
+ * cannot be upgraded.
+ *
+ * # Safety
+ *
+ * No other thread may use `opener` during the call.
+ */
+fapiao_result fapiao_opener_allow_legacy_cbc(struct fapiao_opener *opener, bool allow);
 
 /**
  * Opens `envelope` at `now` (UNIX seconds; 0 = now): decrypts it, verifies every

@@ -188,4 +188,40 @@ fn openssl_made_seeds_decrypt_or_are_refused_by_name() {
         matches!(err, Error::Envelope(EnvelopeError::LegacyEnvelopeRefused)),
         "{err}"
     );
+
+    // Admitted by the policy, the legacy seeds with our key transport and key
+    // agreement decrypt and verify up to the signing-time window; the one with
+    // PKCS#1 v1.5 key transport is refused naming it.
+    let legacy = EnvelopePolicy {
+        allow_legacy_cbc: true,
+        ..EnvelopePolicy::default()
+    };
+    let rsa = Opener::new(&eisp_rsa, &validator, &replay, provider).with_policy(legacy.clone());
+    let p256 = Opener::new(&eisp_p256, &validator, &replay, provider).with_policy(legacy);
+    for (opener, name) in [
+        (&rsa, "openssl-legacy-cbc-oaep.der"),
+        (&p256, "openssl-legacy-cbc-p256.der"),
+    ] {
+        let err = opener.open(&seed("envelope_open", name), NOW).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Envelope(EnvelopeError::SigningTimeOutsideWindow { signer: 0, .. })
+            ),
+            "{name}: {err}"
+        );
+    }
+    let err = rsa
+        .open(&seed("envelope_open", "openssl-legacy-cbc.der"), NOW)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Envelope(EnvelopeError::UnsupportedAlgorithm {
+                what: "key transport",
+                ..
+            })
+        ),
+        "{err}"
+    );
 }

@@ -133,6 +133,11 @@ fn ecdh_p256() {
 }
 
 #[test]
+fn aes_cbc_pkcs7_decrypt() {
+    run(symmetric::aes_cbc_pkcs7);
+}
+
+#[test]
 fn aes_256_gcm() {
     run(symmetric::aes_256_gcm);
 }

@@ -2,7 +2,8 @@
 //! input is a sealed envelope addressed to the fixture service platform (P-256
 //! and RSA certificates), opened at the fixed time with a fresh replay guard;
 //! the same bytes are also read as the SignedData an envelope decrypts to, and
-//! inspected without a key.
+//! inspected without a key. Each envelope is opened twice: with the default
+//! policy and with one that admits legacy AES-CBC EnvelopedData.
 #![no_main]
 
 use fapiao::envelope::{EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage, inspect};
@@ -14,9 +15,18 @@ fuzz_target!(|data: &[u8]| {
     let fixture = &*FIXTURE;
     let trust = validator();
     let _ = inspect(data);
-    for recipient in [&fixture.eisp_p256, &fixture.eisp_rsa] {
+    let legacy = EnvelopePolicy {
+        allow_legacy_cbc: true,
+        ..EnvelopePolicy::default()
+    };
+    for (recipient, policy) in [
+        (&fixture.eisp_p256, EnvelopePolicy::default()),
+        (&fixture.eisp_rsa, EnvelopePolicy::default()),
+        (&fixture.eisp_p256, legacy.clone()),
+        (&fixture.eisp_rsa, legacy.clone()),
+    ] {
         let replay = MemoryReplayGuard::new();
-        let opener = Opener::new(recipient, &trust, &replay, provider());
+        let opener = Opener::new(recipient, &trust, &replay, provider()).with_policy(policy);
         if let Ok(opened) = opener.open(data, NOW) {
             assert!(
                 !opened.signers.is_empty(),

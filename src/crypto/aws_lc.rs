@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use aws_lc_rs::{aead, agreement, digest, key_wrap, rand, rsa, signature};
+use aws_lc_rs::{aead, agreement, cipher, digest, key_wrap, rand, rsa, signature};
 use zeroize::Zeroizing;
 
 use super::{
-    AES_256_KEY_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement, GCM_NONCE_LEN,
-    GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm, KeyFamily,
-    KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
+    AES_256_KEY_LEN, AES_BLOCK_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement,
+    GCM_NONCE_LEN, GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm,
+    KeyFamily, KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
     SignatureVerifier, check_pkcs8_rsa_size, check_uncompressed_p256, pkcs8_key_family,
     rsa_public_key_bits, rsa_spki_der,
 };
@@ -385,6 +385,42 @@ impl ContentCipher for AwsLc {
         }
         in_out.truncate(len);
         Ok(())
+    }
+
+    fn decrypt_cbc(
+        &self,
+        key: &[u8],
+        iv: &[u8; AES_BLOCK_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let algorithm = match key.len() {
+            16 => &cipher::AES_128,
+            32 => &cipher::AES_256,
+            actual => {
+                return Err(CryptoError::InvalidLength {
+                    what: "AES-CBC key (16 or 32 bytes)",
+                    expected: AES_256_KEY_LEN,
+                    actual,
+                }
+                .into());
+            }
+        };
+        if ciphertext.is_empty() || ciphertext.len() % AES_BLOCK_LEN != 0 {
+            return Err(CryptoError::DecryptFailed.into());
+        }
+        let key = cipher::UnboundCipherKey::new(algorithm, key)
+            .and_then(cipher::PaddedBlockDecryptingKey::cbc_pkcs7)
+            .map_err(failed("loading an AES-CBC key"))?;
+        let mut buf = ciphertext.to_vec();
+        let context = cipher::DecryptionContext::Iv128(aws_lc_rs::iv::FixedLength::from(iv));
+        match key.decrypt(&mut buf, context) {
+            Ok(plain) => {
+                let len = plain.len();
+                buf.truncate(len);
+                Ok(buf)
+            }
+            Err(_) => Err(CryptoError::DecryptFailed.into()),
+        }
     }
 }
 

@@ -50,6 +50,8 @@ pub const AES_256_KEY_LEN: usize = 32;
 pub const GCM_NONCE_LEN: usize = 12;
 /// Length of an AES-GCM authentication tag in bytes.
 pub const GCM_TAG_LEN: usize = 16;
+/// The AES block size, and so the length of an AES-CBC initialization vector.
+pub const AES_BLOCK_LEN: usize = 16;
 
 /// A hash function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -349,6 +351,22 @@ pub trait ContentCipher: Send + Sync + Debug {
         in_out: &mut Vec<u8>,
         tag: &[u8],
     ) -> Result<(), Error>;
+
+    /// AES-CBC decryption with PKCS#7 padding (RFC 5652 §6.3, RFC 3565), only
+    /// for the legacy EnvelopedData that
+    /// [`EnvelopePolicy::allow_legacy_cbc`](crate::envelope::EnvelopePolicy::allow_legacy_cbc)
+    /// admits: `key` is 16 or 32 bytes (AES-128 or AES-256; another length is
+    /// [`CryptoError::InvalidLength`]). Returns the plaintext without its padding.
+    /// A ciphertext that is empty or not a whole number of blocks, and padding
+    /// that does not check, all give the single, uninformative
+    /// [`CryptoError::DecryptFailed`] (the padding is checked without an early
+    /// exit).
+    fn decrypt_cbc(
+        &self,
+        key: &[u8],
+        iv: &[u8; AES_BLOCK_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error>;
 }
 
 /// AES key wrap (RFC 3394) with a 256-bit key-encryption key.

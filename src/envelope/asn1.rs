@@ -76,6 +76,10 @@ pub const DH_SINGLE_PASS_STD_DH_SHA256_KDF: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.132.1.11.1");
 /// id-aes256-wrap (RFC 3394).
 pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.45");
+/// id-aes128-CBC (RFC 3565 §4.1): legacy EnvelopedData only.
+pub const AES128_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.2");
+/// id-aes256-CBC (RFC 3565 §4.1): legacy EnvelopedData only.
+pub const AES256_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.42");
 /// id-aes256-GCM (RFC 5084 §3.2).
 pub const AES256_GCM: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.46");
 
@@ -200,6 +204,43 @@ pub struct AuthEnvelopedDataRef<'a> {
     pub unauth_attrs: Option<UnauthAttributes>,
 }
 
+/// `EnvelopedData` (RFC 5652 §6.1), the legacy unauthenticated envelope, with
+/// its encrypted content borrowed.
+///
+/// ```text
+/// EnvelopedData ::= SEQUENCE {
+///   version CMSVersion,
+///   originatorInfo [0] IMPLICIT OriginatorInfo OPTIONAL,
+///   recipientInfos RecipientInfos,
+///   encryptedContentInfo EncryptedContentInfo,
+///   unprotectedAttrs [1] IMPLICIT UnprotectedAttributes OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Sequence)]
+pub struct EnvelopedDataRef<'a> {
+    /// 0 or 2 for the recipient kinds we read (§6.1).
+    pub version: CmsVersion,
+    /// Originator certificates and CRLs (unused).
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub originator_info: Option<OriginatorInfo>,
+    /// How each recipient gets the content key.
+    pub recip_infos: RecipientInfos,
+    /// The encrypted content, borrowed.
+    pub encrypted_content_info: EncryptedContentInfoRef<'a>,
+    /// Unprotected attributes (ignored).
+    #[asn1(
+        context_specific = "1",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    pub unprotected_attrs: Option<UnauthAttributes>,
+}
+
 /// `EncryptedContentInfo` (RFC 5652 §6.1), the encrypted content borrowed.
 ///
 /// ```text
@@ -212,7 +253,8 @@ pub struct AuthEnvelopedDataRef<'a> {
 pub struct EncryptedContentInfoRef<'a> {
     /// The type of the content once decrypted.
     pub content_type: ObjectIdentifier,
-    /// AES-256-GCM and its parameters.
+    /// The content-encryption algorithm and its parameters (AES-256-GCM; AES-CBC
+    /// in a legacy EnvelopedData).
     pub content_enc_alg: AlgorithmIdentifierOwned,
     /// The ciphertext, borrowed.
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]

@@ -3,7 +3,9 @@
 
 use cms::authenveloped_data::AuthEnvelopedData;
 use cms::content_info::ContentInfo;
-use cms::enveloped_data::{KeyAgreeRecipientIdentifier, RecipientIdentifier, RecipientInfo};
+use cms::enveloped_data::{
+    EnvelopedData, KeyAgreeRecipientIdentifier, RecipientIdentifier, RecipientInfo,
+};
 use der::Decode;
 use der::asn1::ObjectIdentifier;
 
@@ -79,6 +81,22 @@ pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
             summary.content_encryption = Some(eci.content_enc_alg.oid);
             summary.encrypted_size = eci.encrypted_content.as_ref().map(|c| c.as_bytes().len());
             for ri in auth.recip_infos.0.iter() {
+                summary.recipients.push(recipient_summary(ri));
+            }
+        }
+        ID_ENVELOPED_DATA => {
+            let enveloped: EnvelopedData =
+                info.content
+                    .decode_as()
+                    .map_err(|source| EnvelopeError::Malformed {
+                        what: "EnvelopedData",
+                        source,
+                    })?;
+            let eci = &enveloped.encrypted_content;
+            summary.encrypted_content_type = Some(eci.content_type);
+            summary.content_encryption = Some(eci.content_enc_alg.oid);
+            summary.encrypted_size = eci.encrypted_content.as_ref().map(|c| c.as_bytes().len());
+            for ri in enveloped.recip_infos.0.iter() {
                 summary.recipients.push(recipient_summary(ri));
             }
         }

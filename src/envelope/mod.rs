@@ -37,6 +37,7 @@
 
 mod asn1;
 mod inspect;
+mod legacy;
 mod policy;
 mod recipients;
 mod replay;
@@ -248,7 +249,10 @@ impl<'a> Opener<'a> {
         let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
-            ID_ENVELOPED_DATA if !self.policy.allow_legacy_cbc => {
+            ID_ENVELOPED_DATA if self.policy.allow_legacy_cbc => {
+                return legacy::decrypt(info.content, self.recipient, &self.policy, self.provider);
+            }
+            ID_ENVELOPED_DATA => {
                 return Err(EnvelopeError::LegacyEnvelopeRefused.into());
             }
             oid => {
@@ -340,14 +344,7 @@ impl<'a> Opener<'a> {
                 Error::Crypto(CryptoError::TagMismatch) => EnvelopeError::TagMismatch.into(),
                 other => other,
             })?;
-        // id-data (OpenSSL) and id-signedData (others) both carry the SignedData.
-        if eci.content_type != ID_DATA && eci.content_type != ID_SIGNED_DATA {
-            return Err(EnvelopeError::UnexpectedContentType {
-                what: "encrypted content",
-                oid: eci.content_type,
-            }
-            .into());
-        }
+        check_decrypted_content_type(eci.content_type)?;
         // The decrypted SignedData gets the same DER bounds before it is decoded.
         self.policy.check_der_shape(&plain)?;
         Ok(plain)
@@ -378,6 +375,19 @@ impl<'a> Opener<'a> {
             message_id,
         })
     }
+}
+
+/// The encrypted content must be a SignedData: id-data (OpenSSL) and
+/// id-signedData (others) both say so.
+fn check_decrypted_content_type(oid: der::asn1::ObjectIdentifier) -> Result<(), Error> {
+    if oid != ID_DATA && oid != ID_SIGNED_DATA {
+        return Err(EnvelopeError::UnexpectedContentType {
+            what: "encrypted content",
+            oid,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Where `part`, a slice borrowed from `whole`, lies within it.

@@ -33,8 +33,13 @@ pub struct EnvelopePolicy {
     /// Allowed difference between a signer's signingTime and our clock, in
     /// seconds (default 300). The same window bounds the replay guard.
     pub clock_skew: u64,
-    /// Accept legacy EnvelopedData with AES-CBC, which has no integrity of its own
-    /// (default false: refused with `LegacyEnvelopeRefused`).
+    /// Accept legacy EnvelopedData with AES-128-CBC or AES-256-CBC (RFC 3565),
+    /// as old peers and `openssl cms -encrypt` without `-aes-256-gcm` write it
+    /// (default false: refused with `LegacyEnvelopeRefused`). CBC has no
+    /// integrity of its own: the SignedData's signatures, verified as always, are
+    /// what detect tampering, and every failure to decrypt the content to a
+    /// SignedData is the one `LegacyDecryptFailed`. Allow it only for peers that
+    /// cannot be upgraded.
     pub allow_legacy_cbc: bool,
 }
 

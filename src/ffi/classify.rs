@@ -179,6 +179,7 @@ fn envelope(e: &EnvelopeError) -> fapiao_result {
     match e {
         E::NotForUs => FAPIAO_NOT_FOR_US,
         E::TagMismatch => FAPIAO_TAG_MISMATCH,
+        E::LegacyDecryptFailed => FAPIAO_DECRYPT_FAILED,
         E::SignatureInvalid { .. } => FAPIAO_SIGNATURE_INVALID,
         E::Replay { .. } => FAPIAO_REPLAY,
         E::TooLarge { .. } | E::LimitExceeded { .. } => FAPIAO_TOO_LARGE,

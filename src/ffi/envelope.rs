@@ -74,8 +74,8 @@ pub unsafe extern "C" fn fapiao_seal(
 /// refuses replays (an in-memory guard owned by the opener).
 ///
 /// `fapiao_opener_open` may be called from several threads at once;
-/// `fapiao_opener_set_clock_skew` must not run concurrently with anything else
-/// on the same opener.
+/// `fapiao_opener_set_clock_skew` and `fapiao_opener_allow_legacy_cbc` must not
+/// run concurrently with anything else on the same opener.
 pub struct fapiao_opener {
     recipient: Credentials,
     trust: fapiao_trust_store,
@@ -89,7 +89,8 @@ impl Handle for fapiao_opener {
 
 /// A new opener for envelopes addressed to `recipient`, whose signers are
 /// validated against `trust` (its anchors and CRLs), with the default policy
-/// (16 MiB, 8 signers, 300 s clock skew, no legacy AES-CBC).
+/// (16 MiB, 8 signers, 300 s clock skew, no legacy AES-CBC: see
+/// `fapiao_opener_allow_legacy_cbc`).
 ///
 /// The opener copies what it needs: `recipient` and `trust` may be freed right
 /// after the call, and later changes to `trust` do not affect it. On `FAPIAO_OK`
@@ -141,6 +142,30 @@ pub unsafe extern "C" fn fapiao_opener_set_clock_skew(
         // SAFETY: the caller guarantees exclusive use of `opener`.
         let opener = unsafe { handle::borrow_mut(opener, "opener") }?;
         opener.policy.clock_skew = seconds;
+        Ok(())
+    })
+}
+
+/// Allows (`allow` true) or refuses (false, the default) legacy EnvelopedData
+/// with AES-128-CBC or AES-256-CBC, as old peers and `openssl cms -encrypt`
+/// without `-aes-256-gcm` write it; refused, it is `FAPIAO_UNSUPPORTED_ALGORITHM`.
+/// CBC has no integrity of its own: the signatures inside, verified as always,
+/// are what detect tampering, and every failure to decrypt the content to a
+/// SignedData is the one `FAPIAO_DECRYPT_FAILED`. Allow it only for peers that
+/// cannot be upgraded.
+///
+/// # Safety
+///
+/// No other thread may use `opener` during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_opener_allow_legacy_cbc(
+    opener: *mut fapiao_opener,
+    allow: bool,
+) -> fapiao_result {
+    guard("fapiao_opener_allow_legacy_cbc", || {
+        // SAFETY: the caller guarantees exclusive use of `opener`.
+        let opener = unsafe { handle::borrow_mut(opener, "opener") }?;
+        opener.policy.allow_legacy_cbc = allow;
         Ok(())
     })
 }

@@ -82,8 +82,8 @@ pub use device::{
     fapiao_software_device_new,
 };
 pub use envelope::{
-    fapiao_inspect, fapiao_opener, fapiao_opener_free, fapiao_opener_new, fapiao_opener_open,
-    fapiao_opener_set_clock_skew, fapiao_seal,
+    fapiao_inspect, fapiao_opener, fapiao_opener_allow_legacy_cbc, fapiao_opener_free,
+    fapiao_opener_new, fapiao_opener_open, fapiao_opener_set_clock_skew, fapiao_seal,
 };
 pub use exchange::{
     fapiao_exchange, fapiao_exchange_answer, fapiao_exchange_complete, fapiao_exchange_confirm,

@@ -96,7 +96,8 @@ pub enum fapiao_result {
     /// The envelope, or a count in it, exceeds the policy's limits.
     FAPIAO_TOO_LARGE = 405,
     /// An algorithm (or recipient key type) the policy refuses or we do not
-    /// implement, including legacy AES-CBC envelopes.
+    /// implement, including legacy AES-CBC envelopes unless the opener allows
+    /// them (`fapiao_opener_allow_legacy_cbc`).
     FAPIAO_UNSUPPORTED_ALGORITHM = 406,
     /// A signer's certificate chain is not valid (the detail names the path
     /// reason).

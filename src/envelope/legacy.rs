@@ -1,0 +1,103 @@
+//! Legacy EnvelopedData (RFC 5652 §6) with AES-CBC (RFC 3565), opened only when
+//! [`EnvelopePolicy::allow_legacy_cbc`] says so: for old peers that cannot write
+//! AuthEnvelopedData (`openssl cms -encrypt` without `-aes-256-gcm` writes this).
+//! We never write it.
+//!
+//! CBC has no integrity of its own. What detects tampering is the SignedData
+//! inside, whose signatures [`Opener::open`](super::Opener::open) verifies as
+//! for any envelope. Before that, a tampered ciphertext could tell bad padding
+//! from bad DER apart (a padding oracle), so every failure from the decryption
+//! up to a decodable SignedData is the one error
+//! [`EnvelopeError::LegacyDecryptFailed`].
+//!
+//! Recipients are read as for AuthEnvelopedData (RSA-OAEP-SHA256 key transport,
+//! ECDH P-256 with the SHA-256 KDF and AES-256 key wrap); the content cipher is
+//! AES-128-CBC or AES-256-CBC with a 16-byte IV.
+
+use cms::content_info::CmsVersion;
+use der::asn1::{AnyRef, OctetStringRef};
+
+use super::asn1::{AES128_CBC, AES256_CBC, EnvelopedDataRef};
+use super::{EnvelopePolicy, check_decrypted_content_type, malformed, recipients, signed};
+use crate::crypto::{AES_BLOCK_LEN, CryptoProvider};
+use crate::error::{CryptoError, EnvelopeError, Error};
+use crate::pki::Credentials;
+
+/// Decrypts the EnvelopedData in `content` (the ContentInfo's content) for
+/// `recipient` and returns the decrypted ContentInfo holding the SignedData,
+/// already checked to decode.
+pub(super) fn decrypt(
+    content: AnyRef<'_>,
+    recipient: &Credentials,
+    policy: &EnvelopePolicy,
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    let enveloped: EnvelopedDataRef<'_> =
+        content.decode_as().map_err(malformed("EnvelopedData"))?;
+    // §6.1: 0 when every recipient is a version-0 KeyTransRecipientInfo, 2 with a
+    // KeyAgreeRecipientInfo or a key identifier (3 and 4 need recipient kinds or
+    // originator certificates we do not read).
+    if enveloped.version != CmsVersion::V0 && enveloped.version != CmsVersion::V2 {
+        return Err(EnvelopeError::UnsupportedVersion {
+            what: "EnvelopedData",
+            version: enveloped.version as u8,
+        }
+        .into());
+    }
+    let recipients = enveloped.recip_infos.0.as_slice();
+    policy.check_count("recipients", recipients.len(), policy.max_recipients)?;
+
+    let eci = &enveloped.encrypted_content_info;
+    let key_len = match eci.content_enc_alg.oid {
+        AES128_CBC => 16,
+        AES256_CBC => 32,
+        oid => {
+            return Err(EnvelopeError::UnsupportedAlgorithm {
+                what: "content encryption",
+                oid,
+            }
+            .into());
+        }
+    };
+    // AES-IV ::= OCTET STRING (SIZE(16)) (RFC 3565 §4.1).
+    let iv: &OctetStringRef = eci
+        .content_enc_alg
+        .parameters
+        .as_ref()
+        .ok_or(EnvelopeError::Malformed {
+            what: "AES-CBC IV",
+            source: der::ErrorKind::Failed.into(),
+        })?
+        .decode_as()
+        .map_err(malformed("AES-CBC IV"))?;
+    let iv: &[u8; AES_BLOCK_LEN] =
+        iv.as_bytes()
+            .try_into()
+            .map_err(|_| CryptoError::InvalidLength {
+                what: "AES-CBC IV",
+                expected: AES_BLOCK_LEN,
+                actual: iv.as_bytes().len(),
+            })?;
+    check_decrypted_content_type(eci.content_type)?;
+    let ciphertext = eci
+        .encrypted_content
+        .ok_or(EnvelopeError::ContentAbsent { what: "encrypted" })?
+        .as_bytes();
+
+    let content_key = recipients::unwrap_content_key(recipients, recipient, provider)?;
+    if content_key.len() != key_len {
+        return Err(EnvelopeError::BadContentKey {
+            actual: content_key.len(),
+        }
+        .into());
+    }
+    // From here on, every failure looks the same (see the module docs).
+    let unreadable = |_: Error| Error::from(EnvelopeError::LegacyDecryptFailed);
+    let plain = provider
+        .content_cipher
+        .decrypt_cbc(&content_key, iv, ciphertext)
+        .map_err(unreadable)?;
+    policy.check_der_shape(&plain).map_err(unreadable)?;
+    signed::decode_signed_data_ref(&plain).map_err(unreadable)?;
+    Ok(plain)
+}

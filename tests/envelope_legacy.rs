@@ -1,0 +1,320 @@
+//! Legacy EnvelopedData with AES-CBC, as `openssl cms -encrypt -aes-256-cbc` (or
+//! `-aes-128-cbc`) writes it: refused by the default policy, opened and verified
+//! when `EnvelopePolicy::allow_legacy_cbc` is set, and every tampering of the
+//! unauthenticated ciphertext refused with the one `LegacyDecryptFailed`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::*;
+use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener};
+use fapiao::{CryptoProvider, EnvelopeError, Error};
+
+/// OpenSSL's OIDs for the content ciphers and the AES-128 key wrap.
+const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
+const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
+const AES128_WRAP: &str = "2.16.840.1.101.3.4.1.5";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("envelope_legacy");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{}-{name}", std::process::id()))
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn payload() -> Vec<u8> {
+    let mut p = b"{\"serial\":\"ERP-LEGACY-7\",\"total_fen\":11300}\r\n\0".to_vec();
+    p.extend((0..=255u8).cycle().take(1000));
+    p
+}
+
+/// The recipient options that make OpenSSL use the key transport and agreement
+/// we read (RSA-OAEP-SHA256; ECDH with the SHA-256 KDF).
+fn keyopts(receiver: &str) -> &'static [&'static str] {
+    if receiver.ends_with("rsa") {
+        &[
+            "rsa_padding_mode:oaep",
+            "rsa_oaep_md:sha256",
+            "rsa_mgf1_md:sha256",
+        ]
+    } else {
+        &["ecdh_kdf_md:sha256"]
+    }
+}
+
+/// `openssl cms -sign` by `sender`, then `openssl cms -encrypt -<cipher>` to
+/// `receiver`: the legacy envelope's DER.
+fn openssl_legacy_envelope(sender: &str, receiver: &str, cipher: &str) -> Vec<u8> {
+    let tag = format!("{sender}-{receiver}-{cipher}");
+    let input = scratch(&format!("{tag}-payload"));
+    let signed = scratch(&format!("{tag}-signed.der"));
+    let env = scratch(&format!("{tag}-env.der"));
+    std::fs::write(&input, payload()).unwrap();
+    openssl(&[
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-in",
+        input.to_str().unwrap(),
+        "-signer",
+        &data_path(&format!("{sender}.pem")),
+        "-inkey",
+        &data_path(&format!("{sender}.key.pem")),
+        "-certfile",
+        &data_path("issuing-ca.pem"),
+        "-outform",
+        "DER",
+        "-out",
+        signed.to_str().unwrap(),
+    ]);
+    let recip = data_path(&format!("{receiver}.pem"));
+    let cipher_flag = format!("-{cipher}");
+    let mut args = vec![
+        "cms",
+        "-encrypt",
+        "-binary",
+        &cipher_flag,
+        "-in",
+        signed.to_str().unwrap(),
+        "-outform",
+        "DER",
+        "-out",
+        env.to_str().unwrap(),
+        "-recip",
+        &recip,
+    ];
+    for opt in keyopts(receiver) {
+        args.push("-keyopt");
+        args.push(opt);
+    }
+    openssl(&args);
+    let sealed = std::fs::read(&env).unwrap();
+    for file in [input, signed, env] {
+        let _ = std::fs::remove_file(file);
+    }
+    sealed
+}
+
+fn legacy_policy() -> EnvelopePolicy {
+    EnvelopePolicy {
+        allow_legacy_cbc: true,
+        ..EnvelopePolicy::default()
+    }
+}
+
+fn open(
+    sealed: &[u8],
+    receiver: &str,
+    policy: EnvelopePolicy,
+    provider: &'static CryptoProvider,
+) -> Result<envelope::OpenedEnvelope, Error> {
+    let creds = credentials(receiver, provider);
+    let trust = IssuedByFixtureCa::new(provider);
+    let replay = MemoryReplayGuard::new();
+    Opener::new(&creds, &trust, &replay, provider)
+        .with_policy(policy)
+        .open(sealed, now())
+}
+
+#[test]
+fn openssl_cbc_envelopes_open_only_when_the_policy_allows_them() {
+    for provider in providers() {
+        for (sender, receiver, cipher, oid) in [
+            ("ecp-rsa", "eisp-rsa", "aes-256-cbc", AES256_CBC),
+            ("ecp-rsa", "eisp-rsa", "aes-128-cbc", AES128_CBC),
+            ("ecp-p256", "eisp-p256", "aes-256-cbc", AES256_CBC),
+        ] {
+            let tag = format!("{}: {sender} -> {receiver}, {cipher}", provider.name);
+            let sealed = openssl_legacy_envelope(sender, receiver, cipher);
+            let summary = envelope::inspect(&sealed).unwrap();
+            assert_eq!(summary.content_type.to_string(), "1.2.840.113549.1.7.3");
+            assert_eq!(summary.content_encryption.unwrap().to_string(), oid);
+
+            let refused = open(&sealed, receiver, EnvelopePolicy::default(), provider)
+                .expect_err("refused by default");
+            assert!(
+                matches!(
+                    refused,
+                    Error::Envelope(EnvelopeError::LegacyEnvelopeRefused)
+                ),
+                "{tag}: {refused}"
+            );
+
+            let opened = open(&sealed, receiver, legacy_policy(), provider)
+                .unwrap_or_else(|e| panic!("{tag}: {e}"));
+            assert_eq!(opened.payload, payload(), "{tag}");
+            assert_eq!(opened.signers.len(), 1, "{tag}");
+            assert_eq!(
+                opened.signers[0].spki_fingerprint,
+                certificate(sender).spki_fingerprint(),
+                "{tag}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tampered_cbc_ciphertext_is_one_uninformative_error() {
+    let sealed = openssl_legacy_envelope("ecp-rsa", "eisp-rsa", "aes-256-cbc");
+    let size = envelope::inspect(&sealed).unwrap().encrypted_size.unwrap();
+    assert!(size >= 32 && size % 16 == 0, "{size}");
+    // OpenSSL writes no unprotected attributes: the ciphertext ends the DER.
+    let start = sealed.len() - size;
+    for provider in providers() {
+        for (what, index) in [
+            // The last plaintext block's last byte: the padding breaks.
+            ("padding", sealed.len() - 17),
+            // The first plaintext block garbles: the padding holds, the DER breaks.
+            ("encoding", start),
+            // The IV-adjacent second block: one byte of the first block flips.
+            ("second block", start + 16),
+        ] {
+            let mut tampered = sealed.clone();
+            tampered[index] ^= 0x01;
+            let err = open(&tampered, "eisp-rsa", legacy_policy(), provider)
+                .expect_err("tampering detected");
+            assert!(
+                matches!(err, Error::Envelope(EnvelopeError::LegacyDecryptFailed)),
+                "{} {what}: {err}",
+                provider.name
+            );
+        }
+        // One byte short: the outer DER no longer holds together, refused as
+        // malformed before anything is decrypted. (Ciphertexts that are not a
+        // whole number of blocks are the providers' Wycheproof vectors.)
+        let err = open(
+            &sealed[..sealed.len() - 1],
+            "eisp-rsa",
+            legacy_policy(),
+            provider,
+        )
+        .expect_err("truncated");
+        assert!(
+            matches!(err, Error::Envelope(EnvelopeError::Malformed { .. })),
+            "{}: {err}",
+            provider.name
+        );
+    }
+}
+
+#[test]
+fn cbc_with_an_ec_recipient_needs_the_aes_256_key_wrap() {
+    // AES-128-CBC makes OpenSSL wrap the key with AES-128 key wrap for an EC
+    // recipient, which we do not read: a typed refusal naming its OID.
+    let sealed = openssl_legacy_envelope("ecp-p256", "eisp-p256", "aes-128-cbc");
+    for provider in providers() {
+        let err = open(&sealed, "eisp-p256", legacy_policy(), provider).expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                Error::Envelope(EnvelopeError::UnsupportedAlgorithm {
+                    what: "key wrap",
+                    ..
+                })
+            ),
+            "{}: {err}",
+            provider.name
+        );
+        assert!(err.to_string().contains(AES128_WRAP), "{err}");
+    }
+}
+
+#[test]
+fn an_unknown_legacy_cipher_is_named() {
+    // Triple-DES, the default of older OpenSSL releases.
+    let sealed = openssl_legacy_envelope("ecp-rsa", "eisp-rsa", "des-ede3-cbc");
+    let provider = providers()[0];
+    let err = open(&sealed, "eisp-rsa", legacy_policy(), provider).expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::Envelope(EnvelopeError::UnsupportedAlgorithm {
+                what: "content encryption",
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("1.2.840.113549.3.7"), "{err}");
+}
+
+mod ffi_support;
+
+#[test]
+fn the_c_opener_allows_cbc_only_when_told_and_hides_why_decryption_failed() {
+    use core::ptr;
+    use fapiao::ffi::fapiao_result::*;
+    use fapiao::ffi::*;
+
+    let sealed = openssl_legacy_envelope("ecp-rsa", "eisp-rsa", "aes-256-cbc");
+    let mut tampered = sealed.clone();
+    let last = tampered.len() - 17;
+    tampered[last] ^= 0x01;
+    let credentials = ffi_support::credentials("eisp-rsa");
+    let store = ffi_support::trust_store(false);
+    let mut opener = ptr::null_mut();
+    let open = |opener: *const fapiao_opener, envelope: &[u8]| {
+        let mut opened = ptr::null_mut();
+        // SAFETY: a live opener, a valid slice and a writable out-pointer; now = 0
+        // is the current time, when OpenSSL signed.
+        let rc = unsafe {
+            fapiao_opener_open(opener, envelope.as_ptr(), envelope.len(), 0, &mut opened)
+        };
+        (rc, opened)
+    };
+    // SAFETY: live handles and writable out-pointers; the opener copies the
+    // credentials and the store, so they are freed right away.
+    unsafe {
+        ffi_support::ok(fapiao_opener_new(credentials, store, &mut opener));
+        fapiao_credentials_free(credentials);
+        fapiao_trust_store_free(store);
+    }
+    assert_eq!(open(opener, &sealed).0, FAPIAO_UNSUPPORTED_ALGORITHM);
+    assert!(ffi_support::last_error().contains("legacy"));
+
+    // SAFETY: the opener is live and used by this thread only.
+    unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, true)) };
+    assert_eq!(open(opener, &tampered).0, FAPIAO_DECRYPT_FAILED);
+    let (rc, opened) = open(opener, &sealed);
+    assert_eq!(rc, FAPIAO_OK, "{}", ffi_support::last_error());
+    let (mut data, mut len) = (ptr::null(), 0usize);
+    // SAFETY: a live opened message and writable outputs; the payload is read
+    // before the message is freed.
+    unsafe {
+        ffi_support::ok(fapiao_opened_payload(opened, &mut data, &mut len));
+        assert_eq!(core::slice::from_raw_parts(data, len), payload().as_slice());
+        fapiao_opened_free(opened);
+    }
+    // Refused again once disallowed.
+    // SAFETY: as above.
+    unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, false)) };
+    assert_eq!(open(opener, &sealed).0, FAPIAO_UNSUPPORTED_ALGORITHM);
+    // SAFETY: a null handle is refused with a code, not a crash.
+    let rc = unsafe { fapiao_opener_allow_legacy_cbc(ptr::null_mut(), true) };
+    assert_ne!(rc, FAPIAO_OK);
+    // SAFETY: the opener is live and freed once.
+    unsafe { fapiao_opener_free(opener) };
+}
