@@ -28,6 +28,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
 mod openssl_cms;
 
 use std::hint::black_box;
@@ -42,6 +44,7 @@ use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignerTrust};
 use fapiao::pki::{Certificate, Credentials};
 
 use common::{TEST_TIME, certificate, credentials, data, providers};
+use cpu_time::thread_cpu_now;
 use openssl_cms::OpenSslParty;
 
 /// (label, sender, recipient): the cloud platform seals to the service platform.
@@ -333,18 +336,6 @@ fn envelopes<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
 struct ThreadCpuTime {
     /// Formats like wall time (the values are nanoseconds too).
     wall: WallTime,
-}
-
-fn thread_cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant that
-    // Linux supports for the calling thread.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 impl Measurement for ThreadCpuTime {

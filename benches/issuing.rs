@@ -47,6 +47,8 @@
 //! `FAPIAO_INTERLEAVED_ONLY=in_memory,batch-16_full` narrow such a run to some
 //! key types and columns.
 
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
 #[path = "../tests/platform_support/mod.rs"]
 mod platform_support;
 
@@ -55,6 +57,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use cpu_time::thread_cpu_now;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage};
@@ -349,7 +352,7 @@ fn interleaved(pairs: usize) {
             for i in 0..pairs + pairs / 10 {
                 let orders = erp_orders(&world, &serial, batch);
                 let start = Instant::now();
-                let cpu_start = thread_cpu_time();
+                let cpu_start = thread_cpu_now().as_secs_f64();
                 let first = if batch == 1 {
                     let order = orders.into_iter().next().expect("one order");
                     black_box(path(&world, order))
@@ -357,13 +360,13 @@ fn interleaved(pairs: usize) {
                     black_box(batched_path(&world, orders)).swap_remove(0)
                 };
                 let p = start.elapsed().as_secs_f64() / batch as f64;
-                let p_cpu = (thread_cpu_time() - cpu_start) / batch as f64;
+                let p_cpu = (thread_cpu_now().as_secs_f64() - cpu_start) / batch as f64;
                 let signed = trips.order(&world);
                 let start = Instant::now();
-                let cpu_start = thread_cpu_time();
+                let cpu_start = thread_cpu_now().as_secs_f64();
                 black_box(trips.run(&world, signed));
                 let r = start.elapsed().as_secs_f64();
-                let r_cpu = thread_cpu_time() - cpu_start;
+                let r_cpu = thread_cpu_now().as_secs_f64() - cpu_start;
                 // The device's seal: a signature over the invoice with the
                 // device's key, crypto that the round trips do not contain
                 // (the hosted device has the service platform's key type).
@@ -439,20 +442,6 @@ fn counted_round_trips(world: &World, trips: &RoundTrips<'_>, count: usize) {
         let order = trips.order(world);
         black_box(trips.run(world, order));
     }
-}
-
-/// This thread's CPU time (user and system), in seconds: what the work cost the
-/// core, without the time spent waiting (for the disk's sync).
-fn thread_cpu_time() -> f64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable timespec; the clock id is a constant
-    // every Linux kernel knows.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    now.tv_sec as f64 + now.tv_nsec as f64 * 1e-9
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

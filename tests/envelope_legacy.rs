@@ -5,44 +5,17 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use common::openssl::{cms_encrypt, cms_sign, now, our_recipient_options, scratch};
 use common::*;
 use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener};
 use fapiao::{CryptoProvider, EnvelopeError, Error};
 
+/// This file's scratch folder.
+const DIR: &str = "envelope_legacy";
 /// OpenSSL's OIDs for the content ciphers and the AES-128 key wrap.
 const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
 const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
 const AES128_WRAP: &str = "2.16.840.1.101.3.4.1.5";
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("envelope_legacy");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{}-{name}", std::process::id()))
-}
-
-fn openssl(args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn payload() -> Vec<u8> {
     let mut p = b"{\"serial\":\"ERP-LEGACY-7\",\"total_fen\":11300}\r\n\0".to_vec();
@@ -50,67 +23,22 @@ fn payload() -> Vec<u8> {
     p
 }
 
-/// The recipient options that make OpenSSL use the key transport and agreement
-/// we read (RSA-OAEP-SHA256; ECDH with the SHA-256 KDF).
-fn keyopts(receiver: &str) -> &'static [&'static str] {
-    if receiver.ends_with("rsa") {
-        &[
-            "rsa_padding_mode:oaep",
-            "rsa_oaep_md:sha256",
-            "rsa_mgf1_md:sha256",
-        ]
-    } else {
-        &["ecdh_kdf_md:sha256"]
-    }
-}
-
 /// `openssl cms -sign` by `sender`, then `openssl cms -encrypt -<cipher>` to
 /// `receiver`: the legacy envelope's DER.
 fn openssl_legacy_envelope(sender: &str, receiver: &str, cipher: &str) -> Vec<u8> {
     let tag = format!("{sender}-{receiver}-{cipher}");
-    let input = scratch(&format!("{tag}-payload"));
-    let signed = scratch(&format!("{tag}-signed.der"));
-    let env = scratch(&format!("{tag}-env.der"));
+    let input = scratch(DIR, &format!("{tag}-payload"));
+    let signed = scratch(DIR, &format!("{tag}-signed.der"));
+    let env = scratch(DIR, &format!("{tag}-env.der"));
     std::fs::write(&input, payload()).unwrap();
-    openssl(&[
-        "cms",
-        "-sign",
-        "-binary",
-        "-nodetach",
-        "-in",
-        input.to_str().unwrap(),
-        "-signer",
-        &data_path(&format!("{sender}.pem")),
-        "-inkey",
-        &data_path(&format!("{sender}.key.pem")),
-        "-certfile",
-        &data_path("issuing-ca.pem"),
-        "-outform",
-        "DER",
-        "-out",
-        signed.to_str().unwrap(),
-    ]);
-    let recip = data_path(&format!("{receiver}.pem"));
-    let cipher_flag = format!("-{cipher}");
-    let mut args = vec![
-        "cms",
-        "-encrypt",
-        "-binary",
-        &cipher_flag,
-        "-in",
-        signed.to_str().unwrap(),
-        "-outform",
-        "DER",
-        "-out",
-        env.to_str().unwrap(),
-        "-recip",
-        &recip,
-    ];
-    for opt in keyopts(receiver) {
-        args.push("-keyopt");
-        args.push(opt);
-    }
-    openssl(&args);
+    cms_sign(sender, &input, &signed);
+    cms_encrypt(
+        cipher,
+        &signed,
+        receiver,
+        our_recipient_options(receiver),
+        &env,
+    );
     let sealed = std::fs::read(&env).unwrap();
     for file in [input, signed, env] {
         let _ = std::fs::remove_file(file);

@@ -4,38 +4,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use common::openssl::{cms_encrypt, cms_sign, now, openssl, our_recipient_options, scratch};
 use common::*;
 use fapiao::envelope::{self, MemoryReplayGuard, Opener};
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("envelope_openssl");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{}-{name}", std::process::id()))
-}
-
-fn openssl(args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+/// This file's scratch folder.
+const DIR: &str = "envelope_openssl";
 
 fn payload() -> Vec<u8> {
     // Binary-safe: CR, LF, NUL and high bytes must survive untouched.
@@ -59,9 +33,9 @@ fn openssl_decrypts_and_verifies_our_envelopes() {
                 provider,
             )
             .unwrap();
-            let env = scratch(&format!("{tag}-ours.der"));
-            let signed = scratch(&format!("{tag}-ours-signed.der"));
-            let out = scratch(&format!("{tag}-ours-payload"));
+            let env = scratch(DIR, &format!("{tag}-ours.der"));
+            let signed = scratch(DIR, &format!("{tag}-ours-signed.der"));
+            let out = scratch(DIR, &format!("{tag}-ours-payload"));
             std::fs::write(&env, &sealed).unwrap();
             openssl(&[
                 "cms",
@@ -99,61 +73,15 @@ fn openssl_decrypts_and_verifies_our_envelopes() {
 #[test]
 fn we_open_what_openssl_signs_and_encrypts() {
     for provider in providers() {
-        for (sender, receiver, keyopts) in [
-            (
-                "ecp-rsa",
-                "eisp-rsa",
-                &[
-                    "rsa_padding_mode:oaep",
-                    "rsa_oaep_md:sha256",
-                    "rsa_mgf1_md:sha256",
-                ][..],
-            ),
-            ("ecp-p256", "eisp-p256", &["ecdh_kdf_md:sha256"][..]),
-        ] {
+        for (sender, receiver) in [("ecp-rsa", "eisp-rsa"), ("ecp-p256", "eisp-p256")] {
             let tag = format!("{}-{sender}", provider.name);
-            let input = scratch(&format!("{tag}-payload"));
-            let signed = scratch(&format!("{tag}-signed.der"));
-            let env = scratch(&format!("{tag}-env.der"));
+            let input = scratch(DIR, &format!("{tag}-payload"));
+            let signed = scratch(DIR, &format!("{tag}-signed.der"));
+            let env = scratch(DIR, &format!("{tag}-env.der"));
             std::fs::write(&input, payload()).unwrap();
-            openssl(&[
-                "cms",
-                "-sign",
-                "-binary",
-                "-nodetach",
-                "-in",
-                input.to_str().unwrap(),
-                "-signer",
-                &data_path(&format!("{sender}.pem")),
-                "-inkey",
-                &data_path(&format!("{sender}.key.pem")),
-                "-certfile",
-                &data_path("issuing-ca.pem"),
-                "-outform",
-                "DER",
-                "-out",
-                signed.to_str().unwrap(),
-            ]);
-            let recip = data_path(&format!("{receiver}.pem"));
-            let mut args = vec![
-                "cms",
-                "-encrypt",
-                "-binary",
-                "-aes-256-gcm",
-                "-in",
-                signed.to_str().unwrap(),
-                "-outform",
-                "DER",
-                "-out",
-                env.to_str().unwrap(),
-                "-recip",
-                &recip,
-            ];
-            for opt in keyopts {
-                args.push("-keyopt");
-                args.push(opt);
-            }
-            openssl(&args);
+            cms_sign(sender, &input, &signed);
+            let keyopts = our_recipient_options(receiver);
+            cms_encrypt("aes-256-gcm", &signed, receiver, keyopts, &env);
 
             let sealed = std::fs::read(&env).unwrap();
             let summary = envelope::inspect(&sealed).unwrap();
@@ -187,40 +115,13 @@ fn we_open_what_openssl_signs_and_encrypts() {
 fn openssl_sha1_kdf_is_refused_naming_the_algorithm() {
     // OpenSSL 3.0's default ECDH KDF is SHA-1; we accept only the SHA-256 KDF.
     let provider = providers()[0];
-    let input = scratch("sha1kdf-payload");
-    let signed = scratch("sha1kdf-signed.der");
-    let env = scratch("sha1kdf-env.der");
+    let input = scratch(DIR, "sha1kdf-payload");
+    let signed = scratch(DIR, "sha1kdf-signed.der");
+    let env = scratch(DIR, "sha1kdf-env.der");
     std::fs::write(&input, b"x").unwrap();
-    openssl(&[
-        "cms",
-        "-sign",
-        "-binary",
-        "-nodetach",
-        "-in",
-        input.to_str().unwrap(),
-        "-signer",
-        &data_path("ecp-p256.pem"),
-        "-inkey",
-        &data_path("ecp-p256.key.pem"),
-        "-outform",
-        "DER",
-        "-out",
-        signed.to_str().unwrap(),
-    ]);
-    openssl(&[
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-aes-256-gcm",
-        "-in",
-        signed.to_str().unwrap(),
-        "-outform",
-        "DER",
-        "-out",
-        env.to_str().unwrap(),
-        "-recip",
-        &data_path("eisp-p256.pem"),
-    ]);
+    cms_sign("ecp-p256", &input, &signed);
+    // No recipient options: OpenSSL's defaults.
+    cms_encrypt("aes-256-gcm", &signed, "eisp-p256", &[], &env);
     let receiver = credentials("eisp-p256", provider);
     let trust = IssuedByFixtureCa::new(provider);
     let replay = MemoryReplayGuard::new();

@@ -9,8 +9,8 @@ use super::{
     AES_256_KEY_LEN, AES_BLOCK_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement,
     GCM_NONCE_LEN, GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm,
     KeyFamily, KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
-    SignatureVerifier, check_pkcs8_rsa_size, check_uncompressed_p256, pkcs8_key_family,
-    rsa_public_key_bits, rsa_spki_der,
+    SignatureVerifier, check_cbc_input, check_pkcs8_rsa_size, check_uncompressed_p256,
+    pkcs8_key_family, rsa_public_key_bits, rsa_spki_der,
 };
 use crate::error::{CryptoError, Error, KeyError};
 
@@ -393,21 +393,12 @@ impl ContentCipher for AwsLc {
         iv: &[u8; AES_BLOCK_LEN],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let algorithm = match key.len() {
-            16 => &cipher::AES_128,
-            32 => &cipher::AES_256,
-            actual => {
-                return Err(CryptoError::InvalidLength {
-                    what: "AES-CBC key (16 or 32 bytes)",
-                    expected: AES_256_KEY_LEN,
-                    actual,
-                }
-                .into());
-            }
+        check_cbc_input(key, ciphertext)?;
+        let algorithm = if key.len() == 16 {
+            &cipher::AES_128
+        } else {
+            &cipher::AES_256
         };
-        if ciphertext.is_empty() || ciphertext.len() % AES_BLOCK_LEN != 0 {
-            return Err(CryptoError::DecryptFailed.into());
-        }
         let key = cipher::UnboundCipherKey::new(algorithm, key)
             .and_then(cipher::PaddedBlockDecryptingKey::cbc_pkcs7)
             .map_err(failed("loading an AES-CBC key"))?;

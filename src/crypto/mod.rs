@@ -428,6 +428,25 @@ impl CryptoProvider {
     }
 }
 
+/// The checks both providers make before an AES-CBC decryption
+/// ([`ContentCipher::decrypt_cbc`]): the key is 16 or 32 bytes
+/// ([`CryptoError::InvalidLength`] otherwise) and the ciphertext a whole,
+/// non-empty number of blocks ([`CryptoError::DecryptFailed`] otherwise).
+pub(crate) fn check_cbc_input(key: &[u8], ciphertext: &[u8]) -> Result<(), Error> {
+    if key.len() != 16 && key.len() != AES_256_KEY_LEN {
+        return Err(CryptoError::InvalidLength {
+            what: "AES-CBC key (16 or 32 bytes)",
+            expected: AES_256_KEY_LEN,
+            actual: key.len(),
+        }
+        .into());
+    }
+    if ciphertext.is_empty() || ciphertext.len() % AES_BLOCK_LEN != 0 {
+        return Err(CryptoError::DecryptFailed.into());
+    }
+    Ok(())
+}
+
 /// Checks an RSA public key (PKCS#1 `RSAPublicKey` DER) against the accepted
 /// modulus sizes and returns its size in bits. Shared by the providers so both
 /// refuse the same keys.

@@ -2,6 +2,8 @@
 //! compiled into this build.
 #![allow(dead_code)]
 
+pub mod openssl;
+
 use fapiao::CryptoProvider;
 use fapiao::pki::{Certificate, Credentials};
 

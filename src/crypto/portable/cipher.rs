@@ -8,7 +8,9 @@ use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use zeroize::Zeroize;
 
 use super::{Portable, failed};
-use crate::crypto::{AES_256_KEY_LEN, AES_BLOCK_LEN, ContentCipher, GCM_NONCE_LEN, GCM_TAG_LEN};
+use crate::crypto::{
+    AES_256_KEY_LEN, AES_BLOCK_LEN, ContentCipher, GCM_NONCE_LEN, GCM_TAG_LEN, check_cbc_input,
+};
 use crate::error::{CryptoError, Error};
 
 fn gcm(key: &[u8; AES_256_KEY_LEN]) -> Result<Aes256Gcm, Error> {
@@ -66,17 +68,7 @@ impl ContentCipher for Portable {
         iv: &[u8; AES_BLOCK_LEN],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        if key.len() != 16 && key.len() != AES_256_KEY_LEN {
-            return Err(CryptoError::InvalidLength {
-                what: "AES-CBC key (16 or 32 bytes)",
-                expected: AES_256_KEY_LEN,
-                actual: key.len(),
-            }
-            .into());
-        }
-        if ciphertext.is_empty() || ciphertext.len() % AES_BLOCK_LEN != 0 {
-            return Err(CryptoError::DecryptFailed.into());
-        }
+        check_cbc_input(key, ciphertext)?;
         let mut plain = ciphertext.to_vec();
         // The ciphers zeroize their round keys on drop (aes's `zeroize` feature).
         if key.len() == 16 {
