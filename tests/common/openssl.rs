@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::data_path;
@@ -15,12 +16,15 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
-/// A scratch file `name` in the test's folder `dir` under the target's
-/// temporary directory, unique to this process.
+/// A new scratch file path ending in `name`, in the test's folder `dir` under
+/// the target's temporary directory: unique to this call, so that tests running
+/// in parallel threads never share (or delete) one another's files.
 pub fn scratch(dir: &str, name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{}-{name}", std::process::id()))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("{}-{n}-{name}", std::process::id()))
 }
 
 /// Runs `openssl ARGS`, failing the test with its error output if it fails.
