@@ -1,9 +1,10 @@
 //! `fapiao_cli seal`, `open`, `inspect` and `speed`, run in-process (the command
 //! modules are compiled into this test) on the fixture PKI, and `open` on an
-//! envelope that `openssl cms` made.
+//! envelope that `openssl cms` made (AES-GCM, and legacy AES-CBC when allowed).
 
 #[path = "../examples/fapiao_cli/args.rs"]
 mod args;
+mod common;
 #[path = "../examples/fapiao_cli/inspect.rs"]
 mod inspect;
 #[path = "../examples/fapiao_cli/open.rs"]
@@ -123,74 +124,51 @@ fn seal_inspect_open_round_trip_and_refusals() {
 }
 
 #[test]
-fn open_reads_an_openssl_envelope() {
-    let payload = scratch("openssl-payload");
-    let signed = scratch("openssl-signed.der");
-    let envelope = scratch("openssl-envelope.der");
-    let opened = scratch("openssl-opened");
+fn open_reads_openssl_envelopes_and_legacy_cbc_only_when_allowed() {
+    use common::openssl::{cms_encrypt, cms_sign, our_recipient_options};
+    let dir = "cli_envelope";
+    let payload = common::openssl::scratch(dir, "openssl-payload");
+    let signed = common::openssl::scratch(dir, "openssl-signed.der");
     std::fs::write(&payload, b"from openssl").unwrap();
-    let ok = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    cms_sign("ecp-rsa", &payload, &signed);
+    let open_args = |envelope: &str, opened: &str, legacy: bool| {
+        let mut args = vec![
+            "--cert".to_owned(),
+            data("eisp-p256.pem"),
+            "--key".to_owned(),
+            data("eisp-p256.key.pem"),
+            "--trust".to_owned(),
+            data("root-ca.pem"),
+            "--in".to_owned(),
+            envelope.to_owned(),
+            "--out".to_owned(),
+            opened.to_owned(),
+        ];
+        if legacy {
+            args.push("--allow-legacy-cbc".to_owned());
+        }
+        args
     };
-    ok(&[
-        "cms",
-        "-sign",
-        "-binary",
-        "-nodetach",
-        "-in",
-        &payload,
-        "-signer",
-        &data("ecp-rsa.pem"),
-        "-inkey",
-        &data("ecp-rsa.key.pem"),
-        "-certfile",
-        &data("issuing-ca.pem"),
-        "-outform",
-        "DER",
-        "-out",
-        &signed,
-    ]);
-    ok(&[
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-aes-256-gcm",
-        "-in",
-        &signed,
-        "-outform",
-        "DER",
-        "-out",
-        &envelope,
-        "-recip",
-        &data("eisp-p256.pem"),
-        "-keyopt",
-        "ecdh_kdf_md:sha256",
-    ]);
-    let (code, _, err) = run(
-        open::run,
-        &[
-            "--cert",
-            &data("eisp-p256.pem"),
-            "--key",
-            &data("eisp-p256.key.pem"),
-            "--trust",
-            &data("root-ca.pem"),
-            "--in",
-            &envelope,
-            "--out",
-            &opened,
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(std::fs::read(&opened).unwrap(), b"from openssl");
+    for cipher in ["aes-256-gcm", "aes-256-cbc"] {
+        let envelope = common::openssl::scratch(dir, &format!("openssl-{cipher}.der"));
+        let opened = scratch(&format!("openssl-{cipher}-opened"));
+        let keyopts = our_recipient_options("eisp-p256");
+        cms_encrypt(cipher, &signed, "eisp-p256", keyopts, &envelope);
+        let envelope = envelope.to_string_lossy().into_owned();
+        let with = |legacy| {
+            let args = open_args(&envelope, &opened, legacy);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(open::run, &args)
+        };
+        if cipher.ends_with("cbc") {
+            let (code, _, err) = with(false);
+            assert_eq!(code, 1, "{err}");
+            assert!(err.contains("legacy EnvelopedData"), "{err}");
+        }
+        let (code, _, err) = with(true);
+        assert_eq!(code, 0, "{cipher}: {err}");
+        assert_eq!(std::fs::read(&opened).unwrap(), b"from openssl");
+    }
 }
 
 #[test]

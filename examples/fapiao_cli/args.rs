@@ -6,9 +6,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fapiao::pki::{Certificate, Credentials, Crl, Timestamp, TrustStore};
 
-/// Parsed `--flag value` pairs; flags may repeat where the command allows it.
+/// Parsed `--flag value` pairs (flags may repeat where the command allows it)
+/// and value-less switches.
 pub struct Args {
     values: HashMap<String, Vec<String>>,
+    switches: Vec<String>,
     /// `-h` or `--help` was given.
     pub help: bool,
 }
@@ -16,12 +18,27 @@ pub struct Args {
 impl Args {
     /// Parses `args`; every flag must be one of `known` and take a value.
     pub fn parse(args: &[String], known: &[&str]) -> Result<Self, String> {
+        Self::parse_with_switches(args, known, &[])
+    }
+
+    /// Parses `args`: a flag in `known` takes a value, one in `switches` takes
+    /// none; anything else is an error.
+    pub fn parse_with_switches(
+        args: &[String],
+        known: &[&str],
+        switches: &[&str],
+    ) -> Result<Self, String> {
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        let mut given = Vec::new();
         let mut rest = args.iter();
         let mut help = false;
         while let Some(flag) = rest.next() {
             if flag == "-h" || flag == "--help" {
                 help = true;
+                continue;
+            }
+            if switches.contains(&flag.as_str()) {
+                given.push(flag.clone());
                 continue;
             }
             if !known.contains(&flag.as_str()) {
@@ -30,7 +47,16 @@ impl Args {
             let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
             values.entry(flag.clone()).or_default().push(value.clone());
         }
-        Ok(Self { values, help })
+        Ok(Self {
+            values,
+            switches: given,
+            help,
+        })
+    }
+
+    /// Whether the switch `name` was given.
+    pub fn switch(&self, name: &str) -> bool {
+        self.switches.iter().any(|s| s == name)
     }
 
     /// Every value of a repeatable flag.

@@ -4,14 +4,16 @@
 //! ```text
 //! fapiao_cli open --cert RECIPIENT.pem --key RECIPIENT_KEY.pem --trust ROOTS.pem
 //!                 [--chain INTERMEDIATES.pem] [--crl CRL.pem] [--at RFC3339]
-//!                 --in ENVELOPE.der --out PAYLOAD
+//!                 [--allow-legacy-cbc] --in ENVELOPE.der --out PAYLOAD
 //! ```
 //!
 //! `--at` is the time to check signing times and chains against (default now).
+//! `--allow-legacy-cbc` also opens legacy EnvelopedData with AES-CBC (what
+//! `openssl cms -encrypt` writes without `-aes-256-gcm`), refused otherwise.
 
 use std::io::Write;
 
-use fapiao::envelope::{MemoryReplayGuard, Opener};
+use fapiao::envelope::{EnvelopePolicy, MemoryReplayGuard, Opener};
 use fapiao::pki::PathPolicy;
 
 use crate::args::{self, Args};
@@ -22,14 +24,17 @@ pub const NAME: &str = "open";
 pub const SUMMARY: &str = "decrypt an envelope and verify its signers";
 const USAGE: &str = "usage: fapiao_cli open --cert RECIPIENT.pem --key RECIPIENT_KEY.pem \
 --trust ROOTS.pem [--chain INTERMEDIATES.pem] [--crl CRL.pem] [--at RFC3339] \
---in ENVELOPE.der --out PAYLOAD";
+[--allow-legacy-cbc] --in ENVELOPE.der --out PAYLOAD";
 const KNOWN: &[&str] = &[
     "--cert", "--key", "--trust", "--chain", "--crl", "--at", "--in", "--out",
 ];
 
+/// The switch that admits legacy AES-CBC envelopes.
+const ALLOW_LEGACY_CBC: &str = "--allow-legacy-cbc";
+
 /// Runs the command; returns the exit code (0 opened, 1 refused, 2 usage/I/O).
 pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let args = match Args::parse(argv, KNOWN) {
+    let args = match Args::parse_with_switches(argv, KNOWN, &[ALLOW_LEGACY_CBC]) {
         Ok(a) if a.help => {
             let _ = writeln!(out, "{USAGE}");
             return 0;
@@ -53,7 +58,12 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let provider = fapiao::CryptoProvider::default_provider();
     let validator = trust.validator(PathPolicy::default()).with_crls(&crls);
     let replay = MemoryReplayGuard::new();
-    let opened = match Opener::new(&recipient, &validator, &replay, provider).open(&envelope, at) {
+    let policy = EnvelopePolicy {
+        allow_legacy_cbc: args.switch(ALLOW_LEGACY_CBC),
+        ..EnvelopePolicy::default()
+    };
+    let opener = Opener::new(&recipient, &validator, &replay, provider).with_policy(policy);
+    let opened = match opener.open(&envelope, at) {
         Ok(o) => o,
         Err(e) => {
             let _ = writeln!(err, "refused: {}", args::one_line(&e.to_string()));
