@@ -530,7 +530,8 @@ typedef struct fapiao_callback_device fapiao_callback_device;
 /**
  * The e-commerce cloud platform: countersigns an ERP's signed order and seals it
  * to its pinned service platform, opens and stores the answers, and queries
- * tickets. May be used from several threads at once.
+ * tickets. May be used from several threads at once, except
+ * `fapiao_cloud_platform_hold_enterprise_credentials`, which needs it alone.
  */
 typedef struct fapiao_cloud_platform fapiao_cloud_platform;
 
@@ -1656,6 +1657,53 @@ fapiao_result fapiao_cloud_platform_submit(const struct fapiao_cloud_platform *p
                                            const struct fapiao_signed_message *order,
                                            uint64_t now,
                                            struct fapiao_bytes **out);
+
+/**
+ * Holds `credentials` on behalf of the enterprise `tax_id` (its unified social
+ * credit code, NUL-terminated): `fapiao_cloud_platform_submit_unsigned` signs
+ * that seller's orders with them, for an ERP that sends its orders unsigned.
+ * Replaces any credentials held before for the same code; the platform copies
+ * them, so `credentials` may be freed after the call. The credentials are not
+ * matched against the code here: the service platform authenticates the
+ * enterprise's signature as for any order.
+ *
+ * Returns `FAPIAO_INVALID_ARGUMENT` (the detail says why) when `tax_id` is not
+ * a valid credit code.
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during the call; `credentials` must not be
+ * freed by another thread during it; `tax_id` must be NULL or a NUL-terminated
+ * string.
+ */
+fapiao_result fapiao_cloud_platform_hold_enterprise_credentials(struct fapiao_cloud_platform *platform,
+                                                                const char *tax_id,
+                                                                const struct fapiao_credentials *credentials);
+
+/**
+ * Submits an ERP's unsigned order, the issue request JSON (`len` bytes at
+ * `order`): signs it with the credentials held for its seller
+ * (`fapiao_cloud_platform_hold_enterprise_credentials`), adds the cloud
+ * platform's signature and seals it to the pinned service platform at `now`
+ * (UNIX seconds; 0 = now).
+ *
+ * On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+ * `fapiao_bytes_free`; on failure (`FAPIAO_INVOICE_JSON_INVALID` for bytes that
+ * are not an issue request, `FAPIAO_PLATFORM_REFUSED` when no credentials are
+ * held for its seller, `FAPIAO_PEER_REFUSED` when no service platform is
+ * pinned) `*out` is not written.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `order` must
+ * be NULL (with `len` 0) or point at `len` readable bytes; `out` must be NULL or
+ * point at a writable pointer.
+ */
+fapiao_result fapiao_cloud_platform_submit_unsigned(const struct fapiao_cloud_platform *platform,
+                                                    const uint8_t *order,
+                                                    size_t len,
+                                                    uint64_t now,
+                                                    struct fapiao_bytes **out);
 
 /**
  * A sealed query to the service platform for where `ticket` (NUL-terminated,

@@ -196,6 +196,95 @@ fn refusals_and_unknown_senders() {
 }
 
 #[test]
+fn unsigned_orders_are_signed_with_the_credentials_the_cloud_platform_holds() {
+    let world = world("PLATFORM_HOSTED");
+    let order = ffi_support::request("valid-blue.json");
+    let submit = |order: &[u8]| {
+        let mut out = ptr::dangling_mut();
+        // SAFETY: a live handle, a valid slice and a writable output.
+        let rc = unsafe {
+            fapiao_cloud_platform_submit_unsigned(
+                world.cloud,
+                order.as_ptr(),
+                order.len(),
+                TEST_TIME,
+                &mut out,
+            )
+        };
+        if rc == FAPIAO_OK {
+            (rc, take_bytes(out))
+        } else {
+            assert_eq!(out, ptr::dangling_mut(), "out written on failure");
+            (rc, Vec::new())
+        }
+    };
+    let hold = |tax_id: &core::ffi::CStr, credentials: *const fapiao_credentials| {
+        // SAFETY: the platform is used by this thread only; live credentials and
+        // a NUL-terminated code.
+        unsafe {
+            fapiao_cloud_platform_hold_enterprise_credentials(
+                world.cloud,
+                tax_id.as_ptr(),
+                credentials,
+            )
+        }
+    };
+    // Nothing held for the seller yet.
+    assert_eq!(submit(&order).0, FAPIAO_PLATFORM_REFUSED);
+    assert!(last_error().contains(SELLER), "{}", last_error());
+    // A code with a wrong check character is refused, naming the argument.
+    assert_eq!(
+        hold(c"91350200776049653B", world.enterprise),
+        FAPIAO_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("tax_id"), "{}", last_error());
+
+    // Credentials that are not an enterprise's (the cloud platform's own
+    // certificate) held for the seller: the cloud platform signs with them, and
+    // the service platform finds no enterprise signature.
+    let other = ffi_support::credentials("ecp-rsa");
+    let seller = std::ffi::CString::new(SELLER).unwrap();
+    ok(hold(&seller, other));
+    let (rc, sealed) = submit(&order);
+    ok(rc);
+    assert_eq!(world.handle(&sealed).0, FAPIAO_PLATFORM_MESSAGE_INVALID);
+    assert!(
+        last_error().contains("no enterprise signature"),
+        "{}",
+        last_error()
+    );
+
+    // The seller's own credentials (replacing the others): issued.
+    ok(hold(&seller, world.enterprise));
+    // SAFETY: the platform copied them; freed once.
+    unsafe { fapiao_credentials_free(other) };
+    let (rc, sealed) = submit(&order);
+    ok(rc);
+    let (rc, answer) = world.handle(&sealed);
+    ok(rc);
+    let response = world.open(&answer);
+    assert_eq!(
+        outcome(response),
+        fapiao_issue_outcome::FAPIAO_OUTCOME_ISSUED as u32
+    );
+    assert_eq!(
+        field(response, fapiao_issue_response_serial_number).unwrap(),
+        "ERP-20261128-000001"
+    );
+    // SAFETY: freed once.
+    unsafe { fapiao_issue_response_free(response) };
+
+    // Bytes that are not an issue request; a null order.
+    assert_eq!(submit(b"not json").0, FAPIAO_INVOICE_JSON_INVALID);
+    let mut out = ptr::dangling_mut();
+    // SAFETY: a null order with a length is refused before it is read.
+    let rc = unsafe {
+        fapiao_cloud_platform_submit_unsigned(world.cloud, ptr::null(), 5, TEST_TIME, &mut out)
+    };
+    assert_eq!((rc, out), (FAPIAO_NULL_ARGUMENT, ptr::dangling_mut()));
+}
+
+#[test]
 fn setup_argument_checks() {
     let trust = trust_store(false);
     let mut store = ptr::null_mut();

@@ -17,6 +17,7 @@ use super::signed_message::fapiao_signed_message;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
+use crate::invoice::UnifiedSocialCreditCode;
 use crate::pki::PeerDirectory;
 use crate::platform::{
     CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
@@ -203,7 +204,8 @@ pub unsafe extern "C" fn fapiao_service_platform_free(platform: *mut fapiao_serv
 
 /// The e-commerce cloud platform: countersigns an ERP's signed order and seals it
 /// to its pinned service platform, opens and stores the answers, and queries
-/// tickets. May be used from several threads at once.
+/// tickets. May be used from several threads at once, except
+/// `fapiao_cloud_platform_hold_enterprise_credentials`, which needs it alone.
 pub struct fapiao_cloud_platform {
     pub(super) inner: CloudPlatform,
 }
@@ -296,6 +298,93 @@ pub unsafe extern "C" fn fapiao_cloud_platform_submit(
         let sealed = platform
             .inner
             .submit(Order::Signed(order.inner.clone()), resolve_now(now)?)?;
+        out.write(fapiao_bytes::into_handle(sealed));
+        Ok(())
+    })
+}
+
+/// Holds `credentials` on behalf of the enterprise `tax_id` (its unified social
+/// credit code, NUL-terminated): `fapiao_cloud_platform_submit_unsigned` signs
+/// that seller's orders with them, for an ERP that sends its orders unsigned.
+/// Replaces any credentials held before for the same code; the platform copies
+/// them, so `credentials` may be freed after the call. The credentials are not
+/// matched against the code here: the service platform authenticates the
+/// enterprise's signature as for any order.
+///
+/// Returns `FAPIAO_INVALID_ARGUMENT` (the detail says why) when `tax_id` is not
+/// a valid credit code.
+///
+/// # Safety
+///
+/// No other thread may use `platform` during the call; `credentials` must not be
+/// freed by another thread during it; `tax_id` must be NULL or a NUL-terminated
+/// string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_hold_enterprise_credentials(
+    platform: *mut fapiao_cloud_platform,
+    tax_id: *const c_char,
+    credentials: *const fapiao_credentials,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_hold_enterprise_credentials", || {
+        // SAFETY: the caller guarantees exclusive use of `platform`, the other
+        // handle's lifetime and the string.
+        let (platform, tax_id, credentials) = unsafe {
+            (
+                handle::borrow_mut(platform, "platform")?,
+                str_arg(tax_id, "tax_id")?,
+                handle::borrow(credentials, "credentials")?,
+            )
+        };
+        let code = UnifiedSocialCreditCode::parse(tax_id).map_err(|e| {
+            Failure::new(
+                fapiao_result::FAPIAO_INVALID_ARGUMENT,
+                format!("tax_id: {e}"),
+            )
+        })?;
+        platform
+            .inner
+            .hold_enterprise_credentials(&code, credentials.inner.clone());
+        Ok(())
+    })
+}
+
+/// Submits an ERP's unsigned order, the issue request JSON (`len` bytes at
+/// `order`): signs it with the credentials held for its seller
+/// (`fapiao_cloud_platform_hold_enterprise_credentials`), adds the cloud
+/// platform's signature and seals it to the pinned service platform at `now`
+/// (UNIX seconds; 0 = now).
+///
+/// On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+/// `fapiao_bytes_free`; on failure (`FAPIAO_INVOICE_JSON_INVALID` for bytes that
+/// are not an issue request, `FAPIAO_PLATFORM_REFUSED` when no credentials are
+/// held for its seller, `FAPIAO_PEER_REFUSED` when no service platform is
+/// pinned) `*out` is not written.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `order` must
+/// be NULL (with `len` 0) or point at `len` readable bytes; `out` must be NULL or
+/// point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_submit_unsigned(
+    platform: *const fapiao_cloud_platform,
+    order: *const u8,
+    len: usize,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_submit_unsigned", || {
+        // SAFETY: the caller guarantees the handle, the bytes and `out`.
+        let (platform, order, out) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                bytes_arg(order, len, "order")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let sealed = platform
+            .inner
+            .submit(Order::Unsigned(order.to_vec()), resolve_now(now)?)?;
         out.write(fapiao_bytes::into_handle(sealed));
         Ok(())
     })

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use crate::crypto::CryptoProvider;
 use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
 use crate::error::{Error, PlatformError};
-use crate::invoice::{FailureReason, IssueOutcome, IssueRequest, IssueResponse};
+use crate::invoice::{
+    FailureReason, IssueOutcome, IssueRequest, IssueResponse, UnifiedSocialCreditCode,
+};
 use crate::pki::{Credentials, PartyRole, PeerDirectory};
 use crate::store::{CloudStore, CloudTicketState, TicketResolution, UnitOfWork};
 
@@ -90,6 +92,20 @@ impl CloudPlatform {
     pub fn with_unit_of_work(mut self, unit: Arc<dyn UnitOfWork>) -> Self {
         self.unit = Some(unit);
         self
+    }
+
+    /// Holds `credentials` on behalf of the enterprise `tax_id`: its
+    /// [`Order::Unsigned`] orders are signed with them (replacing any held
+    /// before). They are not matched against the code here; the service platform
+    /// authenticates the enterprise's signature as for any order.
+    pub fn hold_enterprise_credentials(
+        &mut self,
+        tax_id: &UnifiedSocialCreditCode,
+        credentials: Credentials,
+    ) {
+        self.parts
+            .enterprise_credentials
+            .insert(tax_id.as_str().to_owned(), credentials);
     }
 
     /// The platform's credentials.
