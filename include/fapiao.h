@@ -701,6 +701,35 @@ typedef struct fapiao_front_end_report {
 } fapiao_front_end_report;
 
 /**
+ * How the tax outbox retries, for
+ * `fapiao_service_platform_drain_outbox_with_policy`;
+ * `fapiao_retry_policy_default` fills in the defaults (30 s doubling up to an
+ * hour, 12 attempts, 20% jitter, 100 invoices a call).
+ */
+typedef struct fapiao_retry_policy {
+    /**
+     * Delay after the first failure, in seconds (at least 1).
+     */
+    uint64_t base_delay_secs;
+    /**
+     * Largest delay before jitter, in seconds (at least `base_delay_secs`).
+     */
+    uint64_t max_delay_secs;
+    /**
+     * Failed attempts before an invoice is parked for an operator (at least 1).
+     */
+    uint32_t max_attempts;
+    /**
+     * Jitter, as a percentage of the delay (0 to 100).
+     */
+    uint8_t jitter_percent;
+    /**
+     * Most invoices to upload in one call (at least 1).
+     */
+    size_t batch_limit;
+} fapiao_retry_policy;
+
+/**
  * The callback's answer, zeroed by the library before each call. Each text is
  * NUL-terminated within its 256-byte array (`sizeof` it; a text filling the
  * whole array is cut at its last byte); invalid UTF-8 is replaced.
@@ -2098,12 +2127,24 @@ fapiao_result fapiao_store_pin_peer(const struct fapiao_store *store,
 void fapiao_store_free(struct fapiao_store *store);
 
 /**
+ * Writes the default retry policy to `*out`, to adjust before
+ * `fapiao_service_platform_drain_outbox_with_policy`.
+ *
+ * # Safety
+ *
+ * `out` must be NULL or point at a writable `fapiao_retry_policy`.
+ */
+fapiao_result fapiao_retry_policy_default(struct fapiao_retry_policy *out);
+
+/**
  * Uploads the invoices due in `platform`'s tax outbox at `now` (UNIX seconds;
- * 0 = now) through `upload`, at most 100 per call: an accepted upload records
- * its receipt; a timeout or an unavailable authority schedules the invoice
- * again (30 s doubling up to an hour, with 20% jitter); a refusal, or the
- * twelfth failure, parks it for an operator. Each outcome is recorded in its own
- * transaction, so a crash after an upload only uploads that invoice again.
+ * 0 = now) through `upload`, with the default retry policy: at most 100 per
+ * call; an accepted upload records its receipt; a timeout or an unavailable
+ * authority schedules the invoice again (30 s doubling up to an hour, with 20%
+ * jitter); a refusal, or the twelfth failure, parks it for an operator. Each
+ * outcome is recorded in its own transaction, so a crash after an upload only
+ * uploads that invoice again. `fapiao_service_platform_drain_outbox_with_policy`
+ * takes another policy.
  *
  * Call it periodically (e.g. every few seconds) from one thread.
  *
@@ -2121,6 +2162,24 @@ fapiao_result fapiao_service_platform_drain_outbox(const struct fapiao_service_p
                                                    void *user_data,
                                                    uint64_t now,
                                                    struct fapiao_drain_report *report);
+
+/**
+ * `fapiao_service_platform_drain_outbox` with the retry policy `*policy`
+ * (start from `fapiao_retry_policy_default`). A policy out of its ranges (see
+ * `fapiao_retry_policy`) is `FAPIAO_INVALID_ARGUMENT`, before anything is
+ * uploaded.
+ *
+ * # Safety
+ *
+ * As for `fapiao_service_platform_drain_outbox`; `policy` must be NULL or point
+ * at a readable `fapiao_retry_policy`.
+ */
+fapiao_result fapiao_service_platform_drain_outbox_with_policy(const struct fapiao_service_platform *platform,
+                                                               fapiao_tax_upload_fn upload,
+                                                               void *user_data,
+                                                               const struct fapiao_retry_policy *policy,
+                                                               uint64_t now,
+                                                               struct fapiao_drain_report *report);
 
 /**
  * Loads trust anchors from `roots`: one or more certificates, as a PEM bundle or

@@ -257,3 +257,148 @@ fn drain_argument_checks() {
     assert_eq!(report.due, 7, "the report is untouched on failure");
     assert!(authority.seen.is_empty());
 }
+
+fn drain_with(
+    world: &World,
+    authority: &mut Authority,
+    policy: &fapiao_retry_policy,
+    now: u64,
+) -> (fapiao_result, fapiao_drain_report) {
+    let mut report = fapiao_drain_report::default();
+    // SAFETY: a live platform, a callback of the right type with the authority
+    // as its user data, a readable policy, a writable report.
+    let rc = unsafe {
+        fapiao_service_platform_drain_outbox_with_policy(
+            world.service,
+            Some(upload),
+            ptr::from_mut(authority).cast(),
+            policy,
+            now,
+            &mut report,
+        )
+    };
+    (rc, report)
+}
+
+#[test]
+fn a_c_host_sets_the_retry_policy() {
+    let world = world("PLATFORM_HOSTED");
+    let numbers = [issue(&world, "P-1"), issue(&world, "P-2")];
+    let mut policy = fapiao_retry_policy {
+        base_delay_secs: 0,
+        max_delay_secs: 0,
+        max_attempts: 0,
+        jitter_percent: 0,
+        batch_limit: 0,
+    };
+    // SAFETY: a writable policy.
+    ok(unsafe { fapiao_retry_policy_default(&mut policy) });
+    assert_eq!(
+        (
+            policy.base_delay_secs,
+            policy.max_delay_secs,
+            policy.max_attempts,
+            policy.jitter_percent,
+            policy.batch_limit
+        ),
+        (30, 3600, 12, 20, 100)
+    );
+
+    // One invoice a call, parked at its first failure even when retryable (the
+    // default would schedule it again).
+    policy.batch_limit = 1;
+    policy.max_attempts = 1;
+    let mut authority = Authority {
+        script: [Answer::Unavailable("503"), Answer::Accept("RCPT-2")].into(),
+        ..Authority::default()
+    };
+    let run = |authority: &mut Authority, now| drain_with(&world, authority, &policy, now);
+    assert_eq!(
+        run(&mut authority, TEST_TIME),
+        (FAPIAO_OK, report(1, 0, 0, 1))
+    );
+    assert_eq!(
+        run(&mut authority, TEST_TIME),
+        (FAPIAO_OK, report(1, 1, 0, 0))
+    );
+    assert_eq!(
+        run(&mut authority, TEST_TIME + 1_000_000),
+        (FAPIAO_OK, report(0, 0, 0, 0)),
+        "the first is parked, the second uploaded"
+    );
+    let seen: Vec<String> = authority
+        .seen
+        .iter()
+        .map(|invoice| invoice.invoice_number.to_string())
+        .collect();
+    assert_eq!(seen, numbers, "oldest first, one per call");
+
+    // Policies out of range are refused before anything is uploaded.
+    let default = {
+        let mut p = policy;
+        // SAFETY: a writable policy.
+        ok(unsafe { fapiao_retry_policy_default(&mut p) });
+        p
+    };
+    for (bad, why) in [
+        (
+            fapiao_retry_policy {
+                base_delay_secs: 0,
+                ..default
+            },
+            "base_delay_secs",
+        ),
+        (
+            fapiao_retry_policy {
+                max_delay_secs: 10,
+                ..default
+            },
+            "max_delay_secs",
+        ),
+        (
+            fapiao_retry_policy {
+                max_attempts: 0,
+                ..default
+            },
+            "max_attempts",
+        ),
+        (
+            fapiao_retry_policy {
+                jitter_percent: 101,
+                ..default
+            },
+            "jitter_percent",
+        ),
+        (
+            fapiao_retry_policy {
+                batch_limit: 0,
+                ..default
+            },
+            "batch_limit",
+        ),
+    ] {
+        let (rc, _) = drain_with(&world, &mut authority, &bad, TEST_TIME);
+        assert_eq!(rc, FAPIAO_INVALID_ARGUMENT, "{why}");
+        assert!(last_error().contains(why), "{why}: {}", last_error());
+    }
+    let mut report = fapiao_drain_report::default();
+    // SAFETY: a live platform and callback; a NULL policy is refused.
+    let rc = unsafe {
+        fapiao_service_platform_drain_outbox_with_policy(
+            world.service,
+            Some(upload),
+            ptr::from_mut(&mut authority).cast(),
+            ptr::null(),
+            TEST_TIME,
+            &mut report,
+        )
+    };
+    assert_eq!(rc, FAPIAO_NULL_ARGUMENT);
+    assert!(last_error().contains("policy"), "{}", last_error());
+    // SAFETY: a NULL output is refused.
+    assert_eq!(
+        unsafe { fapiao_retry_policy_default(ptr::null_mut()) },
+        FAPIAO_NULL_ARGUMENT
+    );
+    assert!(authority.script.is_empty() && authority.seen.len() == 2);
+}

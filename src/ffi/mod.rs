@@ -127,8 +127,9 @@ pub use store::{
     fapiao_store_open, fapiao_store_pin_peer,
 };
 pub use tax::{
-    fapiao_drain_report, fapiao_service_platform_drain_outbox, fapiao_tax_upload_fn,
-    fapiao_upload_answer, fapiao_upload_status,
+    fapiao_drain_report, fapiao_retry_policy, fapiao_retry_policy_default,
+    fapiao_service_platform_drain_outbox, fapiao_service_platform_drain_outbox_with_policy,
+    fapiao_tax_upload_fn, fapiao_upload_answer, fapiao_upload_status,
 };
 pub use trust::{
     fapiao_purpose, fapiao_trust_store, fapiao_trust_store_add_crls, fapiao_trust_store_free,

@@ -10,7 +10,7 @@ use super::boundary::{Failure, Out, fixed_text, guard, resolve_now};
 use super::handle;
 use super::platform::fapiao_service_platform;
 use super::result::fapiao_result;
-use super::result::fapiao_result::FAPIAO_NULL_ARGUMENT;
+use super::result::fapiao_result::{FAPIAO_INVALID_ARGUMENT, FAPIAO_NULL_ARGUMENT};
 use crate::CryptoProvider;
 use crate::invoice::IssuedInvoice;
 use crate::tax::{ProviderJitter, RetryPolicy, TaxAuthority, TaxReceipt, UploadError};
@@ -84,6 +84,84 @@ pub struct fapiao_drain_report {
     pub parked: usize,
 }
 
+/// How the tax outbox retries, for
+/// `fapiao_service_platform_drain_outbox_with_policy`;
+/// `fapiao_retry_policy_default` fills in the defaults (30 s doubling up to an
+/// hour, 12 attempts, 20% jitter, 100 invoices a call).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct fapiao_retry_policy {
+    /// Delay after the first failure, in seconds (at least 1).
+    pub base_delay_secs: u64,
+    /// Largest delay before jitter, in seconds (at least `base_delay_secs`).
+    pub max_delay_secs: u64,
+    /// Failed attempts before an invoice is parked for an operator (at least 1).
+    pub max_attempts: u32,
+    /// Jitter, as a percentage of the delay (0 to 100).
+    pub jitter_percent: u8,
+    /// Most invoices to upload in one call (at least 1).
+    pub batch_limit: usize,
+}
+
+impl From<RetryPolicy> for fapiao_retry_policy {
+    fn from(policy: RetryPolicy) -> Self {
+        Self {
+            base_delay_secs: policy.base_delay_secs,
+            max_delay_secs: policy.max_delay_secs,
+            max_attempts: policy.max_attempts,
+            jitter_percent: policy.jitter_percent,
+            batch_limit: policy.batch_limit,
+        }
+    }
+}
+
+impl fapiao_retry_policy {
+    /// The policy as the library's, or what is wrong with it.
+    fn checked(&self) -> Result<RetryPolicy, Failure> {
+        let invalid = |why: &str| Failure::new(FAPIAO_INVALID_ARGUMENT, format!("policy: {why}"));
+        if self.base_delay_secs == 0 {
+            return Err(invalid("base_delay_secs is 0"));
+        }
+        if self.max_delay_secs < self.base_delay_secs {
+            return Err(invalid("max_delay_secs is below base_delay_secs"));
+        }
+        if self.max_attempts == 0 {
+            return Err(invalid("max_attempts is 0"));
+        }
+        if self.jitter_percent > 100 {
+            return Err(invalid("jitter_percent is over 100"));
+        }
+        if self.batch_limit == 0 {
+            return Err(invalid("batch_limit is 0"));
+        }
+        Ok(RetryPolicy {
+            base_delay_secs: self.base_delay_secs,
+            max_delay_secs: self.max_delay_secs,
+            max_attempts: self.max_attempts,
+            jitter_percent: self.jitter_percent,
+            batch_limit: self.batch_limit,
+        })
+    }
+}
+
+/// Writes the default retry policy to `*out`, to adjust before
+/// `fapiao_service_platform_drain_outbox_with_policy`.
+///
+/// # Safety
+///
+/// `out` must be NULL or point at a writable `fapiao_retry_policy`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_retry_policy_default(
+    out: *mut fapiao_retry_policy,
+) -> fapiao_result {
+    guard("fapiao_retry_policy_default", || {
+        // SAFETY: the caller guarantees `out`.
+        let out = unsafe { Out::new(out, "out") }?;
+        out.write(RetryPolicy::default().into());
+        Ok(())
+    })
+}
+
 /// The callback as a [`TaxAuthority`].
 struct CallbackAuthority {
     upload: unsafe extern "C" fn(*mut c_void, *const u8, usize, *mut fapiao_upload_answer) -> u32,
@@ -155,11 +233,13 @@ impl TaxAuthority for CallbackAuthority {
 }
 
 /// Uploads the invoices due in `platform`'s tax outbox at `now` (UNIX seconds;
-/// 0 = now) through `upload`, at most 100 per call: an accepted upload records
-/// its receipt; a timeout or an unavailable authority schedules the invoice
-/// again (30 s doubling up to an hour, with 20% jitter); a refusal, or the
-/// twelfth failure, parks it for an operator. Each outcome is recorded in its own
-/// transaction, so a crash after an upload only uploads that invoice again.
+/// 0 = now) through `upload`, with the default retry policy: at most 100 per
+/// call; an accepted upload records its receipt; a timeout or an unavailable
+/// authority schedules the invoice again (30 s doubling up to an hour, with 20%
+/// jitter); a refusal, or the twelfth failure, parks it for an operator. Each
+/// outcome is recorded in its own transaction, so a crash after an upload only
+/// uploads that invoice again. `fapiao_service_platform_drain_outbox_with_policy`
+/// takes another policy.
 ///
 /// Call it periodically (e.g. every few seconds) from one thread.
 ///
@@ -180,33 +260,86 @@ pub unsafe extern "C" fn fapiao_service_platform_drain_outbox(
     report: *mut fapiao_drain_report,
 ) -> fapiao_result {
     guard("fapiao_service_platform_drain_outbox", || {
-        // SAFETY: the caller guarantees the handle and `report`.
-        let (platform, report) = unsafe {
-            (
-                handle::borrow(platform, "platform")?,
-                Out::new(report, "report")?,
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe {
+            drain(
+                platform,
+                upload,
+                user_data,
+                &RetryPolicy::default(),
+                now,
+                report,
             )
-        };
-        let Some(upload) = upload else {
-            return Err(Failure::new(
-                FAPIAO_NULL_ARGUMENT,
-                "argument `upload` is NULL",
-            ));
-        };
-        let authority = CallbackAuthority { upload, user_data };
-        let mut jitter = ProviderJitter(CryptoProvider::default_provider());
-        let drained = platform.inner.drain_outbox(
-            &authority,
-            resolve_now(now)?,
-            &RetryPolicy::default(),
-            &mut jitter,
-        )?;
-        report.write(fapiao_drain_report {
-            due: drained.due,
-            uploaded: drained.uploaded,
-            retried: drained.retried,
-            parked: drained.parked,
-        });
-        Ok(())
+        }
     })
+}
+
+/// `fapiao_service_platform_drain_outbox` with the retry policy `*policy`
+/// (start from `fapiao_retry_policy_default`). A policy out of its ranges (see
+/// `fapiao_retry_policy`) is `FAPIAO_INVALID_ARGUMENT`, before anything is
+/// uploaded.
+///
+/// # Safety
+///
+/// As for `fapiao_service_platform_drain_outbox`; `policy` must be NULL or point
+/// at a readable `fapiao_retry_policy`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_drain_outbox_with_policy(
+    platform: *const fapiao_service_platform,
+    upload: fapiao_tax_upload_fn,
+    user_data: *mut c_void,
+    policy: *const fapiao_retry_policy,
+    now: u64,
+    report: *mut fapiao_drain_report,
+) -> fapiao_result {
+    guard("fapiao_service_platform_drain_outbox_with_policy", || {
+        if policy.is_null() {
+            return Err(Failure::null("policy"));
+        }
+        // SAFETY: not NULL, and readable by the caller's guarantee.
+        let policy = unsafe { *policy }.checked()?;
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe { drain(platform, upload, user_data, &policy, now, report) }
+    })
+}
+
+/// The drain behind both C functions.
+///
+/// # Safety
+///
+/// As for `fapiao_service_platform_drain_outbox`.
+unsafe fn drain(
+    platform: *const fapiao_service_platform,
+    upload: fapiao_tax_upload_fn,
+    user_data: *mut c_void,
+    policy: &RetryPolicy,
+    now: u64,
+    report: *mut fapiao_drain_report,
+) -> Result<(), Failure> {
+    // SAFETY: the caller guarantees the handle and `report`.
+    let (platform, report) = unsafe {
+        (
+            handle::borrow(platform, "platform")?,
+            Out::new(report, "report")?,
+        )
+    };
+    let Some(upload) = upload else {
+        return Err(Failure::new(
+            FAPIAO_NULL_ARGUMENT,
+            "argument `upload` is NULL",
+        ));
+    };
+    let authority = CallbackAuthority { upload, user_data };
+    let mut jitter = ProviderJitter(CryptoProvider::default_provider());
+    let drained =
+        platform
+            .inner
+            .drain_outbox(&authority, resolve_now(now)?, policy, &mut jitter)?;
+    report.write(fapiao_drain_report {
+        due: drained.due,
+        uploaded: drained.uploaded,
+        retried: drained.retried,
+        parked: drained.parked,
+    });
+    Ok(())
 }
