@@ -291,10 +291,10 @@ pub enum EnvelopeError {
     #[error("legacy EnvelopedData (unauthenticated AES-CBC) refused by policy")]
     LegacyEnvelopeRefused,
     /// A legacy AES-CBC EnvelopedData (admitted by the policy) whose content did not
-    /// decrypt to a readable SignedData: bad padding, a wrong content key or broken
-    /// encoding. One error for all of them, so that it cannot tell an attacker
-    /// which (a padding oracle).
-    #[error("legacy EnvelopedData: the content did not decrypt to a SignedData")]
+    /// decrypt to a SignedData that verifies: bad padding, broken encoding, a
+    /// signature or chain that does not check. One error for all of them, so
+    /// that it cannot tell an attacker which (a padding oracle).
+    #[error("legacy EnvelopedData: the content did not decrypt to a verified SignedData")]
     LegacyDecryptFailed,
     /// No recipient info is addressed to our certificate.
     #[error("not for us: no recipient info matches our certificate")]

@@ -169,6 +169,36 @@ fn open_reads_openssl_envelopes_and_legacy_cbc_only_when_allowed() {
         assert_eq!(code, 0, "{cipher}: {err}");
         assert_eq!(std::fs::read(&opened).unwrap(), b"from openssl");
     }
+    // A legacy envelope whose signature was broken through the ciphertext: the
+    // opener's one uniform refusal, and the operator's detail after it.
+    let envelope = common::openssl::scratch(dir, "openssl-tampered-cbc.der");
+    cms_encrypt(
+        "aes-256-cbc",
+        &signed,
+        "eisp-p256",
+        our_recipient_options("eisp-p256"),
+        &envelope,
+    );
+    let mut bytes = std::fs::read(&envelope).unwrap();
+    let index = bytes.len() - 40;
+    bytes[index] ^= 1;
+    std::fs::write(&envelope, &bytes).unwrap();
+    let args = open_args(
+        envelope.to_str().unwrap(),
+        &scratch("openssl-tampered-opened"),
+        true,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = run(open::run, &args);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("did not decrypt to a verified SignedData"),
+        "{err}"
+    );
+    assert!(
+        err.contains("detail: ") && err.contains("signature"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -190,19 +190,30 @@ fn openssl_made_seeds_decrypt_or_are_refused_by_name() {
     );
 
     // Admitted by the policy, the legacy seeds with our key transport and key
-    // agreement decrypt and verify up to the signing-time window; the one with
-    // PKCS#1 v1.5 key transport is refused naming it.
+    // agreement decrypt, and verify up to the signing-time window (read through
+    // `decrypt` + `verify`, the operator's way; `open` says only that a legacy
+    // envelope did not verify); the one with PKCS#1 v1.5 key transport is
+    // refused naming it.
     let legacy = EnvelopePolicy {
         allow_legacy_cbc: true,
         ..EnvelopePolicy::default()
     };
     let rsa = Opener::new(&eisp_rsa, &validator, &replay, provider).with_policy(legacy.clone());
-    let p256 = Opener::new(&eisp_p256, &validator, &replay, provider).with_policy(legacy);
+    let p256 = Opener::new(&eisp_p256, &validator, &replay, provider).with_policy(legacy.clone());
     for (opener, name) in [
         (&rsa, "openssl-legacy-cbc-oaep.der"),
         (&p256, "openssl-legacy-cbc-p256.der"),
     ] {
-        let err = opener.open(&seed("envelope_open", name), NOW).unwrap_err();
+        let envelope = seed("envelope_open", name);
+        let err = opener.open(&envelope, NOW).unwrap_err();
+        assert!(
+            matches!(err, Error::Envelope(EnvelopeError::LegacyDecryptFailed)),
+            "{name}: {err}"
+        );
+        let signed = opener.decrypt(&envelope).unwrap();
+        let err = signed
+            .verify(&validator, &legacy, NOW, provider)
+            .unwrap_err();
         assert!(
             matches!(
                 err,

@@ -9,12 +9,15 @@
 //!
 //! `--at` is the time to check signing times and chains against (default now).
 //! `--allow-legacy-cbc` also opens legacy EnvelopedData with AES-CBC (what
-//! `openssl cms -encrypt` writes without `-aes-256-gcm`), refused otherwise.
+//! `openssl cms -encrypt` writes without `-aes-256-gcm`), refused otherwise; one
+//! that does not verify is refused with the opener's one uniform error, followed
+//! by a `detail:` line saying what failed (decrypted and verified apart).
 
 use std::io::Write;
 
-use fapiao::envelope::{EnvelopePolicy, MemoryReplayGuard, Opener};
+use fapiao::envelope::{EnvelopePolicy, MemoryReplayGuard, Opener, SignerTrust};
 use fapiao::pki::PathPolicy;
+use fapiao::{EnvelopeError, Error};
 
 use crate::args::{self, Args};
 
@@ -67,6 +70,11 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Ok(o) => o,
         Err(e) => {
             let _ = writeln!(err, "refused: {}", args::one_line(&e.to_string()));
+            if matches!(e, Error::Envelope(EnvelopeError::LegacyDecryptFailed)) {
+                if let Some(detail) = legacy_detail(&opener, &envelope, &validator, at) {
+                    let _ = writeln!(err, "detail: {}", args::one_line(&detail));
+                }
+            }
             return 1;
         }
     };
@@ -89,6 +97,28 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
     let _ = writeln!(out, "opened {} bytes into {out_path}", opened.payload.len());
     0
+}
+
+/// Why a legacy envelope that `open` refused with the one uniform error did not
+/// verify: decrypted and verified apart, as an operator may (the uniform error
+/// is for servers, where the detail would be a padding oracle).
+fn legacy_detail(
+    opener: &Opener<'_>,
+    envelope: &[u8],
+    trust: &dyn SignerTrust,
+    at: u64,
+) -> Option<String> {
+    let provider = fapiao::CryptoProvider::default_provider();
+    match opener.decrypt(envelope) {
+        Err(Error::Envelope(EnvelopeError::LegacyDecryptFailed)) => {
+            Some("the content does not decrypt to a SignedData".to_owned())
+        }
+        Err(_) => None,
+        Ok(signed) => signed
+            .verify(trust, opener.policy(), at, provider)
+            .err()
+            .map(|e| e.to_string()),
+    }
 }
 
 fn usage(err: &mut dyn Write, message: &str) -> u8 {

@@ -5,10 +5,13 @@
 //!
 //! CBC has no integrity of its own. What detects tampering is the SignedData
 //! inside, whose signatures [`Opener::open`](super::Opener::open) verifies as
-//! for any envelope. Before that, a tampered ciphertext could tell bad padding
-//! from bad DER apart (a padding oracle), so every failure from the decryption
-//! up to a decodable SignedData is the one error
-//! [`EnvelopeError::LegacyDecryptFailed`].
+//! for any envelope. A tampered ciphertext must not tell an attacker whether
+//! its padding held (a padding oracle): every failure from the decryption here
+//! up to a decodable SignedData, and in `open` up to verified signers, is the
+//! one error [`EnvelopeError::LegacyDecryptFailed`]. What stays observable is
+//! time: bad padding fails before the decoding and the signature checks that
+//! good padding goes on to. Admit legacy envelopes only from peers that cannot
+//! be upgraded, over a channel that authenticates them.
 //!
 //! Recipients are read as for AuthEnvelopedData (RSA-OAEP-SHA256 key transport,
 //! ECDH P-256 with the SHA-256 KDF and AES-256 key wrap); the content cipher is

@@ -229,15 +229,17 @@ impl<'a> Opener<'a> {
     /// Decrypts `envelope` and checks its tag, without verifying the signatures
     /// (for tools; business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
-        SignedMessage::from_der_within(self.decrypt_content(envelope)?, &self.policy)
+        let (plain, _) = self.decrypt_content(envelope)?;
+        SignedMessage::from_der_within(plain, &self.policy)
     }
 
     /// Decrypts `envelope` and checks its tag; returns the decrypted content (the
-    /// DER ContentInfo holding the SignedData) without decoding it.
+    /// DER ContentInfo holding the SignedData) without decoding it, and whether
+    /// the envelope was a legacy (unauthenticated CBC) one.
     ///
     /// Heap: the envelope is decoded borrowed (no copy of the ciphertext) and
     /// decrypted in place in one new buffer, the returned plaintext.
-    fn decrypt_content(&self, envelope: &[u8]) -> Result<Vec<u8>, Error> {
+    fn decrypt_content(&self, envelope: &[u8]) -> Result<(Vec<u8>, bool), Error> {
         if envelope.len() > self.policy.max_envelope_size {
             return Err(EnvelopeError::TooLarge {
                 size: envelope.len(),
@@ -250,7 +252,9 @@ impl<'a> Opener<'a> {
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
             ID_ENVELOPED_DATA if self.policy.allow_legacy_cbc => {
-                return legacy::decrypt(info.content, self.recipient, &self.policy, self.provider);
+                let plain =
+                    legacy::decrypt(info.content, self.recipient, &self.policy, self.provider)?;
+                return Ok((plain, true));
             }
             ID_ENVELOPED_DATA => {
                 return Err(EnvelopeError::LegacyEnvelopeRefused.into());
@@ -347,23 +351,35 @@ impl<'a> Opener<'a> {
         check_decrypted_content_type(eci.content_type)?;
         // The decrypted SignedData gets the same DER bounds before it is decoded.
         self.policy.check_der_shape(&plain)?;
-        Ok(plain)
+        Ok((plain, false))
     }
 
     /// Decrypts, verifies every signer (signature, signed attributes, chain at
     /// its signing time, signing time within the clock-skew window of `now`) and
     /// records the message id in the replay guard.
+    ///
+    /// A legacy AES-CBC envelope (admitted by the policy) that does not verify is
+    /// the one [`EnvelopeError::LegacyDecryptFailed`], whatever failed: a
+    /// tampered CBC ciphertext can keep its padding and DER and break only a
+    /// signature, and telling that apart from bad padding would be a padding
+    /// oracle. [`Opener::decrypt`] and [`SignedMessage::verify`] give the detail
+    /// to an operator.
     pub fn open(&self, envelope: &[u8], now: u64) -> Result<OpenedEnvelope, Error> {
-        let mut plain = self.decrypt_content(envelope)?;
+        let (mut plain, legacy) = self.decrypt_content(envelope)?;
         // The SignedData is decoded borrowing from `plain`, and the verified
         // payload is then moved to the front of `plain` and returned in it: no
         // copy of a large payload is ever allocated.
-        let (payload, signers, message_id) = {
+        let verified = (|| {
             let inner = signed::decode_signed_data_ref(&plain)?;
             let (payload, signers) =
                 signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
             let message_id = replay_key(&inner.signer_infos, self.provider);
-            (subslice_range(&plain, payload), signers, message_id)
+            Ok::<_, Error>((subslice_range(&plain, payload), signers, message_id))
+        })();
+        let (payload, signers, message_id) = match verified {
+            Ok(verified) => verified,
+            Err(_) if legacy => return Err(EnvelopeError::LegacyDecryptFailed.into()),
+            Err(e) => return Err(e),
         };
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
         self.replay.check_and_record(&message_id, now, expires)?;

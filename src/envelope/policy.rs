@@ -38,8 +38,9 @@ pub struct EnvelopePolicy {
     /// (default false: refused with `LegacyEnvelopeRefused`). CBC has no
     /// integrity of its own: the SignedData's signatures, verified as always, are
     /// what detect tampering, and every failure to decrypt the content to a
-    /// SignedData is the one `LegacyDecryptFailed`. Allow it only for peers that
-    /// cannot be upgraded.
+    /// SignedData that verifies is the one `LegacyDecryptFailed` (the time a
+    /// failure takes still differs). Allow it only for peers that cannot be
+    /// upgraded.
     pub allow_legacy_cbc: bool,
 }
 
