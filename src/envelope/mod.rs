@@ -226,8 +226,9 @@ impl<'a> Opener<'a> {
         &self.policy
     }
 
-    /// Decrypts `envelope` and checks its tag, without verifying the signatures
-    /// (for tools; business code calls [`Opener::open`]).
+    /// Decrypts `envelope` and checks its tag (a legacy CBC envelope, when the
+    /// policy admits it, has none), without verifying the signatures (for tools;
+    /// business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
         let (plain, _) = self.decrypt_content(envelope)?;
         SignedMessage::from_der_within(plain, &self.policy)
