@@ -806,8 +806,8 @@ extern "C" {
  * read or written). On `FAPIAO_OK` (the batch committed), for every `i`:
  * `results[i]` is the message's own result (`FAPIAO_OK`, or the code `fapiao_service_platform_handle`
  * would have returned, e.g. `FAPIAO_REPLAY` for the same envelope twice in the
- * batch; the detail of a message's failure is not kept, read
- * `fapiao_result_message` for its code) and `answers[i]` its sealed answer (to
+ * batch; `fapiao_batch_error_detail(i, ...)` gives its full reason until this
+ * thread's next batch call) and `answers[i]` its sealed answer (to
  * free with `fapiao_bytes_free`), NULL when it failed. On any other return
  * (bad arguments, or the commit failed and nothing of the batch was recorded:
  * every envelope may be handled again), `answers[i]` is NULL and `results[i]`
@@ -834,7 +834,8 @@ fapiao_result fapiao_service_platform_handle_batch(const struct fapiao_service_p
  * the others go on.
  *
  * At most 1024 answers per call. On `FAPIAO_OK` (the batch committed), for
- * every `i`: `results[i]` is the answer's own result and `responses[i]` its response (read it with the
+ * every `i`: `results[i]` is the answer's own result (its full reason:
+ * `fapiao_batch_error_detail(i, ...)`) and `responses[i]` its response (read it with the
  * `fapiao_issue_response_*` functions, free it with
  * `fapiao_issue_response_free`), NULL when it failed. On any other return (bad
  * arguments, or the commit failed and nothing was stored), `responses[i]` is
@@ -1448,6 +1449,26 @@ void fapiao_front_end_free(struct fapiao_front_end *front_end);
  * point at a writable `size_t`.
  */
 fapiao_result fapiao_last_error_detail(char *buf, size_t len, size_t *written);
+
+/**
+ * Writes the full reason why message `index` of the last batch call on this
+ * thread (`fapiao_service_platform_handle_batch`,
+ * `fapiao_cloud_platform_open_responses`) failed, e.g.
+ * `fapiao_service_platform_handle_batch: messages[3]: envelope: replay: the
+ * message was already accepted`, to `buf` as a NUL-terminated UTF-8 string: an
+ * empty string when that message succeeded. When the whole call failed (its
+ * result in every `results[i]`), every message's detail is the call's.
+ *
+ * Returns `FAPIAO_NOT_FOUND` when `index` is not a message of the last batch
+ * call on this thread (or no batch call ran on it yet). Buffer sizing as for
+ * `fapiao_last_error_detail`.
+ *
+ * # Safety
+ *
+ * `buf` must be NULL or point at `len` writable bytes; `written` must be NULL or
+ * point at a writable `size_t`.
+ */
+fapiao_result fapiao_batch_error_detail(size_t index, char *buf, size_t len, size_t *written);
 
 /**
  * The payload (for an issue request, the order JSON the enterprise signed).

@@ -35,6 +35,24 @@ fn invoice_number(response: *const fapiao_issue_response) -> String {
     })
 }
 
+/// `fapiao_batch_error_detail(index)`: `None` for `FAPIAO_NOT_FOUND`.
+fn batch_detail(index: usize) -> Option<String> {
+    let mut needed = 0usize;
+    // SAFETY: a NULL buffer of length 0 asks for the length; a writable size_t.
+    let rc = unsafe { fapiao_batch_error_detail(index, ptr::null_mut(), 0, &mut needed) };
+    if rc == FAPIAO_NOT_FOUND {
+        return None;
+    }
+    let mut buf = vec![0u8; needed + 1];
+    let mut written = 0usize;
+    // SAFETY: a buffer of `needed + 1` writable bytes and a writable size_t.
+    let rc = unsafe {
+        fapiao_batch_error_detail(index, buf.as_mut_ptr().cast(), buf.len(), &mut written)
+    };
+    assert_eq!(rc, FAPIAO_OK);
+    Some(String::from_utf8(buf[..written].to_vec()).unwrap())
+}
+
 #[test]
 fn a_batch_is_handled_and_stored_with_each_outcome_in_place() {
     let world = world("PLATFORM_HOSTED");
@@ -64,6 +82,16 @@ fn a_batch_is_handled_and_stored_with_each_outcome_in_place() {
         "the same envelope again in the batch"
     );
     assert!(answers[1].is_null() && answers[3].is_null());
+    // Each message's own reason, kept for this thread until its next batch.
+    assert_eq!(batch_detail(0), Some(String::new()), "succeeded: no detail");
+    let replay = batch_detail(3).unwrap();
+    assert!(
+        replay.starts_with("fapiao_service_platform_handle_batch: messages[3]: ")
+            && replay.contains("replay"),
+        "{replay}"
+    );
+    assert!(batch_detail(1).unwrap().contains("messages[1]: "));
+    assert_eq!(batch_detail(4), None, "four messages");
     let sealed = [take_bytes(answers[0]), take_bytes(answers[2])];
 
     let batch = messages(&[&sealed[0], b"\x30\x00", &sealed[1]]);
@@ -84,6 +112,16 @@ fn a_batch_is_handled_and_stored_with_each_outcome_in_place() {
     assert_ne!(results[1], FAPIAO_OK);
     assert!(responses[1].is_null());
     assert_eq!(results[2], FAPIAO_OK);
+    assert!(
+        batch_detail(1)
+            .unwrap()
+            .starts_with("fapiao_cloud_platform_open_responses: messages[1]: envelope: ")
+    );
+    assert_eq!(
+        batch_detail(3),
+        None,
+        "the cloud platform's batch replaced it"
+    );
     let numbers: BTreeSet<String> = [responses[0], responses[2]]
         .iter()
         .map(|&r| invoice_number(r))
@@ -138,6 +176,12 @@ fn batch_arguments_are_checked_and_a_refused_call_fills_the_arrays() {
         assert_eq!(rc, FAPIAO_NULL_ARGUMENT);
         assert_eq!(results[0], FAPIAO_NULL_ARGUMENT);
         assert!(answers[0].is_null());
+        // The call's own reason stands for its one message.
+        assert!(
+            batch_detail(0).unwrap().contains("messages"),
+            "{:?}",
+            batch_detail(0)
+        );
         // A message whose bytes are NULL.
         let hole = [fapiao_message {
             data: ptr::null(),

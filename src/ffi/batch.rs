@@ -11,12 +11,11 @@ use core::ptr;
 
 use super::boundary::{Failure, bytes_arg, guard, resolve_now};
 use super::bytes::fapiao_bytes;
-use super::classify::classify;
 use super::handle::{self, Handle};
+use super::last_error;
 use super::platform::{fapiao_cloud_platform, fapiao_service_platform};
 use super::response::fapiao_issue_response;
 use super::result::fapiao_result::{self, *};
-use crate::error::Error;
 
 /// The most messages one batch call takes (`FAPIAO_INVALID_ARGUMENT` beyond).
 /// The header states the number in the functions' documentation (cbindgen
@@ -45,8 +44,8 @@ pub struct fapiao_message {
 /// read or written). On `FAPIAO_OK` (the batch committed), for every `i`:
 /// `results[i]` is the message's own result (`FAPIAO_OK`, or the code `fapiao_service_platform_handle`
 /// would have returned, e.g. `FAPIAO_REPLAY` for the same envelope twice in the
-/// batch; the detail of a message's failure is not kept, read
-/// `fapiao_result_message` for its code) and `answers[i]` its sealed answer (to
+/// batch; `fapiao_batch_error_detail(i, ...)` gives its full reason until this
+/// thread's next batch call) and `answers[i]` its sealed answer (to
 /// free with `fapiao_bytes_free`), NULL when it failed. On any other return
 /// (bad arguments, or the commit failed and nothing of the batch was recorded:
 /// every envelope may be handled again), `answers[i]` is NULL and `results[i]`
@@ -80,7 +79,7 @@ pub unsafe extern "C" fn fapiao_service_platform_handle_batch(
                 let answers = platform.inner.handle_batch(envelopes, resolve_now(now)?)?;
                 Ok(answers
                     .into_iter()
-                    .map(|answer| answer.map(fapiao_bytes::into_handle).map_err(code))
+                    .map(|answer| answer.map(fapiao_bytes::into_handle).map_err(Failure::from))
                     .collect())
             },
         )
@@ -93,7 +92,8 @@ pub unsafe extern "C" fn fapiao_service_platform_handle_batch(
 /// the others go on.
 ///
 /// At most 1024 answers per call. On `FAPIAO_OK` (the batch committed), for
-/// every `i`: `results[i]` is the answer's own result and `responses[i]` its response (read it with the
+/// every `i`: `results[i]` is the answer's own result (its full reason:
+/// `fapiao_batch_error_detail(i, ...)`) and `responses[i]` its response (read it with the
 /// `fapiao_issue_response_*` functions, free it with
 /// `fapiao_issue_response_free`), NULL when it failed. On any other return (bad
 /// arguments, or the commit failed and nothing was stored), `responses[i]` is
@@ -130,8 +130,8 @@ pub unsafe extern "C" fn fapiao_cloud_platform_open_responses(
                     .into_iter()
                     .map(|response| {
                         response
-                            .map_err(code)
-                            .and_then(|r| fapiao_issue_response::into_handle(r).map_err(|f| f.code))
+                            .map_err(Failure::from)
+                            .and_then(fapiao_issue_response::into_handle)
                     })
                     .collect())
             },
@@ -156,10 +156,11 @@ unsafe fn run_batch<P: Handle, T>(
     count: usize,
     handles: *mut *mut T,
     results: *mut fapiao_result,
-    batch: impl FnOnce(&P, &[&[u8]]) -> Result<Vec<Result<*mut T, fapiao_result>>, Failure>,
+    batch: impl FnOnce(&P, &[&[u8]]) -> Result<Vec<Result<*mut T, Failure>>, Failure>,
 ) -> fapiao_result {
     // SAFETY: forwarded from the caller.
     let outputs = unsafe { Outputs::new(handles, results, count) };
+    let mut details = Vec::new();
     let rc = guard(function, || {
         check_count(count)?;
         let outputs = outputs.as_ref().ok_or_else(missing_outputs)?;
@@ -171,7 +172,11 @@ unsafe fn run_batch<P: Handle, T>(
             )
         };
         for (i, outcome) in batch(platform, &envelopes)?.into_iter().enumerate() {
-            outputs.write(i, outcome);
+            details.push(match &outcome {
+                Ok(_) => String::new(),
+                Err(failure) => format!("{function}: messages[{i}]: {}", failure.detail),
+            });
+            outputs.write(i, outcome.map_err(|failure| failure.code));
         }
         Ok(())
     });
@@ -179,7 +184,10 @@ unsafe fn run_batch<P: Handle, T>(
         if let Some(outputs) = outputs {
             outputs.fail_all(rc);
         }
+        // Every message fails with the call: its detail for each.
+        details = vec![last_error::get(); count.min(FAPIAO_MAX_BATCH)];
     }
+    last_error::set_batch(details);
     rc
 }
 
@@ -199,10 +207,6 @@ fn check_count(count: usize) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-fn code(error: Error) -> fapiao_result {
-    classify(&error)
 }
 
 /// The batch's messages as slices.

@@ -94,7 +94,7 @@ pub use front_end::{
     fapiao_front_end_new_with_callback_device, fapiao_front_end_pull, fapiao_front_end_read_ack,
     fapiao_front_end_report, fapiao_front_end_run_commands,
 };
-pub use last_error::fapiao_last_error_detail;
+pub use last_error::{fapiao_batch_error_detail, fapiao_last_error_detail};
 pub use opened::{
     fapiao_opened, fapiao_opened_free, fapiao_opened_message_id, fapiao_opened_payload,
     fapiao_opened_signer_count, fapiao_opened_signer_fingerprint,
