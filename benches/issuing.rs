@@ -37,7 +37,9 @@
 //! ratios (drift cancels within a pair). It also times the device's seal (one
 //! signature with the device's key over an issued invoice, crypto the round
 //! trips do not contain) next to each pair and prints the median ratio without
-//! it:
+//! it, and the median ratio of the two sides' CPU time (the bench thread's user
+//! and system time: waiting for a disk's sync is not in it, the kernel's work
+//! for the sync is):
 //!
 //! ```sh
 //! FAPIAO_INTERLEAVED=400 cargo bench --bench issuing
