@@ -1456,8 +1456,10 @@ fapiao_result fapiao_last_error_detail(char *buf, size_t len, size_t *written);
  * `fapiao_cloud_platform_open_responses`) failed, e.g.
  * `fapiao_service_platform_handle_batch: messages[3]: envelope: replay: the
  * message was already accepted`, to `buf` as a NUL-terminated UTF-8 string: an
- * empty string when that message succeeded. When the whole call failed (its
- * result in every `results[i]`), every message's detail is the call's.
+ * empty string when that message succeeded. When the whole call failed with
+ * its result in every `results[i]`, every message's detail is the call's; when
+ * it could not write the arrays (NULL, or more than 1024 messages), there are
+ * none.
  *
  * Returns `FAPIAO_NOT_FOUND` when `index` is not a message of the last batch
  * call on this thread (or no batch call ran on it yet). Buffer sizing as for

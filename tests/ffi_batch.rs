@@ -164,6 +164,7 @@ fn batch_arguments_are_checked_and_a_refused_call_fills_the_arrays() {
         );
         assert_eq!(rc, FAPIAO_NULL_ARGUMENT);
         assert!(last_error().contains("results"), "{}", last_error());
+        assert_eq!(batch_detail(0), None, "no arrays written, no details");
         // No messages: each output reports the refusal.
         let rc = fapiao_service_platform_handle_batch(
             world.service,

@@ -181,11 +181,13 @@ unsafe fn run_batch<P: Handle, T>(
         Ok(())
     });
     if rc != FAPIAO_OK {
+        // Every message fails with the call: its code in each result, and its
+        // detail for each (none when the arrays could not be written).
+        details = Vec::new();
         if let Some(outputs) = outputs {
             outputs.fail_all(rc);
+            details = vec![last_error::get(); count];
         }
-        // Every message fails with the call: its detail for each.
-        details = vec![last_error::get(); count.min(FAPIAO_MAX_BATCH)];
     }
     last_error::set_batch(details);
     rc
