@@ -164,7 +164,6 @@ fn batch_arguments_are_checked_and_a_refused_call_fills_the_arrays() {
         );
         assert_eq!(rc, FAPIAO_NULL_ARGUMENT);
         assert!(last_error().contains("results"), "{}", last_error());
-        assert_eq!(batch_detail(0), None, "no arrays written, no details");
         // No messages: each output reports the refusal.
         let rc = fapiao_service_platform_handle_batch(
             world.service,
@@ -183,6 +182,17 @@ fn batch_arguments_are_checked_and_a_refused_call_fills_the_arrays() {
             "{:?}",
             batch_detail(0)
         );
+        // No result array to write: no details either (they replace the above).
+        let rc = fapiao_service_platform_handle_batch(
+            world.service,
+            batch.as_ptr(),
+            1,
+            TEST_TIME,
+            answers.as_mut_ptr(),
+            ptr::null_mut(),
+        );
+        assert_eq!(rc, FAPIAO_NULL_ARGUMENT);
+        assert_eq!(batch_detail(0), None, "no arrays written, no details");
         // A message whose bytes are NULL.
         let hole = [fapiao_message {
             data: ptr::null(),
