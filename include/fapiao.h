@@ -531,7 +531,8 @@ typedef struct fapiao_callback_device fapiao_callback_device;
  * The e-commerce cloud platform: countersigns an ERP's signed order and seals it
  * to its pinned service platform, opens and stores the answers, and queries
  * tickets. May be used from several threads at once, except
- * `fapiao_cloud_platform_hold_enterprise_credentials`, which needs it alone.
+ * `fapiao_cloud_platform_hold_enterprise_credentials` and
+ * `fapiao_cloud_platform_allow_legacy_cbc`, which need it alone.
  */
 typedef struct fapiao_cloud_platform fapiao_cloud_platform;
 
@@ -587,7 +588,8 @@ typedef struct fapiao_opener fapiao_opener;
  * validates the order, checks the enterprise's qualification and has the hosted
  * device issue the invoice (platform-hosted) or queues it for the enterprise's
  * front end with a ticket (enterprise-hosted); every answer is sealed to the
- * sender. May be used from several threads at once.
+ * sender. May be used from several threads at once, except
+ * `fapiao_service_platform_allow_legacy_cbc`, which needs it alone.
  */
 typedef struct fapiao_service_platform fapiao_service_platform;
 
@@ -1806,6 +1808,34 @@ fapiao_result fapiao_cloud_platform_open_response(const struct fapiao_cloud_plat
  * No other thread may use `platform` during or after the call.
  */
 void fapiao_cloud_platform_free(struct fapiao_cloud_platform *platform);
+
+/**
+ * Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+ * with AES-CBC from the cloud platforms, as `fapiao_opener_allow_legacy_cbc`
+ * does for an opener (refused: `FAPIAO_UNSUPPORTED_ALGORITHM`; admitted, any
+ * failure to decrypt one to a verified SignedData: `FAPIAO_DECRYPT_FAILED`).
+ * The answers are AES-256-GCM either way. Allow it only for cloud platforms
+ * that cannot be upgraded.
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during the call.
+ */
+fapiao_result fapiao_service_platform_allow_legacy_cbc(struct fapiao_service_platform *platform,
+                                                       bool allow);
+
+/**
+ * Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+ * with AES-CBC in the service platform's answers, as
+ * `fapiao_opener_allow_legacy_cbc` does for an opener. Allow it only for a
+ * service platform that cannot be upgraded.
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during the call.
+ */
+fapiao_result fapiao_cloud_platform_allow_legacy_cbc(struct fapiao_cloud_platform *platform,
+                                                     bool allow);
 
 /**
  * The outcome, a `fapiao_issue_outcome` value; `*outcome` is written on

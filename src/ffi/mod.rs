@@ -102,11 +102,12 @@ pub use opened::{
     fapiao_opened_signer_subject,
 };
 pub use platform::{
-    fapiao_cloud_platform, fapiao_cloud_platform_free,
+    fapiao_cloud_platform, fapiao_cloud_platform_allow_legacy_cbc, fapiao_cloud_platform_free,
     fapiao_cloud_platform_hold_enterprise_credentials, fapiao_cloud_platform_new,
     fapiao_cloud_platform_open_response, fapiao_cloud_platform_query_ticket,
     fapiao_cloud_platform_submit, fapiao_cloud_platform_submit_unsigned, fapiao_service_platform,
-    fapiao_service_platform_free, fapiao_service_platform_handle, fapiao_service_platform_new,
+    fapiao_service_platform_allow_legacy_cbc, fapiao_service_platform_free,
+    fapiao_service_platform_handle, fapiao_service_platform_new,
     fapiao_service_platform_new_with_callback_device,
 };
 pub use response::{

@@ -32,7 +32,8 @@ pub(super) fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
 /// validates the order, checks the enterprise's qualification and has the hosted
 /// device issue the invoice (platform-hosted) or queues it for the enterprise's
 /// front end with a ticket (enterprise-hosted); every answer is sealed to the
-/// sender. May be used from several threads at once.
+/// sender. May be used from several threads at once, except
+/// `fapiao_service_platform_allow_legacy_cbc`, which needs it alone.
 pub struct fapiao_service_platform {
     pub(super) inner: ServicePlatform,
 }
@@ -205,7 +206,8 @@ pub unsafe extern "C" fn fapiao_service_platform_free(platform: *mut fapiao_serv
 /// The e-commerce cloud platform: countersigns an ERP's signed order and seals it
 /// to its pinned service platform, opens and stores the answers, and queries
 /// tickets. May be used from several threads at once, except
-/// `fapiao_cloud_platform_hold_enterprise_credentials`, which needs it alone.
+/// `fapiao_cloud_platform_hold_enterprise_credentials` and
+/// `fapiao_cloud_platform_allow_legacy_cbc`, which need it alone.
 pub struct fapiao_cloud_platform {
     pub(super) inner: CloudPlatform,
 }
@@ -470,5 +472,53 @@ pub unsafe extern "C" fn fapiao_cloud_platform_free(platform: *mut fapiao_cloud_
     guard_value("fapiao_cloud_platform_free", (), || {
         // SAFETY: the caller guarantees no other use during or after the call.
         unsafe { handle::free(platform, "platform") }
+    })
+}
+
+/// Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+/// with AES-CBC from the cloud platforms, as `fapiao_opener_allow_legacy_cbc`
+/// does for an opener (refused: `FAPIAO_UNSUPPORTED_ALGORITHM`; admitted, any
+/// failure to decrypt one to a verified SignedData: `FAPIAO_DECRYPT_FAILED`).
+/// The answers are AES-256-GCM either way. Allow it only for cloud platforms
+/// that cannot be upgraded.
+///
+/// # Safety
+///
+/// No other thread may use `platform` during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_allow_legacy_cbc(
+    platform: *mut fapiao_service_platform,
+    allow: bool,
+) -> fapiao_result {
+    guard("fapiao_service_platform_allow_legacy_cbc", || {
+        // SAFETY: the caller guarantees exclusive use of `platform`.
+        let platform = unsafe { handle::borrow_mut(platform, "platform") }?;
+        let mut policy = platform.inner.envelope_policy().clone();
+        policy.allow_legacy_cbc = allow;
+        platform.inner.set_envelope_policy(policy);
+        Ok(())
+    })
+}
+
+/// Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+/// with AES-CBC in the service platform's answers, as
+/// `fapiao_opener_allow_legacy_cbc` does for an opener. Allow it only for a
+/// service platform that cannot be upgraded.
+///
+/// # Safety
+///
+/// No other thread may use `platform` during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_allow_legacy_cbc(
+    platform: *mut fapiao_cloud_platform,
+    allow: bool,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_allow_legacy_cbc", || {
+        // SAFETY: the caller guarantees exclusive use of `platform`.
+        let platform = unsafe { handle::borrow_mut(platform, "platform") }?;
+        let mut policy = platform.inner.envelope_policy().clone();
+        policy.allow_legacy_cbc = allow;
+        platform.inner.set_envelope_policy(policy);
+        Ok(())
     })
 }

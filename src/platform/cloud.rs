@@ -83,6 +83,17 @@ impl CloudPlatform {
         self
     }
 
+    /// The envelope policy the answers are opened with.
+    pub fn envelope_policy(&self) -> &EnvelopePolicy {
+        &self.envelope_policy
+    }
+
+    /// Replaces the envelope policy (limits, clock skew, legacy AES-CBC) for the
+    /// answers opened from now on.
+    pub fn set_envelope_policy(&mut self, policy: EnvelopePolicy) {
+        self.envelope_policy = policy;
+    }
+
     /// Stores each answer in one transaction of `unit`: the envelope's message
     /// id, the invoice, and the ticket it completes commit together (one commit
     /// per answer instead of one per change). `unit` must cover the

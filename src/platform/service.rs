@@ -114,6 +114,17 @@ impl ServicePlatform {
         }
     }
 
+    /// The envelope policy the messages are opened with.
+    pub fn envelope_policy(&self) -> &EnvelopePolicy {
+        &self.config.envelope
+    }
+
+    /// Replaces the envelope policy (limits, clock skew, legacy AES-CBC) for the
+    /// messages handled from now on.
+    pub fn set_envelope_policy(&mut self, policy: EnvelopePolicy) {
+        self.config.envelope = policy;
+    }
+
     /// Runs each message's state changes in one transaction of `unit`: the
     /// envelope's message id, the quota reservation, the hosted device's number
     /// and journal, the request's record with its invoice and tax outbox entry,
