@@ -23,7 +23,7 @@
 //! (`ServicePlatform::handle_batch`, `CloudPlatform::open_responses`: one commit
 //! per batch on each platform).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -247,29 +247,22 @@ fn main() -> Result<()> {
         999_999_999_999_999,
     )?)?;
 
-    let service = ServicePlatform::new(ServicePlatformParts {
-        credentials: eisp,
-        trust: trust()?,
-        peers: service_peers,
-        registry: service_store.clone(),
-        store: service_store.clone(),
-        outbox: service_store.clone(),
-        replay: service_store.clone(),
-        device: Arc::new(hosted_device),
+    let service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
+        eisp,
+        trust()?,
+        service_store.clone(),
+        Arc::new(hosted_device),
         provider,
-    })
+    ))
     // One transaction per request: the hosted device numbers in the same store.
     .with_unit_of_work(service_store.clone());
-    let cloud = CloudPlatform::new(CloudPlatformParts {
-        credentials: ecp,
-        trust: trust()?,
-        peers: cloud_peers,
-        service_platform: "EISP-1".into(),
-        store: cloud_store.clone(),
-        replay: cloud_store.clone(),
-        enterprise_credentials: HashMap::new(),
+    let cloud = CloudPlatform::new(CloudPlatformParts::on_sqlite(
+        ecp,
+        trust()?,
+        cloud_store.clone(),
+        "EISP-1",
         provider,
-    })
+    ))
     .with_unit_of_work(cloud_store.clone());
     let front_end = FrontEndService::new(FrontEndParts {
         credentials: front,

@@ -123,17 +123,13 @@ impl World {
             )
             .expect("add the segment");
         let roots = TrustStore::from_pem_or_der(data!("root-ca.pem")).expect("fixture root");
-        let service = ServicePlatform::new(ServicePlatformParts {
-            credentials: parties.eisp.clone(),
-            trust: PlatformTrust::new(roots).with_crls(CRLS.clone()),
-            peers,
-            registry: store.clone(),
-            store: store.clone(),
-            outbox: store.clone(),
-            replay: store.clone(),
-            device: Arc::new(device),
-            provider: provider(),
-        })
+        let service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
+            parties.eisp.clone(),
+            PlatformTrust::new(roots).with_crls(CRLS.clone()),
+            store.clone(),
+            Arc::new(device),
+            provider(),
+        ))
         // As the library recommends when the device shares the store: each
         // message's changes in one transaction.
         .with_unit_of_work(store);

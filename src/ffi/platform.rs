@@ -3,7 +3,6 @@
 //! (电商云平台: submit an ERP's signed order, open the answer, query a ticket).
 
 use core::ffi::c_char;
-use std::collections::HashMap;
 
 use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
@@ -18,7 +17,6 @@ use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
 use crate::invoice::UnifiedSocialCreditCode;
-use crate::pki::PeerDirectory;
 use crate::platform::{
     CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
 };
@@ -103,17 +101,13 @@ unsafe fn new_service_platform<D: DeviceHandle>(
     };
     let unit = device.numbers_in(store);
     let store = store.inner.clone();
-    let mut inner = ServicePlatform::new(ServicePlatformParts {
-        credentials: credentials.inner.clone(),
-        trust: platform_trust(trust),
-        peers: PeerDirectory::new(store.clone()),
-        registry: store.clone(),
-        store: store.clone(),
-        outbox: store.clone(),
-        replay: store.clone(),
-        device: device.device(),
-        provider: CryptoProvider::default_provider(),
-    });
+    let mut inner = ServicePlatform::new(ServicePlatformParts::on_sqlite(
+        credentials.inner.clone(),
+        platform_trust(trust),
+        store.clone(),
+        device.device(),
+        CryptoProvider::default_provider(),
+    ));
     if unit {
         inner = inner.with_unit_of_work(store);
     }
@@ -251,16 +245,13 @@ pub unsafe extern "C" fn fapiao_cloud_platform_new(
             )
         };
         let store = store.inner.clone();
-        let inner = CloudPlatform::new(CloudPlatformParts {
-            credentials: credentials.inner.clone(),
-            trust: platform_trust(trust),
-            peers: PeerDirectory::new(store.clone()),
-            service_platform: service_platform.to_owned(),
-            store: store.clone(),
-            replay: store.clone(),
-            enterprise_credentials: HashMap::new(),
-            provider: CryptoProvider::default_provider(),
-        })
+        let inner = CloudPlatform::new(CloudPlatformParts::on_sqlite(
+            credentials.inner.clone(),
+            platform_trust(trust),
+            store.clone(),
+            service_platform,
+            CryptoProvider::default_provider(),
+        ))
         .with_unit_of_work(store);
         out.write(handle::into_handle(fapiao_cloud_platform { inner }));
         Ok(())

@@ -16,7 +16,7 @@ use crate::invoice::{
     FailureReason, IssueOutcome, IssueRequest, IssueResponse, UnifiedSocialCreditCode,
 };
 use crate::pki::{Credentials, PartyRole, PeerDirectory};
-use crate::store::{CloudStore, CloudTicketState, TicketResolution, UnitOfWork};
+use crate::store::{CloudStore, CloudTicketState, SqliteStore, TicketResolution, UnitOfWork};
 
 use super::messages::{TicketQuery, to_json};
 use super::trust::PlatformTrust;
@@ -50,6 +50,33 @@ pub struct CloudPlatformParts {
     pub enterprise_credentials: HashMap<String, Credentials>,
     /// The crypto provider.
     pub provider: &'static CryptoProvider,
+}
+
+impl CloudPlatformParts {
+    /// The embedded setup: received invoices, tickets, the replay guard and the
+    /// pinned peers in the one SQLite `store`, sending to the service platform
+    /// pinned there as `service_platform`, holding no enterprise credentials
+    /// (see [`CloudPlatform::hold_enterprise_credentials`]). Give the platform
+    /// [`with_unit_of_work(store)`](CloudPlatform::with_unit_of_work) too, so
+    /// that each answer commits once.
+    pub fn on_sqlite(
+        credentials: Credentials,
+        trust: PlatformTrust,
+        store: Arc<SqliteStore>,
+        service_platform: impl Into<String>,
+        provider: &'static CryptoProvider,
+    ) -> Self {
+        Self {
+            credentials,
+            trust,
+            peers: PeerDirectory::new(store.clone()),
+            service_platform: service_platform.into(),
+            store: store.clone(),
+            replay: store,
+            enterprise_credentials: HashMap::new(),
+            provider,
+        }
+    }
 }
 
 /// An answer opened and checked, its message id noted for the unit of work

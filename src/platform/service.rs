@@ -28,7 +28,9 @@ use crate::qualification::{
     CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
     authenticate, check_qualification, check_qualification_in_unit,
 };
-use crate::store::{HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, UnitOfWork};
+use crate::store::{
+    HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, SqliteStore, UnitOfWork,
+};
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
 use super::messages::TicketQuery;
@@ -58,6 +60,36 @@ pub struct ServicePlatformParts {
     pub device: Arc<dyn IssuingDevice>,
     /// The crypto provider.
     pub provider: &'static CryptoProvider,
+}
+
+impl ServicePlatformParts {
+    /// The embedded setup: every store (qualification registry, requests and
+    /// invoices, tax outbox, replay guard, pinned peers) in the one SQLite
+    /// `store`, hosting `device`. Give the platform
+    /// [`with_unit_of_work(store)`](ServicePlatform::with_unit_of_work) too when
+    /// the device numbers in the same store (a [`SoftwareDevice`] on it), so that
+    /// each message commits once.
+    ///
+    /// [`SoftwareDevice`]: crate::device::SoftwareDevice
+    pub fn on_sqlite(
+        credentials: Credentials,
+        trust: PlatformTrust,
+        store: Arc<SqliteStore>,
+        device: Arc<dyn IssuingDevice>,
+        provider: &'static CryptoProvider,
+    ) -> Self {
+        Self {
+            credentials,
+            trust,
+            peers: PeerDirectory::new(store.clone()),
+            registry: store.clone(),
+            store: store.clone(),
+            outbox: store.clone(),
+            replay: store,
+            device,
+            provider,
+        }
+    }
 }
 
 /// Tunables of the service platform.

@@ -229,27 +229,20 @@ impl World {
             )
             .unwrap();
 
-        let mut service = ServicePlatform::new(ServicePlatformParts {
-            credentials: eisp.clone(),
-            trust: trust(),
-            peers: service_peers,
-            registry: service_store.clone(),
-            store: service_store.clone(),
-            outbox: service_store.clone(),
-            replay: service_store.clone(),
-            device: Arc::new(hosted_device),
-            provider: provider(),
-        });
-        let mut cloud = CloudPlatform::new(CloudPlatformParts {
-            credentials: ecp,
-            trust: trust(),
-            peers: cloud_peers,
-            service_platform: "EISP-1".into(),
-            store: cloud_store.clone(),
-            replay: cloud_store.clone(),
-            enterprise_credentials: HashMap::new(),
-            provider: provider(),
-        });
+        let mut service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
+            eisp.clone(),
+            trust(),
+            service_store.clone(),
+            Arc::new(hosted_device),
+            provider(),
+        ));
+        let mut cloud = CloudPlatform::new(CloudPlatformParts::on_sqlite(
+            ecp,
+            trust(),
+            cloud_store.clone(),
+            "EISP-1",
+            provider(),
+        ));
         if units {
             service = service.with_unit_of_work(service_store.clone());
             cloud = cloud.with_unit_of_work(cloud_store.clone());
