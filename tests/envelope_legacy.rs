@@ -117,7 +117,8 @@ fn a_tampered_cbc_ciphertext_is_one_uninformative_error() {
             ("padding", sealed.len() - 17),
             // The first plaintext block garbles: the padding holds, the DER breaks.
             ("encoding", start),
-            // The IV-adjacent second block: one byte of the first block flips.
+            // The second ciphertext block: the second plaintext block garbles
+            // and one byte of the third flips.
             ("second block", start + 16),
             // Two blocks before the padding: both lie in the signature value at
             // the end of the SignedData, so the padding and the DER still hold
