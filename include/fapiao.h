@@ -1119,7 +1119,7 @@ fapiao_result fapiao_opener_new(const struct fapiao_credentials *recipient,
 fapiao_result fapiao_opener_set_clock_skew(struct fapiao_opener *opener, uint64_t seconds);
 
 /**
- * Allows (`allow` true) or refuses (false, the default) legacy EnvelopedData
+ * Allows (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
  * with AES-128-CBC or AES-256-CBC, as old peers and `openssl cms -encrypt`
  * without `-aes-256-gcm` write it; refused, it is `FAPIAO_UNSUPPORTED_ALGORITHM`.
  * CBC has no integrity of its own: the signatures inside, verified as always,
@@ -1132,7 +1132,7 @@ fapiao_result fapiao_opener_set_clock_skew(struct fapiao_opener *opener, uint64_
  *
  * No other thread may use `opener` during the call.
  */
-fapiao_result fapiao_opener_allow_legacy_cbc(struct fapiao_opener *opener, bool allow);
+fapiao_result fapiao_opener_allow_legacy_cbc(struct fapiao_opener *opener, uint32_t allow);
 
 /**
  * Opens `envelope` at `now` (UNIX seconds; 0 = now): decrypts it, verifies every
@@ -1810,7 +1810,7 @@ fapiao_result fapiao_cloud_platform_open_response(const struct fapiao_cloud_plat
 void fapiao_cloud_platform_free(struct fapiao_cloud_platform *platform);
 
 /**
- * Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+ * Admits (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
  * with AES-CBC from the cloud platforms, as `fapiao_opener_allow_legacy_cbc`
  * does for an opener (refused: `FAPIAO_UNSUPPORTED_ALGORITHM`; admitted, any
  * failure to decrypt one to a verified SignedData: `FAPIAO_DECRYPT_FAILED`).
@@ -1822,10 +1822,10 @@ void fapiao_cloud_platform_free(struct fapiao_cloud_platform *platform);
  * No other thread may use `platform` during the call.
  */
 fapiao_result fapiao_service_platform_allow_legacy_cbc(struct fapiao_service_platform *platform,
-                                                       bool allow);
+                                                       uint32_t allow);
 
 /**
- * Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+ * Admits (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
  * with AES-CBC in the service platform's answers, as
  * `fapiao_opener_allow_legacy_cbc` does for an opener. Allow it only for a
  * service platform that cannot be upgraded.
@@ -1835,7 +1835,7 @@ fapiao_result fapiao_service_platform_allow_legacy_cbc(struct fapiao_service_pla
  * No other thread may use `platform` during the call.
  */
 fapiao_result fapiao_cloud_platform_allow_legacy_cbc(struct fapiao_cloud_platform *platform,
-                                                     bool allow);
+                                                     uint32_t allow);
 
 /**
  * The outcome, a `fapiao_issue_outcome` value; `*outcome` is written on

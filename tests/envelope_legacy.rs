@@ -230,7 +230,8 @@ fn the_c_opener_allows_cbc_only_when_told_and_hides_why_decryption_failed() {
     assert!(ffi_support::last_error().contains("legacy"));
 
     // SAFETY: the opener is live and used by this thread only.
-    unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, true)) };
+    // Any non-zero value admits.
+    unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, 7)) };
     assert_eq!(open(opener, &tampered).0, FAPIAO_DECRYPT_FAILED);
     let (rc, opened) = open(opener, &sealed);
     assert_eq!(rc, FAPIAO_OK, "{}", ffi_support::last_error());
@@ -244,10 +245,10 @@ fn the_c_opener_allows_cbc_only_when_told_and_hides_why_decryption_failed() {
     }
     // Refused again once disallowed.
     // SAFETY: as above.
-    unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, false)) };
+    unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, 0)) };
     assert_eq!(open(opener, &sealed).0, FAPIAO_UNSUPPORTED_ALGORITHM);
     // SAFETY: a null handle is refused with a code, not a crash.
-    let rc = unsafe { fapiao_opener_allow_legacy_cbc(ptr::null_mut(), true) };
+    let rc = unsafe { fapiao_opener_allow_legacy_cbc(ptr::null_mut(), 1) };
     assert_ne!(rc, FAPIAO_OK);
     // SAFETY: the opener is live and freed once.
     unsafe { fapiao_opener_free(opener) };

@@ -193,7 +193,7 @@ fn the_c_platforms_admit_legacy_cbc_when_told() {
 
     assert_eq!(world.handle(&legacy).0, FAPIAO_UNSUPPORTED_ALGORITHM);
     // SAFETY: the platform is used by this thread only.
-    ok(unsafe { fapiao_service_platform_allow_legacy_cbc(world.service, true) });
+    ok(unsafe { fapiao_service_platform_allow_legacy_cbc(world.service, 1) });
     let mut tampered = legacy.clone();
     let index = tampered.len() - 40;
     tampered[index] ^= 1;
@@ -212,13 +212,13 @@ fn the_c_platforms_admit_legacy_cbc_when_told() {
     // The cloud platform's switch, and both refusing a NULL platform.
     // SAFETY: the platform is used by this thread only; NULL is refused.
     unsafe {
-        ok(fapiao_cloud_platform_allow_legacy_cbc(world.cloud, true));
+        ok(fapiao_cloud_platform_allow_legacy_cbc(world.cloud, 1));
         assert_eq!(
-            fapiao_cloud_platform_allow_legacy_cbc(ptr::null_mut(), true),
+            fapiao_cloud_platform_allow_legacy_cbc(ptr::null_mut(), 1),
             FAPIAO_NULL_ARGUMENT
         );
         assert_eq!(
-            fapiao_service_platform_allow_legacy_cbc(ptr::null_mut(), false),
+            fapiao_service_platform_allow_legacy_cbc(ptr::null_mut(), 0),
             FAPIAO_NULL_ARGUMENT
         );
     }

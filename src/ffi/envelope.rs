@@ -146,7 +146,7 @@ pub unsafe extern "C" fn fapiao_opener_set_clock_skew(
     })
 }
 
-/// Allows (`allow` true) or refuses (false, the default) legacy EnvelopedData
+/// Allows (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
 /// with AES-128-CBC or AES-256-CBC, as old peers and `openssl cms -encrypt`
 /// without `-aes-256-gcm` write it; refused, it is `FAPIAO_UNSUPPORTED_ALGORITHM`.
 /// CBC has no integrity of its own: the signatures inside, verified as always,
@@ -161,12 +161,12 @@ pub unsafe extern "C" fn fapiao_opener_set_clock_skew(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fapiao_opener_allow_legacy_cbc(
     opener: *mut fapiao_opener,
-    allow: bool,
+    allow: u32,
 ) -> fapiao_result {
     guard("fapiao_opener_allow_legacy_cbc", || {
         // SAFETY: the caller guarantees exclusive use of `opener`.
         let opener = unsafe { handle::borrow_mut(opener, "opener") }?;
-        opener.policy.allow_legacy_cbc = allow;
+        opener.policy.allow_legacy_cbc = allow != 0;
         Ok(())
     })
 }

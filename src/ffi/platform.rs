@@ -466,7 +466,7 @@ pub unsafe extern "C" fn fapiao_cloud_platform_free(platform: *mut fapiao_cloud_
     })
 }
 
-/// Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+/// Admits (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
 /// with AES-CBC from the cloud platforms, as `fapiao_opener_allow_legacy_cbc`
 /// does for an opener (refused: `FAPIAO_UNSUPPORTED_ALGORITHM`; admitted, any
 /// failure to decrypt one to a verified SignedData: `FAPIAO_DECRYPT_FAILED`).
@@ -479,19 +479,19 @@ pub unsafe extern "C" fn fapiao_cloud_platform_free(platform: *mut fapiao_cloud_
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fapiao_service_platform_allow_legacy_cbc(
     platform: *mut fapiao_service_platform,
-    allow: bool,
+    allow: u32,
 ) -> fapiao_result {
     guard("fapiao_service_platform_allow_legacy_cbc", || {
         // SAFETY: the caller guarantees exclusive use of `platform`.
         let platform = unsafe { handle::borrow_mut(platform, "platform") }?;
         let mut policy = platform.inner.envelope_policy().clone();
-        policy.allow_legacy_cbc = allow;
+        policy.allow_legacy_cbc = allow != 0;
         platform.inner.set_envelope_policy(policy);
         Ok(())
     })
 }
 
-/// Admits (`allow` true) or refuses (false, the default) legacy EnvelopedData
+/// Admits (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
 /// with AES-CBC in the service platform's answers, as
 /// `fapiao_opener_allow_legacy_cbc` does for an opener. Allow it only for a
 /// service platform that cannot be upgraded.
@@ -502,13 +502,13 @@ pub unsafe extern "C" fn fapiao_service_platform_allow_legacy_cbc(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fapiao_cloud_platform_allow_legacy_cbc(
     platform: *mut fapiao_cloud_platform,
-    allow: bool,
+    allow: u32,
 ) -> fapiao_result {
     guard("fapiao_cloud_platform_allow_legacy_cbc", || {
         // SAFETY: the caller guarantees exclusive use of `platform`.
         let platform = unsafe { handle::borrow_mut(platform, "platform") }?;
         let mut policy = platform.inner.envelope_policy().clone();
-        policy.allow_legacy_cbc = allow;
+        policy.allow_legacy_cbc = allow != 0;
         platform.inner.set_envelope_policy(policy);
         Ok(())
     })
