@@ -229,8 +229,8 @@ fn the_c_opener_allows_cbc_only_when_told_and_hides_why_decryption_failed() {
     assert_eq!(open(opener, &sealed).0, FAPIAO_UNSUPPORTED_ALGORITHM);
     assert!(ffi_support::last_error().contains("legacy"));
 
-    // SAFETY: the opener is live and used by this thread only.
     // Any non-zero value admits.
+    // SAFETY: the opener is live and used by this thread only.
     unsafe { ffi_support::ok(fapiao_opener_allow_legacy_cbc(opener, 7)) };
     assert_eq!(open(opener, &tampered).0, FAPIAO_DECRYPT_FAILED);
     let (rc, opened) = open(opener, &sealed);
