@@ -111,9 +111,9 @@ fn legacy_detail(
     let provider = fapiao::CryptoProvider::default_provider();
     match opener.decrypt(envelope) {
         Err(Error::Envelope(EnvelopeError::LegacyDecryptFailed)) => {
-            Some("the content does not decrypt to a SignedData".to_owned())
+            Some("the content does not decrypt (bad padding or key)".to_owned())
         }
-        Err(_) => None,
+        Err(e) => Some(e.to_string()),
         Ok(signed) => signed
             .verify(trust, opener.policy(), at, provider)
             .err()

@@ -4,7 +4,8 @@
 use cms::authenveloped_data::AuthEnvelopedData;
 use cms::content_info::ContentInfo;
 use cms::enveloped_data::{
-    EnvelopedData, KeyAgreeRecipientIdentifier, RecipientIdentifier, RecipientInfo,
+    EncryptedContentInfo, EnvelopedData, KeyAgreeRecipientIdentifier, RecipientIdentifier,
+    RecipientInfo, RecipientInfos,
 };
 use der::Decode;
 use der::asn1::ObjectIdentifier;
@@ -76,13 +77,7 @@ pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
                         what: "AuthEnvelopedData",
                         source,
                     })?;
-            let eci = &auth.auth_encrypted_content_info;
-            summary.encrypted_content_type = Some(eci.content_type);
-            summary.content_encryption = Some(eci.content_enc_alg.oid);
-            summary.encrypted_size = eci.encrypted_content.as_ref().map(|c| c.as_bytes().len());
-            for ri in auth.recip_infos.0.iter() {
-                summary.recipients.push(recipient_summary(ri));
-            }
+            summary.encrypted(&auth.auth_encrypted_content_info, &auth.recip_infos);
         }
         ID_ENVELOPED_DATA => {
             let enveloped: EnvelopedData =
@@ -92,13 +87,7 @@ pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
                         what: "EnvelopedData",
                         source,
                     })?;
-            let eci = &enveloped.encrypted_content;
-            summary.encrypted_content_type = Some(eci.content_type);
-            summary.content_encryption = Some(eci.content_enc_alg.oid);
-            summary.encrypted_size = eci.encrypted_content.as_ref().map(|c| c.as_bytes().len());
-            for ri in enveloped.recip_infos.0.iter() {
-                summary.recipients.push(recipient_summary(ri));
-            }
+            summary.encrypted(&enveloped.encrypted_content, &enveloped.recip_infos);
         }
         ID_SIGNED_DATA => {
             let signed = decode_signed_data(input)?;
@@ -124,6 +113,17 @@ pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
         _ => {}
     }
     Ok(summary)
+}
+
+impl EnvelopeSummary {
+    /// Fills in what an enveloped structure (AuthEnvelopedData or the legacy
+    /// EnvelopedData) shows without a key.
+    fn encrypted(&mut self, eci: &EncryptedContentInfo, recipients: &RecipientInfos) {
+        self.encrypted_content_type = Some(eci.content_type);
+        self.content_encryption = Some(eci.content_enc_alg.oid);
+        self.encrypted_size = eci.encrypted_content.as_ref().map(|c| c.as_bytes().len());
+        self.recipients = recipients.0.iter().map(recipient_summary).collect();
+    }
 }
 
 fn recipient_summary(ri: &RecipientInfo) -> RecipientSummary {

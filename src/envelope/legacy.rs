@@ -6,9 +6,9 @@
 //! CBC has no integrity of its own. What detects tampering is the SignedData
 //! inside, whose signatures [`Opener::open`](super::Opener::open) verifies as
 //! for any envelope. A tampered ciphertext must not tell an attacker whether
-//! its padding held (a padding oracle): every failure from the decryption here
-//! up to a decodable SignedData, and in `open` up to verified signers, is the
-//! one error [`EnvelopeError::LegacyDecryptFailed`]. What stays observable is
+//! its padding held (a padding oracle): every failure from the decryption here,
+//! and in `open` up to verified signers, is the one error
+//! [`EnvelopeError::LegacyDecryptFailed`]. What stays observable is
 //! time: bad padding fails before the decoding and the signature checks that
 //! good padding goes on to. Admit legacy envelopes only from peers that cannot
 //! be upgraded, over a channel that authenticates them.
@@ -21,14 +21,14 @@ use cms::content_info::CmsVersion;
 use der::asn1::{AnyRef, OctetStringRef};
 
 use super::asn1::{AES128_CBC, AES256_CBC, EnvelopedDataRef};
-use super::{EnvelopePolicy, check_decrypted_content_type, malformed, recipients, signed};
+use super::{EnvelopePolicy, check_decrypted_content_type, malformed, recipients};
 use crate::crypto::{AES_BLOCK_LEN, CryptoProvider};
 use crate::error::{CryptoError, EnvelopeError, Error};
 use crate::pki::Credentials;
 
 /// Decrypts the EnvelopedData in `content` (the ContentInfo's content) for
 /// `recipient` and returns the decrypted ContentInfo holding the SignedData,
-/// already checked to decode.
+/// within the policy's DER bounds (decoded by the caller).
 pub(super) fn decrypt(
     content: AnyRef<'_>,
     recipient: &Credentials,
@@ -94,13 +94,13 @@ pub(super) fn decrypt(
         }
         .into());
     }
-    // From here on, every failure looks the same (see the module docs).
+    // From here on, every failure looks the same (see the module docs; `open`
+    // maps its own failures after this one).
     let unreadable = |_: Error| Error::from(EnvelopeError::LegacyDecryptFailed);
     let plain = provider
         .content_cipher
         .decrypt_cbc(&content_key, iv, ciphertext)
         .map_err(unreadable)?;
     policy.check_der_shape(&plain).map_err(unreadable)?;
-    signed::decode_signed_data_ref(&plain).map_err(unreadable)?;
     Ok(plain)
 }
