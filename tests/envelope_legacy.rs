@@ -26,11 +26,21 @@ fn payload() -> Vec<u8> {
 /// `openssl cms -sign` by `sender`, then `openssl cms -encrypt -<cipher>` to
 /// `receiver`: the legacy envelope's DER.
 fn openssl_legacy_envelope(sender: &str, receiver: &str, cipher: &str) -> Vec<u8> {
-    let tag = format!("{sender}-{receiver}-{cipher}");
+    openssl_legacy_envelope_of(sender, receiver, cipher, &payload())
+}
+
+/// As [`openssl_legacy_envelope`], of `payload`.
+fn openssl_legacy_envelope_of(
+    sender: &str,
+    receiver: &str,
+    cipher: &str,
+    payload: &[u8],
+) -> Vec<u8> {
+    let tag = format!("{sender}-{receiver}-{cipher}-{}", payload.len());
     let input = scratch(DIR, &format!("{tag}-payload"));
     let signed = scratch(DIR, &format!("{tag}-signed.der"));
     let env = scratch(DIR, &format!("{tag}-env.der"));
-    std::fs::write(&input, payload()).unwrap();
+    std::fs::write(&input, payload).unwrap();
     cms_sign(sender, &input, &signed);
     cms_encrypt(
         cipher,
@@ -151,6 +161,161 @@ fn a_tampered_cbc_ciphertext_is_one_uninformative_error() {
             "{}: {err}",
             provider.name
         );
+    }
+}
+
+/// A legacy AES-256-CBC envelope to an RSA recipient taken apart with the
+/// recipient's key: the content key, the IV, the plaintext with its padding,
+/// and where the ciphertext starts (it ends the DER).
+struct ByHand {
+    key: Vec<u8>,
+    iv: [u8; 16],
+    padded: Vec<u8>,
+    start: usize,
+}
+
+fn decrypt_by_hand(sealed: &[u8], receiver: &str, provider: &CryptoProvider) -> ByHand {
+    use cms::content_info::ContentInfo;
+    use cms::enveloped_data::{EnvelopedData, RecipientInfo};
+    use der::Decode;
+    use der::asn1::OctetString;
+
+    let info = ContentInfo::from_der(sealed).unwrap();
+    let enveloped: EnvelopedData = info.content.decode_as().unwrap();
+    let Some(RecipientInfo::Ktri(ktri)) = enveloped.recip_infos.0.iter().next() else {
+        panic!("one key-transport recipient");
+    };
+    let key = credentials(receiver, provider)
+        .private_key()
+        .decrypt_oaep_sha256(ktri.enc_key.as_bytes())
+        .unwrap()
+        .to_vec();
+    let eci = &enveloped.encrypted_content;
+    let iv: OctetString = eci
+        .content_enc_alg
+        .parameters
+        .as_ref()
+        .unwrap()
+        .decode_as()
+        .unwrap();
+    let ciphertext = eci.encrypted_content.as_ref().unwrap().as_bytes();
+    let padded = provider
+        .content_cipher
+        .decrypt_cbc_blocks(&key, &iv.as_bytes().try_into().unwrap(), ciphertext)
+        .unwrap();
+    assert_eq!(padded.len(), ciphertext.len());
+    ByHand {
+        key,
+        iv: iv.as_bytes().try_into().unwrap(),
+        padded,
+        start: sealed.len() - ciphertext.len(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `sealed` with its ciphertext replaced by `plain` (whole blocks, padding
+/// included) encrypted under the same key and IV by `openssl enc -nopad`.
+fn with_plaintext(sealed: &[u8], by_hand: &ByHand, plain: &[u8], tag: &str) -> Vec<u8> {
+    let input = scratch(DIR, &format!("{tag}-plain"));
+    let output = scratch(DIR, &format!("{tag}-cipher"));
+    std::fs::write(&input, plain).unwrap();
+    let (key, iv) = (hex(&by_hand.key), hex(&by_hand.iv));
+    common::openssl::openssl(&[
+        "enc",
+        "-aes-256-cbc",
+        "-nopad",
+        "-K",
+        &key,
+        "-iv",
+        &iv,
+        "-in",
+        input.to_str().unwrap(),
+        "-out",
+        output.to_str().unwrap(),
+    ]);
+    let ciphertext = std::fs::read(&output).unwrap();
+    for file in [input, output] {
+        let _ = std::fs::remove_file(file);
+    }
+    assert_eq!(ciphertext.len(), sealed.len() - by_hand.start);
+    let mut out = sealed[..by_hand.start].to_vec();
+    out.extend_from_slice(&ciphertext);
+    out
+}
+
+#[test]
+fn bad_padding_under_content_that_verifies_is_refused_only_at_the_end() {
+    // The padding's verdict is carried past the decoding and the signature
+    // checks (a padding oracle would otherwise show in the time taken): an
+    // envelope whose padding is wrong in a byte other than the last, under a
+    // SignedData that decodes and verifies, must still be refused, and the
+    // same one with its padding right must open.
+    for provider in providers() {
+        // A payload whose padding is at least two bytes long, so that one of
+        // them can be wrong while the last one's claim stays the same.
+        let (sealed, by_hand) = [payload(), [payload(), b"!".to_vec()].concat()]
+            .into_iter()
+            .map(|p| {
+                let sealed = openssl_legacy_envelope_of("ecp-rsa", "eisp-rsa", "aes-256-cbc", &p);
+                let by_hand = decrypt_by_hand(&sealed, "eisp-rsa", provider);
+                (sealed, by_hand)
+            })
+            .find(|(_, by_hand)| by_hand.padded.last().is_some_and(|&n| n >= 2))
+            .expect("one of two lengths pads with two bytes or more");
+        let n = usize::from(*by_hand.padded.last().unwrap());
+        let tag = provider.name;
+
+        let same = with_plaintext(&sealed, &by_hand, &by_hand.padded, &format!("{tag}-same"));
+        assert_eq!(same, sealed, "{tag}: the re-encryption is OpenSSL's");
+        let opened = open(&same, "eisp-rsa", legacy_policy(), provider).unwrap();
+        assert!(opened.payload.starts_with(&payload()), "{tag}");
+
+        let mut bad = by_hand.padded.clone();
+        let len = bad.len();
+        bad[len - 2] ^= 0x40;
+        let found = fapiao::crypto::cbc_padding::check(&bad).unwrap();
+        assert!(!found.held, "{tag}");
+        assert_eq!(
+            found.content_len,
+            len - n,
+            "{tag}: the same content as before"
+        );
+        let tampered = with_plaintext(&sealed, &by_hand, &bad, &format!("{tag}-bad"));
+
+        let err = open(&tampered, "eisp-rsa", legacy_policy(), provider).expect_err("refused");
+        assert!(
+            matches!(err, Error::Envelope(EnvelopeError::LegacyDecryptFailed)),
+            "{tag}: {err}"
+        );
+        let creds = credentials("eisp-rsa", provider);
+        let trust = IssuedByFixtureCa::new(provider);
+        let replay = MemoryReplayGuard::new();
+        let opener = Opener::new(&creds, &trust, &replay, provider).with_policy(legacy_policy());
+        let err = opener
+            .decrypt(&tampered)
+            .expect_err("refused by the tool's decrypt");
+        assert!(
+            matches!(err, Error::Envelope(EnvelopeError::LegacyDecryptFailed)),
+            "{tag}: {err}"
+        );
+        // The provider's own helper refuses it too, and decrypts it whole.
+        let ciphertext = &tampered[by_hand.start..];
+        let err = provider
+            .content_cipher
+            .decrypt_cbc(&by_hand.key, &by_hand.iv, ciphertext)
+            .expect_err("bad padding");
+        assert!(
+            matches!(err, Error::Crypto(fapiao::CryptoError::DecryptFailed)),
+            "{tag}: {err}"
+        );
+        let blocks = provider
+            .content_cipher
+            .decrypt_cbc_blocks(&by_hand.key, &by_hand.iv, ciphertext)
+            .unwrap();
+        assert_eq!(blocks, bad, "{tag}");
     }
 }
 

@@ -387,7 +387,7 @@ impl ContentCipher for AwsLc {
         Ok(())
     }
 
-    fn decrypt_cbc(
+    fn decrypt_cbc_blocks(
         &self,
         key: &[u8],
         iv: &[u8; AES_BLOCK_LEN],
@@ -399,18 +399,19 @@ impl ContentCipher for AwsLc {
         } else {
             &cipher::AES_256
         };
+        // Unpadded CBC: aws-lc-rs's PKCS#7 removal returns at the first wrong
+        // byte; the caller checks the padding in constant time instead.
         let key = cipher::UnboundCipherKey::new(algorithm, key)
-            .and_then(cipher::PaddedBlockDecryptingKey::cbc_pkcs7)
+            .and_then(cipher::DecryptingKey::cbc)
             .map_err(failed("loading an AES-CBC key"))?;
         let mut buf = ciphertext.to_vec();
         let context = cipher::DecryptionContext::Iv128(aws_lc_rs::iv::FixedLength::from(iv));
         match key.decrypt(&mut buf, context) {
-            Ok(plain) => {
-                let len = plain.len();
-                buf.truncate(len);
-                Ok(buf)
+            Ok(plain) if plain.len() == ciphertext.len() => Ok(buf),
+            _ => {
+                zeroize::Zeroize::zeroize(&mut buf);
+                Err(CryptoError::DecryptFailed.into())
             }
-            Err(_) => Err(CryptoError::DecryptFailed.into()),
         }
     }
 }

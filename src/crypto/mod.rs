@@ -32,6 +32,7 @@ use crate::error::{CryptoError, Error, KeyError};
 
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
+pub mod cbc_padding;
 #[cfg(feature = "portable")]
 pub mod portable;
 
@@ -352,21 +353,48 @@ pub trait ContentCipher: Send + Sync + Debug {
         tag: &[u8],
     ) -> Result<(), Error>;
 
-    /// AES-CBC decryption with PKCS#7 padding (RFC 5652 §6.3, RFC 3565), only
-    /// for the legacy EnvelopedData that
+    /// AES-CBC decryption of whole blocks, the padding left in place (RFC
+    /// 3565), only for the legacy EnvelopedData that
     /// [`EnvelopePolicy::allow_legacy_cbc`](crate::envelope::EnvelopePolicy::allow_legacy_cbc)
     /// admits: `key` is 16 or 32 bytes (AES-128 or AES-256; another length is
-    /// [`CryptoError::InvalidLength`]). Returns the plaintext without its padding.
-    /// A ciphertext that is empty or not a whole number of blocks, and padding
-    /// that does not check, all give the single, uninformative
-    /// [`CryptoError::DecryptFailed`] (the padding is checked without an early
-    /// exit).
-    fn decrypt_cbc(
+    /// [`CryptoError::InvalidLength`]), and a ciphertext that is empty or not a
+    /// whole number of blocks is [`CryptoError::DecryptFailed`] (see
+    /// [`check_cbc_input`]). Returns the padded plaintext, as long as the
+    /// ciphertext: whoever reads it checks the padding with
+    /// [`cbc_padding::check`], in constant time, as [`ContentCipher::decrypt_cbc`]
+    /// does. An implementation must not look at the padding itself.
+    fn decrypt_cbc_blocks(
         &self,
         key: &[u8],
         iv: &[u8; AES_BLOCK_LEN],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error>;
+
+    /// AES-CBC decryption with PKCS#7 padding (RFC 5652 §6.3, RFC 3565):
+    /// [`ContentCipher::decrypt_cbc_blocks`], then the padding checked in
+    /// constant time ([`cbc_padding::check`]) and removed. Input errors as
+    /// there; padding that does not check is the same, uninformative
+    /// [`CryptoError::DecryptFailed`] (the plaintext is zeroized). The
+    /// envelope layer does not use this: it carries the padding's verdict to
+    /// the end of its checks instead of failing here first.
+    fn decrypt_cbc(
+        &self,
+        key: &[u8],
+        iv: &[u8; AES_BLOCK_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let mut plain = self.decrypt_cbc_blocks(key, iv, ciphertext)?;
+        match cbc_padding::check(&plain) {
+            Some(padding) if padding.held => {
+                plain.truncate(padding.content_len);
+                Ok(plain)
+            }
+            _ => {
+                zeroize::Zeroize::zeroize(&mut plain);
+                Err(CryptoError::DecryptFailed.into())
+            }
+        }
+    }
 }
 
 /// AES key wrap (RFC 3394) with a 256-bit key-encryption key.
@@ -429,10 +457,10 @@ impl CryptoProvider {
 }
 
 /// The checks both providers make before an AES-CBC decryption
-/// ([`ContentCipher::decrypt_cbc`]): the key is 16 or 32 bytes
+/// ([`ContentCipher::decrypt_cbc_blocks`]): the key is 16 or 32 bytes
 /// ([`CryptoError::InvalidLength`] otherwise) and the ciphertext a whole,
 /// non-empty number of blocks ([`CryptoError::DecryptFailed`] otherwise).
-pub(crate) fn check_cbc_input(key: &[u8], ciphertext: &[u8]) -> Result<(), Error> {
+pub fn check_cbc_input(key: &[u8], ciphertext: &[u8]) -> Result<(), Error> {
     if key.len() != 16 && key.len() != AES_256_KEY_LEN {
         return Err(CryptoError::InvalidLength {
             what: "AES-CBC key (16 or 32 bytes)",

@@ -6,11 +6,19 @@
 //! CBC has no integrity of its own. What detects tampering is the SignedData
 //! inside, whose signatures [`Opener::open`](super::Opener::open) verifies as
 //! for any envelope. A tampered ciphertext must not tell an attacker whether
-//! its padding held (a padding oracle): every failure from the decryption here,
-//! and in `open` up to verified signers, is the one error
-//! [`EnvelopeError::LegacyDecryptFailed`]. What stays observable is
-//! time: bad padding fails before the decoding and the signature checks that
-//! good padding goes on to. Admit legacy envelopes only from peers that cannot
+//! its padding held (a padding oracle), neither by its error nor by its time:
+//!
+//! * every failure from the decryption here, and in `open` up to verified
+//!   signers, is the one error [`EnvelopeError::LegacyDecryptFailed`];
+//! * the padding is checked in constant time ([`cbc_padding::check`]; the
+//!   providers decrypt whole blocks and do not look at it) and its verdict is
+//!   carried, not acted on: the plaintext goes through the same DER checks,
+//!   decoding and signature verification whether or not the padding held
+//!   (without it, as long as its last byte claims), and `open` consults the
+//!   verdict only at the end. A tampered ciphertext therefore fails at the
+//!   same step, the one its garbled content fails, with good or bad padding.
+//!
+//! Still, CBC is malleable: admit legacy envelopes only from peers that cannot
 //! be upgraded, over a channel that authenticates them.
 //!
 //! Recipients are read as for AuthEnvelopedData (RSA-OAEP-SHA256 key transport,
@@ -22,19 +30,23 @@ use der::asn1::{AnyRef, OctetStringRef};
 
 use super::asn1::{AES128_CBC, AES256_CBC, EnvelopedDataRef};
 use super::{EnvelopePolicy, check_decrypted_content_type, malformed, recipients};
-use crate::crypto::{AES_BLOCK_LEN, CryptoProvider};
+use crate::crypto::{AES_BLOCK_LEN, CryptoProvider, cbc_padding};
 use crate::error::{CryptoError, EnvelopeError, Error};
 use crate::pki::Credentials;
 
 /// Decrypts the EnvelopedData in `content` (the ContentInfo's content) for
 /// `recipient` and returns the decrypted ContentInfo holding the SignedData,
-/// within the policy's DER bounds (decoded by the caller).
+/// within the policy's DER bounds (decoded by the caller), and whether its
+/// padding held: when it did not, the content is what the last byte's claim
+/// leaves, and the caller must fail with
+/// [`EnvelopeError::LegacyDecryptFailed`] once it has done with it what it
+/// does with good content.
 pub(super) fn decrypt(
     content: AnyRef<'_>,
     recipient: &Credentials,
     policy: &EnvelopePolicy,
     provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
+) -> Result<(Vec<u8>, bool), Error> {
     let enveloped: EnvelopedDataRef<'_> =
         content.decode_as().map_err(malformed("EnvelopedData"))?;
     // §6.1: 0 when every recipient is a version-0 KeyTransRecipientInfo, 2 with a
@@ -97,10 +109,12 @@ pub(super) fn decrypt(
     // From here on, every failure looks the same (see the module docs; `open`
     // maps its own failures after this one).
     let unreadable = |_: Error| Error::from(EnvelopeError::LegacyDecryptFailed);
-    let plain = provider
+    let mut plain = provider
         .content_cipher
-        .decrypt_cbc(&content_key, iv, ciphertext)
+        .decrypt_cbc_blocks(&content_key, iv, ciphertext)
         .map_err(unreadable)?;
+    let padding = cbc_padding::check(&plain).ok_or(EnvelopeError::LegacyDecryptFailed)?;
+    plain.truncate(padding.content_len);
     policy.check_der_shape(&plain).map_err(unreadable)?;
-    Ok(plain)
+    Ok((plain, padding.held))
 }

@@ -230,17 +230,22 @@ impl<'a> Opener<'a> {
     /// policy admits it, has none), without verifying the signatures (for tools;
     /// business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
-        let (plain, _) = self.decrypt_content(envelope)?;
+        let (plain, protection) = self.decrypt_content(envelope)?;
+        if protection == Protection::LegacyBadPadding {
+            // A tool's answer: no signature check follows whose time this
+            // would need to match.
+            return Err(EnvelopeError::LegacyDecryptFailed.into());
+        }
         SignedMessage::from_der_within(plain, &self.policy)
     }
 
     /// Decrypts `envelope` and checks its tag; returns the decrypted content (the
-    /// DER ContentInfo holding the SignedData) without decoding it, and whether
-    /// the envelope was a legacy (unauthenticated CBC) one.
+    /// DER ContentInfo holding the SignedData) without decoding it, and how the
+    /// envelope protected it.
     ///
     /// Heap: the envelope is decoded borrowed (no copy of the ciphertext) and
     /// decrypted in place in one new buffer, the returned plaintext.
-    fn decrypt_content(&self, envelope: &[u8]) -> Result<(Vec<u8>, bool), Error> {
+    fn decrypt_content(&self, envelope: &[u8]) -> Result<(Vec<u8>, Protection), Error> {
         if envelope.len() > self.policy.max_envelope_size {
             return Err(EnvelopeError::TooLarge {
                 size: envelope.len(),
@@ -253,9 +258,14 @@ impl<'a> Opener<'a> {
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
             ID_ENVELOPED_DATA if self.policy.allow_legacy_cbc => {
-                let plain =
+                let (plain, padding_held) =
                     legacy::decrypt(info.content, self.recipient, &self.policy, self.provider)?;
-                return Ok((plain, true));
+                let protection = if padding_held {
+                    Protection::Legacy
+                } else {
+                    Protection::LegacyBadPadding
+                };
+                return Ok((plain, protection));
             }
             ID_ENVELOPED_DATA => {
                 return Err(EnvelopeError::LegacyEnvelopeRefused.into());
@@ -352,7 +362,7 @@ impl<'a> Opener<'a> {
         check_decrypted_content_type(eci.content_type)?;
         // The decrypted SignedData gets the same DER bounds before it is decoded.
         self.policy.check_der_shape(&plain)?;
-        Ok((plain, false))
+        Ok((plain, Protection::Authenticated))
     }
 
     /// Decrypts, verifies every signer (signature, signed attributes, chain at
@@ -363,10 +373,12 @@ impl<'a> Opener<'a> {
     /// the one [`EnvelopeError::LegacyDecryptFailed`], whatever failed: a
     /// tampered CBC ciphertext can keep its padding and DER and break only a
     /// signature, and telling that apart from bad padding would be a padding
-    /// oracle. [`Opener::decrypt`] and [`SignedMessage::verify`] give the detail
-    /// to an operator.
+    /// oracle. For the same reason content whose padding did not hold is
+    /// decoded and verified like any other, and refused only then.
+    /// [`Opener::decrypt`] and [`SignedMessage::verify`] give the detail to an
+    /// operator.
     pub fn open(&self, envelope: &[u8], now: u64) -> Result<OpenedEnvelope, Error> {
-        let (mut plain, legacy) = self.decrypt_content(envelope)?;
+        let (mut plain, protection) = self.decrypt_content(envelope)?;
         // The SignedData is decoded borrowing from `plain`, and the verified
         // payload is then moved to the front of `plain` and returned in it: no
         // copy of a large payload is ever allocated.
@@ -377,10 +389,15 @@ impl<'a> Opener<'a> {
             let message_id = replay_key(&inner.signer_infos, self.provider);
             Ok::<_, Error>((subslice_range(&plain, payload), signers, message_id))
         })();
-        let (payload, signers, message_id) = match verified {
-            Ok(verified) => verified,
-            Err(_) if legacy => return Err(EnvelopeError::LegacyDecryptFailed.into()),
-            Err(e) => return Err(e),
+        let (payload, signers, message_id) = match (verified, protection) {
+            (Ok(verified), Protection::Authenticated | Protection::Legacy) => verified,
+            (Err(e), Protection::Authenticated) => return Err(e),
+            // Whatever failed, and with bad padding even when nothing else
+            // did (a forgery that kept DER and signatures is not expected,
+            // but the padding's verdict is consulted only now).
+            (_, Protection::Legacy | Protection::LegacyBadPadding) => {
+                return Err(EnvelopeError::LegacyDecryptFailed.into());
+            }
         };
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
         self.replay.check_and_record(&message_id, now, expires)?;
@@ -392,6 +409,18 @@ impl<'a> Opener<'a> {
             message_id,
         })
     }
+}
+
+/// How an envelope protected its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protection {
+    /// AuthEnvelopedData: the tag checked.
+    Authenticated,
+    /// Legacy CBC EnvelopedData whose padding held (no integrity of its own).
+    Legacy,
+    /// Legacy CBC EnvelopedData whose padding did not hold: to be refused
+    /// once it has been through what good content goes through.
+    LegacyBadPadding,
 }
 
 /// The encrypted content must be a SignedData: id-data (OpenSSL) and

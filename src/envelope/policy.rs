@@ -38,8 +38,10 @@ pub struct EnvelopePolicy {
     /// (default false: refused with `LegacyEnvelopeRefused`). CBC has no
     /// integrity of its own: the SignedData's signatures, verified as always, are
     /// what detect tampering, and every failure to decrypt the content to a
-    /// SignedData that verifies is the one `LegacyDecryptFailed` (the time a
-    /// failure takes still differs). Allow it only for peers that cannot be
+    /// SignedData that verifies is the one `LegacyDecryptFailed`; the padding is
+    /// checked in constant time and its verdict consulted only after the
+    /// signatures, so the time a failure takes does not tell bad padding
+    /// either. CBC stays malleable: allow it only for peers that cannot be
     /// upgraded.
     pub allow_legacy_cbc: bool,
 }

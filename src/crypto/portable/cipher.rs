@@ -62,7 +62,7 @@ impl ContentCipher for Portable {
         Ok(())
     }
 
-    fn decrypt_cbc(
+    fn decrypt_cbc_blocks(
         &self,
         key: &[u8],
         iv: &[u8; AES_BLOCK_LEN],
@@ -78,16 +78,7 @@ impl ContentCipher for Portable {
             let aes = Aes256::new_from_slice(key).map_err(|_| failed("loading an AES-CBC key"))?;
             cbc_decrypt(&mut plain, iv, |b| aes.decrypt_block(b));
         }
-        match pkcs7_padding_len(&plain) {
-            Some(padding) => {
-                plain.truncate(plain.len() - padding);
-                Ok(plain)
-            }
-            None => {
-                plain.zeroize();
-                Err(CryptoError::DecryptFailed.into())
-            }
-        }
+        Ok(plain)
     }
 }
 
@@ -112,20 +103,4 @@ fn cbc_decrypt(
         previous = ciphertext;
     }
     block.zeroize();
-}
-
-/// The length of the PKCS#7 padding (RFC 5652 §6.3) ending `plain`, a whole,
-/// non-empty number of blocks: `n` in 1..=16 and the last `n` bytes all `n`.
-/// Every one of the last block's bytes is looked at, with no early exit.
-fn pkcs7_padding_len(plain: &[u8]) -> Option<usize> {
-    let last_block = plain.get(plain.len().checked_sub(AES_BLOCK_LEN)?..)?;
-    let n = last_block[AES_BLOCK_LEN - 1];
-    // 0 when n is in 1..=16, non-zero otherwise.
-    let mut bad = u8::from(n == 0) | u8::from(usize::from(n) > AES_BLOCK_LEN);
-    for (i, &byte) in last_block.iter().rev().enumerate() {
-        // 0xFF for the bytes the padding covers, 0 for the rest.
-        let covered = 0u8.wrapping_sub(u8::from(i < usize::from(n)));
-        bad |= covered & (byte ^ n);
-    }
-    (core::hint::black_box(bad) == 0).then_some(usize::from(n))
 }
