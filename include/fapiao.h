@@ -1124,9 +1124,9 @@ fapiao_result fapiao_opener_set_clock_skew(struct fapiao_opener *opener, uint64_
  * without `-aes-256-gcm` write it; refused, it is `FAPIAO_UNSUPPORTED_ALGORITHM`.
  * CBC has no integrity of its own: the signatures inside, verified as always,
  * are what detect tampering, and every failure to decrypt the content to a
- * SignedData that verifies is the one `FAPIAO_DECRYPT_FAILED` (the time a
- * failure takes still differs). Allow it only for peers that cannot be
- * upgraded.
+ * SignedData that verifies is the one `FAPIAO_DECRYPT_FAILED`, whose time
+ * does not tell bad padding either (checked in constant time, consulted after
+ * the signatures). Allow it only for peers that cannot be upgraded.
  *
  * # Safety
  *
