@@ -10,8 +10,18 @@ use crate::invoice::InvoiceNumber;
 use crate::store::{OutboxEntry, OutboxState, OutboxStore, StoreError};
 use crate::tax::TaxReceipt;
 
-const ENTRY_COLUMNS: &str = "i.invoice_json, o.state, o.attempts, o.next_attempt_at, \
-                             o.last_error, o.receipt_json";
+/// The query of outbox entries joined to their invoices, ending with
+/// `$filter`, a string literal: every statement is fixed at compile time.
+macro_rules! entries_where {
+    ($filter:literal) => {
+        concat!(
+            "SELECT i.invoice_json, o.state, o.attempts, o.next_attempt_at, \
+             o.last_error, o.receipt_json \
+             FROM outbox o JOIN invoices i USING (invoice_number) ",
+            $filter
+        )
+    };
+}
 
 type EntryRow = (String, String, i64, i64, Option<String>, Option<String>);
 
@@ -47,17 +57,14 @@ fn to_entry(
     })
 }
 
+/// Runs `sql`, an [`entries_where!`] query, and decodes its rows.
 fn entries(
     conn: &Connection,
     operation: &'static str,
-    filter: &str,
+    sql: &'static str,
     values: impl rusqlite::Params,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN invoices i USING (invoice_number) {filter}"
-        ))
-        .during(operation)?;
+    let mut stmt = conn.prepare_cached(sql).during(operation)?;
     let rows = stmt
         .query_map(values, entry_row)
         .during(operation)?
@@ -103,8 +110,10 @@ impl OutboxStore for SqliteStore {
             entries(
                 conn,
                 OP,
-                "WHERE o.state = 'PENDING' AND o.next_attempt_at <= ?1
-                 ORDER BY o.next_attempt_at, o.rowid LIMIT ?2",
+                entries_where!(
+                    "WHERE o.state = 'PENDING' AND o.next_attempt_at <= ?1
+                     ORDER BY o.next_attempt_at, o.rowid LIMIT ?2"
+                ),
                 params![int(now), limit(max)],
             )
         })
@@ -219,7 +228,13 @@ impl OutboxStore for SqliteStore {
         const OP: &str = "read an outbox entry";
         let key = number_key(invoice_number);
         self.read(OP, |conn| {
-            Ok(entries(conn, OP, "WHERE o.invoice_number = ?1", [key])?.pop())
+            Ok(entries(
+                conn,
+                OP,
+                entries_where!("WHERE o.invoice_number = ?1"),
+                [key],
+            )?
+            .pop())
         })
     }
 
@@ -229,7 +244,7 @@ impl OutboxStore for SqliteStore {
             entries(
                 conn,
                 OP,
-                "WHERE o.state = 'PARKED' ORDER BY o.rowid LIMIT ?1",
+                entries_where!("WHERE o.state = 'PARKED' ORDER BY o.rowid LIMIT ?1"),
                 [limit(max)],
             )
         })
@@ -241,7 +256,7 @@ impl OutboxStore for SqliteStore {
             entries(
                 conn,
                 OP,
-                "WHERE o.state = 'UPLOADED' ORDER BY o.rowid LIMIT ?1",
+                entries_where!("WHERE o.state = 'UPLOADED' ORDER BY o.rowid LIMIT ?1"),
                 [limit(max)],
             )
         })
