@@ -115,6 +115,9 @@ pub(super) fn decrypt(
         .map_err(unreadable)?;
     let padding = cbc_padding::check(&plain).ok_or(EnvelopeError::LegacyDecryptFailed)?;
     plain.truncate(padding.content_len);
-    policy.check_der_shape(&plain).map_err(unreadable)?;
+    if let Err(e) = policy.check_der_shape(&plain) {
+        zeroize::Zeroize::zeroize(&mut plain);
+        return Err(unreadable(e));
+    }
     Ok((plain, padding.held))
 }

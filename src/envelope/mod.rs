@@ -230,10 +230,11 @@ impl<'a> Opener<'a> {
     /// policy admits it, has none), without verifying the signatures (for tools;
     /// business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
-        let (plain, protection) = self.decrypt_content(envelope)?;
+        let (mut plain, protection) = self.decrypt_content(envelope)?;
         if protection == Protection::LegacyBadPadding {
             // A tool's answer: no signature check follows whose time this
             // would need to match.
+            zeroize::Zeroize::zeroize(&mut plain);
             return Err(EnvelopeError::LegacyDecryptFailed.into());
         }
         SignedMessage::from_der_within(plain, &self.policy)
@@ -396,6 +397,9 @@ impl<'a> Opener<'a> {
             // did (a forgery that kept DER and signatures is not expected,
             // but the padding's verdict is consulted only now).
             (_, Protection::Legacy | Protection::LegacyBadPadding) => {
+                // What an unauthenticated ciphertext decrypted to is not
+                // left behind in freed memory.
+                zeroize::Zeroize::zeroize(&mut plain);
                 return Err(EnvelopeError::LegacyDecryptFailed.into());
             }
         };
