@@ -18,8 +18,11 @@
 //!   verdict only at the end. A tampered ciphertext therefore fails at the
 //!   same step, the one its garbled content fails, with good or bad padding.
 //!
-//! Still, CBC is malleable: admit legacy envelopes only from peers that cannot
-//! be upgraded, over a channel that authenticates them.
+//! What time can still show is what any CBC reader shows: the content's
+//! length follows the last byte's value, so how far the DER checks get
+//! depends on that one byte (not on the padding bytes before it). CBC is
+//! malleable: admit legacy envelopes only from peers that cannot be upgraded,
+//! over a channel that authenticates them.
 //!
 //! Recipients are read as for AuthEnvelopedData (RSA-OAEP-SHA256 key transport,
 //! ECDH P-256 with the SHA-256 KDF and AES-256 key wrap); the content cipher is
