@@ -17,8 +17,12 @@
 //! ```text
 //! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH]
 //! ```
-//! `--db PATH` keeps the service platform's SQLite database at PATH (it is in
-//! memory otherwise); `--count N` issues N platform-hosted invoices and reports
+//! `--db PATH` keeps the service platform's SQLite database at PATH, and the
+//! cloud platform's and the enterprise front end's (each party has its own)
+//! next to it at PATH-cloud and PATH-front-end; they are in memory otherwise.
+//! Run it again with the same PATH and it goes on where the last run ended (the
+//! devices' numbers continue, the exchange and the registry are found as
+//! left). `--count N` issues N platform-hosted invoices and reports
 //! invoices per second; `--batch B` sends them B at a time with group commit
 //! (`ServicePlatform::handle_batch`, `CloudPlatform::open_responses`: one commit
 //! per batch on each platform).
@@ -103,6 +107,19 @@ fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
     })
 }
 
+/// A party's store: in memory, or with `--db PATH` the file PATH followed by
+/// `suffix` (the service platform's is PATH itself).
+fn store(db: Option<&std::path::Path>, suffix: &str) -> Result<SqliteStore> {
+    Ok(match db {
+        Some(path) => {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            SqliteStore::open(PathBuf::from(file))?
+        }
+        None => SqliteStore::open_in_memory()?,
+    })
+}
+
 /// The sample request (examples/requests/valid-blue.json) for `seller`.
 fn request(seller: &str, buyer: &str, serial: &str) -> Result<Vec<u8>> {
     let sample = String::from_utf8(fixture("examples/requests/valid-blue.json")?)?;
@@ -129,11 +146,15 @@ fn yuan(fen: i64) -> String {
     )
 }
 
-fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
-    let number = match &invoice.invoice_number {
+fn number_of(invoice: &IssuedInvoice) -> String {
+    match &invoice.invoice_number {
         InvoiceNumber::Digital(n) => n.clone(),
         InvoiceNumber::Legacy { code, number } => format!("{code}/{number}"),
-    };
+    }
+}
+
+fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
+    let number = number_of(invoice);
     println!(
         "{label}: invoice {number} check code {} seller {} amount {} tax {} total {} ({:?}) device {} | {signers}",
         invoice.check_code.as_str(),
@@ -146,40 +167,89 @@ fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
     );
 }
 
-fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut count = 1usize;
-    let mut batch_size = 1usize;
-    let mut db: Option<PathBuf> = None;
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        match (flag.as_str(), rest.next()) {
-            ("--count", Some(n)) => count = n.parse().map_err(|_| "--count needs a number")?,
-            ("--batch", Some(n)) => {
-                batch_size = n
-                    .parse()
-                    .ok()
-                    .filter(|b| (1..=1024).contains(b))
-                    .ok_or("--batch needs a number from 1 to 1024")?;
-            }
-            ("--db", Some(path)) => db = Some(PathBuf::from(path)),
-            _ => {
-                eprintln!("usage: issue_invoice [--count N] [--batch B] [--db PATH]");
-                std::process::exit(2);
+/// What the command line asks for.
+pub struct Options {
+    /// Platform-hosted invoices to issue (`--count`).
+    pub count: usize,
+    /// How many go to the platforms at a time (`--batch`).
+    pub batch_size: usize,
+    /// Where the service platform's database is kept (`--db`); the other
+    /// parties' are next to it.
+    pub db: Option<PathBuf>,
+}
+
+impl Options {
+    /// Reads `--count N`, `--batch B` and `--db PATH`; the usage line when
+    /// anything else is given.
+    pub fn parse(args: &[String]) -> std::result::Result<Self, String> {
+        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH]";
+        let mut options = Options {
+            count: 1,
+            batch_size: 1,
+            db: None,
+        };
+        let mut rest = args.iter();
+        while let Some(flag) = rest.next() {
+            match (flag.as_str(), rest.next()) {
+                ("--count", Some(n)) => {
+                    options.count = n.parse().map_err(|_| "--count needs a number")?;
+                }
+                ("--batch", Some(n)) => {
+                    options.batch_size = n
+                        .parse()
+                        .ok()
+                        .filter(|b| (1..=1024).contains(b))
+                        .ok_or("--batch needs a number from 1 to 1024")?;
+                }
+                ("--db", Some(path)) => options.db = Some(PathBuf::from(path)),
+                _ => return Err(USAGE.to_owned()),
             }
         }
+        Ok(options)
     }
+}
+
+/// What a run did.
+pub struct Summary {
+    /// Invoices issued (both modes and the red-letter one).
+    pub issued: usize,
+    /// Orders refused.
+    pub refused: usize,
+    /// Invoices uploaded to the tax authority.
+    pub uploaded: usize,
+    /// The issued invoices' numbers, in the order they were issued.
+    pub numbers: Vec<String>,
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match Options::parse(&args) {
+        Ok(options) => run(&options).map(|_| ()),
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The whole method, as the module documentation says.
+pub fn run(options: &Options) -> Result<Summary> {
+    let Options {
+        count,
+        batch_size,
+        ref db,
+    } = *options;
     let provider = CryptoProvider::default_provider();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    let run = format!("{now}");
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH)?;
+    let now = since_epoch.as_secs();
+    // Serial numbers unique to this run (to the nanosecond), so that a run on
+    // a kept database (`--db`) sends new orders, not the last run's again.
+    let run = format!("{now}{:09}", since_epoch.subsec_nanos());
     let started = Instant::now();
 
-    let service_store = Arc::new(match &db {
-        Some(path) => SqliteStore::open(path)?,
-        None => SqliteStore::open_in_memory()?,
-    });
-    let cloud_store = Arc::new(SqliteStore::open_in_memory()?);
-    let front_store = Arc::new(SqliteStore::open_in_memory()?);
+    let service_store = Arc::new(store(db.as_deref(), "")?);
+    let cloud_store = Arc::new(store(db.as_deref(), "-cloud")?);
+    let front_store = Arc::new(store(db.as_deref(), "-front-end")?);
     let (ecp, eisp, front) = (
         creds("ecp-p256", provider)?,
         creds("eisp-p256", provider)?,
@@ -311,6 +381,7 @@ fn main() -> Result<()> {
     };
 
     let (mut issued, mut refused) = (0usize, 0usize);
+    let mut numbers = Vec::new();
     // 1. Platform-hosted, synchronous.
     let issuing_started = Instant::now();
     let mut first_blue = None;
@@ -329,6 +400,7 @@ fn main() -> Result<()> {
             match &response.outcome {
                 IssueOutcome::Issued { invoice } => {
                     issued += 1;
+                    numbers.push(number_of(invoice));
                     if i < 3 {
                         print_invoice("platform-hosted", invoice, &signers(&erp_platform_hosted));
                     }
@@ -362,6 +434,7 @@ fn main() -> Result<()> {
     match &polled.outcome {
         IssueOutcome::Issued { invoice } => {
             issued += 1;
+            numbers.push(number_of(invoice));
             print_invoice(
                 "enterprise-hosted",
                 invoice,
@@ -412,6 +485,7 @@ fn main() -> Result<()> {
         match &send(&erp_platform_hosted, red.as_bytes())?.outcome {
             IssueOutcome::Issued { invoice } => {
                 issued += 1;
+                numbers.push(number_of(invoice));
                 print_invoice("red-letter", invoice, &signers(&erp_platform_hosted));
             }
             other => return Err(format!("expected a red invoice, got {other:?}").into()),
@@ -443,8 +517,14 @@ fn main() -> Result<()> {
             String::new()
         },
         provider.name,
-        db.map(|p| format!(", database kept at {}", p.display()))
+        db.as_ref()
+            .map(|p| format!(", database kept at {}", p.display()))
             .unwrap_or_default(),
     );
-    Ok(())
+    Ok(Summary {
+        issued,
+        refused,
+        uploaded: drained.uploaded,
+        numbers,
+    })
 }
