@@ -23,14 +23,7 @@ macro_rules! select_tickets {
 type TicketRow = (String, String, String, i64, String, Option<Vec<u8>>);
 
 fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
+    TicketRow::try_from(row)
 }
 
 fn to_ticket(

@@ -56,15 +56,7 @@ fn load_request(
              WHERE seller_tax_id = ?1 AND serial_number = ?2",
         )
         .during(operation)?
-        .query_row([seller_tax_id, serial_number], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })
+        .query_row([seller_tax_id, serial_number], |row| row.try_into())
         .optional()
         .during(operation)?;
     let Some((digest, state, response_json, number, ticket)) = row else {
@@ -227,16 +219,7 @@ fn load_ticket(
              WHERE c.ticket = ?1",
         )
         .during(operation)?
-        .query_row([ticket], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        })
+        .query_row([ticket], |row| row.try_into())
         .optional()
         .during(operation)?;
     let Some((command_id, seller_tax_id, serial_number, state, response_json, json)) = row else {
@@ -453,17 +436,7 @@ impl IssuingStore for SqliteStore {
                      FROM commands WHERE command_id = ?1",
                 )
                 .during(OP)?
-                .query_row([command_id], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                    ))
-                })
+                .query_row([command_id], |row| row.try_into())
                 .optional()
                 .during(OP)?;
             let Some((seller, serial, ticket, state, reservation_id, month, quota_fen)) = row

@@ -26,14 +26,7 @@ macro_rules! entries_where {
 type EntryRow = (String, String, i64, i64, Option<String>, Option<String>);
 
 fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
+    EntryRow::try_from(row)
 }
 
 fn to_entry(

@@ -45,14 +45,7 @@ fn status_from_key(key: &str) -> Result<PeerStatus, StoreError> {
 type PeerRow = (String, String, Vec<u8>, i64, String, i64);
 
 fn peer_row(row: &Row<'_>) -> rusqlite::Result<PeerRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
+    PeerRow::try_from(row)
 }
 
 impl SqliteStore {
