@@ -146,15 +146,8 @@ fn yuan(fen: i64) -> String {
     )
 }
 
-fn number_of(invoice: &IssuedInvoice) -> String {
-    match &invoice.invoice_number {
-        InvoiceNumber::Digital(n) => n.clone(),
-        InvoiceNumber::Legacy { code, number } => format!("{code}/{number}"),
-    }
-}
-
 fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
-    let number = number_of(invoice);
+    let number = &invoice.invoice_number;
     println!(
         "{label}: invoice {number} check code {} seller {} amount {} tax {} total {} ({:?}) device {} | {signers}",
         invoice.check_code.as_str(),
@@ -400,7 +393,7 @@ pub fn run(options: &Options) -> Result<Summary> {
             match &response.outcome {
                 IssueOutcome::Issued { invoice } => {
                     issued += 1;
-                    numbers.push(number_of(invoice));
+                    numbers.push(invoice.invoice_number.to_string());
                     if i < 3 {
                         print_invoice("platform-hosted", invoice, &signers(&erp_platform_hosted));
                     }
@@ -434,7 +427,7 @@ pub fn run(options: &Options) -> Result<Summary> {
     match &polled.outcome {
         IssueOutcome::Issued { invoice } => {
             issued += 1;
-            numbers.push(number_of(invoice));
+            numbers.push(invoice.invoice_number.to_string());
             print_invoice(
                 "enterprise-hosted",
                 invoice,
@@ -485,7 +478,7 @@ pub fn run(options: &Options) -> Result<Summary> {
         match &send(&erp_platform_hosted, red.as_bytes())?.outcome {
             IssueOutcome::Issued { invoice } => {
                 issued += 1;
-                numbers.push(number_of(invoice));
+                numbers.push(invoice.invoice_number.to_string());
                 print_invoice("red-letter", invoice, &signers(&erp_platform_hosted));
             }
             other => return Err(format!("expected a red invoice, got {other:?}").into()),

@@ -212,17 +212,13 @@ fn decrypt_by_hand(sealed: &[u8], receiver: &str, provider: &CryptoProvider) -> 
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `sealed` with its ciphertext replaced by `plain` (whole blocks, padding
 /// included) encrypted under the same key and IV by `openssl enc -nopad`.
 fn with_plaintext(sealed: &[u8], by_hand: &ByHand, plain: &[u8], tag: &str) -> Vec<u8> {
     let input = scratch(DIR, &format!("{tag}-plain"));
     let output = scratch(DIR, &format!("{tag}-cipher"));
     std::fs::write(&input, plain).unwrap();
-    let (key, iv) = (hex(&by_hand.key), hex(&by_hand.iv));
+    let (key, iv) = (hex::encode(&by_hand.key), hex::encode(by_hand.iv));
     common::openssl::openssl(&[
         "enc",
         "-aes-256-cbc",

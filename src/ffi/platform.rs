@@ -16,7 +16,6 @@ use super::signed_message::fapiao_signed_message;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
-use crate::envelope::EnvelopePolicy;
 use crate::invoice::UnifiedSocialCreditCode;
 use crate::platform::{
     CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
@@ -482,8 +481,14 @@ pub unsafe extern "C" fn fapiao_service_platform_allow_legacy_cbc(
     platform: *mut fapiao_service_platform,
     allow: u32,
 ) -> fapiao_result {
-    // SAFETY: the caller's guarantee, passed on.
-    unsafe { allow_legacy_cbc("fapiao_service_platform_allow_legacy_cbc", platform, allow) }
+    guard("fapiao_service_platform_allow_legacy_cbc", || {
+        // SAFETY: the caller guarantees exclusive use of `platform`.
+        let platform = unsafe { handle::borrow_mut(platform, "platform") }?;
+        let mut policy = platform.inner.envelope_policy().clone();
+        policy.allow_legacy_cbc = allow != 0;
+        platform.inner.set_envelope_policy(policy);
+        Ok(())
+    })
 }
 
 /// Admits (`allow` non-zero) or refuses (0, the default) legacy EnvelopedData
@@ -499,51 +504,12 @@ pub unsafe extern "C" fn fapiao_cloud_platform_allow_legacy_cbc(
     platform: *mut fapiao_cloud_platform,
     allow: u32,
 ) -> fapiao_result {
-    // SAFETY: the caller's guarantee, passed on.
-    unsafe { allow_legacy_cbc("fapiao_cloud_platform_allow_legacy_cbc", platform, allow) }
-}
-
-/// A platform handle whose envelope policy the C API can change.
-trait HoldsEnvelopePolicy: Handle {
-    fn envelope_policy(&self) -> &EnvelopePolicy;
-    fn set_envelope_policy(&mut self, policy: EnvelopePolicy);
-}
-
-impl HoldsEnvelopePolicy for fapiao_service_platform {
-    fn envelope_policy(&self) -> &EnvelopePolicy {
-        self.inner.envelope_policy()
-    }
-    fn set_envelope_policy(&mut self, policy: EnvelopePolicy) {
-        self.inner.set_envelope_policy(policy);
-    }
-}
-
-impl HoldsEnvelopePolicy for fapiao_cloud_platform {
-    fn envelope_policy(&self) -> &EnvelopePolicy {
-        self.inner.envelope_policy()
-    }
-    fn set_envelope_policy(&mut self, policy: EnvelopePolicy) {
-        self.inner.set_envelope_policy(policy);
-    }
-}
-
-/// Both platforms' `_allow_legacy_cbc`: the flag is a C `uint32_t` (0 refuses,
-/// anything else admits), the rest of the policy is kept.
-///
-/// # Safety
-///
-/// No other thread may use `platform` during the call.
-unsafe fn allow_legacy_cbc<P: HoldsEnvelopePolicy>(
-    function: &'static str,
-    platform: *mut P,
-    allow: u32,
-) -> fapiao_result {
-    guard(function, || {
+    guard("fapiao_cloud_platform_allow_legacy_cbc", || {
         // SAFETY: the caller guarantees exclusive use of `platform`.
         let platform = unsafe { handle::borrow_mut(platform, "platform") }?;
-        let mut policy = platform.envelope_policy().clone();
+        let mut policy = platform.inner.envelope_policy().clone();
         policy.allow_legacy_cbc = allow != 0;
-        platform.set_envelope_policy(policy);
+        platform.inner.set_envelope_policy(policy);
         Ok(())
     })
 }

@@ -147,20 +147,20 @@ impl SqliteStore {
                 });
             }
         }
-        let pragmas = match options.durability {
-            Durability::Full => {
-                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
-            }
-            Durability::Normal => {
-                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
-            }
+        let synchronous = match options.durability {
+            Durability::Full => "PRAGMA synchronous = FULL;",
+            Durability::Normal => "PRAGMA synchronous = NORMAL;",
         };
         // temp_store=MEMORY: a unit of work's savepoints keep their sub-journal
         // (the pages to restore on a rollback to a savepoint) in memory; on
         // file, SQLite spills it to a temporary file past 64 KiB, which a batch
         // of messages in one unit (group commit) passes: two writes per page.
         // It is only needed until the transaction ends.
-        conn.execute_batch(pragmas).map_err(StoreError::db(OP))?;
+        conn.execute_batch(synchronous)
+            .and_then(|()| {
+                conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+            })
+            .map_err(StoreError::db(OP))?;
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
         Ok(Self {
