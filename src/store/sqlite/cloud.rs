@@ -44,7 +44,10 @@ fn to_ticket(
     })
 }
 
-/// Stores an invoice unless the same one is there; `true` when stored.
+/// Stores an invoice unless the same one is there; `true` when stored. The
+/// insert comes first (one statement for a new invoice, the common case); only
+/// when a row is already there under the seller and serial number is it read
+/// and compared.
 fn put_invoice(
     conn: &Connection,
     operation: &'static str,
@@ -53,48 +56,49 @@ fn put_invoice(
     issued: &IssuedInvoice,
     response_json: &[u8],
 ) -> Result<bool, StoreError> {
-    let existing: Option<String> = conn
+    let key = number_key(&issued.invoice_number);
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO cloud_invoices
+                 (seller_tax_id, serial_number, invoice_number, invoice_json, response_json)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (seller_tax_id, serial_number) DO NOTHING",
+        )
+        .during(operation)?
+        .execute(params![
+            seller_tax_id,
+            serial_number,
+            key,
+            to_json("issued invoice", issued)?,
+            response_json
+        ])
+        .map_err(|error| {
+            if super::codec::is_unique_violation(&error) {
+                StoreError::Duplicate {
+                    what: "invoice number",
+                    key: key.clone(),
+                }
+            } else {
+                StoreError::db(operation)(error)
+            }
+        })?;
+    if inserted == 1 {
+        return Ok(true);
+    }
+    let existing: String = conn
         .prepare_cached(
             "SELECT invoice_json FROM cloud_invoices WHERE seller_tax_id = ?1 AND serial_number = ?2",
         )
         .during(operation)?
         .query_row([seller_tax_id, serial_number], |row| row.get(0))
-        .optional()
         .during(operation)?;
-    if let Some(json) = existing {
-        if invoice(&json)? == *issued {
-            return Ok(false);
-        }
-        return Err(StoreError::Conflict {
-            seller_tax_id: seller_tax_id.to_owned(),
-            serial_number: serial_number.to_owned(),
-        });
+    if invoice(&existing)? == *issued {
+        return Ok(false);
     }
-    let key = number_key(&issued.invoice_number);
-    conn.prepare_cached(
-        "INSERT INTO cloud_invoices
-             (seller_tax_id, serial_number, invoice_number, invoice_json, response_json)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .during(operation)?
-    .execute(params![
-        seller_tax_id,
-        serial_number,
-        key,
-        to_json("issued invoice", issued)?,
-        response_json
-    ])
-    .map_err(|error| {
-        if super::codec::is_unique_violation(&error) {
-            StoreError::Duplicate {
-                what: "invoice number",
-                key: key.clone(),
-            }
-        } else {
-            StoreError::db(operation)(error)
-        }
-    })?;
-    Ok(true)
+    Err(StoreError::Conflict {
+        seller_tax_id: seller_tax_id.to_owned(),
+        serial_number: serial_number.to_owned(),
+    })
 }
 
 impl CloudStore for SqliteStore {
@@ -106,7 +110,8 @@ impl CloudStore for SqliteStore {
         response_json: &[u8],
     ) -> Result<bool, StoreError> {
         const OP: &str = "store a received invoice";
-        self.write(OP, |tx| {
+        // One writing statement: the insert.
+        self.write_statement(|tx| {
             put_invoice(tx, OP, seller_tax_id, serial_number, issued, response_json)
         })
     }

@@ -148,7 +148,10 @@ fn insert_invoice(
     Ok(())
 }
 
-/// Inserts a new request record.
+/// Inserts a new request record; `None` when a request under this seller and
+/// serial number is there already (nothing is written then: the caller reads
+/// it with [`same_request`]). Inserting first spares the common case, a new
+/// request, the lookup before the insert.
 #[allow(clippy::too_many_arguments)]
 fn insert_request(
     conn: &Connection,
@@ -160,23 +163,25 @@ fn insert_request(
     response_json: &[u8],
     invoice_number: Option<&str>,
     ticket: Option<&str>,
-) -> Result<RequestRecord, StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO requests
-             (seller_tax_id, serial_number, digest, state, response_json, invoice_number, ticket)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .during(operation)?
-    .execute(params![
-        seller_tax_id,
-        serial_number,
-        &digest.0[..],
-        state_key(state),
-        response_json,
-        invoice_number,
-        ticket,
-    ])
-    .map_err(|error| {
+) -> Result<Option<RequestRecord>, StoreError> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO requests
+                 (seller_tax_id, serial_number, digest, state, response_json, invoice_number, ticket)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (seller_tax_id, serial_number) DO NOTHING",
+        )
+        .during(operation)?
+        .execute(params![
+            seller_tax_id,
+            serial_number,
+            &digest.0[..],
+            state_key(state),
+            response_json,
+            invoice_number,
+            ticket,
+        ])
+        .map_err(|error| {
         if is_unique_violation(&error) && ticket.is_some() {
             StoreError::Duplicate {
                 what: "ticket",
@@ -191,7 +196,10 @@ fn insert_request(
             StoreError::db(operation)(error)
         }
     })?;
-    Ok(RequestRecord {
+    if inserted == 0 {
+        return Ok(None);
+    }
+    Ok(Some(RequestRecord {
         seller_tax_id: seller_tax_id.to_owned(),
         serial_number: serial_number.to_owned(),
         digest: *digest,
@@ -199,7 +207,33 @@ fn insert_request(
         response_json: response_json.to_vec(),
         invoice_number: invoice_number.map(number_from_key).transpose()?,
         ticket: ticket.map(str::to_owned),
-    })
+    }))
+}
+
+/// What a request record's insert found: the new record, or the one already
+/// there under its seller and serial number (the same request again), or a
+/// conflict (another request under that serial number).
+fn fresh_or_same(
+    conn: &Connection,
+    operation: &'static str,
+    (seller_tax_id, serial_number, digest): (&str, &str, &RequestDigest),
+    inserted: Option<RequestRecord>,
+) -> Result<Recorded, StoreError> {
+    if let Some(record) = inserted {
+        return Ok(Recorded {
+            record,
+            fresh: true,
+        });
+    }
+    match same_request(conn, operation, seller_tax_id, serial_number, digest)? {
+        Some(record) => Ok(Recorded {
+            record,
+            fresh: false,
+        }),
+        // The insert met a row that this transaction can no longer see: only a
+        // corrupt database does that.
+        None => Err(corrupt_column("requests.serial_number", serial_number)),
+    }
 }
 
 /// Reads a ticket with its current answer.
@@ -256,15 +290,9 @@ impl IssuingStore for SqliteStore {
     ) -> Result<Recorded, StoreError> {
         const OP: &str = "record an issued invoice";
         self.write(OP, |tx| {
-            if let Some(record) = same_request(tx, OP, seller_tax_id, serial_number, digest)? {
-                return Ok(Recorded {
-                    record,
-                    fresh: false,
-                });
-            }
             same_seller(seller_tax_id, issued)?;
             let key = number_key(&issued.invoice_number);
-            let record = insert_request(
+            let inserted = insert_request(
                 tx,
                 OP,
                 seller_tax_id,
@@ -275,11 +303,11 @@ impl IssuingStore for SqliteStore {
                 Some(&key),
                 None,
             )?;
-            insert_invoice(tx, OP, seller_tax_id, serial_number, issued)?;
-            Ok(Recorded {
-                record,
-                fresh: true,
-            })
+            let recorded = fresh_or_same(tx, OP, (seller_tax_id, serial_number, digest), inserted)?;
+            if recorded.fresh {
+                insert_invoice(tx, OP, seller_tax_id, serial_number, issued)?;
+            }
+            Ok(recorded)
         })
     }
 
@@ -292,13 +320,7 @@ impl IssuingStore for SqliteStore {
     ) -> Result<Recorded, StoreError> {
         const OP: &str = "record a refused request";
         self.write(OP, |tx| {
-            if let Some(record) = same_request(tx, OP, seller_tax_id, serial_number, digest)? {
-                return Ok(Recorded {
-                    record,
-                    fresh: false,
-                });
-            }
-            let record = insert_request(
+            let inserted = insert_request(
                 tx,
                 OP,
                 seller_tax_id,
@@ -309,10 +331,7 @@ impl IssuingStore for SqliteStore {
                 None,
                 None,
             )?;
-            Ok(Recorded {
-                record,
-                fresh: true,
-            })
+            fresh_or_same(tx, OP, (seller_tax_id, serial_number, digest), inserted)
         })
     }
 
@@ -320,13 +339,7 @@ impl IssuingStore for SqliteStore {
         const OP: &str = "queue a command";
         self.write(OP, |tx| {
             let (seller, serial) = (command.seller_tax_id, command.serial_number);
-            if let Some(record) = same_request(tx, OP, seller, serial, command.digest)? {
-                return Ok(Recorded {
-                    record,
-                    fresh: false,
-                });
-            }
-            let record = insert_request(
+            let inserted = insert_request(
                 tx,
                 OP,
                 seller,
@@ -337,6 +350,10 @@ impl IssuingStore for SqliteStore {
                 None,
                 Some(command.ticket),
             )?;
+            let recorded = fresh_or_same(tx, OP, (seller, serial, command.digest), inserted)?;
+            if !recorded.fresh {
+                return Ok(recorded);
+            }
             let quota = command.quota.as_ref();
             tx.prepare_cached(
                 "INSERT INTO commands
@@ -356,10 +373,7 @@ impl IssuingStore for SqliteStore {
                 quota.map(|q| q.amount_fen),
             ])
             .map_err(unique_as(OP, "command", command.command_id))?;
-            Ok(Recorded {
-                record,
-                fresh: true,
-            })
+            Ok(recorded)
         })
     }
 

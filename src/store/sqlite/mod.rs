@@ -297,6 +297,22 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// Runs `f`, whose only *writing* statement is one (it may read before it):
+    /// SQLite undoes a statement that fails as a whole, so the change needs
+    /// neither the savepoint nor the transaction of [`write`](Self::write)
+    /// around it. Inside a unit of work it runs in the unit's transaction (no
+    /// `SAVEPOINT`/`RELEASE`, and no sub-journal copy of the pages it changes);
+    /// outside one, the statement is its own transaction, and a writing
+    /// statement takes the write lock when it starts, as `BEGIN IMMEDIATE`
+    /// does. A change that may grow a second writing statement goes through
+    /// `write`.
+    fn write_statement<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        f(&self.lock().conn)
+    }
+
     /// Runs `f`, which runs exactly one statement: in SQLite a statement is its
     /// own read transaction, so it sees one snapshot without the `BEGIN` and
     /// `ROLLBACK` of [`read`](Self::read) around it (inside a unit of work: the

@@ -264,7 +264,8 @@ impl QualificationRegistry for SqliteStore {
     ) -> Result<QuotaReservation, QualificationError> {
         const OP: &str = "reserve quota";
         let amount_fen = amount_fen.max(0);
-        self.write(OP, |tx| {
+        // One writing statement (the upsert), inside this thread's unit.
+        self.write_statement(|tx| {
             let record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
                 tax_id: tax_id.clone(),
             })?;
@@ -375,7 +376,8 @@ impl QualificationRegistry for SqliteStore {
             return self.reserve_quota(tax_id, month, amount_fen);
         }
         let amount_fen = amount_fen.max(0);
-        self.write(OP, |tx| {
+        // One writing statement (the upsert), inside this thread's unit.
+        self.write_statement(|tx| {
             let record =
                 load_record(self, tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
                     tax_id: tax_id.clone(),

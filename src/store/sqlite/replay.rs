@@ -17,7 +17,7 @@ impl ReplayGuard for SqliteStore {
     fn check_and_record(&self, message_id: &[u8], now: u64, expires_at: u64) -> Result<(), Error> {
         const OP: &str = "check and record a message id";
         let prune = self.replay_writes.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0;
-        self.write(OP, |tx| {
+        let check_and_record = |tx: &rusqlite::Connection| {
             // One statement: a new id is inserted; a known one is renewed only
             // when it has expired; an unexpired one changes nothing, and that is
             // the replay.
@@ -42,6 +42,12 @@ impl ReplayGuard for SqliteStore {
                     .during(OP)?;
             }
             Ok(())
-        })
+        };
+        // One writing statement, except when pruning: then both in one change.
+        if prune {
+            self.write(OP, check_and_record)
+        } else {
+            self.write_statement(check_and_record)
+        }
     }
 }
