@@ -9,8 +9,8 @@ use super::{
     AES_256_KEY_LEN, AES_BLOCK_LEN, ContentCipher, CryptoProvider, Digest, EphemeralAgreement,
     GCM_NONCE_LEN, GCM_TAG_LEN, HashAlgorithm, HashContext, Hasher, KeyAgreement, KeyAlgorithm,
     KeyFamily, KeyProvider, KeyTransport, KeyWrap, PrivateKey, SecureRandom, SignatureScheme,
-    SignatureVerifier, check_cbc_input, check_pkcs8_rsa_size, check_uncompressed_p256,
-    pkcs8_key_family, rsa_public_key_bits, rsa_spki_der,
+    check_cbc_input, check_pkcs8_rsa_size, check_uncompressed_p256, pkcs8_key_family,
+    rsa_public_key_bits, rsa_spki_der,
 };
 use crate::error::{CryptoError, Error, KeyError};
 
@@ -68,38 +68,7 @@ impl Hasher for AwsLc {
     }
 }
 
-fn verification_algorithm(
-    scheme: SignatureScheme,
-) -> &'static dyn signature::VerificationAlgorithm {
-    match scheme {
-        SignatureScheme::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        SignatureScheme::RsaPkcs1Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-        SignatureScheme::RsaPkcs1Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        SignatureScheme::RsaPssSha256 => &signature::RSA_PSS_2048_8192_SHA256,
-        SignatureScheme::RsaPssSha384 => &signature::RSA_PSS_2048_8192_SHA384,
-        SignatureScheme::RsaPssSha512 => &signature::RSA_PSS_2048_8192_SHA512,
-        SignatureScheme::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
-        SignatureScheme::EcdsaP384Sha384 => &signature::ECDSA_P384_SHA384_ASN1,
-        SignatureScheme::Ed25519 => &signature::ED25519,
-    }
-}
-
-impl SignatureVerifier for AwsLc {
-    fn verify(
-        &self,
-        scheme: SignatureScheme,
-        public_key: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        if scheme.key_family() == KeyFamily::Rsa {
-            rsa_public_key_bits(public_key)?;
-        }
-        signature::UnparsedPublicKey::new(verification_algorithm(scheme), public_key)
-            .verify(message, signature)
-            .map_err(|_| CryptoError::BadSignature.into())
-    }
-}
+signature_verifier_with_ring_api!(AwsLc, signature);
 
 /// A private key loaded into aws-lc.
 enum AwsLcKey {

@@ -30,6 +30,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{CryptoError, Error, KeyError};
 
+#[macro_use]
+mod ring_api;
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
 pub mod cbc_padding;
