@@ -445,6 +445,48 @@ fn the_cloud_platform_keeps_invoices_and_polls_tickets() {
     );
 }
 
+/// The replay check and the cloud platform's invoice row are changes of one
+/// writing statement, run without a savepoint of their own
+/// (`SqliteStore::write_statement`): one that fails inside a unit of work must
+/// still leave nothing of itself, and the unit goes on and commits the rest.
+#[test]
+fn a_one_statement_change_that_fails_in_a_unit_leaves_nothing_and_the_unit_goes_on() {
+    let (store, invoices) = invoices(2);
+    let answer = response_for(&invoices[0]);
+    store
+        .atomically(|| -> Result<(), Error> {
+            store.check_and_record(b"msg-1", NOW, NOW + 600)?;
+            let replay = store
+                .check_and_record(b"msg-1", NOW, NOW + 600)
+                .unwrap_err();
+            assert!(
+                matches!(replay, Error::Envelope(EnvelopeError::Replay { .. })),
+                "{replay}"
+            );
+            assert!(store.store_invoice(SELLER, "S-1", &invoices[0], &answer)?);
+            // The same invoice number under another serial number: the insert
+            // is refused by the table's UNIQUE invoice number.
+            let duplicate = store
+                .store_invoice(SELLER, "S-2", &invoices[0], &answer)
+                .unwrap_err();
+            assert!(
+                matches!(duplicate, StoreError::Duplicate { .. }),
+                "{duplicate}"
+            );
+            assert!(store.store_invoice(SELLER, "S-3", &invoices[1], &answer)?);
+            store.check_and_record(b"msg-2", NOW, NOW + 600)?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(store.invoice_by_serial(SELLER, "S-1").unwrap().is_some());
+    assert!(store.invoice_by_serial(SELLER, "S-2").unwrap().is_none());
+    assert!(store.invoice_by_serial(SELLER, "S-3").unwrap().is_some());
+    for id in [b"msg-1", b"msg-2"] {
+        assert!(store.check_and_record(id, NOW + 1, NOW + 601).is_err());
+    }
+    assert!(store.check_integrity().unwrap().is_empty());
+}
+
 #[test]
 fn the_replay_guard_remembers_across_a_restart() {
     let dir = temp_dir("store-replay");
