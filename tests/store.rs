@@ -105,6 +105,13 @@ fn the_same_serial_number_gets_the_same_answer_and_other_content_is_a_conflict()
         again.record.invoice_number,
         Some(invoices[0].invoice_number.clone())
     );
+    // The very same invoice again (its number is taken too, by the same row):
+    // still the stored answer, not a duplicate number.
+    let same = store
+        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer)
+        .unwrap();
+    assert!(!same.fresh);
+    assert_eq!(same.record, first.record);
     let conflict = store
         .record_refused(SELLER, "S-1", &digest("S-1-other"), b"refused")
         .unwrap_err();
