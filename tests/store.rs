@@ -682,6 +682,32 @@ fn a_record_changed_by_another_connection_is_seen_at_once() {
     assert_eq!((usage.used_fen, usage.reserved_fen), (1_000, 0));
 }
 
+/// A reservation is two writes (the month's total, then the reservation row):
+/// when the second fails, the first must not stay. The failure is injected with
+/// a trigger another connection adds to the file.
+#[test]
+fn a_reservation_whose_second_write_fails_leaves_the_month_untouched() {
+    let dir = temp_dir("store-reserve-atomic");
+    let path = dir.join("fapiao.db");
+    let store = SqliteStore::open(&path).unwrap();
+    store.upsert_enterprise(&qualification_record()).unwrap();
+    let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
+    let month = UnixTime(NOW as i64).china_year_month();
+    let kept = store.reserve_quota(&tax_id, month, 1_000).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse_reservations BEFORE INSERT ON quota_reservations
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+    let failed = store.reserve_quota(&tax_id, month, 2_000).unwrap_err();
+    assert!(failed.to_string().contains("injected failure"), "{failed}");
+    let usage = store.usage(&tax_id, month).unwrap();
+    assert_eq!((usage.used_fen, usage.reserved_fen), (0, 1_000));
+    assert_eq!(store.quota_reservations().unwrap(), vec![kept]);
+}
+
 #[test]
 fn quota_is_charged_at_once_inside_a_unit_and_reserved_outside_one() {
     let dir = temp_dir("store-charge");

@@ -264,8 +264,9 @@ impl QualificationRegistry for SqliteStore {
     ) -> Result<QuotaReservation, QualificationError> {
         const OP: &str = "reserve quota";
         let amount_fen = amount_fen.max(0);
-        // One writing statement (the upsert), inside this thread's unit.
-        self.write_statement(|tx| {
+        // Two writing statements after a read that decides them: one
+        // transaction (or savepoint), never `write_statement`.
+        self.write(OP, |tx| {
             let record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
                 tax_id: tax_id.clone(),
             })?;
