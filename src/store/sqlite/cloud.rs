@@ -3,7 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use super::codec::{During, corrupt_column, int, invoice, limit, number_key, to_json, uint};
+use super::codec::{
+    During, corrupt_column, int, invoice, limit, number_key, to_json, uint, unique_as,
+};
 use crate::invoice::IssuedInvoice;
 use crate::store::{
     CloudStore, CloudTicket, CloudTicketState, StoreError, StoredInvoice, TicketResolution,
@@ -72,16 +74,7 @@ fn put_invoice(
             to_json("issued invoice", issued)?,
             response_json
         ])
-        .map_err(|error| {
-            if super::codec::is_unique_violation(&error) {
-                StoreError::Duplicate {
-                    what: "invoice number",
-                    key: key.clone(),
-                }
-            } else {
-                StoreError::db(operation)(error)
-            }
-        })?;
+        .map_err(unique_as(operation, "invoice number", &key))?;
     if inserted == 1 {
         return Ok(true);
     }

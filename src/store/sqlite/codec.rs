@@ -19,8 +19,26 @@ impl<T> During<T> for rusqlite::Result<T> {
     }
 }
 
+/// Maps a UNIQUE violation to [`StoreError::Duplicate`].
+pub(super) fn unique_as(
+    operation: &'static str,
+    what: &'static str,
+    key: &str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |error| {
+        if is_unique_violation(&error) {
+            StoreError::Duplicate {
+                what,
+                key: key.to_owned(),
+            }
+        } else {
+            StoreError::db(operation)(error)
+        }
+    }
+}
+
 /// Whether SQLite refused a write for a UNIQUE or PRIMARY KEY constraint.
-pub(super) fn is_unique_violation(error: &rusqlite::Error) -> bool {
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(
         error,
         rusqlite::Error::SqliteFailure(e, _)

@@ -4,8 +4,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use super::codec::{
-    During, digest32, int, invoice, is_unique_violation, kind_from_key, kind_key, number_key,
-    to_json, uint,
+    During, digest32, int, invoice, kind_from_key, kind_key, number_key, to_json, uint, unique_as,
 };
 use crate::device::{AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState};
 use crate::invoice::IssuedInvoice;
@@ -283,16 +282,11 @@ impl DeviceStore for SqliteStore {
                 number_key(&allocated.number),
                 json,
             ])
-            .map_err(|error| {
-                if is_unique_violation(&error) {
-                    StoreError::Duplicate {
-                        what: "invoice number",
-                        key: number_key(&allocated.number),
-                    }
-                } else {
-                    StoreError::db(OP)(error)
-                }
-            })?;
+            .map_err(unique_as(
+                OP,
+                "invoice number",
+                &number_key(&allocated.number),
+            ))?;
             Ok(DeviceIssue {
                 invoice: issued,
                 replayed: false,

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::codec::{
-    During, corrupt_column, digest32, int, invoice, is_unique_violation, limit, number_from_key,
-    number_key, to_json, uint,
+    During, corrupt_column, digest32, int, invoice, limit, number_from_key, number_key, to_json,
+    uint, unique_as,
 };
 use crate::invoice::IssuedInvoice;
 use crate::store::{
@@ -91,24 +91,6 @@ fn same_request(
     }
 }
 
-/// Maps a UNIQUE violation to [`StoreError::Duplicate`].
-fn unique_as(
-    operation: &'static str,
-    what: &'static str,
-    key: &str,
-) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |error| {
-        if is_unique_violation(&error) {
-            StoreError::Duplicate {
-                what,
-                key: key.to_owned(),
-            }
-        } else {
-            StoreError::db(operation)(error)
-        }
-    }
-}
-
 /// Refuses an invoice of another seller than the request's.
 fn same_seller(seller_tax_id: &str, issued: &IssuedInvoice) -> Result<(), StoreError> {
     if issued.seller_tax_id.as_str() == seller_tax_id {
@@ -181,21 +163,14 @@ fn insert_request(
             invoice_number,
             ticket,
         ])
-        .map_err(|error| {
-        if is_unique_violation(&error) && ticket.is_some() {
-            StoreError::Duplicate {
-                what: "ticket",
-                key: ticket.unwrap_or_default().to_owned(),
-            }
-        } else if is_unique_violation(&error) {
-            StoreError::Duplicate {
-                what: "invoice number",
-                key: invoice_number.unwrap_or_default().to_owned(),
-            }
-        } else {
-            StoreError::db(operation)(error)
-        }
-    })?;
+        .map_err(match ticket {
+            Some(ticket) => unique_as(operation, "ticket", ticket),
+            None => unique_as(
+                operation,
+                "invoice number",
+                invoice_number.unwrap_or_default(),
+            ),
+        })?;
     if inserted == 0 {
         return Ok(None);
     }

@@ -1,6 +1,6 @@
 //! [`OutboxStore`] on SQLite: the `outbox` table, joined to `invoices`.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::codec::{
@@ -24,10 +24,6 @@ macro_rules! entries_where {
 }
 
 type EntryRow = (String, String, i64, i64, Option<String>, Option<String>);
-
-fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
-    EntryRow::try_from(row)
-}
 
 fn to_entry(
     (json, state, attempts, next, last_error, receipt): EntryRow,
@@ -59,7 +55,7 @@ fn entries(
 ) -> Result<Vec<OutboxEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).during(operation)?;
     let rows = stmt
-        .query_map(values, entry_row)
+        .query_map(values, |row| EntryRow::try_from(row))
         .during(operation)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .during(operation)?;

@@ -1,6 +1,6 @@
 //! [`PeerStore`] on SQLite: the `peers` table.
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::codec::{During, corrupt_column, int, uint};
@@ -43,10 +43,6 @@ fn status_from_key(key: &str) -> Result<PeerStatus, StoreError> {
 }
 
 type PeerRow = (String, String, Vec<u8>, i64, String, i64);
-
-fn peer_row(row: &Row<'_>) -> rusqlite::Result<PeerRow> {
-    PeerRow::try_from(row)
-}
 
 impl SqliteStore {
     /// The pinned certificate `der`, parsed once ([`ParsedCache`]): the row's
@@ -100,7 +96,7 @@ fn select(
 ) -> Result<Vec<PeerRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).during(operation)?;
     let rows = stmt
-        .query_map([value], peer_row)
+        .query_map([value], |row| PeerRow::try_from(row))
         .during(operation)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .during(operation)?;
