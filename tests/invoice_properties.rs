@@ -165,6 +165,11 @@ proptest! {
         let again = IssueRequest::from_json(&request.to_json().unwrap()).unwrap();
         prop_assert_eq!(&again, &request);
         prop_assert!(again.validate(&ValidationPolicy::default()).is_ok());
+        // Validating by value keeps the request itself and says the same.
+        let by_value = request.clone().into_validated(&ValidationPolicy::default());
+        prop_assert_eq!(by_value.as_ref().ok(), result.as_ref().ok());
+        let validated = by_value.unwrap();
+        prop_assert_eq!(validated.request(), &request);
     }
 
     #[test]
@@ -213,6 +218,7 @@ proptest! {
             }
         };
         let violations = request.validate(&policy).expect_err("a perturbed amount");
+        prop_assert_eq!(request.clone().into_validated(&policy), Err(violations.clone()));
         prop_assert!(
             violations.iter().any(|v| v.code == code && v.path == path),
             "expected {} at {}, got:\n{}", code, path, violations

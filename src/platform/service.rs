@@ -340,8 +340,9 @@ impl ServicePlatform {
         };
         let serial = request.serial_number.clone();
         // Echoed in every answer from here on (as the request gave it).
-        let claimed_seller = Some(request.seller.tax_id.as_str());
-        let validated = match request.validate(&self.config.validation) {
+        let claimed_seller = request.seller.tax_id.clone();
+        let claimed_seller = Some(claimed_seller.as_str());
+        let validated = match request.into_validated(&self.config.validation) {
             Ok(v) => v,
             Err(violations) => {
                 let reason = FailureReason::InvalidRequest { violations };
@@ -419,7 +420,7 @@ impl ServicePlatform {
         });
         match authenticated.record().hosting_mode {
             HostingMode::PlatformHosted => {
-                let command = ControlCommand::new(&command_id, validated.clone(), deadline)?;
+                let command = ControlCommand::new(&command_id, validated, deadline)?;
                 match self.parts.device.issue(&command, now) {
                     Ok(invoice) => {
                         let response = IssueResponse {
@@ -459,7 +460,7 @@ impl ServicePlatform {
                 }
             }
             HostingMode::EnterpriseHosted => {
-                let command = ControlCommand::new(&command_id, validated.clone(), deadline)?;
+                let command = ControlCommand::new(&command_id, validated, deadline)?;
                 let mut ticket = [0u8; 16];
                 self.parts.provider.random.fill(&mut ticket)?;
                 let ticket: String = ticket.iter().map(|b| format!("{b:02x}")).collect();

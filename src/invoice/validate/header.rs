@@ -1,7 +1,7 @@
 //! Header rules: interface code, serial number, red-letter reference, seller, buyer,
 //! people and remarks.
 
-use super::{Collector, RedLetterReason, text};
+use super::{Collector, RedLetterReason, ValidatedRequest, text};
 use crate::invoice::limits::*;
 use crate::invoice::policy::ValidationPolicy;
 use crate::invoice::request::{
@@ -15,6 +15,18 @@ pub(super) struct HeaderFacts {
     pub(super) seller_tax_id: UnifiedSocialCreditCode,
     pub(super) buyer_tax_id: Option<BuyerTaxId>,
     pub(super) red_letter_reason: Option<RedLetterReason>,
+}
+
+impl HeaderFacts {
+    /// The validated request: `request`, which these facts were checked from.
+    pub(super) fn validated(self, request: IssueRequest) -> ValidatedRequest {
+        ValidatedRequest {
+            request,
+            seller_tax_id: self.seller_tax_id,
+            buyer_tax_id: self.buyer_tax_id,
+            red_letter_reason: self.red_letter_reason,
+        }
+    }
 }
 
 /// Checks the header; returns its parsed parts when the seller's tax id is valid.

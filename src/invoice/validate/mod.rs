@@ -29,6 +29,20 @@ impl IssueRequest {
     /// are not checked (only `TOO_MANY_LINES` is reported for them), which bounds
     /// the work and the size of the answer.
     pub fn validate(&self, policy: &ValidationPolicy) -> Result<ValidatedRequest, Violations> {
+        let facts = self.check(policy)?;
+        Ok(facts.validated(self.clone()))
+    }
+
+    /// [`validate`](Self::validate), keeping the request itself in the
+    /// [`ValidatedRequest`] instead of a copy (the request is dropped when it has
+    /// violations).
+    pub fn into_validated(self, policy: &ValidationPolicy) -> Result<ValidatedRequest, Violations> {
+        let facts = self.check(policy)?;
+        Ok(facts.validated(self))
+    }
+
+    /// Every rule: what the header checks parsed, or all violations.
+    fn check(&self, policy: &ValidationPolicy) -> Result<header::HeaderFacts, Violations> {
         let mut out = Collector::default();
         let checked = header::check(self, policy, &mut out);
         if self.lines.is_empty() {
@@ -53,12 +67,7 @@ impl IssueRequest {
         }
         header::check_people(self, &mut out);
         match (Violations::from_vec(out.violations), checked) {
-            (None, Some(checked)) => Ok(ValidatedRequest {
-                request: self.clone(),
-                seller_tax_id: checked.seller_tax_id,
-                buyer_tax_id: checked.buyer_tax_id,
-                red_letter_reason: checked.red_letter_reason,
-            }),
+            (None, Some(facts)) => Ok(facts),
             (Some(violations), _) => Err(violations),
             // The header checks return `None` only after reporting a violation.
             (None, None) => Err(Violations::one(Violation::new(
@@ -76,7 +85,7 @@ impl IssueRequest {
         policy: &ValidationPolicy,
     ) -> Result<ValidatedRequest, InvoiceError> {
         Self::from_json(json)?
-            .validate(policy)
+            .into_validated(policy)
             .map_err(InvoiceError::Invalid)
     }
 }

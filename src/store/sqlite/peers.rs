@@ -1,6 +1,7 @@
 //! [`PeerStore`] on SQLite: the `peers` table.
 
-use rusqlite::{Connection, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
 use super::codec::{During, corrupt_column, int, uint};
@@ -42,8 +43,6 @@ fn status_from_key(key: &str) -> Result<PeerStatus, StoreError> {
     })
 }
 
-type PeerRow = (String, String, Vec<u8>, i64, String, i64);
-
 impl SqliteStore {
     /// The pinned certificate `der`, parsed once ([`ParsedCache`]): the row's
     /// status and dates are read afresh every time.
@@ -58,22 +57,38 @@ impl SqliteStore {
         })
     }
 
-    fn to_record(
-        &self,
-        (party_id, role, der, not_after, status, pinned_at): PeerRow,
-    ) -> Result<PeerRecord, StoreError> {
-        let certificate = self.pinned_certificate(&der)?;
+    /// The record in `row` (the columns of [`peers_where!`]), read from the
+    /// row's own buffers: the certificate's bytes are only looked up in the
+    /// parsed-certificate cache, not copied, when they were parsed before.
+    fn to_record(&self, row: &Row<'_>) -> Result<PeerRecord, StoreError> {
+        let wrong_type = |column: &'static str, value: ValueRef<'_>| {
+            corrupt_column(column, &format!("{} value", value.data_type()))
+        };
+        let column = |index: usize| row.get_ref(index).map_err(StoreError::db(READ));
+        let text = |index: usize, name: &'static str| -> Result<&str, StoreError> {
+            let value = column(index)?;
+            value.as_str().map_err(|_| wrong_type(name, value))
+        };
+        let integer = |index: usize| row.get::<_, i64>(index).map_err(StoreError::db(READ));
+        let der = column(2)?;
+        let der = der
+            .as_blob()
+            .map_err(|_| wrong_type("peers.certificate_der", der))?;
+        let certificate = self.pinned_certificate(der)?;
         Ok(PeerRecord {
-            party_id,
-            role: role_from_key(&role)?,
+            party_id: text(0, "peers.party_id")?.to_owned(),
+            role: role_from_key(text(1, "peers.role")?)?,
             fingerprint: certificate.spki_fingerprint(),
             certificate,
-            not_after: uint(not_after),
-            status: status_from_key(&status)?,
-            pinned_at: uint(pinned_at),
+            not_after: uint(integer(3)?),
+            status: status_from_key(text(4, "peers.status")?)?,
+            pinned_at: uint(integer(5)?),
         })
     }
 }
+
+/// What reading a peer row is called in an error.
+const READ: &str = "read a peer";
 
 /// The peers matching one column, oldest pin first.
 macro_rules! peers_where {
@@ -87,20 +102,27 @@ macro_rules! peers_where {
     };
 }
 
+/// The peers matching `value` in `sql`'s one parameter; at most `limit` of them
+/// (a lookup by the primary key stops at the first row instead of stepping
+/// again to find the end).
 fn select(
     store: &SqliteStore,
     conn: &Connection,
     operation: &'static str,
     sql: &'static str,
     value: &dyn rusqlite::ToSql,
+    limit: usize,
 ) -> Result<Vec<PeerRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).during(operation)?;
-    let rows = stmt
-        .query_map([value], |row| PeerRow::try_from(row))
-        .during(operation)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .during(operation)?;
-    rows.into_iter().map(|row| store.to_record(row)).collect()
+    let mut rows = stmt.query([value]).during(operation)?;
+    let mut records = Vec::new();
+    while records.len() < limit {
+        match rows.next().during(operation)? {
+            Some(row) => records.push(store.to_record(row)?),
+            None => break,
+        }
+    }
+    Ok(records)
 }
 
 impl PeerStore for SqliteStore {
@@ -134,7 +156,14 @@ impl PeerStore for SqliteStore {
     fn by_party(&self, party_id: &str) -> Result<Vec<PeerRecord>, Error> {
         const OP: &str = "look up a peer by party";
         Ok(self.read_statement(|conn| {
-            select(self, conn, OP, peers_where!("party_id = ?1"), &party_id)
+            select(
+                self,
+                conn,
+                OP,
+                peers_where!("party_id = ?1"),
+                &party_id,
+                usize::MAX,
+            )
         })?)
     }
 
@@ -142,7 +171,9 @@ impl PeerStore for SqliteStore {
         const OP: &str = "look up a peer by fingerprint";
         let key = &fingerprint.0[..];
         Ok(self
-            .read_statement(|conn| select(self, conn, OP, peers_where!("fingerprint = ?1"), &key))?
+            .read_statement(|conn| {
+                select(self, conn, OP, peers_where!("fingerprint = ?1"), &key, 1)
+            })?
             .pop())
     }
 }
