@@ -60,16 +60,16 @@ impl SqliteStore {
     /// The record in `row` (the columns of [`peers_where!`]), read from the
     /// row's own buffers: the certificate's bytes are only looked up in the
     /// parsed-certificate cache, not copied, when they were parsed before.
-    fn to_record(&self, row: &Row<'_>) -> Result<PeerRecord, StoreError> {
+    fn to_record(&self, row: &Row<'_>, operation: &'static str) -> Result<PeerRecord, StoreError> {
         let wrong_type = |column: &'static str, value: ValueRef<'_>| {
             corrupt_column(column, &format!("{} value", value.data_type()))
         };
-        let column = |index: usize| row.get_ref(index).map_err(StoreError::db(READ));
+        let column = |index: usize| row.get_ref(index).during(operation);
         let text = |index: usize, name: &'static str| -> Result<&str, StoreError> {
             let value = column(index)?;
             value.as_str().map_err(|_| wrong_type(name, value))
         };
-        let integer = |index: usize| row.get::<_, i64>(index).map_err(StoreError::db(READ));
+        let integer = |index: usize| row.get::<_, i64>(index).during(operation);
         let der = column(2)?;
         let der = der
             .as_blob()
@@ -86,9 +86,6 @@ impl SqliteStore {
         })
     }
 }
-
-/// What reading a peer row is called in an error.
-const READ: &str = "read a peer";
 
 /// The peers matching one column, oldest pin first.
 macro_rules! peers_where {
@@ -118,7 +115,7 @@ fn select(
     let mut records = Vec::new();
     while records.len() < limit {
         match rows.next().during(operation)? {
-            Some(row) => records.push(store.to_record(row)?),
+            Some(row) => records.push(store.to_record(row, operation)?),
             None => break,
         }
     }
