@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::openssl::{cms_encrypt, cms_sign, now, openssl, our_recipient_options, scratch};
+use common::openssl::{
+    cms_decrypt, cms_encrypt, cms_sign, cms_verify, now, our_recipient_options, scratch,
+};
 use common::*;
 use fapiao::envelope::{self, MemoryReplayGuard, Opener};
 
@@ -37,34 +39,8 @@ fn openssl_decrypts_and_verifies_our_envelopes() {
             let signed = scratch(DIR, &format!("{tag}-ours-signed.der"));
             let out = scratch(DIR, &format!("{tag}-ours-payload"));
             std::fs::write(&env, &sealed).unwrap();
-            openssl(&[
-                "cms",
-                "-decrypt",
-                "-binary",
-                "-inform",
-                "DER",
-                "-in",
-                env.to_str().unwrap(),
-                "-recip",
-                &data_path(&format!("{receiver}.pem")),
-                "-inkey",
-                &data_path(&format!("{receiver}.key.pem")),
-                "-out",
-                signed.to_str().unwrap(),
-            ]);
-            openssl(&[
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-in",
-                signed.to_str().unwrap(),
-                "-CAfile",
-                &data_path("root-ca.pem"),
-                "-out",
-                out.to_str().unwrap(),
-            ]);
+            cms_decrypt(&env, receiver, &signed);
+            cms_verify(&signed, &out);
             assert_eq!(std::fs::read(&out).unwrap(), payload(), "{tag}");
         }
     }

@@ -1,5 +1,6 @@
 //! Driving the `openssl` command for the interoperability tests: signing and
-//! encrypting with `openssl cms` as a peer of ours would.
+//! encrypting with `openssl cms` as a peer of ours would, and decrypting and
+//! verifying what we write.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -103,4 +104,43 @@ pub fn cms_encrypt(cipher: &str, input: &Path, receiver: &str, keyopts: &[&str],
         args.push(opt);
     }
     openssl(&args);
+}
+
+/// `openssl cms -decrypt` of the DER envelope `input` with the fixture
+/// `receiver`'s certificate and key, writing what it holds (our SignedData) to
+/// `out`.
+pub fn cms_decrypt(input: &Path, receiver: &str, out: &Path) {
+    openssl(&[
+        "cms",
+        "-decrypt",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        input.to_str().unwrap(),
+        "-recip",
+        &data_path(&format!("{receiver}.pem")),
+        "-inkey",
+        &data_path(&format!("{receiver}.key.pem")),
+        "-out",
+        out.to_str().unwrap(),
+    ]);
+}
+
+/// `openssl cms -verify` of the DER SignedData `input` against the fixture
+/// root CA, writing the signed content to `out`.
+pub fn cms_verify(input: &Path, out: &Path) {
+    openssl(&[
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        input.to_str().unwrap(),
+        "-CAfile",
+        &data_path("root-ca.pem"),
+        "-out",
+        out.to_str().unwrap(),
+    ]);
 }
