@@ -53,13 +53,7 @@ pub(super) fn cases() -> Vec<Case> {
                     parameters: None,
                     public_key: None,
                 };
-                let pem = der::pem::encode_string(
-                    "EC PRIVATE KEY",
-                    der::pem::LineEnding::LF,
-                    &key.to_der().unwrap(),
-                )
-                .unwrap();
-                PrivateKeyDer::load(pem.as_bytes(), None).map(|_| ())
+                PrivateKeyDer::load(sec1_pem(&key).as_bytes(), None).map(|_| ())
             },
             Error::Key(KeyError::MissingCurve)
         ),
@@ -73,13 +67,7 @@ pub(super) fn cases() -> Vec<Case> {
                     )),
                     public_key: None,
                 };
-                let pem = der::pem::encode_string(
-                    "EC PRIVATE KEY",
-                    der::pem::LineEnding::LF,
-                    &key.to_der().unwrap(),
-                )
-                .unwrap();
-                PrivateKeyDer::load(pem.as_bytes(), None).map(|_| ())
+                PrivateKeyDer::load(sec1_pem(&key).as_bytes(), None).map(|_| ())
             },
             Error::Key(KeyError::UnsupportedAlgorithm { .. })
         ),
@@ -107,4 +95,14 @@ pub(super) fn cases() -> Vec<Case> {
             Error::Credentials(CredentialsError::EmptyChain)
         ),
     ]
+}
+
+/// `key` as a SEC1 "EC PRIVATE KEY" PEM.
+fn sec1_pem(key: &sec1::EcPrivateKey<'_>) -> String {
+    der::pem::encode_string(
+        "EC PRIVATE KEY",
+        der::pem::LineEnding::LF,
+        &key.to_der().unwrap(),
+    )
+    .unwrap()
 }
