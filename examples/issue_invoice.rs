@@ -39,12 +39,17 @@ use fapiao::invoice::{
     FailureReason, InvoiceKind, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice,
     UnifiedSocialCreditCode, UnixTime,
 };
-use fapiao::pki::{Credentials, ExchangeParty, PartyRole, PeerDirectory, TrustStore};
+use fapiao::pki::{
+    CertificateMatch, Credentials, ExchangeParty, PartyBinder, PartyBindings, PartyRole,
+    PeerDirectory, TrustStore,
+};
 use fapiao::platform::{
     CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
     ServicePlatform, ServicePlatformParts,
 };
-use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
+use fapiao::qualification::{
+    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredFrontEnds,
+};
 use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 
@@ -71,24 +76,36 @@ fn trust() -> Result<PlatformTrust> {
     )?)?))
 }
 
+/// One side of the certificate exchange: its credentials, party id and role,
+/// the directory it pins the other side in, and what binds the other side's
+/// claimed identity to its certificate.
+type Side<'a> = (
+    &'a Credentials,
+    &'a str,
+    PartyRole,
+    &'a PeerDirectory,
+    &'a dyn PartyBinder,
+);
+
 /// 互换数字证书: offer, answer, confirm; both sides pin the other.
-fn exchange(
-    a: (&Credentials, &str, PartyRole, &PeerDirectory),
-    b: (&Credentials, &str, PartyRole, &PeerDirectory),
-    now: u64,
-    provider: &'static CryptoProvider,
-) -> Result<()> {
+fn exchange(a: Side<'_>, b: Side<'_>, now: u64, provider: &'static CryptoProvider) -> Result<()> {
     let trust = trust()?;
     let validator = trust.validator();
     let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
-    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, a.3, &ra, provider);
-    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, b.3, &rb, provider);
+    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, a.3, &ra, provider).bound_by(a.4);
+    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, b.3, &rb, provider).bound_by(b.4);
     let (sent, offer) = pa.offer(now)?;
     let (answered, answer) = pb.answer(&offer, now)?;
     let (_, confirm) = pa.confirm(sent, &answer, now)?;
     pb.complete(answered, &confirm, now)?;
     println!("certificate exchange: {} <-> {} pinned", a.1, b.1);
     Ok(())
+}
+
+/// An operator's binding of one platform id to its certificate's key.
+fn bind(party_id: &str, role: PartyRole, peer: &Credentials) -> PartyBindings {
+    let key = CertificateMatch::Key(peer.leaf().spki_fingerprint());
+    PartyBindings::new().bind(party_id, role, key)
 }
 
 fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
@@ -251,23 +268,6 @@ pub fn run(options: &Options) -> Result<Summary> {
     let cloud_peers = PeerDirectory::new(cloud_store.clone());
     let service_peers = PeerDirectory::new(service_store.clone());
     let front_peers = PeerDirectory::new(front_store.clone());
-    exchange(
-        (&ecp, "ECP-1", PartyRole::CloudPlatform, &cloud_peers),
-        (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
-        now,
-        provider,
-    )?;
-    exchange(
-        (
-            &front,
-            ENTERPRISE_HOSTED,
-            PartyRole::EnterpriseFrontEnd,
-            &front_peers,
-        ),
-        (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
-        now,
-        provider,
-    )?;
 
     // The platform-hosted enterprise's ERP key is bound by its fingerprint.
     let erp_platform_hosted = creds("enterprise-ed25519", provider)?;
@@ -278,6 +278,49 @@ pub fn run(options: &Options) -> Result<Summary> {
         .insert(erp_platform_hosted.leaf().spki_fingerprint());
     service_store.upsert_enterprise(&platform_hosted)?;
     service_store.upsert_enterprise(&record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?)?;
+
+    // Who may be whom: each platform's operator binds the other platform's id
+    // to its certificate; the service platform binds an enterprise's front end
+    // through the enterprise's record (the credit code in its certificate).
+    let eisp_binding = bind("EISP-1", PartyRole::ServicePlatform, &eisp);
+    let ecp_binding = bind("ECP-1", PartyRole::CloudPlatform, &ecp);
+    let front_ends = RegisteredFrontEnds(service_store.as_ref());
+    exchange(
+        (
+            &ecp,
+            "ECP-1",
+            PartyRole::CloudPlatform,
+            &cloud_peers,
+            &eisp_binding,
+        ),
+        (
+            &eisp,
+            "EISP-1",
+            PartyRole::ServicePlatform,
+            &service_peers,
+            &ecp_binding,
+        ),
+        now,
+        provider,
+    )?;
+    exchange(
+        (
+            &front,
+            ENTERPRISE_HOSTED,
+            PartyRole::EnterpriseFrontEnd,
+            &front_peers,
+            &eisp_binding,
+        ),
+        (
+            &eisp,
+            "EISP-1",
+            PartyRole::ServicePlatform,
+            &service_peers,
+            &front_ends,
+        ),
+        now,
+        provider,
+    )?;
 
     let hosted_device = SoftwareDevice::new(
         "EISP-DEV-1",

@@ -545,9 +545,10 @@ typedef struct fapiao_credentials fapiao_credentials;
 
 /**
  * One side of a certificate exchange: its credentials, trust, store (where the
- * peer is pinned; also the replay guard), its party id and role, and where the
- * exchange stands. Not synchronized: one exchange is driven by one thread at a
- * time.
+ * peer is pinned; also the replay guard and the qualification registry that
+ * binds enterprise front ends), its party id and role, the operator's bindings,
+ * the pinned credentials that endorse a rotation, and where the exchange
+ * stands. Not synchronized: one exchange is driven by one thread at a time.
  */
 typedef struct fapiao_exchange fapiao_exchange;
 
@@ -1198,6 +1199,13 @@ fapiao_result fapiao_inspect(const uint8_t *envelope,
  * `fapiao_exchange_complete` with the confirm. Each side has pinned the other
  * when its last call returns `FAPIAO_OK`.
  *
+ * The other side's claimed party id and role are accepted only when bound to
+ * its certificate: by `fapiao_exchange_bind` (operator-configured), or, for an
+ * enterprise front end, by the enterprise's record in `store`'s qualification
+ * registry (enterprise-hosted, its credit code in the certificate's subject
+ * serialNumber or the key among its bound certificates). A claim nothing binds
+ * is refused with `FAPIAO_EXCHANGE_REFUSED`.
+ *
  * On `FAPIAO_OK`, `*out` receives a new handle to free with
  * `fapiao_exchange_free`; on failure (`FAPIAO_INVALID_ARGUMENT` for an unknown
  * role) `*out` is not written.
@@ -1213,6 +1221,40 @@ fapiao_result fapiao_exchange_new(const struct fapiao_credentials *credentials,
                                   const char *party_id,
                                   uint32_t role,
                                   struct fapiao_exchange **out);
+
+/**
+ * Binds `party_id` (NUL-terminated UTF-8) in `role` (a `fapiao_party_role`) to
+ * the certificates that `value` names, read as `kind` (a
+ * `fapiao_certificate_match`): the other side may claim that id and role only
+ * with such a certificate. Call it before the exchange's first step, once per
+ * binding.
+ *
+ * On failure (`FAPIAO_INVALID_ARGUMENT`: an unknown role or kind, an empty
+ * party id or value, a key that is not 64 hex digits) nothing is bound.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call; `party_id` and `value`
+ * must be NULL or NUL-terminated strings.
+ */
+fapiao_result fapiao_exchange_bind(const struct fapiao_exchange *exchange,
+                                   const char *party_id,
+                                   uint32_t role,
+                                   uint32_t kind,
+                                   const char *value);
+
+/**
+ * Signs this side's exchange messages with `pinned` too: the credentials the
+ * other side pinned for this party before. The other side then accepts this
+ * side's new certificate as a rotation; without it, a new certificate for a
+ * party that has a usable pinned one is refused. Copies the credentials.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` or `pinned` during the call.
+ */
+fapiao_result fapiao_exchange_endorse(const struct fapiao_exchange *exchange,
+                                      const struct fapiao_credentials *pinned);
 
 /**
  * Step 1, initiator: the offer to send to the other side, at `now` (UNIX

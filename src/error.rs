@@ -454,6 +454,17 @@ pub enum PeerError {
         /// The party it belongs to.
         party_id: String,
     },
+    /// A new certificate for a party that has a usable pinned one, in an
+    /// exchange that no pinned key of the party signed.
+    #[error(
+        "peer {party_id}: new certificate {fingerprint} is not endorsed by a pinned key of the party (sign the exchange with the pinned key too, or pin it out of band)"
+    )]
+    RotationNotEndorsed {
+        /// The party.
+        party_id: String,
+        /// The new certificate's SPKI fingerprint (hex).
+        fingerprint: String,
+    },
     /// The party is known in another role.
     #[error("peer {party_id} is a {expected:?}, not a {found:?}")]
     RoleMismatch {
@@ -478,8 +489,9 @@ pub enum ExchangeError {
         /// The limit.
         max: usize,
     },
-    /// An exchange message must have exactly one signer.
-    #[error("expected exactly one signer, found {found}")]
+    /// An exchange message has one signer, or two during a rotation (the new
+    /// key and a pinned one), never the same key twice.
+    #[error("expected one signer (two in a rotation, of different keys), found {found}")]
     SignerCount {
         /// How many signers it has.
         found: usize,
@@ -540,6 +552,25 @@ pub enum ExchangeError {
     /// The confirm came from another certificate or identity than the offer.
     #[error("the confirm does not come from the party that sent the offer")]
     PeerChanged,
+    /// No binding lets the certificate claim this party id in this role.
+    #[error("certificate {subject:?} may not claim party {party_id} as {role:?}")]
+    ClaimNotBound {
+        /// The party id claimed.
+        party_id: String,
+        /// The role claimed.
+        role: PartyRole,
+        /// The certificate's subject.
+        subject: String,
+    },
+    /// The body's `key` is not the key of a signer of the message.
+    #[error("the key the message claims is not the key that signed it")]
+    KeyNotSigner,
+    /// The message names another party as its addressee.
+    #[error("the message is addressed to {addressee}, not to this party")]
+    NotForUs {
+        /// Who it is addressed to.
+        addressee: String,
+    },
 }
 
 /// Failures of the platform roles that cannot be answered with a sealed

@@ -19,7 +19,10 @@ use common::*;
 use der::asn1::{Any, ObjectIdentifier};
 use der::{Decode, Encode};
 use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage};
-use fapiao::pki::{Credentials, Crl, PathPolicy, PathValidator, TrustStore};
+use fapiao::pki::{
+    CertificateMatch, Credentials, Crl, PartyBindings, PartyRole, PathPolicy, PathValidator,
+    TrustStore,
+};
 use fapiao::{CryptoProvider, Error};
 
 const NOW: u64 = TEST_TIME;
@@ -33,6 +36,8 @@ struct Fx {
     ecp_p256: Credentials,
     ecp_rsa: Credentials,
     enterprise_rsa: Credentials,
+    /// The exchange's bindings: ECP-1 to ecp-p256's key, EISP-1 to eisp-p256's.
+    bindings: PartyBindings,
     roots: TrustStore,
     crls: Vec<Crl>,
     /// ecp-p256 signs, encrypted to eisp-p256, at NOW.
@@ -50,8 +55,20 @@ static FX: LazyLock<Fx> = LazyLock::new(|| {
     let roots = TrustStore::from_pem_or_der(&data("root-ca.pem")).unwrap();
     let mut crls = Crl::load_bundle(&data("crl/issuing-ca.crl.pem")).unwrap();
     crls.extend(Crl::load_bundle(&data("crl/root-ca.crl.pem")).unwrap());
+    let bindings = PartyBindings::new()
+        .bind(
+            "ECP-1",
+            PartyRole::CloudPlatform,
+            CertificateMatch::Key(ecp_p256.leaf().spki_fingerprint()),
+        )
+        .bind(
+            "EISP-1",
+            PartyRole::ServicePlatform,
+            CertificateMatch::Key(eisp_p256.leaf().spki_fingerprint()),
+        );
     Fx {
         provider,
+        bindings,
         eisp_p256,
         eisp_rsa: credentials("eisp-rsa", provider),
         ecp_rsa: credentials("ecp-rsa", provider),

@@ -1,13 +1,17 @@
 //! Certificate exchange between two in-process parties, tampering with each
-//! message field, replay, a peer whose chain fails, rotation, and the peer
-//! directory's refusals.
+//! message field, replay, a peer whose chain fails, who may claim which party
+//! id, rotation, and the peer directory's refusals.
 
 mod common;
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use common::*;
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
 use fapiao::pki::{
-    Certificate, Credentials, ExchangeParty, PartyRole, PeerDirectory, PeerValidator,
+    Certificate, CertificateMatch, Credentials, EkuPolicy, ExchangeParty, PartyBindings, PartyRole,
+    PathError, PeerDirectory, PeerValidator, key_purpose,
 };
 use fapiao::{EnvelopeError, Error, ExchangeError, PeerError};
 
@@ -37,6 +41,21 @@ fn side(name: &str) -> Side {
     }
 }
 
+fn key_of(name: &str) -> CertificateMatch {
+    CertificateMatch::Key(credentials(name, providers()[0]).leaf().spki_fingerprint())
+}
+
+/// The operator's bindings every side here uses: both fixture cloud platform
+/// certificates may be ECP-1 (a rotation from one to the other), both service
+/// platform certificates EISP-1.
+static BINDINGS: LazyLock<PartyBindings> = LazyLock::new(|| {
+    PartyBindings::new()
+        .bind("ECP-1", PartyRole::CloudPlatform, key_of("ecp-rsa"))
+        .bind("ECP-1", PartyRole::CloudPlatform, key_of("ecp-p256"))
+        .bind("EISP-1", PartyRole::ServicePlatform, key_of("eisp-rsa"))
+        .bind("EISP-1", PartyRole::ServicePlatform, key_of("eisp-p256"))
+});
+
 fn party<'a>(s: &'a Side, id: &str, role: PartyRole, v: &'a FixtureValidator) -> ExchangeParty<'a> {
     ExchangeParty::new(
         &s.creds,
@@ -47,6 +66,7 @@ fn party<'a>(s: &'a Side, id: &str, role: PartyRole, v: &'a FixtureValidator) ->
         &s.replay,
         providers()[0],
     )
+    .with_bindings(&BINDINGS)
 }
 
 fn validator() -> FixtureValidator {
@@ -99,21 +119,54 @@ fn full_exchange_pins_both_sides() {
 }
 
 /// Signs an arbitrary body as `creds`: what a peer (or an attacker holding a
-/// certificate) could send.
+/// certificate) could send. `KEY` in the body becomes the signer's key.
 fn signed_body(creds: &Credentials, body: &str, at: u64) -> Vec<u8> {
+    let body = body.replace("KEY", &creds.leaf().spki_fingerprint().to_hex());
     SignedMessage::sign(body.as_bytes(), creds, at, providers()[0])
         .unwrap()
         .into_der()
 }
 
-fn body(kind: &str, role: &str, nonce: &str, peer_nonce: Option<&str>, ts: u64) -> String {
-    let peer = match peer_nonce {
+fn quoted(text: Option<&str>) -> String {
+    match text {
         Some(n) => format!("\"{n}\""),
         None => "null".into(),
-    };
+    }
+}
+
+/// An offer-shaped body from ECP-1 (`KEY` for the signer's key).
+fn body(kind: &str, role: &str, nonce: &str, peer_nonce: Option<&str>, ts: u64) -> String {
     format!(
-        r#"{{"version":1,"kind":"{kind}","role":"{role}","party_id":"ECP-1","nonce":"{nonce}","peer_nonce":{peer},"timestamp":{ts}}}"#
+        r#"{{"version":2,"kind":"{kind}","role":"{role}","party_id":"ECP-1","key":"KEY","nonce":"{nonce}","peer_nonce":{},"offer_nonce":null,"to":null,"timestamp":{ts}}}"#,
+        quoted(peer_nonce)
     )
+}
+
+/// A confirm from ECP-1 (`KEY` for the signer's key) to `to`, echoing
+/// `answer_nonce` and `offer_nonce`.
+fn confirm_body(answer_nonce: &str, offer_nonce: &str, to: &str) -> String {
+    // Each forged confirm has a nonce of its own (a refused one is recorded).
+    static NEXT: AtomicU8 = AtomicU8::new(0);
+    let nonce = format!("{:02x}", NEXT.fetch_add(1, Ordering::Relaxed)).repeat(32);
+    format!(
+        r#"{{"version":2,"kind":"confirm","role":"cloud_platform","party_id":"ECP-1","key":"KEY","nonce":"{nonce}","peer_nonce":"{answer_nonce}","offer_nonce":"{offer_nonce}","to":{to},"timestamp":{NOW}}}"#
+    )
+}
+
+/// The `to` member naming `party_id` in `role` with `creds`' key.
+fn addressee(role: &str, party_id: &str, creds: &Credentials) -> String {
+    format!(
+        r#"{{"role":"{role}","party_id":"{party_id}","key":"{}"}}"#,
+        creds.leaf().spki_fingerprint()
+    )
+}
+
+/// The value of the first `"field":"…"` string in a signed message's body.
+fn field(message: &[u8], name: &str) -> String {
+    let text = String::from_utf8_lossy(message).to_string();
+    let marker = format!("\"{name}\":\"");
+    let start = text.find(&marker).unwrap() + marker.len();
+    text[start..start + 64].to_owned()
 }
 
 #[test]
@@ -155,11 +208,11 @@ fn each_tampered_offer_field_is_refused_for_its_reason() {
         ),
         (
             body("offer", "cloud_platform", &n, None, NOW)
-                .replace("\"version\":1", "\"version\":2"),
+                .replace("\"version\":2", "\"version\":1"),
             |e| {
                 matches!(
                     e,
-                    Error::Exchange(ExchangeError::UnsupportedVersion { found: 2, .. })
+                    Error::Exchange(ExchangeError::UnsupportedVersion { found: 1, .. })
                 )
             },
         ),
@@ -170,6 +223,39 @@ fn each_tampered_offer_field_is_refused_for_its_reason() {
         (
             body("offer", "cloud_platform", &n, None, NOW).replace("ECP-1", ""),
             |e| matches!(e, Error::Exchange(ExchangeError::BadPartyId)),
+        ),
+        // The key claimed is not the signer's.
+        (
+            body("offer", "cloud_platform", &n, None, NOW).replace("KEY", &"00".repeat(32)),
+            |e| matches!(e, Error::Exchange(ExchangeError::KeyNotSigner)),
+        ),
+        // An offer carrying an offer_nonce (only a confirm does).
+        (
+            body("offer", "cloud_platform", &n, None, NOW)
+                .replace("\"offer_nonce\":null", &format!("\"offer_nonce\":\"{n}\"")),
+            |e| {
+                matches!(
+                    e,
+                    Error::Exchange(ExchangeError::BadNonce {
+                        field: "offer_nonce"
+                    })
+                )
+            },
+        ),
+        // An offer addressed to another service platform.
+        (
+            body("offer", "cloud_platform", &n, None, NOW).replace(
+                "\"to\":null",
+                &format!(
+                    "\"to\":{}",
+                    addressee(
+                        "service_platform",
+                        "EISP-2",
+                        &credentials("eisp-rsa", providers()[0])
+                    )
+                ),
+            ),
+            |e| matches!(e, Error::Exchange(ExchangeError::NotForUs { .. })),
         ),
     ];
     for (text, expected) in cases {
@@ -210,26 +296,45 @@ fn answer_and_confirm_must_echo_our_nonce() {
     // right nonce: the responder must notice the signer changed.
     let (_sent, offer) = a.offer(NOW).unwrap();
     let (answered, answer) = b.answer(&offer, NOW).unwrap();
-    let text = String::from_utf8_lossy(&answer).to_string();
-    let start = text.find("\"nonce\":\"").unwrap() + 9;
-    let answer_nonce = &text[start..start + 64];
+    let (answer_nonce, offer_nonce) = (field(&answer, "nonce"), field(&offer, "nonce"));
+    let to_b = addressee("service_platform", "EISP-1", &eisp.creds);
     let impostor = side("ecp-p256");
     let forged = signed_body(
         &impostor.creds,
-        &body(
-            "confirm",
-            "cloud_platform",
-            &"cd".repeat(32),
-            Some(answer_nonce),
-            NOW,
-        ),
+        &confirm_body(&answer_nonce, &offer_nonce, &to_b),
         NOW,
     );
-    let err = b.complete(answered, &forged, NOW).unwrap_err();
+    let err = b.complete(answered.clone(), &forged, NOW).unwrap_err();
     assert!(
         matches!(err, Error::Exchange(ExchangeError::PeerChanged)),
         "{err}"
     );
+    // The confirm covers the offer's nonce too: one that echoes the answer but
+    // carries another offer nonce is refused.
+    let other = "ef".repeat(32);
+    let forged = signed_body(&ecp.creds, &confirm_body(&answer_nonce, &other, &to_b), NOW);
+    let err = b.complete(answered.clone(), &forged, NOW).unwrap_err();
+    assert!(
+        matches!(err, Error::Exchange(ExchangeError::NonceMismatch)),
+        "{err}"
+    );
+    // A confirm must name its addressee, and name this side.
+    for to in [
+        "null".to_owned(),
+        addressee("service_platform", "EISP-2", &eisp.creds),
+        addressee("service_platform", "EISP-1", &ecp.creds),
+    ] {
+        let forged = signed_body(
+            &ecp.creds,
+            &confirm_body(&answer_nonce, &offer_nonce, &to),
+            NOW,
+        );
+        let err = b.complete(answered.clone(), &forged, NOW).unwrap_err();
+        assert!(
+            matches!(err, Error::Exchange(ExchangeError::NotForUs { .. })),
+            "{to}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -298,19 +403,41 @@ fn exchange(a: &ExchangeParty<'_>, b: &ExchangeParty<'_>, now: u64) {
 }
 
 #[test]
-fn rotation_keeps_both_certificates_until_the_old_one_is_retired() {
+fn a_new_key_for_a_pinned_party_needs_the_pinned_key_to_endorse_it() {
     let v = validator();
     let old = side("ecp-rsa");
     let new = side("ecp-p256");
     let eisp = side("eisp-rsa");
     let b = party(&eisp, "EISP-1", PartyRole::ServicePlatform, &v);
     exchange(&party(&old, "ECP-1", PartyRole::CloudPlatform, &v), &b, NOW);
+
+    // The new certificate is bound to ECP-1 too, but nothing pinned signs for
+    // it: whoever holds a certificate the binding allows cannot take the id
+    // over while the pinned one is in use.
+    let a = party(&new, "ECP-1", PartyRole::CloudPlatform, &v);
+    let (sent, offer) = a.offer(NOW + 30).unwrap();
+    let (answered, answer) = b.answer(&offer, NOW + 30).unwrap();
+    let (_, confirm) = a.confirm(sent, &answer, NOW + 30).unwrap();
+    let err = b.complete(answered, &confirm, NOW + 30).unwrap_err();
+    assert!(
+        matches!(err, Error::Peer(PeerError::RotationNotEndorsed { .. })),
+        "{err}"
+    );
+    assert_eq!(
+        eisp.directory
+            .lookup_party("ECP-1", NOW + 30)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Endorsed by the pinned key, the same exchange is a rotation: both stay
+    // valid until the old one is retired.
     exchange(
-        &party(&new, "ECP-1", PartyRole::CloudPlatform, &v),
+        &party(&new, "ECP-1", PartyRole::CloudPlatform, &v).endorsed_by(&old.creds),
         &b,
         NOW + 60,
     );
-
     let both = eisp.directory.lookup_party("ECP-1", NOW + 60).unwrap();
     assert_eq!(both.len(), 2);
     for creds in [&old.creds, &new.creds] {
@@ -340,6 +467,170 @@ fn rotation_keeps_both_certificates_until_the_old_one_is_retired() {
             .unwrap()
             .len(),
         1
+    );
+    // The same key again (a repeated exchange) needs no endorsement.
+    exchange(
+        &party(&new, "ECP-1", PartyRole::CloudPlatform, &v),
+        &b,
+        NOW + 90,
+    );
+}
+
+#[test]
+fn an_endorsement_by_a_key_not_pinned_for_the_party_is_no_endorsement() {
+    let v = validator();
+    let (old, new, eisp) = (side("ecp-rsa"), side("ecp-p256"), side("eisp-rsa"));
+    let b = party(&eisp, "EISP-1", PartyRole::ServicePlatform, &v);
+    exchange(&party(&old, "ECP-1", PartyRole::CloudPlatform, &v), &b, NOW);
+    // Signed also by a valid certificate of somebody else.
+    let stranger = credentials("enterprise-rsa", providers()[0]);
+    let a = party(&new, "ECP-1", PartyRole::CloudPlatform, &v).endorsed_by(&stranger);
+    let (sent, offer) = a.offer(NOW).unwrap();
+    let (answered, answer) = b.answer(&offer, NOW).unwrap();
+    let (_, confirm) = a.confirm(sent, &answer, NOW).unwrap();
+    let err = b.complete(answered, &confirm, NOW).unwrap_err();
+    assert!(
+        matches!(err, Error::Peer(PeerError::RotationNotEndorsed { .. })),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_certified_party_cannot_claim_an_id_it_is_not_bound_to() {
+    let v = validator();
+    // An enterprise's valid certificate (chains to the same CA) claims to be
+    // the cloud platform ECP-1 at a service platform, and the service platform
+    // EISP-1 at a cloud platform that answers offers.
+    let rogue = side("enterprise-rsa");
+    let eisp = side("eisp-rsa");
+    let ecp = side("ecp-rsa");
+    for (claim, role, responder) in [
+        (
+            "ECP-1",
+            PartyRole::CloudPlatform,
+            party(&eisp, "EISP-1", PartyRole::ServicePlatform, &v),
+        ),
+        (
+            "EISP-1",
+            PartyRole::ServicePlatform,
+            party(&ecp, "ECP-1", PartyRole::CloudPlatform, &v),
+        ),
+    ] {
+        let (_, offer) = party(&rogue, claim, role, &v).offer(NOW).unwrap();
+        let err = responder.answer(&offer, NOW).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Exchange(ExchangeError::ClaimNotBound { party_id, .. }) if party_id == claim
+            ),
+            "{err}"
+        );
+    }
+    // The initiator checks too: a cloud platform that offers and gets an
+    // answer from the rogue claiming EISP-1 pins nobody.
+    let a = party(&ecp, "ECP-1", PartyRole::CloudPlatform, &v);
+    let (sent, offer) = a.offer(NOW).unwrap();
+    let rogue_responder = party(&rogue, "EISP-1", PartyRole::ServicePlatform, &v);
+    let err = rogue_responder.answer(&offer, NOW);
+    // (The rogue's own side accepts ECP-1's offer: it binds ECP-1 as usual.)
+    let (_, answer) = err.unwrap();
+    let err = a.confirm(sent, &answer, NOW).unwrap_err();
+    assert!(
+        matches!(err, Error::Exchange(ExchangeError::ClaimNotBound { .. })),
+        "{err}"
+    );
+    assert!(ecp.directory.lookup_party("EISP-1", NOW).is_err());
+    // Without any binding configured, nobody is accepted.
+    let unbound = ExchangeParty::new(
+        &eisp.creds,
+        "EISP-1",
+        PartyRole::ServicePlatform,
+        &v,
+        &eisp.directory,
+        &eisp.replay,
+        providers()[0],
+    );
+    let (_, offer) = party(&ecp, "ECP-1", PartyRole::CloudPlatform, &v)
+        .offer(NOW)
+        .unwrap();
+    let err = unbound.answer(&offer, NOW).unwrap_err();
+    assert!(
+        matches!(err, Error::Exchange(ExchangeError::ClaimNotBound { .. })),
+        "{err}"
+    );
+}
+
+#[test]
+fn bindings_by_subject_serial_number_and_names_and_the_role_eku() {
+    let v = validator();
+    let (front, eisp) = (side("enterprise-p256"), side("eisp-rsa"));
+    let front_cert = front.creds.leaf().clone();
+    let offer_as = |id: &str| {
+        party(&front, id, PartyRole::EnterpriseFrontEnd, &v)
+            .offer(NOW)
+            .unwrap()
+            .1
+    };
+    let answer_with = |bindings: &PartyBindings, offer: &[u8]| {
+        let replay = MemoryReplayGuard::new();
+        ExchangeParty::new(
+            &eisp.creds,
+            "EISP-1",
+            PartyRole::ServicePlatform,
+            &v,
+            &eisp.directory,
+            &replay,
+            providers()[0],
+        )
+        .with_bindings(bindings)
+        .answer(offer, NOW)
+        .map(|_| ())
+    };
+    let by_serial = PartyBindings::new().bind(
+        "91350200776049653A",
+        PartyRole::EnterpriseFrontEnd,
+        CertificateMatch::SubjectSerialNumber("91350200776049653A".into()),
+    );
+    answer_with(&by_serial, &offer_as("91350200776049653A")).unwrap();
+    // The same binding does not let the certificate claim another id.
+    let err = answer_with(&by_serial, &offer_as("91440101MA5CJQ4N59")).unwrap_err();
+    assert!(
+        matches!(err, Error::Exchange(ExchangeError::ClaimNotBound { .. })),
+        "{err}"
+    );
+    let by_names = PartyBindings::new().bind(
+        "FRONT-1",
+        PartyRole::EnterpriseFrontEnd,
+        CertificateMatch::IssuerAndSubject {
+            issuer: front_cert.issuer(),
+            subject: front_cert.subject(),
+        },
+    );
+    answer_with(&by_names, &offer_as("FRONT-1")).unwrap();
+    let other_issuer = PartyBindings::new().bind(
+        "FRONT-1",
+        PartyRole::EnterpriseFrontEnd,
+        CertificateMatch::IssuerAndSubject {
+            issuer: "CN=Another CA".into(),
+            subject: front_cert.subject(),
+        },
+    );
+    assert!(answer_with(&other_issuer, &offer_as("FRONT-1")).is_err());
+    // A role's extendedKeyUsage policy: the fixture lists clientAuth and
+    // emailProtection, not timeStamping.
+    let eku_ok = by_serial.clone().require_eku(
+        PartyRole::EnterpriseFrontEnd,
+        EkuPolicy::new([key_purpose::EMAIL_PROTECTION]),
+    );
+    answer_with(&eku_ok, &offer_as("91350200776049653A")).unwrap();
+    let eku_missing = by_serial.require_eku(
+        PartyRole::EnterpriseFrontEnd,
+        EkuPolicy::new([key_purpose::TIME_STAMPING]),
+    );
+    let err = answer_with(&eku_missing, &offer_as("91350200776049653A")).unwrap_err();
+    assert!(
+        matches!(err, Error::Path(PathError::RequiredEkuMissing { .. })),
+        "{err}"
     );
 }
 

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use common::*;
 use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage};
 use fapiao::pki::{
-    Credentials, Crl, ExchangeParty, PartyRole, PathPolicy, PathValidator, PeerDirectory,
-    TrustStore,
+    CertificateMatch, Credentials, Crl, ExchangeParty, PartyBindings, PartyRole, PathPolicy,
+    PathValidator, PeerDirectory, TrustStore,
 };
 use fapiao::{EnvelopeError, Error};
 
@@ -127,6 +127,17 @@ fn fapiao_made_seeds_open_and_verify_at_the_fuzz_time() {
         .unwrap();
     assert_eq!(signers.len(), 2, "enterprise and cloud platform");
 
+    // The fuzz target binds ECP-1 to both fixture cloud platform keys.
+    let bindings = ["ecp-p256", "ecp-rsa"]
+        .iter()
+        .fold(PartyBindings::new(), |b, name| {
+            let key = credentials(name, provider).leaf().spki_fingerprint();
+            b.bind(
+                "ECP-1",
+                PartyRole::CloudPlatform,
+                CertificateMatch::Key(key),
+            )
+        });
     for name in ["offer-ecp-p256.der", "offer-ecp-rsa.der"] {
         let responder = credentials("eisp-p256", provider);
         let directory = PeerDirectory::default();
@@ -140,6 +151,7 @@ fn fapiao_made_seeds_open_and_verify_at_the_fuzz_time() {
             &replay,
             provider,
         )
+        .with_bindings(&bindings)
         .answer(&seed("exchange_message", name), NOW)
         .unwrap_or_else(|e| panic!("{name}: {e} (run fuzz/make-seeds.sh)"));
     }

@@ -5,8 +5,8 @@
 use fapiao::crypto::CryptoProvider;
 use fapiao::envelope::{MemoryReplayGuard, SignerTrust};
 use fapiao::pki::{
-    Certificate, Credentials, Crl, ExchangeParty, PartyRole, PathPolicy, PathValidator,
-    PeerDirectory, PeerValidator, Purpose, TrustStore,
+    Certificate, CertificateMatch, Credentials, Crl, ExchangeParty, PartyBindings, PartyRole,
+    PathPolicy, PathValidator, PeerDirectory, PeerValidator, Purpose, TrustStore,
 };
 use fapiao::{Error, PathError};
 
@@ -87,6 +87,17 @@ fn certificate_exchange_with_path_validation() {
         credentials("eisp-p256.pem", "eisp-p256.key.pem"),
     );
     let (ecp_dir, eisp_dir) = (PeerDirectory::default(), PeerDirectory::default());
+    // Each operator binds the other platform's id to its key; ECP-2 is bound
+    // too, so that its offer below fails on its path, not on its claim.
+    let key = |c: &Credentials| CertificateMatch::Key(c.leaf().spki_fingerprint());
+    let signer_only = credentials(
+        "faulty/wrong-key-usage-encrypt.pem",
+        "faulty/wrong-key-usage-encrypt.key.pem",
+    );
+    let at_ecp = PartyBindings::new().bind("EISP-1", PartyRole::ServicePlatform, key(&eisp));
+    let at_eisp = PartyBindings::new()
+        .bind("ECP-1", PartyRole::CloudPlatform, key(&ecp))
+        .bind("ECP-2", PartyRole::CloudPlatform, key(&signer_only));
     let (ecp_replay, eisp_replay) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
     let a = ExchangeParty::new(
         &ecp,
@@ -96,7 +107,8 @@ fn certificate_exchange_with_path_validation() {
         &ecp_dir,
         &ecp_replay,
         provider,
-    );
+    )
+    .with_bindings(&at_ecp);
     let b = ExchangeParty::new(
         &eisp,
         "EISP-1",
@@ -105,7 +117,8 @@ fn certificate_exchange_with_path_validation() {
         &eisp_dir,
         &eisp_replay,
         provider,
-    );
+    )
+    .with_bindings(&at_eisp);
     let (sent, offer) = a.offer(AT).unwrap();
     let (answered, answer) = b.answer(&offer, AT + 1).unwrap();
     let (pinned_eisp, confirm) = a.confirm(sent, &answer, AT + 2).unwrap();
@@ -114,10 +127,6 @@ fn certificate_exchange_with_path_validation() {
     assert_eq!(pinned_ecp.fingerprint, ecp.leaf().spki_fingerprint());
 
     // A peer whose certificate cannot receive envelopes is refused at the offer.
-    let signer_only = credentials(
-        "faulty/wrong-key-usage-encrypt.pem",
-        "faulty/wrong-key-usage-encrypt.key.pem",
-    );
     let c_dir = PeerDirectory::default();
     let c_replay = MemoryReplayGuard::new();
     let c = ExchangeParty::new(

@@ -4,13 +4,26 @@
 #![no_main]
 
 use fapiao::envelope::MemoryReplayGuard;
-use fapiao::pki::{ExchangeParty, PartyRole, PeerDirectory};
+use fapiao::pki::{CertificateMatch, Credentials, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
 use fapiao_fuzz::{FIXTURE, NOW, provider, validator};
 use libfuzzer_sys::fuzz_target;
+
+/// Binds `party_id` in `role` to certificates named as `like`'s (issuer and
+/// subject): both fixture cloud platform certificates, or both service
+/// platform ones.
+fn binding(party_id: &str, role: PartyRole, like: &Credentials) -> PartyBindings {
+    let names = CertificateMatch::IssuerAndSubject {
+        issuer: like.leaf().issuer(),
+        subject: like.leaf().subject(),
+    };
+    PartyBindings::new().bind(party_id, role, names)
+}
 
 fuzz_target!(|data: &[u8]| {
     let fixture = &*FIXTURE;
     let trust = validator();
+    let ecp_binding = binding("ECP-1", PartyRole::CloudPlatform, &fixture.ecp_p256);
+    let eisp_binding = binding("EISP-1", PartyRole::ServicePlatform, &fixture.eisp_p256);
 
     let directory = PeerDirectory::default();
     let replay = MemoryReplayGuard::new();
@@ -22,7 +35,8 @@ fuzz_target!(|data: &[u8]| {
         &directory,
         &replay,
         provider(),
-    );
+    )
+    .with_bindings(&ecp_binding);
     if let Ok((sent, _answer)) = responder.answer(data, NOW) {
         // The same offer again carries a nonce already seen.
         assert!(
@@ -46,7 +60,8 @@ fuzz_target!(|data: &[u8]| {
         &directory,
         &replay,
         provider(),
-    );
+    )
+    .with_bindings(&eisp_binding);
     let (sent, _offer) = initiator
         .offer(NOW)
         .expect("the fixture party signs an offer");

@@ -17,9 +17,25 @@ use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
 use super::store::{fapiao_store, party_role};
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
-use crate::pki::{AnswerSent, Credentials, ExchangeParty, OfferSent, PartyRole, PeerDirectory};
+use crate::pki::{
+    AnswerSent, CertificateMatch, Credentials, ExchangeParty, OfferSent, PartyBinding,
+    PartyBindings, PartyRole, PeerDirectory, SpkiFingerprint,
+};
 use crate::platform::PlatformTrust;
+use crate::qualification::RegisteredFrontEnds;
 use crate::store::SqliteStore;
+
+/// What a binding's `value` is: the `kind` argument of `fapiao_exchange_bind`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum fapiao_certificate_match {
+    /// The certificate subject's serialNumber attribute (where Chinese CAs put a
+    /// unified social credit code), exactly.
+    FAPIAO_MATCH_SUBJECT_SERIAL_NUMBER = 1,
+    /// The SHA-256 of the certificate's SubjectPublicKeyInfo, 64 hex digits.
+    FAPIAO_MATCH_KEY = 2,
+}
 
 /// Where this side of an exchange stands.
 enum Step {
@@ -34,15 +50,18 @@ enum Step {
 }
 
 /// One side of a certificate exchange: its credentials, trust, store (where the
-/// peer is pinned; also the replay guard), its party id and role, and where the
-/// exchange stands. Not synchronized: one exchange is driven by one thread at a
-/// time.
+/// peer is pinned; also the replay guard and the qualification registry that
+/// binds enterprise front ends), its party id and role, the operator's bindings,
+/// the pinned credentials that endorse a rotation, and where the exchange
+/// stands. Not synchronized: one exchange is driven by one thread at a time.
 pub struct fapiao_exchange {
     credentials: Credentials,
     trust: PlatformTrust,
     store: std::sync::Arc<SqliteStore>,
     party_id: String,
     role: PartyRole,
+    bindings: Mutex<PartyBindings>,
+    endorser: Mutex<Option<Credentials>>,
     step: Mutex<Step>,
 }
 
@@ -58,7 +77,10 @@ impl fapiao_exchange {
     ) -> Result<T, Failure> {
         let validator = self.trust.validator();
         let directory = PeerDirectory::new(self.store.clone());
-        let party = ExchangeParty::new(
+        let bindings = self.bindings.lock().unwrap_or_else(PoisonError::into_inner);
+        let endorser = self.endorser.lock().unwrap_or_else(PoisonError::into_inner);
+        let front_ends = RegisteredFrontEnds(self.store.as_ref());
+        let mut party = ExchangeParty::new(
             &self.credentials,
             &self.party_id,
             self.role,
@@ -66,7 +88,12 @@ impl fapiao_exchange {
             &directory,
             self.store.as_ref(),
             CryptoProvider::default_provider(),
-        );
+        )
+        .with_bindings(&bindings)
+        .bound_by(&front_ends);
+        if let Some(pinned) = endorser.as_ref() {
+            party = party.endorsed_by(pinned);
+        }
         let mut step = self.step.lock().unwrap_or_else(PoisonError::into_inner);
         f(&party, &mut step)
     }
@@ -89,6 +116,13 @@ fn out_of_order(expected: &str) -> Failure {
 /// with the answer; the responder `fapiao_exchange_answer` with the offer, then
 /// `fapiao_exchange_complete` with the confirm. Each side has pinned the other
 /// when its last call returns `FAPIAO_OK`.
+///
+/// The other side's claimed party id and role are accepted only when bound to
+/// its certificate: by `fapiao_exchange_bind` (operator-configured), or, for an
+/// enterprise front end, by the enterprise's record in `store`'s qualification
+/// registry (enterprise-hosted, its credit code in the certificate's subject
+/// serialNumber or the key among its bound certificates). A claim nothing binds
+/// is refused with `FAPIAO_EXCHANGE_REFUSED`.
 ///
 /// On `FAPIAO_OK`, `*out` receives a new handle to free with
 /// `fapiao_exchange_free`; on failure (`FAPIAO_INVALID_ARGUMENT` for an unknown
@@ -125,8 +159,99 @@ pub unsafe extern "C" fn fapiao_exchange_new(
             store: store.inner.clone(),
             party_id: party_id.to_owned(),
             role,
+            bindings: Mutex::new(PartyBindings::new()),
+            endorser: Mutex::new(None),
             step: Mutex::new(Step::Idle),
         }));
+        Ok(())
+    })
+}
+
+/// Binds `party_id` (NUL-terminated UTF-8) in `role` (a `fapiao_party_role`) to
+/// the certificates that `value` names, read as `kind` (a
+/// `fapiao_certificate_match`): the other side may claim that id and role only
+/// with such a certificate. Call it before the exchange's first step, once per
+/// binding.
+///
+/// On failure (`FAPIAO_INVALID_ARGUMENT`: an unknown role or kind, an empty
+/// party id or value, a key that is not 64 hex digits) nothing is bound.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call; `party_id` and `value`
+/// must be NULL or NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_bind(
+    exchange: *const fapiao_exchange,
+    party_id: *const c_char,
+    role: u32,
+    kind: u32,
+    value: *const c_char,
+) -> fapiao_result {
+    guard("fapiao_exchange_bind", || {
+        // SAFETY: the caller guarantees the handle and the strings.
+        let (exchange, party_id, value) = unsafe {
+            (
+                handle::borrow(exchange, "exchange")?,
+                str_arg(party_id, "party_id")?,
+                str_arg(value, "value")?,
+            )
+        };
+        let role = party_role(role)?;
+        let invalid = |detail: String| Failure::new(FAPIAO_INVALID_ARGUMENT, detail);
+        if party_id.is_empty() || value.is_empty() {
+            return Err(invalid("party_id and value must not be empty".into()));
+        }
+        let certificate = match kind {
+            1 => CertificateMatch::SubjectSerialNumber(value.to_owned()),
+            2 => CertificateMatch::Key(
+                SpkiFingerprint::from_hex(value)
+                    .ok_or_else(|| invalid(format!("key {value:?} is not 64 hex digits")))?,
+            ),
+            other => {
+                return Err(invalid(format!(
+                    "kind {other} is not a fapiao_certificate_match"
+                )));
+            }
+        };
+        exchange
+            .bindings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(PartyBinding {
+                party_id: party_id.to_owned(),
+                role,
+                certificate,
+            });
+        Ok(())
+    })
+}
+
+/// Signs this side's exchange messages with `pinned` too: the credentials the
+/// other side pinned for this party before. The other side then accepts this
+/// side's new certificate as a rotation; without it, a new certificate for a
+/// party that has a usable pinned one is refused. Copies the credentials.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` or `pinned` during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_endorse(
+    exchange: *const fapiao_exchange,
+    pinned: *const fapiao_credentials,
+) -> fapiao_result {
+    guard("fapiao_exchange_endorse", || {
+        // SAFETY: the caller guarantees the handles.
+        let (exchange, pinned) = unsafe {
+            (
+                handle::borrow(exchange, "exchange")?,
+                handle::borrow(pinned, "pinned")?,
+            )
+        };
+        *exchange
+            .endorser
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(pinned.inner.clone());
         Ok(())
     })
 }

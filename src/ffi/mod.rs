@@ -91,7 +91,8 @@ pub use envelope::{
     fapiao_opener_new, fapiao_opener_open, fapiao_opener_set_clock_skew, fapiao_seal,
 };
 pub use exchange::{
-    fapiao_exchange, fapiao_exchange_answer, fapiao_exchange_complete, fapiao_exchange_confirm,
+    fapiao_certificate_match, fapiao_exchange, fapiao_exchange_answer, fapiao_exchange_bind,
+    fapiao_exchange_complete, fapiao_exchange_confirm, fapiao_exchange_endorse,
     fapiao_exchange_free, fapiao_exchange_new, fapiao_exchange_offer,
 };
 pub use front_end::{

@@ -4,33 +4,45 @@
 //! Three messages, each a CMS SignedData (the same code as the envelopes) over a
 //! strict JSON body, carrying the sender's chain:
 //!
-//! 1. **offer** (initiator → responder): role, party id, a fresh 32-byte nonce, a
-//!    timestamp;
-//! 2. **answer** (responder → initiator): the same, plus the offer's nonce;
-//! 3. **confirm** (initiator → responder): the same, plus the answer's nonce.
+//! 1. **offer** (initiator → responder): role, party id, the key it pins (the
+//!    SPKI fingerprint of its certificate), a fresh 32-byte nonce, a timestamp;
+//! 2. **answer** (responder → initiator): the same, plus the offer's nonce and
+//!    the initiator it answers (`to`: role, party id, key);
+//! 3. **confirm** (initiator → responder): the same, plus the answer's nonce,
+//!    the offer's nonce again and the responder (`to`).
 //!
 //! Each side validates the other's chain for signing and for encryption, checks
 //! that the peer signed over the nonce it just sent (proof of possession, and
-//! freshness), refuses stale or replayed messages, and pins the peer in its
-//! [`PeerDirectory`]: the initiator after the answer, the responder after the
-//! confirm. A party that already has a pinned certificate and presents a new one
-//! in a fresh exchange is a rotation: both stay valid until the old one expires
-//! or is retired.
+//! freshness), that a message naming its addressee names this side (no unknown
+//! key-share through a relay), refuses stale or replayed messages, and accepts
+//! the claimed party id and role only when a [`PartyBinder`] binds them to the
+//! certificate (see [`binding`](super::PartyBindings)); it then pins the peer in
+//! its [`PeerDirectory`]: the initiator after the answer, the responder after
+//! the confirm.
+//!
+//! A party that already has a usable pinned certificate and presents a new one
+//! is a rotation: accepted only when the exchange's messages are also signed by
+//! a pinned key of that party ([`ExchangeParty::endorsed_by`]); both stay valid
+//! until the old one expires or is retired. An operator pins a replacement out
+//! of band with [`PeerDirectory::pin`].
 //!
 //! Body (JSON, unknown fields refused):
-//! `{"version":1,"kind":"offer","role":"cloud_platform","party_id":"ECP-1",
-//!   "nonce":"<64 hex>","peer_nonce":null,"timestamp":1811808000}`
+//! `{"version":2,"kind":"answer","role":"service_platform","party_id":"EISP-1",
+//!   "key":"<64 hex>","nonce":"<64 hex>","peer_nonce":"<64 hex>","offer_nonce":null,
+//!   "to":{"role":"cloud_platform","party_id":"ECP-1","key":"<64 hex>"},
+//!   "timestamp":1811808000}`
 
 use serde::{Deserialize, Serialize};
 
+use super::binding::{PartyBinder, PartyBindings};
 use super::peers::{PartyRole, PeerDirectory, PeerRecord};
-use super::{Certificate, Credentials};
+use super::{Certificate, Credentials, SpkiFingerprint};
 use crate::crypto::CryptoProvider;
 use crate::envelope::{EnvelopePolicy, ReplayGuard, SignedMessage, SignerTrust};
 use crate::error::{Error, ExchangeError};
 
 /// The exchange protocol versions we speak.
-pub const EXCHANGE_VERSIONS: &[u32] = &[1];
+pub const EXCHANGE_VERSIONS: &[u32] = &[2];
 /// Nonce length in bytes.
 pub const NONCE_LEN: usize = 32;
 /// Largest exchange message accepted, in bytes.
@@ -74,6 +86,15 @@ pub enum ExchangeKind {
     Confirm,
 }
 
+/// Who a message is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Addressee {
+    role: PartyRole,
+    party_id: String,
+    key: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExchangeBody {
@@ -81,8 +102,11 @@ struct ExchangeBody {
     kind: ExchangeKind,
     role: PartyRole,
     party_id: String,
+    key: String,
     nonce: String,
     peer_nonce: Option<String>,
+    offer_nonce: Option<String>,
+    to: Option<Addressee>,
     timestamp: u64,
 }
 
@@ -96,7 +120,25 @@ pub struct OfferSent {
 #[derive(Clone, Debug)]
 pub struct AnswerSent {
     nonce: [u8; NONCE_LEN],
+    offer_nonce: [u8; NONCE_LEN],
     peer: PeerRecord,
+    endorser: Option<SpkiFingerprint>,
+}
+
+/// What one incoming message established.
+struct Read {
+    peer: PeerRecord,
+    nonce: [u8; NONCE_LEN],
+    /// The pinned key of the same party that also signed (a rotation).
+    endorser: Option<SpkiFingerprint>,
+    offer_nonce: Option<[u8; NONCE_LEN]>,
+}
+
+/// What the message being written says beyond its kind.
+struct Outgoing<'m> {
+    peer_nonce: Option<&'m [u8; NONCE_LEN]>,
+    offer_nonce: Option<&'m [u8; NONCE_LEN]>,
+    to: Option<&'m PeerRecord>,
 }
 
 /// One side of a certificate exchange.
@@ -110,6 +152,9 @@ pub struct ExchangeParty<'a> {
     replay: &'a dyn ReplayGuard,
     provider: &'a CryptoProvider,
     policy: EnvelopePolicy,
+    bindings: Option<&'a PartyBindings>,
+    binders: Vec<&'a dyn PartyBinder>,
+    endorser: Option<&'a Credentials>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -158,7 +203,33 @@ impl<'a> ExchangeParty<'a> {
             replay,
             provider,
             policy: EnvelopePolicy::default(),
+            bindings: None,
+            binders: Vec::new(),
+            endorser: None,
         }
+    }
+
+    /// The operator's bindings: which certificates may claim which party ids and
+    /// roles, and the extendedKeyUsage each role's certificates must list.
+    /// Without any binder every claim is refused.
+    pub fn with_bindings(mut self, bindings: &'a PartyBindings) -> Self {
+        self.bindings = Some(bindings);
+        self
+    }
+
+    /// Adds a binder consulted besides the operator's bindings (for example the
+    /// qualification registry for enterprise front ends).
+    pub fn bound_by(mut self, binder: &'a dyn PartyBinder) -> Self {
+        self.binders.push(binder);
+        self
+    }
+
+    /// Signs this side's messages with `pinned` too: the credentials the other
+    /// side pinned before, so that it accepts this side's new certificate as a
+    /// rotation.
+    pub fn endorsed_by(mut self, pinned: &'a Credentials) -> Self {
+        self.endorser = Some(pinned);
+        self
     }
 
     /// Restricts the roles accepted from the other side.
@@ -176,34 +247,101 @@ impl<'a> ExchangeParty<'a> {
     fn message(
         &self,
         kind: ExchangeKind,
-        peer_nonce: Option<&[u8; NONCE_LEN]>,
+        out: Outgoing<'_>,
         now: u64,
     ) -> Result<([u8; NONCE_LEN], Vec<u8>), Error> {
         let mut nonce = [0u8; NONCE_LEN];
         self.provider.random.fill(&mut nonce)?;
         let body = ExchangeBody {
-            version: 1,
+            version: 2,
             kind,
             role: self.role,
             party_id: self.party_id.clone(),
+            key: self.own_key().to_hex(),
             nonce: hex(&nonce),
-            peer_nonce: peer_nonce.map(|n| hex(n)),
+            peer_nonce: out.peer_nonce.map(|n| hex(n)),
+            offer_nonce: out.offer_nonce.map(|n| hex(n)),
+            to: out.to.map(|peer| Addressee {
+                role: peer.role,
+                party_id: peer.party_id.clone(),
+                key: peer.fingerprint.to_hex(),
+            }),
             timestamp: now,
         };
         let json = serde_json::to_vec(&body).map_err(|_| ExchangeError::Encoding)?;
-        let signed = SignedMessage::sign(&json, self.credentials, now, self.provider)?;
+        let mut signed = SignedMessage::sign(&json, self.credentials, now, self.provider)?;
+        if let Some(pinned) = self.endorser {
+            signed.add_signer(pinned, now, self.provider)?;
+        }
         Ok((nonce, signed.into_der()))
     }
 
-    /// Reads and checks one incoming message; returns the signer's record-to-be
-    /// and the message's own nonce.
+    fn own_key(&self) -> SpkiFingerprint {
+        self.credentials.leaf().spki_fingerprint()
+    }
+
+    /// Whether some binder lets `certificate` claim `party_id` in `role`, and the
+    /// role's extendedKeyUsage policy holds.
+    fn check_claim(
+        &self,
+        certificate: &Certificate,
+        party_id: &str,
+        role: PartyRole,
+    ) -> Result<(), Error> {
+        let mut bound = false;
+        if let Some(bindings) = self.bindings {
+            bindings.check_role_eku(certificate, role)?;
+            bound = bindings.binds(certificate, party_id, role)?;
+        }
+        for binder in &self.binders {
+            if bound {
+                break;
+            }
+            bound = binder.binds(certificate, party_id, role)?;
+        }
+        if !bound {
+            return Err(ExchangeError::ClaimNotBound {
+                party_id: party_id.to_owned(),
+                role,
+                subject: certificate.subject(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Checks that a message naming its addressee names this side.
+    fn check_addressee(&self, to: Option<&Addressee>, required: bool) -> Result<(), Error> {
+        match to {
+            None if !required => Ok(()),
+            None => Err(ExchangeError::NotForUs {
+                addressee: "nobody".to_owned(),
+            }
+            .into()),
+            Some(to) => {
+                if to.role == self.role
+                    && to.party_id == self.party_id
+                    && to.key.eq_ignore_ascii_case(&self.own_key().to_hex())
+                {
+                    Ok(())
+                } else {
+                    Err(ExchangeError::NotForUs {
+                        addressee: format!("{} as {:?}", to.party_id, to.role),
+                    }
+                    .into())
+                }
+            }
+        }
+    }
+
+    /// Reads and checks one incoming message.
     fn read(
         &self,
         bytes: &[u8],
         expected: ExchangeKind,
         our_nonce: Option<&[u8; NONCE_LEN]>,
         now: u64,
-    ) -> Result<(PeerRecord, [u8; NONCE_LEN]), Error> {
+    ) -> Result<Read, Error> {
         if bytes.len() > MAX_EXCHANGE_MESSAGE {
             return Err(ExchangeError::TooLarge {
                 size: bytes.len(),
@@ -218,12 +356,12 @@ impl<'a> ExchangeParty<'a> {
             now,
             self.provider,
         )?;
-        let [signer] = signers.as_slice() else {
+        if !(1..=2).contains(&signers.len()) {
             return Err(ExchangeError::SignerCount {
                 found: signers.len(),
             }
             .into());
-        };
+        }
         let body: ExchangeBody =
             serde_json::from_slice(&payload).map_err(|e| ExchangeError::MalformedBody {
                 reason: e.to_string(),
@@ -248,6 +386,25 @@ impl<'a> ExchangeParty<'a> {
         if body.party_id.is_empty() || body.party_id.len() > 64 {
             return Err(ExchangeError::BadPartyId.into());
         }
+        // The signer whose key the body claims, and the other one, if any.
+        let Some(signer) = signers
+            .iter()
+            .find(|s| s.spki_fingerprint.to_hex().eq_ignore_ascii_case(&body.key))
+        else {
+            return Err(ExchangeError::KeyNotSigner.into());
+        };
+        let endorser = match signers.as_slice() {
+            [_] => None,
+            [a, b] if a.spki_fingerprint == b.spki_fingerprint => {
+                return Err(ExchangeError::SignerCount { found: 2 }.into());
+            }
+            [a, b] => Some(if a.spki_fingerprint == signer.spki_fingerprint {
+                b.spki_fingerprint
+            } else {
+                a.spki_fingerprint
+            }),
+            _ => unreachable!("one or two signers, checked above"),
+        };
         if body.timestamp.abs_diff(signer.signing_time) > self.policy.clock_skew
             || body.timestamp.abs_diff(now) > self.policy.clock_skew
         {
@@ -272,57 +429,104 @@ impl<'a> ExchangeParty<'a> {
                 .into());
             }
         }
+        let offer_nonce = match (expected, &body.offer_nonce) {
+            (ExchangeKind::Confirm, Some(n)) => Some(parse_nonce(n, "offer_nonce")?),
+            (ExchangeKind::Offer | ExchangeKind::Answer, None) => None,
+            _ => {
+                return Err(ExchangeError::BadNonce {
+                    field: "offer_nonce",
+                }
+                .into());
+            }
+        };
+        self.check_addressee(body.to.as_ref(), expected != ExchangeKind::Offer)?;
+        self.check_claim(&signer.certificate, &body.party_id, body.role)?;
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
         self.replay.check_and_record(&nonce, now, expires)?;
-        let record = PeerRecord::new(&body.party_id, body.role, signer.certificate.clone(), now);
-        Ok((record, nonce))
+        let peer = PeerRecord::new(&body.party_id, body.role, signer.certificate.clone(), now);
+        Ok(Read {
+            peer,
+            nonce,
+            endorser,
+            offer_nonce,
+        })
     }
 
     /// Step 1 (initiator): the offer.
     pub fn offer(&self, now: u64) -> Result<(OfferSent, Vec<u8>), Error> {
-        let (nonce, bytes) = self.message(ExchangeKind::Offer, None, now)?;
+        let out = Outgoing {
+            peer_nonce: None,
+            offer_nonce: None,
+            to: None,
+        };
+        let (nonce, bytes) = self.message(ExchangeKind::Offer, out, now)?;
         Ok((OfferSent { nonce }, bytes))
     }
 
-    /// Step 2 (responder): checks the offer and answers it. The initiator is not
-    /// pinned until its confirm arrives.
+    /// Step 2 (responder): checks the offer and answers it, naming the
+    /// initiator. The initiator is not pinned until its confirm arrives.
     pub fn answer(&self, offer: &[u8], now: u64) -> Result<(AnswerSent, Vec<u8>), Error> {
-        let (peer, their_nonce) = self.read(offer, ExchangeKind::Offer, None, now)?;
-        let (nonce, bytes) = self.message(ExchangeKind::Answer, Some(&their_nonce), now)?;
-        Ok((AnswerSent { nonce, peer }, bytes))
+        let read = self.read(offer, ExchangeKind::Offer, None, now)?;
+        let out = Outgoing {
+            peer_nonce: Some(&read.nonce),
+            offer_nonce: None,
+            to: Some(&read.peer),
+        };
+        let (nonce, bytes) = self.message(ExchangeKind::Answer, out, now)?;
+        Ok((
+            AnswerSent {
+                nonce,
+                offer_nonce: read.nonce,
+                peer: read.peer,
+                endorser: read.endorser,
+            },
+            bytes,
+        ))
     }
 
-    /// Step 3 (initiator): checks the answer (it must echo our offer's nonce),
-    /// pins the responder, and returns the confirm to send.
+    /// Step 3 (initiator): checks the answer (it must echo our offer's nonce and
+    /// name us), pins the responder, and returns the confirm to send, which
+    /// names the responder and carries both nonces.
     pub fn confirm(
         &self,
         sent: OfferSent,
         answer: &[u8],
         now: u64,
     ) -> Result<(PeerRecord, Vec<u8>), Error> {
-        let (peer, their_nonce) =
-            self.read(answer, ExchangeKind::Answer, Some(&sent.nonce), now)?;
-        self.directory.pin(peer.clone())?;
-        let (_, bytes) = self.message(ExchangeKind::Confirm, Some(&their_nonce), now)?;
-        Ok((peer, bytes))
+        let read = self.read(answer, ExchangeKind::Answer, Some(&sent.nonce), now)?;
+        self.directory
+            .pin_exchanged(read.peer.clone(), read.endorser.as_ref(), now)?;
+        let out = Outgoing {
+            peer_nonce: Some(&read.nonce),
+            offer_nonce: Some(&sent.nonce),
+            to: Some(&read.peer),
+        };
+        let (_, bytes) = self.message(ExchangeKind::Confirm, out, now)?;
+        Ok((read.peer, bytes))
     }
 
     /// Step 4 (responder): checks the confirm (it must echo our answer's nonce
-    /// and come from the same certificate as the offer) and pins the initiator.
+    /// and the offer's, name us, and come from the same certificate and
+    /// identity as the offer) and pins the initiator.
     pub fn complete(
         &self,
         sent: AnswerSent,
         confirm: &[u8],
         now: u64,
     ) -> Result<PeerRecord, Error> {
-        let (peer, _) = self.read(confirm, ExchangeKind::Confirm, Some(&sent.nonce), now)?;
-        if peer.fingerprint != sent.peer.fingerprint
-            || peer.party_id != sent.peer.party_id
-            || peer.role != sent.peer.role
+        let read = self.read(confirm, ExchangeKind::Confirm, Some(&sent.nonce), now)?;
+        if read.offer_nonce != Some(sent.offer_nonce) {
+            return Err(ExchangeError::NonceMismatch.into());
+        }
+        if read.peer.fingerprint != sent.peer.fingerprint
+            || read.peer.party_id != sent.peer.party_id
+            || read.peer.role != sent.peer.role
+            || read.endorser != sent.endorser
         {
             return Err(ExchangeError::PeerChanged.into());
         }
-        self.directory.pin(sent.peer.clone())?;
+        self.directory
+            .pin_exchanged(sent.peer.clone(), sent.endorser.as_ref(), now)?;
         Ok(sent.peer)
     }
 }

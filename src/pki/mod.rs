@@ -7,6 +7,7 @@
 //!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
 //!   [`PathPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
 
+mod binding;
 mod bundle;
 mod certificate;
 mod credentials;
@@ -28,6 +29,7 @@ mod trust_store;
 mod validator;
 mod verified_path;
 
+pub use binding::{CertificateMatch, PartyBinder, PartyBinding, PartyBindings};
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
 pub use crl::{Crl, CrlError, CrlFeature, MAX_CRL_ENTRIES};

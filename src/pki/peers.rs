@@ -151,9 +151,10 @@ impl PeerDirectory {
         Self { store }
     }
 
-    /// Pins `record` (a completed exchange). A party already known keeps its other
-    /// certificates: that is a rotation. A certificate pinned for another party or
-    /// role is refused, and so is re-pinning a revoked one.
+    /// Pins `record` unconditionally as to rotation: an operator's out-of-band
+    /// decision (the exchange uses [`pin_exchanged`](Self::pin_exchanged)). A
+    /// party already known keeps its other certificates. A certificate pinned
+    /// for another party or role is refused, and so is re-pinning a revoked one.
     pub fn pin(&self, record: PeerRecord) -> Result<(), Error> {
         if let Some(existing) = self.store.by_fingerprint(&record.fingerprint)? {
             if existing.party_id != record.party_id || existing.role != record.role {
@@ -182,6 +183,37 @@ impl PeerDirectory {
             }
         }
         self.store.put(&record)
+    }
+
+    /// Pins `record` as the certificate exchange does: like [`pin`](Self::pin),
+    /// and when the party already has a usable certificate at `now` and this
+    /// one is new, only if `endorser` (the other key that signed the exchange)
+    /// is one of the party's usable pinned keys. Without that endorsement a
+    /// rotation is refused with [`PeerError::RotationNotEndorsed`]; an operator
+    /// who checked the new certificate out of band calls `pin`.
+    pub fn pin_exchanged(
+        &self,
+        record: PeerRecord,
+        endorser: Option<&SpkiFingerprint>,
+        now: u64,
+    ) -> Result<(), Error> {
+        let usable_keys: Vec<SpkiFingerprint> = self
+            .store
+            .by_party(&record.party_id)?
+            .into_iter()
+            .filter_map(|r| usable(r, now).ok())
+            .map(|r| r.fingerprint)
+            .collect();
+        let known = usable_keys.contains(&record.fingerprint);
+        let endorsed = endorser.is_some_and(|e| usable_keys.contains(e));
+        if !usable_keys.is_empty() && !known && !endorsed {
+            return Err(PeerError::RotationNotEndorsed {
+                party_id: record.party_id,
+                fingerprint: record.fingerprint.to_hex(),
+            }
+            .into());
+        }
+        self.pin(record)
     }
 
     /// The usable record pinned with `fingerprint` at `now`: refused when unknown,

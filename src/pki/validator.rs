@@ -271,18 +271,7 @@ impl<'a> PathValidator<'a> {
             });
         }
         if let Some(policy) = &self.policy.eku {
-            let present = inspect::extended_key_usage(x509);
-            let listed = present.clone().unwrap_or_default();
-            let any = policy.accepts_any && listed.contains(&super::key_purpose::ANY);
-            let absent_ok = present.is_none() && policy.accepts_absent;
-            if !any && !absent_ok {
-                if let Some(missing) = policy.required.iter().find(|oid| !listed.contains(oid)) {
-                    return Err(PathError::RequiredEkuMissing {
-                        required: *missing,
-                        present: listed,
-                    });
-                }
-            }
+            policy.check_x509(x509)?;
         }
         Ok(())
     }

@@ -58,6 +58,7 @@
 mod check;
 mod embedded;
 mod error;
+mod front_end_binding;
 mod identity;
 mod record;
 mod refusal;
@@ -66,6 +67,7 @@ mod registry;
 pub use self::check::{authenticate, check_qualification, check_qualification_in_unit};
 pub use self::embedded::{EmbeddedRegistry, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::error::QualificationError;
+pub use self::front_end_binding::RegisteredFrontEnds;
 pub use self::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
 pub use self::record::{EnterpriseStatus, HostingMode, MonthlyUsage, QualificationRecord};
 pub use self::refusal::Refusal;

@@ -1,7 +1,7 @@
 //! The certificate exchange: offers and answers.
 
 use super::*;
-use fapiao::pki::{ExchangeKind, ExchangeParty, PartyRole, PeerDirectory};
+use fapiao::pki::{ExchangeKind, ExchangeParty, PeerDirectory};
 use fapiao::{EnvelopeError, ExchangeError};
 
 impl Fx {
@@ -15,6 +15,7 @@ impl Fx {
         replay: &'a MemoryReplayGuard,
     ) -> ExchangeParty<'a> {
         ExchangeParty::new(creds, id, role, validator, directory, replay, self.provider)
+            .with_bindings(&self.bindings)
     }
 
     /// An offer from the cloud platform (ecp-p256) at `at`.
@@ -139,14 +140,15 @@ pub(super) fn cases() -> Vec<Case> {
             Error::Exchange(ExchangeError::NonceMismatch)
         ),
         case!(
-            "exchange: offer with a second signer",
+            "exchange: offer with a second and a third signer",
             || {
                 let mut offer = SignedMessage::from_der(FX.offer(NOW))?;
                 offer.add_signer(&FX.enterprise_rsa, NOW, FX.provider)?;
+                offer.add_signer(&FX.ecp_rsa, NOW, FX.provider)?;
                 FX.answer(offer.as_der(), &[PartyRole::CloudPlatform])
                     .map(|_| ())
             },
-            Error::Exchange(ExchangeError::SignerCount { found: 2 })
+            Error::Exchange(ExchangeError::SignerCount { found: 3 })
         ),
         case!(
             "exchange: signed body that is not JSON",

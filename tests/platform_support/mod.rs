@@ -15,12 +15,17 @@ use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
 use fapiao::invoice::{
     InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode, UnixTime,
 };
-use fapiao::pki::{Credentials, ExchangeParty, PartyRole, PeerDirectory, TrustStore};
+use fapiao::pki::{
+    CertificateMatch, Credentials, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
+    TrustStore,
+};
 use fapiao::platform::{
     CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
     RunReport, ServicePlatform, ServicePlatformParts,
 };
-use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
+use fapiao::qualification::{
+    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredFrontEnds,
+};
 use fapiao::store::{SqliteStore, StoreError, UnitOfWork};
 
 /// 2027-06-01T00:00:00Z.
@@ -78,15 +83,43 @@ pub struct World {
     pub erp: HashMap<&'static str, Credentials>,
 }
 
+/// What a side's operator configured: the other side's platform id bound to
+/// its certificate's key. An enterprise front end is bound by the service
+/// platform's qualification registry instead (`RegisteredFrontEnds`).
+pub fn bindings_for(peer: &Credentials, party_id: &str, role: PartyRole) -> PartyBindings {
+    match role {
+        PartyRole::EnterpriseFrontEnd => PartyBindings::new(),
+        _ => PartyBindings::new().bind(
+            party_id,
+            role,
+            CertificateMatch::Key(peer.leaf().spki_fingerprint()),
+        ),
+    }
+}
+
+/// 互换数字证书 between `a` and `b`, each pinning the other in its store.
 fn exchange(
-    a: (&Credentials, &str, PartyRole, &PeerDirectory),
-    b: (&Credentials, &str, PartyRole, &PeerDirectory),
+    a: (&Credentials, &str, PartyRole, &Arc<SqliteStore>),
+    b: (&Credentials, &str, PartyRole, &Arc<SqliteStore>),
 ) {
     let trust = trust();
     let validator = trust.validator();
     let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
-    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, a.3, &ra, provider());
-    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, b.3, &rb, provider());
+    let (da, db) = (
+        PeerDirectory::new(a.3.clone()),
+        PeerDirectory::new(b.3.clone()),
+    );
+    let (ba, bb) = (bindings_for(b.0, b.1, b.2), bindings_for(a.0, a.1, a.2));
+    let (fa, fb) = (
+        RegisteredFrontEnds(a.3.as_ref()),
+        RegisteredFrontEnds(b.3.as_ref()),
+    );
+    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, &da, &ra, provider())
+        .with_bindings(&ba)
+        .bound_by(&fa);
+    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, &db, &rb, provider())
+        .with_bindings(&bb)
+        .bound_by(&fb);
     let (sent, offer) = pa.offer(NOW).unwrap();
     let (answered, answer) = pb.answer(&offer, NOW).unwrap();
     let (_, confirm) = pa.confirm(sent, &answer, NOW).unwrap();
@@ -156,24 +189,6 @@ impl World {
     ) -> Self {
         let (ecp, eisp, front) = (creds(ecp_key), creds(eisp_key), creds("enterprise-p256"));
 
-        let cloud_peers = PeerDirectory::new(cloud_store.clone());
-        let service_peers = PeerDirectory::new(service_store.clone());
-        let front_peers = PeerDirectory::new(front_store.clone());
-        // 互换数字证书: both platforms, and the front end with the service platform.
-        exchange(
-            (&ecp, "ECP-1", PartyRole::CloudPlatform, &cloud_peers),
-            (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
-        );
-        exchange(
-            (
-                &front,
-                HOSTED_BY_ENTERPRISE,
-                PartyRole::EnterpriseFrontEnd,
-                &front_peers,
-            ),
-            (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_peers),
-        );
-
         // The platform-hosted enterprise's ERP signs with an Ed25519 certificate
         // whose subject names another company: it is bound by its fingerprint.
         let ed = creds("enterprise-ed25519");
@@ -185,6 +200,23 @@ impl World {
         service_store
             .upsert_enterprise(&record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted))
             .unwrap();
+
+        // 互换数字证书: both platforms, and the front end with the service platform
+        // (which binds the front end through the enterprise's record).
+        exchange(
+            (&ecp, "ECP-1", PartyRole::CloudPlatform, &cloud_store),
+            (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_store),
+        );
+        exchange(
+            (
+                &front,
+                HOSTED_BY_ENTERPRISE,
+                PartyRole::EnterpriseFrontEnd,
+                &front_store,
+            ),
+            (&eisp, "EISP-1", PartyRole::ServicePlatform, &service_store),
+        );
+        let front_peers = PeerDirectory::new(front_store.clone());
 
         let hosted_device = SoftwareDevice::new(
             "EISP-DEV-1",
