@@ -347,20 +347,37 @@ impl Inputs<'_> {
 
     /// The first certificate of the name walk whose signature verifies with the
     /// key of none of its candidate issuers (`None` when each has one: webpki's
-    /// failure then came from pairing certificates that share a name).
+    /// failure then came from pairing certificates that share a name; `None`
+    /// too once [`MAX_DIAGNOSIS_SIGNATURES`] verifications are spent, so that a
+    /// sender's crafted bundle of same-name certificates costs a bounded
+    /// amount of work whoever sent it).
     fn failing_link(&self) -> Option<CertificateRef> {
-        self.name_walk()
-            .into_iter()
-            .filter(|r| !matches!(r, ChainRole::TrustAnchor { .. }))
-            .find(|&role| {
-                let cert = self.cert(role);
-                let issuers = self.issuers_of(cert);
-                !issuers.is_empty()
-                    && !issuers
-                        .iter()
-                        .any(|&issuer| signature_verifies(cert, self.cert(issuer)))
-            })
-            .map(|role| self.cert_ref(role))
+        let mut left = MAX_DIAGNOSIS_SIGNATURES;
+        for role in self.name_walk() {
+            if matches!(role, ChainRole::TrustAnchor { .. }) {
+                continue;
+            }
+            let cert = self.cert(role);
+            let issuers = self.issuers_of(cert);
+            if issuers.is_empty() {
+                continue;
+            }
+            let mut verified = false;
+            for issuer in issuers {
+                if left == 0 {
+                    return None;
+                }
+                left -= 1;
+                if signature_verifies(cert, self.cert(issuer)) {
+                    verified = true;
+                    break;
+                }
+            }
+            if !verified {
+                return Some(self.cert_ref(role));
+            }
+        }
+        None
     }
 
     fn walk_crl(&self) -> Option<CrlRef> {
@@ -407,6 +424,11 @@ impl Inputs<'_> {
         }
     }
 }
+
+/// Most signature verifications the diagnosis of a failed path validation
+/// makes to name the certificate whose signature is bad (webpki's own budget,
+/// 100, bounds the validation itself).
+pub const MAX_DIAGNOSIS_SIGNATURES: usize = 16;
 
 /// Names in errors are cut at 200 characters: a certificate's subject is
 /// attacker-controlled and may be tens of kilobytes long.

@@ -100,3 +100,30 @@ fn work_budget_stops_pathological_path_building() {
         "{err:?}"
     );
 }
+
+#[test]
+fn the_diagnosis_of_a_bad_signature_spends_a_bounded_number_of_verifications() {
+    use fapiao::pki::MAX_DIAGNOSIS_SIGNATURES;
+    // A leaf whose signature is bad, sent with copies of its issuer: after
+    // webpki refuses it, the diagnosis checks the leaf against each candidate
+    // issuer to name the certificate at fault.
+    let mut check = Check::faulty("broken-signature");
+    check.chain = vec![cert("issuing-ca.pem"); 3];
+    let err = check.err();
+    assert!(
+        matches!(&err, PathError::BadSignature { certificate: Some(c) } if c.role == fapiao::pki::ChainRole::Leaf),
+        "{err:?}"
+    );
+    // A sender that supplies more same-name candidates than the diagnosis may
+    // verify (the intermediates limit raised to let them in) gets the same
+    // refusal, naming no certificate: the extra work stops at the budget.
+    let mut policy = PathPolicy::default();
+    policy.limits.max_intermediates = 64;
+    let mut check = Check::faulty("broken-signature").policy(policy);
+    check.chain = vec![cert("issuing-ca.pem"); MAX_DIAGNOSIS_SIGNATURES + 1];
+    let err = check.err();
+    assert!(
+        matches!(err, PathError::BadSignature { certificate: None }),
+        "{err:?}"
+    );
+}
