@@ -343,7 +343,8 @@ pub fn run(options: &Options) -> Result<Summary> {
         DeviceSecret::new(&[0xa5; 32])?,
         front_store.clone(),
         provider,
-    )?;
+    )?
+    .serving([ENTERPRISE_HOSTED.parse()?]);
     front_device.add_segment(&NumberSegment::digital(
         "ent-2026",
         "ENT-DEV-1",
@@ -375,6 +376,7 @@ pub fn run(options: &Options) -> Result<Summary> {
         trust: trust()?,
         peers: front_peers,
         service_platform: "EISP-1".into(),
+        enterprise: ENTERPRISE_HOSTED.parse()?,
         device: Arc::new(front_device),
         replay: front_store.clone(),
         validation: Default::default(),

@@ -1351,8 +1351,11 @@ void fapiao_exchange_free(struct fapiao_exchange *exchange);
  * certificate as the enterprise's front end, under the enterprise's unified
  * social credit code), `trust` (anchors and CRLs for the service platform's
  * signatures), `store` (the service platform pinned under
- * `service_platform_id`, NUL-terminated UTF-8; the replay guard) and the
- * enterprise's `device` (its numbering lives in the device's own store). It
+ * `service_platform_id`, NUL-terminated UTF-8; the replay guard), the
+ * enterprise it serves, `enterprise_tax_id` (its unified social credit code,
+ * NUL-terminated: commands for any other seller are reported failed, never
+ * issued) and the enterprise's `device` (its numbering lives in the device's
+ * own store). It
  * copies the credentials and trust and shares the store and device: the
  * handles may be freed after the call.
  *
@@ -1366,13 +1369,14 @@ void fapiao_exchange_free(struct fapiao_exchange *exchange);
  * # Safety
  *
  * The handles must not be freed or changed by another thread during the call;
- * `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
- * writable pointer.
+ * `service_platform_id` and `enterprise_tax_id` must be NULL or
+ * NUL-terminated strings; `out` NULL or a writable pointer.
  */
 fapiao_result fapiao_front_end_new(const struct fapiao_credentials *credentials,
                                    const struct fapiao_trust_store *trust,
                                    const struct fapiao_store *store,
                                    const char *service_platform_id,
+                                   const char *enterprise_tax_id,
                                    const struct fapiao_software_device *device,
                                    struct fapiao_front_end **out);
 
@@ -1387,13 +1391,14 @@ fapiao_result fapiao_front_end_new(const struct fapiao_credentials *credentials,
  * # Safety
  *
  * The handles must not be freed or changed by another thread during the call;
- * `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
- * writable pointer.
+ * `service_platform_id` and `enterprise_tax_id` must be NULL or
+ * NUL-terminated strings; `out` NULL or a writable pointer.
  */
 fapiao_result fapiao_front_end_new_with_callback_device(const struct fapiao_credentials *credentials,
                                                         const struct fapiao_trust_store *trust,
                                                         const struct fapiao_store *store,
                                                         const char *service_platform_id,
+                                                        const char *enterprise_tax_id,
                                                         const struct fapiao_callback_device *device,
                                                         struct fapiao_front_end **out);
 
@@ -1880,6 +1885,33 @@ fapiao_result fapiao_cloud_platform_allow_legacy_cbc(struct fapiao_cloud_platfor
                                                      uint32_t allow);
 
 /**
+ * Requires (`require` non-zero, the default) or waives (0) the addressing a
+ * cloud platform or front end signs with its messages: the service platform's
+ * key as their recipient, and the role the sender is pinned in. Waived, a
+ * message without one is accepted (for old peers that cannot write it); one
+ * that names another recipient or role is refused either way
+ * (`FAPIAO_NOT_FOR_US`).
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during the call.
+ */
+fapiao_result fapiao_service_platform_require_addressing(struct fapiao_service_platform *platform,
+                                                         uint32_t require);
+
+/**
+ * Requires (`require` non-zero, the default) or waives (0) the addressing
+ * the service platform signs with its answers, as
+ * `fapiao_service_platform_require_addressing` does for the other direction.
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during the call.
+ */
+fapiao_result fapiao_cloud_platform_require_addressing(struct fapiao_cloud_platform *platform,
+                                                       uint32_t require);
+
+/**
  * The outcome, a `fapiao_issue_outcome` value; `*outcome` is written on
  * `FAPIAO_OK` only.
  *
@@ -2087,6 +2119,29 @@ fapiao_result fapiao_signed_message_from_der(const uint8_t *der,
 fapiao_result fapiao_signed_message_add_signer(struct fapiao_signed_message *message,
                                                const struct fapiao_credentials *signer,
                                                uint64_t now);
+
+/**
+ * `fapiao_signed_message_add_signer` with the signer's addressing among the
+ * signed attributes: the role it signs in, `sender_role` (a
+ * `fapiao_party_role`), and the certificate it will encrypt the message to,
+ * `recipient` (`recipient_len` bytes of PEM or DER; the first certificate
+ * counts). The platforms require it of the pinned peers that send to them.
+ *
+ * On failure (`FAPIAO_INVALID_ARGUMENT` for an unknown role, a 2xx code for
+ * the certificate) the message is unchanged.
+ *
+ * # Safety
+ *
+ * No other thread may use `message` during the call; `signer` must not be
+ * freed by another thread during the call; `recipient` must be NULL or point
+ * at `recipient_len` readable bytes.
+ */
+fapiao_result fapiao_signed_message_add_signer_addressed(struct fapiao_signed_message *message,
+                                                         const struct fapiao_credentials *signer,
+                                                         uint32_t sender_role,
+                                                         const uint8_t *recipient,
+                                                         size_t recipient_len,
+                                                         uint64_t now);
 
 /**
  * The message's DER. On `FAPIAO_OK`, `*data` and `*len` describe bytes owned by

@@ -387,6 +387,30 @@ pub enum EnvelopeError {
         /// The allowed skew in seconds.
         skew: u64,
     },
+    /// The signer's addressing attribute is not a well-formed one.
+    #[error("addressing attribute: {problem}")]
+    BadAddressing {
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The pinned signer did not say who the message is for (no addressing
+    /// attribute): a platform refuses what its sender did not address to it.
+    #[error("the sender's signature names no recipient: not addressed to this party")]
+    NotAddressed,
+    /// The sender addressed the message to another party's key.
+    #[error("the message is addressed to key {recipient_key}, not to this party")]
+    AddressedToAnother {
+        /// The key the sender named (SPKI fingerprint, hex).
+        recipient_key: String,
+    },
+    /// The sender signed in another role than the one it is pinned in.
+    #[error("the sender signed as {claimed:?} but is pinned as {pinned:?}")]
+    SenderRoleMismatch {
+        /// The role in its addressing attribute.
+        claimed: PartyRole,
+        /// The role it is pinned in.
+        pinned: PartyRole,
+    },
     /// The message id was already seen within the replay window.
     #[error("replay: message id {message_id} was already accepted")]
     Replay {

@@ -374,3 +374,23 @@ fn a_red_letter_invoice_is_numbered_and_sealed_like_a_blue_one() {
         Err(DeviceFailure::InvalidDeviceId { .. })
     ));
 }
+
+#[test]
+fn a_device_serving_one_seller_refuses_the_others_before_taking_a_number() {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let seller = command("S-1").enterprise().clone();
+    let other: fapiao::invoice::UnifiedSocialCreditCode = "91440101MA5CJQ4N59".parse().unwrap();
+    let refusing = device(store.clone()).serving([other.clone()]);
+    refusing.add_segment(&segment("seg-a", 1, 1000)).unwrap();
+    let err = refusing.issue(&command("S-1"), NOW).unwrap_err();
+    assert!(
+        matches!(&err, DeviceFailure::SellerNotServed { seller: s } if *s == seller.to_string()),
+        "{err}"
+    );
+    assert_eq!(err.disposition(), Disposition::Final);
+    assert!(store.journal(DEVICE).unwrap().is_empty(), "no number taken");
+    // Serving the command's seller, it issues the first number.
+    let serving = device(store.clone()).serving([seller, other]);
+    let invoice = serving.issue(&command("S-1"), NOW).unwrap();
+    assert_eq!(invoice.invoice_number.to_string(), number(1));
+}

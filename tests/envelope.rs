@@ -101,7 +101,7 @@ fn a_signer_added_only_when_it_vouches_for_the_content() {
     let before = signed.clone();
     let mut seen = Vec::new();
     let err = signed
-        .add_signer_if(&cloud, NOW, provider, |content| {
+        .add_signer_if(&cloud, None, NOW, provider, |content| {
             seen = content.to_vec();
             // What a cloud platform checks: the content is an issuing request.
             fapiao::invoice::IssueRequest::from_json(content)
@@ -113,7 +113,7 @@ fn a_signer_added_only_when_it_vouches_for_the_content() {
     assert!(matches!(err, Error::Invoice(_)), "{err}");
     assert_eq!(signed, before, "a refused vouch signs nothing");
     signed
-        .add_signer_if(&cloud, NOW, provider, |content| {
+        .add_signer_if(&cloud, None, NOW, provider, |content| {
             assert_eq!(content, b"order");
             Ok(())
         })

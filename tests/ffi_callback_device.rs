@@ -308,6 +308,7 @@ fn a_front_end_issues_on_the_enterprises_device() {
             trust,
             store,
             c"EISP-1".as_ptr(),
+            SELLER_C.as_ptr(),
             device,
             &mut front_end,
         ));

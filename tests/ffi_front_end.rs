@@ -165,6 +165,7 @@ fn front_end_argument_checks() {
                 ptr::null(),
                 ptr::null(),
                 c"EISP-1".as_ptr(),
+                SELLER_C.as_ptr(),
                 ptr::null(),
                 &mut front_end
             ),

@@ -115,11 +115,44 @@ fn a_command_the_device_cannot_take_fails_alone_change_by_change() {
     a_command_the_device_cannot_take_fails_alone_on(World::change_by_change());
 }
 
+/// A command for another seller in this enterprise's queue (a service
+/// platform's mistake, or a command meant for another front end): the front
+/// end reports it failed and its device issues nothing for it.
+#[test]
+fn a_command_for_another_seller_is_refused_by_the_front_end() {
+    use fapiao::store::DeviceStore;
+    let world = World::new();
+    ticket_of(&world.issue(
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "G-0"),
+        NOW,
+    ));
+    let queued = world
+        .service_store
+        .pending_commands(HOSTED_BY_ENTERPRISE, 1)
+        .unwrap();
+    let mut command: serde_json::Value = serde_json::from_slice(&queued[0].command_bytes).unwrap();
+    command["command_id"] = format!("{HOSTED_BY_ENTERPRISE}:G-1").into();
+    command["request"] =
+        serde_json::from_slice(&World::request(HOSTED_BY_PLATFORM, "G-1")).unwrap();
+    let foreign = queue_raw(&world, "G-1", &serde_json::to_vec(&command).unwrap());
+
+    let report = world.run_front_end(10, NOW + 1);
+    assert_eq!((report.issued, report.failed), (1, 1), "{report:?}");
+    let detail = device_failure(&world, &foreign, NOW + 2);
+    assert!(
+        detail.contains(&format!("this front end serves {HOSTED_BY_ENTERPRISE}")),
+        "{detail}"
+    );
+    // The device numbered one invoice: the good command's.
+    assert_eq!(world.front_store.journal("ENT-DEV-1").unwrap().len(), 1);
+}
+
 /// A front end reports an invoice that is not the one its command asked for
 /// (other totals): the service platform does not record or upload it; the
 /// command ends failed, saying why, and its quota is given back.
 fn an_invoice_unlike_its_command_is_not_recorded_on(world: World) {
-    use fapiao::envelope::{self, SignedMessage};
+    use fapiao::envelope;
     use fapiao::platform::{CommandResult, CommandResultOutcome, FrontEndRequest};
     use fapiao::store::OutboxStore;
 
@@ -152,15 +185,15 @@ fn an_invoice_unlike_its_command_is_not_recorded_on(world: World) {
             outcome: CommandResultOutcome::Issued { invoice: forged },
         }],
     };
-    let signed = SignedMessage::sign(
+    let sealed = envelope::seal_addressed(
         &serde_json::to_vec(&results).unwrap(),
         &creds("enterprise-p256"),
+        fapiao::pki::PartyRole::EnterpriseFrontEnd,
+        world.service.credentials().leaf(),
         NOW + 1,
         provider(),
     )
     .unwrap();
-    let sealed =
-        envelope::encrypt(&signed, &[world.service.credentials().leaf()], provider()).unwrap();
     let ack = world
         .front_end
         .read_ack(&world.service.handle(&sealed, NOW + 1).unwrap(), NOW + 1)

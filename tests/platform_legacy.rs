@@ -4,7 +4,8 @@
 //! its envelope policy admits legacy CBC (answering, as always, in AES-GCM), and
 //! refuses a tampered one with the one uniform error, leaving nothing behind. An
 //! old service platform's answer: the cloud platform stores it only once
-//! admitted. The same through the C API's switches.
+//! admitted. Old peers sign no addressing, so the platforms that admit them
+//! waive it too. The same through the C API's switches.
 
 mod common;
 mod platform_support;
@@ -56,8 +57,19 @@ fn an_old_cloud_platforms_cbc_envelope_is_issued_only_when_admitted() {
         "{refused}"
     );
 
+    // CBC alone is not enough: the old peer signed no addressing either.
     world.service.set_envelope_policy(EnvelopePolicy {
         allow_legacy_cbc: true,
+        ..EnvelopePolicy::default()
+    });
+    let err = world.service.handle(&request, NOW).unwrap_err();
+    assert!(
+        matches!(err, Error::Envelope(EnvelopeError::NotAddressed)),
+        "{err}"
+    );
+    world.service.set_envelope_policy(EnvelopePolicy {
+        allow_legacy_cbc: true,
+        require_addressing: false,
         ..EnvelopePolicy::default()
     });
     // Tampered through the ciphertext (inside the last signature's value): the
@@ -198,6 +210,9 @@ fn the_c_platforms_admit_legacy_cbc_when_told() {
     let index = tampered.len() - 40;
     tampered[index] ^= 1;
     assert_eq!(world.handle(&tampered).0, FAPIAO_DECRYPT_FAILED);
+    // The old cloud platform signed no addressing: waived for it as well.
+    // SAFETY: the platform is used by this thread only.
+    ok(unsafe { fapiao_service_platform_require_addressing(world.service, 0) });
     let (rc, answer) = world.handle(&legacy);
     ok(rc);
     let response = world.open(&answer);
@@ -219,6 +234,15 @@ fn the_c_platforms_admit_legacy_cbc_when_told() {
         );
         assert_eq!(
             fapiao_service_platform_allow_legacy_cbc(ptr::null_mut(), 0),
+            FAPIAO_NULL_ARGUMENT
+        );
+        ok(fapiao_cloud_platform_require_addressing(world.cloud, 0));
+        assert_eq!(
+            fapiao_cloud_platform_require_addressing(ptr::null_mut(), 1),
+            FAPIAO_NULL_ARGUMENT
+        );
+        assert_eq!(
+            fapiao_service_platform_require_addressing(ptr::null_mut(), 1),
             FAPIAO_NULL_ARGUMENT
         );
     }

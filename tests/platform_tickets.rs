@@ -214,10 +214,11 @@ fn an_answer_without_its_seller_is_still_completed() {
             ticket: ticket.clone(),
         },
     };
-    let answer = fapiao::envelope::seal(
+    let answer = fapiao::envelope::seal_addressed(
         &older.to_json().unwrap(),
         world.service.credentials(),
-        &[world.cloud.credentials().leaf()],
+        fapiao::pki::PartyRole::ServicePlatform,
+        world.cloud.credentials().leaf(),
         NOW,
         provider(),
     )

@@ -58,6 +58,12 @@ pub enum DeviceFailure {
         /// What is wrong.
         problem: &'static str,
     },
+    /// The device is not configured to issue for the command's seller. Final.
+    #[error("this device does not issue for seller {seller}")]
+    SellerNotServed {
+        /// The command's seller.
+        seller: String,
+    },
     /// A device id is not 1 to 64 of `A-Z a-z 0-9 _ - . :`. Final.
     #[error("invalid device id {device_id:?}: 1 to 64 of A-Z a-z 0-9 _ - . : needed")]
     InvalidDeviceId {

@@ -1,6 +1,7 @@
 //! [`SoftwareDevice`]: the reference issuing device, numbering from segments kept
 //! in a [`DeviceStore`].
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::canonical;
@@ -11,7 +12,7 @@ use super::seal::seal;
 use super::segment::{AllocatedNumber, NumberSegment, SegmentState};
 use super::{IssuingDevice, is_identifier};
 use crate::crypto::CryptoProvider;
-use crate::invoice::{CheckCode, IssuedInvoice, UnixTime};
+use crate::invoice::{CheckCode, IssuedInvoice, UnifiedSocialCreditCode, UnixTime};
 use crate::pki::{Certificate, Credentials};
 use crate::store::{DeviceStore, NextNumber, StoreError};
 
@@ -31,12 +32,16 @@ use crate::store::{DeviceStore, NextNumber, StoreError};
 /// * The same command (same id and request) returns the invoice recorded the first
 ///   time, even after its deadline; the same id with another request is a
 ///   [`DeviceFailure::CommandConflict`].
+/// * Configured with [`serving`](Self::serving), it issues only for those
+///   sellers ([`DeviceFailure::SellerNotServed`] otherwise): an enterprise's
+///   own device serves its enterprise alone.
 pub struct SoftwareDevice {
     device_id: String,
     credentials: Credentials,
     secret: DeviceSecret,
     store: Arc<dyn DeviceStore>,
     provider: &'static CryptoProvider,
+    sellers: Option<BTreeSet<UnifiedSocialCreditCode>>,
 }
 
 impl core::fmt::Debug for SoftwareDevice {
@@ -71,7 +76,18 @@ impl SoftwareDevice {
             secret,
             store,
             provider,
+            sellers: None,
         })
+    }
+
+    /// Restricts the device to `sellers`: a command for any other seller is
+    /// refused with [`DeviceFailure::SellerNotServed`] before a number is taken.
+    /// Without it the device issues for whichever seller its host commands
+    /// (a service platform's device, serving every platform-hosted enterprise
+    /// the platform authenticated).
+    pub fn serving(mut self, sellers: impl IntoIterator<Item = UnifiedSocialCreditCode>) -> Self {
+        self.sellers = Some(sellers.into_iter().collect());
+        self
     }
 
     /// Adds a number segment allotted to this device (adding the same segment again
@@ -135,6 +151,13 @@ impl IssuingDevice for SoftwareDevice {
         command: &ControlCommand,
         now_unix: u64,
     ) -> Result<IssuedInvoice, DeviceFailure> {
+        if let Some(sellers) = &self.sellers {
+            if !sellers.contains(command.enterprise()) {
+                return Err(DeviceFailure::SellerNotServed {
+                    seller: command.enterprise().to_string(),
+                });
+            }
+        }
         // The request's canonical JSON, encoded once for the command's digest
         // and the check code's content hash.
         let request =

@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod addressing;
 mod asn1;
 mod inspect;
 mod legacy;
@@ -50,6 +51,7 @@ use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
+pub use addressing::{Addressing, ID_AA_CONTENT_HINT};
 pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
 pub use policy::{EnvelopePolicy, MAX_DER_DEPTH};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
@@ -73,7 +75,43 @@ pub fn seal(
     now: u64,
     provider: &CryptoProvider,
 ) -> Result<Vec<u8>, Error> {
-    let signed = signed::sign_data(payload, signer, now, provider)?;
+    seal_with(payload, signer, None, recipients, now, provider)
+}
+
+/// [`seal`] to one recipient, `recipient`, with the signer's [`Addressing`]
+/// (the role it signs in, and `recipient`'s key) among the signed attributes:
+/// what the platforms send each other.
+pub fn seal_addressed(
+    payload: &[u8],
+    signer: &Credentials,
+    sender_role: crate::pki::PartyRole,
+    recipient: &Certificate,
+    now: u64,
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    let addressing = Addressing {
+        sender_role,
+        recipient_key: recipient.spki_fingerprint(),
+    };
+    seal_with(
+        payload,
+        signer,
+        Some(addressing),
+        &[recipient],
+        now,
+        provider,
+    )
+}
+
+fn seal_with(
+    payload: &[u8],
+    signer: &Credentials,
+    addressing: Option<Addressing>,
+    recipients: &[&Certificate],
+    now: u64,
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
+    let signed = signed::sign_data(payload, signer, addressing, now, provider)?;
     let signed = ContentInfoOf {
         content_type: ID_SIGNED_DATA,
         content: &signed,

@@ -44,6 +44,12 @@ pub struct EnvelopePolicy {
     /// either. CBC stays malleable: allow it only for peers that cannot be
     /// upgraded.
     pub allow_legacy_cbc: bool,
+    /// A platform refuses a message whose pinned sender did not sign an
+    /// [`Addressing`](super::Addressing) naming it (default true). Set it to
+    /// false only for old peers that cannot write one: their messages are then
+    /// accepted without it, while an addressing that names another recipient,
+    /// or another role, is refused whatever this says.
+    pub require_addressing: bool,
 }
 
 impl Default for EnvelopePolicy {
@@ -56,6 +62,7 @@ impl Default for EnvelopePolicy {
             max_der_elements: 20_000,
             clock_skew: 300,
             allow_legacy_cbc: false,
+            require_addressing: true,
         }
     }
 }

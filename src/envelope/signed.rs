@@ -17,6 +17,7 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
+use super::addressing::{Addressing, ID_AA_CONTENT_HINT};
 use super::asn1::*;
 use super::policy::EnvelopePolicy;
 use crate::crypto::{CryptoProvider, HashAlgorithm, KeyFamily, SignatureScheme};
@@ -57,6 +58,9 @@ pub struct VerifiedSigner {
     /// The contentIdentifier attribute (our message id), when present. OpenSSL
     /// does not write one.
     pub message_id: Option<Vec<u8>>,
+    /// The addressing attribute (who the signer sent the message to, as what),
+    /// when present: the platforms write and require it.
+    pub addressing: Option<Addressing>,
 }
 
 /// A DER `ContentInfo` holding a `SignedData` with the payload encapsulated.
@@ -112,7 +116,25 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<Self, Error> {
-        Self::encode(&sign_data(payload, signer, now, provider)?)
+        Self::encode(&sign_data(payload, signer, None, now, provider)?)
+    }
+
+    /// [`sign`](Self::sign) with the signer's [`Addressing`] among the signed
+    /// attributes: the role it signs in and the key it seals to.
+    pub fn sign_addressed(
+        payload: &[u8],
+        signer: &Credentials,
+        addressing: Addressing,
+        now: u64,
+        provider: &CryptoProvider,
+    ) -> Result<Self, Error> {
+        Self::encode(&sign_data(
+            payload,
+            signer,
+            Some(addressing),
+            now,
+            provider,
+        )?)
     }
 
     /// Adds `signer`'s SignerInfo (and certificates) over the same encapsulated
@@ -124,16 +146,18 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<(), Error> {
-        self.add_signer_if(signer, now, provider, |_| Ok(()))
+        self.add_signer_if(signer, None, now, provider, |_| Ok(()))
     }
 
     /// [`add_signer`](Self::add_signer) once `vouch` has accepted the
     /// encapsulated content (a cloud platform vouches only for issuing
     /// requests); `vouch`'s error is returned and nothing is signed otherwise.
-    /// The message is decoded once for both.
+    /// The message is decoded once for both. With `addressing`, the new
+    /// SignerInfo carries it among its signed attributes.
     pub fn add_signer_if(
         &mut self,
         signer: &Credentials,
+        addressing: Option<Addressing>,
         now: u64,
         provider: &CryptoProvider,
         vouch: impl FnOnce(&[u8]) -> Result<(), Error>,
@@ -160,6 +184,7 @@ impl SignedMessage {
             econtent_type,
             now,
             &message_id,
+            addressing,
         )?;
         signed
             .signer_infos
@@ -241,6 +266,7 @@ impl SignedMessage {
 pub(crate) fn sign_data<'a>(
     payload: &'a [u8],
     signer: &'a Credentials,
+    addressing: Option<Addressing>,
     now: u64,
     provider: &CryptoProvider,
 ) -> Result<SignedDataRef<'a>, Error> {
@@ -255,6 +281,7 @@ pub(crate) fn sign_data<'a>(
         ID_DATA,
         now,
         &message_id,
+        addressing,
     )?;
     // Borrowed, so that the payload is copied once, into the DER.
     let econtent = AnyRef::from(OctetStringRef::new(payload).map_err(malformed("payload"))?);
@@ -348,10 +375,11 @@ fn signer_info(
     content_type: ObjectIdentifier,
     now: u64,
     message_id: &[u8],
+    addressing: Option<Addressing>,
 ) -> Result<SignerInfo, Error> {
     let time =
         UtcTime::from_unix_duration(Duration::from_secs(now)).map_err(malformed("signingTime"))?;
-    let attrs = SetOfVec::try_from(vec![
+    let mut attrs = vec![
         attribute(ATTR_CONTENT_TYPE, any_of(&content_type)?)?,
         attribute(ATTR_SIGNING_TIME, any_of(&time)?)?,
         attribute(
@@ -362,8 +390,11 @@ fn signer_info(
             ATTR_CONTENT_IDENTIFIER,
             any_of(&OctetStringRef::new(message_id).map_err(malformed("contentIdentifier"))?)?,
         )?,
-    ])
-    .map_err(malformed("signed attributes"))?;
+    ];
+    if let Some(addressing) = addressing {
+        attrs.push(attribute(ID_AA_CONTENT_HINT, addressing.to_any()?)?);
+    }
+    let attrs = SetOfVec::try_from(attrs).map_err(malformed("signed attributes"))?;
     let to_sign = attrs.to_der().map_err(malformed("signed attributes"))?;
     let scheme = signer.default_scheme();
     let signature = signer.private_key().sign(scheme, &to_sign)?;
@@ -397,6 +428,28 @@ fn single_attr(info: &SignerInfo, oid: ObjectIdentifier) -> Option<&Any> {
         return None;
     }
     attr.values.get(0)
+}
+
+/// The addressing attribute, if present; more than one, or one with several
+/// values, is refused.
+fn addressing(info: &SignerInfo) -> Result<Option<Addressing>, Error> {
+    let Some(attrs) = info.signed_attrs.as_ref() else {
+        return Ok(None);
+    };
+    let mut found = attrs.iter().filter(|a| a.oid == ID_AA_CONTENT_HINT);
+    let Some(attr) = found.next() else {
+        return Ok(None);
+    };
+    if found.next().is_some() || attr.values.len() != 1 {
+        return Err(EnvelopeError::BadAddressing {
+            problem: "it must appear once, with one value",
+        }
+        .into());
+    }
+    let value = attr.values.get(0).ok_or(EnvelopeError::BadAddressing {
+        problem: "it has no value",
+    })?;
+    Addressing::from_any(value.into())
 }
 
 fn content_identifier(info: &SignerInfo) -> Result<Option<&[u8]>, ()> {
@@ -568,6 +621,7 @@ pub(crate) fn verify_signed_data<'a>(
             .and_then(|a| a.decode_as().ok())
             .ok_or(missing("signingTime"))?;
         let message_id = content_identifier(info).map_err(|()| missing("contentIdentifier"))?;
+        let addressing = addressing(info)?;
 
         let computed = provider.hasher.hash(hash, content);
         if computed.as_ref() != digest.as_bytes() {
@@ -607,6 +661,7 @@ pub(crate) fn verify_signed_data<'a>(
             spki_fingerprint: cert.spki_fingerprint(),
             signing_time,
             message_id: message_id.map(<[u8]>::to_vec),
+            addressing,
         });
     }
     Ok((content, verified))

@@ -80,6 +80,7 @@ fn device(e: &DeviceFailure) -> fapiao_result {
         | DeviceFailure::SegmentExhausted { .. }
         | DeviceFailure::CommandConflict { .. }
         | DeviceFailure::InvalidCommand { .. }
+        | DeviceFailure::SellerNotServed { .. }
         | DeviceFailure::InvalidDeviceId { .. }
         | DeviceFailure::InvalidSegment { .. }
         | DeviceFailure::InvalidSecret { .. }
@@ -177,7 +178,10 @@ fn path(e: &PathError) -> fapiao_result {
 fn envelope(e: &EnvelopeError) -> fapiao_result {
     use EnvelopeError as E;
     match e {
-        E::NotForUs => FAPIAO_NOT_FOR_US,
+        E::NotForUs
+        | E::NotAddressed
+        | E::AddressedToAnother { .. }
+        | E::SenderRoleMismatch { .. } => FAPIAO_NOT_FOR_US,
         E::TagMismatch => FAPIAO_TAG_MISMATCH,
         E::LegacyDecryptFailed => FAPIAO_DECRYPT_FAILED,
         E::SignatureInvalid { .. } => FAPIAO_SIGNATURE_INVALID,
@@ -192,7 +196,8 @@ fn envelope(e: &EnvelopeError) -> fapiao_result {
         | E::MissingSignedAttribute { .. }
         | E::DigestNotAnnounced { .. }
         | E::DigestMismatch { .. }
-        | E::ContentTypeMismatch { .. } => FAPIAO_SIGNED_ATTRIBUTES_INVALID,
+        | E::ContentTypeMismatch { .. }
+        | E::BadAddressing { .. } => FAPIAO_SIGNED_ATTRIBUTES_INVALID,
         E::Empty { .. } => FAPIAO_NO_RECIPIENTS,
         E::Malformed { .. }
         | E::UnexpectedContentType { .. }

@@ -12,10 +12,11 @@ use super::credentials::fapiao_credentials;
 use super::device::{DeviceHandle, fapiao_software_device};
 use super::handle::{self, Handle};
 use super::platform::platform_trust;
-use super::result::fapiao_result;
+use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
+use crate::invoice::UnifiedSocialCreditCode;
 use crate::pki::PeerDirectory;
 use crate::platform::{FrontEndParts, FrontEndService};
 
@@ -49,8 +50,11 @@ pub struct fapiao_front_end_report {
 /// certificate as the enterprise's front end, under the enterprise's unified
 /// social credit code), `trust` (anchors and CRLs for the service platform's
 /// signatures), `store` (the service platform pinned under
-/// `service_platform_id`, NUL-terminated UTF-8; the replay guard) and the
-/// enterprise's `device` (its numbering lives in the device's own store). It
+/// `service_platform_id`, NUL-terminated UTF-8; the replay guard), the
+/// enterprise it serves, `enterprise_tax_id` (its unified social credit code,
+/// NUL-terminated: commands for any other seller are reported failed, never
+/// issued) and the enterprise's `device` (its numbering lives in the device's
+/// own store). It
 /// copies the credentials and trust and shares the store and device: the
 /// handles may be freed after the call.
 ///
@@ -64,20 +68,22 @@ pub struct fapiao_front_end_report {
 /// # Safety
 ///
 /// The handles must not be freed or changed by another thread during the call;
-/// `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
-/// writable pointer.
+/// `service_platform_id` and `enterprise_tax_id` must be NULL or
+/// NUL-terminated strings; `out` NULL or a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fapiao_front_end_new(
     credentials: *const fapiao_credentials,
     trust: *const fapiao_trust_store,
     store: *const fapiao_store,
     service_platform_id: *const c_char,
+    enterprise_tax_id: *const c_char,
     device: *const fapiao_software_device,
     out: *mut *mut fapiao_front_end,
 ) -> fapiao_result {
+    let ids = [service_platform_id, enterprise_tax_id];
     // SAFETY: forwarded from the caller.
     guard("fapiao_front_end_new", || unsafe {
-        new_front_end(credentials, trust, store, service_platform_id, device, out)
+        new_front_end(credentials, trust, store, ids, device, out)
     })
 }
 
@@ -91,21 +97,28 @@ unsafe fn new_front_end<D: DeviceHandle>(
     credentials: *const fapiao_credentials,
     trust: *const fapiao_trust_store,
     store: *const fapiao_store,
-    service_platform_id: *const c_char,
+    [service_platform_id, enterprise_tax_id]: [*const c_char; 2],
     device: *const D,
     out: *mut *mut fapiao_front_end,
 ) -> Result<(), Failure> {
-    // SAFETY: the caller guarantees the handles, the string and `out`.
-    let (credentials, trust, store, service_platform, device, out) = unsafe {
+    // SAFETY: the caller guarantees the handles, the strings and `out`.
+    let (credentials, trust, store, service_platform, enterprise, device, out) = unsafe {
         (
             handle::borrow(credentials, "credentials")?,
             handle::borrow(trust, "trust")?,
             handle::borrow(store, "store")?,
             str_arg(service_platform_id, "service_platform_id")?,
+            str_arg(enterprise_tax_id, "enterprise_tax_id")?,
             handle::borrow(device, "device")?,
             Out::new(out, "out")?,
         )
     };
+    let enterprise = UnifiedSocialCreditCode::parse(enterprise).map_err(|e| {
+        Failure::new(
+            FAPIAO_INVALID_ARGUMENT,
+            format!("enterprise_tax_id {enterprise:?}: {e}"),
+        )
+    })?;
     let unit = device.numbers_in(store);
     let store = store.inner.clone();
     let mut inner = FrontEndService::new(FrontEndParts {
@@ -113,6 +126,7 @@ unsafe fn new_front_end<D: DeviceHandle>(
         trust: platform_trust(trust),
         peers: PeerDirectory::new(store.clone()),
         service_platform: service_platform.to_owned(),
+        enterprise,
         device: device.device(),
         replay: store.clone(),
         validation: Default::default(),
@@ -137,20 +151,22 @@ unsafe fn new_front_end<D: DeviceHandle>(
 /// # Safety
 ///
 /// The handles must not be freed or changed by another thread during the call;
-/// `service_platform_id` must be NULL or a NUL-terminated string; `out` NULL or a
-/// writable pointer.
+/// `service_platform_id` and `enterprise_tax_id` must be NULL or
+/// NUL-terminated strings; `out` NULL or a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fapiao_front_end_new_with_callback_device(
     credentials: *const fapiao_credentials,
     trust: *const fapiao_trust_store,
     store: *const fapiao_store,
     service_platform_id: *const c_char,
+    enterprise_tax_id: *const c_char,
     device: *const fapiao_callback_device,
     out: *mut *mut fapiao_front_end,
 ) -> fapiao_result {
+    let ids = [service_platform_id, enterprise_tax_id];
     // SAFETY: forwarded from the caller.
     guard("fapiao_front_end_new_with_callback_device", || unsafe {
-        new_front_end(credentials, trust, store, service_platform_id, device, out)
+        new_front_end(credentials, trust, store, ids, device, out)
     })
 }
 

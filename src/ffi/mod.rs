@@ -59,6 +59,7 @@ mod handle;
 mod last_error;
 mod opened;
 mod platform;
+mod platform_policy;
 mod response;
 mod result;
 mod signed_message;
@@ -116,6 +117,9 @@ pub use platform::{
     fapiao_service_platform_handle, fapiao_service_platform_new,
     fapiao_service_platform_new_with_callback_device,
 };
+pub use platform_policy::{
+    fapiao_cloud_platform_require_addressing, fapiao_service_platform_require_addressing,
+};
 pub use response::{
     fapiao_issue_outcome, fapiao_issue_response, fapiao_issue_response_check_code,
     fapiao_issue_response_failure_code, fapiao_issue_response_free,
@@ -125,7 +129,8 @@ pub use response::{
 };
 pub use result::{fapiao_result, fapiao_result_message};
 pub use signed_message::{
-    fapiao_signed_message, fapiao_signed_message_add_signer, fapiao_signed_message_der,
+    fapiao_signed_message, fapiao_signed_message_add_signer,
+    fapiao_signed_message_add_signer_addressed, fapiao_signed_message_der,
     fapiao_signed_message_encrypt, fapiao_signed_message_free, fapiao_signed_message_from_der,
     fapiao_signed_message_sign, fapiao_signed_message_verify,
 };

@@ -1,16 +1,17 @@
 //! [`fapiao_signed_message`]: a CMS SignedData the enterprise signs and the
 //! cloud platform countersigns before it is encrypted.
 
-use super::boundary::{Out, bytes_arg, guard, guard_value, resolve_now};
+use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now};
 use super::bytes::fapiao_bytes;
 use super::credentials::fapiao_credentials;
 use super::envelope::recipient_certificates;
 use super::handle::{self, Handle};
 use super::opened::fapiao_opened;
-use super::result::fapiao_result;
+use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
+use super::store::party_role;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
-use crate::envelope::{self, EnvelopePolicy, OpenedEnvelope, SignedMessage};
+use crate::envelope::{self, Addressing, EnvelopePolicy, OpenedEnvelope, SignedMessage};
 use crate::pki::Certificate;
 
 /// A DER `ContentInfo` holding a CMS `SignedData` with the payload encapsulated.
@@ -116,6 +117,67 @@ pub unsafe extern "C" fn fapiao_signed_message_add_signer(
         // Work on a copy so that a failure leaves the message as it was.
         let mut updated = message.inner.clone();
         updated.add_signer(&signer.inner, now, CryptoProvider::default_provider())?;
+        message.inner = updated;
+        Ok(())
+    })
+}
+
+/// `fapiao_signed_message_add_signer` with the signer's addressing among the
+/// signed attributes: the role it signs in, `sender_role` (a
+/// `fapiao_party_role`), and the certificate it will encrypt the message to,
+/// `recipient` (`recipient_len` bytes of PEM or DER; the first certificate
+/// counts). The platforms require it of the pinned peers that send to them.
+///
+/// On failure (`FAPIAO_INVALID_ARGUMENT` for an unknown role, a 2xx code for
+/// the certificate) the message is unchanged.
+///
+/// # Safety
+///
+/// No other thread may use `message` during the call; `signer` must not be
+/// freed by another thread during the call; `recipient` must be NULL or point
+/// at `recipient_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_signed_message_add_signer_addressed(
+    message: *mut fapiao_signed_message,
+    signer: *const fapiao_credentials,
+    sender_role: u32,
+    recipient: *const u8,
+    recipient_len: usize,
+    now: u64,
+) -> fapiao_result {
+    guard("fapiao_signed_message_add_signer_addressed", || {
+        // SAFETY: the caller guarantees exclusive use of `message`, the
+        // lifetime of `signer` (a handle of another type: no aliasing) and the
+        // bytes.
+        let (message, signer, recipient) = unsafe {
+            (
+                handle::borrow_mut(message, "message")?,
+                handle::borrow(signer, "signer")?,
+                bytes_arg(recipient, recipient_len, "recipient")?,
+            )
+        };
+        let sender_role = party_role(sender_role)?;
+        let recipient = recipient_certificates(recipient)?;
+        let Some(recipient) = recipient.first() else {
+            return Err(Failure::new(
+                FAPIAO_INVALID_ARGUMENT,
+                "recipient holds no certificate".to_owned(),
+            ));
+        };
+        let addressing = Addressing {
+            sender_role,
+            recipient_key: recipient.spki_fingerprint(),
+        };
+        let now = resolve_now(now)?;
+        // Work on a copy so that a failure leaves the message as it was.
+        let mut updated = message.inner.clone();
+        updated.add_signer_if(
+            &signer.inner,
+            Some(addressing),
+            now,
+            CryptoProvider::default_provider(),
+            |_| Ok(()),
+        )?;
         message.inner = updated;
         Ok(())
     })

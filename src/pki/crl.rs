@@ -149,6 +149,59 @@ impl Crl {
     }
 }
 
+/// Checks a pinned certificate (a leaf whose path was validated when it was
+/// pinned) against `crls` at `at`: refused when the first CRL of its issuer
+/// lists its serial number, and, with `require_fresh`, when that CRL is past
+/// its nextUpdate. A certificate no CRL covers passes. The CRLs are the
+/// caller's trusted configuration (their signatures are checked when a path is
+/// validated with them).
+pub fn check_pinned_not_revoked(
+    certificate: &super::Certificate,
+    crls: &[Crl],
+    at: Timestamp,
+    require_fresh: bool,
+) -> Result<(), super::PathError> {
+    let Some(issuer) = super::der_parts::name_value(certificate, false) else {
+        return Ok(());
+    };
+    let Some((index, crl)) = crls
+        .iter()
+        .enumerate()
+        .find(|(_, crl)| crl.issuer_value() == issuer.as_slice())
+    else {
+        return Ok(());
+    };
+    let leaf = || super::CertificateRef {
+        role: super::ChainRole::Leaf,
+        subject: super::diagnosis::shorten(certificate.subject()),
+    };
+    if let Some((revoked_at, reason)) = crl.entry(certificate.serial_number()) {
+        return Err(super::PathError::Revoked {
+            certificate: leaf(),
+            serial: certificate
+                .serial_number()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            revoked_at: Some(revoked_at),
+            reason,
+        });
+    }
+    if let Some(next_update) = crl.next_update() {
+        if require_fresh && at > next_update {
+            return Err(super::PathError::CrlExpired {
+                crl: super::CrlRef {
+                    index,
+                    issuer: super::diagnosis::shorten(crl.issuer().to_owned()),
+                },
+                next_update,
+                at,
+            });
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Debug for Crl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Crl")

@@ -32,7 +32,7 @@ mod verified_path;
 pub use binding::{CertificateMatch, PartyBinder, PartyBinding, PartyBindings};
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
-pub use crl::{Crl, CrlError, CrlFeature, MAX_CRL_ENTRIES};
+pub use crl::{Crl, CrlError, CrlFeature, MAX_CRL_ENTRIES, check_pinned_not_revoked};
 pub use diagnosis::MAX_DIAGNOSIS_SIGNATURES;
 pub use exchange::{
     AnswerSent, EXCHANGE_VERSIONS, ExchangeKind, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN,

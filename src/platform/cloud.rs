@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::crypto::CryptoProvider;
-use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
+use crate::envelope::{self, Addressing, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
 use crate::error::{Error, PlatformError};
 use crate::invoice::{
     FailureReason, IssueOutcome, IssueRequest, IssueResponse, UnifiedSocialCreditCode,
 };
-use crate::pki::{Credentials, PartyRole, PeerDirectory};
+use crate::pki::{Certificate, Credentials, PartyRole, PeerDirectory};
 use crate::store::{CloudStore, CloudTicketState, SqliteStore, TicketResolution, UnitOfWork};
 
 use super::messages::{TicketQuery, to_json};
@@ -170,10 +170,12 @@ impl CloudPlatform {
                 SignedMessage::sign(&json, creds, now, self.parts.provider)?
             }
         };
+        let to = self.service_certificate(now)?;
         // Only issuing requests are vouched for (the service platform reads the
         // rest of it).
         signed.add_signer_if(
             &self.parts.credentials,
+            Some(addressed_to(&to)),
             now,
             self.parts.provider,
             |content| {
@@ -182,24 +184,34 @@ impl CloudPlatform {
                     .map_err(Error::from)
             },
         )?;
-        self.encrypt_to_service(&signed, now)
+        envelope::encrypt(&signed, &[&to], self.parts.provider)
     }
 
     /// A sealed query for where `ticket` stands.
     pub fn query_ticket(&self, ticket: &str, now: u64) -> Result<Vec<u8>, Error> {
         let json = to_json(&TicketQuery::new(ticket))?;
-        let signed = SignedMessage::sign(&json, &self.parts.credentials, now, self.parts.provider)?;
-        self.encrypt_to_service(&signed, now)
+        let to = self.service_certificate(now)?;
+        let signed = SignedMessage::sign_addressed(
+            &json,
+            &self.parts.credentials,
+            addressed_to(&to),
+            now,
+            self.parts.provider,
+        )?;
+        envelope::encrypt(&signed, &[&to], self.parts.provider)
     }
 
-    fn encrypt_to_service(&self, signed: &SignedMessage, now: u64) -> Result<Vec<u8>, Error> {
+    /// The service platform's newest usable pinned certificate, not revoked
+    /// by the CRLs in our trust.
+    fn service_certificate(&self, now: u64) -> Result<Certificate, Error> {
         let service = self
             .parts
             .peers
             .lookup_party(&self.parts.service_platform, now)?;
         // The newest pinned certificate first (lookup_party sorts them).
-        let to = &service[0].certificate;
-        envelope::encrypt(signed, &[to], self.parts.provider)
+        let to = service[0].certificate.clone();
+        self.parts.trust.check_recipient(&to, now)?;
+        Ok(to)
     }
 
     /// Opens the service platform's answer: it must be signed by our pinned
@@ -249,6 +261,7 @@ impl CloudPlatform {
         .with_policy(self.envelope_policy.clone())
         .open(envelope_bytes, now)?;
         let mut from_service = false;
+        let own_key = self.parts.credentials.leaf().spki_fingerprint();
         for signer in &opened.signers {
             let record = self.parts.peers.check(
                 &self.parts.service_platform,
@@ -257,7 +270,15 @@ impl CloudPlatform {
                 now,
             );
             match record {
-                Ok(_) => from_service = true,
+                Ok(_) => {
+                    Addressing::check(
+                        signer.addressing.as_ref(),
+                        &own_key,
+                        PartyRole::ServicePlatform,
+                        self.envelope_policy.require_addressing,
+                    )?;
+                    from_service = true;
+                }
                 Err(_) => {
                     return Err(PlatformError::WrongServicePlatform {
                         party_id: signer.subject.clone(),
@@ -370,5 +391,13 @@ impl CloudPlatform {
                 .collect(),
             _ => Vec::new(),
         })
+    }
+}
+
+/// What the cloud platform signs as: the cloud platform, to `recipient`.
+fn addressed_to(recipient: &Certificate) -> Addressing {
+    Addressing {
+        sender_role: PartyRole::CloudPlatform,
+        recipient_key: recipient.spki_fingerprint(),
     }
 }

@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use crate::crypto::CryptoProvider;
 use crate::device::{ControlCommand, IssuingDevice};
-use crate::envelope::{self, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
+use crate::envelope::{self, Addressing, EnvelopePolicy, Opener, ReplayGuard};
 use crate::error::{Error, PlatformError};
-use crate::invoice::ValidationPolicy;
+use crate::invoice::{UnifiedSocialCreditCode, ValidationPolicy};
 use crate::pki::{Credentials, PartyRole, PeerDirectory};
 
 use super::messages::{
@@ -36,6 +36,9 @@ pub struct FrontEndParts {
     pub peers: PeerDirectory,
     /// The service platform's party id.
     pub service_platform: String,
+    /// The enterprise this front end serves (its party id at the service
+    /// platform): commands for any other seller are refused.
+    pub enterprise: UnifiedSocialCreditCode,
     /// The enterprise's own issuing device.
     pub device: Arc<dyn IssuingDevice>,
     /// Message ids already accepted.
@@ -102,8 +105,16 @@ impl FrontEndService {
             .parts
             .peers
             .lookup_party(&self.parts.service_platform, now)?;
-        let signed = SignedMessage::sign(&json, &self.parts.credentials, now, self.parts.provider)?;
-        envelope::encrypt(&signed, &[&service[0].certificate], self.parts.provider)
+        let to = &service[0].certificate;
+        self.parts.trust.check_recipient(to, now)?;
+        envelope::seal_addressed(
+            &json,
+            &self.parts.credentials,
+            PartyRole::EnterpriseFrontEnd,
+            to,
+            now,
+            self.parts.provider,
+        )
     }
 
     /// Opens a message of the service platform. With a unit of work, the message
@@ -134,6 +145,12 @@ impl FrontEndService {
             PartyRole::ServicePlatform,
             &signer.certificate,
             now,
+        )?;
+        Addressing::check(
+            signer.addressing.as_ref(),
+            &self.parts.credentials.leaf().spki_fingerprint(),
+            PartyRole::ServicePlatform,
+            self.envelope_policy.require_addressing,
         )?;
         ServiceToFrontEnd::from_json(&opened.payload)
     }
@@ -212,6 +229,21 @@ impl FrontEndService {
                     continue;
                 }
             };
+            if *command.enterprise() != self.parts.enterprise {
+                // Not ours, whoever queued it: never issued on our device.
+                report.failed += 1;
+                results.push(CommandResult {
+                    command_id: command.command_id().to_owned(),
+                    outcome: CommandResultOutcome::Failed {
+                        detail: format!(
+                            "the command is for seller {}, this front end serves {}",
+                            command.enterprise(),
+                            self.parts.enterprise
+                        ),
+                    },
+                });
+                continue;
+            }
             let outcome = match self.parts.device.issue(&command, now) {
                 Ok(invoice) => {
                     report.issued += 1;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::crypto::CryptoProvider;
 use crate::device::{ControlCommand, IssuingDevice};
-use crate::envelope::{self, EnvelopePolicy, OpenedEnvelope, Opener, ReplayGuard};
+use crate::envelope::{self, Addressing, EnvelopePolicy, OpenedEnvelope, Opener, ReplayGuard};
 use crate::error::{Error, PlatformError};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
@@ -244,7 +244,16 @@ impl ServicePlatform {
             (PartyRole::CloudPlatform, Origin::CloudPlatform),
             (PartyRole::EnterpriseFrontEnd, Origin::FrontEnd),
         ] {
-            if let Some(sender) = self.pinned_signer(&opened, role, now) {
+            if let Some((sender, addressing)) = self.pinned_signer(&opened, role, now) {
+                // What the sender signed must be for us, in the role it is
+                // pinned in: a message re-encrypted to us by another recipient
+                // is not.
+                Addressing::check(
+                    addressing,
+                    &self.parts.credentials.leaf().spki_fingerprint(),
+                    role,
+                    self.config.envelope.require_addressing,
+                )?;
                 return Ok(Received {
                     opened,
                     sender,
@@ -298,22 +307,41 @@ impl ServicePlatform {
         )?)
     }
 
-    fn pinned_signer(&self, opened: &OpenedEnvelope, role: PartyRole, now: u64) -> Option<Sender> {
-        opened.signers.iter().find_map(|signer| {
+    /// The signer of `opened` pinned in `role`, with its addressing (`None`
+    /// when no signer is pinned in that role). Of several, the first that
+    /// signed an addressing: the same key may also have signed as the
+    /// enterprise.
+    fn pinned_signer<'o>(
+        &self,
+        opened: &'o OpenedEnvelope,
+        role: PartyRole,
+        now: u64,
+    ) -> Option<(Sender, Option<&'o Addressing>)> {
+        let mut pinned = opened.signers.iter().filter_map(|signer| {
             let record = self
                 .parts
                 .peers
                 .lookup_fingerprint(&signer.spki_fingerprint, now)
                 .ok()?;
-            (record.role == role).then_some(Sender { record })
-        })
+            (record.role == role).then_some((Sender { record }, signer.addressing.as_ref()))
+        });
+        let first = pinned.next()?;
+        if first.1.is_some() {
+            return Some(first);
+        }
+        Some(pinned.find(|(_, a)| a.is_some()).unwrap_or(first))
     }
 
+    /// Signs `payload`, addressed to the sender it answers, and seals it to the
+    /// sender's pinned certificate once our CRLs do not revoke it.
     fn seal_to(&self, payload: &[u8], sender: &Sender, now: u64) -> Result<Vec<u8>, Error> {
-        envelope::seal(
+        let to = &sender.record.certificate;
+        self.parts.trust.check_recipient(to, now)?;
+        envelope::seal_addressed(
             payload,
             &self.parts.credentials,
-            &[&sender.record.certificate],
+            PartyRole::ServicePlatform,
+            to,
             now,
             self.parts.provider,
         )

@@ -1,7 +1,10 @@
 //! [`PlatformTrust`]: the trust anchors, path policy and CRLs a platform role
 //! checks its peers against, owned so a role can keep them.
 
-use crate::pki::{Crl, PathPolicy, PathValidator, TrustStore};
+use crate::error::Error;
+use crate::pki::{
+    Certificate, Crl, PathPolicy, PathValidator, Timestamp, TrustStore, check_pinned_not_revoked,
+};
 
 /// What a platform role validates certificate paths with.
 #[derive(Clone, Debug)]
@@ -28,6 +31,20 @@ impl PlatformTrust {
     pub fn with_crls(mut self, crls: Vec<Crl>) -> Self {
         self.crls = crls;
         self
+    }
+
+    /// Checks, before sealing to it, that a pinned peer's certificate is not
+    /// revoked by these CRLs at `now` (and, when the policy requires fresh
+    /// CRLs, that the CRL covering it is fresh): a peer revoked after it was
+    /// pinned receives nothing more.
+    pub fn check_recipient(&self, certificate: &Certificate, now: u64) -> Result<(), Error> {
+        check_pinned_not_revoked(
+            certificate,
+            &self.crls,
+            Timestamp::from_unix_seconds(now),
+            self.policy.require_fresh_crls,
+        )
+        .map_err(Error::from)
     }
 
     /// A validator over these anchors, policy and CRLs.

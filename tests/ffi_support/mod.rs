@@ -137,7 +137,15 @@ pub fn request_envelope(
             TEST_TIME,
             &mut message,
         ));
-        ok(fapiao_signed_message_add_signer(message, cloud, TEST_TIME));
+        // The cloud platform's signature names the service platform's key.
+        ok(fapiao_signed_message_add_signer_addressed(
+            message,
+            cloud,
+            fapiao_party_role::FAPIAO_ROLE_CLOUD_PLATFORM as u32,
+            recipient.as_ptr(),
+            recipient.len(),
+            TEST_TIME,
+        ));
         ok(fapiao_signed_message_encrypt(
             message,
             recipient.as_ptr(),

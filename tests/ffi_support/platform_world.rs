@@ -11,6 +11,8 @@ use fapiao::ffi::*;
 use super::*;
 
 pub const SELLER: &str = "91350200776049653A";
+/// [`SELLER`] for the C calls.
+pub const SELLER_C: &core::ffi::CStr = c"91350200776049653A";
 
 pub fn record(mode: &str) -> String {
     format!(
@@ -163,6 +165,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
             trust,
             front_store,
             c"EISP-1".as_ptr(),
+            SELLER_C.as_ptr(),
             front_device,
             &mut front_end,
         ));

@@ -246,7 +246,8 @@ impl World {
             front_store.clone(),
             provider(),
         )
-        .unwrap();
+        .unwrap()
+        .serving([HOSTED_BY_ENTERPRISE.parse().unwrap()]);
         front_device
             .add_segment(
                 &NumberSegment::digital(
@@ -284,6 +285,7 @@ impl World {
             trust: trust(),
             peers: front_peers,
             service_platform: "EISP-1".into(),
+            enterprise: HOSTED_BY_ENTERPRISE.parse().unwrap(),
             device: Arc::new(front_device),
             replay: front_store.clone(),
             validation: Default::default(),
