@@ -306,3 +306,77 @@ fn a_front_end_batch_that_does_not_commit_takes_no_number() {
         invoice_numbers_after_polling(&fresh, &fresh_tickets)
     );
 }
+
+/// A second enterprise's front end, pinned for its own enterprise, asks for
+/// the first one's commands and reports them done: it gets none, and its
+/// results change nothing.
+#[test]
+fn another_front_end_neither_pulls_nor_completes_the_commands_of_an_enterprise() {
+    use fapiao::envelope;
+    use fapiao::pki::{PartyRole, PeerDirectory, PeerRecord};
+    use fapiao::platform::{
+        CommandResult, CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION,
+        ServiceToFrontEnd,
+    };
+    let world = World::new();
+    let ticket = ticket_of(&world.issue(
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "O-1"),
+        NOW,
+    ));
+    // The operator pinned another enterprise's front end (its own key).
+    let other = creds("enterprise-rsa");
+    PeerDirectory::new(world.service_store.clone())
+        .pin(PeerRecord::new(
+            HOSTED_BY_PLATFORM,
+            PartyRole::EnterpriseFrontEnd,
+            other.leaf().clone(),
+            NOW,
+        ))
+        .unwrap();
+    let send = |request: &FrontEndRequest| {
+        let sealed = envelope::seal_addressed(
+            &serde_json::to_vec(request).unwrap(),
+            &other,
+            PartyRole::EnterpriseFrontEnd,
+            world.service.credentials().leaf(),
+            NOW + 1,
+            provider(),
+        )
+        .unwrap();
+        let answer = world.service.handle(&sealed, NOW + 1).unwrap();
+        let trust = trust();
+        let replay = fapiao::envelope::MemoryReplayGuard::new();
+        let opened = envelope::Opener::new(&other, &trust.validator(), &replay, provider())
+            .open(&answer, NOW + 1)
+            .unwrap();
+        ServiceToFrontEnd::from_json(&opened.payload).unwrap()
+    };
+    let pulled = send(&FrontEndRequest::Pull {
+        version: PLATFORM_MESSAGE_VERSION.to_owned(),
+        limit: 10,
+    });
+    assert!(
+        matches!(&pulled, ServiceToFrontEnd::Commands { commands, .. } if commands.is_empty()),
+        "{pulled:?}"
+    );
+    let acked = send(&FrontEndRequest::Results {
+        version: PLATFORM_MESSAGE_VERSION.to_owned(),
+        results: vec![CommandResult {
+            command_id: format!("{HOSTED_BY_ENTERPRISE}:O-1"),
+            outcome: CommandResultOutcome::Failed {
+                detail: "made up".into(),
+            },
+        }],
+    });
+    assert!(
+        matches!(&acked, ServiceToFrontEnd::Ack { recorded, .. } if recorded.is_empty()),
+        "{acked:?}"
+    );
+    // The real front end still gets the command and issues it.
+    assert_eq!(world.run_front_end(10, NOW + 2).issued, 1);
+    assert!(matches!(
+        world.poll(&ticket, NOW + 3).outcome,
+        IssueOutcome::Issued { .. }
+    ));
+}

@@ -18,22 +18,34 @@
 //! what the protocol says it is.
 #![no_main]
 
-use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage};
+use fapiao::envelope::{self, Addressing, MemoryReplayGuard, Opener, SignedMessage};
 use fapiao::invoice::IssueResponse;
-use fapiao::pki::Credentials;
+use fapiao::pki::{Credentials, PartyRole};
 use fapiao::platform::ServiceToFrontEnd;
 use fapiao_fuzz::platform::{PARTIES, World};
 use fapiao_fuzz::{NOW, provider, validator};
 use libfuzzer_sys::fuzz_target;
 
-/// Signs `payload` by each of `signers` in turn and seals it to the service
-/// platform.
+/// Signs `payload` by each of `signers` in turn, the last one addressing the
+/// service platform in the role of a cloud platform (two signers) or a front
+/// end (one), and seals it to the service platform.
 fn seal(payload: &[u8], signers: &[&Credentials]) -> Vec<u8> {
-    let mut signed = SignedMessage::sign(payload, signers[0], NOW, provider())
-        .expect("a fixture party signs anything");
-    for signer in &signers[1..] {
+    let addressing = Addressing {
+        sender_role: match signers.len() {
+            1 => PartyRole::EnterpriseFrontEnd,
+            _ => PartyRole::CloudPlatform,
+        },
+        recipient_key: PARTIES.eisp.leaf().spki_fingerprint(),
+    };
+    let (last, first) = signers.split_last().expect("one signer at least");
+    let mut signed = match first.first() {
+        None => SignedMessage::sign_addressed(payload, last, addressing, NOW, provider()),
+        Some(erp) => SignedMessage::sign(payload, erp, NOW, provider()),
+    }
+    .expect("a fixture party signs anything");
+    if !first.is_empty() {
         signed
-            .add_signer(signer, NOW, provider())
+            .add_signer_if(last, Some(addressing), NOW, provider(), |_| Ok(()))
             .expect("a fixture party countersigns");
     }
     envelope::encrypt(&signed, &[PARTIES.eisp.leaf()], provider())
