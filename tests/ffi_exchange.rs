@@ -109,6 +109,14 @@ fn bind_key(exchange: *const fapiao_exchange, id: &CStr, role: fapiao_party_role
     });
 }
 
+/// Runs a whole exchange between two sides; the responder's last result.
+fn run(initiator: *const fapiao_exchange, responder: *const fapiao_exchange) -> fapiao_result {
+    let offered = offer(initiator).unwrap();
+    let answer = step(fapiao_exchange_answer, responder, &offered).unwrap();
+    let confirm = step(fapiao_exchange_confirm, initiator, &answer).unwrap();
+    complete(responder, &confirm)
+}
+
 /// A new exchange side with fixture credentials `name` on `store`.
 fn side(
     sides: &Sides,
@@ -376,10 +384,7 @@ fn claims_nothing_binds_are_refused_and_front_ends_are_bound_by_their_record() {
         fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
         "eisp-p256",
     );
-    let offered = offer(initiator).unwrap();
-    let answer = step(fapiao_exchange_answer, responder, &offered).unwrap();
-    let confirm = step(fapiao_exchange_confirm, initiator, &answer).unwrap();
-    ok(complete(responder, &confirm));
+    ok(run(initiator, responder));
     // The same certificate claiming another enterprise's front end: refused.
     let impostor = side(
         &sides,
@@ -414,10 +419,7 @@ fn claims_nothing_binds_are_refused_and_front_ends_are_bound_by_their_record() {
 #[test]
 fn a_new_key_is_pinned_only_when_the_pinned_one_endorses_it() {
     let sides = sides();
-    let offered = offer(sides.initiator).unwrap();
-    let answer = step(fapiao_exchange_answer, sides.responder, &offered).unwrap();
-    let confirm = step(fapiao_exchange_confirm, sides.initiator, &answer).unwrap();
-    ok(complete(sides.responder, &confirm));
+    ok(run(sides.initiator, sides.responder));
     // The cloud platform's new certificate, bound to ECP-1 as well.
     let new = ffi_support::credentials("ecp-p256");
     bind_key(
@@ -446,10 +448,7 @@ fn a_new_key_is_pinned_only_when_the_pinned_one_endorses_it() {
             fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
             "eisp-p256",
         );
-        let offered = offer(initiator).unwrap();
-        let answer = step(fapiao_exchange_answer, responder, &offered).unwrap();
-        let confirm = step(fapiao_exchange_confirm, initiator, &answer).unwrap();
-        let rc = complete(responder, &confirm);
+        let rc = run(initiator, responder);
         // SAFETY: each handle freed once.
         unsafe {
             fapiao_exchange_free(responder);

@@ -31,6 +31,16 @@ fn queue_raw(world: &World, serial: &str, command_bytes: &[u8]) -> String {
     ticket
 }
 
+/// The JSON of the oldest command queued for the enterprise-hosted seller, to
+/// change into another.
+fn first_queued(world: &World) -> serde_json::Value {
+    let queued = world
+        .service_store
+        .pending_commands(HOSTED_BY_ENTERPRISE, 1)
+        .unwrap();
+    serde_json::from_slice(&queued[0].command_bytes).unwrap()
+}
+
 fn device_failure(world: &World, ticket: &str, now: u64) -> String {
     let query = world.cloud.query_ticket(ticket, now).unwrap();
     let answer = world.service.handle(&query, now).unwrap();
@@ -57,11 +67,7 @@ fn a_command_the_device_cannot_take_fails_alone_on(world: World) {
     ));
     // A command whose request the front end's validation refuses: the totals
     // do not add up.
-    let queued = world
-        .service_store
-        .pending_commands(HOSTED_BY_ENTERPRISE, 1)
-        .unwrap();
-    let mut command: serde_json::Value = serde_json::from_slice(&queued[0].command_bytes).unwrap();
+    let mut command = first_queued(&world);
     command["command_id"] = format!("{HOSTED_BY_ENTERPRISE}:F-2").into();
     command["request"]["serial_number"] = "F-2".into();
     command["request"]["totals"]["total_fen"] = 1.into();
@@ -127,11 +133,7 @@ fn a_command_for_another_seller_is_refused_by_the_front_end() {
         &World::request(HOSTED_BY_ENTERPRISE, "G-0"),
         NOW,
     ));
-    let queued = world
-        .service_store
-        .pending_commands(HOSTED_BY_ENTERPRISE, 1)
-        .unwrap();
-    let mut command: serde_json::Value = serde_json::from_slice(&queued[0].command_bytes).unwrap();
+    let mut command = first_queued(&world);
     command["command_id"] = format!("{HOSTED_BY_ENTERPRISE}:G-1").into();
     command["request"] =
         serde_json::from_slice(&World::request(HOSTED_BY_PLATFORM, "G-1")).unwrap();
