@@ -82,7 +82,9 @@ fn every_sample_validates_as_its_name_says() {
     assert_eq!(valid, 2, "valid-blue.json and valid-red.json");
     let missing: Vec<&str> = ViolationCode::ALL
         .iter()
-        .filter(|code| !covered.contains(code))
+        // Codes found only against the service platform's records have no
+        // sample: tests/platform_red_letter.rs shows them.
+        .filter(|code| !code.needs_records() && !covered.contains(code))
         .map(|code| code.as_str())
         .collect();
     assert!(
