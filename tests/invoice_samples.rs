@@ -180,6 +180,21 @@ fn the_validate_command_refuses_bad_usage_and_unreadable_input() {
 }
 
 #[test]
+fn the_validate_command_names_the_codes_only_the_service_platform_finds() {
+    let (code, out, _) = cli(&["--help"]);
+    assert_eq!(code, 0);
+    let record_codes: Vec<ViolationCode> = ViolationCode::ALL
+        .iter()
+        .copied()
+        .filter(|code| code.needs_records())
+        .collect();
+    assert_eq!(record_codes.len(), 5);
+    for code in record_codes {
+        assert!(out.contains(code.as_str()), "{code} missing from:\n{out}");
+    }
+}
+
+#[test]
 fn the_command_is_called_validate() {
     assert_eq!(validate_command::NAME, "validate");
     assert!(validate_command::SUMMARY.contains("issue request"));
