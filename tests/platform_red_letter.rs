@@ -102,7 +102,7 @@ fn made_up_and_foreign_originals_are_refused_on(world: World) {
     // A number never issued here.
     let made_up = world.issue(
         seller,
-        &red(seller, "X-1", "26440000000000999999", 100_00, 13),
+        &red(seller, "X-1", "26440000000000999999", 10_000, 13),
         NOW,
     );
     assert_eq!(
@@ -113,7 +113,7 @@ fn made_up_and_foreign_originals_are_refused_on(world: World) {
     let foreign = blue_of_enterprise_hosted(&world, "F-1", NOW);
     assert_eq!(foreign.seller_tax_id.as_str(), HOSTED_BY_ENTERPRISE);
     let number = digits(&foreign.invoice_number);
-    let stolen = world.issue(seller, &red(seller, "X-2", &number, 100_00, 13), NOW + 5);
+    let stolen = world.issue(seller, &red(seller, "X-2", &number, 10_000, 13), NOW + 5);
     assert_eq!(
         violation_of(&stolen),
         (
@@ -129,7 +129,7 @@ fn made_up_and_foreign_originals_are_refused_on(world: World) {
             HOSTED_BY_ENTERPRISE,
             "X-3",
             &digits(&mine.invoice_number),
-            100_00,
+            10_000,
             13,
         ),
         NOW + 6,
@@ -169,7 +169,7 @@ fn a_red_is_not_reversed_on(world: World) {
     let blue = blue_of_platform_hosted(&world, "B-1");
     let first = world.issue(
         seller,
-        &red(seller, "R-1", &digits(&blue.invoice_number), 1000_00, 13),
+        &red(seller, "R-1", &digits(&blue.invoice_number), 100_000, 13),
         NOW + 1,
     );
     let red_invoice = invoice_of(&first);
@@ -180,7 +180,7 @@ fn a_red_is_not_reversed_on(world: World) {
             seller,
             "R-2",
             &digits(&red_invoice.invoice_number),
-            500_00,
+            50_000,
             13,
         ),
         NOW + 2,
