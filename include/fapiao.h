@@ -304,7 +304,8 @@ enum fapiao_result
     FAPIAO_STORE_CONFLICT = 801,
     /**
      * The store refused a change in the record's state, or for something it
-     * does not hold, or an overlapping number segment.
+     * does not hold, an overlapping number segment, or a red invoice's reversal
+     * its original does not allow.
      */
     FAPIAO_STORE_REFUSED = 802,
     /**

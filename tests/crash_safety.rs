@@ -105,7 +105,14 @@ impl Issuer {
         if platform_hosted(k) {
             let invoice = self.platform.issue(&command, NOW).unwrap();
             self.store
-                .record_issued(SELLER, &serial, &digest, &invoice, &response_for(&invoice))
+                .record_issued(
+                    SELLER,
+                    &serial,
+                    &digest,
+                    &invoice,
+                    &response_for(&invoice),
+                    None,
+                )
                 .unwrap();
         } else {
             let bytes = command.to_json().unwrap();
@@ -120,6 +127,7 @@ impl Issuer {
                     command_bytes: &bytes,
                     accepted_response_json: ticket.as_bytes(),
                     quota: None,
+                    reverses: None,
                 })
                 .unwrap();
         }

@@ -195,6 +195,64 @@ fn refusals_and_unknown_senders() {
     }
 }
 
+/// The answer's JSON, as a C host reads it.
+fn json_of(response: *const fapiao_issue_response) -> serde_json::Value {
+    let (mut data, mut len) = (ptr::null(), 0usize);
+    // SAFETY: a live response and writable outputs; the bytes live as long as it.
+    unsafe {
+        ok(fapiao_issue_response_json(response, &mut data, &mut len));
+        serde_json::from_slice(core::slice::from_raw_parts(data, len)).unwrap()
+    }
+}
+
+#[test]
+fn a_red_invoice_is_held_against_its_original() {
+    let world = world("PLATFORM_HOSTED");
+    // The sample red reverses an invoice never issued here: refused, with the
+    // violation's code in the answer's JSON.
+    let red = ffi_support::request("valid-red.json");
+    let (rc, answer) = world.handle(&world.submit(&red));
+    ok(rc);
+    let response = world.open(&answer);
+    assert_eq!(
+        field(response, fapiao_issue_response_failure_code).unwrap(),
+        "INVALID_REQUEST"
+    );
+    let json = json_of(response);
+    let violations = &json["outcome"]["reason"]["violations"];
+    assert_eq!(
+        violations[0]["code"], "ORIGINAL_INVOICE_NOT_FOUND",
+        "{json}"
+    );
+    assert_eq!(violations[0]["path"], "red_letter.original_invoice_number");
+    // SAFETY: freed once.
+    unsafe { fapiao_issue_response_free(response) };
+
+    // Once the original is issued, the same red (under a new serial number)
+    // reverses it.
+    let (rc, answer) = world.handle(&world.submit(&ffi_support::request("valid-blue.json")));
+    ok(rc);
+    let blue = world.open(&answer);
+    let number = field(blue, fapiao_issue_response_invoice_number).unwrap();
+    // SAFETY: freed once.
+    unsafe { fapiao_issue_response_free(blue) };
+    let red = String::from_utf8(red)
+        .unwrap()
+        .replace("26352000000012345678", &number)
+        .replace("ERP-20261128-000002", "ERP-20261128-000003");
+    let (rc, answer) = world.handle(&world.submit(red.as_bytes()));
+    ok(rc);
+    let response = world.open(&answer);
+    assert_eq!(
+        outcome(response),
+        fapiao_issue_outcome::FAPIAO_OUTCOME_ISSUED as u32,
+        "{}",
+        json_of(response)
+    );
+    // SAFETY: freed once.
+    unsafe { fapiao_issue_response_free(response) };
+}
+
 #[test]
 fn unsigned_orders_are_signed_with_the_credentials_the_cloud_platform_holds() {
     let world = world("PLATFORM_HOSTED");

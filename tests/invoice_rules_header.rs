@@ -322,3 +322,25 @@ fn invalid_confirmation_number() {
         );
     }
 }
+
+#[test]
+fn a_valid_red_invoice_names_what_it_reverses_as_the_platform_keys_invoices() {
+    use fapiao::invoice::InvoiceNumber;
+    use fapiao::store::Reversal;
+    assert_eq!(Reversal::of_request(&check(&blue()).unwrap()), None);
+    assert_eq!(
+        Reversal::of_request(&check(&red()).unwrap()),
+        Some(Reversal {
+            original: InvoiceNumber::digital("26352000000012345678").unwrap(),
+            total_fen: 564_999,
+            amount_fen: 499_999,
+        })
+    );
+    // A legacy original by its code and number, `code/number` as stored.
+    let legacy = Reversal::of_request(&check(&legacy_red()).unwrap()).unwrap();
+    assert_eq!(
+        legacy.original,
+        InvoiceNumber::legacy("3500202130", "01234567").unwrap()
+    );
+    assert_eq!(legacy.original.to_string(), "3500202130/01234567");
+}

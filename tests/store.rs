@@ -1,6 +1,7 @@
 //! The SQLite store: schema and migrations, idempotency records, the command
 //! queue applied exactly once, whole transactions, the cloud platform's records,
-//! and the replay guard, peer directory and qualification registry persisted.
+//! the replay guard, peer directory and qualification registry persisted, and
+//! what red invoices reverse.
 //!
 //! One submodule per area, in tests/store/. The fixtures come from
 //! tests/issuing_support; `invoices` below (a store and invoices issued on it) is
@@ -20,6 +21,8 @@ mod qualification;
 mod replay_guard;
 #[path = "store/requests.rs"]
 mod requests;
+#[path = "store/reversals.rs"]
+mod reversals;
 #[path = "store/schema.rs"]
 mod schema;
 

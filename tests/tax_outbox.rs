@@ -30,6 +30,7 @@ fn store_with_invoices(count: u64) -> (Arc<SqliteStore>, Vec<IssuedInvoice>) {
                     &digest(&serial),
                     &invoice,
                     &response_for(&invoice),
+                    None,
                 )
                 .unwrap();
             invoice

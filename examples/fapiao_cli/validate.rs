@@ -19,6 +19,10 @@ usage: fapiao_cli validate --in REQUEST.json [--lenient-tax-ids]
 
 Checks an issue request (JSON) against the interface protocol and every order
 rule, and prints each violation on its own line as `path: CODE message`.
+A red invoice's original is checked by the service platform against its
+records (ORIGINAL_INVOICE_NOT_FOUND, ORIGINAL_INVOICE_OF_ANOTHER_SELLER,
+ORIGINAL_INVOICE_NOT_BLUE, ORIGINAL_FULLY_REVERSED, REVERSAL_EXCEEDS_ORIGINAL),
+not here.
 
 options:
   --in PATH            the request to check (`-` reads standard input)

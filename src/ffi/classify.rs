@@ -98,7 +98,8 @@ fn store(e: &StoreError) -> fapiao_result {
         | StoreError::Mismatch { .. } => FAPIAO_STORE_CONFLICT,
         StoreError::NotFound { .. }
         | StoreError::WrongState { .. }
-        | StoreError::SegmentOverlap { .. } => FAPIAO_STORE_REFUSED,
+        | StoreError::SegmentOverlap { .. }
+        | StoreError::ReversalRefused { .. } => FAPIAO_STORE_REFUSED,
         StoreError::Database { .. }
         | StoreError::Corrupt { .. }
         | StoreError::Encoding { .. }

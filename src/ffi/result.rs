@@ -151,7 +151,8 @@ pub enum fapiao_result {
     /// serial number reused with other content, a duplicate, a mismatch).
     FAPIAO_STORE_CONFLICT = 801,
     /// The store refused a change in the record's state, or for something it
-    /// does not hold, or an overlapping number segment.
+    /// does not hold, an overlapping number segment, or a red invoice's reversal
+    /// its original does not allow.
     FAPIAO_STORE_REFUSED = 802,
     /// An issuing device did not issue, or its configuration is invalid (device
     /// id, number segment, secret).

@@ -110,6 +110,39 @@ violation_codes! {
     NegativeBlueTotal = "NEGATIVE_BLUE_TOTAL",
     /// A red invoice whose totals are not negative.
     RedNotNegative = "RED_NOT_NEGATIVE",
+    /// The invoice a red invoice reverses was not issued through this service
+    /// platform. Checked against the platform's records, not by validation.
+    OriginalInvoiceNotFound = "ORIGINAL_INVOICE_NOT_FOUND",
+    /// The invoice a red invoice reverses was issued by another seller. Checked
+    /// against the platform's records, not by validation.
+    OriginalInvoiceOfAnotherSeller = "ORIGINAL_INVOICE_OF_ANOTHER_SELLER",
+    /// The invoice a red invoice reverses is itself red: only blue invoices are
+    /// reversed. Checked against the platform's records, not by validation.
+    OriginalInvoiceNotBlue = "ORIGINAL_INVOICE_NOT_BLUE",
+    /// The invoice a red invoice reverses has been reversed in full already (by
+    /// red invoices issued or accepted and still pending). Checked against the
+    /// platform's records, not by validation.
+    OriginalFullyReversed = "ORIGINAL_FULLY_REVERSED",
+    /// A red invoice's total with tax (or amount without tax), with the red
+    /// invoices already issued or pending against the same original, exceeds the
+    /// original's. Checked against the platform's records, not by validation.
+    ReversalExceedsOriginal = "REVERSAL_EXCEEDS_ORIGINAL",
+}
+
+impl ViolationCode {
+    /// Whether the code is found only against the service platform's records
+    /// (the invoice a red invoice reverses), never by validating a request on its
+    /// own: no sample request in `examples/requests/` can show it.
+    pub const fn needs_records(self) -> bool {
+        matches!(
+            self,
+            ViolationCode::OriginalInvoiceNotFound
+                | ViolationCode::OriginalInvoiceOfAnotherSeller
+                | ViolationCode::OriginalInvoiceNotBlue
+                | ViolationCode::OriginalFullyReversed
+                | ViolationCode::ReversalExceedsOriginal
+        )
+    }
 }
 
 impl fmt::Display for ViolationCode {

@@ -2,8 +2,9 @@
 //!
 //! `handle(envelope) -> envelope`, sans-IO. For a cloud platform's issuing
 //! request it opens the envelope, checks the interface protocol, authenticates
-//! the enterprise and the cloud platform, validates the order, checks the
-//! enterprise's qualification, and then, by the enterprise's hosting mode, has
+//! the enterprise and the cloud platform, validates the order, checks a red
+//! invoice against the invoice it reverses, checks the enterprise's
+//! qualification, and then, by the enterprise's hosting mode, has
 //! its hosted device issue the invoice (synchronous) or queues the command for
 //! the enterprise's front-end service and answers "accepted" with a ticket
 //! (asynchronous). Every answer, refusals included, is signed and encrypted to
@@ -38,6 +39,7 @@ use super::trust::PlatformTrust;
 use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_unit};
 
 mod front_ends;
+mod red_letter;
 
 /// Everything a service platform runs on.
 pub struct ServicePlatformParts {
@@ -424,6 +426,16 @@ impl ServicePlatform {
             );
         }
 
+        // A red invoice: its original as this platform recorded it, and what
+        // the reds before it reversed (see `red_letter`).
+        let reversal = match self.check_reversal(&validated)? {
+            Ok(reversal) => reversal,
+            Err(violations) => {
+                let reason = FailureReason::InvalidRequest { violations };
+                return response_json(&serial, claimed_seller, reason);
+            }
+        };
+
         // Platform-hosted in a unit of work: the invoice is issued and its quota
         // settled in this transaction, so the quota is charged at once rather
         // than reserved (a reservation is what outlives a crash or a queued
@@ -461,10 +473,21 @@ impl ServicePlatform {
                         let IssueOutcome::Issued { invoice } = &response.outcome else {
                             unreachable!("built as Issued just above")
                         };
-                        let recorded = self
-                            .parts
-                            .store
-                            .record_issued(&seller, &serial, &digest, invoice, &json)?;
+                        let recorded = match self.parts.store.record_issued(
+                            &seller,
+                            &serial,
+                            &digest,
+                            invoice,
+                            &json,
+                            reversal.as_ref(),
+                        ) {
+                            Ok(recorded) => recorded,
+                            Err(e) => {
+                                // The guard gives the quota back when dropped.
+                                let reason = red_letter::refused_on_record(e, reversal.as_ref())?;
+                                return response_json(&serial, Some(&seller), reason);
+                            }
+                        };
                         guard.commit()?;
                         Ok(recorded.record.response_json)
                     }
@@ -508,7 +531,7 @@ impl ServicePlatform {
                     month: reservation.month(),
                     amount_fen: reservation.amount_fen(),
                 };
-                let recorded = self.parts.store.enqueue_command(&NewCommand {
+                let recorded = match self.parts.store.enqueue_command(&NewCommand {
                     seller_tax_id: &seller,
                     serial_number: &serial,
                     digest: &digest,
@@ -517,7 +540,15 @@ impl ServicePlatform {
                     command_bytes: &command_bytes,
                     accepted_response_json: &accepted,
                     quota: Some(held),
-                })?;
+                    reverses: reversal.as_ref(),
+                }) {
+                    Ok(recorded) => recorded,
+                    Err(e) => {
+                        // Dropping the guard releases the reservation.
+                        let reason = red_letter::refused_on_record(e, reversal.as_ref())?;
+                        return response_json(&serial, Some(&seller), reason);
+                    }
+                };
                 if recorded.fresh {
                     // The command holds the reservation now: committed when its
                     // front end reports the invoice, released if the device fails

@@ -69,6 +69,16 @@ pub enum StoreError {
         /// The state the change needs.
         expected: &'static str,
     },
+    /// A red invoice's reversal was refused when it was recorded: checked again
+    /// in the transaction that records it, its original is not one it may
+    /// reverse, or the reds before it leave too little.
+    #[error("a red invoice reversing {original} is refused: {refusal}")]
+    ReversalRefused {
+        /// The original's number as stored (`code/number` for the legacy kinds).
+        original: String,
+        /// Why.
+        refusal: super::ReversalRefusal,
+    },
     /// A number segment overlaps one already configured.
     #[error("number segment {segment_id} overlaps segment {existing}")]
     SegmentOverlap {

@@ -13,6 +13,7 @@ use crate::crypto::{CryptoProvider, HashAlgorithm};
 use crate::invoice::{InvoiceNumber, IssuedInvoice, YearMonth, hex};
 
 use super::error::StoreError;
+use super::reversal::{Reversal, Reversed};
 
 /// SHA-256 of a request's JSON, as received.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,6 +120,10 @@ pub struct NewCommand<'a> {
     pub accepted_response_json: &'a [u8],
     /// The quota reserved for it, if any.
     pub quota: Option<HeldQuota>,
+    /// For a red invoice, what it reverses: recorded with the request, so that
+    /// it counts against its original while the command is pending (and until
+    /// the front end reports that it failed).
+    pub reverses: Option<&'a Reversal>,
 }
 
 /// A command waiting for its front end.
@@ -209,6 +214,13 @@ pub trait IssuingStore: Send + Sync {
     /// again changes nothing (`fresh` is false); a different one under the same
     /// serial number is a [`StoreError::Conflict`]; an invoice number already
     /// recorded for another request is a [`StoreError::Duplicate`].
+    ///
+    /// A red invoice gives what it `reverses`. In the same transaction the
+    /// reversal is checked again against its original and the reds recorded
+    /// before it ([`Reversal::check`]), and refused with
+    /// [`StoreError::ReversalRefused`] (recording nothing) when it does not fit:
+    /// two reds recorded at once cannot both take the same remainder, whether or
+    /// not the caller checked inside a unit of work.
     fn record_issued(
         &self,
         seller_tax_id: &str,
@@ -216,6 +228,7 @@ pub trait IssuingStore: Send + Sync {
         digest: &RequestDigest,
         invoice: &IssuedInvoice,
         response_json: &[u8],
+        reverses: Option<&Reversal>,
     ) -> Result<Recorded, StoreError>;
 
     /// Records a refused request and its answer (same rules as `record_issued`).
@@ -228,8 +241,8 @@ pub trait IssuingStore: Send + Sync {
     ) -> Result<Recorded, StoreError>;
 
     /// Records an accepted request and queues its command, in one transaction (same
-    /// rules as `record_issued`; a ticket or command id in use is a
-    /// [`StoreError::Duplicate`]).
+    /// rules as `record_issued`, the reversal of a red invoice included; a ticket
+    /// or command id in use is a [`StoreError::Duplicate`]).
     fn enqueue_command(&self, command: &NewCommand<'_>) -> Result<Recorded, StoreError>;
 
     /// Commands waiting for `seller_tax_id`'s front end, oldest first, at most
@@ -256,4 +269,15 @@ pub trait IssuingStore: Send + Sync {
 
     /// A ticket and its current answer.
     fn ticket(&self, ticket: &str) -> Result<Option<TicketRecord>, StoreError>;
+
+    /// The invoice recorded under `number` (issued through this platform, in
+    /// either hosting mode), if any: the original a red invoice names.
+    fn original_invoice(&self, number: &InvoiceNumber)
+    -> Result<Option<IssuedInvoice>, StoreError>;
+
+    /// How much of the invoice `original` the red invoices recorded against it
+    /// reverse: those issued and those accepted and still pending on an
+    /// enterprise's device. Refused requests, and commands their front end
+    /// reported failed, do not count.
+    fn reversed_so_far(&self, original: &InvoiceNumber) -> Result<Reversed, StoreError>;
 }

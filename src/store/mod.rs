@@ -35,6 +35,7 @@ mod device;
 mod error;
 mod issuing;
 mod outbox;
+mod reversal;
 mod sqlite;
 mod unit_of_work;
 
@@ -46,5 +47,6 @@ pub use self::issuing::{
     RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
 };
 pub use self::outbox::{OutboxEntry, OutboxState, OutboxStore};
+pub use self::reversal::{Reversal, ReversalRefusal, Reversed};
 pub use self::sqlite::{Durability, IntegrityProblem, SqliteStore, StoreOptions};
 pub use self::unit_of_work::UnitOfWork;

@@ -26,6 +26,7 @@ fn new_command<'a>(serial: &'a str, digest: &'a RequestDigest, ticket: &'a str) 
             month: "2027-06".parse().unwrap(),
             amount_fen: 12_345,
         }),
+        reverses: None,
     }
 }
 
@@ -156,7 +157,7 @@ fn a_failing_step_rolls_the_whole_completion_back() {
     let (store, invoices) = invoices(1);
     let answer = response_for(&invoices[0]);
     store
-        .record_issued(SELLER, "S-0", &digest("S-0"), &invoices[0], &answer)
+        .record_issued(SELLER, "S-0", &digest("S-0"), &invoices[0], &answer, None)
         .unwrap();
     let d = digest("S-1");
     store

@@ -11,12 +11,19 @@ fn the_same_serial_number_gets_the_same_answer_and_other_content_is_a_conflict()
     let (store, invoices) = invoices(2);
     let answer = response_for(&invoices[0]);
     let first = store
-        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer)
+        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer, None)
         .unwrap();
     assert!(first.fresh);
     assert_eq!(first.record.state, RequestState::Issued);
     let again = store
-        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[1], b"other answer")
+        .record_issued(
+            SELLER,
+            "S-1",
+            &digest("S-1"),
+            &invoices[1],
+            b"other answer",
+            None,
+        )
         .unwrap();
     assert!(!again.fresh);
     assert_eq!(again.record.response_json, answer);
@@ -27,7 +34,7 @@ fn the_same_serial_number_gets_the_same_answer_and_other_content_is_a_conflict()
     // The very same invoice again (its number is taken too, by the same row):
     // still the stored answer, not a duplicate number.
     let same = store
-        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer)
+        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer, None)
         .unwrap();
     assert!(!same.fresh);
     assert_eq!(same.record, first.record);
@@ -61,10 +68,10 @@ fn an_invoice_number_recorded_twice_is_refused_and_nothing_is_written() {
     let (store, invoices) = invoices(1);
     let answer = response_for(&invoices[0]);
     store
-        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer)
+        .record_issued(SELLER, "S-1", &digest("S-1"), &invoices[0], &answer, None)
         .unwrap();
     let duplicate = store
-        .record_issued(SELLER, "S-2", &digest("S-2"), &invoices[0], &answer)
+        .record_issued(SELLER, "S-2", &digest("S-2"), &invoices[0], &answer, None)
         .unwrap_err();
     assert!(
         matches!(duplicate, StoreError::Duplicate { .. }),
@@ -79,6 +86,7 @@ fn an_invoice_number_recorded_twice_is_refused_and_nothing_is_written() {
             &digest("S-3"),
             &invoices[0],
             &answer,
+            None,
         )
         .unwrap_err();
     assert!(matches!(foreign, StoreError::Mismatch { .. }), "{foreign}");

@@ -8,10 +8,11 @@ use super::codec::{
     During, corrupt_column, digest32, int, invoice, limit, number_from_key, number_key, to_json,
     uint, unique_as,
 };
-use crate::invoice::IssuedInvoice;
+use crate::invoice::{InvoiceNumber, IssuedInvoice};
 use crate::store::{
     CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
-    RequestDigest, RequestRecord, RequestState, StoreError, TicketRecord, TicketState,
+    RequestDigest, RequestRecord, RequestState, Reversal, Reversed, StoreError, TicketRecord,
+    TicketState,
 };
 
 fn state_key(state: RequestState) -> &'static str {
@@ -145,12 +146,14 @@ fn insert_request(
     response_json: &[u8],
     invoice_number: Option<&str>,
     ticket: Option<&str>,
+    reverses: Option<&Reversal>,
 ) -> Result<Option<RequestRecord>, StoreError> {
     let inserted = conn
         .prepare_cached(
             "INSERT INTO requests
-                 (seller_tax_id, serial_number, digest, state, response_json, invoice_number, ticket)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 (seller_tax_id, serial_number, digest, state, response_json, invoice_number, ticket,
+                  reverses, reversal_total_fen, reversal_amount_fen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (seller_tax_id, serial_number) DO NOTHING",
         )
         .during(operation)?
@@ -162,6 +165,9 @@ fn insert_request(
             response_json,
             invoice_number,
             ticket,
+            reverses.map(|r| number_key(&r.original)),
+            reverses.map(|r| r.total_fen),
+            reverses.map(|r| r.amount_fen),
         ])
         .map_err(match ticket {
             Some(ticket) => unique_as(operation, "ticket", ticket),
@@ -183,6 +189,66 @@ fn insert_request(
         invoice_number: invoice_number.map(number_from_key).transpose()?,
         ticket: ticket.map(str::to_owned),
     }))
+}
+
+/// The invoice recorded under `number`, if any.
+fn load_invoice(
+    conn: &Connection,
+    operation: &'static str,
+    number: &InvoiceNumber,
+) -> Result<Option<IssuedInvoice>, StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT invoice_json FROM invoices WHERE invoice_number = ?1")
+        .during(operation)?
+        .query_row([number_key(number)], |row| row.get(0))
+        .optional()
+        .during(operation)?;
+    json.as_deref().map(invoice).transpose()
+}
+
+/// The sums of the reversals recorded against `original` by requests issued or
+/// accepted (pending).
+fn load_reversed(
+    conn: &Connection,
+    operation: &'static str,
+    original: &InvoiceNumber,
+) -> Result<Reversed, StoreError> {
+    let (total_fen, amount_fen) = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(reversal_total_fen), 0), COALESCE(SUM(reversal_amount_fen), 0)
+             FROM requests
+             WHERE reverses = ?1 AND state IN ('ISSUED', 'ACCEPTED')",
+        )
+        .during(operation)?
+        .query_row([number_key(original)], |row| Ok((row.get(0)?, row.get(1)?)))
+        .during(operation)?;
+    Ok(Reversed {
+        total_fen,
+        amount_fen,
+    })
+}
+
+/// Checks a red request's reversal just inserted by this transaction (so that
+/// it counts in the sums) against its original and the reds before it; the
+/// error rolls the insert back with the transaction.
+fn check_inserted_reversal(
+    conn: &Connection,
+    operation: &'static str,
+    seller_tax_id: &str,
+    reversal: &Reversal,
+) -> Result<(), StoreError> {
+    let original = load_invoice(conn, operation, &reversal.original)?;
+    let with_this = load_reversed(conn, operation, &reversal.original)?;
+    let before = Reversed {
+        total_fen: with_this.total_fen.saturating_sub(reversal.total_fen),
+        amount_fen: with_this.amount_fen.saturating_sub(reversal.amount_fen),
+    };
+    reversal
+        .check(seller_tax_id, original.as_ref(), before)
+        .map_err(|refusal| StoreError::ReversalRefused {
+            original: number_key(&reversal.original),
+            refusal,
+        })
 }
 
 /// What a request record's insert found: the new record, or the one already
@@ -262,6 +328,7 @@ impl IssuingStore for SqliteStore {
         digest: &RequestDigest,
         issued: &IssuedInvoice,
         response_json: &[u8],
+        reverses: Option<&Reversal>,
     ) -> Result<Recorded, StoreError> {
         const OP: &str = "record an issued invoice";
         self.write(OP, |tx| {
@@ -277,9 +344,13 @@ impl IssuingStore for SqliteStore {
                 response_json,
                 Some(&key),
                 None,
+                reverses,
             )?;
             let recorded = fresh_or_same(tx, OP, (seller_tax_id, serial_number, digest), inserted)?;
             if recorded.fresh {
+                if let Some(reversal) = reverses {
+                    check_inserted_reversal(tx, OP, seller_tax_id, reversal)?;
+                }
                 insert_invoice(tx, OP, seller_tax_id, serial_number, issued)?;
             }
             Ok(recorded)
@@ -305,6 +376,7 @@ impl IssuingStore for SqliteStore {
                 response_json,
                 None,
                 None,
+                None,
             )?;
             fresh_or_same(tx, OP, (seller_tax_id, serial_number, digest), inserted)
         })
@@ -324,10 +396,14 @@ impl IssuingStore for SqliteStore {
                 command.accepted_response_json,
                 None,
                 Some(command.ticket),
+                command.reverses,
             )?;
             let recorded = fresh_or_same(tx, OP, (seller, serial, command.digest), inserted)?;
             if !recorded.fresh {
                 return Ok(recorded);
+            }
+            if let Some(reversal) = command.reverses {
+                check_inserted_reversal(tx, OP, seller, reversal)?;
             }
             let quota = command.quota.as_ref();
             tx.prepare_cached(
@@ -500,5 +576,18 @@ impl IssuingStore for SqliteStore {
     fn ticket(&self, ticket: &str) -> Result<Option<TicketRecord>, StoreError> {
         const OP: &str = "read a ticket";
         self.read(OP, |conn| load_ticket(conn, OP, ticket))
+    }
+
+    fn original_invoice(
+        &self,
+        number: &InvoiceNumber,
+    ) -> Result<Option<IssuedInvoice>, StoreError> {
+        const OP: &str = "read an original invoice";
+        self.read_statement(|conn| load_invoice(conn, OP, number))
+    }
+
+    fn reversed_so_far(&self, original: &InvoiceNumber) -> Result<Reversed, StoreError> {
+        const OP: &str = "sum the reversals of an invoice";
+        self.read_statement(|conn| load_reversed(conn, OP, original))
     }
 }

@@ -180,6 +180,16 @@ ALTER TABLE commands ADD COLUMN quota_month TEXT;
 ALTER TABLE commands ADD COLUMN quota_fen INTEGER;
 "#,
     },
+    Migration {
+        version: 6,
+        name: "what red-letter requests reverse",
+        sql: r#"
+ALTER TABLE requests ADD COLUMN reverses TEXT;             -- the original's invoice number key
+ALTER TABLE requests ADD COLUMN reversal_total_fen INTEGER;  -- positive fen, with tax
+ALTER TABLE requests ADD COLUMN reversal_amount_fen INTEGER; -- positive fen, without tax
+CREATE INDEX requests_by_original ON requests (reverses, state) WHERE reverses IS NOT NULL;
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.
