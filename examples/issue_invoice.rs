@@ -104,6 +104,7 @@ fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),
+        devices: Vec::new(),
     })
 }
 

@@ -120,6 +120,7 @@ impl Issuer {
                     command_bytes: &bytes,
                     accepted_response_json: ticket.as_bytes(),
                     quota: None,
+                    deadline_unix: 0,
                 })
                 .unwrap();
         }

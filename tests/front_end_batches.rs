@@ -26,6 +26,7 @@ fn queue_raw(world: &World, serial: &str, command_bytes: &[u8]) -> String {
             command_bytes,
             accepted_response_json: b"{}",
             quota: None,
+            deadline_unix: 0,
         })
         .unwrap();
     ticket

@@ -60,6 +60,7 @@ fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),
+        devices: Vec::new(),
     }
 }
 

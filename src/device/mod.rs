@@ -25,6 +25,7 @@ pub use self::command::ControlCommand;
 pub use self::conformity::{Unlike, issued_as_requested};
 pub use self::failure::{DeviceFailure, Disposition};
 pub use self::seal::{seal_scheme, sealed_bytes, verify_device_signature};
+pub(crate) use self::segment::number_span;
 pub use self::segment::{
     AllocatedNumber, DIGITAL_NUMBER_LEN, LEGACY_NUMBER_LEN, NumberFormat, NumberSegment,
     SegmentState,

@@ -28,6 +28,7 @@ use crate::qualification::{
     CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
     authenticate, check_qualification, check_qualification_in_unit,
 };
+use crate::store::DeviceStore;
 use crate::store::{
     HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, SqliteStore, UnitOfWork,
 };
@@ -37,7 +38,12 @@ use super::messages::TicketQuery;
 use super::trust::PlatformTrust;
 use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_unit};
 
+mod command_checks;
+mod expiry;
 mod front_ends;
+
+pub use self::command_checks::CommandRefusal;
+pub use self::expiry::ExpiryReport;
 
 /// Everything a service platform runs on.
 pub struct ServicePlatformParts {
@@ -58,14 +64,21 @@ pub struct ServicePlatformParts {
     pub replay: Arc<dyn ReplayGuard>,
     /// The device the platform hosts (platform-hosted enterprises).
     pub device: Arc<dyn IssuingDevice>,
+    /// Every device's number segments: the hosted device's and those the
+    /// platform allocates to enterprises' own devices (registered under their
+    /// device ids, see [`RegisteredDevice`]). A number a front end reports is
+    /// recorded only when it lies in a segment of the device that issued it.
+    ///
+    /// [`RegisteredDevice`]: crate::qualification::RegisteredDevice
+    pub segments: Arc<dyn DeviceStore>,
     /// The crypto provider.
     pub provider: &'static CryptoProvider,
 }
 
 impl ServicePlatformParts {
     /// The embedded setup: every store (qualification registry, requests and
-    /// invoices, tax outbox, replay guard, pinned peers) in the one SQLite
-    /// `store`, hosting `device`. Give the platform
+    /// invoices, tax outbox, replay guard, pinned peers, number segments) in the
+    /// one SQLite `store`, hosting `device`. Give the platform
     /// [`with_unit_of_work(store)`](ServicePlatform::with_unit_of_work) too when
     /// the device numbers in the same store (a [`SoftwareDevice`] on it), so that
     /// each message commits once.
@@ -85,7 +98,8 @@ impl ServicePlatformParts {
             registry: store.clone(),
             store: store.clone(),
             outbox: store.clone(),
-            replay: store,
+            replay: store.clone(),
+            segments: store,
             device,
             provider,
         }
@@ -489,6 +503,7 @@ impl ServicePlatform {
                     command_bytes: &command_bytes,
                     accepted_response_json: &accepted,
                     quota: Some(held),
+                    deadline_unix: deadline,
                 })?;
                 if recorded.fresh {
                     // The command holds the reservation now: committed when its

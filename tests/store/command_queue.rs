@@ -26,6 +26,7 @@ fn new_command<'a>(serial: &'a str, digest: &'a RequestDigest, ticket: &'a str) 
             month: "2027-06".parse().unwrap(),
             amount_fen: 12_345,
         }),
+        deadline_unix: NOW + 600,
     }
 }
 
