@@ -44,8 +44,8 @@ use fapiao::platform::{
     CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
     ServicePlatform, ServicePlatformParts,
 };
-use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
-use fapiao::store::SqliteStore;
+use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice};
+use fapiao::store::{DeviceStore, SqliteStore};
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -278,7 +278,24 @@ pub fn run(options: &Options) -> Result<Summary> {
         .bound_certificates
         .insert(erp_platform_hosted.leaf().spki_fingerprint());
     service_store.upsert_enterprise(&platform_hosted)?;
-    service_store.upsert_enterprise(&record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?)?;
+    // The enterprise-hosted enterprise's own device is registered with its seal
+    // certificate, and its numbers are allocated at the service platform (a
+    // segment disjoint from the hosted device's).
+    let mut enterprise_hosted = record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?;
+    enterprise_hosted.devices.push(RegisteredDevice {
+        device_id: "ENT-DEV-1".to_owned(),
+        seal_certificate_pem: String::from_utf8(fixture("tests/data/enterprise-p256.pem")?)?,
+    });
+    service_store.upsert_enterprise(&enterprise_hosted)?;
+    let front_segment = NumberSegment::digital(
+        "ent-2026",
+        "ENT-DEV-1",
+        InvoiceKind::DigitalOrdinary,
+        "26350",
+        1,
+        999_999_999_999_999,
+    )?;
+    service_store.add_segment(&front_segment)?;
 
     let hosted_device = SoftwareDevice::new(
         "EISP-DEV-1",
@@ -302,14 +319,7 @@ pub fn run(options: &Options) -> Result<Summary> {
         front_store.clone(),
         provider,
     )?;
-    front_device.add_segment(&NumberSegment::digital(
-        "ent-2026",
-        "ENT-DEV-1",
-        InvoiceKind::DigitalOrdinary,
-        "26350",
-        1,
-        999_999_999_999_999,
-    )?)?;
+    front_device.add_segment(&front_segment)?;
 
     let service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
         eisp,
