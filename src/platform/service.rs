@@ -10,7 +10,12 @@
 //! the cloud platform. The same request serial number again gets the same answer;
 //! a different request under it is refused as a conflict.
 //!
-//! A front-end service's pull and results go through the same `handle`.
+//! A front-end service's pull and results go through the same `handle`: queued
+//! commands are checked again when pulled (the enterprise's standing, the
+//! deadline), and a reported invoice is recorded only when it comes from one of
+//! the enterprise's registered devices, numbered from a segment allocated to that
+//! device and sealed by it ([`CommandRefusal`] names each refusal).
+//! [`ServicePlatform::expire_commands`] fails the commands past their deadline.
 
 use std::sync::Arc;
 
