@@ -4,7 +4,10 @@
 
 use crate::envelope::OpenedEnvelope;
 use crate::error::{Error, PlatformError};
-use crate::invoice::{FailureReason, IssueOutcome, IssueResponse, IssuedInvoice, ProtocolVersion};
+use crate::invoice::{
+    FailureReason, IssueOutcome, IssueResponse, IssuedInvoice, ProtocolVersion,
+    UnifiedSocialCreditCode,
+};
 use crate::qualification::{QualificationError, QuotaReservation};
 use crate::store::{CommandOutcome, Completion, StoreError, TicketState};
 
@@ -24,12 +27,30 @@ impl ServicePlatform {
     ) -> Result<Vec<u8>, Error> {
         // A front end's party id is its enterprise's unified social credit code.
         let enterprise = sender.record.party_id.as_str();
-        match FrontEndRequest::from_json(&opened.payload)? {
+        let request = FrontEndRequest::from_json(&opened.payload)?;
+        // Commands are queued under credit codes only: a front end pinned under
+        // anything else has none to pull or complete.
+        let Ok(tax_id) = UnifiedSocialCreditCode::parse(enterprise) else {
+            return to_json(&match request {
+                FrontEndRequest::Pull { .. } => ServiceToFrontEnd::Commands {
+                    version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                    commands: Vec::new(),
+                },
+                FrontEndRequest::Results { .. } => ServiceToFrontEnd::Ack {
+                    version: PLATFORM_MESSAGE_VERSION.to_owned(),
+                    recorded: Vec::new(),
+                },
+            });
+        };
+        match request {
             FrontEndRequest::Pull { limit, .. } => {
                 let commands = self.parts.store.pending_commands(enterprise, limit)?;
-                let (_, standing) = match commands.is_empty() {
-                    true => (None, None),
-                    false => self.standing(&credit_code(enterprise)?, now)?,
+                // The enterprise's standing, read once there is something to
+                // deliver.
+                let standing = if commands.is_empty() {
+                    None
+                } else {
+                    self.standing(&tax_id, now)?.1
                 };
                 let at = i64::try_from(now).unwrap_or(i64::MAX);
                 let mut values = Vec::with_capacity(commands.len());
@@ -59,9 +80,10 @@ impl ServicePlatform {
                 })
             }
             FrontEndRequest::Results { results, .. } => {
-                let (record, standing) = match results.is_empty() {
-                    true => (None, None),
-                    false => self.standing(&credit_code(enterprise)?, now)?,
+                let (record, standing) = if results.is_empty() {
+                    (None, None)
+                } else {
+                    self.standing(&tax_id, now)?
                 };
                 let mut recorded = Vec::with_capacity(results.len());
                 for result in results {
