@@ -210,6 +210,48 @@ fn the_hosted_devices_next_number_reported_by_a_front_end_is_refused() {
     front_end_goes_on(&world, "H-3", NOW + 4);
 }
 
+/// Even a record that lists the hosted device's id as the enterprise's (with the
+/// front end's certificate) does not let its front end report the hosted
+/// device's numbers; and a device is one enterprise's only.
+#[test]
+fn the_hosted_devices_id_is_never_a_front_ends() {
+    use fapiao::qualification::{QualificationError, RegisteredDevice};
+    let world = World::new();
+    let mut listed = enterprise_hosted_record();
+    listed.devices.push(RegisteredDevice {
+        device_id: "EISP-DEV-1".to_owned(),
+        seal_certificate_pem: String::from_utf8(data("enterprise-p256.pem")).unwrap(),
+    });
+    world.service_store.upsert_enterprise(&listed).unwrap();
+    refused(
+        &world,
+        "N-1",
+        |i| {
+            i.invoice_number = hosted_next();
+            i.device_id = "EISP-DEV-1".to_owned();
+            reseal(i);
+        },
+        |i| CommandRefusal::UnregisteredDevice {
+            number: i.invoice_number.clone(),
+            device_id: "EISP-DEV-1".to_owned(),
+        },
+    );
+    not_uploaded(&world, &hosted_next());
+
+    // The platform-hosted enterprise may not list the other's device.
+    let mut other = record(
+        HOSTED_BY_PLATFORM,
+        fapiao::qualification::HostingMode::PlatformHosted,
+    );
+    other.devices = enterprise_hosted_record().devices;
+    match world.service_store.upsert_enterprise(&other) {
+        Err(QualificationError::InvalidRecord { problem, .. }) => {
+            assert!(problem.contains("another enterprise"), "{problem}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_number_outside_the_devices_segment_is_refused() {
     let world = World::new();

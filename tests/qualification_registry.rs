@@ -253,6 +253,16 @@ fn registered_devices_are_checked() {
         Some("ENT-DEV-2")
     );
     assert!(r.device("ENT-DEV-3").is_none());
+    // A device is one enterprise's.
+    let mut other = record(OTHER);
+    other.devices = vec![device("ENT-DEV-2", &pem)];
+    assert!(matches!(
+        registry.upsert(other.clone()),
+        Err(QualificationError::InvalidRecord { problem, .. }) if problem.contains("another")
+    ));
+    other.devices = vec![device("ENT-DEV-3", &pem)];
+    registry.upsert(other).unwrap();
+    registry.upsert(r.clone()).unwrap();
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["devices"][0]["device_id"], "ENT-DEV-1");
     let back: fapiao::qualification::QualificationRecord = serde_json::from_value(json).unwrap();

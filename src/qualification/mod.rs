@@ -69,6 +69,7 @@ pub use self::check::{
 pub use self::embedded::{EmbeddedRegistry, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::error::QualificationError;
 pub use self::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
+pub(crate) use self::record::DEVICE_OF_ANOTHER;
 pub use self::record::{
     EnterpriseStatus, HostingMode, MonthlyUsage, QualificationRecord, RegisteredDevice,
 };

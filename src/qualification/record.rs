@@ -55,7 +55,10 @@ pub struct QualificationRecord {
 /// `device_id`, next to the hosted device's, so that no two devices' numbers
 /// overlap. An invoice the enterprise's front end reports is recorded only when it
 /// names one of these devices, its number lies in a segment registered to that
-/// device for its kind, and its seal verifies with `seal_certificate_pem`.
+/// device for its kind, and its seal verifies with `seal_certificate_pem`. A
+/// device is one enterprise's: a registry refuses a record listing a device id
+/// another enterprise's record lists, and the service platform never takes its
+/// hosted device's id from a front end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisteredDevice {
@@ -103,7 +106,20 @@ impl QualificationRecord {
     }
 }
 
+/// The problem of a record listing a device another enterprise's record lists.
+pub(crate) const DEVICE_OF_ANOTHER: &str = "a device is registered to another enterprise";
+
 impl QualificationRecord {
+    /// Whether `other`, another enterprise's record, lists one of this record's
+    /// devices (a device is one enterprise's: its numbers and seal are its own).
+    pub(crate) fn shares_a_device_with(&self, other: &QualificationRecord) -> bool {
+        other.tax_id != self.tax_id
+            && self
+                .devices
+                .iter()
+                .any(|d| other.device(&d.device_id).is_some())
+    }
+
     /// What is wrong with the registered devices, if anything.
     fn device_problem(&self) -> Option<&'static str> {
         let mut ids = BTreeSet::new();

@@ -168,7 +168,10 @@ impl ServicePlatform {
             return Ok(Some(refusal));
         }
         let device_id = invoice.device_id.clone();
-        let Some(device) = record.device(&device_id) else {
+        // The hosted device's invoices never come from a front end, whatever a
+        // record lists.
+        let hosted = device_id == self.parts.device.device_id();
+        let Some(device) = record.device(&device_id).filter(|_| !hosted) else {
             return Ok(Some(CommandRefusal::UnregisteredDevice {
                 number: number.clone(),
                 device_id,
