@@ -48,9 +48,9 @@ use fapiao::platform::{
     ServicePlatform, ServicePlatformParts,
 };
 use fapiao::qualification::{
-    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredFrontEnds,
+    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
 };
-use fapiao::store::SqliteStore;
+use fapiao::store::{DeviceStore, SqliteStore};
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -121,6 +121,7 @@ fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),
+        devices: Vec::new(),
     })
 }
 
@@ -277,7 +278,24 @@ pub fn run(options: &Options) -> Result<Summary> {
         .bound_certificates
         .insert(erp_platform_hosted.leaf().spki_fingerprint());
     service_store.upsert_enterprise(&platform_hosted)?;
-    service_store.upsert_enterprise(&record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?)?;
+    // The enterprise-hosted enterprise's own device is registered with its seal
+    // certificate, and its numbers are allocated at the service platform (a
+    // segment disjoint from the hosted device's).
+    let mut enterprise_hosted = record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?;
+    enterprise_hosted.devices.push(RegisteredDevice {
+        device_id: "ENT-DEV-1".to_owned(),
+        seal_certificate_pem: String::from_utf8(fixture("tests/data/enterprise-p256.pem")?)?,
+    });
+    service_store.upsert_enterprise(&enterprise_hosted)?;
+    let front_segment = NumberSegment::digital(
+        "ent-2026",
+        "ENT-DEV-1",
+        InvoiceKind::DigitalOrdinary,
+        "26350",
+        1,
+        999_999_999_999_999,
+    )?;
+    service_store.add_segment(&front_segment)?;
 
     // Who may be whom: each platform's operator binds the other platform's id
     // to its certificate; the service platform binds an enterprise's front end
@@ -345,14 +363,7 @@ pub fn run(options: &Options) -> Result<Summary> {
         provider,
     )?
     .serving([ENTERPRISE_HOSTED.parse()?]);
-    front_device.add_segment(&NumberSegment::digital(
-        "ent-2026",
-        "ENT-DEV-1",
-        InvoiceKind::DigitalOrdinary,
-        "26350",
-        1,
-        999_999_999_999_999,
-    )?)?;
+    front_device.add_segment(&front_segment)?;
 
     let service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
         eisp,

@@ -1708,6 +1708,24 @@ fapiao_result fapiao_service_platform_handle(const struct fapiao_service_platfor
                                              struct fapiao_bytes **out);
 
 /**
+ * Fails every queued command (enterprise-hosted mode) whose deadline is before
+ * `now` (UNIX seconds; 0 = now) and gives back the quota it held: a sweep for
+ * the host to run periodically, so that a command its front end never pulls
+ * does not hold its enterprise's quota for ever. Each such command's ticket
+ * then answers a final device failure naming the deadline. On `FAPIAO_OK`,
+ * `*expired` (when not NULL) receives how many commands were failed; on failure
+ * the commands failed before it stay failed.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `expired`
+ * must be NULL or point at a writable `size_t`.
+ */
+fapiao_result fapiao_service_platform_expire_commands(const struct fapiao_service_platform *platform,
+                                                      uint64_t now,
+                                                      size_t *expired);
+
+/**
  * Frees a service platform. NULL does nothing; a pointer that is not a live
  * service platform is left alone and recorded as the last error detail.
  *
@@ -2230,8 +2248,11 @@ fapiao_result fapiao_store_open(const char *path, struct fapiao_store **out);
  * ..., "status": "ACTIVE", "allowed_invoice_kinds": ["DIGITAL_ORDINARY"],
  * "single_invoice_limit_fen": ..., "monthly_quota_fen": ..., "valid_from_unix":
  * ..., "valid_until_unix": ..., "hosting_mode": "PLATFORM_HOSTED",
- * "allowed_platforms": ["ECP-1"], "bound_certificates": []}`). Unknown fields
- * are refused and the record is checked. On failure
+ * "allowed_platforms": ["ECP-1"], "bound_certificates": []}`, and for an
+ * enterprise-hosted one its own devices, `"devices": [{"device_id": "ENT-DEV-1",
+ * "seal_certificate_pem": "-----BEGIN CERTIFICATE-----\n..."}]`, whose numbers
+ * are allocated with `fapiao_store_add_number_segment`). Unknown fields are
+ * refused and the record is checked. On failure
  * (`FAPIAO_QUALIFICATION_REGISTRY` for a bad record) the store is unchanged.
  *
  * # Safety
@@ -2242,6 +2263,32 @@ fapiao_result fapiao_store_open(const char *path, struct fapiao_store **out);
 fapiao_result fapiao_store_add_enterprise(const struct fapiao_store *store,
                                           const uint8_t *record,
                                           size_t record_len);
+
+/**
+ * Allocates a segment of fully digital (20-digit) invoice numbers to
+ * `device_id`, an enterprise's own device (enterprise-hosted mode), in the
+ * service platform's store: `number_prefix` (2 to 19 digits) followed by the
+ * zero-padded sequence from `first` to `last`, for invoices of `invoice_kind`
+ * (e.g. `"DIGITAL_ORDINARY"`). The service platform records an invoice the
+ * enterprise's front end reports only when its number lies in a segment
+ * allocated to the device that issued it (a device listed in the enterprise's
+ * record, `"devices"`); give the device the same segment. A segment overlapping
+ * any other device's is refused (`FAPIAO_STORE_REFUSED`), a different segment
+ * under an id in use too (`FAPIAO_STORE_CONFLICT`); the same segment again
+ * changes nothing. On failure nothing is added.
+ *
+ * # Safety
+ *
+ * `store` must not be freed by another thread during the call; the strings
+ * must be NULL or NUL-terminated.
+ */
+fapiao_result fapiao_store_add_number_segment(const struct fapiao_store *store,
+                                              const char *device_id,
+                                              const char *segment_id,
+                                              const char *invoice_kind,
+                                              const char *number_prefix,
+                                              uint64_t first,
+                                              uint64_t last);
 
 /**
  * Pins a peer in the store's peer directory, for peers whose certificate

@@ -211,6 +211,54 @@ fn segments_must_not_overlap() {
     ));
 }
 
+/// Which segment, of any device, a number belongs to: the service platform's
+/// look-up for the numbers an enterprise's front end reports.
+#[test]
+fn a_number_is_found_in_the_one_segment_that_holds_it() {
+    use fapiao::invoice::InvoiceNumber;
+    let store = memory_store();
+    store.add_segment(&segment("seg-a", 100, 199)).unwrap();
+    let other = NumberSegment::digital(
+        "seg-o",
+        "OTHER-DEV",
+        InvoiceKind::DigitalOrdinary,
+        PREFIX,
+        200,
+        299,
+    )
+    .unwrap();
+    store.add_segment(&other).unwrap();
+    let legacy = NumberSegment::legacy(
+        "seg-l",
+        "OTHER-DEV",
+        InvoiceKind::PaperOrdinary,
+        "3500261130",
+        1,
+        9,
+    )
+    .unwrap();
+    store.add_segment(&legacy).unwrap();
+    let found = |number: &InvoiceNumber| {
+        store
+            .segment_of(number)
+            .unwrap()
+            .map(|s| s.segment_id().to_owned())
+    };
+    let digital = |n: u64| InvoiceNumber::digital(&number(n)).unwrap();
+    assert_eq!(found(&digital(100)).as_deref(), Some("seg-a"));
+    assert_eq!(found(&digital(199)).as_deref(), Some("seg-a"));
+    assert_eq!(found(&digital(200)).as_deref(), Some("seg-o"));
+    assert_eq!(found(&digital(99)), None);
+    assert_eq!(found(&digital(300)), None);
+    let paper = |code: &str, n: &str| InvoiceNumber::legacy(code, n).unwrap();
+    assert_eq!(
+        found(&paper("3500261130", "00000009")).as_deref(),
+        Some("seg-l")
+    );
+    assert_eq!(found(&paper("3500261131", "00000009")), None);
+    assert_eq!(found(&paper("3500261130", "00000010")), None);
+}
+
 #[test]
 fn a_passed_deadline_is_final_and_takes_no_number() {
     let device = device(memory_store());

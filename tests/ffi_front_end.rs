@@ -178,3 +178,100 @@ fn front_end_argument_checks() {
     assert_eq!(report.issued, 7);
     assert_eq!(recorded, 7);
 }
+
+/// The host's periodic sweep fails a command past its deadline: its ticket
+/// answers the failure and the front end gets nothing.
+#[test]
+fn the_sweep_fails_commands_past_their_deadline() {
+    let world = world("ENTERPRISE_HOSTED");
+    let (rc, answer) = world.handle(&world.submit(&ffi_support::request("valid-blue.json")));
+    ok(rc);
+    let (_, ticket) = outcome_and_number(&world, &answer);
+    let mut expired = usize::MAX;
+    // SAFETY: a live platform and a writable count, or NULLs.
+    unsafe {
+        ok(fapiao_service_platform_expire_commands(
+            world.service,
+            TEST_TIME + 600,
+            &mut expired,
+        ));
+        assert_eq!(expired, 0, "not past its deadline at the deadline");
+        ok(fapiao_service_platform_expire_commands(
+            world.service,
+            TEST_TIME + 601,
+            &mut expired,
+        ));
+        assert_eq!(expired, 1);
+        ok(fapiao_service_platform_expire_commands(
+            world.service,
+            TEST_TIME + 601,
+            ptr::null_mut(),
+        ));
+        assert_eq!(
+            fapiao_service_platform_expire_commands(ptr::null(), 0, &mut expired),
+            FAPIAO_NULL_ARGUMENT
+        );
+    }
+    let (rc, answer) = world.handle(&query(&world, &ticket));
+    ok(rc);
+    let (outcome, _) = outcome_and_number(&world, &answer);
+    assert_eq!(outcome, fapiao_issue_outcome::FAPIAO_OUTCOME_FAILED as u32);
+    let (report, recorded) = front_end_round(&world, world.front_end);
+    assert_eq!((report, recorded), (fapiao_front_end_report::default(), 0));
+}
+
+/// Number segments allocated to an enterprise's device at the service platform:
+/// checked like a device's own, and never overlapping another device's.
+#[test]
+fn number_segments_are_allocated_to_enterprise_devices() {
+    let mut store = ptr::null_mut();
+    // SAFETY: a fresh store handle, NUL-terminated strings; freed once.
+    unsafe {
+        ok(fapiao_store_open(ptr::null(), &mut store));
+        let add =
+            |device: &core::ffi::CStr, id: &core::ffi::CStr, kind: &core::ffi::CStr, first| {
+                fapiao_store_add_number_segment(
+                    store,
+                    device.as_ptr(),
+                    id.as_ptr(),
+                    kind.as_ptr(),
+                    c"26351".as_ptr(),
+                    first,
+                    first + 99,
+                )
+            };
+        ok(add(c"ENT-DEV-1", c"s-1", c"DIGITAL_ORDINARY", 1));
+        ok(add(c"ENT-DEV-1", c"s-1", c"DIGITAL_ORDINARY", 1));
+        assert_eq!(
+            add(c"ENT-DEV-2", c"s-2", c"DIGITAL_ORDINARY", 50),
+            FAPIAO_STORE_REFUSED,
+            "overlaps ENT-DEV-1's"
+        );
+        assert_eq!(
+            add(c"ENT-DEV-2", c"s-1", c"DIGITAL_ORDINARY", 500),
+            FAPIAO_STORE_CONFLICT
+        );
+        assert_eq!(
+            add(c"ENT-DEV-2", c"s-3", c"PAPER", 500),
+            FAPIAO_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            add(c"ENT DEV", c"s-4", c"DIGITAL_ORDINARY", 500),
+            FAPIAO_DEVICE_FAILED
+        );
+        ok(add(c"ENT-DEV-2", c"s-5", c"DIGITAL_ORDINARY", 500));
+        assert_eq!(
+            fapiao_store_add_number_segment(
+                store,
+                ptr::null(),
+                c"s-6".as_ptr(),
+                c"DIGITAL_ORDINARY".as_ptr(),
+                c"26351".as_ptr(),
+                1000,
+                1001
+            ),
+            FAPIAO_NULL_ARGUMENT
+        );
+        fapiao_store_free(store);
+    }
+}

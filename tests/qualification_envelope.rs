@@ -34,6 +34,7 @@ fn registry() -> EmbeddedRegistry {
             hosting_mode: HostingMode::EnterpriseHosted,
             allowed_platforms: BTreeSet::from(["ecp-main".to_owned()]),
             bound_certificates: BTreeSet::new(),
+            devices: Vec::new(),
         })
         .unwrap();
     registry

@@ -210,6 +210,65 @@ fn the_registry_refuses_inconsistent_records() {
     ));
 }
 
+/// An enterprise's own devices: ids of the device alphabet, each once, each with
+/// one PEM certificate; a good list round-trips through the registry's JSON.
+#[test]
+fn registered_devices_are_checked() {
+    use fapiao::qualification::RegisteredDevice;
+    let pem = String::from_utf8(
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/enterprise-p256.pem"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let device = |id: &str, pem: &str| RegisteredDevice {
+        device_id: id.to_owned(),
+        seal_certificate_pem: pem.to_owned(),
+    };
+    let with = |devices: Vec<RegisteredDevice>| {
+        let mut r = record(SELLER);
+        r.devices = devices;
+        EmbeddedRegistry::new().upsert(r)
+    };
+    let problem = |devices| match with(devices) {
+        Err(QualificationError::InvalidRecord { problem, .. }) => problem,
+        other => panic!("expected an invalid record, got {other:?}"),
+    };
+    assert!(problem(vec![device("ENT DEV", &pem)]).contains("device id"));
+    assert!(problem(vec![device("", &pem)]).contains("device id"));
+    assert!(problem(vec![device("ENT-DEV-1", &pem), device("ENT-DEV-1", &pem)]).contains("twice"));
+    assert!(problem(vec![device("ENT-DEV-1", "not a certificate")]).contains("certificate"));
+    let two = format!("{pem}{pem}");
+    assert!(problem(vec![device("ENT-DEV-1", &two)]).contains("certificate"));
+
+    let mut r = record(SELLER);
+    r.devices = vec![device("ENT-DEV-1", &pem), device("ENT-DEV-2", &pem)];
+    let registry = EmbeddedRegistry::new();
+    registry.upsert(r.clone()).unwrap();
+    assert_eq!(registry.record(&code(SELLER)).unwrap(), Some(r.clone()));
+    assert_eq!(
+        r.device("ENT-DEV-2").map(|d| d.device_id.as_str()),
+        Some("ENT-DEV-2")
+    );
+    assert!(r.device("ENT-DEV-3").is_none());
+    // A device is one enterprise's.
+    let mut other = record(OTHER);
+    other.devices = vec![device("ENT-DEV-2", &pem)];
+    assert!(matches!(
+        registry.upsert(other.clone()),
+        Err(QualificationError::InvalidRecord { problem, .. }) if problem.contains("another")
+    ));
+    other.devices = vec![device("ENT-DEV-3", &pem)];
+    registry.upsert(other).unwrap();
+    registry.upsert(r.clone()).unwrap();
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["devices"][0]["device_id"], "ENT-DEV-1");
+    let back: fapiao::qualification::QualificationRecord = serde_json::from_value(json).unwrap();
+    assert_eq!(back, r);
+}
+
 #[test]
 fn removing_an_enterprise_drops_its_reservations() {
     let registry = registry();

@@ -9,8 +9,10 @@ use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime};
 use fapiao::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord, TrustStore};
 use fapiao::platform::{PlatformTrust, ServicePlatform, ServicePlatformParts};
-use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord};
-use fapiao::store::SqliteStore;
+use fapiao::qualification::{
+    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice,
+};
+use fapiao::store::{DeviceStore, SqliteStore};
 
 use crate::{CRLS, NOW, credentials, provider};
 
@@ -60,6 +62,7 @@ fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),
+        devices: Vec::new(),
     }
 }
 
@@ -98,9 +101,31 @@ impl World {
         store
             .upsert_enterprise(&platform_hosted)
             .expect("register an enterprise");
+        // The enterprise-hosted enterprise's own device, sealing with the front
+        // end's key, its numbers allocated here: reported invoices get as far
+        // as the seal check.
+        let mut enterprise_hosted = record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted);
+        enterprise_hosted.devices.push(RegisteredDevice {
+            device_id: "ENT-DEV-1".to_owned(),
+            seal_certificate_pem: String::from_utf8_lossy(data!("enterprise-p256.pem"))
+                .into_owned(),
+        });
         store
-            .upsert_enterprise(&record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted))
+            .upsert_enterprise(&enterprise_hosted)
             .expect("register an enterprise");
+        store
+            .add_segment(
+                &NumberSegment::digital(
+                    "seg-e",
+                    "ENT-DEV-1",
+                    InvoiceKind::DigitalOrdinary,
+                    "26350",
+                    1,
+                    1_000_000,
+                )
+                .expect("number segment"),
+            )
+            .expect("allocate the front end's segment");
         let device = SoftwareDevice::new(
             "EISP-DEV-1",
             parties.eisp.clone(),

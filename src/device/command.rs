@@ -106,6 +106,12 @@ impl ControlCommand {
         Ok(Self::wire_from_json(json)?.request)
     }
 
+    /// Reads only the deadline (UNIX seconds) a command's JSON carries, strictly
+    /// but without validating its request again.
+    pub fn deadline_in(json: &[u8]) -> Result<u64, crate::Error> {
+        Ok(Self::wire_from_json(json)?.deadline_unix)
+    }
+
     fn wire_from_json(json: &[u8]) -> Result<WireCommand, InvoiceError> {
         serde_json::from_slice(json).map_err(|source| InvoiceError::Json {
             what: Self::WHAT,

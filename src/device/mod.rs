@@ -10,6 +10,17 @@
 //!   [`DeviceStore`](crate::store::DeviceStore); the check code is an HMAC keyed
 //!   with a [`DeviceSecret`] ([`compute_check_code`]); the seal is a signature with
 //!   the device's credentials ([`verify_device_signature`]).
+//!
+//! Each device has its own number space. The service platform allocates every
+//! device's segments, an enterprise's own devices' included: it registers them in
+//! its [`DeviceStore`](crate::store::DeviceStore) under the device's id next to
+//! its hosted device's, and the store refuses a segment overlapping any other
+//! device's. An enterprise's device gets the same segment in its own store, and
+//! its id and seal certificate are listed in the enterprise's
+//! [`QualificationRecord`](crate::qualification::QualificationRecord); the
+//! service platform records an invoice its front end reports only when its number
+//! lies in a segment allocated to that device and its seal verifies with that
+//! certificate.
 
 mod canonical;
 mod check_code;
@@ -25,6 +36,7 @@ pub use self::command::ControlCommand;
 pub use self::conformity::{Unlike, issued_as_requested};
 pub use self::failure::{DeviceFailure, Disposition};
 pub use self::seal::{seal_scheme, sealed_bytes, verify_device_signature};
+pub(crate) use self::segment::number_span;
 pub use self::segment::{
     AllocatedNumber, DIGITAL_NUMBER_LEN, LEGACY_NUMBER_LEN, NumberFormat, NumberSegment,
     SegmentState,

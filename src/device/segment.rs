@@ -229,6 +229,16 @@ impl NumberSegment {
     }
 }
 
+/// The numbering space `number` lives in and its place in it, written as
+/// [`NumberSegment::span`] writes a segment's ends: `number` is one of a segment's
+/// numbers when the spaces are equal and it lies between the ends.
+pub(crate) fn number_span(number: &InvoiceNumber) -> (String, String) {
+    match number {
+        InvoiceNumber::Digital(digits) => ("DIGITAL".to_owned(), digits.clone()),
+        InvoiceNumber::Legacy { code, number } => (format!("LEGACY:{code}"), number.clone()),
+    }
+}
+
 /// A segment and how far it has been used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentState {

@@ -113,8 +113,8 @@ pub use platform::{
     fapiao_cloud_platform_hold_enterprise_credentials, fapiao_cloud_platform_new,
     fapiao_cloud_platform_open_response, fapiao_cloud_platform_query_ticket,
     fapiao_cloud_platform_submit, fapiao_cloud_platform_submit_unsigned, fapiao_service_platform,
-    fapiao_service_platform_allow_legacy_cbc, fapiao_service_platform_free,
-    fapiao_service_platform_handle, fapiao_service_platform_new,
+    fapiao_service_platform_allow_legacy_cbc, fapiao_service_platform_expire_commands,
+    fapiao_service_platform_free, fapiao_service_platform_handle, fapiao_service_platform_new,
     fapiao_service_platform_new_with_callback_device,
 };
 pub use platform_policy::{
@@ -135,8 +135,8 @@ pub use signed_message::{
     fapiao_signed_message_sign, fapiao_signed_message_verify,
 };
 pub use store::{
-    fapiao_party_role, fapiao_store, fapiao_store_add_enterprise, fapiao_store_free,
-    fapiao_store_open, fapiao_store_pin_peer,
+    fapiao_party_role, fapiao_store, fapiao_store_add_enterprise, fapiao_store_add_number_segment,
+    fapiao_store_free, fapiao_store_open, fapiao_store_pin_peer,
 };
 pub use tax::{
     fapiao_drain_report, fapiao_retry_policy, fapiao_retry_policy_default,

@@ -183,6 +183,36 @@ pub unsafe extern "C" fn fapiao_service_platform_handle(
     })
 }
 
+/// Fails every queued command (enterprise-hosted mode) whose deadline is before
+/// `now` (UNIX seconds; 0 = now) and gives back the quota it held: a sweep for
+/// the host to run periodically, so that a command its front end never pulls
+/// does not hold its enterprise's quota for ever. Each such command's ticket
+/// then answers a final device failure naming the deadline. On `FAPIAO_OK`,
+/// `*expired` (when not NULL) receives how many commands were failed; on failure
+/// the commands failed before it stay failed.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `expired`
+/// must be NULL or point at a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_service_platform_expire_commands(
+    platform: *const fapiao_service_platform,
+    now: u64,
+    expired: *mut usize,
+) -> fapiao_result {
+    guard("fapiao_service_platform_expire_commands", || {
+        // SAFETY: the caller guarantees the handle.
+        let platform = unsafe { handle::borrow(platform, "platform")? };
+        let report = platform.inner.expire_commands(resolve_now(now)?)?;
+        if !expired.is_null() {
+            // SAFETY: the caller guarantees `expired` is NULL or writable.
+            unsafe { expired.write(report.expired) };
+        }
+        Ok(())
+    })
+}
+
 /// Frees a service platform. NULL does nothing; a pointer that is not a live
 /// service platform is left alone and recorded as the last error detail.
 ///

@@ -11,10 +11,12 @@ use super::result::fapiao_result::{
     self, FAPIAO_CERTIFICATE_MALFORMED, FAPIAO_INVALID_ARGUMENT, FAPIAO_QUALIFICATION_REGISTRY,
 };
 use super::trust::fapiao_trust_store;
+use crate::device::NumberSegment;
 use crate::error::Error;
+use crate::invoice::InvoiceKind;
 use crate::pki::{Certificate, PartyRole, PeerDirectory, PeerRecord, Purpose, Timestamp};
 use crate::qualification::QualificationRecord;
-use crate::store::SqliteStore;
+use crate::store::{DeviceStore, SqliteStore};
 
 /// The role a pinned peer plays: the `role` argument of `fapiao_store_pin_peer`.
 #[allow(non_camel_case_types)]
@@ -85,8 +87,11 @@ pub unsafe extern "C" fn fapiao_store_open(
 /// ..., "status": "ACTIVE", "allowed_invoice_kinds": ["DIGITAL_ORDINARY"],
 /// "single_invoice_limit_fen": ..., "monthly_quota_fen": ..., "valid_from_unix":
 /// ..., "valid_until_unix": ..., "hosting_mode": "PLATFORM_HOSTED",
-/// "allowed_platforms": ["ECP-1"], "bound_certificates": []}`). Unknown fields
-/// are refused and the record is checked. On failure
+/// "allowed_platforms": ["ECP-1"], "bound_certificates": []}`, and for an
+/// enterprise-hosted one its own devices, `"devices": [{"device_id": "ENT-DEV-1",
+/// "seal_certificate_pem": "-----BEGIN CERTIFICATE-----\n..."}]`, whose numbers
+/// are allocated with `fapiao_store_add_number_segment`). Unknown fields are
+/// refused and the record is checked. On failure
 /// (`FAPIAO_QUALIFICATION_REGISTRY` for a bad record) the store is unchanged.
 ///
 /// # Safety
@@ -117,6 +122,57 @@ pub unsafe extern "C" fn fapiao_store_add_enterprise(
             .inner
             .upsert_enterprise(&record)
             .map_err(Error::from)?;
+        Ok(())
+    })
+}
+
+/// Allocates a segment of fully digital (20-digit) invoice numbers to
+/// `device_id`, an enterprise's own device (enterprise-hosted mode), in the
+/// service platform's store: `number_prefix` (2 to 19 digits) followed by the
+/// zero-padded sequence from `first` to `last`, for invoices of `invoice_kind`
+/// (e.g. `"DIGITAL_ORDINARY"`). The service platform records an invoice the
+/// enterprise's front end reports only when its number lies in a segment
+/// allocated to the device that issued it (a device listed in the enterprise's
+/// record, `"devices"`); give the device the same segment. A segment overlapping
+/// any other device's is refused (`FAPIAO_STORE_REFUSED`), a different segment
+/// under an id in use too (`FAPIAO_STORE_CONFLICT`); the same segment again
+/// changes nothing. On failure nothing is added.
+///
+/// # Safety
+///
+/// `store` must not be freed by another thread during the call; the strings
+/// must be NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_store_add_number_segment(
+    store: *const fapiao_store,
+    device_id: *const c_char,
+    segment_id: *const c_char,
+    invoice_kind: *const c_char,
+    number_prefix: *const c_char,
+    first: u64,
+    last: u64,
+) -> fapiao_result {
+    guard("fapiao_store_add_number_segment", || {
+        // SAFETY: the caller guarantees the handle and the strings.
+        let (store, device_id, segment_id, kind, prefix) = unsafe {
+            (
+                handle::borrow(store, "store")?,
+                str_arg(device_id, "device_id")?,
+                str_arg(segment_id, "segment_id")?,
+                str_arg(invoice_kind, "invoice_kind")?,
+                str_arg(number_prefix, "number_prefix")?,
+            )
+        };
+        let kind: InvoiceKind = serde_json::from_value(serde_json::Value::String(kind.into()))
+            .map_err(|_| {
+                Failure::new(
+                    FAPIAO_INVALID_ARGUMENT,
+                    format!("{kind:?} is not an invoice kind (e.g. \"DIGITAL_ORDINARY\")"),
+                )
+            })?;
+        let segment = NumberSegment::digital(segment_id, device_id, kind, prefix, first, last)
+            .map_err(Error::from)?;
+        store.inner.add_segment(&segment).map_err(Error::from)?;
         Ok(())
     })
 }

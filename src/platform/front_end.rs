@@ -7,6 +7,13 @@
 //! stays queued until its result is recorded) and applied exactly once (the
 //! device is idempotent on the command id, the platform records a command's
 //! result once).
+//!
+//! The service platform checks each reported invoice before recording it (see
+//! [`CommandRefusal`](super::CommandRefusal)): its device must be one the
+//! enterprise's record lists, its number from a segment the service platform
+//! allocated to that device, its seal that device's. It checks each queued
+//! command again before delivering it: a command whose enterprise may no longer
+//! issue, or past its deadline, is failed instead.
 
 use std::sync::Arc;
 

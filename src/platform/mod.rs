@@ -21,5 +21,7 @@ pub use messages::{
     CommandResult, CommandResultOutcome, FrontEndRequest, MAX_PULL, PLATFORM_MESSAGE_VERSION,
     ServiceToFrontEnd, TicketQuery,
 };
-pub use service::{ServicePlatform, ServicePlatformConfig, ServicePlatformParts};
+pub use service::{
+    CommandRefusal, ExpiryReport, ServicePlatform, ServicePlatformConfig, ServicePlatformParts,
+};
 pub use trust::PlatformTrust;

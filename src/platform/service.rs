@@ -11,7 +11,12 @@
 //! the cloud platform. The same request serial number again gets the same answer;
 //! a different request under it is refused as a conflict.
 //!
-//! A front-end service's pull and results go through the same `handle`.
+//! A front-end service's pull and results go through the same `handle`: queued
+//! commands are checked again when pulled (the enterprise's standing, the
+//! deadline), and a reported invoice is recorded only when it comes from one of
+//! the enterprise's registered devices, numbered from a segment allocated to that
+//! device and sealed by it ([`CommandRefusal`] names each refusal).
+//! [`ServicePlatform::expire_commands`] fails the commands past their deadline.
 
 use std::sync::Arc;
 
@@ -29,6 +34,7 @@ use crate::qualification::{
     CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
     authenticate, check_qualification, check_qualification_in_unit,
 };
+use crate::store::DeviceStore;
 use crate::store::{
     HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, SqliteStore, UnitOfWork,
 };
@@ -38,8 +44,13 @@ use super::messages::TicketQuery;
 use super::trust::PlatformTrust;
 use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_unit};
 
+mod command_checks;
+mod expiry;
 mod front_ends;
 mod red_letter;
+
+pub use self::command_checks::CommandRefusal;
+pub use self::expiry::ExpiryReport;
 
 /// Everything a service platform runs on.
 pub struct ServicePlatformParts {
@@ -60,14 +71,21 @@ pub struct ServicePlatformParts {
     pub replay: Arc<dyn ReplayGuard>,
     /// The device the platform hosts (platform-hosted enterprises).
     pub device: Arc<dyn IssuingDevice>,
+    /// Every device's number segments: the hosted device's and those the
+    /// platform allocates to enterprises' own devices (registered under their
+    /// device ids, see [`RegisteredDevice`]). A number a front end reports is
+    /// recorded only when it lies in a segment of the device that issued it.
+    ///
+    /// [`RegisteredDevice`]: crate::qualification::RegisteredDevice
+    pub segments: Arc<dyn DeviceStore>,
     /// The crypto provider.
     pub provider: &'static CryptoProvider,
 }
 
 impl ServicePlatformParts {
     /// The embedded setup: every store (qualification registry, requests and
-    /// invoices, tax outbox, replay guard, pinned peers) in the one SQLite
-    /// `store`, hosting `device`. Give the platform
+    /// invoices, tax outbox, replay guard, pinned peers, number segments) in the
+    /// one SQLite `store`, hosting `device`. Give the platform
     /// [`with_unit_of_work(store)`](ServicePlatform::with_unit_of_work) too when
     /// the device numbers in the same store (a [`SoftwareDevice`] on it), so that
     /// each message commits once.
@@ -87,7 +105,8 @@ impl ServicePlatformParts {
             registry: store.clone(),
             store: store.clone(),
             outbox: store.clone(),
-            replay: store,
+            replay: store.clone(),
+            segments: store,
             device,
             provider,
         }
@@ -541,6 +560,7 @@ impl ServicePlatform {
                     accepted_response_json: &accepted,
                     quota: Some(held),
                     reverses: reversal.as_ref(),
+                    deadline_unix: deadline,
                 }) {
                     Ok(recorded) => recorded,
                     Err(e) => {

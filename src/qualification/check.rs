@@ -4,7 +4,7 @@
 
 use super::error::QualificationError;
 use super::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
-use super::record::EnterpriseStatus;
+use super::record::{EnterpriseStatus, QualificationRecord};
 use super::refusal::Refusal;
 use super::registry::{QualificationRegistry, ReservationGuard};
 use crate::invoice::{InvoiceColor, UnixTime, ValidatedRequest};
@@ -122,35 +122,7 @@ fn check<'r, R: QualificationRegistry + ?Sized>(
         .ok_or_else(|| Refusal::UnknownEnterprise {
             tax_id: tax_id.clone(),
         })?;
-    match record.status {
-        EnterpriseStatus::Active => {}
-        EnterpriseStatus::Suspended => {
-            return Err(Refusal::EnterpriseSuspended {
-                tax_id: tax_id.clone(),
-            }
-            .into());
-        }
-        EnterpriseStatus::Revoked => {
-            return Err(Refusal::EnterpriseRevoked {
-                tax_id: tax_id.clone(),
-            }
-            .into());
-        }
-    }
-    if now < record.valid_from_unix {
-        return Err(Refusal::QualificationNotYetValid {
-            valid_from_unix: record.valid_from_unix,
-            now_unix: now,
-        }
-        .into());
-    }
-    if now >= record.valid_until_unix {
-        return Err(Refusal::QualificationExpired {
-            valid_until_unix: record.valid_until_unix,
-            now_unix: now,
-        }
-        .into());
-    }
+    check_standing(&record, now)?;
     let invoice_kind = request.invoice_kind();
     if !record.allowed_invoice_kinds.contains(&invoice_kind) {
         return Err(Refusal::InvoiceKindNotAllowed { invoice_kind }.into());
@@ -174,4 +146,39 @@ fn check<'r, R: QualificationRegistry + ?Sized>(
         Hold::Charge => registry.charge_quota(tax_id, month, quota_fen)?,
     };
     Ok(ReservationGuard::new(registry, reservation))
+}
+
+/// Checks that the enterprise of `record` may issue at `now`: its record is
+/// active and `now` is within its validity window (from inclusive, until
+/// exclusive). What [`check_qualification`] checks first, and what the service
+/// platform checks again of a queued command when its front end pulls it or
+/// reports its result.
+pub fn check_standing(record: &QualificationRecord, now: UnixTime) -> Result<(), Refusal> {
+    let tax_id = &record.tax_id;
+    match record.status {
+        EnterpriseStatus::Active => {}
+        EnterpriseStatus::Suspended => {
+            return Err(Refusal::EnterpriseSuspended {
+                tax_id: tax_id.clone(),
+            });
+        }
+        EnterpriseStatus::Revoked => {
+            return Err(Refusal::EnterpriseRevoked {
+                tax_id: tax_id.clone(),
+            });
+        }
+    }
+    if now < record.valid_from_unix {
+        return Err(Refusal::QualificationNotYetValid {
+            valid_from_unix: record.valid_from_unix,
+            now_unix: now,
+        });
+    }
+    if now >= record.valid_until_unix {
+        return Err(Refusal::QualificationExpired {
+            valid_until_unix: record.valid_until_unix,
+            now_unix: now,
+        });
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 
 use super::error::QualificationError;
-use super::record::{EnterpriseStatus, MonthlyUsage, QualificationRecord};
+use super::record::{DEVICE_OF_ANOTHER, EnterpriseStatus, MonthlyUsage, QualificationRecord};
 use super::refusal::Refusal;
 use super::registry::{QualificationRegistry, QuotaReservation};
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
@@ -115,6 +115,16 @@ impl EmbeddedRegistry {
             if state.enterprises.contains_key(&tax_id) {
                 return Err(QualificationError::DuplicateEnterprise { tax_id });
             }
+            if state
+                .enterprises
+                .values()
+                .any(|other| entry.record.shares_a_device_with(&other.record))
+            {
+                return Err(QualificationError::InvalidRecord {
+                    tax_id,
+                    problem: DEVICE_OF_ANOTHER,
+                });
+            }
             state.enterprises.insert(
                 tax_id,
                 Entry {
@@ -154,6 +164,16 @@ impl EmbeddedRegistry {
     ) -> Result<Option<QualificationRecord>, QualificationError> {
         record.check()?;
         let mut state = self.lock();
+        if state
+            .enterprises
+            .values()
+            .any(|other| record.shares_a_device_with(&other.record))
+        {
+            return Err(QualificationError::InvalidRecord {
+                tax_id: record.tax_id.clone(),
+                problem: DEVICE_OF_ANOTHER,
+            });
+        }
         match state.enterprises.get_mut(&record.tax_id) {
             Some(entry) => Ok(Some(core::mem::replace(&mut entry.record, record))),
             None => {

@@ -2,7 +2,7 @@
 //! invoices.
 
 use crate::device::{AllocatedNumber, DeviceFailure, NumberSegment, SegmentState};
-use crate::invoice::{InvoiceKind, IssuedInvoice};
+use crate::invoice::{InvoiceKind, InvoiceNumber, IssuedInvoice};
 
 use super::error::StoreError;
 
@@ -48,6 +48,12 @@ pub trait DeviceStore: Send + Sync {
     /// different segment under the same id is a [`StoreError::Duplicate`], and one
     /// whose numbers overlap another segment's is a [`StoreError::SegmentOverlap`].
     fn add_segment(&self, segment: &NumberSegment) -> Result<(), StoreError>;
+
+    /// The segment whose numbers include `number`, whichever device it is
+    /// registered to (`None` when no segment does). Segments never overlap, so
+    /// there is at most one: this is how the service platform finds which device
+    /// a number belongs to.
+    fn segment_of(&self, number: &InvoiceNumber) -> Result<Option<NumberSegment>, StoreError>;
 
     /// The device's segments, in the order they were added, with their use.
     fn segments(&self, device_id: &str) -> Result<Vec<SegmentState>, StoreError>;

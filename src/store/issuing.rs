@@ -124,6 +124,10 @@ pub struct NewCommand<'a> {
     /// it counts against its original while the command is pending (and until
     /// the front end reports that it failed).
     pub reverses: Option<&'a Reversal>,
+    /// The command's deadline (UNIX seconds; 0 when unknown): after it the
+    /// command is no longer delivered, and is failed by
+    /// [`queued_past_deadline`](IssuingStore::queued_past_deadline)'s sweep.
+    pub deadline_unix: u64,
 }
 
 /// A command waiting for its front end.
@@ -139,6 +143,9 @@ pub struct QueuedCommand {
     pub ticket: String,
     /// The command bytes.
     pub command_bytes: Vec<u8>,
+    /// The command's deadline (UNIX seconds) as queued; 0 when the store does not
+    /// know it (read it from the command bytes).
+    pub deadline_unix: u64,
 }
 
 /// How a queued command ended, as the front end reported it.
@@ -250,6 +257,15 @@ pub trait IssuingStore: Send + Sync {
     fn pending_commands(
         &self,
         seller_tax_id: &str,
+        limit: usize,
+    ) -> Result<Vec<QueuedCommand>, StoreError>;
+
+    /// Queued commands whose known deadline (UNIX seconds, not 0) is before
+    /// `now`, oldest first, at most `limit`, of every enterprise: what a sweep
+    /// fails and releases the quota of.
+    fn queued_past_deadline(
+        &self,
+        now: u64,
         limit: usize,
     ) -> Result<Vec<QueuedCommand>, StoreError>;
 

@@ -20,7 +20,9 @@ pub fn record(mode: &str) -> String {
             "allowed_invoice_kinds": ["DIGITAL_ORDINARY"], "single_invoice_limit_fen": 100000000,
             "monthly_quota_fen": 1000000000000, "valid_from_unix": 1767225600,
             "valid_until_unix": 2082758400, "hosting_mode": "{mode}",
-            "allowed_platforms": ["ECP-1"], "bound_certificates": []}}"#
+            "allowed_platforms": ["ECP-1"], "bound_certificates": [],
+            "devices": [{{"device_id": "ENT-DEV-1", "seal_certificate_pem": {}}}]}}"#,
+        serde_json::to_string(&String::from_utf8(data("enterprise-rsa.pem")).unwrap()).unwrap()
     )
 }
 
@@ -151,6 +153,16 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
             32,
             front_store,
             &mut front_device,
+        ));
+        // Its numbers are allocated at the service platform.
+        ok(fapiao_store_add_number_segment(
+            service_store,
+            c"ENT-DEV-1".as_ptr(),
+            c"ent-seg-1".as_ptr(),
+            c"DIGITAL_ORDINARY".as_ptr(),
+            c"26351".as_ptr(),
+            1,
+            1000,
         ));
         ok(fapiao_software_device_add_segment(
             front_device,

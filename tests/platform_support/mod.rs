@@ -24,9 +24,9 @@ use fapiao::platform::{
     RunReport, ServicePlatform, ServicePlatformParts,
 };
 use fapiao::qualification::{
-    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredFrontEnds,
+    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
 };
-use fapiao::store::{SqliteStore, StoreError, UnitOfWork};
+use fapiao::store::{DeviceStore, SqliteStore, StoreError, UnitOfWork};
 
 /// 2027-06-01T00:00:00Z.
 pub const NOW: u64 = 1_811_808_000;
@@ -69,7 +69,34 @@ pub fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),
+        devices: Vec::new(),
     }
+}
+
+/// The front end's device: its id, and the certificate it seals with.
+pub const FRONT_DEVICE: &str = "ENT-DEV-1";
+
+/// The segment the service platform allocated to the front end's device.
+pub fn front_segment() -> NumberSegment {
+    NumberSegment::digital(
+        "seg-e",
+        FRONT_DEVICE,
+        InvoiceKind::DigitalOrdinary,
+        "26350",
+        1,
+        1_000_000,
+    )
+    .unwrap()
+}
+
+/// The enterprise-hosted enterprise's record, with its device ENT-DEV-1.
+pub fn enterprise_hosted_record() -> QualificationRecord {
+    let mut record = record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted);
+    record.devices.push(RegisteredDevice {
+        device_id: FRONT_DEVICE.to_owned(),
+        seal_certificate_pem: String::from_utf8(data("enterprise-p256.pem")).unwrap(),
+    });
+    record
 }
 
 pub struct World {
@@ -197,9 +224,13 @@ impl World {
             .bound_certificates
             .insert(ed.leaf().spki_fingerprint());
         service_store.upsert_enterprise(&platform_hosted).unwrap();
+        // The enterprise-hosted enterprise's own device ENT-DEV-1: registered in
+        // its record with its seal certificate, its numbers allocated by the
+        // service platform (segment seg-e, disjoint from the hosted device's).
         service_store
-            .upsert_enterprise(&record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted))
+            .upsert_enterprise(&enterprise_hosted_record())
             .unwrap();
+        service_store.add_segment(&front_segment()).unwrap();
 
         // 互换数字证书: both platforms, and the front end with the service platform
         // (which binds the front end through the enterprise's record).
@@ -240,7 +271,7 @@ impl World {
             )
             .unwrap();
         let front_device = SoftwareDevice::new(
-            "ENT-DEV-1",
+            FRONT_DEVICE,
             creds("enterprise-p256"),
             DeviceSecret::new(&[9u8; 32]).unwrap(),
             front_store.clone(),
@@ -248,19 +279,7 @@ impl World {
         )
         .unwrap()
         .serving([HOSTED_BY_ENTERPRISE.parse().unwrap()]);
-        front_device
-            .add_segment(
-                &NumberSegment::digital(
-                    "seg-e",
-                    "ENT-DEV-1",
-                    InvoiceKind::DigitalOrdinary,
-                    "26350",
-                    1,
-                    1_000_000,
-                )
-                .unwrap(),
-            )
-            .unwrap();
+        front_device.add_segment(&front_segment()).unwrap();
 
         let mut service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
             eisp.clone(),

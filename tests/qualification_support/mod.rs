@@ -48,6 +48,7 @@ pub fn record(tax_id: &str) -> QualificationRecord {
         hosting_mode: HostingMode::PlatformHosted,
         allowed_platforms: BTreeSet::from([ECP.to_owned()]),
         bound_certificates: BTreeSet::from([SpkiFingerprint(REGISTERED_KEY)]),
+        devices: Vec::new(),
     }
 }
 

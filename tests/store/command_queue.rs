@@ -27,6 +27,7 @@ fn new_command<'a>(serial: &'a str, digest: &'a RequestDigest, ticket: &'a str) 
             amount_fen: 12_345,
         }),
         reverses: None,
+        deadline_unix: NOW + 600,
     }
 }
 
@@ -214,4 +215,51 @@ fn concurrent_completions_apply_once() {
         .collect();
     let firsts = handles.into_iter().map(|h| h.join().unwrap());
     assert_eq!(firsts.filter(|first| *first).count(), 1);
+}
+
+/// The sweep's list: queued commands whose deadline is known and before `now`,
+/// oldest first, at most `limit`; completed ones and unknown deadlines are not in
+/// it.
+#[test]
+fn commands_past_their_deadline_are_listed_until_completed() {
+    let store = memory_store();
+    let digests: Vec<_> = (1..=4).map(|n| digest(&format!("D-{n}"))).collect();
+    let serials = ["D-1", "D-2", "D-3", "D-4"];
+    let deadlines = [NOW + 10, NOW + 20, NOW + 30, 0];
+    for ((serial, digest), deadline) in serials.iter().zip(&digests).zip(deadlines) {
+        let mut command = new_command(serial, digest, serial);
+        command.deadline_unix = deadline;
+        store.enqueue_command(&command).unwrap();
+    }
+    let ids = |now, limit| -> Vec<String> {
+        store
+            .queued_past_deadline(now, limit)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.command_id)
+            .collect()
+    };
+    assert!(
+        ids(NOW + 10, 10).is_empty(),
+        "a deadline is not past at itself"
+    );
+    assert_eq!(ids(NOW + 25, 10), ["D-1", "D-2"]);
+    assert_eq!(ids(NOW + 25, 1), ["D-1"]);
+    assert_eq!(
+        store.queued_command("D-2").unwrap().unwrap().deadline_unix,
+        NOW + 20
+    );
+    store
+        .complete_command(
+            "D-1",
+            CommandOutcome::Failed {
+                response_json: b"deadline passed",
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        ids(NOW + 1000, 10),
+        ["D-2", "D-3"],
+        "D-4's deadline is unknown"
+    );
 }

@@ -266,5 +266,6 @@ fn qualification_record() -> fapiao::qualification::QualificationRecord {
         hosting_mode: fapiao::qualification::HostingMode::PlatformHosted,
         allowed_platforms: BTreeSet::from(["ecp-main".to_owned()]),
         bound_certificates: BTreeSet::new(),
+        devices: Vec::new(),
     }
 }

@@ -242,6 +242,7 @@ fn queue_red<'a>(
         accepted_response_json: b"{\"status\":\"ACCEPTED_PENDING\"}",
         quota: None,
         reverses: Some(how),
+        deadline_unix: 0,
     }
 }
 

@@ -6,8 +6,10 @@ use super::SqliteStore;
 use super::codec::{
     During, digest32, int, invoice, kind_from_key, kind_key, number_key, to_json, uint, unique_as,
 };
-use crate::device::{AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState};
-use crate::invoice::IssuedInvoice;
+use crate::device::{
+    AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState, number_span,
+};
+use crate::invoice::{InvoiceNumber, IssuedInvoice};
 use crate::store::{DeviceIssue, DeviceStore, JournalEntry, NextNumber, StoreError};
 
 /// `SELECT` with a segment's columns (`segment_state` reads them), then `$rest`:
@@ -149,6 +151,25 @@ impl DeviceStore for SqliteStore {
             ])
             .during(OP)?;
             Ok(())
+        })
+    }
+
+    fn segment_of(&self, number: &InvoiceNumber) -> Result<Option<NumberSegment>, StoreError> {
+        const OP: &str = "find a number's segment";
+        let (space, position) = number_span(number);
+        self.read(OP, |conn| {
+            let found = conn
+                .prepare_cached(select_segments!(
+                    "FROM number_segments
+                     WHERE space = ?1 AND span_first <= ?2 AND span_last >= ?2
+                       AND length(span_first) = length(?2)
+                     LIMIT 1"
+                ))
+                .during(OP)?
+                .query_row([&space, &position], segment_state)
+                .optional()
+                .during(OP)?;
+            found.map(|(row, _)| row.segment()).transpose()
         })
     }
 

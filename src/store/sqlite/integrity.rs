@@ -26,7 +26,9 @@ pub enum IntegrityProblem {
         /// Journal entries found for it.
         recorded: u64,
     },
-    /// An issued invoice of a device of this store is not in its journal.
+    /// An issued invoice of a device of this store is not in its journal. (An
+    /// enterprise's own device, listed in its qualification record, journals in
+    /// its front end's store: only its segments are here.)
     InvoiceNotInJournal {
         /// The invoice number.
         invoice_number: String,
@@ -133,6 +135,9 @@ impl SqliteStore {
                 "SELECT i.invoice_number, '' FROM invoices i
                  WHERE json_extract(i.invoice_json, '$.device_id')
                        IN (SELECT device_id FROM number_segments)
+                   AND json_extract(i.invoice_json, '$.device_id') NOT IN
+                       (SELECT json_extract(d.value, '$.device_id')
+                        FROM enterprises e, json_each(e.record_json, '$.devices') d)
                    AND NOT EXISTS (SELECT 1 FROM device_journal j
                                    WHERE j.invoice_number = i.invoice_number)",
             )? {

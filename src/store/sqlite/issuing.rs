@@ -409,8 +409,8 @@ impl IssuingStore for SqliteStore {
             tx.prepare_cached(
                 "INSERT INTO commands
                      (command_id, seller_tax_id, serial_number, ticket, command_bytes, state,
-                      quota_reservation_id, quota_month, quota_fen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', ?6, ?7, ?8)",
+                      quota_reservation_id, quota_month, quota_fen, deadline)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', ?6, ?7, ?8, ?9)",
             )
             .during(OP)?
             .execute(params![
@@ -422,6 +422,7 @@ impl IssuingStore for SqliteStore {
                 quota.map(|q| int(q.reservation_id)),
                 quota.map(|q| q.month.to_string()),
                 quota.map(|q| q.amount_fen),
+                int(command.deadline_unix),
             ])
             .map_err(unique_as(OP, "command", command.command_id))?;
             Ok(recorded)
@@ -437,7 +438,7 @@ impl IssuingStore for SqliteStore {
         self.read(OP, |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT command_id, serial_number, ticket, command_bytes FROM commands
+                    "SELECT command_id, serial_number, ticket, command_bytes, deadline FROM commands
                      WHERE seller_tax_id = ?1 AND state = 'QUEUED' ORDER BY rowid LIMIT ?2",
                 )
                 .during(OP)?;
@@ -448,6 +449,34 @@ impl IssuingStore for SqliteStore {
                     serial_number: row.get(1)?,
                     ticket: row.get(2)?,
                     command_bytes: row.get(3)?,
+                    deadline_unix: uint(row.get(4)?),
+                })
+            })
+            .during(OP)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .during(OP)
+        })
+    }
+
+    fn queued_past_deadline(&self, now: u64, max: usize) -> Result<Vec<QueuedCommand>, StoreError> {
+        const OP: &str = "list queued commands past their deadline";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT command_id, seller_tax_id, serial_number, ticket, command_bytes, deadline
+                     FROM commands
+                     WHERE state = 'QUEUED' AND deadline > 0 AND deadline < ?1
+                     ORDER BY rowid LIMIT ?2",
+                )
+                .during(OP)?;
+            stmt.query_map(params![int(now), limit(max)], |row| {
+                Ok(QueuedCommand {
+                    command_id: row.get(0)?,
+                    seller_tax_id: row.get(1)?,
+                    serial_number: row.get(2)?,
+                    ticket: row.get(3)?,
+                    command_bytes: row.get(4)?,
+                    deadline_unix: uint(row.get(5)?),
                 })
             })
             .during(OP)?
@@ -460,8 +489,8 @@ impl IssuingStore for SqliteStore {
         const OP: &str = "read a queued command";
         self.read(OP, |conn| {
             conn.prepare_cached(
-                "SELECT seller_tax_id, serial_number, ticket, command_bytes FROM commands
-                 WHERE command_id = ?1",
+                "SELECT seller_tax_id, serial_number, ticket, command_bytes, deadline
+                 FROM commands WHERE command_id = ?1",
             )
             .during(OP)?
             .query_row([command_id], |row| {
@@ -471,6 +500,7 @@ impl IssuingStore for SqliteStore {
                     serial_number: row.get(1)?,
                     ticket: row.get(2)?,
                     command_bytes: row.get(3)?,
+                    deadline_unix: uint(row.get(4)?),
                 })
             })
             .optional()

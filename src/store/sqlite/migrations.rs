@@ -190,6 +190,19 @@ ALTER TABLE requests ADD COLUMN reversal_amount_fen INTEGER; -- positive fen, wi
 CREATE INDEX requests_by_original ON requests (reverses, state) WHERE reverses IS NOT NULL;
 "#,
     },
+    Migration {
+        version: 7,
+        name: "queued commands' deadlines",
+        sql: r#"
+ALTER TABLE commands ADD COLUMN deadline INTEGER NOT NULL DEFAULT 0; -- 0: read it from command_bytes
+UPDATE commands
+   SET deadline = json_extract(CAST(command_bytes AS TEXT), '$.deadline_unix')
+ WHERE json_valid(CAST(command_bytes AS TEXT))
+   AND json_type(CAST(command_bytes AS TEXT), '$.deadline_unix') = 'integer'
+   AND json_extract(CAST(command_bytes AS TEXT), '$.deadline_unix') > 0;
+CREATE INDEX commands_by_deadline ON commands (state, deadline);
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.

@@ -9,8 +9,8 @@ use super::SqliteStore;
 use super::codec::{During, from_json, to_json};
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 use crate::qualification::{
-    EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord, QualificationRegistry,
-    QuotaReservation, Refusal,
+    DEVICE_OF_ANOTHER, EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord,
+    QualificationRegistry, QuotaReservation, Refusal,
 };
 use crate::store::StoreError;
 
@@ -153,6 +153,27 @@ impl SqliteStore {
         const OP: &str = "register an enterprise";
         record.check()?;
         self.write(OP, |tx| {
+            // A device is one enterprise's: its numbers and seal are its own.
+            for device in &record.devices {
+                let other: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT e.tax_id FROM enterprises e, json_each(e.record_json, '$.devices') d
+                         WHERE e.tax_id <> ?1 AND json_extract(d.value, '$.device_id') = ?2
+                         LIMIT 1",
+                    )
+                    .during(OP)?
+                    .query_row([record.tax_id.as_str(), &device.device_id], |row| {
+                        row.get(0)
+                    })
+                    .optional()
+                    .during(OP)?;
+                if other.is_some() {
+                    return Err(QualificationError::InvalidRecord {
+                        tax_id: record.tax_id.clone(),
+                        problem: DEVICE_OF_ANOTHER,
+                    });
+                }
+            }
             let old = load_record(self, tx, OP, &record.tax_id)?;
             store_record(tx, OP, record)?;
             Ok(old)
