@@ -128,6 +128,7 @@ impl Issuer {
                     accepted_response_json: ticket.as_bytes(),
                     quota: None,
                     reverses: None,
+                    platform: "ECP-1",
                     deadline_unix: 0,
                 })
                 .unwrap();

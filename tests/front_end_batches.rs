@@ -27,6 +27,7 @@ fn queue_raw(world: &World, serial: &str, command_bytes: &[u8]) -> String {
             accepted_response_json: b"{}",
             quota: None,
             reverses: None,
+            platform: "ECP-1",
             deadline_unix: 0,
         })
         .unwrap();

@@ -273,3 +273,69 @@ fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone() {
 fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_change_by_change() {
     a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_on(World::change_by_change());
 }
+
+/// A second cloud platform, pinned at the service platform and allowed to act
+/// for the enterprise, asks about a ticket another cloud platform's order got:
+/// the service platform answers that it knows no such ticket. The platform that
+/// submitted the order gets its answer.
+#[test]
+fn a_ticket_is_answered_only_to_the_platform_that_submitted_the_order() {
+    use std::sync::Arc;
+
+    use fapiao::pki::{PartyRole, PeerDirectory, PeerRecord};
+    use fapiao::platform::{CloudPlatform, CloudPlatformParts};
+    use fapiao::store::SqliteStore;
+
+    let world = World::new();
+    let ticket = ticket_of(&world.issue(
+        HOSTED_BY_ENTERPRISE,
+        &World::request(HOSTED_BY_ENTERPRISE, "T-9"),
+        NOW,
+    ));
+    let mut record = enterprise_hosted_record();
+    record.allowed_platforms.insert("ECP-2".to_owned());
+    world.service_store.upsert_enterprise(&record).unwrap();
+    let other_key = creds("ecp-p256");
+    PeerDirectory::new(world.service_store.clone())
+        .pin(PeerRecord::new(
+            "ECP-2",
+            PartyRole::CloudPlatform,
+            other_key.leaf().clone(),
+            NOW,
+        ))
+        .unwrap();
+    let other_store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    PeerDirectory::new(other_store.clone())
+        .pin(PeerRecord::new(
+            "EISP-1",
+            PartyRole::ServicePlatform,
+            world.service.credentials().leaf().clone(),
+            NOW,
+        ))
+        .unwrap();
+    let other = CloudPlatform::new(CloudPlatformParts::on_sqlite(
+        other_key,
+        trust(),
+        other_store,
+        "EISP-1",
+        provider(),
+    ));
+    let query = other.query_ticket(&ticket, NOW + 1).unwrap();
+    let answer = other
+        .open_response(&world.service.handle(&query, NOW + 1).unwrap(), NOW + 1)
+        .unwrap();
+    assert!(
+        matches!(
+            &answer.outcome,
+            IssueOutcome::Failed {
+                reason: FailureReason::NotFound { reference }
+            } if *reference == ticket
+        ),
+        "{answer:?}"
+    );
+    // The submitter is answered: still pending on the front end.
+    assert!(matches!(
+        world.poll(&ticket, NOW + 2).outcome,
+        IssueOutcome::AcceptedPending { .. }
+    ));
+}

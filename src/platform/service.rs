@@ -560,6 +560,7 @@ impl ServicePlatform {
                     accepted_response_json: &accepted,
                     quota: Some(held),
                     reverses: reversal.as_ref(),
+                    platform: &sender.record.party_id,
                     deadline_unix: deadline,
                 }) {
                     Ok(recorded) => recorded,
@@ -592,11 +593,17 @@ impl ServicePlatform {
                 },
             );
         };
-        // Only a platform allowed to act for the enterprise may ask.
-        let allowed = crate::invoice::UnifiedSocialCreditCode::parse(&ticket.seller_tax_id)
-            .ok()
-            .and_then(|tax_id| self.parts.registry.record(&tax_id).ok().flatten())
-            .is_some_and(|r| r.allowed_platforms.contains(&sender.record.party_id));
+        // Only the platform that submitted the order may ask (for a command
+        // queued before that was recorded, one allowed to act for the
+        // enterprise). Anyone else is told the ticket is unknown.
+        let asker = &sender.record.party_id;
+        let allowed = match &ticket.platform {
+            Some(submitter) => submitter == asker,
+            None => crate::invoice::UnifiedSocialCreditCode::parse(&ticket.seller_tax_id)
+                .ok()
+                .and_then(|tax_id| self.parts.registry.record(&tax_id).ok().flatten())
+                .is_some_and(|r| r.allowed_platforms.contains(asker)),
+        };
         if !allowed {
             return response_json(
                 &ticket.serial_number,

@@ -124,6 +124,9 @@ pub struct NewCommand<'a> {
     /// it counts against its original while the command is pending (and until
     /// the front end reports that it failed).
     pub reverses: Option<&'a Reversal>,
+    /// The party id of the cloud platform that submitted the request: only it
+    /// is answered about the ticket.
+    pub platform: &'a str,
     /// The command's deadline (UNIX seconds; 0 when unknown): after it the
     /// command is no longer delivered, and is failed by
     /// [`queued_past_deadline`](IssuingStore::queued_past_deadline)'s sweep.
@@ -193,6 +196,9 @@ pub struct TicketRecord {
     pub response_json: Vec<u8>,
     /// The invoice, once issued.
     pub invoice: Option<IssuedInvoice>,
+    /// The party id of the cloud platform that submitted the request (`None`
+    /// for a command queued before it was recorded).
+    pub platform: Option<String>,
 }
 
 /// The result of completing a command.

@@ -27,6 +27,7 @@ fn new_command<'a>(serial: &'a str, digest: &'a RequestDigest, ticket: &'a str) 
             amount_fen: 12_345,
         }),
         reverses: None,
+        platform: "ECP-1",
         deadline_unix: NOW + 600,
     }
 }

@@ -242,6 +242,7 @@ fn queue_red<'a>(
         accepted_response_json: b"{\"status\":\"ACCEPTED_PENDING\"}",
         quota: None,
         reverses: Some(how),
+        platform: "ECP-1",
         deadline_unix: 0,
     }
 }

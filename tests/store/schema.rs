@@ -78,23 +78,25 @@ fn the_deadline_step_reads_queued_commands_deadlines_from_their_bytes() {
                 accepted_response_json: b"{}",
                 quota: None,
                 reverses: None,
+                platform: "ECP-1",
                 deadline_unix: 0,
             })
             .unwrap();
     }
     drop(store);
-    // Back to the schema before the step.
+    // Back to the schema before the step (and the steps after it).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP INDEX commands_by_deadline;
+        "ALTER TABLE commands DROP COLUMN platform;
+         DROP INDEX commands_by_deadline;
          ALTER TABLE commands DROP COLUMN deadline;
-         DELETE FROM schema_version WHERE version = 7;",
+         DELETE FROM schema_version WHERE version >= 7;",
     )
     .unwrap();
     drop(conn);
 
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 7);
+    assert_eq!(store.schema_version().unwrap(), 8);
     let past: Vec<_> = store
         .queued_past_deadline(2000, 10)
         .unwrap()

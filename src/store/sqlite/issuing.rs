@@ -283,11 +283,19 @@ fn load_ticket(
     operation: &'static str,
     ticket: &str,
 ) -> Result<Option<TicketRecord>, StoreError> {
-    type Row = (String, String, String, String, Vec<u8>, Option<String>);
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Vec<u8>,
+        Option<String>,
+        Option<String>,
+    );
     let row: Option<Row> = conn
         .prepare_cached(
             "SELECT c.command_id, c.seller_tax_id, c.serial_number, c.state, r.response_json,
-                    i.invoice_json
+                    i.invoice_json, c.platform
              FROM commands c
              JOIN requests r USING (seller_tax_id, serial_number)
              LEFT JOIN invoices i ON i.invoice_number = r.invoice_number
@@ -297,7 +305,9 @@ fn load_ticket(
         .query_row([ticket], |row| row.try_into())
         .optional()
         .during(operation)?;
-    let Some((command_id, seller_tax_id, serial_number, state, response_json, json)) = row else {
+    let Some((command_id, seller_tax_id, serial_number, state, response_json, json, platform)) =
+        row
+    else {
         return Ok(None);
     };
     Ok(Some(TicketRecord {
@@ -308,6 +318,7 @@ fn load_ticket(
         state: ticket_state_from_key(&state)?,
         response_json,
         invoice: json.as_deref().map(invoice).transpose()?,
+        platform,
     }))
 }
 
@@ -409,8 +420,8 @@ impl IssuingStore for SqliteStore {
             tx.prepare_cached(
                 "INSERT INTO commands
                      (command_id, seller_tax_id, serial_number, ticket, command_bytes, state,
-                      quota_reservation_id, quota_month, quota_fen, deadline)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', ?6, ?7, ?8, ?9)",
+                      quota_reservation_id, quota_month, quota_fen, deadline, platform)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', ?6, ?7, ?8, ?9, ?10)",
             )
             .during(OP)?
             .execute(params![
@@ -423,6 +434,7 @@ impl IssuingStore for SqliteStore {
                 quota.map(|q| q.month.to_string()),
                 quota.map(|q| q.amount_fen),
                 int(command.deadline_unix),
+                command.platform,
             ])
             .map_err(unique_as(OP, "command", command.command_id))?;
             Ok(recorded)

@@ -203,6 +203,13 @@ UPDATE commands
 CREATE INDEX commands_by_deadline ON commands (state, deadline);
 "#,
     },
+    Migration {
+        version: 8,
+        name: "the cloud platform that submitted each queued command",
+        sql: r#"
+ALTER TABLE commands ADD COLUMN platform TEXT; -- NULL: queued before it was recorded
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.
