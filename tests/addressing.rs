@@ -1,6 +1,7 @@
 //! Messages bound to their recipient, tried as an attacker would: an order
 //! that one service platform re-encrypts to another, a front end's key
-//! speaking as a cloud platform, an order without addressing; and a pinned peer revoked after it was
+//! speaking as a cloud platform, an order without addressing, an order or an
+//! answer whose P-256 signature was re-made as `(r, n - s)`; and a pinned peer revoked after it was
 //! pinned, to whom nothing more is sealed.
 
 mod common;
@@ -221,6 +222,63 @@ fn nothing_is_sealed_to_a_pinned_peer_revoked_since() {
     let err = cloud.query_ticket("T-1", NOW).unwrap_err();
     assert!(
         matches!(err, Error::Path(PathError::Revoked { .. })),
+        "{err}"
+    );
+}
+
+/// A world whose cloud and service platforms both sign with P-256.
+fn p256_world() -> World {
+    let memory = || Arc::new(SqliteStore::open_in_memory().unwrap());
+    World::with_keys(memory(), memory(), memory(), "ecp-p256", "eisp-p256")
+}
+
+/// `sealed`, decrypted with `reader`'s key, with signer `index`'s ECDSA
+/// signature turned into its twin and encrypted to `reader` again.
+fn twin_of(sealed: &[u8], reader: &fapiao::pki::Credentials, index: usize) -> Vec<u8> {
+    let trust = trust();
+    let replay = MemoryReplayGuard::new();
+    let signed = Opener::new(reader, &trust.validator(), &replay, provider())
+        .decrypt(sealed)
+        .unwrap();
+    let twin =
+        SignedMessage::from_der(common::malleate::negate_ecdsa_s(signed.as_der(), index)).unwrap();
+    envelope::encrypt(&twin, &[reader.leaf()], provider()).unwrap()
+}
+
+#[test]
+fn an_order_whose_cloud_signature_was_re_made_is_a_replay() {
+    let world = p256_world();
+    let json = World::request(HOSTED_BY_PLATFORM, "TWIN-1");
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
+    let sealed = world.cloud.submit(order, NOW).unwrap();
+    // The ERP signed first (Ed25519), the cloud platform second (P-256).
+    let twin = twin_of(&sealed, world.service.credentials(), 1);
+    world.service.handle(&sealed, NOW).unwrap();
+    let err = world.service.handle(&twin, NOW + 1).unwrap_err();
+    assert!(
+        matches!(err, Error::Envelope(EnvelopeError::Replay { .. })),
+        "{err}"
+    );
+    // An honest retry (the cloud platform signs the same order again) is not.
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
+    let retry = world.cloud.submit(order, NOW + 2).unwrap();
+    world.service.handle(&retry, NOW + 2).unwrap();
+}
+
+#[test]
+fn an_answer_whose_service_signature_was_re_made_is_a_replay() {
+    let world = p256_world();
+    let json = World::request(HOSTED_BY_PLATFORM, "TWIN-2");
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
+    let answer = world
+        .service
+        .handle(&world.cloud.submit(order, NOW).unwrap(), NOW)
+        .unwrap();
+    let twin = twin_of(&answer, world.cloud.credentials(), 0);
+    world.cloud.open_response(&answer, NOW).unwrap();
+    let err = world.cloud.open_response(&twin, NOW + 1).unwrap_err();
+    assert!(
+        matches!(err, Error::Envelope(EnvelopeError::Replay { .. })),
         "{err}"
     );
 }

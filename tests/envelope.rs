@@ -177,6 +177,45 @@ fn replayed_envelope_is_refused() {
 }
 
 #[test]
+fn a_signature_re_made_over_the_same_attributes_is_a_replay() {
+    let provider = providers()[0];
+    let trust = IssuedByFixtureCa::new(provider);
+    let sender = credentials("ecp-p256", provider);
+    let receiver = credentials("eisp-p256", provider);
+    let sealed = envelope::seal(b"once", &sender, &[receiver.leaf()], NOW, provider).unwrap();
+    let replay = MemoryReplayGuard::new();
+    let opener = Opener::new(&receiver, &trust, &replay, provider);
+    let signed = opener.decrypt(&sealed).unwrap();
+    // (r, n - s): another signature, valid over the same signed attributes.
+    let twin =
+        SignedMessage::from_der(common::malleate::negate_ecdsa_s(signed.as_der(), 0)).unwrap();
+    assert_ne!(twin.as_der(), signed.as_der());
+    twin.verify(&trust, &EnvelopePolicy::default(), NOW, provider)
+        .expect("the twin signature verifies");
+    let twin_sealed = envelope::encrypt(&twin, &[receiver.leaf()], provider).unwrap();
+
+    // Whichever comes first, the other is a replay.
+    for (first, second) in [(&sealed, &twin_sealed), (&twin_sealed, &sealed)] {
+        let replay = MemoryReplayGuard::new();
+        let opener = Opener::new(&receiver, &trust, &replay, provider);
+        let opened = opener.open(first, NOW).unwrap();
+        let err = opener.open(second, NOW + 1).unwrap_err();
+        assert!(
+            matches!(&err, Error::Envelope(EnvelopeError::Replay { message_id })
+                if *message_id == hex::encode(&opened.message_id)),
+            "{err}"
+        );
+    }
+    // An honest retry signs afresh (new signing time and message id): not a
+    // replay.
+    let replay = MemoryReplayGuard::new();
+    let opener = Opener::new(&receiver, &trust, &replay, provider);
+    opener.open(&sealed, NOW).unwrap();
+    let retry = envelope::seal(b"once", &sender, &[receiver.leaf()], NOW, provider).unwrap();
+    opener.open(&retry, NOW + 1).unwrap();
+}
+
+#[test]
 fn signing_time_outside_the_window_is_refused() {
     let provider = providers()[0];
     let trust = IssuedByFixtureCa::new(provider);

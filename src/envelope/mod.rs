@@ -207,23 +207,44 @@ pub struct OpenedEnvelope {
     pub payload: Vec<u8>,
     /// Every signer, in SignedData order, each fully verified.
     pub signers: Vec<VerifiedSigner>,
-    /// The id the replay guard recorded: the first 16 bytes of SHA-256 over every
-    /// SignerInfo's signature value, in SignedData order. The same envelope, or
-    /// the same SignedData encrypted again, has the same id; any fresh signature
-    /// (a signer added for a retry) makes a new message. This works the same for
-    /// envelopes without contentIdentifier (OpenSSL writes none).
+    /// The id the replay guard recorded: the first 16 bytes of SHA-256 over,
+    /// for every signer in SignedData order, its key (the SPKI fingerprint) and
+    /// the digest of the signed attributes it signed. So it is keyed on what the
+    /// signatures cover, not on their bytes: the same envelope, the same
+    /// SignedData encrypted again, or one whose signature was re-made over the
+    /// same attributes (an ECDSA signature's `s` turned into `n - s`, a
+    /// randomized scheme signing again) has the same id; a signer that signs
+    /// afresh (a retry, with a new signing time and contentIdentifier) makes a
+    /// new message. This works the same for envelopes without
+    /// contentIdentifier (OpenSSL writes none: its signing time and the
+    /// content's digest are among the attributes).
     pub message_id: Vec<u8>,
 }
 
-/// The replay-guard key of a SignedData (see [`OpenedEnvelope::message_id`]).
-fn replay_key(signer_infos: &cms::signed_data::SignerInfos, provider: &CryptoProvider) -> Vec<u8> {
+/// The replay-guard key of a verified SignedData (see
+/// [`OpenedEnvelope::message_id`]): `signers` are its SignerInfos' verified
+/// signers, in the same order.
+fn replay_key(
+    signer_infos: &cms::signed_data::SignerInfos,
+    signers: &[VerifiedSigner],
+    provider: &CryptoProvider,
+) -> Result<Vec<u8>, Error> {
     let mut ctx = provider.hasher.start(HashAlgorithm::Sha256);
-    for info in signer_infos.0.iter() {
-        let signature = info.signature.as_bytes();
-        ctx.update(&(signature.len() as u64).to_be_bytes());
-        ctx.update(signature);
+    for (index, (info, signer)) in signer_infos.0.iter().zip(signers).enumerate() {
+        // Verification refused a signer without signed attributes already.
+        let attrs = info
+            .signed_attrs
+            .as_ref()
+            .ok_or(EnvelopeError::MissingSignedAttribute {
+                signer: index,
+                attribute: "(any)",
+            })?
+            .to_der()
+            .map_err(malformed("signed attributes"))?;
+        ctx.update(&signer.spki_fingerprint.0);
+        ctx.update(provider.hasher.hash(HashAlgorithm::Sha256, &attrs).as_ref());
     }
-    ctx.finish().as_ref()[..MESSAGE_ID_LEN].to_vec()
+    Ok(ctx.finish().as_ref()[..MESSAGE_ID_LEN].to_vec())
 }
 
 /// Opens envelopes addressed to one recipient: decrypts, verifies every signer
@@ -425,7 +446,7 @@ impl<'a> Opener<'a> {
             let inner = signed::decode_signed_data_ref(&plain)?;
             let (payload, signers) =
                 signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
-            let message_id = replay_key(&inner.signer_infos, self.provider);
+            let message_id = replay_key(&inner.signer_infos, &signers, self.provider)?;
             Ok::<_, Error>((subslice_range(&plain, payload), signers, message_id))
         })();
         let (payload, signers, message_id) = match (verified, protection) {

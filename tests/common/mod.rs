@@ -2,6 +2,7 @@
 //! compiled into this build.
 #![allow(dead_code)]
 
+pub mod malleate;
 pub mod openssl;
 
 use fapiao::CryptoProvider;
