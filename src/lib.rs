@@ -7,9 +7,8 @@
 //! ERP module, a platform server) owns sockets, threads and HTTP.
 //!
 //! Everything is safe Rust except [`ffi`], the C API (header `include/fapiao.h`),
-//! the only module allowed `unsafe`. It also holds the one place where C calls
-//! into Rust outside the API: the SQLite VFS through which the store writes each
-//! commit's WAL frames in one call (crate-internal).
+//! the only module allowed `unsafe`. The SQLite store uses SQLite's own file
+//! layer.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

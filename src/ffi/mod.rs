@@ -36,10 +36,6 @@
 //! (the ERP's side), the platform roles with their store and software device
 //! (for C/C++ platform hosts), and request validation.
 //!
-//! The crate-internal `sqlite_wal` is here because it is `unsafe` code that a
-//! C library calls: the VFS the SQLite store opens its files with, which hands
-//! a commit's write-ahead-log frames to the operating system in one write.
-//!
 //! Rust code should use the Rust API; these functions are public so that they
 //! can be tested from Rust (`tests/ffi.rs`).
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -63,7 +59,6 @@ mod platform_policy;
 mod response;
 mod result;
 mod signed_message;
-pub(crate) mod sqlite_wal;
 mod store;
 mod tax;
 mod trust;

@@ -34,7 +34,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use self::parsed::ParsedCache;
 use self::scope::Scope;
@@ -113,13 +113,7 @@ impl SqliteStore {
 
     /// Opens the database at `path` with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
-        // Through the VFS that writes each commit's WAL frames in one call
-        // (`ffi::sqlite_wal`); the default VFS if it could not be registered.
-        let conn = match crate::ffi::sqlite_wal::vfs_name() {
-            Some(vfs) => Connection::open_with_flags_and_vfs(path, OpenFlags::default(), vfs),
-            None => Connection::open(path),
-        }
-        .map_err(StoreError::db("open the database"))?;
+        let conn = Connection::open(path).map_err(StoreError::db("open the database"))?;
         Self::setup(conn, options, true)
     }
 
