@@ -35,6 +35,8 @@ pub use crate::invoice::{
     InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
     ViolationCode, Violations,
 };
+pub use crate::pki::{Certificate, Credentials, PartyBindings, PartyRole, TrustStore};
+pub use crate::platform::{CloudPlatform, FrontEndService, Order, PlatformTrust, ServicePlatform};
 pub use crate::qualification::{
     EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
 };

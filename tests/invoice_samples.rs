@@ -114,7 +114,8 @@ fn the_validate_command_prints_violations_with_codes_and_exits_accordingly() {
             assert_eq!(code, 0, "{stem}: {out}{err}");
             assert!(out.contains("valid"), "{out}");
         } else if stem.starts_with("unreadable-") {
-            assert_eq!(code, 2, "{stem}: {out}{err}");
+            // Read and refused: the interface protocol is a rule too.
+            assert_eq!(code, 1, "{stem}: {out}{err}");
             assert!(out.is_empty());
             assert!(!err.is_empty());
         } else {
@@ -177,6 +178,43 @@ fn the_validate_command_refuses_bad_usage_and_unreadable_input() {
     let (code, out, _) = cli(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--lenient-tax-ids"));
+}
+
+#[test]
+fn the_validate_command_exits_1_for_json_that_breaks_the_interface_protocol() {
+    let dir = std::env::temp_dir().join(format!("fapiao-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/requests/valid-blue.json"
+    ))
+    .unwrap();
+    for (name, text) in [
+        ("not-json", "not json".to_owned()),
+        (
+            "unknown-field",
+            sample.replacen('{', "{\"surprise\": 1, ", 1),
+        ),
+        (
+            "wrong-type",
+            sample.replacen(
+                "\"serial_number\": \"",
+                "\"serial_number\": 7, \"x\": \"",
+                1,
+            ),
+        ),
+        (
+            "unsupported-version",
+            sample.replacen("\"version\": \"1.0\"", "\"version\": \"9.9\"", 1),
+        ),
+    ] {
+        assert_ne!(text, sample, "{name}: the change applied");
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, text).unwrap();
+        let (code, _, err) = cli(&["--in", path.to_str().unwrap()]);
+        assert_eq!(code, 1, "{name}: {err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //! request and checks every rule; prints each violation on its own line as
 //! `path: CODE message`.
 //!
-//! Exit codes: 0 valid, 1 violations, 2 usage error or unreadable input (not
-//! readable as a file, not JSON, unknown fields, unsupported version).
+//! Exit codes: 0 valid; 1 the request was read and refused (violations, or JSON
+//! that breaks the interface protocol: not JSON, an unknown field, a wrong
+//! type, an unsupported version); 2 the tool could not run (arguments, a file
+//! that cannot be read).
 
 use std::io::Write;
 
@@ -29,7 +31,8 @@ options:
   --lenient-tax-ids    accept legacy 15-, 17- and 20-character buyer tax ids
   -h, --help           this help
 
-exit codes: 0 valid, 1 violations, 2 usage error or unreadable input";
+exit codes: 0 valid; 1 refused (violations, or JSON that breaks the interface
+protocol); 2 the tool could not run (arguments, an unreadable file)";
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -74,8 +77,9 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let request = match IssueRequest::from_json(&bytes) {
         Ok(request) => request,
         Err(e) => {
+            // Read, and refused: the interface protocol is one of the rules.
             let _ = writeln!(err, "fapiao_cli validate: {path}: {e}");
-            return 2;
+            return 1;
         }
     };
     match request.validate(&ValidationPolicy::with_lenient_buyer_tax_ids(lenient)) {
