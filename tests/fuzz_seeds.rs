@@ -1,8 +1,10 @@
 //! The fuzz targets' seed corpora (fuzz/seeds/, made by fuzz/make-seeds.sh) do
 //! what they are there for: the envelopes and exchange messages fapiao made open
 //! and verify at the fuzz targets' fixed time with the fixture keys, so that the
-//! fuzzer starts from inputs that reach every check; OpenSSL's envelopes decrypt,
-//! or are refused where they should be.
+//! fuzzer starts from inputs that reach every check; fapiao's envelope to two
+//! recipients made malformed where its P-256 recipient does not look (the other
+//! recipient's entry, the unauthenticated attributes) is refused naming the DER
+//! error; OpenSSL's envelopes decrypt, or are refused where they should be.
 //!
 //! `FAPIAO_WRITE_FUZZ_SEEDS=1 cargo test --test fuzz_seeds` first (re)writes
 //! fapiao's own seeds (fuzz/make-seeds.sh does, after the OpenSSL ones).
@@ -11,6 +13,7 @@ mod common;
 
 use std::path::PathBuf;
 
+use common::reshape;
 use common::*;
 use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage};
 use fapiao::pki::{
@@ -80,6 +83,11 @@ fn write_seeds() {
     signed.add_signer(&ecp_p256, NOW, provider).unwrap();
     let sealed = envelope::encrypt(&signed, &[&eisp_p256, &eisp_rsa], provider).unwrap();
     write("envelope_open", "ours-two-signers.der", &sealed);
+    // The same envelope with the RSA recipient's entry, or the unauthenticated
+    // attributes, not DER: refused by the P-256 recipient too.
+    for (name, malformed) in reshape::malformed_two_recipient_envelopes(&sealed) {
+        write("envelope_open", name, &malformed);
+    }
     write("envelope_open", "ours-signed-only.der", signed.as_der());
 
     let (roots, crls) = trust();
@@ -121,6 +129,7 @@ fn fapiao_made_seeds_open_and_verify_at_the_fuzz_time() {
             .unwrap_or_else(|e| panic!("{name}: {e} (run fuzz/make-seeds.sh)"));
         assert!(!opened.signers.is_empty(), "{name}");
     }
+    malformed_seeds_are_refused_by_name(&validator);
     let signed = SignedMessage::from_der(seed("envelope_open", "ours-signed-only.der")).unwrap();
     let (_, signers) = signed
         .verify(&validator, &EnvelopePolicy::default(), NOW, provider)
@@ -154,6 +163,54 @@ fn fapiao_made_seeds_open_and_verify_at_the_fuzz_time() {
         .with_bindings(&bindings)
         .answer(&seed("exchange_message", name), NOW)
         .unwrap_or_else(|e| panic!("{name}: {e} (run fuzz/make-seeds.sh)"));
+    }
+}
+
+/// fapiao's envelope to two recipients, made malformed in what its P-256
+/// recipient does not use (tests/common/reshape.rs): each seed and the DER
+/// error its P-256 recipient refuses it with.
+const OURS_MALFORMED: &[(&str, der::ErrorKind)] = &[
+    (
+        "ours-other-recipient-oid-length-0.der",
+        der::ErrorKind::OidMalformed,
+    ),
+    (
+        "ours-other-recipient-long-form-length.der",
+        der::ErrorKind::Length {
+            tag: der::Tag::Integer,
+        },
+    ),
+    (
+        "ours-other-recipient-trailing-byte.der",
+        der::ErrorKind::TagUnknown { byte: 0 },
+    ),
+    (
+        "ours-unauth-attr-integer-not-minimal.der",
+        der::ErrorKind::Noncanonical {
+            tag: der::Tag::Integer,
+        },
+    ),
+];
+
+/// Each of [`OURS_MALFORMED`] is refused by the P-256 recipient, naming its
+/// DER error (what they were made from opens: [`OURS`]).
+fn malformed_seeds_are_refused_by_name(validator: &PathValidator<'_>) {
+    let provider = providers()[0];
+    let recipient = credentials("eisp-p256", provider);
+    let replay = MemoryReplayGuard::new();
+    let opener = Opener::new(&recipient, validator, &replay, provider);
+    for (name, kind) in OURS_MALFORMED {
+        let err = opener.open(&seed("envelope_open", name), NOW).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Envelope(EnvelopeError::Malformed {
+                    what: "ContentInfo",
+                    source,
+                }) if source.kind() == *kind
+            ),
+            "{name}: {err}"
+        );
     }
 }
 

@@ -43,6 +43,7 @@ mod policy;
 mod recipients;
 mod replay;
 mod signed;
+mod strict_der;
 
 use cms::content_info::CmsVersion;
 use cms::enveloped_data::RecipientInfos;
@@ -313,7 +314,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        self.policy.check_der_shape(envelope)?;
+        self.policy.check_der_shape(envelope, "ContentInfo")?;
         let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
@@ -421,7 +422,7 @@ impl<'a> Opener<'a> {
             })?;
         check_decrypted_content_type(eci.content_type)?;
         // The decrypted SignedData gets the same DER bounds before it is decoded.
-        self.policy.check_der_shape(&plain)?;
+        self.policy.check_der_shape(&plain, "ContentInfo")?;
         Ok((plain, Protection::Authenticated))
     }
 

@@ -1,8 +1,6 @@
 //! Limits and algorithm policy for opening envelopes (docs/limits.md lists every
 //! limit on attacker-controlled sizes and where it is enforced).
 
-use der::{Decode, Header, Reader, SliceReader};
-
 use crate::error::{EnvelopeError, Error};
 
 /// Deepest nesting of DER elements accepted in an envelope or a SignedData,
@@ -80,115 +78,14 @@ impl EnvelopePolicy {
         Ok(())
     }
 
-    /// Walks the DER tag-length-value structure of `der`, without decoding any
-    /// value, and refuses it when it holds more than `max_der_elements` elements
-    /// or nests deeper than [`MAX_DER_DEPTH`]. A malformed encoding stops the
-    /// walk: the decoder that runs next reports it, with its position.
-    pub(crate) fn check_der_shape(&self, der: &[u8]) -> Result<(), Error> {
-        let mut count = 0usize;
-        // End offsets of the constructed elements we are inside, innermost last.
-        let mut open: Vec<usize> = Vec::new();
-        let mut pos = 0usize;
-        loop {
-            while open.last().is_some_and(|&end| pos >= end) {
-                open.pop();
-            }
-            let end = open.last().copied().unwrap_or(der.len());
-            let Some((constructed, header_len, body_len)) = der_header(&der[pos..end]) else {
-                return Ok(());
-            };
-            count += 1;
-            self.check_count("DER elements", count, self.max_der_elements)?;
-            if constructed {
-                self.check_count("DER nesting depth", open.len() + 1, MAX_DER_DEPTH)?;
-                open.push(pos + header_len + body_len);
-                pos += header_len;
-            } else {
-                pos += header_len + body_len;
-            }
-        }
-    }
-}
-
-/// The header of the DER element at the start of `input`: whether it is
-/// constructed, the header's length and the body's length, the body lying within
-/// `input`. `None` at the end of the input or for anything malformed.
-fn der_header(input: &[u8]) -> Option<(bool, usize, usize)> {
-    let mut reader = SliceReader::new(input).ok()?;
-    let header = Header::decode(&mut reader).ok()?;
-    let header_len = usize::try_from(reader.position()).ok()?;
-    let body_len = usize::try_from(header.length()).ok()?;
-    (header_len.checked_add(body_len)? <= input.len()).then_some((
-        header.tag().is_constructed(),
-        header_len,
-        body_len,
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy(max_der_elements: usize) -> EnvelopePolicy {
-        EnvelopePolicy {
-            max_der_elements,
-            ..EnvelopePolicy::default()
-        }
-    }
-
-    #[test]
-    fn counts_every_element_and_stops_at_the_limit() {
-        // SEQUENCE { INTEGER 1, SEQUENCE { NULL }, OCTET STRING { 30 00 } }: the
-        // octet string's contents are not elements.
-        let der = [
-            0x30, 0x0b, 0x02, 0x01, 0x01, 0x30, 0x02, 0x05, 0x00, 0x04, 0x02, 0x30, 0x00,
-        ];
-        policy(5).check_der_shape(&der).unwrap();
-        let err = policy(4).check_der_shape(&der).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Envelope(EnvelopeError::LimitExceeded {
-                    what: "DER elements",
-                    count: 5,
-                    max: 4
-                })
-            ),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn refuses_deep_nesting_and_leaves_malformed_input_to_the_decoder() {
-        let mut der = vec![0x05, 0x00];
-        for _ in 0..MAX_DER_DEPTH {
-            let mut outer = vec![0x30, der.len() as u8];
-            outer.extend_from_slice(&der);
-            der = outer;
-        }
-        EnvelopePolicy::default().check_der_shape(&der).unwrap();
-        let deeper = [&[0x30, der.len() as u8][..], &der].concat();
-        let err = EnvelopePolicy::default()
-            .check_der_shape(&deeper)
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Envelope(EnvelopeError::LimitExceeded {
-                    what: "DER nesting depth",
-                    ..
-                })
-            ),
-            "{err}"
-        );
-        // Truncated, overlong, indefinite length: not ours to report.
-        for bad in [
-            &[0x30, 0x05, 0x02][..],
-            &[0x30, 0x80, 0x00, 0x00],
-            &[],
-            &[0x30],
-        ] {
-            policy(1).check_der_shape(bad).unwrap();
-        }
+    /// Checks `der` before anything is decoded: every element is strict DER
+    /// (see the `strict_der` module: tags, definite minimal lengths, nothing
+    /// left over, OBJECT IDENTIFIER, BOOLEAN, INTEGER, NULL, BIT STRING and
+    /// time contents), there are at most `max_der_elements` of
+    /// them and they nest at most [`MAX_DER_DEPTH`] deep. A breach of DER is
+    /// [`EnvelopeError::Malformed`] naming `what` (the structure `der` is),
+    /// with the position of the offending element.
+    pub(crate) fn check_der_shape(&self, der: &[u8], what: &'static str) -> Result<(), Error> {
+        super::strict_der::check(self, der, what)
     }
 }

@@ -222,7 +222,7 @@ impl SignedMessage {
     /// [`from_der`](Self::from_der) within `policy`'s DER bounds, checked before
     /// anything is decoded.
     pub(crate) fn from_der_within(der: Vec<u8>, policy: &EnvelopePolicy) -> Result<Self, Error> {
-        policy.check_der_shape(&der)?;
+        policy.check_der_shape(&der, "ContentInfo")?;
         decode_signed_data_ref(&der)?;
         Ok(Self { der })
     }

@@ -268,6 +268,40 @@ pub(super) fn cases() -> Vec<Case> {
             },
             Error::Envelope(E::NotForUs)
         ),
+        // -- envelopes: the other recipient's entry and unauthAttrs ------------------
+        // Sealed to eisp-p256 and eisp-rsa; eisp-p256 opens, its own entry intact.
+        case!(
+            "envelope: the other recipient's entry has an OID of length 0",
+            || FX.open(&two_recipients("ours-other-recipient-oid-length-0.der")),
+            Error::Envelope(E::Malformed {
+                what: "ContentInfo",
+                source,
+            }) if source.kind() == der::ErrorKind::OidMalformed
+        ),
+        case!(
+            "envelope: the other recipient's entry has a long-form length where the short suffices",
+            || FX.open(&two_recipients("ours-other-recipient-long-form-length.der")),
+            Error::Envelope(E::Malformed {
+                what: "ContentInfo",
+                source,
+            }) if source.kind() == der::ErrorKind::Length { tag: der::Tag::Integer }
+        ),
+        case!(
+            "envelope: the other recipient's entry has a trailing byte",
+            || FX.open(&two_recipients("ours-other-recipient-trailing-byte.der")),
+            Error::Envelope(E::Malformed {
+                what: "ContentInfo",
+                source,
+            }) if source.kind() == der::ErrorKind::TagUnknown { byte: 0 }
+        ),
+        case!(
+            "envelope: an unauthenticated attribute's value is not DER",
+            || FX.open(&two_recipients("ours-unauth-attr-integer-not-minimal.der")),
+            Error::Envelope(E::Malformed {
+                what: "ContentInfo",
+                source,
+            }) if source.kind() == der::ErrorKind::Noncanonical { tag: der::Tag::Integer }
+        ),
         case!(
             "seal: to an Ed25519 certificate",
             || {
@@ -288,6 +322,28 @@ pub(super) fn cases() -> Vec<Case> {
             Error::Envelope(E::Empty { what: "encrypt to" })
         ),
     ]
+}
+
+/// The envelope ecp-p256 seals to eisp-p256 and eisp-rsa (which eisp-p256
+/// opens), made malformed as `name` says (tests/common/reshape.rs).
+fn two_recipients(name: &str) -> Vec<u8> {
+    static VARIANTS: LazyLock<Vec<(&'static str, Vec<u8>)>> = LazyLock::new(|| {
+        let sealed = envelope::seal(
+            b"invoice B",
+            &FX.ecp_p256,
+            &[FX.eisp_p256.leaf(), FX.eisp_rsa.leaf()],
+            NOW,
+            FX.provider,
+        )
+        .unwrap();
+        FX.open(&sealed).expect("the intact envelope opens");
+        common::reshape::malformed_two_recipient_envelopes(&sealed)
+    });
+    VARIANTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, envelope)| envelope.clone())
+        .expect("a variant of that name")
 }
 
 /// GCM parameters (RFC 5084) with a nonce of `len` bytes and the default tag length.

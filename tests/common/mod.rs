@@ -4,6 +4,7 @@
 
 pub mod malleate;
 pub mod openssl;
+pub mod reshape;
 
 use fapiao::CryptoProvider;
 use fapiao::pki::{Certificate, Credentials};
