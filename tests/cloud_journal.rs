@@ -38,7 +38,7 @@ fn submit(world: &World, seller: &str, serial: &str) -> Vec<u8> {
 fn an_order_is_outstanding_from_its_submission_until_its_invoice_is_stored() {
     let world = World::new();
     let sealed = submit(&world, HOSTED_BY_PLATFORM, "J-1");
-    let outstanding = world.cloud.outstanding_submissions(10).unwrap();
+    let outstanding = world.cloud.outstanding_submissions(0, 10).unwrap();
     assert_eq!(outstanding.len(), 1);
     let entry = &outstanding[0];
     assert_eq!(
@@ -55,7 +55,13 @@ fn an_order_is_outstanding_from_its_submission_until_its_invoice_is_stored() {
         state(&world, HOSTED_BY_PLATFORM, "J-1"),
         SubmissionState::Issued
     );
-    assert!(world.cloud.outstanding_submissions(10).unwrap().is_empty());
+    assert!(
+        world
+            .cloud
+            .outstanding_submissions(0, 10)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -84,7 +90,7 @@ fn a_lost_answer_is_recovered_by_a_resend_without_a_second_invoice() {
     let replay = world.service.handle(&first, NOW + 1).unwrap_err();
     assert!(replay.to_string().contains("replay"), "{replay}");
 
-    let outstanding = world.cloud.outstanding_submissions(10).unwrap();
+    let outstanding = world.cloud.outstanding_submissions(0, 10).unwrap();
     assert_eq!(outstanding.len(), 1);
     let again = world
         .cloud
@@ -161,7 +167,13 @@ fn a_ticket_moves_the_order_to_ticket_tracking_and_a_refusal_closes_it() {
         state(&world, HOSTED_BY_PLATFORM, "J-4"),
         SubmissionState::Refused
     );
-    assert!(world.cloud.outstanding_submissions(10).unwrap().is_empty());
+    assert!(
+        world
+            .cloud
+            .outstanding_submissions(0, 10)
+            .unwrap()
+            .is_empty()
+    );
     let unknown = world
         .cloud
         .resend(HOSTED_BY_PLATFORM, "J-404", NOW)
@@ -202,4 +214,36 @@ fn the_journal_entry_commits_with_the_transaction_that_made_the_order() {
         state(&world, HOSTED_BY_PLATFORM, "J-6"),
         SubmissionState::Outstanding
     );
+}
+
+#[test]
+fn a_pass_over_the_journal_resends_each_outstanding_order_once() {
+    let world = World::new();
+    let mut lost = Vec::new();
+    for serial in ["J-7", "J-8", "J-9"] {
+        let sealed = submit(&world, HOSTED_BY_PLATFORM, serial);
+        lost.push(world.service.handle(&sealed, NOW).unwrap());
+    }
+    // J-8's answer did arrive.
+    world.cloud.open_response(&lost[1], NOW).unwrap();
+
+    let mut after = 0;
+    let mut resent = Vec::new();
+    while let Some((order, sealed)) = world.cloud.resend_next(after, NOW + 1).unwrap() {
+        after = order.position;
+        resent.push(order.serial_number.clone());
+        let answer = world.service.handle(&sealed, NOW + 1).unwrap();
+        let response = world.cloud.open_response(&answer, NOW + 1).unwrap();
+        let service = world
+            .service_store
+            .find_request(HOSTED_BY_PLATFORM, &order.serial_number)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            Some(&invoice_of(&response).invoice_number),
+            service.invoice_number.as_ref()
+        );
+    }
+    assert_eq!(resent, ["J-7", "J-9"]);
+    assert!(world.cloud.resend_next(0, NOW + 2).unwrap().is_none());
 }

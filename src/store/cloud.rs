@@ -126,6 +126,9 @@ pub struct CloudSubmission {
     pub attempts: u64,
     /// Where it stands.
     pub state: SubmissionState,
+    /// Its place in the journal, increasing with each new order (a re-send
+    /// keeps it): a cursor for going through the outstanding orders once.
+    pub position: u64,
 }
 
 /// An order about to be sent, for [`CloudStore::record_submission`].
@@ -221,6 +224,11 @@ pub trait CloudStore: Send + Sync {
         serial_number: &str,
     ) -> Result<Option<CloudSubmission>, StoreError>;
 
-    /// Outstanding submissions, least recently sent first, at most `limit`.
-    fn outstanding_submissions(&self, limit: usize) -> Result<Vec<CloudSubmission>, StoreError>;
+    /// Outstanding submissions after `position` (0: from the first) in journal
+    /// order, at most `limit`.
+    fn outstanding_submissions(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<CloudSubmission>, StoreError>;
 }

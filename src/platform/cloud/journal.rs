@@ -81,12 +81,17 @@ impl CloudPlatform {
         Ok(())
     }
 
-    /// The orders sent and not yet answered for good, least recently sent
-    /// first, at most `limit`: after a restart, or when an answer may have been
-    /// lost, [`resend`](Self::resend) each. An order just sent is among them
-    /// until its answer is opened.
-    pub fn outstanding_submissions(&self, limit: usize) -> Result<Vec<CloudSubmission>, Error> {
-        Ok(self.parts.store.outstanding_submissions(limit)?)
+    /// The orders sent and not yet answered for good after journal position
+    /// `after` (0: from the first), in the order they were first sent, at most
+    /// `limit`: after a restart, or when an answer may have been lost,
+    /// [`resend`](Self::resend) each. An order just sent is among them until its
+    /// answer is opened.
+    pub fn outstanding_submissions(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<CloudSubmission>, Error> {
+        Ok(self.parts.store.outstanding_submissions(after, limit)?)
     }
 
     /// Seals the outstanding order of `serial_number` by `seller_tax_id` again
@@ -137,5 +142,23 @@ impl CloudPlatform {
         }
         self.journal(&key, &order, &sealed, now)?;
         Ok(sealed)
+    }
+
+    /// Re-sends the first outstanding order after journal position `after`
+    /// (see [`resend`](Self::resend)): the order (its
+    /// [`position`](CloudSubmission::position) is the next call's `after`) and
+    /// its fresh envelope, or `None` when none is left. Starting from 0 and
+    /// going on from each answer's position goes through every outstanding
+    /// order once.
+    pub fn resend_next(
+        &self,
+        after: u64,
+        now: u64,
+    ) -> Result<Option<(CloudSubmission, Vec<u8>)>, Error> {
+        let Some(next) = self.parts.store.outstanding_submissions(after, 1)?.pop() else {
+            return Ok(None);
+        };
+        let sealed = self.resend(&next.seller_tax_id, &next.serial_number, now)?;
+        Ok(Some((next, sealed)))
     }
 }

@@ -54,20 +54,30 @@ macro_rules! select_submissions {
     ($rest:literal) => {
         concat!(
             "SELECT seller_tax_id, serial_number, order_der, sealed, submitted_at, ",
-            "last_sent_at, attempts, state ",
+            "last_sent_at, attempts, state, position ",
             $rest
         )
     };
 }
 
-type SubmissionRow = (String, String, Vec<u8>, Vec<u8>, i64, i64, i64, String);
+type SubmissionRow = (String, String, Vec<u8>, Vec<u8>, i64, i64, i64, String, i64);
 
 fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
     SubmissionRow::try_from(row)
 }
 
 fn to_submission(
-    (seller_tax_id, serial_number, order_der, sealed, submitted_at, last_sent_at, attempts, state): SubmissionRow,
+    (
+        seller_tax_id,
+        serial_number,
+        order_der,
+        sealed,
+        submitted_at,
+        last_sent_at,
+        attempts,
+        state,
+        position,
+    ): SubmissionRow,
 ) -> Result<CloudSubmission, StoreError> {
     Ok(CloudSubmission {
         seller_tax_id,
@@ -79,6 +89,7 @@ fn to_submission(
         attempts: uint(attempts),
         state: SubmissionState::from_name(&state)
             .ok_or_else(|| corrupt_column("cloud_submissions.state", &state))?,
+        position: uint(position),
     })
 }
 
@@ -413,17 +424,21 @@ impl CloudStore for SqliteStore {
         })
     }
 
-    fn outstanding_submissions(&self, max: usize) -> Result<Vec<CloudSubmission>, StoreError> {
+    fn outstanding_submissions(
+        &self,
+        after: u64,
+        max: usize,
+    ) -> Result<Vec<CloudSubmission>, StoreError> {
         const OP: &str = "list outstanding submissions";
         self.read(OP, |conn| {
             let mut stmt = conn
                 .prepare_cached(select_submissions!(
-                    "FROM cloud_submissions WHERE state = 'OUTSTANDING'
-                     ORDER BY last_sent_at, rowid LIMIT ?1"
+                    "FROM cloud_submissions WHERE state = 'OUTSTANDING' AND position > ?1
+                     ORDER BY position LIMIT ?2"
                 ))
                 .during(OP)?;
             let rows = stmt
-                .query_map([limit(max)], submission_row)
+                .query_map([int(after), limit(max)], submission_row)
                 .during(OP)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .during(OP)?;

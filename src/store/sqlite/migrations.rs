@@ -216,6 +216,7 @@ ALTER TABLE commands ADD COLUMN platform TEXT; -- NULL: queued before it was rec
         name: "cloud platform: journal of the orders sent",
         sql: r#"
 CREATE TABLE cloud_submissions (
+    position      INTEGER PRIMARY KEY,  -- journal order (kept by a re-send)
     seller_tax_id TEXT NOT NULL,
     serial_number TEXT NOT NULL,
     order_der     BLOB NOT NULL,    -- the enterprise-signed SignedData
@@ -226,9 +227,9 @@ CREATE TABLE cloud_submissions (
     state         TEXT NOT NULL
         CHECK (state IN ('OUTSTANDING', 'ISSUED', 'ACCEPTED', 'REFUSED', 'FAILED')),
     closed_at     INTEGER,
-    PRIMARY KEY (seller_tax_id, serial_number)
+    UNIQUE (seller_tax_id, serial_number)
 );
-CREATE INDEX cloud_submissions_outstanding ON cloud_submissions (state, last_sent_at);
+CREATE INDEX cloud_submissions_outstanding ON cloud_submissions (state, position);
 CREATE INDEX cloud_submissions_by_serial ON cloud_submissions (serial_number, state);
 "#,
     },
