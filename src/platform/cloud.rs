@@ -346,7 +346,6 @@ impl CloudPlatform {
     }
 
     fn record(&self, response: &IssueResponse, json: &[u8], now: u64) -> Result<(), Error> {
-        self.close_journal(response, now)?;
         let serial = response.serial_number.as_str();
         match &response.outcome {
             IssueOutcome::Issued { invoice } => {
@@ -388,7 +387,9 @@ impl CloudPlatform {
                 }
             }
         }
-        Ok(())
+        // Last: without a unit of work, a crash before this leaves the order
+        // outstanding, and its re-send stores the same answer again.
+        self.close_journal(response, now)
     }
 
     /// The outstanding tickets a failure answer ends. Only a waiting request's
