@@ -237,19 +237,11 @@ pub struct Summary {
 }
 
 /// Re-sends every order the cloud platform's journal holds as outstanding and
-/// stores the answers; returns how many were answered. One that fails again is
-/// reported and stays outstanding for the next run.
-fn resend_outstanding(cloud: &CloudPlatform, service: &ServicePlatform, now: u64) -> usize {
+/// stores the answers; returns how many were answered. One whose answer fails
+/// is reported and stays outstanding for the next run.
+fn resend_outstanding(cloud: &CloudPlatform, service: &ServicePlatform, now: u64) -> Result<usize> {
     let (mut after, mut answered) = (0, 0);
-    loop {
-        let (order, sealed) = match cloud.resend_next(after, now) {
-            Ok(Some(next)) => next,
-            Ok(None) => return answered,
-            Err(e) => {
-                eprintln!("re-sending outstanding orders stopped: {e}");
-                return answered;
-            }
-        };
+    while let Some((order, sealed)) = cloud.resend_next(after, now)? {
         after = order.position;
         let serial = &order.serial_number;
         match service
@@ -263,6 +255,7 @@ fn resend_outstanding(cloud: &CloudPlatform, service: &ServicePlatform, now: u64
             Err(e) => eprintln!("outstanding order {serial} still unanswered: {e}"),
         }
     }
+    Ok(answered)
 }
 
 fn main() -> Result<()> {
@@ -464,7 +457,7 @@ pub fn run(options: &Options) -> Result<Summary> {
 
     // 0. What an earlier run sent and never stored the answer to (killed
     // between the service platform's commit and ours).
-    let recovered = resend_outstanding(&cloud, &service, now);
+    let recovered = resend_outstanding(&cloud, &service, now)?;
 
     let (mut issued, mut refused) = (0usize, 0usize);
     let mut numbers = Vec::new();
