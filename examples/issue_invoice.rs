@@ -12,7 +12,9 @@
 //! * one red-letter invoice reverses the first blue one;
 //! * the service platform uploads everything to a (recording) tax authority.
 //!
-//! Every message travels as a sealed CMS envelope (signed, then encrypted).
+//! Every message travels as a sealed CMS envelope (signed, then encrypted). On
+//! start-up, orders the cloud platform sent in an earlier run without storing
+//! their answers (its journal holds them as outstanding) are sent again first.
 //!
 //! ```text
 //! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH]
@@ -230,6 +232,30 @@ pub struct Summary {
     pub uploaded: usize,
     /// The issued invoices' numbers, in the order they were issued.
     pub numbers: Vec<String>,
+    /// Outstanding orders of earlier runs re-sent and answered at start-up.
+    pub recovered: usize,
+}
+
+/// Re-sends every order the cloud platform's journal holds as outstanding and
+/// stores the answers; returns how many were answered. One whose answer fails
+/// is reported and stays outstanding for the next run.
+fn resend_outstanding(cloud: &CloudPlatform, service: &ServicePlatform, now: u64) -> Result<usize> {
+    let (mut after, mut answered) = (0, 0);
+    while let Some((order, sealed)) = cloud.resend_next(after, now)? {
+        after = order.position;
+        let serial = &order.serial_number;
+        match service
+            .handle(&sealed, now)
+            .and_then(|answer| cloud.open_response(&answer, now))
+        {
+            Ok(response) => {
+                answered += 1;
+                println!("recovered order {serial}: {:?}", response.outcome);
+            }
+            Err(e) => eprintln!("outstanding order {serial} still unanswered: {e}"),
+        }
+    }
+    Ok(answered)
 }
 
 fn main() -> Result<()> {
@@ -429,6 +455,10 @@ pub fn run(options: &Options) -> Result<Summary> {
         )
     };
 
+    // 0. What an earlier run sent and never stored the answer to (killed
+    // between the service platform's commit and ours).
+    let recovered = resend_outstanding(&cloud, &service, now)?;
+
     let (mut issued, mut refused) = (0usize, 0usize);
     let mut numbers = Vec::new();
     // 1. Platform-hosted, synchronous.
@@ -575,5 +605,6 @@ pub fn run(options: &Options) -> Result<Summary> {
         refused,
         uploaded: drained.uploaded,
         numbers,
+        recovered,
     })
 }

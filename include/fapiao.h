@@ -1866,6 +1866,36 @@ fapiao_result fapiao_cloud_platform_open_response(const struct fapiao_cloud_plat
                                                   struct fapiao_issue_response **out);
 
 /**
+ * Re-sends the cloud platform's next outstanding order (sent, its answer never
+ * stored: lost in a crash or on the way) after the journal position
+ * `*cursor`, at `now` (UNIX seconds; 0 = now): the enterprise-signed order kept
+ * in the submission journal is countersigned afresh (a new message, not a
+ * replay) and sealed to the service platform, which answers with what it
+ * already did for the order (the invoice it issued, the ticket it gave), or
+ * issues it if it never received it. Open the answer with
+ * `fapiao_cloud_platform_open_response`: it closes the order.
+ *
+ * Start with `*cursor` = 0 and call again until `*out` is NULL: each call
+ * moves `*cursor` past the order it re-sent, so a pass (e.g. at start-up,
+ * before new orders) re-sends each outstanding order once.
+ *
+ * On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+ * `fapiao_bytes_free`, and `*cursor` the order's position; or `*out` is NULL
+ * (and `*cursor` unchanged) when nothing is left. On failure neither is
+ * written.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `cursor`
+ * must be NULL or point at a readable and writable `uint64_t`; `out` NULL or a
+ * writable pointer.
+ */
+fapiao_result fapiao_cloud_platform_resend_next(const struct fapiao_cloud_platform *platform,
+                                                uint64_t *cursor,
+                                                uint64_t now,
+                                                struct fapiao_bytes **out);
+
+/**
  * Frees a cloud platform. NULL does nothing; a pointer that is not a live cloud
  * platform is left alone and recorded as the last error detail.
  *

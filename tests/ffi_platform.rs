@@ -101,6 +101,58 @@ fn platform_hosted_order_is_issued_and_replay_refused() {
     assert_eq!((rc, again), (FAPIAO_REPLAY, ptr::dangling_mut()));
 }
 
+/// An order whose answer was lost is re-sent from the journal: a fresh envelope
+/// (the first is a replay), answered with the invoice already issued; a pass
+/// ends with NULL and the order, once answered, is not re-sent again.
+#[test]
+fn an_outstanding_order_is_resent_and_gets_the_invoice_already_issued() {
+    let world = world("PLATFORM_HOSTED");
+    let first = world.submit(&ffi_support::request("valid-blue.json"));
+    let (rc, lost) = world.handle(&first);
+    ok(rc);
+    drop(lost);
+
+    let mut cursor = 0u64;
+    let mut sealed = ptr::null_mut();
+    // SAFETY: a live handle and writable outputs.
+    ok(unsafe {
+        fapiao_cloud_platform_resend_next(world.cloud, &mut cursor, TEST_TIME, &mut sealed)
+    });
+    assert!(!sealed.is_null());
+    assert!(cursor > 0, "the cursor moves past the order");
+    let again = take_bytes(sealed);
+    assert_ne!(again, first);
+    let (rc, answer) = world.handle(&again);
+    ok(rc);
+    let response = world.open(&answer);
+    assert_eq!(
+        field(response, fapiao_issue_response_invoice_number).unwrap(),
+        "26350000000000000001",
+        "the invoice issued the first time"
+    );
+    // SAFETY: a live response, freed once.
+    unsafe { fapiao_issue_response_free(response) };
+
+    // The pass is over; a new pass finds nothing outstanding either.
+    for start in [cursor, 0] {
+        let mut at = start;
+        let mut none = ptr::dangling_mut();
+        // SAFETY: a live handle and writable outputs.
+        ok(unsafe {
+            fapiao_cloud_platform_resend_next(world.cloud, &mut at, TEST_TIME, &mut none)
+        });
+        assert!(none.is_null());
+        assert_eq!(at, start, "the cursor stays");
+    }
+    let mut out = ptr::null_mut();
+    // SAFETY: NULL pointers are refused before anything is read.
+    let rc = unsafe {
+        fapiao_cloud_platform_resend_next(world.cloud, ptr::null_mut(), TEST_TIME, &mut out)
+    };
+    assert_eq!(rc, FAPIAO_NULL_ARGUMENT);
+    assert!(out.is_null());
+}
+
 #[test]
 fn enterprise_hosted_order_gets_a_ticket_to_query() {
     let world = world("ENTERPRISE_HOSTED");

@@ -77,6 +77,53 @@ fn a_run_on_kept_databases_goes_on_where_the_last_one_ended() {
     assert_eq!(serials(&second, "26350"), [2]);
 }
 
+/// A run killed between the service platform's commit and the cloud
+/// platform's leaves the order outstanding in the cloud platform's journal,
+/// without its invoice: the next run re-sends it first and stores the invoice
+/// the service platform had issued.
+#[test]
+fn the_next_run_recovers_an_order_whose_answer_was_lost() {
+    let db = scratch_dir("recover").join("eisp.db");
+    let args = Options::parse(&["--db".into(), db.to_str().unwrap().to_owned()]).unwrap();
+    let first = run(&args).unwrap();
+    assert_eq!(first.recovered, 0);
+    let mut cloud_db = db.as_os_str().to_owned();
+    cloud_db.push("-cloud");
+    let cloud = rusqlite::Connection::open(PathBuf::from(cloud_db)).unwrap();
+    // The state a kill after the service platform's commit leaves.
+    let (seller, serial, number): (String, String, String) = cloud
+        .query_row(
+            "SELECT seller_tax_id, serial_number, invoice_number FROM cloud_invoices
+             WHERE serial_number LIKE 'P-%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    cloud
+        .execute_batch(&format!(
+            "DELETE FROM cloud_invoices WHERE serial_number = '{serial}';
+             UPDATE cloud_submissions SET state = 'OUTSTANDING' WHERE serial_number = '{serial}';"
+        ))
+        .unwrap();
+
+    let second = run(&args).unwrap();
+    assert_eq!(second.recovered, 1);
+    let (state, recovered): (String, String) = cloud
+        .query_row(
+            "SELECT s.state, i.invoice_number FROM cloud_submissions s
+             JOIN cloud_invoices i USING (seller_tax_id, serial_number)
+             WHERE seller_tax_id = ?1 AND serial_number = ?2",
+            [&seller, &serial],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(state, "ISSUED");
+    assert_eq!(recovered, number, "the invoice issued the first time");
+    // Nothing was issued twice: the second run's own three invoices only.
+    assert_eq!(second.issued, 3);
+    assert_eq!(serials(&second, "26440"), [3, 4]);
+}
+
 #[test]
 fn bad_arguments_give_the_usage_line() {
     for args in [

@@ -48,8 +48,10 @@ fn a_batch_issues_every_order_in_one_transaction_per_platform() {
     assert_eq!(service_unit.transactions(), 1, "one commit for the batch");
     let answers: Vec<Vec<u8>> = answers.into_iter().map(Result::unwrap).collect();
     let refs: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
+    // Each submission journaled its order in a commit of its own.
+    assert_eq!(cloud_unit.transactions(), 6, "one journal commit per order");
     let responses = world.cloud.open_responses(&refs, NOW).unwrap();
-    assert_eq!(cloud_unit.transactions(), 1, "one commit for the answers");
+    assert_eq!(cloud_unit.transactions(), 7, "one commit for the answers");
 
     let mut numbers = BTreeSet::new();
     for (n, response) in responses.into_iter().enumerate() {
@@ -188,8 +190,9 @@ fn an_answer_that_fails_to_store_leaves_the_rest_of_the_batch_stored() {
     let a2 = world.service.handle(&second, NOW).unwrap();
     let batch: Vec<&[u8]> = vec![&a1, b"\x30\x03\x02\x01\x00", &a2, &a1];
 
+    let journaled = cloud_unit.transactions();
     let stored = world.cloud.open_responses(&batch, NOW).unwrap();
-    assert_eq!(cloud_unit.transactions(), 1);
+    assert_eq!(cloud_unit.transactions(), journaled + 1);
     assert!(stored[1].is_err(), "a damaged answer is an error");
     let replay = stored[3].as_ref().unwrap_err().to_string();
     assert!(replay.contains("replay"), "{replay}");

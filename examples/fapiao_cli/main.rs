@@ -15,6 +15,7 @@ use std::process::ExitCode;
 mod args;
 mod inspect;
 mod open;
+mod reconcile;
 mod seal;
 mod speed;
 mod validate;
@@ -32,6 +33,7 @@ const COMMANDS: &[(&str, &str, Run)] = &[
     (open::NAME, open::SUMMARY, open::run),
     (inspect::NAME, inspect::SUMMARY, inspect::run),
     (speed::NAME, speed::SUMMARY, speed::run),
+    (reconcile::NAME, reconcile::SUMMARY, reconcile::run),
 ];
 
 /// Exit code for a usage error or unreadable input.

@@ -197,6 +197,11 @@ impl<T> Out<T> {
             .ok_or_else(|| Failure::null(name))
     }
 
+    /// An out-parameter already checked (and read, for an in-out one).
+    pub(crate) fn checked(ptr: NonNull<T>) -> Self {
+        Self { ptr }
+    }
+
     /// Writes the value (the previous value is not dropped: it is C data).
     pub(crate) fn write(self, value: T) {
         // SAFETY: `new`'s contract: the pointer is non-NULL, aligned and writable.

@@ -3,6 +3,7 @@
 //! (电商云平台: submit an ERP's signed order, open the answer, query a ticket).
 
 use core::ffi::c_char;
+use core::ptr::NonNull;
 
 use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
 use super::bytes::fapiao_bytes;
@@ -478,6 +479,60 @@ pub unsafe extern "C" fn fapiao_cloud_platform_open_response(
         };
         let response = platform.inner.open_response(envelope, resolve_now(now)?)?;
         out.write(fapiao_issue_response::into_handle(response)?);
+        Ok(())
+    })
+}
+
+/// Re-sends the cloud platform's next outstanding order (sent, its answer never
+/// stored: lost in a crash or on the way) after the journal position
+/// `*cursor`, at `now` (UNIX seconds; 0 = now): the enterprise-signed order kept
+/// in the submission journal is countersigned afresh (a new message, not a
+/// replay) and sealed to the service platform, which answers with what it
+/// already did for the order (the invoice it issued, the ticket it gave), or
+/// issues it if it never received it. Open the answer with
+/// `fapiao_cloud_platform_open_response`: it closes the order.
+///
+/// Start with `*cursor` = 0 and call again until `*out` is NULL: each call
+/// moves `*cursor` past the order it re-sent, so a pass (e.g. at start-up,
+/// before new orders) re-sends each outstanding order once.
+///
+/// On `FAPIAO_OK`, `*out` receives the envelope to send, to free with
+/// `fapiao_bytes_free`, and `*cursor` the order's position; or `*out` is NULL
+/// (and `*cursor` unchanged) when nothing is left. On failure neither is
+/// written.
+///
+/// # Safety
+///
+/// `platform` must not be freed by another thread during the call; `cursor`
+/// must be NULL or point at a readable and writable `uint64_t`; `out` NULL or a
+/// writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_cloud_platform_resend_next(
+    platform: *const fapiao_cloud_platform,
+    cursor: *mut u64,
+    now: u64,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_cloud_platform_resend_next", || {
+        // SAFETY: the caller guarantees the handle, `cursor` and `out`.
+        let (platform, cursor, out) = unsafe {
+            (
+                handle::borrow(platform, "platform")?,
+                NonNull::new(cursor).ok_or_else(|| Failure::null("cursor"))?,
+                Out::new(out, "out")?,
+            )
+        };
+        // SAFETY: `Out::new` checked that `cursor` is not NULL; the caller
+        // guarantees it is readable.
+        let after = unsafe { cursor.read() };
+        let cursor = Out::checked(cursor);
+        match platform.inner.resend_next(after, resolve_now(now)?)? {
+            Some((order, sealed)) => {
+                cursor.write(order.position);
+                out.write(fapiao_bytes::into_handle(sealed));
+            }
+            None => out.write(core::ptr::null_mut()),
+        }
         Ok(())
     })
 }

@@ -6,6 +6,8 @@
 //! checks that they come from that service platform, and stores the invoices;
 //! for tickets it builds query messages until the result arrives.
 
+mod journal;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -18,6 +20,7 @@ use crate::invoice::{
 use crate::pki::{Certificate, Credentials, PartyRole, PeerDirectory};
 use crate::store::{CloudStore, CloudTicketState, SqliteStore, TicketResolution, UnitOfWork};
 
+use self::journal::OrderKey;
 use super::messages::{TicketQuery, to_json};
 use super::trust::PlatformTrust;
 use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_unit};
@@ -154,8 +157,17 @@ impl CloudPlatform {
     /// Seals an order to the service platform: the enterprise's signature (the
     /// ERP's, or ours on its behalf), then ours, then encryption to the service
     /// platform's pinned certificate.
+    ///
+    /// Before returning the envelope, the order is recorded in the submission
+    /// journal, outstanding until [`open_response`](Self::open_response) stores
+    /// its answer (see [`outstanding_submissions`](Self::outstanding_submissions)
+    /// and [`resend`](Self::resend)). With a unit of work
+    /// ([`with_unit_of_work`](Self::with_unit_of_work)), the journal entry is
+    /// written in it: inside the caller's transaction when one is open (e.g.
+    /// [`SqliteStore::atomically`] on the same store, around the code that
+    /// creates the order), so the order and its entry commit together.
     pub fn submit(&self, order: Order, now: u64) -> Result<Vec<u8>, Error> {
-        let mut signed = match order {
+        let signed = match order {
             Order::Signed(signed) => signed,
             Order::Unsigned(json) => {
                 let request = IssueRequest::from_json(&json)?;
@@ -170,7 +182,18 @@ impl CloudPlatform {
                 SignedMessage::sign(&json, creds, now, self.parts.provider)?
             }
         };
+        let (sealed, key) = self.countersign(&signed, now)?;
+        self.journal(&key, &signed, &sealed, now)?;
+        Ok(sealed)
+    }
+
+    /// Adds our addressed signature to a copy of the enterprise-signed `order`
+    /// (only an issuing request is vouched for) and encrypts it to the service
+    /// platform; returns the envelope and the request it is for.
+    fn countersign(&self, order: &SignedMessage, now: u64) -> Result<(Vec<u8>, OrderKey), Error> {
         let to = self.service_certificate(now)?;
+        let mut signed = order.clone();
+        let mut key = None;
         // Only issuing requests are vouched for (the service platform reads the
         // rest of it).
         signed.add_signer_if(
@@ -179,12 +202,22 @@ impl CloudPlatform {
             now,
             self.parts.provider,
             |content| {
-                IssueRequest::from_json(content)
-                    .map(drop)
-                    .map_err(Error::from)
+                let request = IssueRequest::from_json(content)?;
+                key = Some(OrderKey {
+                    seller_tax_id: request.seller.tax_id,
+                    serial_number: request.serial_number,
+                });
+                Ok(())
             },
         )?;
-        envelope::encrypt(&signed, &[&to], self.parts.provider)
+        // `add_signer_if` signs only once the content was vouched for.
+        let key = key.ok_or_else(|| PlatformError::MalformedMessage {
+            detail: "the order's content was not read".into(),
+        })?;
+        Ok((
+            envelope::encrypt(&signed, &[&to], self.parts.provider)?,
+            key,
+        ))
     }
 
     /// A sealed query for where `ticket` stands.
@@ -354,7 +387,9 @@ impl CloudPlatform {
                 }
             }
         }
-        Ok(())
+        // Last: without a unit of work, a crash before this leaves the order
+        // outstanding, and its re-send stores the same answer again.
+        self.close_journal(response, now)
     }
 
     /// The outstanding tickets a failure answer ends. Only a waiting request's

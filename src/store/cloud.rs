@@ -1,5 +1,6 @@
 //! [`CloudStore`]: the cloud platform's records: invoices received from the
-//! service platform, and the tickets it still polls.
+//! service platform, the tickets it still polls, and the journal of the orders
+//! it sent (each outstanding until an answer closes it).
 
 use crate::invoice::IssuedInvoice;
 
@@ -63,6 +64,88 @@ pub enum TicketResolution<'a> {
     },
 }
 
+/// Where a journaled submission stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubmissionState {
+    /// Sent, no final answer yet: re-send it after a crash or a lost answer.
+    Outstanding,
+    /// The invoice arrived.
+    Issued,
+    /// Accepted with a ticket: the ticket is polled from now on.
+    Accepted,
+    /// Refused for good (invalid, unqualified, a serial number conflict).
+    Refused,
+    /// The device failed for good.
+    Failed,
+}
+
+impl SubmissionState {
+    /// The state's stored name (`OUTSTANDING`, `ISSUED`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Outstanding => "OUTSTANDING",
+            Self::Issued => "ISSUED",
+            Self::Accepted => "ACCEPTED",
+            Self::Refused => "REFUSED",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    /// The state named `name` ([`as_str`](Self::as_str)'s inverse).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "OUTSTANDING" => Self::Outstanding,
+            "ISSUED" => Self::Issued,
+            "ACCEPTED" => Self::Accepted,
+            "REFUSED" => Self::Refused,
+            "FAILED" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// An order the cloud platform sent to the service platform, as its journal
+/// holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudSubmission {
+    /// The seller's tax id.
+    pub seller_tax_id: String,
+    /// The request serial number.
+    pub serial_number: String,
+    /// The order as the enterprise signed it (a DER CMS `ContentInfo` with a
+    /// `SignedData`, without the cloud platform's signature): what a re-send
+    /// countersigns again.
+    pub order_der: Vec<u8>,
+    /// The envelope last sent for it.
+    pub sealed: Vec<u8>,
+    /// When it was first sent (UNIX seconds).
+    pub submitted_at: u64,
+    /// When it was last sent (UNIX seconds).
+    pub last_sent_at: u64,
+    /// How many times it was sent.
+    pub attempts: u64,
+    /// Where it stands.
+    pub state: SubmissionState,
+    /// Its place in the journal, increasing with each new order (a re-send
+    /// keeps it): a cursor for going through the outstanding orders once.
+    pub position: u64,
+}
+
+/// An order about to be sent, for [`CloudStore::record_submission`].
+#[derive(Clone, Copy, Debug)]
+pub struct NewSubmission<'a> {
+    /// The seller's tax id.
+    pub seller_tax_id: &'a str,
+    /// The request serial number.
+    pub serial_number: &'a str,
+    /// The enterprise-signed order (DER `ContentInfo`).
+    pub order_der: &'a [u8],
+    /// The envelope to be sent.
+    pub sealed: &'a [u8],
+    /// When (UNIX seconds).
+    pub now: u64,
+}
+
 /// The cloud platform's store. Every method is one transaction.
 pub trait CloudStore: Send + Sync {
     /// Stores a received invoice. The same invoice again changes nothing and returns
@@ -114,4 +197,38 @@ pub trait CloudStore: Send + Sync {
 
     /// A ticket, whatever its state.
     fn cloud_ticket(&self, ticket: &str) -> Result<Option<CloudTicket>, StoreError>;
+
+    /// Records that an order is about to be sent, outstanding until an answer
+    /// closes it. The same seller and serial number again (a re-send, or the ERP
+    /// submitting under it again) replaces the order and envelope, counts one
+    /// more attempt and makes it outstanding again; its first submission time
+    /// stays.
+    fn record_submission(&self, submission: NewSubmission<'_>) -> Result<(), StoreError>;
+
+    /// Closes the outstanding submission of `serial_number` by `seller_tax_id`
+    /// (by any seller when `None`: an answer from an older service platform
+    /// does not name it) with `state`. Returns how many were closed; a closed
+    /// or unknown one is left alone.
+    fn close_submission(
+        &self,
+        seller_tax_id: Option<&str>,
+        serial_number: &str,
+        state: SubmissionState,
+        now: u64,
+    ) -> Result<usize, StoreError>;
+
+    /// A journaled submission, whatever its state.
+    fn submission(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<CloudSubmission>, StoreError>;
+
+    /// Outstanding submissions after `position` (0: from the first) in journal
+    /// order, at most `limit`.
+    fn outstanding_submissions(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<CloudSubmission>, StoreError>;
 }

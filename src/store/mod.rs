@@ -39,7 +39,10 @@ mod reversal;
 mod sqlite;
 mod unit_of_work;
 
-pub use self::cloud::{CloudStore, CloudTicket, CloudTicketState, StoredInvoice, TicketResolution};
+pub use self::cloud::{
+    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
+    SubmissionState, TicketResolution,
+};
 pub use self::device::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
 pub use self::error::{CorruptValue, StoreError};
 pub use self::issuing::{

@@ -1,9 +1,12 @@
 //! The cloud platform's records: invoices by serial number, tickets polled
-//! until resolved, and one-statement changes inside a unit of work.
+//! until resolved, the submission journal, and one-statement changes inside a
+//! unit of work.
 
 use fapiao::envelope::ReplayGuard;
 use fapiao::invoice::UnifiedSocialCreditCode;
-use fapiao::store::{CloudStore, CloudTicketState, StoreError, TicketResolution};
+use fapiao::store::{
+    CloudStore, CloudTicketState, NewSubmission, StoreError, SubmissionState, TicketResolution,
+};
 use fapiao::{EnvelopeError, Error};
 
 use super::invoices;
@@ -143,4 +146,75 @@ fn a_one_statement_change_that_fails_in_a_unit_leaves_nothing_and_the_unit_goes_
         assert!(store.check_and_record(id, NOW + 1, NOW + 601).is_err());
     }
     assert!(store.check_integrity().unwrap().is_empty());
+}
+
+/// The journal: an order outstanding until closed, a re-send keeping its place
+/// and first time, a close by serial number alone (an answer without its
+/// seller) closing every seller's outstanding order under it, and nothing
+/// closed twice.
+#[test]
+fn submissions_stay_outstanding_until_closed() {
+    let (store, _) = invoices(0);
+    let submit = |seller: &str, serial: &str, sealed: &[u8], now: u64| {
+        store
+            .record_submission(NewSubmission {
+                seller_tax_id: seller,
+                serial_number: serial,
+                order_der: b"order",
+                sealed,
+                now,
+            })
+            .unwrap()
+    };
+    submit(SELLER, "S-1", b"first", NOW);
+    submit("OTHER", "S-1", b"other", NOW);
+    submit(SELLER, "S-2", b"second", NOW + 1);
+    submit(SELLER, "S-1", b"again", NOW + 5);
+    let outstanding = store.outstanding_submissions(0, 10).unwrap();
+    let keys: Vec<_> = outstanding
+        .iter()
+        .map(|s| (s.seller_tax_id.as_str(), s.serial_number.as_str()))
+        .collect();
+    assert_eq!(keys, [(SELLER, "S-1"), ("OTHER", "S-1"), (SELLER, "S-2")]);
+    let first = &outstanding[0];
+    assert_eq!(first.sealed, b"again");
+    assert_eq!(
+        (first.submitted_at, first.last_sent_at, first.attempts),
+        (NOW, NOW + 5, 2)
+    );
+    let after_first = store.outstanding_submissions(first.position, 10).unwrap();
+    assert_eq!(after_first.len(), 2);
+
+    assert_eq!(
+        store
+            .close_submission(Some(SELLER), "S-2", SubmissionState::Issued, NOW)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .close_submission(Some(SELLER), "S-2", SubmissionState::Refused, NOW)
+            .unwrap(),
+        0,
+        "closed once"
+    );
+    assert_eq!(
+        store
+            .close_submission(None, "S-1", SubmissionState::Failed, NOW)
+            .unwrap(),
+        2
+    );
+    assert!(store.outstanding_submissions(0, 10).unwrap().is_empty());
+    let closed = store.submission(SELLER, "S-2").unwrap().unwrap();
+    assert_eq!(closed.state, SubmissionState::Issued);
+    assert!(matches!(
+        store.close_submission(None, "S-1", SubmissionState::Outstanding, NOW),
+        Err(StoreError::WrongState { .. })
+    ));
+    // Submitted again after it was closed: outstanding again.
+    submit(SELLER, "S-2", b"third", NOW + 9);
+    assert_eq!(
+        store.submission(SELLER, "S-2").unwrap().unwrap().state,
+        SubmissionState::Outstanding
+    );
 }

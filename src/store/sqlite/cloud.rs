@@ -1,4 +1,5 @@
-//! [`CloudStore`] on SQLite: `cloud_invoices` and `cloud_tickets`.
+//! [`CloudStore`] on SQLite: `cloud_invoices`, `cloud_tickets` and the
+//! submission journal `cloud_submissions`.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -8,7 +9,8 @@ use super::codec::{
 };
 use crate::invoice::IssuedInvoice;
 use crate::store::{
-    CloudStore, CloudTicket, CloudTicketState, StoreError, StoredInvoice, TicketResolution,
+    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoreError,
+    StoredInvoice, SubmissionState, TicketResolution,
 };
 
 /// `SELECT` with a ticket's columns (`ticket_row` reads them), then `$rest`:
@@ -43,6 +45,51 @@ fn to_ticket(
             other => return Err(corrupt_column("cloud_tickets.state", other)),
         },
         response_json,
+    })
+}
+
+/// `SELECT` with a submission's columns (`submission_row` reads them), then
+/// `$rest`.
+macro_rules! select_submissions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT seller_tax_id, serial_number, order_der, sealed, submitted_at, ",
+            "last_sent_at, attempts, state, position ",
+            $rest
+        )
+    };
+}
+
+type SubmissionRow = (String, String, Vec<u8>, Vec<u8>, i64, i64, i64, String, i64);
+
+fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
+    SubmissionRow::try_from(row)
+}
+
+fn to_submission(
+    (
+        seller_tax_id,
+        serial_number,
+        order_der,
+        sealed,
+        submitted_at,
+        last_sent_at,
+        attempts,
+        state,
+        position,
+    ): SubmissionRow,
+) -> Result<CloudSubmission, StoreError> {
+    Ok(CloudSubmission {
+        seller_tax_id,
+        serial_number,
+        order_der,
+        sealed,
+        submitted_at: uint(submitted_at),
+        last_sent_at: uint(last_sent_at),
+        attempts: uint(attempts),
+        state: SubmissionState::from_name(&state)
+            .ok_or_else(|| corrupt_column("cloud_submissions.state", &state))?,
+        position: uint(position),
     })
 }
 
@@ -292,6 +339,110 @@ impl CloudStore for SqliteStore {
                 .during(OP)?
                 .map(to_ticket)
                 .transpose()
+        })
+    }
+
+    fn record_submission(&self, new: NewSubmission<'_>) -> Result<(), StoreError> {
+        const OP: &str = "journal a submission";
+        // One writing statement: the upsert.
+        self.write_statement(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO cloud_submissions
+                     (seller_tax_id, serial_number, order_der, sealed, submitted_at,
+                      last_sent_at, attempts, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 'OUTSTANDING')
+                 ON CONFLICT (seller_tax_id, serial_number) DO UPDATE SET
+                     order_der = excluded.order_der,
+                     sealed = excluded.sealed,
+                     last_sent_at = excluded.last_sent_at,
+                     attempts = attempts + 1,
+                     state = 'OUTSTANDING',
+                     closed_at = NULL",
+            )
+            .during(OP)?
+            .execute(params![
+                new.seller_tax_id,
+                new.serial_number,
+                new.order_der,
+                new.sealed,
+                int(new.now)
+            ])
+            .during(OP)?;
+            Ok(())
+        })
+    }
+
+    fn close_submission(
+        &self,
+        seller_tax_id: Option<&str>,
+        serial_number: &str,
+        state: SubmissionState,
+        now: u64,
+    ) -> Result<usize, StoreError> {
+        const OP: &str = "close a submission";
+        if state == SubmissionState::Outstanding {
+            return Err(StoreError::WrongState {
+                what: "submission",
+                key: serial_number.to_owned(),
+                state: "OUTSTANDING",
+                expected: "a closing state",
+            });
+        }
+        self.write_statement(|conn| {
+            conn.prepare_cached(
+                "UPDATE cloud_submissions SET state = ?3, closed_at = ?4
+                 WHERE serial_number = ?2 AND state = 'OUTSTANDING'
+                   AND (?1 IS NULL OR seller_tax_id = ?1)",
+            )
+            .during(OP)?
+            .execute(params![
+                seller_tax_id,
+                serial_number,
+                state.as_str(),
+                int(now)
+            ])
+            .during(OP)
+        })
+    }
+
+    fn submission(
+        &self,
+        seller_tax_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<CloudSubmission>, StoreError> {
+        const OP: &str = "read a submission";
+        self.read(OP, |conn| {
+            conn.prepare_cached(select_submissions!(
+                "FROM cloud_submissions WHERE seller_tax_id = ?1 AND serial_number = ?2"
+            ))
+            .during(OP)?
+            .query_row([seller_tax_id, serial_number], submission_row)
+            .optional()
+            .during(OP)?
+            .map(to_submission)
+            .transpose()
+        })
+    }
+
+    fn outstanding_submissions(
+        &self,
+        after: u64,
+        max: usize,
+    ) -> Result<Vec<CloudSubmission>, StoreError> {
+        const OP: &str = "list outstanding submissions";
+        self.read(OP, |conn| {
+            let mut stmt = conn
+                .prepare_cached(select_submissions!(
+                    "FROM cloud_submissions WHERE state = 'OUTSTANDING' AND position > ?1
+                     ORDER BY position LIMIT ?2"
+                ))
+                .during(OP)?;
+            let rows = stmt
+                .query_map([int(after), limit(max)], submission_row)
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            rows.into_iter().map(to_submission).collect()
         })
     }
 }

@@ -210,6 +210,29 @@ CREATE INDEX commands_by_deadline ON commands (state, deadline);
 ALTER TABLE commands ADD COLUMN platform TEXT; -- NULL: queued before it was recorded
 "#,
     },
+    // 9 is reserved for a step on another line of work.
+    Migration {
+        version: 10,
+        name: "cloud platform: journal of the orders sent",
+        sql: r#"
+CREATE TABLE cloud_submissions (
+    position      INTEGER PRIMARY KEY,  -- journal order (kept by a re-send)
+    seller_tax_id TEXT NOT NULL,
+    serial_number TEXT NOT NULL,
+    order_der     BLOB NOT NULL,    -- the enterprise-signed SignedData
+    sealed        BLOB NOT NULL,    -- the envelope last sent
+    submitted_at  INTEGER NOT NULL,
+    last_sent_at  INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 1,
+    state         TEXT NOT NULL
+        CHECK (state IN ('OUTSTANDING', 'ISSUED', 'ACCEPTED', 'REFUSED', 'FAILED')),
+    closed_at     INTEGER,
+    UNIQUE (seller_tax_id, serial_number)
+);
+CREATE INDEX cloud_submissions_outstanding ON cloud_submissions (state, position);
+CREATE INDEX cloud_submissions_by_serial ON cloud_submissions (serial_number, state);
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.
