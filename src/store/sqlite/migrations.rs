@@ -210,6 +210,14 @@ CREATE INDEX commands_by_deadline ON commands (state, deadline);
 ALTER TABLE commands ADD COLUMN platform TEXT; -- NULL: queued before it was recorded
 "#,
     },
+    Migration {
+        version: 9,
+        name: "compacting uploaded outbox entries",
+        sql: r#"
+ALTER TABLE invoices ADD COLUMN uploaded_at INTEGER; -- set when its uploaded outbox entry is compacted
+CREATE INDEX outbox_uploaded ON outbox (updated_at) WHERE state = 'UPLOADED';
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.
