@@ -20,6 +20,12 @@ pub struct MaintenanceReport {
 }
 
 impl ServicePlatform {
+    /// Sets how long an uploaded outbox entry is kept with its receipt before
+    /// [`maintain`](Self::maintain) compacts it, in seconds (0: 30 days).
+    pub fn set_outbox_retention(&mut self, seconds: u64) {
+        self.config.outbox_retention = seconds;
+    }
+
     /// The maintenance step, for the operator to run periodically (hourly or
     /// daily; after downtime too), at `now` (UNIX seconds):
     ///
