@@ -591,7 +591,9 @@ typedef struct fapiao_opener fapiao_opener;
  * device issue the invoice (platform-hosted) or queues it for the enterprise's
  * front end with a ticket (enterprise-hosted); every answer is sealed to the
  * sender. May be used from several threads at once, except
- * `fapiao_service_platform_allow_legacy_cbc`, which needs it alone.
+ * `fapiao_service_platform_allow_legacy_cbc`,
+ * `fapiao_service_platform_require_addressing` and
+ * `fapiao_service_platform_set_outbox_retention`, which need it alone.
  */
 typedef struct fapiao_service_platform fapiao_service_platform;
 
