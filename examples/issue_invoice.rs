@@ -27,7 +27,9 @@
 //! left). `--count N` issues N platform-hosted invoices and reports
 //! invoices per second; `--batch B` sends them B at a time with group commit
 //! (`ServicePlatform::handle_batch`, `CloudPlatform::open_responses`: one commit
-//! per batch on each platform).
+//! per batch on each platform). Each run ends with the platforms' maintenance
+//! step, which on a kept database forgets the message ids of runs more than
+//! 600 s ago (see docs/limits.md, storage growth).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -583,6 +585,14 @@ pub fn run(options: &Options) -> Result<Summary> {
         "tax authority: {} uploaded, {} receipts",
         drained.uploaded,
         authority.receipts().len()
+    );
+
+    // 6. The operators' periodic maintenance: expired message ids, old uploads.
+    let maintained = service.maintain(now)?;
+    let cloud_pruned = cloud.maintain(now)?;
+    println!(
+        "maintenance: {} expired message ids forgotten by the service platform, {cloud_pruned} by the cloud platform; {} uploads compacted",
+        maintained.replay_ids_pruned, maintained.outbox_compacted
     );
 
     println!(

@@ -591,7 +591,9 @@ typedef struct fapiao_opener fapiao_opener;
  * device issue the invoice (platform-hosted) or queues it for the enterprise's
  * front end with a ticket (enterprise-hosted); every answer is sealed to the
  * sender. May be used from several threads at once, except
- * `fapiao_service_platform_allow_legacy_cbc`, which needs it alone.
+ * `fapiao_service_platform_allow_legacy_cbc`,
+ * `fapiao_service_platform_require_addressing` and
+ * `fapiao_service_platform_set_outbox_retention`, which need it alone.
  */
 typedef struct fapiao_service_platform fapiao_service_platform;
 
@@ -703,6 +705,20 @@ typedef struct fapiao_front_end_report {
      */
     size_t unreadable;
 } fapiao_front_end_report;
+
+/**
+ * What one `fapiao_service_platform_maintain` did.
+ */
+typedef struct fapiao_maintenance_report {
+    /**
+     * Expired message ids forgotten by the replay guard.
+     */
+    uint64_t replay_ids_pruned;
+    /**
+     * Uploaded outbox entries compacted (their invoices stay).
+     */
+    uint64_t outbox_compacted;
+} fapiao_maintenance_report;
 
 /**
  * How the tax outbox retries, for
@@ -1521,6 +1537,54 @@ fapiao_result fapiao_last_error_detail(char *buf, size_t len, size_t *written);
  * point at a writable `size_t`.
  */
 fapiao_result fapiao_batch_error_detail(size_t index, char *buf, size_t len, size_t *written);
+
+/**
+ * The service platform's maintenance step at `now` (UNIX seconds; 0 = now),
+ * for the host to run periodically (hourly or daily, and after downtime): the
+ * replay guard forgets the message ids expired at `now` (their messages are
+ * refused anyway, their signing time being outside the clock-skew window), and
+ * outbox entries uploaded longer ago than the retention (30 days unless
+ * `fapiao_service_platform_set_outbox_retention` says otherwise) are
+ * compacted: the entry and its receipt go, the invoice stays. Runs in
+ * transactions of its own; messages may be handled meanwhile. On `FAPIAO_OK`,
+ * `*report` receives what it did; on failure, what was done before stays
+ * done. `report` NULL is `FAPIAO_NULL_ARGUMENT`, before anything is done.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `report`
+ * must be NULL or point at a writable `fapiao_maintenance_report`.
+ */
+fapiao_result fapiao_service_platform_maintain(const struct fapiao_service_platform *platform,
+                                               uint64_t now,
+                                               struct fapiao_maintenance_report *report);
+
+/**
+ * Sets how long `fapiao_service_platform_maintain` keeps an uploaded outbox
+ * entry with its receipt before compacting it, in seconds (0: the default, 30
+ * days).
+ *
+ * # Safety
+ *
+ * No other thread may use `platform` during the call.
+ */
+fapiao_result fapiao_service_platform_set_outbox_retention(struct fapiao_service_platform *platform,
+                                                           uint64_t seconds);
+
+/**
+ * The cloud platform's maintenance step at `now` (UNIX seconds; 0 = now): its
+ * replay guard forgets the message ids expired at `now`. Received invoices and
+ * tickets are kept. On `FAPIAO_OK`, `*pruned` receives how many ids were
+ * forgotten; `pruned` NULL is `FAPIAO_NULL_ARGUMENT`, before anything is done.
+ *
+ * # Safety
+ *
+ * `platform` must not be freed by another thread during the call; `pruned`
+ * must be NULL or point at a writable `uint64_t`.
+ */
+fapiao_result fapiao_cloud_platform_maintain(const struct fapiao_cloud_platform *platform,
+                                             uint64_t now,
+                                             uint64_t *pruned);
 
 /**
  * The payload (for an issue request, the order JSON the enterprise signed).

@@ -402,3 +402,48 @@ fn a_c_host_sets_the_retry_policy() {
     );
     assert!(authority.script.is_empty() && authority.seen.len() == 2);
 }
+
+#[test]
+fn a_c_host_compacts_old_uploads_and_forgets_expired_ids() {
+    const DAY: u64 = 86_400;
+    let world = world("PLATFORM_HOSTED");
+    issue(&world, "M-1");
+    let mut authority = Authority {
+        script: [Answer::Accept("RCPT-1")].into(),
+        ..Authority::default()
+    };
+    assert_eq!(drain(&world, &mut authority, TEST_TIME), report(1, 1, 0, 0));
+    let maintain = |now: u64| {
+        let mut done = fapiao_maintenance_report::default();
+        // SAFETY: a live platform and a writable report.
+        ok(unsafe { fapiao_service_platform_maintain(world.service, now, &mut done) });
+        done
+    };
+    // Within the window and the retention: nothing to do.
+    assert_eq!(maintain(TEST_TIME), fapiao_maintenance_report::default());
+    // A retention of one day: the upload goes on day 2, once; the ids long before.
+    // SAFETY: the platform is used by this thread alone.
+    ok(unsafe { fapiao_service_platform_set_outbox_retention(world.service, DAY) });
+    let done = maintain(TEST_TIME + 2 * DAY);
+    assert_eq!(done.outbox_compacted, 1);
+    assert!(done.replay_ids_pruned >= 1);
+    assert_eq!(
+        maintain(TEST_TIME + 2 * DAY),
+        fapiao_maintenance_report::default()
+    );
+    let mut pruned = 0;
+    // SAFETY: a live platform and a writable count.
+    ok(unsafe { fapiao_cloud_platform_maintain(world.cloud, TEST_TIME + 2 * DAY, &mut pruned) });
+    assert!(pruned >= 1);
+    // SAFETY: live platforms; NULL outputs are refused before anything is done.
+    unsafe {
+        assert_eq!(
+            fapiao_service_platform_maintain(world.service, TEST_TIME, ptr::null_mut()),
+            FAPIAO_NULL_ARGUMENT
+        );
+        assert_eq!(
+            fapiao_cloud_platform_maintain(world.cloud, TEST_TIME, ptr::null_mut()),
+            FAPIAO_NULL_ARGUMENT
+        );
+    }
+}

@@ -553,3 +553,67 @@ fn asynchronous_quota_is_held_until_the_front_end_reports() {
 fn asynchronous_quota_is_held_until_the_front_end_reports_change_by_change() {
     asynchronous_quota_is_held_until_the_front_end_reports_on(World::change_by_change());
 }
+
+#[test]
+fn maintenance_forgets_expired_ids_and_compacts_old_uploads_only() {
+    let world = World::new();
+    let json = World::request(HOSTED_BY_PLATFORM, "M-1");
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
+    let request = world.cloud.submit(order, NOW).unwrap();
+    let answer = world.service.handle(&request, NOW).unwrap();
+    world.cloud.open_response(&answer, NOW).unwrap();
+    let (authority, policy) = (RecordingTaxAuthority::new(), RetryPolicy::default());
+    let mut jitter = SeededJitter::new(1);
+    let later = NOW + 3600;
+    let drained = world
+        .service
+        .drain_outbox(&authority, later, &policy, &mut jitter);
+    assert_eq!(drained.unwrap().uploaded, 1);
+    // Within the window the id is kept through maintenance: still a replay.
+    let report = world.service.maintain(NOW + 1).unwrap();
+    assert_eq!((report.replay_ids_pruned, report.outbox_compacted), (0, 0));
+    let err = world.service.handle(&request, NOW + 1).unwrap_err();
+    assert!(
+        matches!(err, Error::Envelope(EnvelopeError::Replay { .. })),
+        "{err}"
+    );
+    // Past it (2 × 300 s), both platforms forget their ids; the message is
+    // refused anyway, by its signing time.
+    assert!(world.service.maintain(NOW + 601).unwrap().replay_ids_pruned >= 1);
+    assert!(world.cloud.maintain(NOW + 601).unwrap() >= 1);
+    let err = world.service.handle(&request, NOW + 601).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Envelope(EnvelopeError::SigningTimeOutsideWindow { .. })
+        ),
+        "{err}"
+    );
+    // The upload is compacted 30 days after it, once; the invoice stays.
+    let stored = world
+        .cloud_store
+        .invoice_by_serial(HOSTED_BY_PLATFORM, "M-1");
+    let number = stored.unwrap().unwrap().invoice.invoice_number;
+    let day_29 = world.service.maintain(later + 29 * 86_400).unwrap();
+    assert_eq!(day_29.outbox_compacted, 0);
+    assert!(world.service_store.outbox_entry(&number).unwrap().is_some());
+    let day_31 = world.service.maintain(later + 31 * 86_400).unwrap();
+    assert_eq!(day_31.outbox_compacted, 1);
+    assert_eq!(
+        world
+            .service
+            .maintain(later + 31 * 86_400)
+            .unwrap()
+            .outbox_compacted,
+        0
+    );
+    assert!(world.service_store.outbox_entry(&number).unwrap().is_none());
+    assert!(
+        world
+            .service_store
+            .original_invoice(&number)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(world.service_store.check_integrity().unwrap(), vec![]);
+}

@@ -286,3 +286,58 @@ fn unknown_outbox_entries_are_reported() {
     ));
     assert!(store.outbox_entry(&unknown).unwrap().is_none());
 }
+
+#[test]
+fn uploads_past_their_retention_are_compacted_and_their_invoices_stay() {
+    const DAY: u64 = 86_400;
+    let (store, invoices) = store_with_invoices(5);
+    let authority = RecordingTaxAuthority::new();
+    let number = |i: usize| &invoices[i].invoice_number;
+    // 0 and 1 uploaded on day 0, 2 on day 20; 3 parked on day 0; 4 pending.
+    for (i, day) in [(0, 0), (1, 0), (2, 20)] {
+        let receipt = authority.upload(&invoices[i], NOW + day * DAY).unwrap();
+        store
+            .mark_uploaded(number(i), &receipt, NOW + day * DAY)
+            .unwrap();
+    }
+    store.park(number(3), 5, "refused", NOW).unwrap();
+    // Day 30: uploads before day 10 go, one page at a time.
+    let before = NOW + 10 * DAY;
+    assert_eq!(store.compact_uploaded(before, 1).unwrap(), 1);
+    assert_eq!(store.compact_uploaded(before, 100).unwrap(), 1);
+    assert_eq!(
+        store.compact_uploaded(before, 100).unwrap(),
+        0,
+        "idempotent"
+    );
+    assert!(store.outbox_entry(number(0)).unwrap().is_none());
+    assert!(store.outbox_entry(number(1)).unwrap().is_none());
+    // The recent upload keeps its receipt; parked and pending are untouched.
+    let recent = store.outbox_entry(number(2)).unwrap().unwrap();
+    assert_eq!(recent.state, OutboxState::Uploaded);
+    assert!(recent.receipt.is_some());
+    assert_eq!(
+        store.outbox_entry(number(3)).unwrap().unwrap().state,
+        OutboxState::Parked
+    );
+    assert_eq!(
+        store.outbox_entry(number(4)).unwrap().unwrap().state,
+        OutboxState::Pending
+    );
+    assert_eq!(store.uploaded(10).unwrap().len(), 1);
+    // Even far later, only uploads are compacted.
+    assert_eq!(store.compact_uploaded(NOW + 1000 * DAY, 100).unwrap(), 1);
+    assert_eq!(store.parked(10).unwrap().len(), 1);
+    assert_eq!(store.due_uploads(NOW + 1000 * DAY, 10).unwrap().len(), 1);
+    // The compacted invoices are still there, and the store is consistent.
+    for (i, invoice) in invoices.iter().enumerate().take(3) {
+        let record = store
+            .find_request(SELLER, &format!("S-{}", i + 1))
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.invoice_number.as_ref(), Some(number(i)));
+        let kept = store.original_invoice(number(i)).unwrap();
+        assert_eq!(kept.as_ref(), Some(invoice));
+    }
+    assert_eq!(store.check_integrity().unwrap(), vec![]);
+}

@@ -7,14 +7,30 @@ use crate::error::{EnvelopeError, Error};
 
 /// Remembers accepted message ids until they expire. The platform roles back it
 /// with their store; [`MemoryReplayGuard`] serves a single process.
+///
+/// The [`Opener`](crate::envelope::Opener) records an id until `now + 2 ×
+/// clock_skew`: past that, the message's signing time is outside the window and
+/// the message is refused whatever the guard says, so an expired id may be
+/// forgotten. An implementation forgets expired ids as new ones arrive, so that
+/// it holds about the ids of one window's traffic; [`prune`](Self::prune)
+/// forgets all of them at once.
 pub trait ReplayGuard: Send + Sync {
     /// Records `message_id` as seen until `expires_at` (UNIX seconds), or fails
     /// with [`EnvelopeError::Replay`] if it is already recorded and unexpired at
     /// `now`. Check and record are one atomic step.
     fn check_and_record(&self, message_id: &[u8], now: u64, expires_at: u64) -> Result<(), Error>;
+
+    /// Forgets every id expired at `now` (recorded until before `now`) and
+    /// returns how many. A guard that keeps nothing returns 0.
+    fn prune(&self, now: u64) -> Result<u64, Error> {
+        let _ = now;
+        Ok(0)
+    }
 }
 
-/// An in-memory replay guard. Expired ids are pruned as new ones arrive.
+/// An in-memory replay guard. Expired ids are pruned as new ones arrive: it
+/// holds at most about twice the ids unexpired at its last prune (and at least
+/// 1024 before it scans), so its size follows one window's traffic.
 #[derive(Debug, Default)]
 pub struct MemoryReplayGuard {
     seen: Mutex<Seen>,
@@ -49,6 +65,16 @@ impl MemoryReplayGuard {
     }
 }
 
+impl Seen {
+    /// Forgets the ids expired at `now`; how many.
+    fn prune(&mut self, now: u64) -> usize {
+        let before = self.ids.len();
+        self.ids.retain(|_, until| *until >= now);
+        self.prune_at = self.ids.len().saturating_mul(2);
+        before - self.ids.len()
+    }
+}
+
 /// Hex of a message id, for errors and logs.
 pub(crate) fn hex(id: &[u8]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
@@ -68,11 +94,15 @@ impl ReplayGuard for MemoryReplayGuard {
             }
         }
         if seen.ids.len() >= seen.prune_at.max(PRUNE_FLOOR) {
-            seen.ids.retain(|_, until| *until >= now);
-            seen.prune_at = seen.ids.len().saturating_mul(2);
+            seen.prune(now);
         }
         seen.ids.insert(message_id.to_vec(), expires_at);
         Ok(())
+    }
+
+    fn prune(&self, now: u64) -> Result<u64, Error> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(seen.prune(now) as u64)
     }
 }
 
@@ -114,5 +144,33 @@ mod tests {
                 .check_and_record(&4999u32.to_be_bytes(), 900, 1500)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn stays_bounded_by_one_window_of_traffic_as_time_passes() {
+        let guard = MemoryReplayGuard::new();
+        // Ten ids a second for two hours, each remembered for 600 s: 6000 live.
+        let mut most = 0;
+        for i in 0..72_000u32 {
+            let now = 1_000 + u64::from(i / 10);
+            guard
+                .check_and_record(&i.to_be_bytes(), now, now + 600)
+                .unwrap();
+            most = most.max(guard.len());
+        }
+        assert!(most <= 2 * 6010, "{most} ids remembered at most");
+        // An id within its window is still refused; one past it is forgotten.
+        let now = 1_000 + 7_200;
+        assert!(
+            guard
+                .check_and_record(&71_999u32.to_be_bytes(), now, now + 600)
+                .is_err()
+        );
+        let pruned = guard.prune(now).unwrap();
+        assert!(pruned > 0);
+        assert!(guard.len() <= 6010, "{} left after a prune", guard.len());
+        guard
+            .check_and_record(&0u32.to_be_bytes(), now, now + 600)
+            .unwrap();
     }
 }

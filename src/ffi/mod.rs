@@ -53,6 +53,7 @@ mod exchange;
 mod front_end;
 mod handle;
 mod last_error;
+mod maintenance;
 mod opened;
 mod platform;
 mod platform_policy;
@@ -97,6 +98,10 @@ pub use front_end::{
     fapiao_front_end_report, fapiao_front_end_run_commands,
 };
 pub use last_error::{fapiao_batch_error_detail, fapiao_last_error_detail};
+pub use maintenance::{
+    fapiao_cloud_platform_maintain, fapiao_maintenance_report, fapiao_service_platform_maintain,
+    fapiao_service_platform_set_outbox_retention,
+};
 pub use opened::{
     fapiao_opened, fapiao_opened_free, fapiao_opened_message_id, fapiao_opened_payload,
     fapiao_opened_signer_count, fapiao_opened_signer_fingerprint,

@@ -32,7 +32,9 @@ pub(super) fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
 /// device issue the invoice (platform-hosted) or queues it for the enterprise's
 /// front end with a ticket (enterprise-hosted); every answer is sealed to the
 /// sender. May be used from several threads at once, except
-/// `fapiao_service_platform_allow_legacy_cbc`, which needs it alone.
+/// `fapiao_service_platform_allow_legacy_cbc`,
+/// `fapiao_service_platform_require_addressing` and
+/// `fapiao_service_platform_set_outbox_retention`, which need it alone.
 pub struct fapiao_service_platform {
     pub(super) inner: ServicePlatform,
 }

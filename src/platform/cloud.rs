@@ -135,6 +135,16 @@ impl CloudPlatform {
         self
     }
 
+    /// The maintenance step, for the operator to run periodically at `now`
+    /// (UNIX seconds): the replay guard forgets every message id expired at
+    /// `now` (its message would be refused anyway, its signing time outside
+    /// the clock-skew window) and returns how many. Opening answers forgets
+    /// expired ids too, a few at a time; this forgets a backlog at once. The
+    /// received invoices and tickets are kept.
+    pub fn maintain(&self, now: u64) -> Result<u64, Error> {
+        self.parts.replay.prune(now)
+    }
+
     /// Holds `credentials` on behalf of the enterprise `tax_id`: its
     /// [`Order::Unsigned`] orders are signed with them (replacing any held
     /// before). They are not matched against the code here; the service platform

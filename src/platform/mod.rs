@@ -22,6 +22,7 @@ pub use messages::{
     ServiceToFrontEnd, TicketQuery,
 };
 pub use service::{
-    CommandRefusal, ExpiryReport, ServicePlatform, ServicePlatformConfig, ServicePlatformParts,
+    CommandRefusal, ExpiryReport, MaintenanceReport, ServicePlatform, ServicePlatformConfig,
+    ServicePlatformParts,
 };
 pub use trust::PlatformTrust;

@@ -47,10 +47,12 @@ use super::unit::{DeferredReplay, for_each_in_one_unit, opener_guard, run_in_uni
 mod command_checks;
 mod expiry;
 mod front_ends;
+mod maintenance;
 mod red_letter;
 
 pub use self::command_checks::CommandRefusal;
 pub use self::expiry::ExpiryReport;
+pub use self::maintenance::MaintenanceReport;
 
 /// Everything a service platform runs on.
 pub struct ServicePlatformParts {
@@ -122,6 +124,10 @@ pub struct ServicePlatformConfig {
     pub envelope: EnvelopePolicy,
     /// How long a device has to issue after a request arrives, in seconds (0: 600).
     pub command_deadline: u64,
+    /// How long an uploaded outbox entry is kept with its receipt before
+    /// [`ServicePlatform::maintain`] compacts it, in seconds (0:
+    /// [`DEFAULT_OUTBOX_RETENTION`](crate::store::DEFAULT_OUTBOX_RETENTION), 30 days).
+    pub outbox_retention: u64,
 }
 
 /// The e-invoice service platform role.

@@ -49,7 +49,7 @@ pub use self::issuing::{
     CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
     RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
 };
-pub use self::outbox::{OutboxEntry, OutboxState, OutboxStore};
+pub use self::outbox::{DEFAULT_OUTBOX_RETENTION, OutboxEntry, OutboxState, OutboxStore};
 pub use self::reversal::{Reversal, ReversalRefusal, Reversed};
 pub use self::sqlite::{Durability, IntegrityProblem, SqliteStore, StoreOptions};
 pub use self::unit_of_work::UnitOfWork;

@@ -36,6 +36,12 @@ pub struct OutboxEntry {
 /// The tax outbox, as [`drain_outbox`](crate::tax::drain_outbox) uses it. Entries
 /// are added by the [`IssuingStore`](super::IssuingStore) in the transaction that
 /// records the invoice. Each method is one transaction.
+///
+/// An uploaded entry is kept, with its receipt, until it is compacted
+/// ([`compact_uploaded`](Self::compact_uploaded), which the service platform's
+/// `maintain` runs after [`DEFAULT_OUTBOX_RETENTION`]): the outbox then holds the
+/// pending and parked entries and the uploads of one retention period. The
+/// invoices themselves are never compacted: keeping them is the operator's duty.
 pub trait OutboxStore: Send + Sync {
     /// Pending entries due at `now`, oldest due first, at most `limit`.
     fn due_uploads(&self, now: u64, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
@@ -82,4 +88,16 @@ pub trait OutboxStore: Send + Sync {
 
     /// Uploaded entries, at most `limit`.
     fn uploaded(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Compacts at most `limit` entries uploaded before `uploaded_before` (UNIX
+    /// seconds), oldest upload first, and returns how many: each entry and its
+    /// receipt are deleted, its invoice stays and notes when it was uploaded.
+    /// A compacted entry is no longer listed ([`outbox_entry`](Self::outbox_entry)
+    /// finds none); pending and parked entries are never compacted. Calling it
+    /// again compacts nothing more.
+    fn compact_uploaded(&self, uploaded_before: u64, limit: usize) -> Result<usize, StoreError>;
 }
+
+/// How long an uploaded outbox entry is kept with its receipt before the
+/// service platform's maintenance compacts it: 30 days, in seconds.
+pub const DEFAULT_OUTBOX_RETENTION: u64 = 30 * 24 * 3600;

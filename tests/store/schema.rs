@@ -88,6 +88,8 @@ fn the_deadline_step_reads_queued_commands_deadlines_from_their_bytes() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE cloud_submissions;
+         DROP INDEX outbox_uploaded;
+         ALTER TABLE invoices DROP COLUMN uploaded_at;
          ALTER TABLE commands DROP COLUMN platform;
          DROP INDEX commands_by_deadline;
          ALTER TABLE commands DROP COLUMN deadline;

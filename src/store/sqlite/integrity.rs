@@ -45,7 +45,8 @@ pub enum IntegrityProblem {
         /// The invoice number.
         invoice_number: String,
     },
-    /// An invoice has no outbox entry (neither pending, uploaded nor parked).
+    /// An invoice has no outbox entry (neither pending, uploaded nor parked)
+    /// and was not uploaded before its entry was compacted.
     InvoiceNotInOutbox {
         /// The invoice number.
         invoice_number: String,
@@ -169,7 +170,8 @@ impl SqliteStore {
                 conn,
                 OP,
                 "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_number = i.invoice_number)",
+                 WHERE i.uploaded_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_number = i.invoice_number)",
             )? {
                 problems.push(IntegrityProblem::InvoiceNotInOutbox { invoice_number });
             }

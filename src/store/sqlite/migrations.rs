@@ -210,7 +210,14 @@ CREATE INDEX commands_by_deadline ON commands (state, deadline);
 ALTER TABLE commands ADD COLUMN platform TEXT; -- NULL: queued before it was recorded
 "#,
     },
-    // 9 is reserved for a step on another line of work.
+    Migration {
+        version: 9,
+        name: "compacting uploaded outbox entries",
+        sql: r#"
+ALTER TABLE invoices ADD COLUMN uploaded_at INTEGER; -- set when its uploaded outbox entry is compacted
+CREATE INDEX outbox_uploaded ON outbox (updated_at) WHERE state = 'UPLOADED';
+"#,
+    },
     Migration {
         version: 10,
         name: "cloud platform: journal of the orders sent",

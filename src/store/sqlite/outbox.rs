@@ -250,4 +250,33 @@ impl OutboxStore for SqliteStore {
             )
         })
     }
+
+    fn compact_uploaded(&self, uploaded_before: u64, max: usize) -> Result<usize, StoreError> {
+        const OP: &str = "compact uploaded outbox entries";
+        self.write(OP, |tx| {
+            // The partial index `outbox_uploaded` finds the oldest uploads.
+            let compacted = tx
+                .prepare_cached(
+                    "DELETE FROM outbox WHERE invoice_number IN (
+                         SELECT invoice_number FROM outbox
+                         WHERE state = 'UPLOADED' AND updated_at < ?1
+                         ORDER BY updated_at LIMIT ?2)
+                     RETURNING invoice_number, updated_at",
+                )
+                .during(OP)?
+                .query_map(params![int(uploaded_before), limit(max)], |row| {
+                    <(String, i64)>::try_from(row)
+                })
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            let mut note = tx
+                .prepare_cached("UPDATE invoices SET uploaded_at = ?2 WHERE invoice_number = ?1")
+                .during(OP)?;
+            for (key, uploaded_at) in &compacted {
+                note.execute(params![key, uploaded_at]).during(OP)?;
+            }
+            Ok(compacted.len())
+        })
+    }
 }

@@ -1,4 +1,17 @@
 //! [`ReplayGuard`] on SQLite: the `replay_guard` table.
+//!
+//! Expired ids are forgotten in two ways:
+//!
+//! * as new ids arrive: every [`PRUNE_EVERY`]-th new id also deletes up to
+//!   [`PRUNE_BATCH`] expired ones, oldest first, in the same transaction (the
+//!   message's unit of work when it has one). Twice as many deleted as recorded
+//!   meanwhile: a backlog (after a restart or a quiet spell) drains as traffic
+//!   goes on, and no message pays for deleting all of it. The table then holds
+//!   the ids unexpired at `now` (one window's traffic, `2 × clock_skew`) plus
+//!   fewer than `PRUNE_EVERY` expired ones.
+//! * at once by [`ReplayGuard::prune`] (the platforms' `maintain`), in
+//!   transactions of at most [`PRUNE_CHUNK`] deletions each, for an operator
+//!   to call periodically or after downtime.
 
 use std::sync::atomic::Ordering;
 
@@ -10,8 +23,19 @@ use crate::envelope::ReplayGuard;
 use crate::error::{EnvelopeError, Error};
 use crate::invoice::hex;
 
-/// Expired ids are pruned on every this many-th write.
+/// Expired ids are pruned on every this many-th new id.
 const PRUNE_EVERY: u64 = 256;
+
+/// At most this many expired ids go in a prune that comes with a new id.
+const PRUNE_BATCH: u64 = 2 * PRUNE_EVERY;
+
+/// At most this many expired ids go in one transaction of [`ReplayGuard::prune`].
+const PRUNE_CHUNK: u64 = 10_000;
+
+/// Deletes up to `?2` ids expired before `?1`, oldest first (the expiry index
+/// finds them).
+const DELETE_EXPIRED: &str = "DELETE FROM replay_guard WHERE message_id IN (
+     SELECT message_id FROM replay_guard WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)";
 
 impl ReplayGuard for SqliteStore {
     fn check_and_record(&self, message_id: &[u8], now: u64, expires_at: u64) -> Result<(), Error> {
@@ -36,9 +60,9 @@ impl ReplayGuard for SqliteStore {
                 }));
             }
             if prune {
-                tx.prepare_cached("DELETE FROM replay_guard WHERE expires_at < ?1")
+                tx.prepare_cached(DELETE_EXPIRED)
                     .during(OP)?
-                    .execute([int(now)])
+                    .execute(params![int(now), int(PRUNE_BATCH)])
                     .during(OP)?;
             }
             Ok(())
@@ -48,6 +72,23 @@ impl ReplayGuard for SqliteStore {
             self.write(OP, check_and_record)
         } else {
             self.write_statement(check_and_record)
+        }
+    }
+
+    fn prune(&self, now: u64) -> Result<u64, Error> {
+        const OP: &str = "prune expired message ids";
+        let mut pruned = 0;
+        loop {
+            let deleted = self.write(OP, |tx| {
+                tx.prepare_cached(DELETE_EXPIRED)
+                    .during(OP)?
+                    .execute(params![int(now), int(PRUNE_CHUNK)])
+                    .during(OP)
+            })? as u64;
+            pruned += deleted;
+            if deleted < PRUNE_CHUNK {
+                return Ok(pruned);
+            }
         }
     }
 }
