@@ -130,13 +130,7 @@ pub unsafe extern "C" fn fapiao_software_device_add_segment(
                 str_arg(number_prefix, "number_prefix")?,
             )
         };
-        let kind: InvoiceKind = serde_json::from_value(serde_json::Value::String(kind.into()))
-            .map_err(|_| {
-                Failure::new(
-                    FAPIAO_INVALID_ARGUMENT,
-                    format!("{kind:?} is not an invoice kind (e.g. \"DIGITAL_ORDINARY\")"),
-                )
-            })?;
+        let kind = invoice_kind_arg(kind)?;
         let segment = NumberSegment::digital(
             segment_id,
             device.inner.device_id(),
@@ -163,5 +157,16 @@ pub unsafe extern "C" fn fapiao_software_device_free(device: *mut fapiao_softwar
     guard_value("fapiao_software_device_free", (), || {
         // SAFETY: the caller guarantees no other use during or after the call.
         unsafe { handle::free(device, "device") }
+    })
+}
+
+/// The [`InvoiceKind`] a C string names (its JSON name, e.g.
+/// `"DIGITAL_ORDINARY"`).
+pub(crate) fn invoice_kind_arg(kind: &str) -> Result<InvoiceKind, Failure> {
+    serde_json::from_value(serde_json::Value::String(kind.into())).map_err(|_| {
+        Failure::new(
+            FAPIAO_INVALID_ARGUMENT,
+            format!("{kind:?} is not an invoice kind (e.g. \"DIGITAL_ORDINARY\")"),
+        )
     })
 }

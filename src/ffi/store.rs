@@ -6,6 +6,7 @@ use core::ffi::c_char;
 use std::sync::Arc;
 
 use super::boundary::{Failure, Out, bytes_arg, guard, guard_value, resolve_now, str_arg};
+use super::device::invoice_kind_arg;
 use super::handle::{self, Handle};
 use super::result::fapiao_result::{
     self, FAPIAO_CERTIFICATE_MALFORMED, FAPIAO_INVALID_ARGUMENT, FAPIAO_QUALIFICATION_REGISTRY,
@@ -13,7 +14,6 @@ use super::result::fapiao_result::{
 use super::trust::fapiao_trust_store;
 use crate::device::NumberSegment;
 use crate::error::Error;
-use crate::invoice::InvoiceKind;
 use crate::pki::{Certificate, PartyRole, PeerDirectory, PeerRecord, Purpose, Timestamp};
 use crate::qualification::QualificationRecord;
 use crate::store::{DeviceStore, SqliteStore};
@@ -163,13 +163,7 @@ pub unsafe extern "C" fn fapiao_store_add_number_segment(
                 str_arg(number_prefix, "number_prefix")?,
             )
         };
-        let kind: InvoiceKind = serde_json::from_value(serde_json::Value::String(kind.into()))
-            .map_err(|_| {
-                Failure::new(
-                    FAPIAO_INVALID_ARGUMENT,
-                    format!("{kind:?} is not an invoice kind (e.g. \"DIGITAL_ORDINARY\")"),
-                )
-            })?;
+        let kind = invoice_kind_arg(kind)?;
         let segment = NumberSegment::digital(segment_id, device_id, kind, prefix, first, last)
             .map_err(Error::from)?;
         store.inner.add_segment(&segment).map_err(Error::from)?;
