@@ -184,13 +184,17 @@ fn erp_orders(world: &World, serial: &AtomicU64, count: usize) -> Vec<SignedMess
     (0..count).map(|_| erp_order(world, serial)).collect()
 }
 
-/// The measured batch: the cloud platform seals each order, the service
-/// platform handles them with one commit, the cloud platform stores the answers
-/// with one commit.
+/// The measured batch: the cloud platform seals the orders and journals them
+/// with one commit, the service platform handles them with one commit, the
+/// cloud platform stores the answers with one commit.
 fn batched_path(world: &World, orders: Vec<SignedMessage>) -> Vec<IssueResponse> {
-    let requests: Vec<Vec<u8>> = orders
+    let orders = orders.into_iter().map(Order::Signed).collect();
+    let requests: Vec<Vec<u8>> = world
+        .cloud
+        .submit_batch(orders, NOW)
+        .unwrap()
         .into_iter()
-        .map(|signed| world.cloud.submit(Order::Signed(signed), NOW).unwrap())
+        .map(Result::unwrap)
         .collect();
     let requests: Vec<&[u8]> = requests.iter().map(Vec::as_slice).collect();
     let answers: Vec<Vec<u8>> = world

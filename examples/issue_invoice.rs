@@ -432,10 +432,15 @@ pub fn run(options: &Options) -> Result<Summary> {
     };
     // The same for several orders at once, with one commit per platform.
     let send_batch = |erp: &Credentials, jsons: &[Vec<u8>]| -> Result<Vec<IssueResponse>> {
-        let mut sealed = Vec::with_capacity(jsons.len());
+        let mut orders = Vec::with_capacity(jsons.len());
         for json in jsons {
-            let order = Order::Signed(SignedMessage::sign(json, erp, now, provider)?);
-            sealed.push(cloud.submit(order, now)?);
+            orders.push(Order::Signed(SignedMessage::sign(
+                json, erp, now, provider,
+            )?));
+        }
+        let mut sealed = Vec::with_capacity(orders.len());
+        for envelope in cloud.submit_batch(orders, now)? {
+            sealed.push(envelope?);
         }
         let sealed: Vec<&[u8]> = sealed.iter().map(Vec::as_slice).collect();
         let mut answers = Vec::with_capacity(sealed.len());

@@ -39,19 +39,39 @@ fn invoice_number(response: &IssueResponse) -> String {
 #[test]
 fn a_batch_issues_every_order_in_one_transaction_per_platform() {
     let (world, service_unit, cloud_unit) = counted_world();
-    let orders: Vec<Vec<u8>> = (0..6)
-        .map(|n| sealed_order(&world, HOSTED_BY_PLATFORM, &format!("B-{n}")))
+    // The cloud platform seals and journals the orders with one commit; one
+    // that is no issuing request fails alone.
+    let mut orders: Vec<Order> = (0..6)
+        .map(|n| {
+            let json = World::request(HOSTED_BY_PLATFORM, &format!("B-{n}"));
+            Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW))
+        })
         .collect();
+    orders.push(Order::Signed(world.erp_sign(
+        HOSTED_BY_PLATFORM,
+        b"not an order",
+        NOW,
+    )));
+    let mut sealed = world.cloud.submit_batch(orders, NOW).unwrap();
+    assert_eq!(
+        cloud_unit.transactions(),
+        1,
+        "one journal commit for the orders"
+    );
+    assert!(sealed.pop().unwrap().is_err(), "not an issuing request");
+    assert_eq!(
+        world.cloud.outstanding_submissions(0, 100).unwrap().len(),
+        6
+    );
+    let orders: Vec<Vec<u8>> = sealed.into_iter().map(Result::unwrap).collect();
     let refs: Vec<&[u8]> = orders.iter().map(Vec::as_slice).collect();
 
     let answers = world.service.handle_batch(&refs, NOW).unwrap();
     assert_eq!(service_unit.transactions(), 1, "one commit for the batch");
     let answers: Vec<Vec<u8>> = answers.into_iter().map(Result::unwrap).collect();
     let refs: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
-    // Each submission journaled its order in a commit of its own.
-    assert_eq!(cloud_unit.transactions(), 6, "one journal commit per order");
     let responses = world.cloud.open_responses(&refs, NOW).unwrap();
-    assert_eq!(cloud_unit.transactions(), 7, "one commit for the answers");
+    assert_eq!(cloud_unit.transactions(), 2, "one commit for the answers");
 
     let mut numbers = BTreeSet::new();
     for (n, response) in responses.into_iter().enumerate() {

@@ -177,7 +177,16 @@ impl CloudPlatform {
     /// [`SqliteStore::atomically`] on the same store, around the code that
     /// creates the order), so the order and its entry commit together.
     pub fn submit(&self, order: Order, now: u64) -> Result<Vec<u8>, Error> {
-        let signed = match order {
+        let signed = self.enterprise_signed(order, now)?;
+        let (sealed, key) = self.countersign(&signed, now)?;
+        self.journal(&key, &signed, &sealed, now)?;
+        Ok(sealed)
+    }
+
+    /// The order signed by its enterprise: as the ERP sent it, or signed now
+    /// with the credentials held for the seller.
+    fn enterprise_signed(&self, order: Order, now: u64) -> Result<SignedMessage, Error> {
+        Ok(match order {
             Order::Signed(signed) => signed,
             Order::Unsigned(json) => {
                 let request = IssueRequest::from_json(&json)?;
@@ -191,10 +200,37 @@ impl CloudPlatform {
                     })?;
                 SignedMessage::sign(&json, creds, now, self.parts.provider)?
             }
-        };
-        let (sealed, key) = self.countersign(&signed, now)?;
-        self.journal(&key, &signed, &sealed, now)?;
-        Ok(sealed)
+        })
+    }
+
+    /// Seals several orders and records them in the journal with one commit
+    /// (group commit, as [`open_responses`](Self::open_responses) does for the
+    /// answers): each order is signed and sealed outside the transaction and
+    /// journaled in a savepoint of it, so one that fails leaves nothing of
+    /// itself and its place holds the error [`submit`](Self::submit) would have
+    /// returned. The outer `Err` means the commit failed: none of the envelopes
+    /// may be sent. Without a unit of work this is `submit` on each in turn.
+    pub fn submit_batch(
+        &self,
+        orders: Vec<Order>,
+        now: u64,
+    ) -> Result<Vec<Result<Vec<u8>, Error>>, Error> {
+        let sealed: Vec<Result<_, Error>> = orders
+            .into_iter()
+            .map(|order| {
+                let signed = self.enterprise_signed(order, now)?;
+                let (sealed, key) = self.countersign(&signed, now)?;
+                Ok((signed, sealed, key))
+            })
+            .collect();
+        let journaled =
+            for_each_in_one_unit(self.unit.as_ref(), sealed, |(signed, sealed, key)| {
+                self.journal(key, signed, sealed, now)
+            })?;
+        Ok(journaled
+            .into_iter()
+            .map(|outcome| outcome.map(|((_, sealed, _), ())| sealed))
+            .collect())
     }
 
     /// Adds our addressed signature to a copy of the enterprise-signed `order`
