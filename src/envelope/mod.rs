@@ -222,30 +222,15 @@ pub struct OpenedEnvelope {
     pub message_id: Vec<u8>,
 }
 
-/// The replay-guard key of a verified SignedData (see
-/// [`OpenedEnvelope::message_id`]): `signers` are its SignerInfos' verified
-/// signers, in the same order.
-fn replay_key(
-    signer_infos: &cms::signed_data::SignerInfos,
-    signers: &[VerifiedSigner],
-    provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
+/// The replay-guard key of a verified SignedData's signers (see
+/// [`OpenedEnvelope::message_id`]).
+fn replay_key(signers: &[VerifiedSigner], provider: &CryptoProvider) -> Vec<u8> {
     let mut ctx = provider.hasher.start(HashAlgorithm::Sha256);
-    for (index, (info, signer)) in signer_infos.0.iter().zip(signers).enumerate() {
-        // Verification refused a signer without signed attributes already.
-        let attrs = info
-            .signed_attrs
-            .as_ref()
-            .ok_or(EnvelopeError::MissingSignedAttribute {
-                signer: index,
-                attribute: "(any)",
-            })?
-            .to_der()
-            .map_err(malformed("signed attributes"))?;
+    for signer in signers {
         ctx.update(&signer.spki_fingerprint.0);
-        ctx.update(provider.hasher.hash(HashAlgorithm::Sha256, &attrs).as_ref());
+        ctx.update(&signer.signed_attributes_digest);
     }
-    Ok(ctx.finish().as_ref()[..MESSAGE_ID_LEN].to_vec())
+    ctx.finish().as_ref()[..MESSAGE_ID_LEN].to_vec()
 }
 
 /// Opens envelopes addressed to one recipient: decrypts, verifies every signer
@@ -447,7 +432,7 @@ impl<'a> Opener<'a> {
             let inner = signed::decode_signed_data_ref(&plain)?;
             let (payload, signers) =
                 signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
-            let message_id = replay_key(&inner.signer_infos, &signers, self.provider)?;
+            let message_id = replay_key(&signers, self.provider);
             Ok::<_, Error>((subslice_range(&plain, payload), signers, message_id))
         })();
         let (payload, signers, message_id) = match (verified, protection) {

@@ -61,6 +61,9 @@ pub struct VerifiedSigner {
     /// The addressing attribute (who the signer sent the message to, as what),
     /// when present: the platforms write and require it.
     pub addressing: Option<Addressing>,
+    /// SHA-256 of the DER signed attributes the signature covers: what the
+    /// replay guard keys on, with the signer's key.
+    pub signed_attributes_digest: [u8; 32],
 }
 
 /// A DER `ContentInfo` holding a `SignedData` with the payload encapsulated.
@@ -628,6 +631,13 @@ pub(crate) fn verify_signed_data<'a>(
             return Err(EnvelopeError::DigestMismatch { signer }.into());
         }
         let to_verify = attrs.to_der().map_err(malformed("signed attributes"))?;
+        let mut signed_attributes_digest = [0u8; 32];
+        signed_attributes_digest.copy_from_slice(
+            provider
+                .hasher
+                .hash(HashAlgorithm::Sha256, &to_verify)
+                .as_ref(),
+        );
         provider
             .verifier
             .verify(
@@ -662,6 +672,7 @@ pub(crate) fn verify_signed_data<'a>(
             signing_time,
             message_id: message_id.map(<[u8]>::to_vec),
             addressing,
+            signed_attributes_digest,
         });
     }
     Ok((content, verified))
