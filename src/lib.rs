@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod device;
 pub mod envelope;
 mod error;
+pub mod exchange;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod invoice;
@@ -27,20 +28,22 @@ pub mod tax;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, SoftwareDevice};
+pub use crate::error::StoreError;
 pub use crate::error::{
     CertificateError, CredentialsError, CrlError, CryptoError, EnvelopeError, Error, ExchangeError,
     KeyError, PathError, PeerError,
 };
+pub use crate::exchange::{PartyBindings, PartyRole};
 pub use crate::invoice::{
     InvoiceError, IssueRequest, IssueResponse, ValidatedRequest, ValidationPolicy, Violation,
     ViolationCode, Violations,
 };
-pub use crate::pki::{Certificate, Credentials, PartyBindings, PartyRole, TrustStore};
+pub use crate::pki::{Certificate, Credentials, TrustStore};
 pub use crate::platform::{CloudPlatform, FrontEndService, Order, PlatformTrust, ServicePlatform};
 pub use crate::qualification::{
     EmbeddedRegistry, QualificationError, QualificationRegistry, Refusal,
 };
-pub use crate::store::{SqliteStore, StoreError};
+pub use crate::store::SqliteStore;
 pub use crate::tax::{TaxAuthority, UploadError, drain_outbox};
 
 /// The README's examples, compiled and run as doc tests.

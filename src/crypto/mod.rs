@@ -28,7 +28,8 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::error::{CryptoError, Error, KeyError};
+use crate::error::Error;
+pub use crate::error::{CryptoError, KeyError, KeyFamily};
 
 #[macro_use]
 mod ring_api;
@@ -135,20 +136,6 @@ impl SignatureScheme {
             Self::Ed25519 => None,
         }
     }
-}
-
-/// The family of a key, without its size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeyFamily {
-    /// RSA (any accepted modulus size).
-    Rsa,
-    /// ECDSA/ECDH over NIST P-256.
-    EcP256,
-    /// ECDSA over NIST P-384.
-    EcP384,
-    /// Ed25519.
-    Ed25519,
 }
 
 /// A key algorithm with its size where that varies.
@@ -560,7 +547,7 @@ pub(crate) fn pkcs8_key_family(pkcs8_der: &[u8]) -> Result<KeyFamily, Error> {
         format: "PKCS#8 PrivateKeyInfo",
         source,
     })?;
-    key_family_of(&info.algorithm)
+    key_family_of(&info.algorithm).map_err(|oid| KeyError::UnsupportedAlgorithm { oid }.into())
 }
 
 /// For an RSA PKCS#8 key, reads the modulus size and refuses sizes outside
@@ -587,8 +574,11 @@ pub(crate) fn check_pkcs8_rsa_size(pkcs8_der: &[u8]) -> Result<(), Error> {
     })
 }
 
-/// Maps an `AlgorithmIdentifier` of a public or private key to its family.
-pub(crate) fn key_family_of<P>(algorithm: &spki::AlgorithmIdentifier<P>) -> Result<KeyFamily, Error>
+/// Maps an `AlgorithmIdentifier` of a public or private key to its family, or
+/// to the algorithm (or curve) OID that is not supported.
+pub(crate) fn key_family_of<P>(
+    algorithm: &spki::AlgorithmIdentifier<P>,
+) -> Result<KeyFamily, der::asn1::ObjectIdentifier>
 where
     P: der::Encode,
 {
@@ -613,11 +603,11 @@ where
         return match curve {
             Some(c) if c == oids::SECP256R1 => Ok(KeyFamily::EcP256),
             Some(c) if c == oids::SECP384R1 => Ok(KeyFamily::EcP384),
-            Some(c) => Err(KeyError::UnsupportedAlgorithm { oid: c }.into()),
-            None => Err(KeyError::UnsupportedAlgorithm { oid }.into()),
+            Some(c) => Err(c),
+            None => Err(oid),
         };
     }
-    Err(KeyError::UnsupportedAlgorithm { oid }.into())
+    Err(oid)
 }
 
 /// Wraps a PKCS#1 `RSAPublicKey` in a `SubjectPublicKeyInfo` (DER).

@@ -24,8 +24,8 @@ use core::fmt;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::canonical;
-use super::failure::DeviceFailure;
 use crate::crypto::{CryptoProvider, HashAlgorithm, Hasher};
+use crate::error::DeviceFailure;
 use crate::invoice::{CheckCode, IssueRequest, IssuedInvoice, hex};
 
 /// SHA-256's block length, for HMAC.

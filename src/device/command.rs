@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::canonical;
-use super::failure::DeviceFailure;
 use super::is_identifier;
 use crate::crypto::{CryptoProvider, HashAlgorithm};
+use crate::error::DeviceFailure;
 use crate::invoice::{
     InvoiceError, IssueRequest, ProtocolVersion, UnifiedSocialCreditCode, ValidatedRequest,
     ValidationPolicy,

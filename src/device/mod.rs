@@ -7,13 +7,13 @@
 //!   [retryable or final](Disposition).
 //! * [`SoftwareDevice`]: the reference device. Invoice numbers come from
 //!   [`NumberSegment`]s (formats in [`segment`](NumberSegment)), durable through a
-//!   [`DeviceStore`](crate::store::DeviceStore); the check code is an HMAC keyed
+//!   [`DeviceStore`](crate::device::DeviceStore); the check code is an HMAC keyed
 //!   with a [`DeviceSecret`] ([`compute_check_code`]); the seal is a signature with
 //!   the device's credentials ([`verify_device_signature`]).
 //!
 //! Each device has its own number space. The service platform allocates every
 //! device's segments, an enterprise's own devices' included: it registers them in
-//! its [`DeviceStore`](crate::store::DeviceStore) under the device's id next to
+//! its [`DeviceStore`](crate::device::DeviceStore) under the device's id next to
 //! its hosted device's, and the store refuses a segment overlapping any other
 //! device's. An enterprise's device gets the same segment in its own store, and
 //! its id and seal certificate are listed in the enterprise's
@@ -26,15 +26,14 @@ mod canonical;
 mod check_code;
 mod command;
 mod conformity;
-mod failure;
 mod seal;
 mod segment;
 mod software;
+mod store;
 
 pub use self::check_code::{DeviceSecret, check_code_matches, compute_check_code};
 pub use self::command::ControlCommand;
 pub use self::conformity::{Unlike, issued_as_requested};
-pub use self::failure::{DeviceFailure, Disposition};
 pub use self::seal::{seal_scheme, sealed_bytes, verify_device_signature};
 pub(crate) use self::segment::number_span;
 pub use self::segment::{
@@ -42,6 +41,8 @@ pub use self::segment::{
     SegmentState,
 };
 pub use self::software::SoftwareDevice;
+pub use self::store::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
+pub use crate::error::{DeviceFailure, Disposition};
 
 use crate::invoice::IssuedInvoice;
 
@@ -49,17 +50,17 @@ use crate::invoice::IssuedInvoice;
 ///
 /// `issue` must be idempotent on the command id: the same command sent again (a
 /// retry after a timeout or a crash) returns the invoice issued the first time,
-/// never a second number.
+/// never a second number. A device fails with an [`Error::Device`](crate::Error::Device),
+/// or an [`Error::Store`](crate::Error::Store) when its store fails;
+/// [`Error::disposition`](crate::Error::disposition) says whether to send the
+/// command again (a transient store failure is retryable).
 pub trait IssuingDevice: Send + Sync {
     /// The device's id, as written in the invoices it issues.
     fn device_id(&self) -> &str;
 
     /// Issues the invoice `command` asks for, at `now_unix` (UNIX seconds).
-    fn issue(
-        &self,
-        command: &ControlCommand,
-        now_unix: u64,
-    ) -> Result<IssuedInvoice, DeviceFailure>;
+    fn issue(&self, command: &ControlCommand, now_unix: u64)
+    -> Result<IssuedInvoice, crate::Error>;
 }
 
 /// Whether `text` is 1 to `max` of `A-Z a-z 0-9 _ - . :`.

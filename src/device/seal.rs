@@ -9,8 +9,8 @@
 //! [`compute_check_code`](super::compute_check_code)).
 
 use super::canonical;
-use super::failure::DeviceFailure;
-use crate::crypto::{CryptoProvider, KeyFamily, SignatureScheme};
+use crate::crypto::{CryptoError, CryptoProvider, KeyFamily, SignatureScheme};
+use crate::error::DeviceFailure;
 use crate::invoice::IssuedInvoice;
 use crate::pki::{Certificate, Credentials};
 
@@ -27,11 +27,22 @@ pub(crate) fn seal(
     credentials: &Credentials,
 ) -> Result<(), DeviceFailure> {
     let message = sealed_bytes(invoice)?;
-    let (_, signature) = credentials
-        .sign(&message)
-        .map_err(|e| DeviceFailure::Seal(Box::new(e)))?;
+    let (_, signature) = credentials.sign(&message).map_err(seal_failure)?;
     invoice.device_signature = signature;
     Ok(())
+}
+
+/// The failure of a signing key as a [`DeviceFailure::Seal`]: the key's
+/// provider fails with a [`CryptoError`]; any other failure of a key outside
+/// the library (an HSM behind a callback) is its provider failing to sign.
+fn seal_failure(error: crate::Error) -> DeviceFailure {
+    match error {
+        crate::Error::Crypto(error) => DeviceFailure::Seal(error),
+        crate::Error::Key(crate::error::KeyError::Refused(error)) => DeviceFailure::Seal(*error),
+        _ => DeviceFailure::Seal(CryptoError::ProviderFailed {
+            operation: "sealing the invoice",
+        }),
+    }
 }
 
 /// The scheme a device with a key of `family` seals with.

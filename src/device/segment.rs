@@ -15,8 +15,8 @@
 //! A segment gives out `first..=last` in order; a number is never given twice
 //! (the store enforces it) and none is skipped without a record.
 
-use super::failure::DeviceFailure;
 use super::is_identifier;
+use crate::error::DeviceFailure;
 use crate::invoice::{InvoiceKind, InvoiceNumber};
 
 /// Length of a fully digital invoice number.

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use super::canonical;
 use super::check_code::{DeviceSecret, compute_check_code_with, sha256_hex};
 use super::command::ControlCommand;
-use super::failure::DeviceFailure;
 use super::seal::seal;
 use super::segment::{AllocatedNumber, NumberSegment, SegmentState};
 use super::{IssuingDevice, is_identifier};
 use crate::crypto::CryptoProvider;
+use crate::device::{DeviceStore, NextNumber};
+use crate::error::DeviceFailure;
+use crate::error::StoreError;
 use crate::invoice::{CheckCode, IssuedInvoice, UnifiedSocialCreditCode, UnixTime};
 use crate::pki::{Certificate, Credentials};
-use crate::store::{DeviceStore, NextNumber, StoreError};
 
 /// A software issuing device.
 ///
@@ -92,12 +93,13 @@ impl SoftwareDevice {
 
     /// Adds a number segment allotted to this device (adding the same segment again
     /// changes nothing).
-    pub fn add_segment(&self, segment: &NumberSegment) -> Result<(), DeviceFailure> {
+    pub fn add_segment(&self, segment: &NumberSegment) -> Result<(), crate::Error> {
         if segment.device_id() != self.device_id {
             return Err(DeviceFailure::InvalidSegment {
                 segment_id: segment.segment_id().to_owned(),
                 problem: "the segment is allotted to another device",
-            });
+            }
+            .into());
         }
         Ok(self.store.add_segment(segment)?)
     }
@@ -150,12 +152,13 @@ impl IssuingDevice for SoftwareDevice {
         &self,
         command: &ControlCommand,
         now_unix: u64,
-    ) -> Result<IssuedInvoice, DeviceFailure> {
+    ) -> Result<IssuedInvoice, crate::Error> {
         if let Some(sellers) = &self.sellers {
             if !sellers.contains(command.enterprise()) {
                 return Err(DeviceFailure::SellerNotServed {
                     seller: command.enterprise().to_string(),
-                });
+                }
+                .into());
             }
         }
         // The request's canonical JSON, encoded once for the command's digest

@@ -30,8 +30,9 @@ use der::asn1::{Any, AnyRef, ObjectIdentifier, Utf8StringRef};
 use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
 
 use super::asn1::ID_DATA;
+use crate::error::PartyRole;
 use crate::error::{EnvelopeError, Error};
-use crate::pki::{PartyRole, SpkiFingerprint};
+use crate::pki::SpkiFingerprint;
 
 /// id-aa-contentHint (RFC 2634): the signed attribute that carries the
 /// addressing.

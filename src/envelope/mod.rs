@@ -85,7 +85,7 @@ pub fn seal(
 pub fn seal_addressed(
     payload: &[u8],
     signer: &Credentials,
-    sender_role: crate::pki::PartyRole,
+    sender_role: crate::error::PartyRole,
     recipient: &Certificate,
     now: u64,
     provider: &CryptoProvider,

@@ -16,6 +16,7 @@ use super::handle::{self, Handle};
 use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT, FAPIAO_NULL_ARGUMENT};
 use super::store::fapiao_store;
 use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, issued_as_requested};
+use crate::error::Error;
 use crate::invoice::IssuedInvoice;
 
 /// What the host's device callback reports for one command.
@@ -115,7 +116,14 @@ impl IssuingDevice for CallbackDevice {
         &self.device_id
     }
 
-    fn issue(
+    fn issue(&self, command: &ControlCommand, now_unix: u64) -> Result<IssuedInvoice, Error> {
+        Ok(self.issue_reported(command, now_unix)?)
+    }
+}
+
+impl CallbackDevice {
+    /// Drives the callback; its refusals are [`DeviceFailure`]s.
+    fn issue_reported(
         &self,
         command: &ControlCommand,
         now_unix: u64,
@@ -157,9 +165,7 @@ impl IssuingDevice for CallbackDevice {
             )),
         }
     }
-}
 
-impl CallbackDevice {
     fn unusable(&self, problem: String) -> DeviceFailure {
         DeviceFailure::UnusableInvoice {
             device_id: self.device_id.clone(),

@@ -4,13 +4,13 @@
 
 use super::result::fapiao_result::{self, *};
 use crate::device::DeviceFailure;
+use crate::error::StoreError;
 use crate::error::{
     CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError, PathError,
     PlatformError,
 };
 use crate::invoice::InvoiceError;
 use crate::qualification::QualificationError;
-use crate::store::StoreError;
 
 /// The result code for `error`.
 pub(crate) fn classify(error: &Error) -> fapiao_result {
@@ -44,7 +44,6 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
         },
         Error::Qualification(e) => match e {
             QualificationError::Refused(_) => FAPIAO_QUALIFICATION_REFUSED,
-            QualificationError::Store(e) => store(e),
             QualificationError::Json(_)
             | QualificationError::MissingVersion
             | QualificationError::UnsupportedVersion { .. }
@@ -73,8 +72,7 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
 
 fn device(e: &DeviceFailure) -> fapiao_result {
     match e {
-        DeviceFailure::Store(e) => store(e),
-        DeviceFailure::Seal(e) => classify(e),
+        DeviceFailure::Seal(e) => crypto(e),
         DeviceFailure::DeadlinePassed { .. }
         | DeviceFailure::NoSegment { .. }
         | DeviceFailure::SegmentExhausted { .. }

@@ -2,7 +2,7 @@
 //! (the cloud and service platforms, or a service platform and an enterprise's
 //! front end) exchange signed and encrypted messages, validate each other's
 //! certificate path, and pin each other in their stores
-//! ([`ExchangeParty`](crate::pki::ExchangeParty)): offer, answer, confirm,
+//! ([`ExchangeParty`](crate::exchange::ExchangeParty)): offer, answer, confirm,
 //! complete.
 
 use core::ffi::c_char;
@@ -17,10 +17,11 @@ use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
 use super::store::{fapiao_store, party_role};
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
-use crate::pki::{
-    AnswerSent, CertificateMatch, Credentials, ExchangeParty, OfferSent, PartyBinding,
-    PartyBindings, PartyRole, PeerDirectory, SpkiFingerprint,
+use crate::exchange::{
+    AnswerSent, CertificateMatch, ExchangeParty, OfferSent, PartyBinding, PartyBindings, PartyRole,
+    PeerDirectory,
 };
+use crate::pki::{Credentials, SpkiFingerprint};
 use crate::platform::PlatformTrust;
 use crate::qualification::RegisteredFrontEnds;
 use crate::store::SqliteStore;

@@ -16,8 +16,8 @@ use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
+use crate::exchange::PeerDirectory;
 use crate::invoice::UnifiedSocialCreditCode;
-use crate::pki::PeerDirectory;
 use crate::platform::{FrontEndParts, FrontEndService};
 
 /// An enterprise's front-end service: talks to the service platform pinned in

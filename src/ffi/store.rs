@@ -12,11 +12,13 @@ use super::result::fapiao_result::{
     self, FAPIAO_CERTIFICATE_MALFORMED, FAPIAO_INVALID_ARGUMENT, FAPIAO_QUALIFICATION_REGISTRY,
 };
 use super::trust::fapiao_trust_store;
+use crate::device::DeviceStore;
 use crate::device::NumberSegment;
 use crate::error::Error;
-use crate::pki::{Certificate, PartyRole, PeerDirectory, PeerRecord, Purpose, Timestamp};
+use crate::exchange::{PartyRole, PeerDirectory, PeerRecord};
+use crate::pki::{Certificate, Purpose, Timestamp};
 use crate::qualification::QualificationRecord;
-use crate::store::{DeviceStore, SqliteStore};
+use crate::store::SqliteStore;
 
 /// The role a pinned peer plays: the `role` argument of `fapiao_store_pin_peer`.
 #[allow(non_camel_case_types)]

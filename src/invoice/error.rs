@@ -1,4 +1,7 @@
-//! [`InvoiceError`]: why an invoice message could not be read, written or accepted.
+//! [`InvoiceError`]: why an invoice message could not be read, written or
+//! accepted, and [`JsonLimit`], the bound a message exceeded.
+
+use core::fmt;
 
 use super::violation::Violations;
 
@@ -22,7 +25,7 @@ pub enum InvoiceError {
         /// The message being read.
         what: &'static str,
         /// Which bound.
-        limit: crate::invoice::limits::JsonLimit,
+        limit: JsonLimit,
         /// The size, depth or length found (counting stops one past the limit).
         found: usize,
         /// The bound.
@@ -47,4 +50,26 @@ pub enum InvoiceError {
     /// The request was read but breaks order rules; every violation is listed.
     #[error("the issue request breaks {count} rule(s):\n{0}", count = .0.len())]
     Invalid(Violations),
+}
+
+/// Which bound on an invoice message's JSON was exceeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonLimit {
+    /// The message's size in bytes ([`MAX_JSON_BYTES`](super::limits::MAX_JSON_BYTES)).
+    Bytes,
+    /// The nesting of arrays and objects ([`MAX_JSON_DEPTH`](super::limits::MAX_JSON_DEPTH)).
+    Depth,
+    /// The elements of one array ([`MAX_JSON_ARRAY_LEN`](super::limits::MAX_JSON_ARRAY_LEN)).
+    ArrayLength,
+}
+
+impl fmt::Display for JsonLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Bytes => "size in bytes",
+            Self::Depth => "nesting depth",
+            Self::ArrayLength => "array length",
+        })
+    }
 }

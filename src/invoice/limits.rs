@@ -3,9 +3,8 @@
 //! anything), and on the request's text fields, in characters (not bytes),
 //! checked by validation. docs/limits.md lists every limit of the library.
 
-use core::fmt;
-
 use super::error::InvoiceError;
+pub use super::error::JsonLimit;
 
 /// Largest invoice message read, in bytes. A request at the default policy's
 /// 2,000 lines, every text field at its longest, is under 2 MiB.
@@ -16,28 +15,6 @@ pub const MAX_JSON_DEPTH: usize = 16;
 /// Most elements in one JSON array read. The longest array of a request is its
 /// lines, which validation bounds by `ValidationPolicy::max_lines` (default 2,000).
 pub const MAX_JSON_ARRAY_LEN: usize = 10_000;
-
-/// Which bound on an invoice message's JSON was exceeded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JsonLimit {
-    /// The message's size in bytes ([`MAX_JSON_BYTES`]).
-    Bytes,
-    /// The nesting of arrays and objects ([`MAX_JSON_DEPTH`]).
-    Depth,
-    /// The elements of one array ([`MAX_JSON_ARRAY_LEN`]).
-    ArrayLength,
-}
-
-impl fmt::Display for JsonLimit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Bytes => "size in bytes",
-            Self::Depth => "nesting depth",
-            Self::ArrayLength => "array length",
-        })
-    }
-}
 
 /// Checks `json` against the bounds above with one pass over its bytes, before
 /// any parsing. Malformed JSON is left to the parser, which names the error.

@@ -7,7 +7,10 @@
 //!   order and returns a [`ValidatedRequest`] (the only form the rest of the system
 //!   takes) or all [`Violations`] at once, each with a JSON path and a stable
 //!   [`ViolationCode`].
-//! * [`IssueResponse`] and [`IssuedInvoice`]: what comes back.
+//! * [`IssueResponse`] and [`IssuedInvoice`]: what comes back; a [`Refusal`] when
+//!   the enterprise may not issue what it asked for.
+//! * [`Reversal`]: what a red-letter invoice reverses, and the rule that keeps
+//!   the reds against one blue invoice within it.
 //!
 //! Money is exact: amounts are `i64` fen (fields ending in `_fen`), quantities, unit
 //! prices and rates are [`Decimal`]s written as JSON strings; there is no floating
@@ -34,8 +37,10 @@ pub(crate) mod hex;
 pub mod limits;
 pub mod money;
 mod policy;
+mod refusal;
 mod request;
 mod response;
+mod reversal;
 mod tax_id;
 mod time;
 mod validate;
@@ -46,6 +51,7 @@ pub use rust_decimal::Decimal;
 
 pub use self::error::InvoiceError;
 pub use self::policy::{DEFAULT_MAX_LINES, ValidationPolicy};
+pub use self::refusal::Refusal;
 pub use self::request::{
     Buyer, Delivery, InterfaceCode, InvoiceColor, InvoiceKind, InvoiceLine, IssueRequest, LineKind,
     RedLetterReference, Seller, Totals, ZeroRateFlag,
@@ -54,6 +60,7 @@ pub use self::response::{
     CheckCode, FailureReason, FormatError, InvoiceNumber, IssueOutcome, IssueResponse,
     IssuedInvoice,
 };
+pub use self::reversal::{Reversal, ReversalRefusal, Reversed};
 pub use self::tax_id::{
     BuyerTaxId, CREDIT_CODE_ALPHABET, TaxIdError, UnifiedSocialCreditCode,
     credit_code_check_character,

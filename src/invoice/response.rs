@@ -5,6 +5,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::Refusal;
 use super::error::InvoiceError;
 use super::hex;
 use super::request::{InvoiceColor, InvoiceKind};
@@ -12,7 +13,6 @@ use super::tax_id::UnifiedSocialCreditCode;
 use super::time::UnixTime;
 use super::version::{self, ProtocolVersion};
 use super::violation::Violations;
-use crate::qualification::Refusal;
 
 /// The answer to an [`IssueRequest`](crate::invoice::IssueRequest).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

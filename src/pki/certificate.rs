@@ -91,6 +91,11 @@ static SHARED: Mutex<Option<HashMap<Vec<u8>, Certificate>>> = Mutex::new(None);
 impl Certificate {
     /// Parses one DER certificate. Trailing bytes after the certificate are refused.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        Ok(Self::parse_at(der, 0)?)
+    }
+
+    /// [`from_der`](Self::from_der), failing with the [`CertificateError`] alone.
+    pub(crate) fn parse_der(der: &[u8]) -> Result<Self, CertificateError> {
         Self::parse_at(der, 0)
     }
 
@@ -127,24 +132,24 @@ impl Certificate {
     /// blocks) or DER (one certificate, or several concatenated). Errors name the
     /// position of the failing certificate.
     pub fn load_bundle(input: &[u8]) -> Result<Vec<Self>, Error> {
-        parse_bundle(input, "CERTIFICATE", Self::parse_at, split_error, || {
-            CertificateError::Empty.into()
-        })
+        parse_bundle(
+            input,
+            "CERTIFICATE",
+            |der, index| Ok(Self::parse_at(der, index)?),
+            split_error,
+            || CertificateError::Empty.into(),
+        )
     }
 
-    fn parse_at(der: &[u8], index: usize) -> Result<Self, Error> {
+    fn parse_at(der: &[u8], index: usize) -> Result<Self, CertificateError> {
         let parsed = X509Certificate::from_der(der)
             .map_err(|source| CertificateError::Der { index, source })?;
         let spki = parsed.tbs_certificate().subject_public_key_info();
         let spki_der = spki
             .to_der()
             .map_err(|source| CertificateError::Der { index, source })?;
-        let key_family = key_family_of(&spki.algorithm).map_err(|e| match e {
-            Error::Key(crate::error::KeyError::UnsupportedAlgorithm { oid }) => {
-                Error::from(CertificateError::UnsupportedKeyAlgorithm { index, oid })
-            }
-            other => other,
-        })?;
+        let key_family = key_family_of(&spki.algorithm)
+            .map_err(|oid| CertificateError::UnsupportedKeyAlgorithm { index, oid })?;
         Ok(Self {
             shared: Arc::new(Parsed {
                 der: der.to_vec(),

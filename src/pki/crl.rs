@@ -5,12 +5,12 @@ use core::fmt;
 use std::sync::Arc;
 
 use der::Decode;
-use thiserror::Error as ThisError;
+
 use x509_cert::crl::CertificateList;
 
 use super::Timestamp;
 use super::bundle::{SplitError, parse_bundle};
-use crate::error::Error;
+use crate::error::{CrlError, CrlFeature, Error};
 
 /// id-ce-cRLNumber.
 const CRL_NUMBER: const_oid::ObjectIdentifier =
@@ -298,99 +298,4 @@ fn split_error(index: usize, why: SplitError) -> Error {
         SplitError::Der(source) => CrlError::Der { index, source },
     }
     .into()
-}
-
-/// Why a CRL could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
-#[non_exhaustive]
-pub enum CrlError {
-    /// No CRL was found in the input.
-    #[error("no CRL found in the input")]
-    Empty,
-    /// PEM armour is broken.
-    #[error("CRL {index} of bundle: PEM: {source}")]
-    Pem {
-        /// Zero-based position in the bundle.
-        index: usize,
-        /// The PEM error.
-        source: der::pem::Error,
-    },
-    /// A PEM block had another label.
-    #[error("CRL {index} of bundle: PEM label \"{label}\" is not X509 CRL")]
-    UnexpectedPemLabel {
-        /// Zero-based position in the bundle.
-        index: usize,
-        /// The label found.
-        label: String,
-    },
-    /// The DER is malformed.
-    #[error("CRL {index} of bundle: {source}")]
-    Der {
-        /// Zero-based position in the bundle.
-        index: usize,
-        /// The DER error.
-        source: der::Error,
-    },
-    /// The CRL lists more entries than [`MAX_CRL_ENTRIES`] (counted before
-    /// decoding, up to one past the limit).
-    #[error("CRL {index} of bundle: {count} entries exceed the limit of {max}")]
-    TooManyEntries {
-        /// Zero-based position in the bundle.
-        index: usize,
-        /// How many entries were counted.
-        count: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// The CRL uses a feature that is not supported.
-    #[error("CRL {index} of bundle: {feature}")]
-    Unsupported {
-        /// Zero-based position in the bundle.
-        index: usize,
-        /// What is unsupported.
-        feature: CrlFeature,
-    },
-}
-
-/// A CRL feature fapiao (and webpki) refuse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CrlFeature {
-    /// Not a version 2 CRL.
-    Version,
-    /// A delta CRL.
-    DeltaCrl,
-    /// An indirect CRL (entries for another issuer).
-    IndirectCrl,
-    /// A critical CRL or CRL-entry extension that is not understood.
-    CriticalExtension,
-    /// A CRL partitioned by revocation reasons.
-    ReasonPartitioning,
-    /// An issuing distribution point that cannot be processed.
-    IssuingDistributionPoint,
-    /// A missing, critical or invalid cRLNumber.
-    CrlNumber,
-    /// An unknown revocation reason code.
-    RevocationReason,
-    /// A serial number that is not a valid integer.
-    SerialNumber,
-    /// Structurally invalid (webpki's parser refused it).
-    Malformed,
-}
-
-impl fmt::Display for CrlFeature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Version => "not a version 2 CRL",
-            Self::DeltaCrl => "delta CRLs are not supported",
-            Self::IndirectCrl => "indirect CRLs are not supported",
-            Self::CriticalExtension => "unknown critical extension",
-            Self::ReasonPartitioning => "CRLs partitioned by reason are not supported",
-            Self::IssuingDistributionPoint => "unsupported issuing distribution point",
-            Self::CrlNumber => "cRLNumber missing, critical or invalid (RFC 5280 5.2.3)",
-            Self::RevocationReason => "unknown revocation reason",
-            Self::SerialNumber => "invalid serial number",
-            Self::Malformed => "malformed",
-        })
-    }
 }

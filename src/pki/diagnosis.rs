@@ -5,10 +5,10 @@
 
 use super::der_parts::{algorithm_oid, name_value, signature_verifies};
 use super::inspect;
-use super::path_error::PathError;
-use super::path_reasons::{CertificateRef, ChainRole, CrlRef, Malformation, WorkBudget};
 use super::{Certificate, Crl, Timestamp};
 use crate::crypto::RSA_MIN_BITS;
+use crate::error::PathError;
+use crate::error::{CertificateRef, ChainRole, CrlRef, Malformation, WorkBudget};
 
 /// Everything one validation was given.
 pub(crate) struct Inputs<'a> {

@@ -12,8 +12,8 @@ use x509_cert::ext::pkix::{
 };
 
 use super::names;
-use super::path_reasons::{Malformation, ProfileRule, WeakDigest};
 use crate::crypto::{KeyFamily, rsa_modulus_bits};
+use crate::error::{Malformation, ProfileRule, WeakDigest};
 
 /// Extension and algorithm OIDs.
 pub(crate) mod oid {

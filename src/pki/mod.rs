@@ -7,45 +7,33 @@
 //!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
 //!   [`PathPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
 
-mod binding;
 mod bundle;
 mod certificate;
 mod credentials;
 mod crl;
 mod der_parts;
 mod diagnosis;
-mod exchange;
-mod inspect;
+pub(crate) mod inspect;
 mod names;
-mod path_error;
-mod path_reasons;
-mod peer_trust;
-mod peers;
 mod pem;
 mod policy;
 mod private_key;
-mod time;
 mod trust_store;
 mod validator;
 mod verified_path;
 
-pub use binding::{CertificateMatch, PartyBinder, PartyBinding, PartyBindings};
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
-pub use crl::{Crl, CrlError, CrlFeature, MAX_CRL_ENTRIES, check_pinned_not_revoked};
+pub use crl::{Crl, MAX_CRL_ENTRIES, check_pinned_not_revoked};
 pub use diagnosis::MAX_DIAGNOSIS_SIGNATURES;
-pub use exchange::{
-    AnswerSent, EXCHANGE_VERSIONS, ExchangeKind, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN,
-    OfferSent, PeerValidator,
-};
-pub use path_error::PathError;
-pub use path_reasons::{
-    CertificateRef, ChainRole, CrlRef, Malformation, ProfileRule, WeakDigest, WorkBudget,
-};
-pub use peers::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
-pub use policy::{EkuPolicy, Limits, PathPolicy, Purpose, key_purpose};
+pub use policy::{EkuPolicy, Limits, PathPolicy, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
-pub use time::{Timestamp, TimestampParseError};
 pub use trust_store::TrustStore;
 pub use validator::PathValidator;
 pub use verified_path::VerifiedPath;
+
+pub use crate::error::{
+    CertificateError, CertificateRef, ChainRole, CredentialsError, CrlError, CrlFeature, CrlRef,
+    Malformation, PathError, ProfileRule, Purpose, Timestamp, TimestampParseError, WeakDigest,
+    WorkBudget,
+};

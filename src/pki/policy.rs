@@ -1,35 +1,7 @@
-//! What a validation asks for: the [`Purpose`] of the leaf's key and the
+//! What a validation asks for: the [`Purpose`](crate::pki::Purpose) of the leaf's key and the
 //! [`PathPolicy`] (revocation, extended key usage, limits).
 
-use core::fmt;
-
 use const_oid::ObjectIdentifier;
-
-/// What the leaf's key is going to be used for; checked against the leaf's
-/// keyUsage extension (RFC 5280 4.2.1.3). A leaf without keyUsage is not
-/// restricted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Purpose {
-    /// Verifying the leaf's signatures (CMS SignedData): needs digitalSignature or
-    /// nonRepudiation.
-    Sign,
-    /// Encrypting to the leaf (CMS recipient): needs keyEncipherment for an RSA key
-    /// (key transport) or keyAgreement for an EC key (ECDH).
-    Encrypt,
-    /// No key-usage check (path validation only).
-    Any,
-}
-
-impl fmt::Display for Purpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Sign => "signing",
-            Self::Encrypt => "encryption",
-            Self::Any => "any purpose",
-        })
-    }
-}
 
 /// Well-known extendedKeyUsage key purposes (RFC 5280 4.2.1.12).
 pub mod key_purpose {

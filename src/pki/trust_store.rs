@@ -4,11 +4,11 @@
 use pki_types::{CertificateDer, TrustAnchor};
 
 use super::Certificate;
-use super::path_error::PathError;
-use super::path_reasons::{CertificateRef, ChainRole, Malformation};
 use super::policy::PathPolicy;
 use super::validator::PathValidator;
 use crate::error::Error;
+use crate::error::PathError;
+use crate::error::{CertificateRef, ChainRole, Malformation};
 
 /// A set of trust anchors, loaded from PEM or DER certificates.
 ///

@@ -12,13 +12,14 @@ use webpki::{
 
 use super::diagnosis::{Inputs, rank};
 use super::inspect::{self, PathPosition};
-use super::path_error::PathError;
-use super::path_reasons::{ChainRole, Malformation};
-use super::policy::{PathPolicy, Purpose};
+use super::policy::PathPolicy;
 use super::verified_path::VerifiedPath;
 use super::{Certificate, Crl, Timestamp, TrustStore};
 use crate::crypto::{KeyFamily, RSA_MIN_BITS};
 use crate::error::Error;
+use crate::error::PathError;
+use crate::error::Purpose;
+use crate::error::{ChainRole, Malformation};
 
 #[cfg(feature = "aws-lc")]
 use webpki::aws_lc_rs as backend;

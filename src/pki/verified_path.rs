@@ -1,7 +1,7 @@
 //! [`VerifiedPath`]: what a successful validation proves.
 
-use super::policy::Purpose;
 use super::{Certificate, SpkiFingerprint, Timestamp};
+use crate::error::Purpose;
 
 /// A path from a leaf to a trust anchor that was valid at a given time for a
 /// given purpose. Only [`PathValidator`](super::PathValidator) makes one.

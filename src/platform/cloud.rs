@@ -7,6 +7,12 @@
 //! for tickets it builds query messages until the result arrives.
 
 mod journal;
+mod records;
+
+pub use self::records::{
+    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
+    SubmissionState, TicketResolution,
+};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,11 +20,13 @@ use std::sync::Arc;
 use crate::crypto::CryptoProvider;
 use crate::envelope::{self, Addressing, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
 use crate::error::{Error, PlatformError};
+use crate::exchange::{PartyRole, PeerDirectory};
 use crate::invoice::{
     FailureReason, IssueOutcome, IssueRequest, IssueResponse, UnifiedSocialCreditCode,
 };
-use crate::pki::{Certificate, Credentials, PartyRole, PeerDirectory};
-use crate::store::{CloudStore, CloudTicketState, SqliteStore, TicketResolution, UnitOfWork};
+use crate::pki::{Certificate, Credentials};
+use crate::platform::UnitOfWork;
+use crate::store::SqliteStore;
 
 use self::journal::OrderKey;
 use super::messages::{TicketQuery, to_json};

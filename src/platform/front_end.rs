@@ -21,8 +21,9 @@ use crate::crypto::CryptoProvider;
 use crate::device::{ControlCommand, IssuingDevice};
 use crate::envelope::{self, Addressing, EnvelopePolicy, Opener, ReplayGuard};
 use crate::error::{Error, PlatformError};
+use crate::exchange::{PartyRole, PeerDirectory};
 use crate::invoice::{UnifiedSocialCreditCode, ValidationPolicy};
-use crate::pki::{Credentials, PartyRole, PeerDirectory};
+use crate::pki::Credentials;
 
 use super::messages::{
     CommandResult, CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION,
@@ -30,7 +31,7 @@ use super::messages::{
 };
 use super::trust::PlatformTrust;
 use super::unit::{DeferredReplay, opener_guard, run_in_unit};
-use crate::store::UnitOfWork;
+use crate::platform::UnitOfWork;
 
 /// Everything a front-end service runs on.
 pub struct FrontEndParts {

@@ -11,18 +11,28 @@
 mod cloud;
 mod front_end;
 mod messages;
+mod records;
 mod service;
 mod trust;
 mod unit;
+mod unit_of_work;
 
-pub use cloud::{CloudPlatform, CloudPlatformParts, Order};
+pub use cloud::{
+    CloudPlatform, CloudPlatformParts, CloudStore, CloudSubmission, CloudTicket, CloudTicketState,
+    NewSubmission, Order, StoredInvoice, SubmissionState, TicketResolution,
+};
 pub use front_end::{FrontEndParts, FrontEndService, RunReport};
 pub use messages::{
     CommandResult, CommandResultOutcome, FrontEndRequest, MAX_PULL, PLATFORM_MESSAGE_VERSION,
     ServiceToFrontEnd, TicketQuery,
+};
+pub use records::{
+    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
+    RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
 };
 pub use service::{
     CommandRefusal, ExpiryReport, MaintenanceReport, ServicePlatform, ServicePlatformConfig,
     ServicePlatformParts,
 };
 pub use trust::PlatformTrust;
+pub use unit_of_work::UnitOfWork;

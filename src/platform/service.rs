@@ -21,23 +21,24 @@
 use std::sync::Arc;
 
 use crate::crypto::CryptoProvider;
+use crate::device::DeviceStore;
 use crate::device::{ControlCommand, IssuingDevice};
 use crate::envelope::{self, Addressing, EnvelopePolicy, OpenedEnvelope, Opener, ReplayGuard};
 use crate::error::{Error, PlatformError};
+use crate::exchange::{PartyRole, PeerDirectory, PeerRecord};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
     FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
     UnixTime, ValidationPolicy,
 };
-use crate::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord};
+use crate::pki::Credentials;
+use crate::platform::{HeldQuota, IssuingStore, NewCommand, RequestDigest, UnitOfWork};
 use crate::qualification::{
     CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
     authenticate, check_qualification, check_qualification_in_unit,
 };
-use crate::store::DeviceStore;
-use crate::store::{
-    HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, SqliteStore, UnitOfWork,
-};
+use crate::store::SqliteStore;
+use crate::tax::OutboxStore;
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
 use super::messages::TicketQuery;
@@ -126,7 +127,7 @@ pub struct ServicePlatformConfig {
     pub command_deadline: u64,
     /// How long an uploaded outbox entry is kept with its receipt before
     /// [`ServicePlatform::maintain`] compacts it, in seconds (0:
-    /// [`DEFAULT_OUTBOX_RETENTION`](crate::store::DEFAULT_OUTBOX_RETENTION), 30 days).
+    /// [`DEFAULT_OUTBOX_RETENTION`](crate::tax::DEFAULT_OUTBOX_RETENTION), 30 days).
     pub outbox_retention: u64,
 }
 
@@ -622,17 +623,12 @@ impl ServicePlatform {
         Ok(ticket.response_json)
     }
 
-    fn refusal(
-        &self,
-        serial: &str,
-        seller: Option<&str>,
-        error: QualificationError,
-    ) -> Result<Vec<u8>, Error> {
+    fn refusal(&self, serial: &str, seller: Option<&str>, error: Error) -> Result<Vec<u8>, Error> {
         match error {
-            QualificationError::Refused(refusal) => {
+            Error::Qualification(QualificationError::Refused(refusal)) => {
                 response_json(serial, seller, FailureReason::Refused { refusal })
             }
-            other => Err(other.into()),
+            other => Err(other),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::envelope::ReplayGuard;
 use crate::error::{Error, PlatformError};
-use crate::store::UnitOfWork;
+use crate::platform::UnitOfWork;
 
 /// A replay guard that only notes the id the opener asks about, to be checked
 /// and recorded by the real guard later, inside the unit of work.

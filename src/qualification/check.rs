@@ -2,11 +2,11 @@
 //! validating its request: who the enterprise is ([`authenticate`]) and whether it
 //! may issue this invoice now ([`check_qualification`]).
 
-use super::error::QualificationError;
 use super::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
 use super::record::{EnterpriseStatus, QualificationRecord};
-use super::refusal::Refusal;
 use super::registry::{QualificationRegistry, ReservationGuard};
+use crate::error::Error;
+use crate::invoice::Refusal;
 use crate::invoice::{InvoiceColor, UnixTime, ValidatedRequest};
 
 /// Binds the verified signers of an envelope to the request's seller.
@@ -25,7 +25,7 @@ pub fn authenticate<R: QualificationRegistry + ?Sized>(
     request: &ValidatedRequest,
     enterprise: &SignerIdentity,
     platform: Option<&CloudPlatformIdentity>,
-) -> Result<AuthenticatedEnterprise, QualificationError> {
+) -> Result<AuthenticatedEnterprise, Error> {
     let tax_id = request.seller_tax_id();
     let record = registry
         .record(tax_id)?
@@ -77,7 +77,7 @@ pub fn check_qualification<'r, R: QualificationRegistry + ?Sized>(
     enterprise: &AuthenticatedEnterprise,
     request: &ValidatedRequest,
     now: UnixTime,
-) -> Result<ReservationGuard<'r, R>, QualificationError> {
+) -> Result<ReservationGuard<'r, R>, Error> {
     check(registry, enterprise, request, now, Hold::Reserve)
 }
 
@@ -92,7 +92,7 @@ pub fn check_qualification_in_unit<'r, R: QualificationRegistry + ?Sized>(
     enterprise: &AuthenticatedEnterprise,
     request: &ValidatedRequest,
     now: UnixTime,
-) -> Result<ReservationGuard<'r, R>, QualificationError> {
+) -> Result<ReservationGuard<'r, R>, Error> {
     check(registry, enterprise, request, now, Hold::Charge)
 }
 
@@ -109,7 +109,7 @@ fn check<'r, R: QualificationRegistry + ?Sized>(
     request: &ValidatedRequest,
     now: UnixTime,
     hold: Hold,
-) -> Result<ReservationGuard<'r, R>, QualificationError> {
+) -> Result<ReservationGuard<'r, R>, Error> {
     let tax_id = request.seller_tax_id();
     if enterprise.tax_id() != tax_id {
         return Err(Refusal::SignerNotBound {

@@ -7,14 +7,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use super::error::QualificationError;
 use super::record::{DEVICE_OF_ANOTHER, EnterpriseStatus, MonthlyUsage, QualificationRecord};
-use super::refusal::Refusal;
 use super::registry::{QualificationRegistry, QuotaReservation};
+use crate::error::{Error, QualificationError, SUPPORTED_REGISTRY_VERSIONS};
+use crate::invoice::Refusal;
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
-
-/// Versions of the registry's JSON this library reads.
-pub const SUPPORTED_REGISTRY_VERSIONS: &[&str] = &["1.0"];
 
 /// The qualification registry in memory.
 ///
@@ -264,7 +261,7 @@ impl QualificationRegistry for EmbeddedRegistry {
     fn record(
         &self,
         tax_id: &UnifiedSocialCreditCode,
-    ) -> Result<Option<QualificationRecord>, QualificationError> {
+    ) -> Result<Option<QualificationRecord>, Error> {
         Ok(self
             .lock()
             .enterprises
@@ -276,7 +273,7 @@ impl QualificationRegistry for EmbeddedRegistry {
         &self,
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
-    ) -> Result<MonthlyUsage, QualificationError> {
+    ) -> Result<MonthlyUsage, Error> {
         let state = self.lock();
         let entry = state.enterprises.get(tax_id);
         let get = |map: Option<&BTreeMap<YearMonth, i64>>| {
@@ -294,7 +291,7 @@ impl QualificationRegistry for EmbeddedRegistry {
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
         amount_fen: i64,
-    ) -> Result<QuotaReservation, QualificationError> {
+    ) -> Result<QuotaReservation, Error> {
         let amount_fen = amount_fen.max(0);
         let mut state = self.lock();
         let entry =
@@ -333,7 +330,7 @@ impl QualificationRegistry for EmbeddedRegistry {
         Ok(QuotaReservation::new(id, tax_id.clone(), month, amount_fen))
     }
 
-    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
+    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), Error> {
         let mut state = self.lock();
         let pending = state.take(&reservation)?;
         if let Some(entry) = state.unreserve(&pending) {
@@ -343,7 +340,7 @@ impl QualificationRegistry for EmbeddedRegistry {
         Ok(())
     }
 
-    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
+    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), Error> {
         let mut state = self.lock();
         let pending = state.take(&reservation)?;
         state.unreserve(&pending);

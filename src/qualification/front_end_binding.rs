@@ -4,8 +4,9 @@
 use super::record::{EnterpriseStatus, HostingMode};
 use super::registry::QualificationRegistry;
 use crate::error::Error;
+use crate::exchange::{PartyBinder, PartyRole};
 use crate::invoice::UnifiedSocialCreditCode;
-use crate::pki::{Certificate, PartyBinder, PartyRole};
+use crate::pki::Certificate;
 
 /// Lets a certificate claim an enterprise front end's party id (its unified
 /// social credit code) when the registry says so: the enterprise is registered

@@ -3,8 +3,9 @@
 
 use super::record::QualificationRecord;
 use crate::envelope::VerifiedSigner;
+use crate::exchange::{PartyRole, PeerRecord};
 use crate::invoice::UnifiedSocialCreditCode;
-use crate::pki::{PartyRole, PeerRecord, SpkiFingerprint};
+use crate::pki::SpkiFingerprint;
 
 /// The enterprise signer of a verified envelope.
 ///
@@ -46,7 +47,7 @@ impl CloudPlatformIdentity {
     /// service platform's or a front end's key does not act as a cloud platform).
     ///
     /// Look the signer's fingerprint up with
-    /// [`PeerDirectory::lookup_fingerprint`](crate::pki::PeerDirectory::lookup_fingerprint)
+    /// [`PeerDirectory::lookup_fingerprint`](crate::exchange::PeerDirectory::lookup_fingerprint)
     /// first: it refuses unknown, expired, retired and revoked pins.
     pub fn from_peer(record: &PeerRecord) -> Option<Self> {
         (record.role == PartyRole::CloudPlatform).then(|| Self {

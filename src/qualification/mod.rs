@@ -57,23 +57,21 @@
 
 mod check;
 mod embedded;
-mod error;
 mod front_end_binding;
 mod identity;
 mod record;
-mod refusal;
 mod registry;
 
 pub use self::check::{
     authenticate, check_qualification, check_qualification_in_unit, check_standing,
 };
-pub use self::embedded::{EmbeddedRegistry, SUPPORTED_REGISTRY_VERSIONS};
-pub use self::error::QualificationError;
+pub use self::embedded::EmbeddedRegistry;
 pub use self::front_end_binding::RegisteredFrontEnds;
 pub use self::identity::{AuthenticatedEnterprise, Binding, CloudPlatformIdentity, SignerIdentity};
 pub(crate) use self::record::DEVICE_OF_ANOTHER;
 pub use self::record::{
     EnterpriseStatus, HostingMode, MonthlyUsage, QualificationRecord, RegisteredDevice,
 };
-pub use self::refusal::Refusal;
 pub use self::registry::{QualificationRegistry, QuotaReservation, ReservationGuard};
+pub use crate::error::{QualificationError, SUPPORTED_REGISTRY_VERSIONS};
+pub use crate::invoice::Refusal;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::QualificationError;
+use crate::error::QualificationError;
 use crate::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, hex};
 use crate::pki::{Certificate, SpkiFingerprint};
 
@@ -51,7 +51,7 @@ pub struct QualificationRecord {
 /// One of an enterprise's own issuing devices, as the service platform knows it.
 ///
 /// The service platform allocates the device's number segments: they are
-/// registered in the platform's [`DeviceStore`](crate::store::DeviceStore) under
+/// registered in the platform's [`DeviceStore`](crate::device::DeviceStore) under
 /// `device_id`, next to the hosted device's, so that no two devices' numbers
 /// overlap. An invoice the enterprise's front end reports is recorded only when it
 /// names one of these devices, its number lies in a segment registered to that

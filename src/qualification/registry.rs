@@ -2,8 +2,8 @@
 //! database can implement it; and [`QuotaReservation`], quota held for an invoice
 //! being issued.
 
-use super::error::QualificationError;
 use super::record::{MonthlyUsage, QualificationRecord};
+use crate::error::Error;
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 
 /// Where qualification records and quota usage live.
@@ -20,14 +20,14 @@ pub trait QualificationRegistry: Send + Sync {
     fn record(
         &self,
         tax_id: &UnifiedSocialCreditCode,
-    ) -> Result<Option<QualificationRecord>, QualificationError>;
+    ) -> Result<Option<QualificationRecord>, Error>;
 
     /// How much of a month's quota is used and reserved.
     fn usage(
         &self,
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
-    ) -> Result<MonthlyUsage, QualificationError>;
+    ) -> Result<MonthlyUsage, Error>;
 
     /// Atomically checks that used + reserved + `amount_fen` stays within the
     /// enterprise's monthly quota and reserves `amount_fen`; refuses with
@@ -38,13 +38,13 @@ pub trait QualificationRegistry: Send + Sync {
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
         amount_fen: i64,
-    ) -> Result<QuotaReservation, QualificationError>;
+    ) -> Result<QuotaReservation, Error>;
 
     /// Turns a reservation into usage: the invoice was issued.
-    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError>;
+    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), Error>;
 
     /// Gives a reservation back: the invoice was not issued.
-    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError>;
+    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), Error>;
 
     /// Checks as [`reserve_quota`](Self::reserve_quota) does, but may count
     /// `amount_fen` as used at once instead of reserving it, returning a
@@ -63,7 +63,7 @@ pub trait QualificationRegistry: Send + Sync {
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
         amount_fen: i64,
-    ) -> Result<QuotaReservation, QualificationError> {
+    ) -> Result<QuotaReservation, Error> {
         self.reserve_quota(tax_id, month, amount_fen)
     }
 }
@@ -174,7 +174,7 @@ impl<'r, R: QualificationRegistry + ?Sized> ReservationGuard<'r, R> {
     }
 
     /// The invoice was issued: the quota becomes usage.
-    pub fn commit(mut self) -> Result<(), QualificationError> {
+    pub fn commit(mut self) -> Result<(), Error> {
         match self.reservation.take() {
             Some(reservation) => self.registry.commit_quota(reservation),
             None => Ok(()),
@@ -182,7 +182,7 @@ impl<'r, R: QualificationRegistry + ?Sized> ReservationGuard<'r, R> {
     }
 
     /// The invoice was not issued: the quota is given back.
-    pub fn release(mut self) -> Result<(), QualificationError> {
+    pub fn release(mut self) -> Result<(), Error> {
         match self.reservation.take() {
             Some(reservation) => self.registry.release_quota(reservation),
             None => Ok(()),

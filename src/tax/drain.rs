@@ -2,8 +2,9 @@
 //! jitter, and parks what will not go through for an operator.
 
 use crate::crypto::CryptoProvider;
+use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
-use crate::store::{OutboxStore, StoreError};
+use crate::tax::OutboxStore;
 
 use super::authority::TaxAuthority;
 

@@ -2,7 +2,7 @@
 //!
 //! The service platform writes each issued invoice to an outbox in the same
 //! transaction as the invoice itself (see
-//! [`IssuingStore`](crate::store::IssuingStore)); [`drain_outbox`] uploads what is
+//! [`IssuingStore`](crate::platform::IssuingStore)); [`drain_outbox`] uploads what is
 //! due through a [`TaxAuthority`], retrying with exponential backoff and jitter
 //! ([`RetryPolicy`]) and parking final failures for an operator. Uploads are
 //! idempotent by invoice number. [`RecordingTaxAuthority`] is a reference
@@ -10,10 +10,13 @@
 
 mod authority;
 mod drain;
+mod outbox;
 mod recording;
 
-pub use self::authority::{TaxAuthority, TaxReceipt, UploadError};
+pub use self::authority::{TaxAuthority, TaxReceipt};
 pub use self::drain::{
     DrainEvent, DrainReport, Jitter, ProviderJitter, RetryPolicy, SeededJitter, drain_outbox,
 };
+pub use self::outbox::{DEFAULT_OUTBOX_RETENTION, OutboxEntry, OutboxState, OutboxStore};
 pub use self::recording::{RecordingTaxAuthority, UploadCall};
+pub use crate::error::UploadError;

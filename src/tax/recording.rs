@@ -6,7 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
 
-use super::authority::{TaxAuthority, TaxReceipt, UploadError};
+use super::authority::{TaxAuthority, TaxReceipt};
+use crate::error::UploadError;
 
 /// What one upload call got.
 #[derive(Clone, Debug, PartialEq, Eq)]

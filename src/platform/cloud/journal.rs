@@ -11,8 +11,9 @@
 
 use crate::envelope::SignedMessage;
 use crate::error::Error;
+use crate::error::StoreError;
 use crate::invoice::{FailureReason, IssueOutcome, IssueResponse};
-use crate::store::{CloudSubmission, NewSubmission, StoreError, SubmissionState};
+use crate::platform::{CloudSubmission, NewSubmission, SubmissionState};
 
 use super::CloudPlatform;
 

@@ -8,8 +8,8 @@ use crate::error::{Error, PlatformError};
 use crate::invoice::{
     InvoiceKind, InvoiceNumber, IssuedInvoice, UnifiedSocialCreditCode, UnixTime,
 };
+use crate::platform::QueuedCommand;
 use crate::qualification::{QualificationRecord, Refusal, check_standing};
-use crate::store::QueuedCommand;
 
 use super::ServicePlatform;
 

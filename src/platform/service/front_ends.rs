@@ -3,13 +3,14 @@
 //! commands they answer.
 
 use crate::envelope::OpenedEnvelope;
+use crate::error::StoreError;
 use crate::error::{Error, PlatformError};
 use crate::invoice::{
     FailureReason, IssueOutcome, IssueResponse, IssuedInvoice, ProtocolVersion,
     UnifiedSocialCreditCode,
 };
+use crate::platform::{CommandOutcome, Completion, TicketState};
 use crate::qualification::{QualificationError, QuotaReservation};
-use crate::store::{CommandOutcome, Completion, StoreError, TicketState};
 
 use super::super::messages::{
     CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION, ServiceToFrontEnd, to_json,
@@ -254,8 +255,10 @@ impl ServicePlatform {
             TicketState::Failed | TicketState::Pending => registry.release_quota(reservation),
         };
         match settled {
-            Ok(()) | Err(QualificationError::UnknownReservation { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+            Ok(()) | Err(Error::Qualification(QualificationError::UnknownReservation { .. })) => {
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! platform's store grows with its invoices only.
 
 use crate::error::Error;
-use crate::store::DEFAULT_OUTBOX_RETENTION;
+use crate::tax::DEFAULT_OUTBOX_RETENTION;
 
 use super::ServicePlatform;
 
@@ -36,7 +36,7 @@ impl ServicePlatform {
     /// * uploaded outbox entries whose upload is older than the retention
     ///   ([`ServicePlatformConfig::outbox_retention`](super::ServicePlatformConfig::outbox_retention),
     ///   30 days by default) are compacted: the entry and its receipt go, the
-    ///   invoice stays ([`OutboxStore::compact_uploaded`](crate::store::OutboxStore::compact_uploaded)).
+    ///   invoice stays ([`OutboxStore::compact_uploaded`](crate::tax::OutboxStore::compact_uploaded)).
     ///
     /// Each step runs in transactions of its own (entries in pages of up to
     /// 1000), outside the platform's unit of work; messages may be handled

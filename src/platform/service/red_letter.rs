@@ -20,12 +20,13 @@
 //! refused with the same violations (a platform-hosted device has then used an
 //! invoice number that no invoice is recorded or reported under).
 //!
-//! [`IssuingStore::record_issued`]: crate::store::IssuingStore::record_issued
-//! [`IssuingStore::enqueue_command`]: crate::store::IssuingStore::enqueue_command
+//! [`IssuingStore::record_issued`]: crate::platform::IssuingStore::record_issued
+//! [`IssuingStore::enqueue_command`]: crate::platform::IssuingStore::enqueue_command
 
 use crate::error::Error;
+use crate::error::StoreError;
+use crate::invoice::Reversal;
 use crate::invoice::{FailureReason, InvoiceColor, ValidatedRequest, Violation, Violations};
-use crate::store::{Reversal, StoreError};
 
 use super::ServicePlatform;
 

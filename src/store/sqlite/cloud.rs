@@ -7,10 +7,11 @@ use super::SqliteStore;
 use super::codec::{
     During, corrupt_column, int, invoice, limit, number_key, to_json, uint, unique_as,
 };
+use crate::error::StoreError;
 use crate::invoice::IssuedInvoice;
-use crate::store::{
-    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoreError,
-    StoredInvoice, SubmissionState, TicketResolution,
+use crate::platform::{
+    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
+    SubmissionState, TicketResolution,
 };
 
 /// `SELECT` with a ticket's columns (`ticket_row` reads them), then `$rest`:

@@ -4,8 +4,8 @@ use rusqlite::ErrorCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::error::{CorruptValue, StoreError};
 use crate::invoice::{InvoiceKind, InvoiceNumber, IssuedInvoice};
-use crate::store::{CorruptValue, StoreError};
 
 /// Names the operation of a failed SQLite call.
 pub(super) trait During<T> {

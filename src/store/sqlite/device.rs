@@ -9,8 +9,10 @@ use super::codec::{
 use crate::device::{
     AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState, number_span,
 };
+use crate::device::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
+use crate::error::Error;
+use crate::error::StoreError;
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
-use crate::store::{DeviceIssue, DeviceStore, JournalEntry, NextNumber, StoreError};
 
 /// `SELECT` with a segment's columns (`segment_state` reads them), then `$rest`:
 /// one literal, so the statement cache gets the same text without formatting it.
@@ -201,7 +203,7 @@ impl DeviceStore for SqliteStore {
         &self,
         next: &NextNumber<'_>,
         build: &mut dyn FnMut(&AllocatedNumber) -> Result<IssuedInvoice, DeviceFailure>,
-    ) -> Result<DeviceIssue, DeviceFailure> {
+    ) -> Result<DeviceIssue, Error> {
         const OP: &str = "issue the next invoice number";
         self.write(OP, |tx| {
             let recorded: Option<(Vec<u8>, String)> = tx
@@ -219,7 +221,8 @@ impl DeviceStore for SqliteStore {
                 if digest32("command_digest", &digest)? != *next.command_digest {
                     return Err(DeviceFailure::CommandConflict {
                         command_id: next.command_id.to_owned(),
-                    });
+                    }
+                    .into());
                 }
                 return Ok(DeviceIssue {
                     invoice: invoice(&json)?,
@@ -248,7 +251,7 @@ impl DeviceStore for SqliteStore {
                     .during(OP)?;
                 let device_id = next.device_id.to_owned();
                 let invoice_kind = next.invoice_kind;
-                return Err(if any == 0 {
+                return Err(Error::Device(if any == 0 {
                     DeviceFailure::NoSegment {
                         device_id,
                         invoice_kind,
@@ -258,7 +261,7 @@ impl DeviceStore for SqliteStore {
                         device_id,
                         invoice_kind,
                     }
-                });
+                }));
             };
             let segment = row.segment()?;
             let number = segment
@@ -273,7 +276,8 @@ impl DeviceStore for SqliteStore {
             if issued.invoice_number != allocated.number {
                 return Err(DeviceFailure::InvalidCommand {
                     problem: "the invoice does not carry the number allocated to it",
-                });
+                }
+                .into());
             }
             let moved = tx
                 .prepare_cached(

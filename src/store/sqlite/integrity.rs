@@ -5,7 +5,7 @@ use rusqlite::Connection;
 
 use super::SqliteStore;
 use super::codec::{During, uint};
-use crate::store::StoreError;
+use crate::error::StoreError;
 
 /// A broken invariant found by [`SqliteStore::check_integrity`].
 #[derive(Clone, Debug, PartialEq, Eq)]

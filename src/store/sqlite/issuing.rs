@@ -8,11 +8,12 @@ use super::codec::{
     During, corrupt_column, digest32, int, invoice, limit, number_from_key, number_key, to_json,
     uint, unique_as,
 };
+use crate::error::StoreError;
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
-use crate::store::{
+use crate::invoice::{Reversal, Reversed};
+use crate::platform::{
     CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
-    RequestDigest, RequestRecord, RequestState, Reversal, Reversed, StoreError, TicketRecord,
-    TicketState,
+    RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
 };
 
 fn state_key(state: RequestState) -> &'static str {

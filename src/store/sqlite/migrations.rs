@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use crate::store::StoreError;
+use crate::error::StoreError;
 
 /// One migration step.
 pub(crate) struct Migration {

@@ -9,7 +9,7 @@
 //! change is one `BEGIN IMMEDIATE` transaction; a connection is guarded by a
 //! mutex, so a `SqliteStore` is shared between threads by reference or `Arc`.
 //!
-//! [`SqliteStore::atomically`] (and the [`UnitOfWork`](crate::store::UnitOfWork)
+//! [`SqliteStore::atomically`] (and the [`UnitOfWork`](crate::platform::UnitOfWork)
 //! trait) groups several state changes into one transaction: inside it, each
 //! change runs in a savepoint of the open transaction instead of committing on its
 //! own, so the group costs one commit (one WAL sync under [`Durability::Full`])
@@ -73,13 +73,13 @@ impl Default for StoreOptions {
     }
 }
 
-/// The embedded store: SQLite, implementing [`DeviceStore`](crate::store::DeviceStore),
-/// [`IssuingStore`](crate::store::IssuingStore), [`OutboxStore`](crate::store::OutboxStore),
-/// [`CloudStore`](crate::store::CloudStore),
+/// The embedded store: SQLite, implementing [`DeviceStore`](crate::device::DeviceStore),
+/// [`IssuingStore`](crate::platform::IssuingStore), [`OutboxStore`](crate::tax::OutboxStore),
+/// [`CloudStore`](crate::platform::CloudStore),
 /// [`ReplayGuard`](crate::envelope::ReplayGuard),
-/// [`PeerStore`](crate::pki::PeerStore),
+/// [`PeerStore`](crate::exchange::PeerStore),
 /// [`QualificationRegistry`](crate::qualification::QualificationRegistry) and
-/// [`UnitOfWork`](crate::store::UnitOfWork).
+/// [`UnitOfWork`](crate::platform::UnitOfWork).
 pub struct SqliteStore {
     inner: Mutex<Inner>,
     /// Signalled when a unit of work ends, for threads waiting to write.
@@ -369,5 +369,14 @@ impl Drop for OpenUnit<'_> {
         inner.unit_owner = None;
         drop(inner);
         self.store.unit_ended.notify_all();
+    }
+}
+
+impl crate::platform::UnitOfWork for SqliteStore {
+    fn run_atomically(
+        &self,
+        work: &mut dyn FnMut() -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        self.atomically(work)
     }
 }

@@ -6,9 +6,10 @@ use super::SqliteStore;
 use super::codec::{
     During, corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
 };
+use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
-use crate::store::{OutboxEntry, OutboxState, OutboxStore, StoreError};
 use crate::tax::TaxReceipt;
+use crate::tax::{OutboxEntry, OutboxState, OutboxStore};
 
 /// The query of outbox entries joined to their invoices, ending with
 /// `$filter`, a string literal: every statement is fixed at compile time.

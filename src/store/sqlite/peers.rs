@@ -6,8 +6,9 @@ use rusqlite::{Connection, Row, params};
 use super::SqliteStore;
 use super::codec::{During, corrupt_column, int, uint};
 use crate::error::Error;
-use crate::pki::{Certificate, PartyRole, PeerRecord, PeerStatus, PeerStore, SpkiFingerprint};
-use crate::store::{CorruptValue, StoreError};
+use crate::error::{CorruptValue, StoreError};
+use crate::exchange::{PartyRole, PeerRecord, PeerStatus, PeerStore};
+use crate::pki::{Certificate, SpkiFingerprint};
 
 fn role_key(role: PartyRole) -> &'static str {
     match role {
@@ -50,9 +51,9 @@ impl SqliteStore {
     /// [`ParsedCache`]: super::parsed::ParsedCache
     fn pinned_certificate(&self, der: &[u8]) -> Result<Certificate, StoreError> {
         self.certificates.get_or_parse(der, |der| {
-            Certificate::from_der(der).map_err(|e| StoreError::Corrupt {
+            Certificate::parse_der(der).map_err(|e| StoreError::Corrupt {
                 what: "pinned certificate",
-                source: CorruptValue::Certificate(Box::new(e)),
+                source: CorruptValue::Certificate(e),
             })
         })
     }

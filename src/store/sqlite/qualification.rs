@@ -7,12 +7,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::codec::{During, from_json, to_json};
+use crate::error::{Error, StoreError};
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 use crate::qualification::{
     DEVICE_OF_ANOTHER, EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord,
     QualificationRegistry, QuotaReservation, Refusal,
 };
-use crate::store::StoreError;
 
 /// An enterprise's record; its JSON is parsed once per distinct text
 /// (`SqliteStore::records`).
@@ -84,7 +84,7 @@ fn delete_reservation(
     conn: &Connection,
     operation: &'static str,
     reservation: &QuotaReservation,
-) -> Result<(), QualificationError> {
+) -> Result<(), Error> {
     let id = i64::try_from(reservation.id()).unwrap_or(-1);
     let deleted = conn
         .prepare_cached(
@@ -102,7 +102,8 @@ fn delete_reservation(
     if deleted == 0 {
         return Err(QualificationError::UnknownReservation {
             id: reservation.id(),
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -131,7 +132,7 @@ fn take_reservation(
     conn: &Connection,
     operation: &'static str,
     reservation: &QuotaReservation,
-) -> Result<(), QualificationError> {
+) -> Result<(), Error> {
     delete_reservation(conn, operation, reservation)?;
     on_usage(
         conn,
@@ -149,7 +150,7 @@ impl SqliteStore {
     pub fn upsert_enterprise(
         &self,
         record: &QualificationRecord,
-    ) -> Result<Option<QualificationRecord>, QualificationError> {
+    ) -> Result<Option<QualificationRecord>, Error> {
         const OP: &str = "register an enterprise";
         record.check()?;
         self.write(OP, |tx| {
@@ -171,7 +172,8 @@ impl SqliteStore {
                     return Err(QualificationError::InvalidRecord {
                         tax_id: record.tax_id.clone(),
                         problem: DEVICE_OF_ANOTHER,
-                    });
+                    }
+                    .into());
                 }
             }
             let old = load_record(self, tx, OP, &record.tax_id)?;
@@ -185,7 +187,7 @@ impl SqliteStore {
         &self,
         tax_id: &UnifiedSocialCreditCode,
         status: EnterpriseStatus,
-    ) -> Result<(), QualificationError> {
+    ) -> Result<(), Error> {
         const OP: &str = "change an enterprise's status";
         self.write(OP, |tx| {
             let mut record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| {
@@ -263,7 +265,7 @@ impl QualificationRegistry for SqliteStore {
     fn record(
         &self,
         tax_id: &UnifiedSocialCreditCode,
-    ) -> Result<Option<QualificationRecord>, QualificationError> {
+    ) -> Result<Option<QualificationRecord>, Error> {
         const OP: &str = "read a qualification record";
         Ok(self.read_statement(|conn| load_record(self, conn, OP, tax_id))?)
     }
@@ -272,7 +274,7 @@ impl QualificationRegistry for SqliteStore {
         &self,
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
-    ) -> Result<MonthlyUsage, QualificationError> {
+    ) -> Result<MonthlyUsage, Error> {
         const OP: &str = "read quota usage";
         Ok(self.read_statement(|conn| load_usage(conn, OP, tax_id, month))?)
     }
@@ -282,7 +284,7 @@ impl QualificationRegistry for SqliteStore {
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
         amount_fen: i64,
-    ) -> Result<QuotaReservation, QualificationError> {
+    ) -> Result<QuotaReservation, Error> {
         const OP: &str = "reserve quota";
         let amount_fen = amount_fen.max(0);
         // Two writing statements after a read that decides them: one
@@ -327,7 +329,7 @@ impl QualificationRegistry for SqliteStore {
         })
     }
 
-    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
+    fn commit_quota(&self, reservation: QuotaReservation) -> Result<(), Error> {
         const OP: &str = "commit quota";
         if reservation.is_charged() {
             // Counted as used when charged.
@@ -360,7 +362,7 @@ impl QualificationRegistry for SqliteStore {
         })
     }
 
-    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), QualificationError> {
+    fn release_quota(&self, reservation: QuotaReservation) -> Result<(), Error> {
         const OP: &str = "release quota";
         if reservation.is_charged() {
             // Taken back off the used total it went to.
@@ -389,7 +391,7 @@ impl QualificationRegistry for SqliteStore {
         tax_id: &UnifiedSocialCreditCode,
         month: YearMonth,
         amount_fen: i64,
-    ) -> Result<QuotaReservation, QualificationError> {
+    ) -> Result<QuotaReservation, Error> {
         const OP: &str = "charge quota";
         if !self.in_unit() {
             // Outside this store's unit of work the charge would commit on its

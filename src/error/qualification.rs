@@ -1,7 +1,9 @@
 //! [`QualificationError`]: failures of the qualification registry and its checks.
 
-use super::refusal::Refusal;
-use crate::invoice::UnifiedSocialCreditCode;
+use crate::invoice::{Refusal, UnifiedSocialCreditCode};
+
+/// Versions of the registry's JSON this library reads.
+pub const SUPPORTED_REGISTRY_VERSIONS: &[&str] = &["1.0"];
 
 /// Failures of authentication, the qualification check and the registry.
 #[derive(Debug, thiserror::Error)]
@@ -14,7 +16,7 @@ pub enum QualificationError {
     #[error("qualification registry JSON: {0}")]
     Json(#[source] serde_json::Error),
     /// The registry's JSON has no `version` field.
-    #[error("qualification registry JSON: no \"version\" field (supported: {})", super::embedded::SUPPORTED_REGISTRY_VERSIONS.join(", "))]
+    #[error("qualification registry JSON: no \"version\" field (supported: {})", SUPPORTED_REGISTRY_VERSIONS.join(", "))]
     MissingVersion,
     /// The registry's JSON is of a version this library does not read.
     #[error("qualification registry JSON: version {found:?} is not supported (supported: {})", supported.join(", "))]
@@ -44,9 +46,6 @@ pub enum QualificationError {
         /// The enterprise.
         tax_id: UnifiedSocialCreditCode,
     },
-    /// The registry's store failed.
-    #[error("qualification registry store: {0}")]
-    Store(#[from] crate::store::StoreError),
     /// A quota reservation is not (or no longer) held by this registry.
     #[error("quota reservation {id} is not held by this registry")]
     UnknownReservation {
@@ -68,5 +67,11 @@ impl QualificationError {
 impl From<Refusal> for QualificationError {
     fn from(refusal: Refusal) -> Self {
         Self::Refused(refusal)
+    }
+}
+
+impl From<Refusal> for super::Error {
+    fn from(refusal: Refusal) -> Self {
+        Self::Qualification(QualificationError::Refused(refusal))
     }
 }

@@ -77,7 +77,7 @@ pub enum StoreError {
         /// The original's number as stored (`code/number` for the legacy kinds).
         original: String,
         /// Why.
-        refusal: super::ReversalRefusal,
+        refusal: crate::invoice::ReversalRefusal,
     },
     /// A number segment overlaps one already configured.
     #[error("number segment {segment_id} overlaps segment {existing}")]
@@ -122,7 +122,7 @@ pub enum CorruptValue {
     Json(#[from] serde_json::Error),
     /// A stored certificate does not parse.
     #[error("{0}")]
-    Certificate(Box<crate::Error>),
+    Certificate(super::CertificateError),
     /// A stored column has a value outside its domain.
     #[error("unexpected value {value:?} in column {column}")]
     Column {

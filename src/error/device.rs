@@ -1,7 +1,7 @@
 //! [`DeviceFailure`]: why an issuing device did not issue, marked retryable or final.
 
+use super::CryptoError;
 use crate::invoice::InvoiceKind;
-use crate::store::StoreError;
 
 /// Whether the same command may succeed if sent again later.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,14 +88,10 @@ pub enum DeviceFailure {
         /// Its length.
         actual: usize,
     },
-    /// The device's store failed. Retryable when the database was only busy or
-    /// unavailable ([`StoreError::is_transient`]), final otherwise.
-    #[error("device store: {0}")]
-    Store(#[from] StoreError),
     /// Signing the invoice (the device's electronic seal) failed: the key may live
     /// in an HSM that is unavailable. Retryable.
     #[error("sealing the invoice failed: {0}")]
-    Seal(Box<crate::Error>),
+    Seal(CryptoError),
     /// The invoice could not be encoded for sealing. Final.
     #[error("cannot encode the invoice: {0}")]
     Encoding(serde_json::Error),
@@ -126,7 +122,6 @@ impl DeviceFailure {
     /// Whether the same command may succeed later.
     pub fn disposition(&self) -> Disposition {
         match self {
-            Self::Store(error) if error.is_transient() => Disposition::Retryable,
             Self::Seal(_) => Disposition::Retryable,
             Self::Reported {
                 retryable: true, ..

@@ -12,8 +12,8 @@ use core::fmt;
 use crate::crypto::{CryptoProvider, HashAlgorithm};
 use crate::invoice::{InvoiceNumber, IssuedInvoice, YearMonth, hex};
 
-use super::error::StoreError;
-use super::reversal::{Reversal, Reversed};
+use crate::error::StoreError;
+use crate::invoice::{Reversal, Reversed};
 
 /// SHA-256 of a request's JSON, as received.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -16,7 +16,7 @@ pub enum ChainRole {
         /// Zero-based position in the supplied intermediates.
         index: usize,
     },
-    /// A trust anchor, by zero-based position in the [`TrustStore`](super::TrustStore).
+    /// A trust anchor, by zero-based position in the [`TrustStore`](crate::pki::TrustStore).
     TrustAnchor {
         /// Zero-based position in the trust store.
         index: usize,
@@ -247,6 +247,31 @@ impl fmt::Display for ProfileRule {
                 "trust anchor's authorityKeyIdentifier is not its own keyIdentifier"
             }
             Self::TrustAnchorNotCa => "trust anchor is not a CA (basicConstraints)",
+        })
+    }
+}
+/// What the leaf's key is going to be used for; checked against the leaf's
+/// keyUsage extension (RFC 5280 4.2.1.3). A leaf without keyUsage is not
+/// restricted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// Verifying the leaf's signatures (CMS SignedData): needs digitalSignature or
+    /// nonRepudiation.
+    Sign,
+    /// Encrypting to the leaf (CMS recipient): needs keyEncipherment for an RSA key
+    /// (key transport) or keyAgreement for an EC key (ECDH).
+    Encrypt,
+    /// No key-usage check (path validation only).
+    Any,
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sign => "signing",
+            Self::Encrypt => "encryption",
+            Self::Any => "any purpose",
         })
     }
 }

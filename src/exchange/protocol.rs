@@ -16,7 +16,7 @@
 //! freshness), that a message naming its addressee names this side (no unknown
 //! key-share through a relay), refuses stale or replayed messages, and accepts
 //! the claimed party id and role only when a [`PartyBinder`] binds them to the
-//! certificate (see [`binding`](super::PartyBindings)); it then pins the peer in
+//! certificate (see [`PartyBindings`]); it then pins the peer in
 //! its [`PeerDirectory`]: the initiator after the answer, the responder after
 //! the confirm.
 //!
@@ -35,11 +35,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::binding::{PartyBinder, PartyBindings};
-use super::peers::{PartyRole, PeerDirectory, PeerRecord};
-use super::{Certificate, Credentials, SpkiFingerprint};
+use super::peer_trust::{BothPurposes, PeerValidator};
+use super::peers::{PeerDirectory, PeerRecord};
 use crate::crypto::CryptoProvider;
-use crate::envelope::{EnvelopePolicy, ReplayGuard, SignedMessage, SignerTrust};
-use crate::error::{Error, ExchangeError};
+use crate::envelope::{EnvelopePolicy, ReplayGuard, SignedMessage};
+use crate::error::{Error, ExchangeError, ExchangeKind, PartyRole};
+use crate::pki::{Certificate, Credentials, SpkiFingerprint};
 
 /// The exchange protocol versions we speak.
 pub const EXCHANGE_VERSIONS: &[u32] = &[2];
@@ -47,44 +48,6 @@ pub const EXCHANGE_VERSIONS: &[u32] = &[2];
 pub const NONCE_LEN: usize = 32;
 /// Largest exchange message accepted, in bytes.
 pub const MAX_EXCHANGE_MESSAGE: usize = 64 * 1024;
-
-/// Validates a peer's certificate chain for both signing and encryption at a
-/// time. The PKI trust store implements it.
-pub trait PeerValidator: Send + Sync {
-    /// Checks that `leaf` (with untrusted `intermediates`) chains to a trust
-    /// anchor at `at` (UNIX seconds) and may both sign and receive envelopes.
-    fn validate_peer(
-        &self,
-        leaf: &Certificate,
-        intermediates: &[Certificate],
-        at: u64,
-    ) -> Result<(), Error>;
-}
-
-struct BothPurposes<'a>(&'a dyn PeerValidator);
-
-impl SignerTrust for BothPurposes<'_> {
-    fn verify_signer(
-        &self,
-        leaf: &Certificate,
-        intermediates: &[Certificate],
-        at: u64,
-    ) -> Result<(), Error> {
-        self.0.validate_peer(leaf, intermediates, at)
-    }
-}
-
-/// The three message kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExchangeKind {
-    /// First message, from the initiator.
-    Offer,
-    /// Second message, echoing the offer's nonce.
-    Answer,
-    /// Third message, echoing the answer's nonce.
-    Confirm,
-}
 
 /// Who a message is for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

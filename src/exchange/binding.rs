@@ -15,8 +15,8 @@
 //!
 //! A claim nobody binds is refused: there is no "trust on first use".
 
-use super::{Certificate, EkuPolicy, PartyRole, PathError, SpkiFingerprint};
-use crate::error::Error;
+use crate::error::{Error, PartyRole, PathError};
+use crate::pki::{Certificate, EkuPolicy, SpkiFingerprint};
 
 /// What a certificate must show to be the certificate of a party.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,9 +156,9 @@ impl EkuPolicy {
     }
 
     pub(crate) fn check_x509(&self, x509: &x509_cert::Certificate) -> Result<(), PathError> {
-        let present = super::inspect::extended_key_usage(x509);
+        let present = crate::pki::inspect::extended_key_usage(x509);
         let listed = present.clone().unwrap_or_default();
-        let any = self.accepts_any && listed.contains(&super::key_purpose::ANY);
+        let any = self.accepts_any && listed.contains(&crate::pki::key_purpose::ANY);
         let absent_ok = present.is_none() && self.accepts_absent;
         if any || absent_ok {
             return Ok(());

@@ -11,8 +11,8 @@
 
 use core::fmt;
 
-use crate::invoice::money::format_fen;
-use crate::invoice::{
+use super::money::format_fen;
+use super::{
     InvoiceColor, InvoiceNumber, IssuedInvoice, ValidatedRequest, Violation, ViolationCode,
 };
 

@@ -3,9 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::invoice::{
-    InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, money::YuanDisplay,
-};
+use super::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, money::YuanDisplay};
 
 /// Why authentication or the qualification check refused a request.
 ///

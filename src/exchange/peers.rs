@@ -10,21 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Certificate, SpkiFingerprint};
-use crate::error::{Error, PeerError};
-
-/// The role a party plays in the issuing flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PartyRole {
-    /// The e-commerce cloud platform (电商云平台).
-    CloudPlatform,
-    /// The e-invoice service platform (电子发票服务平台).
-    ServicePlatform,
-    /// An enterprise's front-end service (前置服务) for enterprise-hosted devices.
-    EnterpriseFrontEnd,
-}
+use crate::error::{Error, PartyRole, PeerError};
+use crate::pki::{Certificate, SpkiFingerprint};
 
 /// Whether a pinned certificate may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
 use crate::tax::TaxReceipt;
 
-use super::error::StoreError;
+use crate::error::StoreError;
 
 /// Where an outbox entry stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

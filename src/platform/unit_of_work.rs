@@ -21,9 +21,3 @@ pub trait UnitOfWork: Send + Sync {
     /// when it returns `Err` (the error is passed on) or panics.
     fn run_atomically(&self, work: &mut dyn FnMut() -> Result<(), Error>) -> Result<(), Error>;
 }
-
-impl UnitOfWork for super::SqliteStore {
-    fn run_atomically(&self, work: &mut dyn FnMut() -> Result<(), Error>) -> Result<(), Error> {
-        self.atomically(work)
-    }
-}

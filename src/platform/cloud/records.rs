@@ -4,7 +4,7 @@
 
 use crate::invoice::IssuedInvoice;
 
-use super::error::StoreError;
+use crate::error::StoreError;
 
 /// An invoice the cloud platform received, with the answer it came in.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,10 +1,37 @@
 //! [`PathValidator`] as the trust decision of the other modules: the envelope's
 //! [`SignerTrust`] (a signer's chain, for signing) and the certificate exchange's
-//! [`PeerValidator`] (a peer's chain, for signing and for encryption).
+//! [`PeerValidator`] (a peer's chain, for signing and for encryption), the
+//! trait itself, and the adapter that lets the exchange's messages open with it.
 
-use super::{Certificate, PathValidator, PeerValidator, Purpose, Timestamp};
 use crate::envelope::SignerTrust;
 use crate::error::Error;
+use crate::pki::{Certificate, PathValidator, Purpose, Timestamp};
+
+/// Validates a peer's certificate chain for both signing and encryption at a
+/// time. The PKI trust store implements it.
+pub trait PeerValidator: Send + Sync {
+    /// Checks that `leaf` (with untrusted `intermediates`) chains to a trust
+    /// anchor at `at` (UNIX seconds) and may both sign and receive envelopes.
+    fn validate_peer(
+        &self,
+        leaf: &Certificate,
+        intermediates: &[Certificate],
+        at: u64,
+    ) -> Result<(), Error>;
+}
+
+pub(super) struct BothPurposes<'a>(pub(super) &'a dyn PeerValidator);
+
+impl SignerTrust for BothPurposes<'_> {
+    fn verify_signer(
+        &self,
+        leaf: &Certificate,
+        intermediates: &[Certificate],
+        at: u64,
+    ) -> Result<(), Error> {
+        self.0.validate_peer(leaf, intermediates, at)
+    }
+}
 
 impl SignerTrust for PathValidator<'_> {
     /// Validates the signer's path at `at` for [`Purpose::Sign`], with the CRLs

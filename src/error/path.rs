@@ -10,9 +10,8 @@ use thiserror::Error as ThisError;
 
 use super::Timestamp;
 use super::path_reasons::{
-    CertificateRef, CrlRef, Malformation, ProfileRule, WeakDigest, WorkBudget,
+    CertificateRef, CrlRef, Malformation, ProfileRule, Purpose, WeakDigest, WorkBudget,
 };
-use super::policy::Purpose;
 
 /// Why path validation refused a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, ThisError)]

@@ -4,7 +4,7 @@
 use crate::device::{AllocatedNumber, DeviceFailure, NumberSegment, SegmentState};
 use crate::invoice::{InvoiceKind, InvoiceNumber, IssuedInvoice};
 
-use super::error::StoreError;
+use crate::error::{Error, StoreError};
 
 /// What the device asks the store for: the next number of a kind, for a command.
 #[derive(Clone, Copy, Debug)]
@@ -63,12 +63,13 @@ pub trait DeviceStore: Send + Sync {
     /// otherwise takes the next number of the first segment of the kind that has
     /// one left, calls `build` with it, and records the number as used together
     /// with the invoice `build` returns. When `build` fails, or anything else
-    /// does, nothing is recorded and the number stays free.
+    /// does, nothing is recorded and the number stays free. A failure of the
+    /// store itself is an [`Error::Store`], one of `build` an [`Error::Device`].
     fn issue_next(
         &self,
         next: &NextNumber<'_>,
         build: &mut dyn FnMut(&AllocatedNumber) -> Result<IssuedInvoice, DeviceFailure>,
-    ) -> Result<DeviceIssue, DeviceFailure>;
+    ) -> Result<DeviceIssue, Error>;
 
     /// The journal entry of a command, if it was issued.
     fn issued_for_command(
