@@ -37,16 +37,17 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use fapiao::CryptoProvider;
+use fapiao::device::DeviceStore;
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
+use fapiao::exchange::{
+    CertificateMatch, ExchangeParty, PartyBinder, PartyBindings, PartyRole, PeerDirectory,
+};
 use fapiao::invoice::{
     FailureReason, InvoiceKind, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice,
     UnifiedSocialCreditCode, UnixTime,
 };
-use fapiao::pki::{
-    CertificateMatch, Credentials, ExchangeParty, PartyBinder, PartyBindings, PartyRole,
-    PeerDirectory, TrustStore,
-};
+use fapiao::pki::{Credentials, TrustStore};
 use fapiao::platform::{
     CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
     ServicePlatform, ServicePlatformParts,
@@ -54,7 +55,7 @@ use fapiao::platform::{
 use fapiao::qualification::{
     EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
 };
-use fapiao::store::{DeviceStore, SqliteStore};
+use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;

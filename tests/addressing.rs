@@ -12,7 +12,8 @@ use std::sync::Arc;
 use fapiao::envelope::{
     self, Addressing, EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage,
 };
-use fapiao::pki::{Certificate, Crl, PartyRole, PeerDirectory, PeerRecord};
+use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
+use fapiao::pki::{Certificate, Crl};
 use fapiao::platform::Order;
 use fapiao::store::SqliteStore;
 use fapiao::{EnvelopeError, Error, PathError};

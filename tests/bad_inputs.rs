@@ -19,10 +19,8 @@ use common::*;
 use der::asn1::{Any, ObjectIdentifier};
 use der::{Decode, Encode};
 use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage};
-use fapiao::pki::{
-    CertificateMatch, Credentials, Crl, PartyBindings, PartyRole, PathPolicy, PathValidator,
-    TrustStore,
-};
+use fapiao::exchange::{CertificateMatch, PartyBindings, PartyRole};
+use fapiao::pki::{Credentials, Crl, PathPolicy, PathValidator, TrustStore};
 use fapiao::{CryptoProvider, Error};
 
 const NOW: u64 = TEST_TIME;

@@ -6,9 +6,10 @@
 mod platform_support;
 
 use fapiao::Error;
+use fapiao::StoreError;
 use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse, IssuedInvoice};
 use fapiao::platform::Order;
-use fapiao::store::{CloudStore, IssuingStore, StoreError, SubmissionState};
+use fapiao::platform::{CloudStore, IssuingStore, SubmissionState};
 use platform_support::*;
 
 fn invoice_of(response: &IssueResponse) -> &IssuedInvoice {

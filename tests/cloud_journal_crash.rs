@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use crash_support::{DB_ENV, Rng, child_db, seed};
 use fapiao::platform::Order;
-use fapiao::store::{CloudStore, IssuingStore, SqliteStore, SubmissionState};
+use fapiao::platform::{CloudStore, IssuingStore, SubmissionState};
+use fapiao::store::SqliteStore;
 use platform_support::*;
 
 /// Kills (rounds) in the test.

@@ -21,11 +21,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fapiao::IssuingDevice;
+use fapiao::device::DeviceStore;
 use fapiao::device::{ControlCommand, NumberSegment, SoftwareDevice};
 use fapiao::invoice::{InvoiceKind, ValidationPolicy};
-use fapiao::store::{
-    CommandOutcome, DeviceStore, IssuingStore, NewCommand, OutboxStore, RequestState, SqliteStore,
-};
+use fapiao::platform::{CommandOutcome, IssuingStore, NewCommand, RequestState};
+use fapiao::store::SqliteStore;
+use fapiao::tax::OutboxStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter, drain_outbox};
 use issuing_support::*;
 

@@ -7,12 +7,14 @@ mod issuing_support;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use fapiao::StoreError;
 use fapiao::device::{
     ControlCommand, DeviceFailure, DeviceSecret, Disposition, IssuingDevice, NumberSegment,
     check_code_matches, compute_check_code, verify_device_signature,
 };
+use fapiao::device::{DeviceStore, NextNumber};
 use fapiao::invoice::{InvoiceKind, ValidationPolicy};
-use fapiao::store::{DeviceStore, NextNumber, SqliteStore, StoreError};
+use fapiao::store::SqliteStore;
 use fapiao::{CryptoError, Error};
 use issuing_support::*;
 
@@ -79,7 +81,10 @@ fn a_command_id_reused_for_another_request_is_a_final_conflict() {
     let reused = ControlCommand::new(command("S-1").command_id(), other, NOW + 3600).unwrap();
     let failure = device.issue(&reused, NOW).unwrap_err();
     assert!(
-        matches!(failure, DeviceFailure::CommandConflict { .. }),
+        matches!(
+            failure,
+            fapiao::Error::Device(DeviceFailure::CommandConflict { .. })
+        ),
         "{failure}"
     );
     assert_eq!(failure.disposition(), Disposition::Final);
@@ -126,7 +131,10 @@ fn an_exhausted_segment_is_final_and_the_next_segment_takes_over() {
     device.issue(&command("S-2"), NOW).unwrap();
     let failure = device.issue(&command("S-3"), NOW).unwrap_err();
     assert!(
-        matches!(failure, DeviceFailure::SegmentExhausted { .. }),
+        matches!(
+            failure,
+            fapiao::Error::Device(DeviceFailure::SegmentExhausted { .. })
+        ),
         "{failure}"
     );
     assert!(!failure.is_retryable());
@@ -142,7 +150,10 @@ fn an_exhausted_segment_is_final_and_the_next_segment_takes_over() {
         .issue(&command_of_kind("S-4", InvoiceKind::DigitalSpecial), NOW)
         .unwrap_err();
     assert!(
-        matches!(failure, DeviceFailure::NoSegment { .. }),
+        matches!(
+            failure,
+            fapiao::Error::Device(DeviceFailure::NoSegment { .. })
+        ),
         "{failure}"
     );
 }
@@ -179,7 +190,7 @@ fn segments_must_not_overlap() {
     assert!(
         matches!(
             overlap,
-            DeviceFailure::Store(StoreError::SegmentOverlap { .. })
+            fapiao::Error::Store(StoreError::SegmentOverlap { .. })
         ),
         "{overlap}"
     );
@@ -198,7 +209,7 @@ fn segments_must_not_overlap() {
     device.add_segment(&segment("seg-d", 200, 299)).unwrap();
     let reused = device.add_segment(&segment("seg-a", 300, 399)).unwrap_err();
     assert!(
-        matches!(reused, DeviceFailure::Store(StoreError::Duplicate { .. })),
+        matches!(reused, fapiao::Error::Store(StoreError::Duplicate { .. })),
         "{reused}"
     );
     // Another device's segment is refused by this device.
@@ -207,7 +218,7 @@ fn segments_must_not_overlap() {
             .unwrap();
     assert!(matches!(
         device.add_segment(&foreign),
-        Err(DeviceFailure::InvalidSegment { .. })
+        Err(fapiao::Error::Device(DeviceFailure::InvalidSegment { .. }))
     ));
 }
 
@@ -265,7 +276,10 @@ fn a_passed_deadline_is_final_and_takes_no_number() {
     device.add_segment(&segment("seg-a", 1, 10)).unwrap();
     let failure = device.issue(&command("S-1"), NOW + 3601).unwrap_err();
     assert!(
-        matches!(failure, DeviceFailure::DeadlinePassed { .. }),
+        matches!(
+            failure,
+            fapiao::Error::Device(DeviceFailure::DeadlinePassed { .. })
+        ),
         "{failure}"
     );
     assert_eq!(failure.disposition(), Disposition::Final);
@@ -289,9 +303,9 @@ fn a_failure_while_building_the_invoice_leaves_nothing_half_written() {
     let failure = store
         .issue_next(&next, &mut |allocated| {
             assert_eq!(allocated.number.to_string(), number(1));
-            Err(DeviceFailure::Seal(Box::new(
-                CryptoError::ProviderFailed { operation: "sign" }.into(),
-            )))
+            Err(DeviceFailure::Seal(CryptoError::ProviderFailed {
+                operation: "sign",
+            }))
         })
         .unwrap_err();
     assert!(failure.is_retryable(), "{failure}");
@@ -432,7 +446,7 @@ fn a_device_serving_one_seller_refuses_the_others_before_taking_a_number() {
     refusing.add_segment(&segment("seg-a", 1, 1000)).unwrap();
     let err = refusing.issue(&command("S-1"), NOW).unwrap_err();
     assert!(
-        matches!(&err, DeviceFailure::SellerNotServed { seller: s } if *s == seller.to_string()),
+        matches!(&err, fapiao::Error::Device(DeviceFailure::SellerNotServed { seller: s }) if *s == seller.to_string()),
         "{err}"
     );
     assert_eq!(err.disposition(), Disposition::Final);

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use common::*;
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
-use fapiao::pki::{
-    Certificate, CertificateMatch, Credentials, EkuPolicy, ExchangeParty, PartyBindings, PartyRole,
-    PathError, PeerDirectory, PeerValidator, key_purpose,
+use fapiao::exchange::{
+    CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory, PeerValidator,
 };
+use fapiao::pki::{Certificate, Credentials, EkuPolicy, PathError, key_purpose};
 use fapiao::{EnvelopeError, Error, ExchangeError, PeerError};
 
 const NOW: u64 = TEST_TIME;

@@ -6,7 +6,7 @@
 mod platform_support;
 
 use fapiao::invoice::{FailureReason, IssueOutcome};
-use fapiao::store::{IssuingStore, NewCommand, RequestDigest};
+use fapiao::platform::{IssuingStore, NewCommand, RequestDigest};
 use platform_support::*;
 
 /// Queues a command for the enterprise-hosted seller straight into the service
@@ -129,7 +129,7 @@ fn a_command_the_device_cannot_take_fails_alone_change_by_change() {
 /// end reports it failed and its device issues nothing for it.
 #[test]
 fn a_command_for_another_seller_is_refused_by_the_front_end() {
-    use fapiao::store::DeviceStore;
+    use fapiao::device::DeviceStore;
     let world = World::new();
     ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
@@ -159,7 +159,7 @@ fn a_command_for_another_seller_is_refused_by_the_front_end() {
 fn an_invoice_unlike_its_command_is_not_recorded_on(world: World) {
     use fapiao::envelope;
     use fapiao::platform::{CommandResult, CommandResultOutcome, FrontEndRequest};
-    use fapiao::store::OutboxStore;
+    use fapiao::tax::OutboxStore;
 
     let ticket = ticket_of(&world.issue(
         HOSTED_BY_ENTERPRISE,
@@ -193,7 +193,7 @@ fn an_invoice_unlike_its_command_is_not_recorded_on(world: World) {
     let sealed = envelope::seal_addressed(
         &serde_json::to_vec(&results).unwrap(),
         &creds("enterprise-p256"),
-        fapiao::pki::PartyRole::EnterpriseFrontEnd,
+        fapiao::exchange::PartyRole::EnterpriseFrontEnd,
         world.service.credentials().leaf(),
         NOW + 1,
         provider(),
@@ -318,7 +318,7 @@ fn a_front_end_batch_that_does_not_commit_takes_no_number() {
 #[test]
 fn another_front_end_neither_pulls_nor_completes_the_commands_of_an_enterprise() {
     use fapiao::envelope;
-    use fapiao::pki::{PartyRole, PeerDirectory, PeerRecord};
+    use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
     use fapiao::platform::{
         CommandResult, CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION,
         ServiceToFrontEnd,

@@ -10,15 +10,16 @@ mod platform_support;
 
 use fapiao::device::{ControlCommand, DeviceSecret, IssuingDevice, SoftwareDevice, sealed_bytes};
 use fapiao::envelope;
+use fapiao::exchange::PartyRole;
 use fapiao::invoice::{
     FailureReason, InvoiceNumber, IssueOutcome, IssuedInvoice, UnifiedSocialCreditCode, UnixTime,
 };
-use fapiao::pki::PartyRole;
+use fapiao::platform::IssuingStore;
 use fapiao::platform::{
     CommandRefusal, CommandResult, CommandResultOutcome, FrontEndRequest, PLATFORM_MESSAGE_VERSION,
 };
 use fapiao::qualification::{QualificationRegistry, Refusal};
-use fapiao::store::{IssuingStore, OutboxStore};
+use fapiao::tax::OutboxStore;
 use platform_support::*;
 
 /// The command id of `serial` for the enterprise-hosted seller.
@@ -246,7 +247,9 @@ fn the_hosted_devices_id_is_never_a_front_ends() {
     );
     other.devices = enterprise_hosted_record().devices;
     match world.service_store.upsert_enterprise(&other) {
-        Err(QualificationError::InvalidRecord { problem, .. }) => {
+        Err(fapiao::Error::Qualification(QualificationError::InvalidRecord {
+            problem, ..
+        })) => {
             assert!(problem.contains("another enterprise"), "{problem}")
         }
         other => panic!("expected a refusal, got {other:?}"),
@@ -435,7 +438,7 @@ fn a_result_reported_after_the_enterprise_was_suspended_is_refused() {
         suspended().to_string()
     );
     let journal =
-        fapiao::store::DeviceStore::journal(world.front_store.as_ref(), FRONT_DEVICE).unwrap();
+        fapiao::device::DeviceStore::journal(world.front_store.as_ref(), FRONT_DEVICE).unwrap();
     not_uploaded(&world, &journal[0].invoice.invoice_number);
     assert_eq!(usage(&world), (0, 0));
 }

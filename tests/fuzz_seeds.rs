@@ -16,10 +16,8 @@ use std::path::PathBuf;
 use common::reshape;
 use common::*;
 use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage};
-use fapiao::pki::{
-    CertificateMatch, Credentials, Crl, ExchangeParty, PartyBindings, PartyRole, PathPolicy,
-    PathValidator, PeerDirectory, TrustStore,
-};
+use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
+use fapiao::pki::{Credentials, Crl, PathPolicy, PathValidator, TrustStore};
 use fapiao::{EnvelopeError, Error};
 
 /// The fuzz targets' time (fuzz/src/lib.rs): the fixtures' test time.

@@ -326,7 +326,7 @@ fn invalid_confirmation_number() {
 #[test]
 fn a_valid_red_invoice_names_what_it_reverses_as_the_platform_keys_invoices() {
     use fapiao::invoice::InvoiceNumber;
-    use fapiao::store::Reversal;
+    use fapiao::invoice::Reversal;
     assert_eq!(Reversal::of_request(&check(&blue()).unwrap()), None);
     assert_eq!(
         Reversal::of_request(&check(&red()).unwrap()),

@@ -4,10 +4,10 @@
 
 use fapiao::crypto::CryptoProvider;
 use fapiao::envelope::{MemoryReplayGuard, SignerTrust};
-use fapiao::pki::{
-    Certificate, CertificateMatch, Credentials, Crl, ExchangeParty, PartyBindings, PartyRole,
-    PathPolicy, PathValidator, PeerDirectory, PeerValidator, Purpose, TrustStore,
+use fapiao::exchange::{
+    CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory, PeerValidator,
 };
+use fapiao::pki::{Certificate, Credentials, Crl, PathPolicy, PathValidator, Purpose, TrustStore};
 use fapiao::{Error, PathError};
 
 const AT: u64 = 1_811_808_000;

@@ -5,8 +5,9 @@ mod platform_support;
 
 use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
 use fapiao::platform::Order;
+use fapiao::platform::{CloudStore, IssuingStore};
 use fapiao::qualification::{EnterpriseStatus, Refusal};
-use fapiao::store::{CloudStore, IssuingStore, OutboxStore};
+use fapiao::tax::OutboxStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 use fapiao::{EnvelopeError, Error};
 use platform_support::*;

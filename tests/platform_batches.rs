@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
 use fapiao::platform::Order;
-use fapiao::store::{CloudStore, IssuingStore};
+use fapiao::platform::{CloudStore, IssuingStore};
 use platform_support::*;
 
 /// A world whose two platforms count their transactions.

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use crash_support::{child_db, kill_repeatedly};
 use fapiao::invoice::IssueOutcome;
 use fapiao::platform::Order;
-use fapiao::store::{CloudStore, IssuingStore, SqliteStore};
+use fapiao::platform::{CloudStore, IssuingStore};
+use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 use platform_support::*;
 

@@ -6,11 +6,12 @@
 
 mod platform_support;
 
+use fapiao::invoice::Reversed;
 use fapiao::invoice::{
     FailureReason, InvoiceColor, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice,
     ViolationCode,
 };
-use fapiao::store::{IssuingStore, Reversed};
+use fapiao::platform::IssuingStore;
 use platform_support::*;
 
 /// The blue sample's total with tax and amount without tax, in fen.

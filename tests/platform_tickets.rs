@@ -6,8 +6,8 @@
 mod platform_support;
 
 use fapiao::invoice::{FailureReason, IssueOutcome, IssueResponse};
+use fapiao::platform::CloudStore;
 use fapiao::platform::Order;
-use fapiao::store::CloudStore;
 use platform_support::*;
 
 fn outstanding(world: &World) -> Vec<(String, String, String)> {
@@ -193,7 +193,7 @@ fn a_ticket_the_service_platform_does_not_know_is_completed() {
 #[test]
 fn an_answer_without_its_seller_is_still_completed() {
     use fapiao::invoice::ProtocolVersion;
-    use fapiao::store::IssuingStore;
+    use fapiao::platform::IssuingStore;
     let world = World::new();
     let json = World::request(HOSTED_BY_ENTERPRISE, "T-3");
     let order = Order::Signed(world.erp_sign(HOSTED_BY_ENTERPRISE, &json, NOW));
@@ -217,7 +217,7 @@ fn an_answer_without_its_seller_is_still_completed() {
     let answer = fapiao::envelope::seal_addressed(
         &older.to_json().unwrap(),
         world.service.credentials(),
-        fapiao::pki::PartyRole::ServicePlatform,
+        fapiao::exchange::PartyRole::ServicePlatform,
         world.cloud.credentials().leaf(),
         NOW,
         provider(),
@@ -282,7 +282,7 @@ fn a_conflict_under_a_waiting_serial_leaves_its_ticket_alone_change_by_change() 
 fn a_ticket_is_answered_only_to_the_platform_that_submitted_the_order() {
     use std::sync::Arc;
 
-    use fapiao::pki::{PartyRole, PeerDirectory, PeerRecord};
+    use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
     use fapiao::platform::{CloudPlatform, CloudPlatformParts};
     use fapiao::store::SqliteStore;
 

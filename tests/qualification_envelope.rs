@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage, VerifiedSigner};
+use fapiao::exchange::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord};
 use fapiao::invoice::{InvoiceKind, IssueRequest, UnixTime, ValidationPolicy};
-use fapiao::pki::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord};
 use fapiao::qualification::{
     Binding, CloudPlatformIdentity, EmbeddedRegistry, EnterpriseStatus, HostingMode,
     QualificationRecord, Refusal, SignerIdentity, authenticate, check_qualification,

@@ -42,20 +42,24 @@ fn a_reservation_is_only_taken_back_by_the_registry_that_made_it() {
     let id = reservation.id();
     assert!(matches!(
         other.commit_quota(reservation),
-        Err(QualificationError::UnknownReservation { id: unknown }) if unknown == id
+        Err(fapiao::Error::Qualification(QualificationError::UnknownReservation { id: unknown })) if unknown == id
     ));
     // A forged token with a known id but another amount is refused too.
     let forged = QuotaReservation::new(id, code(SELLER), NOW.china_year_month(), 1);
     assert!(matches!(
         registry.release_quota(forged),
-        Err(QualificationError::UnknownReservation { .. })
+        Err(fapiao::Error::Qualification(
+            QualificationError::UnknownReservation { .. }
+        ))
     ));
     let genuine = QuotaReservation::new(id, code(SELLER), NOW.china_year_month(), BLUE_AMOUNT);
     registry.release_quota(genuine).unwrap();
     let again = QuotaReservation::new(id, code(SELLER), NOW.china_year_month(), BLUE_AMOUNT);
     assert!(matches!(
         registry.commit_quota(again),
-        Err(QualificationError::UnknownReservation { .. })
+        Err(fapiao::Error::Qualification(
+            QualificationError::UnknownReservation { .. }
+        ))
     ));
 }
 
@@ -71,9 +75,9 @@ fn concurrent_reservations_never_exceed_the_quota() {
                     (0..10)
                         .filter_map(|_| match registry.reserve_quota(&tax_id, month, 300_000) {
                             Ok(reservation) => Some(reservation),
-                            Err(QualificationError::Refused(Refusal::MonthlyQuotaExceeded {
-                                ..
-                            })) => None,
+                            Err(fapiao::Error::Qualification(QualificationError::Refused(
+                                Refusal::MonthlyQuotaExceeded { .. },
+                            ))) => None,
                             Err(other) => panic!("{other}"),
                         })
                         .collect::<Vec<_>>()
@@ -279,7 +283,9 @@ fn removing_an_enterprise_drops_its_reservations() {
     );
     assert!(matches!(
         registry.commit_quota(reservation),
-        Err(QualificationError::UnknownReservation { .. })
+        Err(fapiao::Error::Qualification(
+            QualificationError::UnknownReservation { .. }
+        ))
     ));
     assert!(registry.records().is_empty());
 }

@@ -6,12 +6,15 @@ mod issuing_support;
 use std::sync::Arc;
 
 use fapiao::IssuingDevice;
+use fapiao::StoreError;
 use fapiao::invoice::IssuedInvoice;
-use fapiao::store::{IssuingStore, OutboxState, OutboxStore, SqliteStore, StoreError};
+use fapiao::platform::IssuingStore;
+use fapiao::store::SqliteStore;
 use fapiao::tax::{
     DrainEvent, RecordingTaxAuthority, RetryPolicy, SeededJitter, TaxAuthority, UploadError,
     drain_outbox,
 };
+use fapiao::tax::{OutboxState, OutboxStore};
 use issuing_support::*;
 
 /// A store with `count` issued invoices recorded (each with its outbox entry).

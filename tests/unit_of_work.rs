@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use fapiao::StoreError;
 use fapiao::invoice::IssueOutcome;
 use fapiao::platform::Order;
-use fapiao::store::{IssuingStore, RequestDigest, SqliteStore, StoreError};
+use fapiao::platform::{IssuingStore, RequestDigest};
+use fapiao::store::SqliteStore;
 use platform_support::*;
 
 const SELLER: &str = "91350200776049653A";

@@ -4,7 +4,8 @@
 #![no_main]
 
 use fapiao::envelope::MemoryReplayGuard;
-use fapiao::pki::{CertificateMatch, Credentials, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
+use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
+use fapiao::pki::Credentials;
 use fapiao_fuzz::{FIXTURE, NOW, provider, validator};
 use libfuzzer_sys::fuzz_target;
 

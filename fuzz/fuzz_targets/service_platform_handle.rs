@@ -20,7 +20,8 @@
 
 use fapiao::envelope::{self, Addressing, MemoryReplayGuard, Opener, SignedMessage};
 use fapiao::invoice::IssueResponse;
-use fapiao::pki::{Credentials, PartyRole};
+use fapiao::pki::Credentials;
+use fapiao::exchange::PartyRole;
 use fapiao::platform::ServiceToFrontEnd;
 use fapiao_fuzz::platform::{PARTIES, World};
 use fapiao_fuzz::{NOW, provider, validator};

@@ -7,12 +7,14 @@ use std::sync::{Arc, LazyLock};
 
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime};
-use fapiao::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord, TrustStore};
+use fapiao::pki::{Credentials, TrustStore};
+use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
 use fapiao::platform::{PlatformTrust, ServicePlatform, ServicePlatformParts};
 use fapiao::qualification::{
     EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice,
 };
-use fapiao::store::{DeviceStore, SqliteStore};
+use fapiao::device::DeviceStore;
+use fapiao::store::SqliteStore;
 
 use crate::{CRLS, NOW, credentials, provider};
 

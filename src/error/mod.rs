@@ -108,4 +108,12 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         self.disposition() == Disposition::Retryable
     }
+
+    /// The qualification refusal, if this error is one (it goes back to the ERP).
+    pub fn refusal(&self) -> Option<&crate::invoice::Refusal> {
+        match self {
+            Self::Qualification(error) => error.refusal(),
+            _ => None,
+        }
+    }
 }

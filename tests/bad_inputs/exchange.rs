@@ -1,7 +1,7 @@
 //! The certificate exchange: offers and answers.
 
 use super::*;
-use fapiao::pki::{ExchangeKind, ExchangeParty, PeerDirectory};
+use fapiao::exchange::{ExchangeKind, ExchangeParty, PeerDirectory};
 use fapiao::{EnvelopeError, ExchangeError};
 
 impl Fx {

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use fapiao::CryptoProvider;
+use fapiao::device::DeviceStore;
 use fapiao::device::{ControlCommand, DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::invoice::{
     InvoiceKind, IssueRequest, IssuedInvoice, ValidatedRequest, ValidationPolicy,
 };
 use fapiao::pki::Credentials;
-use fapiao::store::{DeviceStore, RequestDigest, SqliteStore};
+use fapiao::platform::RequestDigest;
+use fapiao::store::SqliteStore;
 
 /// The seller of the sample requests.
 pub const SELLER: &str = "91350200776049653A";

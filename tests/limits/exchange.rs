@@ -2,12 +2,13 @@
 
 use super::*;
 use fapiao::envelope::MemoryReplayGuard;
-use fapiao::pki::{Certificate, ExchangeParty, MAX_EXCHANGE_MESSAGE, PartyRole, PeerDirectory};
+use fapiao::exchange::{ExchangeParty, MAX_EXCHANGE_MESSAGE, PartyRole, PeerDirectory};
+use fapiao::pki::Certificate;
 use fapiao::{Error, ExchangeError};
 
 struct FixturePeers(IssuedByFixtureCa);
 
-impl fapiao::pki::PeerValidator for FixturePeers {
+impl fapiao::exchange::PeerValidator for FixturePeers {
     fn validate_peer(&self, leaf: &Certificate, i: &[Certificate], at: u64) -> Result<(), Error> {
         use fapiao::envelope::SignerTrust;
         self.0.verify_signer(leaf, i, at)

@@ -10,15 +10,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use fapiao::CryptoProvider;
 use fapiao::Error;
+use fapiao::StoreError;
+use fapiao::device::DeviceStore;
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
+use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
 use fapiao::invoice::{
     InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode, UnixTime,
 };
-use fapiao::pki::{
-    CertificateMatch, Credentials, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
-    TrustStore,
-};
+use fapiao::pki::{Credentials, TrustStore};
+use fapiao::platform::UnitOfWork;
 use fapiao::platform::{
     CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
     RunReport, ServicePlatform, ServicePlatformParts,
@@ -26,7 +27,7 @@ use fapiao::platform::{
 use fapiao::qualification::{
     EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
 };
-use fapiao::store::{DeviceStore, SqliteStore, StoreError, UnitOfWork};
+use fapiao::store::SqliteStore;
 
 /// 2027-06-01T00:00:00Z.
 pub const NOW: u64 = 1_811_808_000;

@@ -78,9 +78,9 @@ pub fn platform() -> CloudPlatformIdentity {
     }
 }
 
-pub fn refusal(result: Result<impl std::fmt::Debug, QualificationError>) -> Refusal {
+pub fn refusal(result: Result<impl std::fmt::Debug, fapiao::Error>) -> Refusal {
     match result {
-        Err(QualificationError::Refused(refusal)) => refusal,
+        Err(fapiao::Error::Qualification(QualificationError::Refused(refusal))) => refusal,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -90,7 +90,7 @@ pub fn check_blue_at(
     registry: &EmbeddedRegistry,
     request: &ValidatedRequest,
     now: UnixTime,
-) -> Result<QuotaReservation, QualificationError> {
+) -> Result<QuotaReservation, fapiao::Error> {
     let enterprise = authenticate(registry, request, &signer_by_serial(), Some(&platform()))?;
     check_qualification(registry, &enterprise, request, now).map(|guard| guard.into_reservation())
 }

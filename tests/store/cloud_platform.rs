@@ -2,10 +2,11 @@
 //! until resolved, the submission journal, and one-statement changes inside a
 //! unit of work.
 
+use fapiao::StoreError;
 use fapiao::envelope::ReplayGuard;
 use fapiao::invoice::UnifiedSocialCreditCode;
-use fapiao::store::{
-    CloudStore, CloudTicketState, NewSubmission, StoreError, SubmissionState, TicketResolution,
+use fapiao::platform::{
+    CloudStore, CloudTicketState, NewSubmission, SubmissionState, TicketResolution,
 };
 use fapiao::{EnvelopeError, Error};
 

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use fapiao::store::{
-    CommandOutcome, HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, RequestState,
-    StoreError, TicketState,
+use fapiao::StoreError;
+use fapiao::platform::{
+    CommandOutcome, HeldQuota, IssuingStore, NewCommand, RequestDigest, RequestState, TicketState,
 };
+use fapiao::tax::OutboxStore;
 
 use super::invoices;
 use crate::issuing_support::{NOW, SELLER, digest, memory_store, response_for};

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use fapiao::Error;
-use fapiao::pki::{PartyRole, PeerDirectory, PeerRecord};
-use fapiao::store::{SqliteStore, StoreError};
+use fapiao::StoreError;
+use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
+use fapiao::store::SqliteStore;
 
 use crate::issuing_support::{NOW, credentials, temp_dir};
 
@@ -64,7 +65,7 @@ fn the_peer_directory_persists_pins_and_their_status() {
 
 #[test]
 fn peer_lookups_read_every_column_and_a_damaged_row_is_a_typed_error() {
-    use fapiao::pki::{PeerStatus, PeerStore};
+    use fapiao::exchange::{PeerStatus, PeerStore};
     use fapiao::store::CorruptValue;
 
     let dir = temp_dir("store-peer-rows");

@@ -3,9 +3,10 @@
 //! charges inside and outside a unit of work.
 
 use fapiao::Error;
+use fapiao::StoreError;
 use fapiao::invoice::{UnifiedSocialCreditCode, UnixTime};
 use fapiao::qualification::{EnterpriseStatus, QualificationError, QualificationRegistry, Refusal};
-use fapiao::store::{SqliteStore, StoreError};
+use fapiao::store::SqliteStore;
 
 use crate::issuing_support::{NOW, SELLER, temp_dir};
 
@@ -52,7 +53,9 @@ fn the_qualification_registry_keeps_records_usage_and_reservations() {
     store.release_quota(once).unwrap();
     assert!(matches!(
         store.release_quota(copy),
-        Err(QualificationError::UnknownReservation { .. })
+        Err(fapiao::Error::Qualification(
+            QualificationError::UnknownReservation { .. }
+        ))
     ));
     store
         .set_enterprise_status(&tax_id, EnterpriseStatus::Suspended)

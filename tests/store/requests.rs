@@ -1,7 +1,9 @@
 //! Idempotency records: one answer per seller and serial number, conflicts and
 //! duplicate invoice numbers refused, the invoice queued for upload with it.
 
-use fapiao::store::{IssuingStore, OutboxState, OutboxStore, RequestState, StoreError};
+use fapiao::StoreError;
+use fapiao::platform::{IssuingStore, RequestState};
+use fapiao::tax::{OutboxState, OutboxStore};
 
 use super::invoices;
 use crate::issuing_support::{SELLER, digest, response_for};

@@ -2,11 +2,11 @@
 //! reds issued and pending against it (failed and refused ones not counted), and
 //! the recording transaction refusing a red that does not fit.
 
+use fapiao::StoreError;
 use fapiao::invoice::{InvoiceColor, InvoiceNumber, IssuedInvoice};
-use fapiao::store::{
-    CommandOutcome, IssuingStore, NewCommand, Reversal, ReversalRefusal, Reversed, SqliteStore,
-    StoreError,
-};
+use fapiao::invoice::{Reversal, ReversalRefusal, Reversed};
+use fapiao::platform::{CommandOutcome, IssuingStore, NewCommand};
+use fapiao::store::SqliteStore;
 
 use super::invoices;
 use crate::issuing_support::{SELLER, digest, response_for};
@@ -229,7 +229,7 @@ fn a_red_against_a_missing_a_foreign_or_a_red_original_is_refused_on_record() {
 
 fn queue_red<'a>(
     serial: &'a str,
-    digest: &'a fapiao::store::RequestDigest,
+    digest: &'a fapiao::platform::RequestDigest,
     how: &'a Reversal,
 ) -> NewCommand<'a> {
     NewCommand {

@@ -1,7 +1,8 @@
 //! The schema: a file database in WAL mode, migrations applied once, a newer
 //! schema refused.
 
-use fapiao::store::{SqliteStore, StoreError};
+use fapiao::StoreError;
+use fapiao::store::SqliteStore;
 
 use crate::issuing_support::temp_dir;
 
@@ -51,7 +52,7 @@ fn a_file_database_is_in_wal_mode_at_the_latest_schema() {
 /// do not say), so the sweep finds the ones past it.
 #[test]
 fn the_deadline_step_reads_queued_commands_deadlines_from_their_bytes() {
-    use fapiao::store::{IssuingStore, NewCommand, RequestDigest};
+    use fapiao::platform::{IssuingStore, NewCommand, RequestDigest};
 
     let dir = temp_dir("store-deadline-step");
     let path = dir.join("fapiao.db");
