@@ -140,7 +140,7 @@ pub unsafe extern "C" fn fapiao_software_device_add_segment(
             last,
         )
         .map_err(Error::from)?;
-        device.inner.add_segment(&segment).map_err(Error::from)?;
+        device.inner.add_segment(&segment)?;
         Ok(())
     })
 }

@@ -120,10 +120,7 @@ pub unsafe extern "C" fn fapiao_store_add_enterprise(
                 format!("qualification record JSON: {e}"),
             )
         })?;
-        store
-            .inner
-            .upsert_enterprise(&record)
-            .map_err(Error::from)?;
+        store.inner.upsert_enterprise(&record)?;
         Ok(())
     })
 }
