@@ -20,13 +20,12 @@ use std::sync::Arc;
 use crate::crypto::CryptoProvider;
 use crate::envelope::{self, Addressing, EnvelopePolicy, Opener, ReplayGuard, SignedMessage};
 use crate::error::{Error, PlatformError};
-use crate::exchange::{PartyRole, PeerDirectory};
+use crate::exchange::{PartyRole, PeerDirectory, PeerStore};
 use crate::invoice::{
     FailureReason, IssueOutcome, IssueRequest, IssueResponse, UnifiedSocialCreditCode,
 };
 use crate::pki::{Certificate, Credentials};
 use crate::platform::UnitOfWork;
-use crate::store::SqliteStore;
 
 use self::journal::OrderKey;
 use super::messages::{TicketQuery, to_json};
@@ -65,18 +64,21 @@ pub struct CloudPlatformParts {
 
 impl CloudPlatformParts {
     /// The embedded setup: received invoices, tickets, the replay guard and the
-    /// pinned peers in the one SQLite `store`, sending to the service platform
+    /// pinned peers in the one `store` (a [`SqliteStore`](crate::store::SqliteStore)), sending to the service platform
     /// pinned there as `service_platform`, holding no enterprise credentials
     /// (see [`CloudPlatform::hold_enterprise_credentials`]). Give the platform
     /// [`with_unit_of_work(store)`](CloudPlatform::with_unit_of_work) too, so
     /// that each answer commits once.
-    pub fn on_sqlite(
+    pub fn on_sqlite<S>(
         credentials: Credentials,
         trust: PlatformTrust,
-        store: Arc<SqliteStore>,
+        store: Arc<S>,
         service_platform: impl Into<String>,
         provider: &'static CryptoProvider,
-    ) -> Self {
+    ) -> Self
+    where
+        S: CloudStore + ReplayGuard + PeerStore + 'static,
+    {
         Self {
             credentials,
             trust,

@@ -25,7 +25,7 @@ use crate::device::DeviceStore;
 use crate::device::{ControlCommand, IssuingDevice};
 use crate::envelope::{self, Addressing, EnvelopePolicy, OpenedEnvelope, Opener, ReplayGuard};
 use crate::error::{Error, PlatformError};
-use crate::exchange::{PartyRole, PeerDirectory, PeerRecord};
+use crate::exchange::{PartyRole, PeerDirectory, PeerRecord, PeerStore};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
     FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
@@ -37,7 +37,6 @@ use crate::qualification::{
     CloudPlatformIdentity, HostingMode, QualificationError, QualificationRegistry, SignerIdentity,
     authenticate, check_qualification, check_qualification_in_unit,
 };
-use crate::store::SqliteStore;
 use crate::tax::OutboxStore;
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
 
@@ -88,19 +87,28 @@ pub struct ServicePlatformParts {
 impl ServicePlatformParts {
     /// The embedded setup: every store (qualification registry, requests and
     /// invoices, tax outbox, replay guard, pinned peers, number segments) in the
-    /// one SQLite `store`, hosting `device`. Give the platform
+    /// one `store` (a [`SqliteStore`](crate::store::SqliteStore)), hosting `device`. Give the platform
     /// [`with_unit_of_work(store)`](ServicePlatform::with_unit_of_work) too when
     /// the device numbers in the same store (a [`SoftwareDevice`] on it), so that
     /// each message commits once.
     ///
     /// [`SoftwareDevice`]: crate::device::SoftwareDevice
-    pub fn on_sqlite(
+    pub fn on_sqlite<S>(
         credentials: Credentials,
         trust: PlatformTrust,
-        store: Arc<SqliteStore>,
+        store: Arc<S>,
         device: Arc<dyn IssuingDevice>,
         provider: &'static CryptoProvider,
-    ) -> Self {
+    ) -> Self
+    where
+        S: QualificationRegistry
+            + IssuingStore
+            + OutboxStore
+            + ReplayGuard
+            + PeerStore
+            + DeviceStore
+            + 'static,
+    {
         Self {
             credentials,
             trust,
