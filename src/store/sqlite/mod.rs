@@ -191,7 +191,8 @@ impl SqliteStore {
     /// waits for its busy timeout and fails with `Busy`/`Locked`.
     ///
     /// ```
-    /// use fapiao::store::{IssuingStore, RequestDigest, SqliteStore, StoreError};
+    /// use fapiao::platform::{IssuingStore, RequestDigest};
+    /// use fapiao::store::{SqliteStore, StoreError};
     ///
     /// let store = SqliteStore::open_in_memory()?;
     /// let seller = "91350200776049653A";
