@@ -7,13 +7,13 @@
 //!   [retryable or final](Disposition).
 //! * [`SoftwareDevice`]: the reference device. Invoice numbers come from
 //!   [`NumberSegment`]s (formats in [`segment`](NumberSegment)), durable through a
-//!   [`DeviceStore`](crate::device::DeviceStore); the check code is an HMAC keyed
+//!   [`DeviceStore`]; the check code is an HMAC keyed
 //!   with a [`DeviceSecret`] ([`compute_check_code`]); the seal is a signature with
 //!   the device's credentials ([`verify_device_signature`]).
 //!
 //! Each device has its own number space. The service platform allocates every
 //! device's segments, an enterprise's own devices' included: it registers them in
-//! its [`DeviceStore`](crate::device::DeviceStore) under the device's id next to
+//! its [`DeviceStore`] under the device's id next to
 //! its hosted device's, and the store refuses a segment overlapping any other
 //! device's. An enterprise's device gets the same segment in its own store, and
 //! its id and seal certificate are listed in the enterprise's

@@ -95,7 +95,7 @@ pub enum CrlError {
         /// The DER error.
         source: der::Error,
     },
-    /// The CRL lists more entries than [`MAX_CRL_ENTRIES`] (counted before
+    /// The CRL lists more entries than [`MAX_CRL_ENTRIES`](crate::pki::MAX_CRL_ENTRIES) (counted before
     /// decoding, up to one past the limit).
     #[error("CRL {index} of bundle: {count} entries exceed the limit of {max}")]
     TooManyEntries {

@@ -83,7 +83,7 @@ impl<'a> PathValidator<'a> {
 
     /// The CRLs to check when the validator serves as the envelope's
     /// [`SignerTrust`](crate::envelope::SignerTrust) or the exchange's
-    /// [`PeerValidator`](super::PeerValidator) (where no CRLs are passed per call).
+    /// [`PeerValidator`](crate::exchange::PeerValidator) (where no CRLs are passed per call).
     pub fn with_crls(mut self, crls: &'a [Crl]) -> Self {
         self.crls = crls;
         self

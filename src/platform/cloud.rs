@@ -184,7 +184,7 @@ impl CloudPlatform {
     /// and [`resend`](Self::resend)). With a unit of work
     /// ([`with_unit_of_work`](Self::with_unit_of_work)), the journal entry is
     /// written in it: inside the caller's transaction when one is open (e.g.
-    /// [`SqliteStore::atomically`] on the same store, around the code that
+    /// [`SqliteStore::atomically`](crate::store::SqliteStore::atomically) on the same store, around the code that
     /// creates the order), so the order and its entry commit together.
     pub fn submit(&self, order: Order, now: u64) -> Result<Vec<u8>, Error> {
         let signed = self.enterprise_signed(order, now)?;

@@ -19,7 +19,7 @@ use crate::invoice::{InvoiceColor, UnixTime, ValidatedRequest};
 ///   peer directory does not know its key) and one the record allows to act for
 ///   the seller.
 ///
-/// Each failure is a [`QualificationError::Refused`] with its own [`Refusal`].
+/// Each failure is a [`QualificationError::Refused`](crate::qualification::QualificationError::Refused) with its own [`Refusal`].
 pub fn authenticate<R: QualificationRegistry + ?Sized>(
     registry: &R,
     request: &ValidatedRequest,

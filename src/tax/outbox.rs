@@ -34,7 +34,7 @@ pub struct OutboxEntry {
 }
 
 /// The tax outbox, as [`drain_outbox`](crate::tax::drain_outbox) uses it. Entries
-/// are added by the [`IssuingStore`](super::IssuingStore) in the transaction that
+/// are added by the [`IssuingStore`](crate::platform::IssuingStore) in the transaction that
 /// records the invoice. Each method is one transaction.
 ///
 /// An uploaded entry is kept, with its receipt, until it is compacted
