@@ -133,6 +133,25 @@ pub enum CryptoError {
         /// The operation that failed.
         operation: &'static str,
     },
+    /// A point is not on the curve it should be on (an SM2 public key or an
+    /// SM2 ciphertext's C1).
+    #[error("{what} is not a point on the curve")]
+    PointNotOnCurve {
+        /// The point.
+        what: &'static str,
+    },
+    /// A point is the point at infinity where a finite point is required.
+    #[error("{what} is the point at infinity")]
+    IdentityPoint {
+        /// The point.
+        what: &'static str,
+    },
+    /// A ciphertext's encoding is truncated or malformed.
+    #[error("malformed {what}")]
+    MalformedCiphertext {
+        /// The ciphertext.
+        what: &'static str,
+    },
 }
 
 /// Failures loading a private key.

@@ -172,6 +172,8 @@ impl PrivateKeyDer {
             KeyFamily::EcP256
         } else if curve == oids::SECP384R1 {
             KeyFamily::EcP384
+        } else if is_sm2_curve(&curve) {
+            KeyFamily::Sm2
         } else {
             return Err(KeyError::UnsupportedAlgorithm { oid: curve }.into());
         };
@@ -213,6 +215,17 @@ impl fmt::Debug for PrivateKeyDer {
             .field("family", &self.family)
             .field("pkcs8", &"<redacted>")
             .finish()
+    }
+}
+
+/// The SM2 curve, read as a key family only with the `gm` feature.
+fn is_sm2_curve(curve: &ObjectIdentifier) -> bool {
+    #[cfg(feature = "gm")]
+    return *curve == oids::SM2_CURVE;
+    #[cfg(not(feature = "gm"))]
+    {
+        let _ = curve;
+        false
     }
 }
 
