@@ -77,7 +77,8 @@ impl PrivateKeyDer {
                 "PRIVATE KEY" => return Self::from_pkcs8_der(block.der),
                 "ENCRYPTED PRIVATE KEY" => return Self::from_encrypted_der(&block.der, password),
                 "RSA PRIVATE KEY" => return Self::from_pkcs1_der(&block.der),
-                "EC PRIVATE KEY" => return Self::from_sec1_der(&block.der),
+                // OpenSSL 3.0 labels a SEC1 key on the SM2 curve this way.
+                "EC PRIVATE KEY" | "SM2 PRIVATE KEY" => return Self::from_sec1_der(&block.der),
                 "EC PARAMETERS" => last_label = Some(block.label),
                 _ => {
                     return Err(KeyError::UnexpectedPemLabel { label: block.label }.into());

@@ -122,8 +122,8 @@ impl Sm2PublicKey {
     /// [`CryptoError::InvalidPublicKey`] for anything else malformed.
     pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let what = "SM2 public key";
-        let encoded =
-            sm2::Sec1Point::from_bytes(bytes).map_err(|_| CryptoError::InvalidPublicKey { what })?;
+        let encoded = sm2::Sec1Point::from_bytes(bytes)
+            .map_err(|_| CryptoError::InvalidPublicKey { what })?;
         if encoded.is_identity() {
             return Err(CryptoError::IdentityPoint { what }.into());
         }

@@ -52,7 +52,12 @@ pub(crate) fn z_a(id: &[u8], public: &AffinePoint) -> Result<[u8; 32], Error> {
     h.update(id);
     h.update(&CURVE_A);
     h.update(&CURVE_B);
-    h.update(&ProjectivePoint::GENERATOR.to_affine().to_sec1_point(false).as_bytes()[1..]);
+    h.update(
+        &ProjectivePoint::GENERATOR
+            .to_affine()
+            .to_sec1_point(false)
+            .as_bytes()[1..],
+    );
     h.update(&public.to_sec1_point(false).as_bytes()[1..]);
     Ok(h.finish())
 }
@@ -62,7 +67,9 @@ fn message_scalar(id: &[u8], public: &AffinePoint, message: &[u8]) -> Result<Sca
     let mut h = Sm3::new();
     h.update(&z_a(id, public)?);
     h.update(message);
-    Ok(<Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(h.finish())))
+    Ok(<Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(
+        h.finish(),
+    )))
 }
 
 impl Sm2PrivateKey {
@@ -140,7 +147,10 @@ pub(crate) fn decode_signature(der: &[u8]) -> Option<(Scalar, Scalar)> {
     if !reader.is_finished() {
         return None;
     }
-    Some((scalar_in_range(r.as_bytes())?, scalar_in_range(s.as_bytes())?))
+    Some((
+        scalar_in_range(r.as_bytes())?,
+        scalar_in_range(s.as_bytes())?,
+    ))
 }
 
 /// A big-endian integer as a scalar when it is in `[1, n - 1]`.

@@ -101,7 +101,9 @@ fn spread(n: u32) -> u32 {
 /// Reads the word in lanes `4b..4b + 4`.
 #[inline(always)]
 fn planes_to_word(p: &Planes, b: usize) -> u32 {
-    (0..8).fold(0, |w, i| w | (spread(((p[i] >> (4 * b)) & 0xF) as u32) << i))
+    (0..8).fold(0, |w, i| {
+        w | (spread(((p[i] >> (4 * b)) & 0xF) as u32) << i)
+    })
 }
 
 /// An SM4 key, expanded. The round keys are zeroized on drop and never
@@ -129,8 +131,7 @@ impl Sm4 {
     /// same circuit S-box as the rounds).
     pub fn new(key: &[u8; SM4_KEY_LEN]) -> Self {
         let mut k: [u32; 4] = core::array::from_fn(|j| {
-            u32::from_be_bytes([key[4 * j], key[4 * j + 1], key[4 * j + 2], key[4 * j + 3]])
-                ^ FK[j]
+            u32::from_be_bytes([key[4 * j], key[4 * j + 1], key[4 * j + 2], key[4 * j + 3]]) ^ FK[j]
         });
         let mut round_keys = Box::new([[0u64; 8]; 32]);
         for (i, rk) in round_keys.iter_mut().enumerate() {

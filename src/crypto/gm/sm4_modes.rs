@@ -25,7 +25,6 @@ fn xor_into(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-
 impl Sm4 {
     /// Encrypts with SM4-CBC, padding `plaintext` with PKCS#7.
     pub fn cbc_encrypt(&self, iv: &[u8; SM4_BLOCK_LEN], plaintext: &[u8]) -> Vec<u8> {
@@ -82,7 +81,12 @@ impl Sm4 {
 
     /// Encrypts with SM4-GCM; returns the ciphertext followed by the 16-byte
     /// tag.
-    pub fn gcm_seal(&self, nonce: &[u8; SM4_GCM_NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    pub fn gcm_seal(
+        &self,
+        nonce: &[u8; SM4_GCM_NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Vec<u8> {
         let (mut ghash, tag_mask) = self.gcm_start(nonce, aad);
         let mut out = Vec::with_capacity(plaintext.len() + SM4_GCM_TAG_LEN);
         out.extend_from_slice(plaintext);
