@@ -3,7 +3,7 @@
 //! encryption, SM4-CBC) and Python's `cryptography` (SM4-GCM).
 #![cfg(feature = "gm")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -51,7 +51,7 @@ fn openssl_dir(test: &str) -> Option<PathBuf> {
 }
 
 /// Runs `openssl` in `dir`; true when it exits with success.
-fn openssl(dir: &PathBuf, args: &[&str]) -> bool {
+fn openssl(dir: &Path, args: &[&str]) -> bool {
     let out = Command::new("openssl")
         .args(args)
         .current_dir(dir)
@@ -63,7 +63,7 @@ fn openssl(dir: &PathBuf, args: &[&str]) -> bool {
     out.status.success()
 }
 
-fn write_fixtures(dir: &PathBuf) {
+fn write_fixtures(dir: &Path) {
     for name in ["sm2.pem", "sm2.pub.pem"] {
         std::fs::write(dir.join(name), fixture(name)).unwrap();
     }
@@ -380,6 +380,9 @@ fn sm2_encryption_against_openssl() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Whether an error is the one expected.
+type ErrorCheck = fn(&CryptoError) -> bool;
+
 #[test]
 fn sm2_decryption_refusals() {
     let key = key();
@@ -399,7 +402,7 @@ fn sm2_decryption_refusals() {
     off_curve[y_end - 1] ^= 1;
     let mut long = ct.clone();
     long.push(0);
-    let cases: [(&str, Vec<u8>, fn(&CryptoError) -> bool); 6] = [
+    let cases: [(&str, Vec<u8>, ErrorCheck); 6] = [
         ("bad C3", bad_c3, |e| {
             matches!(e, CryptoError::DecryptFailed)
         }),
@@ -494,7 +497,10 @@ fn sm4_cbc_refusals() {
 }
 
 /// Python's `cryptography`, or `None` (with a message) when it is missing.
-fn python_sm4_gcm(op: &str, key: &[u8], nonce: &[u8], aad: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+/// `(key, nonce, aad, data)` for [`python_sm4_gcm`].
+type GcmInput<'a> = (&'a [u8], &'a [u8], &'a [u8], &'a [u8]);
+
+fn python_sm4_gcm(op: &str, (key, nonce, aad, data): GcmInput<'_>) -> Option<Vec<u8>> {
     let script = "import sys\n\
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n\
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\
@@ -538,11 +544,11 @@ fn sm4_gcm_against_python_cryptography() {
         let aad: Vec<u8> = (0..aad_len).map(|x| x as u8).collect();
         let plain: Vec<u8> = (0..len).map(|x| (x * 13 % 256) as u8).collect();
         let ours = sm4.gcm_seal(&nonce, &aad, &plain);
-        let Some(theirs) = python_sm4_gcm("seal", &key, &nonce, &aad, &plain) else {
+        let Some(theirs) = python_sm4_gcm("seal", (&key, &nonce, &aad, &plain)) else {
             return;
         };
         assert_eq!(hex::encode(&ours), hex::encode(&theirs), "{aad_len} {len}");
-        let opened = python_sm4_gcm("open", &key, &nonce, &aad, &ours).unwrap();
+        let opened = python_sm4_gcm("open", (&key, &nonce, &aad, &ours)).unwrap();
         assert_eq!(opened, plain);
         assert_eq!(
             sm4.gcm_open(&nonce, &aad, &theirs).unwrap().as_slice(),
