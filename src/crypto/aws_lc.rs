@@ -113,7 +113,8 @@ impl KeyProvider for AwsLc {
     fn load_private_key(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error> {
         use signature::KeyPair;
         check_pkcs8_rsa_size(pkcs8_der)?;
-        let key = match pkcs8_key_family(pkcs8_der)? {
+        let family = pkcs8_key_family(pkcs8_der)?;
+        let key = match family {
             KeyFamily::Rsa => {
                 let signing = signature::RsaKeyPair::from_pkcs8(pkcs8_der).map_err(refused)?;
                 let bits = signing.public_modulus_len() * 8;
@@ -160,6 +161,8 @@ impl KeyProvider for AwsLc {
                 let public = signing.public_key().as_ref().to_vec();
                 AwsLcKey::Ed25519 { signing, public }
             }
+            // SM2 keys load through `crypto::gm::Sm2PrivateKey`.
+            KeyFamily::Sm2 => return Err(wrong_key("loading into the aws-lc provider", family)),
         };
         Ok(Arc::new(key))
     }

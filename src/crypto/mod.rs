@@ -36,6 +36,8 @@ mod ring_api;
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
 pub mod cbc_padding;
+#[cfg(feature = "gm")]
+pub mod gm;
 #[cfg(feature = "portable")]
 pub mod portable;
 
@@ -104,6 +106,10 @@ pub enum SignatureScheme {
     EcdsaP384Sha384,
     /// Ed25519 (RFC 8032), pure mode.
     Ed25519,
+    /// SM2 with SM3 (GB/T 32918.2) and the default distinguishing ID;
+    /// signatures are DER `SEQUENCE { r, s }`. Signed and verified by
+    /// `crypto::gm` (with the `gm` feature); the providers refuse it.
+    Sm2Sm3,
 }
 
 impl SignatureScheme {
@@ -119,11 +125,13 @@ impl SignatureScheme {
             Self::EcdsaP256Sha256 => KeyFamily::EcP256,
             Self::EcdsaP384Sha384 => KeyFamily::EcP384,
             Self::Ed25519 => KeyFamily::Ed25519,
+            Self::Sm2Sm3 => KeyFamily::Sm2,
         }
     }
 
     /// The hash this scheme applies to the message (`None` for Ed25519, which
-    /// hashes internally).
+    /// hashes internally, and for SM2, whose SM3 digest covers the signer's
+    /// identity too).
     pub const fn hash(self) -> Option<HashAlgorithm> {
         match self {
             Self::RsaPkcs1Sha256 | Self::RsaPssSha256 | Self::EcdsaP256Sha256 => {
@@ -133,7 +141,7 @@ impl SignatureScheme {
                 Some(HashAlgorithm::Sha384)
             }
             Self::RsaPkcs1Sha512 | Self::RsaPssSha512 => Some(HashAlgorithm::Sha512),
-            Self::Ed25519 => None,
+            Self::Ed25519 | Self::Sm2Sm3 => None,
         }
     }
 }
@@ -537,6 +545,10 @@ pub(crate) mod oids {
     pub const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
     /// id-Ed25519 (RFC 8410).
     pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+    /// The SM2 curve (GM/T 0006, GB/T 32918.5), as a named curve and, for some
+    /// older tools, as the key algorithm.
+    #[cfg(feature = "gm")]
+    pub const SM2_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
 }
 
 /// Reads the key family from a PKCS#8 `PrivateKeyInfo` (DER) without touching the
@@ -590,6 +602,10 @@ where
     if oid == oids::ED25519 {
         return Ok(KeyFamily::Ed25519);
     }
+    #[cfg(feature = "gm")]
+    if oid == oids::SM2_CURVE {
+        return Ok(KeyFamily::Sm2);
+    }
     if oid == oids::EC_PUBLIC_KEY {
         // The curve is the parameters field, an OBJECT IDENTIFIER (namedCurve).
         let curve = algorithm
@@ -603,11 +619,38 @@ where
         return match curve {
             Some(c) if c == oids::SECP256R1 => Ok(KeyFamily::EcP256),
             Some(c) if c == oids::SECP384R1 => Ok(KeyFamily::EcP384),
+            #[cfg(feature = "gm")]
+            Some(c) if c == oids::SM2_CURVE => Ok(KeyFamily::Sm2),
             Some(c) => Err(c),
             None => Err(oid),
         };
     }
     Err(oid)
+}
+
+/// Verifies [`SignatureScheme::Sm2Sm3`] for the providers' verifiers: through
+/// `crypto::gm` with the default distinguishing ID, or refused without the
+/// `gm` feature.
+pub(crate) fn verify_sm2_sm3(
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    #[cfg(feature = "gm")]
+    return gm::Sm2PublicKey::from_sec1_bytes(public_key)?.verify(
+        gm::DEFAULT_SM2_ID,
+        message,
+        signature,
+    );
+    #[cfg(not(feature = "gm"))]
+    {
+        let _ = (public_key, message, signature);
+        Err(CryptoError::WrongKeyType {
+            operation: "SM2 verification without the `gm` feature",
+            family: KeyFamily::Sm2,
+        }
+        .into())
+    }
 }
 
 /// Wraps a PKCS#1 `RSAPublicKey` in a `SubjectPublicKeyInfo` (DER).

@@ -29,6 +29,9 @@ macro_rules! signature_verifier_with_ring_api {
                     S::EcdsaP256Sha256 => &$signature::ECDSA_P256_SHA256_ASN1,
                     S::EcdsaP384Sha384 => &$signature::ECDSA_P384_SHA384_ASN1,
                     S::Ed25519 => &$signature::ED25519,
+                    S::Sm2Sm3 => {
+                        return $crate::crypto::verify_sm2_sm3(public_key, message, signature);
+                    }
                 };
                 if scheme.key_family() == $crate::crypto::KeyFamily::Rsa {
                     $crate::crypto::rsa_public_key_bits(public_key)?;

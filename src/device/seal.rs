@@ -52,6 +52,7 @@ pub fn seal_scheme(family: KeyFamily) -> SignatureScheme {
         KeyFamily::EcP256 => SignatureScheme::EcdsaP256Sha256,
         KeyFamily::EcP384 => SignatureScheme::EcdsaP384Sha384,
         KeyFamily::Ed25519 => SignatureScheme::Ed25519,
+        KeyFamily::Sm2 => SignatureScheme::Sm2Sm3,
     }
 }
 

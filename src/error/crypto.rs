@@ -15,6 +15,10 @@ pub enum KeyFamily {
     EcP384,
     /// Ed25519.
     Ed25519,
+    /// SM2 on the curve of GB/T 32918.5 (with the `gm` feature). The
+    /// providers' [`KeyProvider`](crate::crypto::KeyProvider)s do not load these keys:
+    /// `crypto::gm::Sm2PrivateKey` does.
+    Sm2,
 }
 
 /// Failures of the cryptographic primitives.
@@ -84,6 +88,25 @@ pub enum CryptoError {
     ProviderFailed {
         /// The operation that failed.
         operation: &'static str,
+    },
+    /// A point is not on the curve it should be on (an SM2 public key or an
+    /// SM2 ciphertext's C1).
+    #[error("{what} is not a point on the curve")]
+    PointNotOnCurve {
+        /// The point.
+        what: &'static str,
+    },
+    /// A point is the point at infinity where a finite point is required.
+    #[error("{what} is the point at infinity")]
+    IdentityPoint {
+        /// The point.
+        what: &'static str,
+    },
+    /// A ciphertext's encoding is truncated or malformed.
+    #[error("malformed {what}")]
+    MalformedCiphertext {
+        /// The ciphertext.
+        what: &'static str,
     },
 }
 

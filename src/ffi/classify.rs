@@ -116,7 +116,10 @@ fn crypto(e: &CryptoError) -> fapiao_result {
         | CryptoError::UnsupportedKeySize { .. }
         | CryptoError::WrongKeyType { .. }
         | CryptoError::InvalidLength { .. }
-        | CryptoError::ProviderFailed { .. } => FAPIAO_CRYPTO_FAILED,
+        | CryptoError::ProviderFailed { .. }
+        | CryptoError::PointNotOnCurve { .. }
+        | CryptoError::IdentityPoint { .. } => FAPIAO_CRYPTO_FAILED,
+        CryptoError::MalformedCiphertext { .. } => FAPIAO_DECRYPT_FAILED,
     }
 }
 

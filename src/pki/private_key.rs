@@ -77,7 +77,8 @@ impl PrivateKeyDer {
                 "PRIVATE KEY" => return Self::from_pkcs8_der(block.der),
                 "ENCRYPTED PRIVATE KEY" => return Self::from_encrypted_der(&block.der, password),
                 "RSA PRIVATE KEY" => return Self::from_pkcs1_der(&block.der),
-                "EC PRIVATE KEY" => return Self::from_sec1_der(&block.der),
+                // OpenSSL 3.0 labels a SEC1 key on the SM2 curve this way.
+                "EC PRIVATE KEY" | "SM2 PRIVATE KEY" => return Self::from_sec1_der(&block.der),
                 "EC PARAMETERS" => last_label = Some(block.label),
                 _ => {
                     return Err(KeyError::UnexpectedPemLabel { label: block.label }.into());
@@ -172,6 +173,8 @@ impl PrivateKeyDer {
             KeyFamily::EcP256
         } else if curve == oids::SECP384R1 {
             KeyFamily::EcP384
+        } else if is_sm2_curve(&curve) {
+            KeyFamily::Sm2
         } else {
             return Err(KeyError::UnsupportedAlgorithm { oid: curve }.into());
         };
@@ -213,6 +216,17 @@ impl fmt::Debug for PrivateKeyDer {
             .field("family", &self.family)
             .field("pkcs8", &"<redacted>")
             .finish()
+    }
+}
+
+/// The SM2 curve, read as a key family only with the `gm` feature.
+fn is_sm2_curve(curve: &ObjectIdentifier) -> bool {
+    #[cfg(feature = "gm")]
+    return *curve == oids::SM2_CURVE;
+    #[cfg(not(feature = "gm"))]
+    {
+        let _ = curve;
+        false
     }
 }
 

@@ -95,11 +95,14 @@ fn load_ed25519(pkcs8_der: &[u8]) -> Result<PortableKey, Error> {
 
 impl KeyProvider for Portable {
     fn load_private_key(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error> {
-        let key = match pkcs8_key_family(pkcs8_der)? {
+        let family = pkcs8_key_family(pkcs8_der)?;
+        let key = match family {
             KeyFamily::Rsa => PortableKey::Rsa(Box::new(RsaPrivate::load(pkcs8_der)?)),
             KeyFamily::EcP256 => load_p256(pkcs8_der)?,
             KeyFamily::EcP384 => load_p384(pkcs8_der)?,
             KeyFamily::Ed25519 => load_ed25519(pkcs8_der)?,
+            // SM2 keys load through `crypto::gm::Sm2PrivateKey`.
+            KeyFamily::Sm2 => return Err(wrong_key("loading into the portable provider", family)),
         };
         Ok(Arc::new(key))
     }
