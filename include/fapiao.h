@@ -67,7 +67,7 @@
  * Linking
  * - Static: libfapiao.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc.
  * - Shared: -lfapiao.
- * See README.md, "Quick start (C)".
+ * See README.md, "C API: quick start".
  */
 
 
