@@ -1,4 +1,4 @@
-//! Envelope speed (issue 4, section 4): `seal`, `open` and the round trip, for an
+//! Envelope speed: `seal`, `open` and the round trip, for an
 //! RSA-2048 and a P-256 cloud-platform leaf (both under the RSA-2048 issuing CA
 //! and root) sealing to the service platform's certificate of the same key type,
 //! with a 2 KiB (one invoice) and a 1 MiB (a batch) payload; fapiao with every

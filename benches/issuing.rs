@@ -1,4 +1,4 @@
-//! The platform-hosted issuing path (issue 6, section 7), in one process, with the
+//! The platform-hosted issuing path, in one process, with the
 //! SQLite store on a file: the cloud platform seals an ERP-signed order, the
 //! service platform handles it (open, verify both signers and their chains,
 //! authenticate, validate, check qualification, issue on its hosted device, record

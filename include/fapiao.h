@@ -1,43 +1,73 @@
 /*
  * fapiao: issue electronic invoices (发票) through an e-commerce cloud platform,
- * secured end to end with PKI/CA certificates. The C API.
+ * secured end to end with PKI/CA certificates. The C API (C99, also usable from
+ * C++). Its conventions, which every function follows, are these; each
+ * function's comment says the rest.
  *
- * Conventions
- * - Handles: opaque pointers made by a _new (or _sign, _from_der, ...) function
- *   and released by the matching _free; _free(NULL) does nothing. A freed,
- *   foreign or wrongly typed handle is refused with FAPIAO_INVALID_HANDLE (a
- *   double free is detected and ignored) instead of corrupting memory.
- * - Results: every fallible function returns a fapiao_result. 0 is FAPIAO_OK;
- *   codes are grouped by hundreds (1xx arguments, 2xx keys and certificates,
- *   3xx certificate paths, 4xx envelopes, 5xx invoice messages, 6xx peers,
+ * Handles
+ * - Objects are opaque pointers made by a _new (or _sign, _from_der, _open, ...)
+ *   function and released by the matching _free; _free(NULL) does nothing.
+ * - Every live handle is registered with its type, so a double free, a use
+ *   after free, a pointer that never came from this library or a handle of
+ *   another type is refused with FAPIAO_INVALID_HANDLE (a _free of one is
+ *   ignored) instead of corrupting memory.
+ *
+ * Results
+ * - Every fallible function returns a fapiao_result; 0 is FAPIAO_OK.
+ * - Codes are grouped by hundreds: 1xx arguments (NULL pointer, invalid UTF-8,
+ *   buffer too small, invalid handle, ...), 2xx keys and certificates, 3xx
+ *   certificate paths, 4xx envelopes (not for us, signature invalid, replay,
+ *   too large, unsupported algorithm, ...), 5xx invoice messages, 6xx peers,
  *   platforms and qualification, 7xx crypto, 8xx storage, devices and tax
- *   uploads, 9xx panics and internal errors) and a code is never reused for
- *   another meaning. fapiao_result_message() describes a code;
- *   fapiao_last_error_detail() gives the full reason of the last failure on the
- *   calling thread.
- * - Outputs go through trailing out-parameters and are written only on success
- *   (one exception: on FAPIAO_BUFFER_TOO_SMALL, *written receives the length
- *   needed; and the batch functions, which report every message's outcome in
- *   the caller's arrays). After a failure nothing was allocated and nothing
- *   needs freeing; each function says what happens to its arguments.
- * - Inputs: byte strings are (const uint8_t *, size_t) pairs; the pointer may be
- *   NULL when the length is 0. Inputs are copied: free them when the call
- *   returns. Every pointer is checked for NULL (FAPIAO_NULL_ARGUMENT).
- * - Byte buffers the library returns are fapiao_bytes, freed with
- *   fapiao_bytes_free(); strings are copied into caller buffers, NUL-terminated.
+ *   uploads, 9xx panics and internal errors.
+ * - A code never changes its number, and a retired code's number is never
+ *   given to another meaning.
+ *
+ * Messages
+ * - fapiao_result_message(code, buf, len, &written) writes a code's fixed
+ *   description.
+ * - fapiao_last_error_detail(buf, len, &written) writes the full reason of the
+ *   last failure on the calling thread (thread-local), for the ERP's log, e.g.
+ *   "fapiao_opener_open: envelope: signer 0: certificate chain invalid: ...".
+ * - Strings are copied into caller buffers, NUL-terminated. With a buffer too
+ *   short (or buf == NULL, len == 0) a function returns FAPIAO_BUFFER_TOO_SMALL
+ *   and sets *written to the length needed, without the NUL.
+ *
+ * Outputs
+ * - Results go through trailing out-parameters and are written only on
+ *   success. The exceptions: *written on FAPIAO_BUFFER_TOO_SMALL, and the batch
+ *   functions, which write every message's result code and handle (or NULL)
+ *   into the caller's arrays.
+ * - After a failure nothing was allocated, so there is nothing to free, and
+ *   input handles are unchanged unless the function's comment says otherwise.
+ * - Byte buffers the library returns are fapiao_bytes: read them with
+ *   fapiao_bytes_data() and fapiao_bytes_len(), free them with
+ *   fapiao_bytes_free().
+ *
+ * Inputs
+ * - Byte strings are (const uint8_t *, size_t) pairs; the pointer may be NULL
+ *   when the length is 0. Inputs are copied: free them when the call returns.
+ * - Every pointer is checked for NULL (FAPIAO_NULL_ARGUMENT).
+ *
+ * Time
  * - Times are uint64_t UNIX seconds; 0 means now (the system clock).
- * - No panic crosses the boundary: it is caught and returned as FAPIAO_PANIC.
- * - Threads: immutable handles may be shared between threads; functions that
- *   change a handle say so and must not run concurrently with other uses of
- *   it; no handle may be freed while another thread uses it.
  *
- * What is here: credentials, trust stores and path validation, signed messages
- * and envelopes (the ERP signs its order), the cloud platform and service
- * platform roles for C/C++ platform hosts (with their store and the hosted
- * software device), issue-request validation.
+ * Panics
+ * - No panic crosses the boundary: every function catches it and returns
+ *   FAPIAO_PANIC.
  *
- * Link with the static library (libfapiao.a and -lgcc_s -lutil -lrt -lpthread
- * -lm -ldl -lc) or the shared one (-lfapiao). See README.md, "C API".
+ * Threads
+ * - Immutable handles (credentials, openers, opened messages, bytes, ...) may be
+ *   used from several threads at once.
+ * - Functions that change a handle (fapiao_signed_message_add_signer,
+ *   fapiao_trust_store_add_crls, fapiao_opener_set_clock_skew, ...) say so, and
+ *   must not run concurrently with other uses of it.
+ * - No handle may be freed while another thread uses it.
+ *
+ * Linking
+ * - Static: libfapiao.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc.
+ * - Shared: -lfapiao.
+ * See README.md, "C API: quick start".
  */
 
 

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # The RustSec advisory database for cargo-deny, without network access.
 #
-#   scripts/advisory-db.sh vendor    refresh .ci/advisory-db from a full snapshot
-#   scripts/advisory-db.sh install   build target/advisory-db for `cargo deny --offline`
+#   scripts/advisory-db.sh vendor [SNAPSHOT]    refresh .ci/advisory-db from a full snapshot
+#   scripts/advisory-db.sh install [SNAPSHOT]   build target/advisory-db for `cargo deny --offline`
+#
+# SNAPSHOT is a checkout of rustsec/advisory-db; without the argument it is
+# $FAPIAO_ADVISORY_DB. `vendor` needs one; `install` works without.
 #
 # .ci/advisory-db holds the advisories of exactly the crates in Cargo.lock (a few
-# dozen KB) taken from a full snapshot of rustsec/advisory-db, by default
-# ../shared/advisory-db (or $FAPIAO_ADVISORY_DB); crates.txt lists the crates it
-# was made for. `install` refuses to go on when Cargo.lock has a crate the subset
-# was not made for, or when a full snapshot is at hand and the subset differs
-# from it: rerun `vendor` and commit. It then lays the subset out as the git
+# dozen KB) taken from a full snapshot; crates.txt lists the crates it was made
+# for. `install` refuses to go on when Cargo.lock has a crate the subset was not
+# made for, or, when a snapshot is given, when the subset differs from it: rerun
+# `vendor` and commit. It then lays the subset out as the git
 # checkout cargo-deny 0.20 reads offline (it asks git for HEAD's date), at
 # deny.toml's db-path under the directory name cargo-deny derives from the
 # database URL.
 set -euo pipefail
+full=${2:-${FAPIAO_ADVISORY_DB:-}}
+# A relative SNAPSHOT is relative to where the script was called from.
+if [ -n "$full" ] && [ -d "$full" ]; then full=$(cd "$full" && pwd); fi
 cd "$(dirname "$0")/.."
 vendored=.ci/advisory-db
-full=${FAPIAO_ADVISORY_DB:-../shared/advisory-db}
 # cargo-deny's directory for https://github.com/rustsec/advisory-db (0.20.x).
 installed=target/advisory-db/advisory-db-3157b0e258782691
 
@@ -26,6 +30,7 @@ lock_crates() {
 
 case ${1:-} in
 vendor)
+    [ -n "$full" ] || { echo "usage: $0 vendor SNAPSHOT (or set FAPIAO_ADVISORY_DB)" >&2; exit 2; }
     [ -d "$full/crates" ] || { echo "no advisory snapshot at $full" >&2; exit 1; }
     rm -rf "$vendored"
     mkdir -p "$vendored/crates"
@@ -53,10 +58,10 @@ install)
     if [ -n "$missing" ]; then
         echo "Cargo.lock has crates the vendored advisories were not made for:" >&2
         echo "$missing" | sed 's/^/  /' >&2
-        echo "run scripts/advisory-db.sh vendor where a full snapshot exists, and commit" >&2
+        echo "run scripts/advisory-db.sh vendor SNAPSHOT with a full snapshot, and commit" >&2
         exit 1
     fi
-    if [ -d "$full/crates" ]; then
+    if [ -n "$full" ] && [ -d "$full/crates" ]; then
         stale=0
         while read -r crate; do
             if [ -d "$full/crates/$crate" ] || [ -d "$vendored/crates/$crate" ]; then
@@ -65,7 +70,7 @@ install)
         done <"$vendored/crates.txt"
         if [ "$stale" = 1 ]; then
             echo "the vendored advisories differ from the snapshot at $full ($(cat "$full/SNAPSHOT"))" >&2
-            echo "run scripts/advisory-db.sh vendor and commit" >&2
+            echo "run scripts/advisory-db.sh vendor $full and commit" >&2
             exit 1
         fi
     fi
@@ -84,7 +89,7 @@ install)
     echo "advisory database: $(cat "$vendored/SNAPSHOT") ($(find "$vendored/crates" -name '*.md' | wc -l) advisories for $(wc -l <"$vendored/crates.txt") crates)"
     ;;
 *)
-    echo "usage: $0 vendor|install" >&2
+    echo "usage: $0 vendor|install [SNAPSHOT]" >&2
     exit 2
     ;;
 esac

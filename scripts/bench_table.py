@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints the README's envelope speed table from criterion's results.
+"""Prints the envelope speed table of docs/performance.md from criterion's results.
 
 Run after `cargo bench --bench envelope`; reads
 $CARGO_TARGET_DIR/criterion (or target/criterion, or the directory given as an

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (README: "Run the tests"): the whole suite, unit,
+# The project's test command (README: "Two commands"): the whole suite, unit,
 # integration and doc tests, once per crypto provider. `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."

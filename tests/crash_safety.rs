@@ -1,4 +1,4 @@
-//! Crash safety (issue 6 §5): a child process issues invoices in both hosting
+//! Crash safety: a child process issues invoices in both hosting
 //! modes in a loop on a SQLite file and is killed with SIGKILL at random points,
 //! 20 times; after each kill the database must hold:
 //!

@@ -1,4 +1,4 @@
-//! Peak heap while opening a 1 MiB envelope (issue 4, section 4: at most 4x the
+//! Peak heap while opening a 1 MiB envelope (at most 4x the
 //! payload), measured with a counting global allocator.
 //!
 //! What counts: every byte the Rust side allocates through the global allocator

@@ -1,4 +1,4 @@
-//! Crash safety of the whole method (issue 6 §5): a child process runs the three
+//! Crash safety of the whole method: a child process runs the three
 //! roles on file databases, issuing in both hosting modes in a loop, and is
 //! killed with SIGKILL at random moments, many times. After each restart the
 //! service platform's store must hold together (no invoice number used twice or
