@@ -24,11 +24,11 @@ mod peers;
 mod pem;
 mod policy;
 mod private_key;
-mod time;
 mod trust_store;
 mod validator;
 mod verified_path;
 
+pub use crate::time::{Timestamp, TimestampParseError};
 pub use binding::{CertificateMatch, PartyBinder, PartyBinding, PartyBindings};
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
@@ -45,7 +45,6 @@ pub use path_reasons::{
 pub use peers::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
 pub use policy::{EkuPolicy, Limits, PathPolicy, Purpose, key_purpose};
 pub use private_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, PrivateKeyDer};
-pub use time::{Timestamp, TimestampParseError};
 pub use trust_store::TrustStore;
 pub use validator::PathValidator;
 pub use verified_path::VerifiedPath;

@@ -27,7 +27,7 @@ use crate::error::{Error, PlatformError};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
     FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
-    UnixTime, ValidationPolicy,
+    ValidationPolicy,
 };
 use crate::pki::{Credentials, PartyRole, PeerDirectory, PeerRecord};
 use crate::qualification::{
@@ -39,6 +39,7 @@ use crate::store::{
     HeldQuota, IssuingStore, NewCommand, OutboxStore, RequestDigest, SqliteStore, UnitOfWork,
 };
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
+use crate::time::Timestamp;
 
 use super::messages::TicketQuery;
 use super::trust::PlatformTrust;
@@ -473,7 +474,7 @@ impl ServicePlatform {
             self.parts.registry.as_ref(),
             &authenticated,
             &validated,
-            UnixTime(i64::try_from(now).unwrap_or(i64::MAX)),
+            Timestamp::from_unix_seconds(now),
         ) {
             Ok(g) => g,
             Err(e) => return self.refusal(&serial, claimed_seller, e),

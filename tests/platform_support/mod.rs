@@ -12,9 +12,7 @@ use fapiao::CryptoProvider;
 use fapiao::Error;
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
-use fapiao::invoice::{
-    InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode, UnixTime,
-};
+use fapiao::invoice::{InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode};
 use fapiao::pki::{
     CertificateMatch, Credentials, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
     TrustStore,
@@ -27,6 +25,7 @@ use fapiao::qualification::{
     EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
 };
 use fapiao::store::{DeviceStore, SqliteStore, StoreError, UnitOfWork};
+use fapiao::time::Timestamp;
 
 /// 2027-06-01T00:00:00Z.
 pub const NOW: u64 = 1_811_808_000;
@@ -64,8 +63,8 @@ pub fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
             .collect(),
         single_invoice_limit_fen: 10_000_000,
         monthly_quota_fen: 1_000_000_000,
-        valid_from_unix: UnixTime(1_767_225_600),
-        valid_until_unix: UnixTime(2_082_758_400),
+        valid_from_unix: Timestamp::from_unix_seconds(1_767_225_600),
+        valid_until_unix: Timestamp::from_unix_seconds(2_082_758_400),
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),
