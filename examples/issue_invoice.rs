@@ -45,7 +45,7 @@ use fapiao::exchange::{
 };
 use fapiao::invoice::{
     FailureReason, InvoiceKind, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice,
-    UnifiedSocialCreditCode, UnixTime,
+    UnifiedSocialCreditCode,
 };
 use fapiao::pki::{Credentials, TrustStore};
 use fapiao::platform::{
@@ -57,6 +57,7 @@ use fapiao::qualification::{
 };
 use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
+use fapiao::time::Timestamp;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -121,8 +122,8 @@ fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
         allowed_invoice_kinds: [InvoiceKind::DigitalOrdinary].into_iter().collect(),
         single_invoice_limit_fen: 100_000_000,
         monthly_quota_fen: i64::MAX / 4,
-        valid_from_unix: UnixTime(1_767_225_600),
-        valid_until_unix: UnixTime(2_082_758_400),
+        valid_from_unix: Timestamp::from_unix_seconds(1_767_225_600),
+        valid_until_unix: Timestamp::from_unix_seconds(2_082_758_400),
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),

@@ -25,6 +25,7 @@ pub mod platform;
 pub mod qualification;
 pub mod store;
 pub mod tax;
+pub mod time;
 
 pub use crate::crypto::CryptoProvider;
 pub use crate::device::{ControlCommand, DeviceFailure, IssuingDevice, SoftwareDevice};

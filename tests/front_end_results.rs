@@ -12,7 +12,7 @@ use fapiao::device::{ControlCommand, DeviceSecret, IssuingDevice, SoftwareDevice
 use fapiao::envelope;
 use fapiao::exchange::PartyRole;
 use fapiao::invoice::{
-    FailureReason, InvoiceNumber, IssueOutcome, IssuedInvoice, UnifiedSocialCreditCode, UnixTime,
+    FailureReason, InvoiceNumber, IssueOutcome, IssuedInvoice, UnifiedSocialCreditCode,
 };
 use fapiao::platform::IssuingStore;
 use fapiao::platform::{
@@ -20,6 +20,7 @@ use fapiao::platform::{
 };
 use fapiao::qualification::{QualificationRegistry, Refusal};
 use fapiao::tax::OutboxStore;
+use fapiao::time::Timestamp;
 use platform_support::*;
 
 /// The command id of `serial` for the enterprise-hosted seller.
@@ -103,7 +104,7 @@ fn failure_of(world: &World, ticket: &str, now: u64) -> String {
 /// The quota used and reserved this month by the enterprise-hosted seller.
 fn usage(world: &World) -> (i64, i64) {
     let tax_id = UnifiedSocialCreditCode::parse(HOSTED_BY_ENTERPRISE).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let u = QualificationRegistry::usage(world.service_store.as_ref(), &tax_id, month).unwrap();
     (u.used_fen, u.reserved_fen)
 }
@@ -366,7 +367,7 @@ fn an_invoice_issued_after_the_deadline_is_refused() {
         "L-1",
         |i| {
             // The default deadline is 600 s after the request.
-            i.issued_at_unix = UnixTime(NOW as i64 + 601);
+            i.issued_at_unix = Timestamp::from_unix_seconds(NOW + 601);
             reseal(i);
         },
         |_| CommandRefusal::PastDeadline {

@@ -5,9 +5,10 @@ mod invoice_support;
 use fapiao::invoice::{
     CheckCode, FailureReason, InvoiceColor, InvoiceError, InvoiceKind, InvoiceNumber, IssueOutcome,
     IssueRequest, IssueResponse, IssuedInvoice, ProtocolVersion, SUPPORTED_VERSIONS,
-    UnifiedSocialCreditCode, UnixTime, ViolationCode,
+    UnifiedSocialCreditCode, ViolationCode,
 };
 use fapiao::qualification::Refusal;
+use fapiao::time::Timestamp;
 use invoice_support::{blue, violations};
 use serde_json::{Value, json};
 
@@ -171,7 +172,7 @@ fn issued() -> IssuedInvoice {
         invoice_number: InvoiceNumber::digital("26352000000012345678").unwrap(),
         invoice_kind: InvoiceKind::DigitalOrdinary,
         color: InvoiceColor::Blue,
-        issued_at_unix: UnixTime(1_796_000_000),
+        issued_at_unix: Timestamp::from_unix_seconds(1_796_000_000),
         check_code: CheckCode::parse("12345678901234567890").unwrap(),
         seller_tax_id: UnifiedSocialCreditCode::parse("91350200776049653A").unwrap(),
         amount_fen: 2_444_500,
@@ -270,6 +271,43 @@ fn a_response_has_a_readable_shape() {
         json!({"status": "FAILED", "reason": {"code": "REFUSED", "refusal": {
             "code": "SINGLE_INVOICE_LIMIT_EXCEEDED", "limit_fen": 100, "amount_fen": 200}}})
     );
+}
+
+#[test]
+fn an_invoice_reads_its_time_as_signed_seconds_and_its_signature_in_either_case() {
+    let response = |invoice: IssuedInvoice| IssueResponse {
+        version: ProtocolVersion::V1_0,
+        serial_number: "S1".into(),
+        seller_tax_id: None,
+        outcome: IssueOutcome::Issued { invoice },
+    };
+    let read = |value: &Value| IssueResponse::from_json(&serde_json::to_vec(value).unwrap());
+    let value: Value = serde_json::from_slice(&response(issued()).to_json().unwrap()).unwrap();
+
+    let mut edited = value.clone();
+    edited["outcome"]["invoice"]["issued_at_unix"] = json!(-1);
+    edited["outcome"]["invoice"]["device_signature_hex"] = json!("DeadBEEF");
+    let mut before_1970 = issued();
+    before_1970.issued_at_unix = Timestamp::from_signed_unix_seconds(-1);
+    assert_eq!(read(&edited).unwrap(), response(before_1970.clone()));
+    let written: Value = serde_json::from_slice(&response(before_1970).to_json().unwrap()).unwrap();
+    assert_eq!(written["outcome"]["invoice"]["issued_at_unix"], json!(-1));
+    assert_eq!(
+        written["outcome"]["invoice"]["device_signature_hex"],
+        json!("deadbeef")
+    );
+
+    for (field, bad) in [
+        ("issued_at_unix", json!(9_223_372_036_854_775_808u64)),
+        ("issued_at_unix", json!("2026-11-30T00:00:00Z")),
+        ("device_signature_hex", json!("dead0")),
+        ("device_signature_hex", json!("deadbeeg")),
+        ("device_signature_hex", json!(" deadbeef")),
+    ] {
+        let mut edited = value.clone();
+        edited["outcome"]["invoice"][field] = bad.clone();
+        assert!(read(&edited).is_err(), "{field}: {bad}");
+    }
 }
 
 #[test]

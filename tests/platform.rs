@@ -454,10 +454,11 @@ fn a_ticket_recorded_after_a_cloud_platform_restart_still_completes() {
 /// issued; with a unit of work it is charged straight away (no reservation row),
 /// without one it is reserved and committed. Either way nothing stays reserved.
 fn synchronous_quota_is_used_once_issued_on(world: World) {
-    use fapiao::invoice::{UnifiedSocialCreditCode, UnixTime};
+    use fapiao::invoice::UnifiedSocialCreditCode;
     use fapiao::qualification::QualificationRegistry;
+    use fapiao::time::Timestamp;
     let tax_id = UnifiedSocialCreditCode::parse(HOSTED_BY_PLATFORM).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let usage = || {
         let u = QualificationRegistry::usage(world.service_store.as_ref(), &tax_id, month).unwrap();
         (u.used_fen, u.reserved_fen)
@@ -497,10 +498,11 @@ fn synchronous_quota_is_used_once_issued_change_by_change() {
 /// accepted, committed when the front end reports the invoice, and given back
 /// when the enterprise's device fails.
 fn asynchronous_quota_is_held_until_the_front_end_reports_on(world: World) {
-    use fapiao::invoice::{UnifiedSocialCreditCode, UnixTime};
+    use fapiao::invoice::UnifiedSocialCreditCode;
     use fapiao::qualification::QualificationRegistry;
+    use fapiao::time::Timestamp;
     let tax_id = UnifiedSocialCreditCode::parse(HOSTED_BY_ENTERPRISE).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let usage = || {
         let u = QualificationRegistry::usage(world.service_store.as_ref(), &tax_id, month).unwrap();
         (u.used_fen, u.reserved_fen)

@@ -7,12 +7,13 @@ mod qualification_support;
 
 use std::collections::BTreeSet;
 
-use fapiao::invoice::{InvoiceKind, UnixTime};
+use fapiao::invoice::InvoiceKind;
 use fapiao::pki::SpkiFingerprint;
 use fapiao::qualification::{
     Binding, CloudPlatformIdentity, EnterpriseStatus, HostingMode, QualificationRegistry, Refusal,
     SignerIdentity, authenticate, check_qualification,
 };
+use fapiao::time::Timestamp;
 use invoice_support::{blue, red};
 use qualification_support::*;
 
@@ -243,12 +244,12 @@ fn refusal_enterprise_revoked() {
 fn refusal_qualification_not_yet_valid() {
     let registry = registry();
     let request = validated(blue());
-    let early = UnixTime(VALID_FROM - 1);
+    let early = Timestamp::from_unix_seconds(VALID_FROM - 1);
     let refused = refusal(check_blue_at(&registry, &request, early));
     assert_eq!(
         refused,
         Refusal::QualificationNotYetValid {
-            valid_from_unix: UnixTime(VALID_FROM),
+            valid_from_unix: Timestamp::from_unix_seconds(VALID_FROM),
             now_unix: early
         }
     );
@@ -256,8 +257,12 @@ fn refusal_qualification_not_yet_valid() {
         refused.to_string().contains("2026-01-01T00:00:00+08:00"),
         "{refused}"
     );
-    let reservation =
-        check_blue_at(&registry, &request, UnixTime(VALID_FROM)).expect("from is inclusive");
+    let reservation = check_blue_at(
+        &registry,
+        &request,
+        Timestamp::from_unix_seconds(VALID_FROM),
+    )
+    .expect("from is inclusive");
     registry.release_quota(reservation).unwrap();
 }
 
@@ -265,16 +270,24 @@ fn refusal_qualification_not_yet_valid() {
 fn refusal_qualification_expired() {
     let registry = registry();
     let request = validated(blue());
-    let refused = refusal(check_blue_at(&registry, &request, UnixTime(VALID_UNTIL)));
+    let refused = refusal(check_blue_at(
+        &registry,
+        &request,
+        Timestamp::from_unix_seconds(VALID_UNTIL),
+    ));
     assert_eq!(
         refused,
         Refusal::QualificationExpired {
-            valid_until_unix: UnixTime(VALID_UNTIL),
-            now_unix: UnixTime(VALID_UNTIL)
+            valid_until_unix: Timestamp::from_unix_seconds(VALID_UNTIL),
+            now_unix: Timestamp::from_unix_seconds(VALID_UNTIL)
         }
     );
-    let reservation =
-        check_blue_at(&registry, &request, UnixTime(VALID_UNTIL - 1)).expect("until is exclusive");
+    let reservation = check_blue_at(
+        &registry,
+        &request,
+        Timestamp::from_unix_seconds(VALID_UNTIL - 1),
+    )
+    .expect("until is exclusive");
     registry.release_quota(reservation).unwrap();
 }
 
@@ -371,7 +384,7 @@ fn refusal_monthly_quota_exceeded_counts_used_and_reserved() {
         "2026-11: 24445.00 used and 24445.00 reserved of a 50000.00 quota leave no room for 24445.00"
     );
     // The next month has its own quota; the month turns at midnight in Beijing.
-    let december = UnixTime(1_796_054_400);
+    let december = Timestamp::from_unix_seconds(1_796_054_400);
     assert_eq!(december.china_year_month().to_string(), "2026-12");
     let reservation = check_blue_at(&registry, &request, december).unwrap();
     assert_eq!(reservation.month().to_string(), "2026-12");

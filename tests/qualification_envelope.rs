@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use fapiao::envelope::{self, MemoryReplayGuard, Opener, SignedMessage, VerifiedSigner};
 use fapiao::exchange::{MemoryPeerStore, PartyRole, PeerDirectory, PeerRecord};
-use fapiao::invoice::{InvoiceKind, IssueRequest, UnixTime, ValidationPolicy};
+use fapiao::invoice::{InvoiceKind, IssueRequest, ValidationPolicy};
 use fapiao::qualification::{
     Binding, CloudPlatformIdentity, EmbeddedRegistry, EnterpriseStatus, HostingMode,
     QualificationRecord, Refusal, SignerIdentity, authenticate, check_qualification,
 };
+use fapiao::time::Timestamp;
 
 use common::{IssuedByFixtureCa, TEST_TIME, credentials, providers};
 
@@ -29,8 +30,8 @@ fn registry() -> EmbeddedRegistry {
             allowed_invoice_kinds: BTreeSet::from([InvoiceKind::DigitalOrdinary]),
             single_invoice_limit_fen: 100_000_000,
             monthly_quota_fen: 1_000_000_000,
-            valid_from_unix: UnixTime(1_767_196_800),
-            valid_until_unix: UnixTime(1_830_268_800),
+            valid_from_unix: Timestamp::from_unix_seconds(1_767_196_800),
+            valid_until_unix: Timestamp::from_unix_seconds(1_830_268_800),
             hosting_mode: HostingMode::EnterpriseHosted,
             allowed_platforms: BTreeSet::from(["ecp-main".to_owned()]),
             bound_certificates: BTreeSet::new(),
@@ -105,7 +106,7 @@ fn verified_signers_authenticate_and_qualify_the_enterprise() {
         let authenticated = authenticate(&registry, &request, &signer, platform.as_ref()).unwrap();
         assert_eq!(authenticated.binding(), Binding::SubjectSerialNumber);
         assert_eq!(authenticated.platform().party_id, "ecp-main");
-        let now = UnixTime(i64::try_from(TEST_TIME).unwrap());
+        let now = Timestamp::from_unix_seconds(TEST_TIME);
         let quota = check_qualification(&registry, &authenticated, &request, now).unwrap();
         assert_eq!(
             quota.reservation().amount_fen(),

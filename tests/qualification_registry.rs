@@ -6,11 +6,12 @@ mod qualification_support;
 
 use std::collections::BTreeSet;
 
-use fapiao::invoice::{InvoiceKind, UnixTime};
+use fapiao::invoice::InvoiceKind;
 use fapiao::qualification::{
     EmbeddedRegistry, EnterpriseStatus, QualificationError, QualificationRegistry,
     QuotaReservation, Refusal, authenticate, check_qualification,
 };
+use fapiao::time::Timestamp;
 use invoice_support::blue;
 use qualification_support::*;
 
@@ -169,6 +170,25 @@ fn the_registry_json_is_strict_and_versioned() {
         error.to_string().contains("64 hexadecimal digits"),
         "{error}"
     );
+    registry_json(|v| {
+        v["enterprises"][0]["record"]["bound_certificates"][0] = "Ab".repeat(32).into()
+    })
+    .expect("either case");
+    for bad in [
+        "AB".repeat(31) + "A",
+        "ab".repeat(33),
+        "zz".repeat(32),
+        String::new(),
+    ] {
+        let error = registry_json(|v| {
+            v["enterprises"][0]["record"]["bound_certificates"][0] = bad.clone().into()
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("64 hexadecimal digits"),
+            "{bad}: {error}"
+        );
+    }
     let error = registry_json(|v| v["enterprises"][0]["usage"]["2026-13"] = 1.into()).unwrap_err();
     assert!(matches!(error, QualificationError::Json(_)), "{error}");
 }
@@ -313,12 +333,12 @@ fn every_refusal_has_a_stable_code_on_the_wire() {
             tax_id: code(SELLER),
         },
         Refusal::QualificationNotYetValid {
-            valid_from_unix: UnixTime(1),
-            now_unix: UnixTime(0),
+            valid_from_unix: Timestamp::from_unix_seconds(1),
+            now_unix: Timestamp::from_unix_seconds(0),
         },
         Refusal::QualificationExpired {
-            valid_until_unix: UnixTime(1),
-            now_unix: UnixTime(2),
+            valid_until_unix: Timestamp::from_unix_seconds(1),
+            now_unix: Timestamp::from_unix_seconds(2),
         },
         Refusal::InvoiceKindNotAllowed {
             invoice_kind: InvoiceKind::PaperOrdinary,

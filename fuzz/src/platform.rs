@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
-use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime};
+use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode};
 use fapiao::pki::{Credentials, TrustStore};
 use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
+use fapiao::time::Timestamp;
 use fapiao::platform::{PlatformTrust, ServicePlatform, ServicePlatformParts};
 use fapiao::qualification::{
     EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice,
@@ -59,8 +60,8 @@ fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
             .collect(),
         single_invoice_limit_fen: 10_000_000,
         monthly_quota_fen: 1_000_000_000,
-        valid_from_unix: UnixTime(1_767_225_600),
-        valid_until_unix: UnixTime(2_082_758_400),
+        valid_from_unix: Timestamp::from_unix_seconds(1_767_225_600),
+        valid_until_unix: Timestamp::from_unix_seconds(2_082_758_400),
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),

@@ -193,9 +193,8 @@ mod tests {
     /// `serde_json::Value`) and must never change.
     #[test]
     fn check_code_and_sealed_bytes_are_stable() {
-        use crate::invoice::{
-            InvoiceColor, InvoiceKind, InvoiceNumber, UnifiedSocialCreditCode, UnixTime,
-        };
+        use crate::invoice::{InvoiceColor, InvoiceKind, InvoiceNumber, UnifiedSocialCreditCode};
+        use crate::time::Timestamp;
         let provider = CryptoProvider::default_provider();
         let request =
             IssueRequest::from_json(include_bytes!("../../examples/requests/valid-blue.json"))
@@ -204,7 +203,7 @@ mod tests {
             invoice_number: InvoiceNumber::digital("26352000000012345678").unwrap(),
             invoice_kind: InvoiceKind::DigitalOrdinary,
             color: InvoiceColor::Blue,
-            issued_at_unix: UnixTime(1_811_808_000),
+            issued_at_unix: Timestamp::from_unix_seconds(1_811_808_000),
             check_code: CheckCode::parse("12345678901234567890").unwrap(),
             seller_tax_id: UnifiedSocialCreditCode::parse("91350200776049653A").unwrap(),
             amount_fen: 2_499_997,

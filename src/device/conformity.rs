@@ -68,8 +68,9 @@ pub fn issued_as_requested(invoice: &IssuedInvoice, request: &IssueRequest) -> R
 mod tests {
     use super::*;
     use crate::invoice::{
-        CheckCode, InvoiceColor, InvoiceKind, InvoiceNumber, UnifiedSocialCreditCode, UnixTime,
+        CheckCode, InvoiceColor, InvoiceKind, InvoiceNumber, UnifiedSocialCreditCode,
     };
+    use crate::time::Timestamp;
 
     fn request() -> IssueRequest {
         IssueRequest::from_json(include_bytes!("../../examples/requests/valid-blue.json")).unwrap()
@@ -80,7 +81,7 @@ mod tests {
             invoice_number: InvoiceNumber::digital("26352000000012345678").unwrap(),
             invoice_kind: InvoiceKind::DigitalOrdinary,
             color: InvoiceColor::Blue,
-            issued_at_unix: UnixTime(1_796_000_000),
+            issued_at_unix: Timestamp::from_unix_seconds(1_796_000_000),
             check_code: CheckCode::parse("12345678901234567890").unwrap(),
             seller_tax_id: UnifiedSocialCreditCode::parse("91350200776049653A").unwrap(),
             amount_fen: 2_444_500,

@@ -14,8 +14,9 @@ use crate::crypto::CryptoProvider;
 use crate::device::{DeviceStore, NextNumber};
 use crate::error::DeviceFailure;
 use crate::error::StoreError;
-use crate::invoice::{CheckCode, IssuedInvoice, UnifiedSocialCreditCode, UnixTime};
+use crate::invoice::{CheckCode, IssuedInvoice, UnifiedSocialCreditCode};
 use crate::pki::{Certificate, Credentials};
+use crate::time::Timestamp;
 
 /// A software issuing device.
 ///
@@ -127,7 +128,7 @@ impl SoftwareDevice {
             invoice_number: allocated.number.clone(),
             invoice_kind: request.invoice_kind(),
             color: request.color(),
-            issued_at_unix: UnixTime(i64::try_from(now_unix).unwrap_or(i64::MAX)),
+            issued_at_unix: Timestamp::from_unix_seconds(now_unix),
             check_code: CheckCode::parse("00000000000000000000").expect("20 digits"),
             seller_tax_id: request.seller_tax_id().clone(),
             amount_fen: totals.amount_fen,

@@ -21,7 +21,6 @@ mod platform;
 mod qualification;
 mod store;
 mod tax;
-mod timestamp;
 
 pub use self::crypto::{CryptoError, KeyError, KeyFamily};
 pub use self::device::{DeviceFailure, Disposition};
@@ -36,7 +35,6 @@ pub use self::platform::PlatformError;
 pub use self::qualification::{QualificationError, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::store::{CorruptValue, StoreError};
 pub use self::tax::UploadError;
-pub use self::timestamp::{Timestamp, TimestampParseError};
 pub use crate::invoice::InvoiceError;
 
 /// Everything that can go wrong in fapiao.

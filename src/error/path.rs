@@ -8,10 +8,10 @@
 use const_oid::ObjectIdentifier;
 use thiserror::Error as ThisError;
 
-use super::Timestamp;
 use super::path_reasons::{
     CertificateRef, CrlRef, Malformation, ProfileRule, Purpose, WeakDigest, WorkBudget,
 };
+use crate::time::Timestamp;
 
 /// Why path validation refused a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, ThisError)]

@@ -1,37 +1,17 @@
 //! Serde helpers writing bytes as lowercase hexadecimal strings (signatures,
-//! SPKI fingerprints), reading upper or lower case.
+//! SPKI fingerprints, digests), reading upper or lower case, over the
+//! constant-time `base16ct`.
 
 use serde::{Deserialize, Deserializer, Serializer};
 
-const DIGITS: &[u8; 16] = b"0123456789abcdef";
-
 /// Lowercase hex of some bytes.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for &byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
+    base16ct::lower::encode_string(bytes)
 }
 
 /// Bytes of a hex string (either case); `None` if it is not hex of whole bytes.
 pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    }
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    text.as_bytes()
-        .chunks_exact(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
+    base16ct::mixed::decode_vec(text).ok()
 }
 
 /// `#[serde(with = "hex::bytes")]` for `Vec<u8>`.
@@ -59,11 +39,13 @@ pub(crate) mod array32 {
         deserializer: D,
     ) -> Result<[u8; 32], D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        decode(&text)
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .ok_or_else(|| {
-                serde::de::Error::custom("expected 64 hexadecimal digits (a SHA-256 fingerprint)")
-            })
+        let mut bytes = [0u8; 32];
+        match base16ct::mixed::decode(text.as_bytes(), &mut bytes).map(<[u8]>::len) {
+            Ok(32) => Ok(bytes),
+            _ => Err(serde::de::Error::custom(
+                "expected 64 hexadecimal digits (a SHA-256 fingerprint)",
+            )),
+        }
     }
 }
 
@@ -108,5 +90,8 @@ mod tests {
         assert_eq!(decode("00ABff"), Some(vec![0x00, 0xab, 0xff]));
         assert_eq!(decode("0"), None);
         assert_eq!(decode("zz"), None);
+        assert_eq!(decode("0g"), None);
+        assert_eq!(decode(""), Some(vec![]));
+        assert_eq!(decode(" 00"), None);
     }
 }

@@ -42,7 +42,6 @@ mod request;
 mod response;
 mod reversal;
 mod tax_id;
-mod time;
 mod validate;
 mod version;
 mod violation;
@@ -65,7 +64,7 @@ pub use self::tax_id::{
     BuyerTaxId, CREDIT_CODE_ALPHABET, TaxIdError, UnifiedSocialCreditCode,
     credit_code_check_character,
 };
-pub use self::time::{UnixTime, YearMonth, YearMonthSyntaxError, civil_from_days};
 pub use self::validate::{RedLetterReason, ValidatedRequest};
 pub use self::version::{ProtocolVersion, SUPPORTED_VERSIONS};
 pub use self::violation::{UnknownViolationCode, Violation, ViolationCode, Violations};
+pub use crate::time::{YearMonth, YearMonthSyntaxError};

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, money::YuanDisplay};
+use super::{InvoiceKind, UnifiedSocialCreditCode, YearMonth, money::YuanDisplay};
+use crate::time::Timestamp;
 
 /// Why authentication or the qualification check refused a request.
 ///
@@ -51,20 +52,28 @@ pub enum Refusal {
         tax_id: UnifiedSocialCreditCode,
     },
     /// The qualification's validity window has not begun.
-    #[error("the qualification is valid from {valid_from_unix}, now is {now_unix}")]
+    #[error(
+        "the qualification is valid from {}, now is {}",
+        valid_from_unix.china_standard_time(),
+        now_unix.china_standard_time()
+    )]
     QualificationNotYetValid {
         /// Start of the validity window.
-        valid_from_unix: UnixTime,
+        valid_from_unix: Timestamp,
         /// The time of the check.
-        now_unix: UnixTime,
+        now_unix: Timestamp,
     },
     /// The qualification's validity window has ended.
-    #[error("the qualification expired at {valid_until_unix}, now is {now_unix}")]
+    #[error(
+        "the qualification expired at {}, now is {}",
+        valid_until_unix.china_standard_time(),
+        now_unix.china_standard_time()
+    )]
     QualificationExpired {
         /// End of the validity window (exclusive).
-        valid_until_unix: UnixTime,
+        valid_until_unix: Timestamp,
         /// The time of the check.
-        now_unix: UnixTime,
+        now_unix: Timestamp,
     },
     /// The enterprise may not issue this kind of invoice.
     #[error("the enterprise may not issue {} invoices", invoice_kind.as_str())]

@@ -10,9 +10,9 @@ use super::error::InvoiceError;
 use super::hex;
 use super::request::{InvoiceColor, InvoiceKind};
 use super::tax_id::UnifiedSocialCreditCode;
-use super::time::UnixTime;
 use super::version::{self, ProtocolVersion};
 use super::violation::Violations;
+use crate::time::Timestamp;
 
 /// The answer to an [`IssueRequest`](crate::invoice::IssueRequest).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,7 +133,7 @@ pub struct IssuedInvoice {
     /// Blue or red.
     pub color: InvoiceColor,
     /// When it was issued, in UNIX seconds.
-    pub issued_at_unix: UnixTime,
+    pub issued_at_unix: Timestamp,
     /// The 20-digit check code (校验码).
     pub check_code: CheckCode,
     /// The seller's unified social credit code.

@@ -22,6 +22,7 @@ mod trust_store;
 mod validator;
 mod verified_path;
 
+pub use crate::time::{Timestamp, TimestampParseError};
 pub use certificate::{Certificate, SpkiFingerprint};
 pub use credentials::Credentials;
 pub use crl::{Crl, MAX_CRL_ENTRIES, check_pinned_not_revoked};
@@ -34,6 +35,5 @@ pub use verified_path::VerifiedPath;
 
 pub use crate::error::{
     CertificateError, CertificateRef, ChainRole, CredentialsError, CrlError, CrlFeature, CrlRef,
-    Malformation, PathError, ProfileRule, Purpose, Timestamp, TimestampParseError, WeakDigest,
-    WorkBudget,
+    Malformation, PathError, ProfileRule, Purpose, WeakDigest, WorkBudget,
 };

@@ -29,7 +29,7 @@ use crate::exchange::{PartyRole, PeerDirectory, PeerRecord, PeerStore};
 use crate::invoice::InvoiceError;
 use crate::invoice::{
     FailureReason, InterfaceCode, IssueOutcome, IssueRequest, IssueResponse, ProtocolVersion,
-    UnixTime, ValidationPolicy,
+    ValidationPolicy,
 };
 use crate::pki::Credentials;
 use crate::platform::{HeldQuota, IssuingStore, NewCommand, RequestDigest, UnitOfWork};
@@ -39,6 +39,7 @@ use crate::qualification::{
 };
 use crate::tax::OutboxStore;
 use crate::tax::{DrainReport, Jitter, RetryPolicy, TaxAuthority, drain_outbox};
+use crate::time::Timestamp;
 
 use super::messages::TicketQuery;
 use super::trust::PlatformTrust;
@@ -482,7 +483,7 @@ impl ServicePlatform {
             self.parts.registry.as_ref(),
             &authenticated,
             &validated,
-            UnixTime(i64::try_from(now).unwrap_or(i64::MAX)),
+            Timestamp::from_unix_seconds(now),
         ) {
             Ok(g) => g,
             Err(e) => return self.refusal(&serial, claimed_seller, e),

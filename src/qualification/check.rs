@@ -7,7 +7,8 @@ use super::record::{EnterpriseStatus, QualificationRecord};
 use super::registry::{QualificationRegistry, ReservationGuard};
 use crate::error::Error;
 use crate::invoice::Refusal;
-use crate::invoice::{InvoiceColor, UnixTime, ValidatedRequest};
+use crate::invoice::{InvoiceColor, ValidatedRequest};
+use crate::time::Timestamp;
 
 /// Binds the verified signers of an envelope to the request's seller.
 ///
@@ -76,7 +77,7 @@ pub fn check_qualification<'r, R: QualificationRegistry + ?Sized>(
     registry: &'r R,
     enterprise: &AuthenticatedEnterprise,
     request: &ValidatedRequest,
-    now: UnixTime,
+    now: Timestamp,
 ) -> Result<ReservationGuard<'r, R>, Error> {
     check(registry, enterprise, request, now, Hold::Reserve)
 }
@@ -91,7 +92,7 @@ pub fn check_qualification_in_unit<'r, R: QualificationRegistry + ?Sized>(
     registry: &'r R,
     enterprise: &AuthenticatedEnterprise,
     request: &ValidatedRequest,
-    now: UnixTime,
+    now: Timestamp,
 ) -> Result<ReservationGuard<'r, R>, Error> {
     check(registry, enterprise, request, now, Hold::Charge)
 }
@@ -107,7 +108,7 @@ fn check<'r, R: QualificationRegistry + ?Sized>(
     registry: &'r R,
     enterprise: &AuthenticatedEnterprise,
     request: &ValidatedRequest,
-    now: UnixTime,
+    now: Timestamp,
     hold: Hold,
 ) -> Result<ReservationGuard<'r, R>, Error> {
     let tax_id = request.seller_tax_id();
@@ -153,7 +154,7 @@ fn check<'r, R: QualificationRegistry + ?Sized>(
 /// exclusive). What [`check_qualification`] checks first, and what the service
 /// platform checks again of a queued command when its front end pulls it or
 /// reports its result.
-pub fn check_standing(record: &QualificationRecord, now: UnixTime) -> Result<(), Refusal> {
+pub fn check_standing(record: &QualificationRecord, now: Timestamp) -> Result<(), Refusal> {
     let tax_id = &record.tax_id;
     match record.status {
         EnterpriseStatus::Active => {}

@@ -21,9 +21,10 @@
 //! reads and writes them as JSON.
 //!
 //! ```
-//! use fapiao::invoice::{IssueRequest, UnixTime, ValidationPolicy};
+//! use fapiao::invoice::{IssueRequest, ValidationPolicy};
 //! use fapiao::pki::SpkiFingerprint;
 //! use fapiao::qualification::*;
+//! use fapiao::time::Timestamp;
 //!
 //! let registry = EmbeddedRegistry::from_json(r#"{ "version": "1.0", "enterprises": [ { "record": {
 //!     "tax_id": "91350200776049653A", "name": "厦门示例科技有限公司", "status": "ACTIVE",
@@ -46,7 +47,7 @@
 //! };
 //!
 //! let enterprise = authenticate(&registry, &request, &signer, Some(&platform))?;
-//! let now = UnixTime(1_796_000_000);
+//! let now = Timestamp::from_unix_seconds(1_796_000_000);
 //! let quota = check_qualification(&registry, &enterprise, &request, now)?;
 //! // ... the device issues the invoice ...
 //! quota.commit()?;

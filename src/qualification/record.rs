@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::QualificationError;
-use crate::invoice::{InvoiceKind, UnifiedSocialCreditCode, UnixTime, YearMonth, hex};
+use crate::invoice::{InvoiceKind, UnifiedSocialCreditCode, YearMonth, hex};
 use crate::pki::{Certificate, SpkiFingerprint};
+use crate::time::Timestamp;
 
 /// An enterprise's qualification to issue invoices through the service platform.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,9 +28,9 @@ pub struct QualificationRecord {
     /// Time), summed over amounts without tax, in fen.
     pub monthly_quota_fen: i64,
     /// Start of the validity window (inclusive).
-    pub valid_from_unix: UnixTime,
+    pub valid_from_unix: Timestamp,
     /// End of the validity window (exclusive).
-    pub valid_until_unix: UnixTime,
+    pub valid_until_unix: Timestamp,
     /// Who hosts its issuing device.
     pub hosting_mode: HostingMode,
     /// Party ids of the cloud platforms allowed to act for it (as in the peer

@@ -15,9 +15,7 @@ use fapiao::device::DeviceStore;
 use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
 use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
-use fapiao::invoice::{
-    InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode, UnixTime,
-};
+use fapiao::invoice::{InvoiceKind, IssueOutcome, IssueResponse, UnifiedSocialCreditCode};
 use fapiao::pki::{Credentials, TrustStore};
 use fapiao::platform::UnitOfWork;
 use fapiao::platform::{
@@ -28,6 +26,7 @@ use fapiao::qualification::{
     EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
 };
 use fapiao::store::SqliteStore;
+use fapiao::time::Timestamp;
 
 /// 2027-06-01T00:00:00Z.
 pub const NOW: u64 = 1_811_808_000;
@@ -65,8 +64,8 @@ pub fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
             .collect(),
         single_invoice_limit_fen: 10_000_000,
         monthly_quota_fen: 1_000_000_000,
-        valid_from_unix: UnixTime(1_767_225_600),
-        valid_until_unix: UnixTime(2_082_758_400),
+        valid_from_unix: Timestamp::from_unix_seconds(1_767_225_600),
+        valid_until_unix: Timestamp::from_unix_seconds(2_082_758_400),
         hosting_mode: mode,
         allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
         bound_certificates: BTreeSet::new(),

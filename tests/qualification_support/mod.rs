@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use fapiao::invoice::{
-    InvoiceKind, IssueRequest, UnifiedSocialCreditCode, UnixTime, ValidatedRequest,
-    ValidationPolicy, YearMonth,
+    InvoiceKind, IssueRequest, UnifiedSocialCreditCode, ValidatedRequest, ValidationPolicy,
+    YearMonth,
 };
 use fapiao::pki::SpkiFingerprint;
 use fapiao::qualification::{
@@ -14,15 +14,16 @@ use fapiao::qualification::{
     QualificationRecord, QualificationRegistry, QuotaReservation, Refusal, SignerIdentity,
     authenticate, check_qualification,
 };
+use fapiao::time::Timestamp;
 
 pub const SELLER: &str = "91350200776049653A";
 pub const OTHER: &str = "91440101MA5CJQ4N59";
 /// 2026-01-01T00:00:00+08:00.
-pub const VALID_FROM: i64 = 1_767_196_800;
+pub const VALID_FROM: u64 = 1_767_196_800;
 /// 2027-01-01T00:00:00+08:00.
-pub const VALID_UNTIL: i64 = 1_798_732_800;
+pub const VALID_UNTIL: u64 = 1_798_732_800;
 /// 2026-11-28T12:00:00+08:00.
-pub const NOW: UnixTime = UnixTime(1_795_838_400);
+pub const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_838_400);
 /// The blue sample's amount without tax.
 pub const BLUE_AMOUNT: i64 = 2_444_500;
 pub const REGISTERED_KEY: [u8; 32] = [0x11; 32];
@@ -43,8 +44,8 @@ pub fn record(tax_id: &str) -> QualificationRecord {
         ]),
         single_invoice_limit_fen: 10_000_000,
         monthly_quota_fen: 5_000_000,
-        valid_from_unix: UnixTime(VALID_FROM),
-        valid_until_unix: UnixTime(VALID_UNTIL),
+        valid_from_unix: Timestamp::from_unix_seconds(VALID_FROM),
+        valid_until_unix: Timestamp::from_unix_seconds(VALID_UNTIL),
         hosting_mode: HostingMode::PlatformHosted,
         allowed_platforms: BTreeSet::from([ECP.to_owned()]),
         bound_certificates: BTreeSet::from([SpkiFingerprint(REGISTERED_KEY)]),
@@ -89,7 +90,7 @@ pub fn refusal(result: Result<impl std::fmt::Debug, fapiao::Error>) -> Refusal {
 pub fn check_blue_at(
     registry: &EmbeddedRegistry,
     request: &ValidatedRequest,
-    now: UnixTime,
+    now: Timestamp,
 ) -> Result<QuotaReservation, fapiao::Error> {
     let enterprise = authenticate(registry, request, &signer_by_serial(), Some(&platform()))?;
     check_qualification(registry, &enterprise, request, now).map(|guard| guard.into_reservation())

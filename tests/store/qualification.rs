@@ -4,9 +4,10 @@
 
 use fapiao::Error;
 use fapiao::StoreError;
-use fapiao::invoice::{UnifiedSocialCreditCode, UnixTime};
+use fapiao::invoice::UnifiedSocialCreditCode;
 use fapiao::qualification::{EnterpriseStatus, QualificationError, QualificationRegistry, Refusal};
 use fapiao::store::SqliteStore;
+use fapiao::time::Timestamp;
 
 use crate::issuing_support::{NOW, SELLER, temp_dir};
 
@@ -15,7 +16,7 @@ fn the_qualification_registry_keeps_records_usage_and_reservations() {
     let dir = temp_dir("store-registry");
     let path = dir.join("fapiao.db");
     let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let record = qualification_record();
     let held = {
         let store = SqliteStore::open(&path).unwrap();
@@ -82,7 +83,7 @@ fn a_record_changed_by_another_connection_is_seen_at_once() {
     let dir = temp_dir("store-registry-shared");
     let path = dir.join("fapiao.db");
     let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let platform = SqliteStore::open(&path).unwrap();
     let operator = SqliteStore::open(&path).unwrap();
     platform.upsert_enterprise(&qualification_record()).unwrap();
@@ -132,7 +133,7 @@ fn a_reservation_whose_second_write_fails_leaves_the_month_untouched() {
     let store = SqliteStore::open(&path).unwrap();
     store.upsert_enterprise(&qualification_record()).unwrap();
     let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let kept = store.reserve_quota(&tax_id, month, 1_000).unwrap();
     rusqlite::Connection::open(&path)
         .unwrap()
@@ -154,7 +155,7 @@ fn quota_is_charged_at_once_inside_a_unit_and_reserved_outside_one() {
     let store = SqliteStore::open(dir.join("fapiao.db")).unwrap();
     store.upsert_enterprise(&qualification_record()).unwrap(); // quota 5_000_000
     let tax_id = UnifiedSocialCreditCode::parse(SELLER).unwrap();
-    let month = UnixTime(NOW as i64).china_year_month();
+    let month = Timestamp::from_unix_seconds(NOW).china_year_month();
     let usage = || {
         let u = store.usage(&tax_id, month).unwrap();
         (u.used_fen, u.reserved_fen)
@@ -233,7 +234,7 @@ fn quota_is_charged_at_once_inside_a_unit_and_reserved_outside_one() {
 
     // More than the whole quota, in a month with no row yet; an unknown
     // enterprise.
-    let next = UnixTime(NOW as i64 + 40 * 86_400).china_year_month();
+    let next = Timestamp::from_unix_seconds(NOW + 40 * 86_400).china_year_month();
     let too_big = store
         .atomically(|| store.charge_quota(&tax_id, next, 5_000_001))
         .unwrap_err();
@@ -264,8 +265,8 @@ fn qualification_record() -> fapiao::qualification::QualificationRecord {
         allowed_invoice_kinds: BTreeSet::from([fapiao::invoice::InvoiceKind::DigitalOrdinary]),
         single_invoice_limit_fen: 10_000_000,
         monthly_quota_fen: 5_000_000,
-        valid_from_unix: UnixTime(1_767_196_800),
-        valid_until_unix: UnixTime(1_798_732_800),
+        valid_from_unix: Timestamp::from_unix_seconds(1_767_196_800),
+        valid_until_unix: Timestamp::from_unix_seconds(1_798_732_800),
         hosting_mode: fapiao::qualification::HostingMode::PlatformHosted,
         allowed_platforms: BTreeSet::from(["ecp-main".to_owned()]),
         bound_certificates: BTreeSet::new(),

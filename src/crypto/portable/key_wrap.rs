@@ -8,6 +8,7 @@
 
 use aes::Aes256;
 use aes::cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{Portable, failed};
@@ -29,12 +30,6 @@ fn xor_counter(a: &mut [u8], t: u64) {
     for (x, y) in a.iter_mut().zip(t.to_be_bytes()) {
         *x ^= y;
     }
-}
-
-/// Compares two 8-byte values without an early exit.
-fn ct_eq(a: &[u8], b: &[u8; SEMIBLOCK]) -> bool {
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    core::hint::black_box(diff) == 0 && a.len() == SEMIBLOCK
 }
 
 impl KeyWrap for Portable {
@@ -87,7 +82,7 @@ impl KeyWrap for Portable {
                 r.copy_from_slice(&b[SEMIBLOCK..]);
             }
         }
-        if !ct_eq(&b[..SEMIBLOCK], &DEFAULT_IV) {
+        if !bool::from(b[..SEMIBLOCK].ct_eq(&DEFAULT_IV)) {
             // `out` is zeroized as it drops.
             return Err(CryptoError::KeyUnwrapFailed.into());
         }

@@ -5,11 +5,10 @@
 
 use crate::device::{ControlCommand, Unlike, issued_as_requested, verify_device_signature};
 use crate::error::{Error, PlatformError};
-use crate::invoice::{
-    InvoiceKind, InvoiceNumber, IssuedInvoice, UnifiedSocialCreditCode, UnixTime,
-};
+use crate::invoice::{InvoiceKind, InvoiceNumber, IssuedInvoice, UnifiedSocialCreditCode};
 use crate::platform::QueuedCommand;
 use crate::qualification::{QualificationRecord, Refusal, check_standing};
+use crate::time::Timestamp;
 
 use super::ServicePlatform;
 
@@ -138,7 +137,7 @@ impl ServicePlatform {
                 Some(CommandRefusal::EnterpriseMayNotIssue { refusal }),
             ));
         };
-        let now = UnixTime(i64::try_from(now).unwrap_or(i64::MAX));
+        let now = Timestamp::from_unix_seconds(now);
         let refusal = check_standing(&record, now)
             .err()
             .map(|refusal| CommandRefusal::EnterpriseMayNotIssue { refusal });
@@ -164,7 +163,7 @@ impl ServicePlatform {
                 unlike,
             }));
         }
-        if let Some(refusal) = past_deadline(queued, invoice.issued_at_unix.0) {
+        if let Some(refusal) = past_deadline(queued, invoice.issued_at_unix.signed_unix_seconds()) {
             return Ok(Some(refusal));
         }
         let device_id = invoice.device_id.clone();
