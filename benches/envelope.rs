@@ -117,14 +117,15 @@ impl SignerTrust for ChainToRoot {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), fapiao::Error> {
+    ) -> Result<(), fapiao::PathError> {
+        let bad = fapiao::PathError::BadSignature { certificate: None };
         let issuer = leaf.x509().tbs_certificate().issuer();
         let ca = intermediates
             .iter()
             .find(|c| c.x509().tbs_certificate().subject() == issuer)
-            .ok_or(fapiao::CryptoError::BadSignature)?;
-        self.issued_by(leaf, ca, at)?;
-        self.issued_by(ca, &self.root, at)
+            .ok_or(bad.clone())?;
+        self.issued_by(leaf, ca, at).map_err(|_| bad.clone())?;
+        self.issued_by(ca, &self.root, at).map_err(|_| bad)
     }
 }
 

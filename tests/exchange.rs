@@ -24,7 +24,12 @@ mod claims;
 struct FixtureValidator(IssuedByFixtureCa);
 
 impl PeerValidator for FixtureValidator {
-    fn validate_peer(&self, leaf: &Certificate, i: &[Certificate], at: u64) -> Result<(), Error> {
+    fn validate_peer(
+        &self,
+        leaf: &Certificate,
+        i: &[Certificate],
+        at: u64,
+    ) -> Result<(), fapiao::PathError> {
         use fapiao::envelope::SignerTrust;
         self.0.verify_signer(leaf, i, at)
     }

@@ -54,7 +54,7 @@ fn hex(bytes: &[u8]) -> String {
 pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
     // The default policy's DER bounds, so that a hostile file cannot make a
     // tool allocate without limit either.
-    EnvelopePolicy::default().check_der_shape(input, "ContentInfo")?;
+    super::strict_der::check_der_shape(&EnvelopePolicy::default(), input, "ContentInfo")?;
     let info = ContentInfo::from_der(input).map_err(|source| EnvelopeError::Malformed {
         what: "ContentInfo",
         source,

@@ -118,7 +118,7 @@ pub(super) fn decrypt(
         .map_err(unreadable)?;
     let padding = cbc_padding::check(&plain).ok_or(EnvelopeError::LegacyDecryptFailed)?;
     plain.truncate(padding.content_len);
-    if let Err(e) = policy.check_der_shape(&plain, "ContentInfo") {
+    if let Err(e) = super::strict_der::check_der_shape(policy, &plain, "ContentInfo") {
         zeroize::Zeroize::zeroize(&mut plain);
         return Err(unreadable(e));
     }

@@ -13,7 +13,7 @@
 //!
 //! # struct AnyChain;
 //! # impl SignerTrust for AnyChain {
-//! #     fn verify_signer(&self, _: &Certificate, _: &[Certificate], _: u64) -> Result<(), fapiao::Error> { Ok(()) }
+//! #     fn verify_signer(&self, _: &Certificate, _: &[Certificate], _: u64) -> Result<(), fapiao::PathError> { Ok(()) }
 //! # }
 //! # fn main() -> Result<(), fapiao::Error> {
 //! let provider = CryptoProvider::default_provider();
@@ -299,7 +299,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        self.policy.check_der_shape(envelope, "ContentInfo")?;
+        strict_der::check_der_shape(&self.policy, envelope, "ContentInfo")?;
         let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
@@ -407,7 +407,7 @@ impl<'a> Opener<'a> {
             })?;
         check_decrypted_content_type(eci.content_type)?;
         // The decrypted SignedData gets the same DER bounds before it is decoded.
-        self.policy.check_der_shape(&plain, "ContentInfo")?;
+        strict_der::check_der_shape(&self.policy, &plain, "ContentInfo")?;
         Ok((plain, Protection::Authenticated))
     }
 

@@ -77,15 +77,4 @@ impl EnvelopePolicy {
         }
         Ok(())
     }
-
-    /// Checks `der` before anything is decoded: every element is strict DER
-    /// (see the `strict_der` module: tags, definite minimal lengths, nothing
-    /// left over, OBJECT IDENTIFIER, BOOLEAN, INTEGER, NULL, BIT STRING and
-    /// time contents), there are at most `max_der_elements` of
-    /// them and they nest at most [`MAX_DER_DEPTH`] deep. A breach of DER is
-    /// [`EnvelopeError::Malformed`] naming `what` (the structure `der` is),
-    /// with the position of the offending element.
-    pub(crate) fn check_der_shape(&self, der: &[u8], what: &'static str) -> Result<(), Error> {
-        super::strict_der::check(self, der, what)
-    }
 }

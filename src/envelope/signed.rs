@@ -21,7 +21,7 @@ use super::addressing::{Addressing, ID_AA_CONTENT_HINT};
 use super::asn1::*;
 use super::policy::EnvelopePolicy;
 use crate::crypto::{CryptoProvider, HashAlgorithm, KeyFamily, SignatureScheme};
-use crate::error::{EnvelopeError, Error};
+use crate::error::{EnvelopeError, Error, PathError};
 use crate::pki::{Certificate, Credentials, SpkiFingerprint};
 
 /// Length of the message id we write in contentIdentifier.
@@ -39,7 +39,7 @@ pub trait SignerTrust: Send + Sync {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), Error>;
+    ) -> Result<(), PathError>;
 }
 
 /// A signer whose signature, signed attributes and certificate chain verified.
@@ -225,7 +225,7 @@ impl SignedMessage {
     /// [`from_der`](Self::from_der) within `policy`'s DER bounds, checked before
     /// anything is decoded.
     pub(crate) fn from_der_within(der: Vec<u8>, policy: &EnvelopePolicy) -> Result<Self, Error> {
-        policy.check_der_shape(&der, "ContentInfo")?;
+        super::strict_der::check_der_shape(policy, &der, "ContentInfo")?;
         decode_signed_data_ref(&der)?;
         Ok(Self { der })
     }
@@ -660,10 +660,7 @@ pub(crate) fn verify_signed_data<'a>(
         }
         trust
             .verify_signer(cert, others, signing_time)
-            .map_err(|e| EnvelopeError::SignerChainInvalid {
-                signer,
-                source: Box::new(e),
-            })?;
+            .map_err(|source| EnvelopeError::SignerChainInvalid { signer, source })?;
         verified.push(VerifiedSigner {
             certificate: cert.clone(),
             subject: cert.subject(),

@@ -51,12 +51,18 @@ use der::{Decode, ErrorKind, Header, Length, Reader, SliceReader, Tag};
 use super::policy::{EnvelopePolicy, MAX_DER_DEPTH};
 use crate::error::{EnvelopeError, Error};
 
-/// Walks `der` as described in the module docs: refuses it with
+/// Checks `der` before anything is decoded, as described in the module docs
+/// (tags, definite minimal lengths, nothing left over, OBJECT IDENTIFIER,
+/// BOOLEAN, INTEGER, NULL, BIT STRING and time contents): refuses it with
 /// [`EnvelopeError::Malformed`] (`what`, and the `der` error with its
 /// position) when any element breaks DER, and with
 /// [`EnvelopeError::LimitExceeded`] when it holds more than the policy's
 /// `max_der_elements` elements or nests deeper than [`MAX_DER_DEPTH`].
-pub(super) fn check(policy: &EnvelopePolicy, der: &[u8], what: &'static str) -> Result<(), Error> {
+pub(super) fn check_der_shape(
+    policy: &EnvelopePolicy,
+    der: &[u8],
+    what: &'static str,
+) -> Result<(), Error> {
     let malformed = |kind: ErrorKind, at: usize| -> Error {
         let position = Length::try_from(at).unwrap_or(Length::MAX);
         EnvelopeError::Malformed {
@@ -228,7 +234,7 @@ mod tests {
     }
 
     fn refusal(der: &[u8]) -> Option<ErrorKind> {
-        match check(&EnvelopePolicy::default(), der, "test") {
+        match check_der_shape(&EnvelopePolicy::default(), der, "test") {
             Ok(()) => None,
             Err(Error::Envelope(EnvelopeError::Malformed {
                 what: "test",
@@ -245,8 +251,8 @@ mod tests {
         let der = [
             0x30, 0x0b, 0x02, 0x01, 0x01, 0x30, 0x02, 0x05, 0x00, 0x04, 0x02, 0x30, 0x00,
         ];
-        check(&policy(5), &der, "test").unwrap();
-        let err = check(&policy(4), &der, "test").unwrap_err();
+        check_der_shape(&policy(5), &der, "test").unwrap();
+        let err = check_der_shape(&policy(4), &der, "test").unwrap_err();
         assert!(
             matches!(
                 err,
@@ -268,9 +274,9 @@ mod tests {
             outer.extend_from_slice(&der);
             der = outer;
         }
-        check(&EnvelopePolicy::default(), &der, "test").unwrap();
+        check_der_shape(&EnvelopePolicy::default(), &der, "test").unwrap();
         let deeper = [&[0x30, der.len() as u8][..], &der].concat();
-        let err = check(&EnvelopePolicy::default(), &deeper, "test").unwrap_err();
+        let err = check_der_shape(&EnvelopePolicy::default(), &deeper, "test").unwrap_err();
         assert!(
             matches!(
                 err,
@@ -305,7 +311,7 @@ mod tests {
         ] {
             assert!(refusal(bad).is_some(), "{bad:02x?}");
         }
-        let err = check(
+        let err = check_der_shape(
             &EnvelopePolicy::default(),
             &[0x30, 0x06, 0x30, 0x04, 0x06, 0x00, 0x05, 0x00],
             "test",

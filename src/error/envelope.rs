@@ -2,7 +2,7 @@
 
 use thiserror::Error as ThisError;
 
-use super::{Error, KeyFamily, PartyRole};
+use super::{KeyFamily, PartyRole, PathError};
 
 /// Failures sealing or opening a CMS envelope.
 #[derive(Debug, ThisError)]
@@ -131,8 +131,8 @@ pub enum EnvelopeError {
     SignerChainInvalid {
         /// Zero-based position of the SignerInfo.
         signer: usize,
-        /// The PKI reason.
-        source: Box<Error>,
+        /// Why the path did not validate.
+        source: PathError,
     },
     /// Signer `signer` signed outside the allowed clock-skew window.
     #[error(

@@ -4,7 +4,7 @@
 //! trait itself, and the adapter that lets the exchange's messages open with it.
 
 use crate::envelope::SignerTrust;
-use crate::error::Error;
+use crate::error::PathError;
 use crate::pki::{Certificate, PathValidator, Purpose, Timestamp};
 
 /// Validates a peer's certificate chain for both signing and encryption at a
@@ -17,7 +17,7 @@ pub trait PeerValidator: Send + Sync {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), Error>;
+    ) -> Result<(), PathError>;
 }
 
 pub(super) struct BothPurposes<'a>(pub(super) &'a dyn PeerValidator);
@@ -28,7 +28,7 @@ impl SignerTrust for BothPurposes<'_> {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PathError> {
         self.0.validate_peer(leaf, intermediates, at)
     }
 }
@@ -41,9 +41,9 @@ impl SignerTrust for PathValidator<'_> {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PathError> {
         let at = Timestamp::from_unix_seconds(at);
-        self.verify(leaf, intermediates, self.crls(), at, Purpose::Sign)
+        self.verify_inner(leaf, intermediates, self.crls(), at, Purpose::Sign)
             .map(|_| ())
     }
 }
@@ -57,10 +57,10 @@ impl PeerValidator for PathValidator<'_> {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PathError> {
         let at = Timestamp::from_unix_seconds(at);
         for purpose in [Purpose::Sign, Purpose::Encrypt] {
-            self.verify(leaf, intermediates, self.crls(), at, purpose)?;
+            self.verify_inner(leaf, intermediates, self.crls(), at, purpose)?;
         }
         Ok(())
     }

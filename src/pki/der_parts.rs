@@ -7,7 +7,7 @@ use der::Encode;
 use pki_types::SignatureVerificationAlgorithm;
 
 use super::Certificate;
-use super::validator::SIGNATURE_ALGORITHMS;
+use super::signature_algorithms::SIGNATURE_ALGORITHMS;
 
 /// The DER value (contents, without the SEQUENCE header) of the certificate's
 /// subject or issuer name, as webpki compares names.

@@ -18,6 +18,7 @@ mod names;
 mod pem;
 mod policy;
 mod private_key;
+mod signature_algorithms;
 mod trust_store;
 mod validator;
 mod verified_path;

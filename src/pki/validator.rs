@@ -5,7 +5,7 @@
 
 use core::cell::RefCell;
 
-use pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use pki_types::{CertificateDer, UnixTime};
 use webpki::{
     ExpirationPolicy, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
@@ -13,6 +13,7 @@ use webpki::{
 use super::diagnosis::{Inputs, rank};
 use super::inspect::{self, PathPosition};
 use super::policy::PathPolicy;
+use super::signature_algorithms::SIGNATURE_ALGORITHMS;
 use super::verified_path::VerifiedPath;
 use super::{Certificate, Crl, Timestamp, TrustStore};
 use crate::crypto::{KeyFamily, RSA_MIN_BITS};
@@ -20,32 +21,6 @@ use crate::error::Error;
 use crate::error::PathError;
 use crate::error::Purpose;
 use crate::error::{ChainRole, Malformation};
-
-#[cfg(feature = "aws-lc")]
-use webpki::aws_lc_rs as backend;
-#[cfg(all(feature = "portable", not(feature = "aws-lc")))]
-use webpki::ring as backend;
-
-/// The signature algorithms accepted in certificates and CRLs: ECDSA P-256/P-384
-/// with SHA-256/384, Ed25519, RSA PKCS#1 v1.5 and PSS with SHA-256/384/512 and
-/// keys of 2048 to 8192 bits. The same list for both providers; the
-/// implementation comes from the provider's backend (aws-lc-rs or ring).
-pub(crate) static SIGNATURE_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
-    backend::ECDSA_P256_SHA256,
-    backend::ECDSA_P256_SHA384,
-    backend::ECDSA_P384_SHA256,
-    backend::ECDSA_P384_SHA384,
-    backend::ED25519,
-    backend::RSA_PKCS1_2048_8192_SHA256,
-    backend::RSA_PKCS1_2048_8192_SHA384,
-    backend::RSA_PKCS1_2048_8192_SHA512,
-    backend::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    backend::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    backend::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    backend::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    backend::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    backend::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-];
 
 /// A webpki error no path check produces: it marks a candidate path that one of
 /// our own checks refused (the reason is kept aside).
@@ -114,7 +89,8 @@ impl<'a> PathValidator<'a> {
             .map_err(Error::from)
     }
 
-    fn verify_inner(
+    /// [`verify`](Self::verify) with the path error itself.
+    pub(crate) fn verify_inner(
         &self,
         leaf: &Certificate,
         intermediates: &[Certificate],

@@ -27,9 +27,7 @@ fn faulty(name: &str) -> Credentials {
 
 fn chain_invalid(err: &Error, reason: impl Fn(&PathError) -> bool) -> bool {
     match err {
-        Error::Envelope(EnvelopeError::SignerChainInvalid { signer: 0, source }) => {
-            matches!(&**source, Error::Path(path) if reason(path))
-        }
+        Error::Envelope(EnvelopeError::SignerChainInvalid { signer: 0, source }) => reason(source),
         _ => false,
     }
 }

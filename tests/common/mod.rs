@@ -71,33 +71,35 @@ impl fapiao::envelope::SignerTrust for IssuedByFixtureCa {
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
-    ) -> Result<(), fapiao::Error> {
+    ) -> Result<(), fapiao::PathError> {
         use der::Encode;
         // The sender must present the genuine issuing CA, as a real path needs.
         if !intermediates.contains(&self.ca) {
-            return Err(fapiao::CryptoError::BadSignature.into());
+            return Err(FORGED);
         }
         if at < leaf.not_before() || at > leaf.not_after() {
-            return Err(fapiao::CryptoError::BadSignature.into());
+            return Err(FORGED);
         }
         // RFC 5280 §4.1.1.2: the outer algorithm must equal the signed one.
         let x509 = leaf.x509();
         if x509.signature_algorithm() != x509.tbs_certificate().signature()
             || x509.signature_algorithm().oid.to_string() != "1.2.840.113549.1.1.11"
         {
-            return Err(fapiao::CryptoError::BadSignature.into());
+            return Err(FORGED);
         }
         let tbs = leaf.x509().tbs_certificate().to_der().unwrap();
-        let sig = leaf
-            .x509()
-            .signature()
-            .as_bytes()
-            .ok_or(fapiao::CryptoError::BadSignature)?;
-        self.provider.verifier.verify(
-            fapiao::crypto::SignatureScheme::RsaPkcs1Sha256,
-            self.ca.public_key(),
-            &tbs,
-            sig,
-        )
+        let sig = leaf.x509().signature().as_bytes().ok_or(FORGED)?;
+        self.provider
+            .verifier
+            .verify(
+                fapiao::crypto::SignatureScheme::RsaPkcs1Sha256,
+                self.ca.public_key(),
+                &tbs,
+                sig,
+            )
+            .map_err(|_| FORGED)
     }
 }
+
+/// What [`IssuedByFixtureCa`] answers for any leaf it does not accept.
+const FORGED: fapiao::PathError = fapiao::PathError::BadSignature { certificate: None };

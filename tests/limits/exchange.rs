@@ -9,7 +9,12 @@ use fapiao::{Error, ExchangeError};
 struct FixturePeers(IssuedByFixtureCa);
 
 impl fapiao::exchange::PeerValidator for FixturePeers {
-    fn validate_peer(&self, leaf: &Certificate, i: &[Certificate], at: u64) -> Result<(), Error> {
+    fn validate_peer(
+        &self,
+        leaf: &Certificate,
+        i: &[Certificate],
+        at: u64,
+    ) -> Result<(), fapiao::PathError> {
         use fapiao::envelope::SignerTrust;
         self.0.verify_signer(leaf, i, at)
     }
