@@ -596,7 +596,7 @@ pub fn run(options: &Options) -> Result<Summary> {
 
     // 6. The operators' periodic maintenance: expired message ids, old uploads.
     let maintained = service.maintain(now)?;
-    let cloud_pruned = cloud.maintain(now)?;
+    let cloud_pruned = cloud.maintain(now)?.replay_ids_pruned;
     println!(
         "maintenance: {} expired message ids forgotten by the service platform, {cloud_pruned} by the cloud platform; {} uploads compacted",
         maintained.replay_ids_pruned, maintained.outbox_compacted

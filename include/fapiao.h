@@ -1603,9 +1603,10 @@ fapiao_result fapiao_service_platform_set_outbox_retention(struct fapiao_service
 
 /**
  * The cloud platform's maintenance step at `now` (UNIX seconds; 0 = now): its
- * replay guard forgets the message ids expired at `now`. Received invoices and
- * tickets are kept. On `FAPIAO_OK`, `*pruned` receives how many ids were
- * forgotten; `pruned` NULL is `FAPIAO_NULL_ARGUMENT`, before anything is done.
+ * replay guard forgets the message ids expired at `now`, and journal entries
+ * closed more than 30 days before `now` drop their stored order. Received
+ * invoices and tickets are kept. On `FAPIAO_OK`, `*pruned` receives how many
+ * ids were forgotten; `pruned` NULL is `FAPIAO_NULL_ARGUMENT`, before anything is done.
  *
  * # Safety
  *

@@ -46,7 +46,14 @@ fn an_order_is_outstanding_from_its_submission_until_its_invoice_is_stored() {
         (entry.seller_tax_id.as_str(), entry.serial_number.as_str()),
         (HOSTED_BY_PLATFORM, "J-1")
     );
-    assert_eq!(entry.sealed, sealed, "the envelope sent is kept");
+    let order = entry
+        .order_der
+        .as_deref()
+        .expect("the order is kept while outstanding");
+    assert!(
+        fapiao::envelope::SignedMessage::from_der(order.to_vec()).is_ok(),
+        "the enterprise-signed order is kept"
+    );
     assert_eq!((entry.submitted_at, entry.attempts), (NOW, 1));
     assert_eq!(entry.state, SubmissionState::Outstanding);
 
@@ -55,6 +62,40 @@ fn an_order_is_outstanding_from_its_submission_until_its_invoice_is_stored() {
     assert_eq!(
         state(&world, HOSTED_BY_PLATFORM, "J-1"),
         SubmissionState::Issued
+    );
+    let entry = |world: &World| {
+        world
+            .cloud_store
+            .submission(HOSTED_BY_PLATFORM, "J-1")
+            .unwrap()
+            .unwrap()
+    };
+    assert!(entry(&world).order_der.is_some(), "kept for the retention");
+    let retention = fapiao::platform::DEFAULT_JOURNAL_RETENTION;
+    assert_eq!(
+        world
+            .cloud
+            .maintain(NOW + retention)
+            .unwrap()
+            .orders_dropped,
+        0
+    );
+    assert!(entry(&world).order_der.is_some());
+    let report = world.cloud.maintain(NOW + retention + 1).unwrap();
+    assert_eq!(
+        report.orders_dropped, 1,
+        "closed past the retention: dropped"
+    );
+    let compacted = entry(&world);
+    assert_eq!(compacted.order_der, None);
+    assert_eq!(compacted.state, SubmissionState::Issued, "the entry stays");
+    assert_eq!(
+        world
+            .cloud
+            .maintain(NOW + retention + 1)
+            .unwrap()
+            .orders_dropped,
+        0
     );
     assert!(
         world

@@ -7,8 +7,10 @@
 //! for tickets it builds query messages until the result arrives.
 
 mod journal;
+mod maintenance;
 mod records;
 
+pub use self::maintenance::{CloudMaintenanceReport, DEFAULT_JOURNAL_RETENTION};
 pub use self::records::{
     CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
     SubmissionState, TicketResolution,
@@ -105,6 +107,7 @@ pub struct CloudPlatform {
     parts: CloudPlatformParts,
     envelope_policy: EnvelopePolicy,
     unit: Option<Arc<dyn UnitOfWork>>,
+    journal_retention: u64,
 }
 
 impl CloudPlatform {
@@ -114,6 +117,7 @@ impl CloudPlatform {
             parts,
             envelope_policy: EnvelopePolicy::default(),
             unit: None,
+            journal_retention: DEFAULT_JOURNAL_RETENTION,
         }
     }
 
@@ -143,16 +147,6 @@ impl CloudPlatform {
     pub fn with_unit_of_work(mut self, unit: Arc<dyn UnitOfWork>) -> Self {
         self.unit = Some(unit);
         self
-    }
-
-    /// The maintenance step, for the operator to run periodically at `now`
-    /// (UNIX seconds): the replay guard forgets every message id expired at
-    /// `now` (its message would be refused anyway, its signing time outside
-    /// the clock-skew window) and returns how many. Opening answers forgets
-    /// expired ids too, a few at a time; this forgets a backlog at once. The
-    /// received invoices and tickets are kept.
-    pub fn maintain(&self, now: u64) -> Result<u64, Error> {
-        self.parts.replay.prune(now)
     }
 
     /// Holds `credentials` on behalf of the enterprise `tax_id`: its
@@ -189,7 +183,7 @@ impl CloudPlatform {
     pub fn submit(&self, order: Order, now: u64) -> Result<Vec<u8>, Error> {
         let signed = self.enterprise_signed(order, now)?;
         let (sealed, key) = self.countersign(&signed, now)?;
-        self.journal(&key, &signed, &sealed, now)?;
+        self.journal(&key, &signed, now)?;
         Ok(sealed)
     }
 
@@ -233,10 +227,9 @@ impl CloudPlatform {
                 Ok((signed, sealed, key))
             })
             .collect();
-        let journaled =
-            for_each_in_one_unit(self.unit.as_ref(), sealed, |(signed, sealed, key)| {
-                self.journal(key, signed, sealed, now)
-            })?;
+        let journaled = for_each_in_one_unit(self.unit.as_ref(), sealed, |(signed, _, key)| {
+            self.journal(key, signed, now)
+        })?;
         Ok(journaled
             .into_iter()
             .map(|outcome| outcome.map(|((_, sealed, _), ())| sealed))

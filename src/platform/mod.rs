@@ -18,8 +18,9 @@ mod unit;
 mod unit_of_work;
 
 pub use cloud::{
-    CloudPlatform, CloudPlatformParts, CloudStore, CloudSubmission, CloudTicket, CloudTicketState,
-    NewSubmission, Order, StoredInvoice, SubmissionState, TicketResolution,
+    CloudMaintenanceReport, CloudPlatform, CloudPlatformParts, CloudStore, CloudSubmission,
+    CloudTicket, CloudTicketState, DEFAULT_JOURNAL_RETENTION, NewSubmission, Order, StoredInvoice,
+    SubmissionState, TicketResolution,
 };
 pub use front_end::{FrontEndParts, FrontEndService, RunReport};
 pub use messages::{

@@ -156,13 +156,12 @@ fn a_one_statement_change_that_fails_in_a_unit_leaves_nothing_and_the_unit_goes_
 #[test]
 fn submissions_stay_outstanding_until_closed() {
     let (store, _) = invoices(0);
-    let submit = |seller: &str, serial: &str, sealed: &[u8], now: u64| {
+    let submit = |seller: &str, serial: &str, order: &[u8], now: u64| {
         store
             .record_submission(NewSubmission {
                 seller_tax_id: seller,
                 serial_number: serial,
-                order_der: b"order",
-                sealed,
+                order_der: order,
                 now,
             })
             .unwrap()
@@ -178,7 +177,7 @@ fn submissions_stay_outstanding_until_closed() {
         .collect();
     assert_eq!(keys, [(SELLER, "S-1"), ("OTHER", "S-1"), (SELLER, "S-2")]);
     let first = &outstanding[0];
-    assert_eq!(first.sealed, b"again");
+    assert_eq!(first.order_der.as_deref(), Some(&b"again"[..]));
     assert_eq!(
         (first.submitted_at, first.last_sent_at, first.attempts),
         (NOW, NOW + 5, 2)
@@ -208,6 +207,24 @@ fn submissions_stay_outstanding_until_closed() {
     assert!(store.outstanding_submissions(0, 10).unwrap().is_empty());
     let closed = store.submission(SELLER, "S-2").unwrap().unwrap();
     assert_eq!(closed.state, SubmissionState::Issued);
+    assert_eq!(closed.order_der.as_deref(), Some(&b"second"[..]));
+    // Compaction drops the orders of entries closed before the cut-off only,
+    // never an outstanding one, in pages.
+    submit(SELLER, "S-3", b"third", NOW + 10);
+    store
+        .close_submission(Some(SELLER), "S-3", SubmissionState::Issued, NOW + 10)
+        .unwrap();
+    submit(SELLER, "S-4", b"fourth", NOW + 11);
+    assert_eq!(store.compact_closed_submissions(NOW + 1, 1).unwrap(), 1);
+    assert_eq!(store.compact_closed_submissions(NOW + 1, 10).unwrap(), 2);
+    assert_eq!(store.compact_closed_submissions(NOW + 1, 10).unwrap(), 0);
+    assert_eq!(
+        store.submission(SELLER, "S-2").unwrap().unwrap().order_der,
+        None
+    );
+    let kept = |serial: &str| store.submission(SELLER, serial).unwrap().unwrap().order_der;
+    assert!(kept("S-3").is_some(), "closed after the cut-off");
+    assert!(kept("S-4").is_some(), "outstanding");
     assert!(matches!(
         store.close_submission(None, "S-1", SubmissionState::Outstanding, NOW),
         Err(StoreError::WrongState { .. })

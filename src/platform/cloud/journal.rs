@@ -11,7 +11,7 @@
 
 use crate::envelope::SignedMessage;
 use crate::error::Error;
-use crate::error::StoreError;
+use crate::error::{CorruptValue, StoreError};
 use crate::invoice::{FailureReason, IssueOutcome, IssueResponse};
 use crate::platform::{CloudSubmission, NewSubmission, SubmissionState};
 
@@ -26,8 +26,8 @@ pub(super) struct OrderKey {
 }
 
 impl CloudPlatform {
-    /// Records `order` (the enterprise-signed order) and its envelope `sealed`
-    /// in the journal, outstanding, in one unit of work: a savepoint of the
+    /// Records `order` (the enterprise-signed order) in the journal,
+    /// outstanding, in one unit of work: a savepoint of the
     /// caller's transaction when one is open on the platform's unit (the order
     /// and its journal entry then commit together), its own transaction
     /// otherwise.
@@ -35,7 +35,6 @@ impl CloudPlatform {
         &self,
         key: &OrderKey,
         order: &SignedMessage,
-        sealed: &[u8],
         now: u64,
     ) -> Result<(), Error> {
         let record = || {
@@ -43,7 +42,6 @@ impl CloudPlatform {
                 seller_tax_id: &key.seller_tax_id,
                 serial_number: &key.serial_number,
                 order_der: order.as_der(),
-                sealed,
                 now,
             })
         };
@@ -57,7 +55,8 @@ impl CloudPlatform {
     /// work): an invoice, a ticket (polled from then on) or a final refusal or
     /// device failure closes it; a retryable device failure (the service
     /// platform did not record the request) and a query's "not found" leave it
-    /// outstanding.
+    /// outstanding. A closed entry keeps its order until
+    /// [`maintain`](Self::maintain) drops it after the journal retention.
     pub(super) fn close_journal(&self, response: &IssueResponse, now: u64) -> Result<(), Error> {
         let serial = response.serial_number.as_str();
         let seller = response.seller_tax_id.as_deref();
@@ -131,7 +130,14 @@ impl CloudPlatform {
             }
             .into());
         }
-        let order = SignedMessage::from_der(record.order_der)?;
+        let order_der = record.order_der.ok_or_else(|| StoreError::Corrupt {
+            what: "outstanding submission",
+            source: CorruptValue::Column {
+                column: "cloud_submissions.order_der",
+                value: "NULL".to_owned(),
+            },
+        })?;
+        let order = SignedMessage::from_der(order_der)?;
         let (sealed, key) = self.countersign(&order, now)?;
         if key.seller_tax_id != seller_tax_id || key.serial_number != serial_number {
             return Err(StoreError::Mismatch {
@@ -141,7 +147,7 @@ impl CloudPlatform {
             }
             .into());
         }
-        self.journal(&key, &order, &sealed, now)?;
+        self.journal(&key, &order, now)?;
         Ok(sealed)
     }
 

@@ -114,10 +114,11 @@ pub struct CloudSubmission {
     pub serial_number: String,
     /// The order as the enterprise signed it (a DER CMS `ContentInfo` with a
     /// `SignedData`, without the cloud platform's signature): what a re-send
-    /// countersigns again.
-    pub order_der: Vec<u8>,
-    /// The envelope last sent for it.
-    pub sealed: Vec<u8>,
+    /// countersigns again. Kept while the order is outstanding and for the
+    /// journal retention after an answer closed it; `None` once
+    /// [`CloudStore::compact_closed_submissions`] dropped it (a closed order is
+    /// never sent again; the entry then holds a few dozen bytes).
+    pub order_der: Option<Vec<u8>>,
     /// When it was first sent (UNIX seconds).
     pub submitted_at: u64,
     /// When it was last sent (UNIX seconds).
@@ -140,8 +141,6 @@ pub struct NewSubmission<'a> {
     pub serial_number: &'a str,
     /// The enterprise-signed order (DER `ContentInfo`).
     pub order_der: &'a [u8],
-    /// The envelope to be sent.
-    pub sealed: &'a [u8],
     /// When (UNIX seconds).
     pub now: u64,
 }
@@ -231,4 +230,8 @@ pub trait CloudStore: Send + Sync {
         after: u64,
         limit: usize,
     ) -> Result<Vec<CloudSubmission>, StoreError>;
+
+    /// Drops the stored order of at most `max` submissions closed before
+    /// `before` (UNIX seconds), keeping their entries; returns how many.
+    fn compact_closed_submissions(&self, before: u64, max: usize) -> Result<usize, StoreError>;
 }

@@ -54,14 +54,14 @@ fn to_ticket(
 macro_rules! select_submissions {
     ($rest:literal) => {
         concat!(
-            "SELECT seller_tax_id, serial_number, order_der, sealed, submitted_at, ",
+            "SELECT seller_tax_id, serial_number, order_der, submitted_at, ",
             "last_sent_at, attempts, state, position ",
             $rest
         )
     };
 }
 
-type SubmissionRow = (String, String, Vec<u8>, Vec<u8>, i64, i64, i64, String, i64);
+type SubmissionRow = (String, String, Option<Vec<u8>>, i64, i64, i64, String, i64);
 
 fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
     SubmissionRow::try_from(row)
@@ -72,7 +72,6 @@ fn to_submission(
         seller_tax_id,
         serial_number,
         order_der,
-        sealed,
         submitted_at,
         last_sent_at,
         attempts,
@@ -84,7 +83,6 @@ fn to_submission(
         seller_tax_id,
         serial_number,
         order_der,
-        sealed,
         submitted_at: uint(submitted_at),
         last_sent_at: uint(last_sent_at),
         attempts: uint(attempts),
@@ -349,12 +347,11 @@ impl CloudStore for SqliteStore {
         self.write_statement(|conn| {
             conn.prepare_cached(
                 "INSERT INTO cloud_submissions
-                     (seller_tax_id, serial_number, order_der, sealed, submitted_at,
+                     (seller_tax_id, serial_number, order_der, submitted_at,
                       last_sent_at, attempts, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 'OUTSTANDING')
+                 VALUES (?1, ?2, ?3, ?4, ?4, 1, 'OUTSTANDING')
                  ON CONFLICT (seller_tax_id, serial_number) DO UPDATE SET
                      order_der = excluded.order_der,
-                     sealed = excluded.sealed,
                      last_sent_at = excluded.last_sent_at,
                      attempts = attempts + 1,
                      state = 'OUTSTANDING',
@@ -365,7 +362,6 @@ impl CloudStore for SqliteStore {
                 new.seller_tax_id,
                 new.serial_number,
                 new.order_der,
-                new.sealed,
                 int(new.now)
             ])
             .during(OP)?;
@@ -422,6 +418,23 @@ impl CloudStore for SqliteStore {
             .during(OP)?
             .map(to_submission)
             .transpose()
+        })
+    }
+
+    fn compact_closed_submissions(&self, before: u64, max: usize) -> Result<usize, StoreError> {
+        const OP: &str = "compact closed submissions";
+        self.write_statement(|conn| {
+            conn.prepare_cached(
+                "UPDATE cloud_submissions SET order_der = NULL
+                 WHERE position IN (
+                     SELECT position FROM cloud_submissions
+                     WHERE order_der IS NOT NULL AND state != 'OUTSTANDING'
+                       AND closed_at < ?1
+                     LIMIT ?2)",
+            )
+            .during(OP)?
+            .execute(params![int(before), limit(max)])
+            .during(OP)
         })
     }
 

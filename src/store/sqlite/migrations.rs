@@ -240,6 +240,37 @@ CREATE INDEX cloud_submissions_outstanding ON cloud_submissions (state, position
 CREATE INDEX cloud_submissions_by_serial ON cloud_submissions (serial_number, state);
 "#,
     },
+    Migration {
+        version: 11,
+        name: "cloud platform: the journal keeps no envelope, and an order until compacted",
+        sql: r#"
+CREATE TABLE cloud_submissions_kept (
+    position      INTEGER PRIMARY KEY,  -- journal order (kept by a re-send)
+    seller_tax_id TEXT NOT NULL,
+    serial_number TEXT NOT NULL,
+    order_der     BLOB,             -- the enterprise-signed SignedData; NULL once compacted
+    submitted_at  INTEGER NOT NULL,
+    last_sent_at  INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 1,
+    state         TEXT NOT NULL
+        CHECK (state IN ('OUTSTANDING', 'ISSUED', 'ACCEPTED', 'REFUSED', 'FAILED')),
+    closed_at     INTEGER,
+    UNIQUE (seller_tax_id, serial_number),
+    CHECK (state != 'OUTSTANDING' OR order_der IS NOT NULL)
+);
+INSERT INTO cloud_submissions_kept
+    SELECT position, seller_tax_id, serial_number,
+           order_der,
+           submitted_at, last_sent_at, attempts, state, closed_at
+    FROM cloud_submissions;
+DROP TABLE cloud_submissions;
+ALTER TABLE cloud_submissions_kept RENAME TO cloud_submissions;
+CREATE INDEX cloud_submissions_outstanding ON cloud_submissions (state, position);
+CREATE INDEX cloud_submissions_by_serial ON cloud_submissions (serial_number, state);
+CREATE INDEX cloud_submissions_closed ON cloud_submissions (closed_at)
+    WHERE order_der IS NOT NULL AND state != 'OUTSTANDING';
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.
