@@ -8,6 +8,7 @@
 //! * [`FrontEndService`] (前置服务): the enterprise-hosted device's side of the
 //!   asynchronous mode.
 
+mod builder;
 mod cloud;
 mod front_end;
 mod messages;
@@ -17,6 +18,10 @@ mod trust;
 mod unit;
 mod unit_of_work;
 
+pub use builder::{
+    CloudPlatformBuilder, CloudPlatformStore, FrontEndBuilder, FrontEndStore,
+    ServicePlatformBuilder, ServicePlatformStore,
+};
 pub use cloud::{
     CloudPlatform, CloudPlatformParts, CloudStore, CloudSubmission, CloudTicket, CloudTicketState,
     NewSubmission, Order, StoredInvoice, SubmissionState, TicketResolution,
