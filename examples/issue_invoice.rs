@@ -200,7 +200,7 @@ pub fn run(options: &Options) -> Result<Summary> {
     // enterprise's front end <-> EISP-1), the devices given their segments, and
     // each role built on its own store with one unit of work per message.
     let world = World::set_up(Setup {
-        ecp_key: "ecp-p256",
+        ecp_key: "ecp-p256".into(),
         now,
         monthly_quota_fen: i64::MAX / 4,
         ..Setup::on(

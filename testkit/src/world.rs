@@ -26,9 +26,9 @@ pub struct Setup {
     /// The front end's store (its device numbers in it too).
     pub front_store: Arc<SqliteStore>,
     /// The cloud platform's fixture key (`ecp-rsa`, `ecp-p256`, `ecp-p384`).
-    pub ecp_key: &'static str,
+    pub ecp_key: String,
     /// The service platform's fixture key (`eisp-p256`, `eisp-rsa`).
-    pub eisp_key: &'static str,
+    pub eisp_key: String,
     /// Whether each role runs a message's changes in one unit of work on its
     /// store (as the builders do), or commits change by change.
     pub units: bool,
@@ -50,8 +50,8 @@ impl Setup {
             cloud_store,
             service_store,
             front_store,
-            ecp_key: "ecp-rsa",
-            eisp_key: "eisp-p256",
+            ecp_key: "ecp-rsa".into(),
+            eisp_key: "eisp-p256".into(),
             units: true,
             now: NOW,
             monthly_quota_fen: 1_000_000_000,
@@ -123,12 +123,12 @@ impl World {
         cloud_store: Arc<SqliteStore>,
         service_store: Arc<SqliteStore>,
         front_store: Arc<SqliteStore>,
-        ecp_key: &'static str,
-        eisp_key: &'static str,
+        ecp_key: &str,
+        eisp_key: &str,
     ) -> Self {
         Self::set_up(Setup {
-            ecp_key,
-            eisp_key,
+            ecp_key: ecp_key.into(),
+            eisp_key: eisp_key.into(),
             ..Setup::on(cloud_store, service_store, front_store)
         })
     }
@@ -143,8 +143,8 @@ impl World {
             ..
         } = &setup;
         let (ecp, eisp, front) = (
-            creds(setup.ecp_key),
-            creds(setup.eisp_key),
+            creds(&setup.ecp_key),
+            creds(&setup.eisp_key),
             creds("enterprise-p256"),
         );
         let erp_platform_hosted = creds("enterprise-ed25519");
