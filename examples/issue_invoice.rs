@@ -42,12 +42,10 @@ use fapiao::pki::Credentials;
 use fapiao::platform::{CloudPlatform, Order, ServicePlatform};
 use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
-use fapiao_testkit::{HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, Setup, World};
+use fapiao_testkit::HOSTED_BY_PLATFORM as PLATFORM_HOSTED;
+use fapiao_testkit::{HOSTED_BY_ENTERPRISE as ENTERPRISE_HOSTED, Setup, World, request};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-const PLATFORM_HOSTED: &str = HOSTED_BY_PLATFORM;
-const ENTERPRISE_HOSTED: &str = HOSTED_BY_ENTERPRISE;
 
 /// A party's store: in memory, or with `--db PATH` the file PATH followed by
 /// `suffix` (the service platform's is PATH itself).
@@ -60,12 +58,6 @@ fn store(db: Option<&std::path::Path>, suffix: &str) -> Result<Arc<SqliteStore>>
         }
         None => SqliteStore::open_in_memory()?,
     }))
-}
-
-/// The sample request `name` (examples/requests) for `seller`, the other
-/// fixture enterprise buying, under the serial number `serial`.
-fn request(name: &str, seller: &str, serial: &str) -> Vec<u8> {
-    fapiao_testkit::request(name, seller, serial)
 }
 
 fn yuan(fen: i64) -> String {
