@@ -7,6 +7,11 @@
 //!   opens and stores its answers, polls tickets.
 //! * [`FrontEndService`] (前置服务): the enterprise-hosted device's side of the
 //!   asynchronous mode.
+//!
+//! Each role is built on one store with its builder ([`ServicePlatform::builder`],
+//! [`CloudPlatform::builder`], [`FrontEndService::builder`]), which also makes
+//! that store the unit of work of each message; the `*Parts` structs name every
+//! part separately.
 
 mod builder;
 mod cloud;
