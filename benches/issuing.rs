@@ -51,8 +51,6 @@
 
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
-#[path = "../tests/platform_support/mod.rs"]
-mod platform_support;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -68,7 +66,7 @@ use fapiao::pki::PathValidator;
 use fapiao::platform::{Order, PlatformTrust};
 use fapiao::qualification::QualificationRegistry;
 use fapiao::store::{Durability, SqliteStore, StoreOptions};
-use platform_support::*;
+use fapiao_testkit::*;
 
 fn world(dir: &std::path::Path, durability: Option<Durability>, ecp: &str, eisp: &str) -> World {
     std::fs::create_dir_all(dir).unwrap();

@@ -31,134 +31,33 @@
 //! step, which on a kept database forgets the message ids of runs more than
 //! 600 s ago (see docs/limits.md, storage growth).
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use fapiao::CryptoProvider;
-use fapiao::device::DeviceStore;
-use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
-use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
-use fapiao::exchange::{
-    CertificateMatch, ExchangeParty, PartyBinder, PartyBindings, PartyRole, PeerDirectory,
-};
-use fapiao::invoice::{
-    FailureReason, InvoiceKind, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice,
-    UnifiedSocialCreditCode,
-};
-use fapiao::pki::{Credentials, TrustStore};
-use fapiao::platform::{
-    CloudPlatform, CloudPlatformParts, FrontEndParts, FrontEndService, Order, PlatformTrust,
-    ServicePlatform, ServicePlatformParts,
-};
-use fapiao::qualification::{
-    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegisteredFrontEnds,
-};
+use fapiao::envelope::SignedMessage;
+use fapiao::invoice::{FailureReason, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice};
+use fapiao::pki::Credentials;
+use fapiao::platform::{CloudPlatform, Order, ServicePlatform};
 use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
-use fapiao::time::Timestamp;
+use fapiao_testkit::HOSTED_BY_PLATFORM as PLATFORM_HOSTED;
+use fapiao_testkit::{HOSTED_BY_ENTERPRISE as ENTERPRISE_HOSTED, Setup, World, request};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const PLATFORM_HOSTED: &str = "91440101MA5CJQ4N59";
-const ENTERPRISE_HOSTED: &str = "91350200776049653A";
-
-fn fixture(name: &str) -> Result<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
-    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
-}
-
-fn creds(name: &str, provider: &'static CryptoProvider) -> Result<Credentials> {
-    let mut chain = fixture(&format!("tests/data/{name}.pem"))?;
-    chain.extend(fixture("tests/data/issuing-ca.pem")?);
-    let key = fixture(&format!("tests/data/{name}.key.pem"))?;
-    Ok(Credentials::from_pem(&chain, &key, None, provider)?)
-}
-
-fn trust() -> Result<PlatformTrust> {
-    Ok(PlatformTrust::new(TrustStore::from_pem_or_der(&fixture(
-        "tests/data/root-ca.pem",
-    )?)?))
-}
-
-/// One side of the certificate exchange: its credentials, party id and role,
-/// the directory it pins the other side in, and what binds the other side's
-/// claimed identity to its certificate.
-type Side<'a> = (
-    &'a Credentials,
-    &'a str,
-    PartyRole,
-    &'a PeerDirectory,
-    &'a dyn PartyBinder,
-);
-
-/// 互换数字证书: offer, answer, confirm; both sides pin the other.
-fn exchange(a: Side<'_>, b: Side<'_>, now: u64, provider: &'static CryptoProvider) -> Result<()> {
-    let trust = trust()?;
-    let validator = trust.validator();
-    let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
-    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, a.3, &ra, provider).bound_by(a.4);
-    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, b.3, &rb, provider).bound_by(b.4);
-    let (sent, offer) = pa.offer(now)?;
-    let (answered, answer) = pb.answer(&offer, now)?;
-    let (_, confirm) = pa.confirm(sent, &answer, now)?;
-    pb.complete(answered, &confirm, now)?;
-    println!("certificate exchange: {} <-> {} pinned", a.1, b.1);
-    Ok(())
-}
-
-/// An operator's binding of one platform id to its certificate's key.
-fn bind(party_id: &str, role: PartyRole, peer: &Credentials) -> PartyBindings {
-    let key = CertificateMatch::Key(peer.leaf().spki_fingerprint());
-    PartyBindings::new().bind(party_id, role, key)
-}
-
-fn record(tax_id: &str, mode: HostingMode) -> Result<QualificationRecord> {
-    Ok(QualificationRecord {
-        tax_id: UnifiedSocialCreditCode::parse(tax_id)?,
-        name: format!("Enterprise {tax_id}"),
-        status: EnterpriseStatus::Active,
-        allowed_invoice_kinds: [InvoiceKind::DigitalOrdinary].into_iter().collect(),
-        single_invoice_limit_fen: 100_000_000,
-        monthly_quota_fen: i64::MAX / 4,
-        valid_from_unix: Timestamp::from_unix_seconds(1_767_225_600),
-        valid_until_unix: Timestamp::from_unix_seconds(2_082_758_400),
-        hosting_mode: mode,
-        allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
-        bound_certificates: BTreeSet::new(),
-        devices: Vec::new(),
-    })
-}
-
 /// A party's store: in memory, or with `--db PATH` the file PATH followed by
 /// `suffix` (the service platform's is PATH itself).
-fn store(db: Option<&std::path::Path>, suffix: &str) -> Result<SqliteStore> {
-    Ok(match db {
+fn store(db: Option<&std::path::Path>, suffix: &str) -> Result<Arc<SqliteStore>> {
+    Ok(Arc::new(match db {
         Some(path) => {
             let mut file = path.as_os_str().to_owned();
             file.push(suffix);
             SqliteStore::open(PathBuf::from(file))?
         }
         None => SqliteStore::open_in_memory()?,
-    })
-}
-
-/// The sample request (examples/requests/valid-blue.json) for `seller`.
-fn request(seller: &str, buyer: &str, serial: &str) -> Result<Vec<u8>> {
-    let sample = String::from_utf8(fixture("examples/requests/valid-blue.json")?)?;
-    Ok(sample
-        .replace(
-            "\"tax_id\": \"91440101MA5CJQ4N59\"",
-            "\"tax_id\": \"BUYER\"",
-        )
-        .replace(
-            "\"tax_id\": \"91350200776049653A\"",
-            &format!("\"tax_id\": \"{seller}\""),
-        )
-        .replace("\"tax_id\": \"BUYER\"", &format!("\"tax_id\": \"{buyer}\""))
-        .replace("ERP-20261128-000001", serial)
-        .into_bytes())
+    }))
 }
 
 fn yuan(fen: i64) -> String {
@@ -288,142 +187,30 @@ pub fn run(options: &Options) -> Result<Summary> {
     let run = format!("{now}{:09}", since_epoch.subsec_nanos());
     let started = Instant::now();
 
-    let service_store = Arc::new(store(db.as_deref(), "")?);
-    let cloud_store = Arc::new(store(db.as_deref(), "-cloud")?);
-    let front_store = Arc::new(store(db.as_deref(), "-front-end")?);
-    let (ecp, eisp, front) = (
-        creds("ecp-p256", provider)?,
-        creds("eisp-p256", provider)?,
-        creds("enterprise-p256", provider)?,
-    );
-    let cloud_peers = PeerDirectory::new(cloud_store.clone());
-    let service_peers = PeerDirectory::new(service_store.clone());
-    let front_peers = PeerDirectory::new(front_store.clone());
-
-    // The platform-hosted enterprise's ERP key is bound by its fingerprint.
-    let erp_platform_hosted = creds("enterprise-ed25519", provider)?;
-    let erp_enterprise_hosted = creds("enterprise-rsa", provider)?;
-    let mut platform_hosted = record(PLATFORM_HOSTED, HostingMode::PlatformHosted)?;
-    platform_hosted
-        .bound_certificates
-        .insert(erp_platform_hosted.leaf().spki_fingerprint());
-    service_store.upsert_enterprise(&platform_hosted)?;
-    // The enterprise-hosted enterprise's own device is registered with its seal
-    // certificate, and its numbers are allocated at the service platform (a
-    // segment disjoint from the hosted device's).
-    let mut enterprise_hosted = record(ENTERPRISE_HOSTED, HostingMode::EnterpriseHosted)?;
-    enterprise_hosted.devices.push(RegisteredDevice {
-        device_id: "ENT-DEV-1".to_owned(),
-        seal_certificate_pem: String::from_utf8(fixture("tests/data/enterprise-p256.pem")?)?,
+    // The fixture world (fapiao-testkit): both enterprises registered at the
+    // service platform, the certificates exchanged (ECP-1 <-> EISP-1, and the
+    // enterprise's front end <-> EISP-1), the devices given their segments, and
+    // each role built on its own store with one unit of work per message.
+    let world = World::set_up(Setup {
+        ecp_key: "ecp-p256".into(),
+        now,
+        monthly_quota_fen: i64::MAX / 4,
+        ..Setup::on(
+            store(db.as_deref(), "-cloud")?,
+            store(db.as_deref(), "")?,
+            store(db.as_deref(), "-front-end")?,
+        )
     });
-    service_store.upsert_enterprise(&enterprise_hosted)?;
-    let front_segment = NumberSegment::digital(
-        "ent-2026",
-        "ENT-DEV-1",
-        InvoiceKind::DigitalOrdinary,
-        "26350",
-        1,
-        999_999_999_999_999,
-    )?;
-    service_store.add_segment(&front_segment)?;
-
-    // Who may be whom: each platform's operator binds the other platform's id
-    // to its certificate; the service platform binds an enterprise's front end
-    // through the enterprise's record (the credit code in its certificate).
-    let eisp_binding = bind("EISP-1", PartyRole::ServicePlatform, &eisp);
-    let ecp_binding = bind("ECP-1", PartyRole::CloudPlatform, &ecp);
-    let front_ends = RegisteredFrontEnds(service_store.as_ref());
-    exchange(
-        (
-            &ecp,
-            "ECP-1",
-            PartyRole::CloudPlatform,
-            &cloud_peers,
-            &eisp_binding,
-        ),
-        (
-            &eisp,
-            "EISP-1",
-            PartyRole::ServicePlatform,
-            &service_peers,
-            &ecp_binding,
-        ),
-        now,
-        provider,
-    )?;
-    exchange(
-        (
-            &front,
-            ENTERPRISE_HOSTED,
-            PartyRole::EnterpriseFrontEnd,
-            &front_peers,
-            &eisp_binding,
-        ),
-        (
-            &eisp,
-            "EISP-1",
-            PartyRole::ServicePlatform,
-            &service_peers,
-            &front_ends,
-        ),
-        now,
-        provider,
-    )?;
-
-    let hosted_device = SoftwareDevice::new(
-        "EISP-DEV-1",
-        creds("eisp-p256", provider)?,
-        DeviceSecret::new(&[0x5a; 32])?,
-        service_store.clone(),
-        provider,
-    )?;
-    hosted_device.add_segment(&NumberSegment::digital(
-        "eisp-2026",
-        "EISP-DEV-1",
-        InvoiceKind::DigitalOrdinary,
-        "26440",
-        1,
-        999_999_999_999_999,
-    )?)?;
-    let front_device = SoftwareDevice::new(
-        "ENT-DEV-1",
-        creds("enterprise-p256", provider)?,
-        DeviceSecret::new(&[0xa5; 32])?,
-        front_store.clone(),
-        provider,
-    )?
-    .serving([ENTERPRISE_HOSTED.parse()?]);
-    front_device.add_segment(&front_segment)?;
-
-    let service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
-        eisp,
-        trust()?,
-        service_store.clone(),
-        Arc::new(hosted_device),
-        provider,
-    ))
-    // One transaction per request: the hosted device numbers in the same store.
-    .with_unit_of_work(service_store.clone());
-    let cloud = CloudPlatform::new(CloudPlatformParts::on_sqlite(
-        ecp,
-        trust()?,
-        cloud_store.clone(),
-        "EISP-1",
-        provider,
-    ))
-    .with_unit_of_work(cloud_store.clone());
-    let front_end = FrontEndService::new(FrontEndParts {
-        credentials: front,
-        trust: trust()?,
-        peers: front_peers,
-        service_platform: "EISP-1".into(),
-        enterprise: ENTERPRISE_HOSTED.parse()?,
-        device: Arc::new(front_device),
-        replay: front_store.clone(),
-        validation: Default::default(),
-        provider,
-    })
-    .with_unit_of_work(front_store.clone());
+    println!("certificate exchanges: ECP-1 <-> EISP-1, {ENTERPRISE_HOSTED} <-> EISP-1 pinned");
+    let World {
+        cloud,
+        service,
+        front_end,
+        erp,
+        ..
+    } = world;
+    let erp_platform_hosted = erp[PLATFORM_HOSTED].clone();
+    let erp_enterprise_hosted = erp[ENTERPRISE_HOSTED].clone();
 
     // ERP -> ECP -> EISP -> ECP, all sealed.
     let send = |erp: &Credentials, json: &[u8]| -> Result<IssueResponse> {
@@ -476,9 +263,9 @@ pub fn run(options: &Options) -> Result<Summary> {
     let mut done = 0usize;
     while done < count {
         let size = batch_size.min(count - done);
-        let jsons = (done..done + size)
-            .map(|i| request(PLATFORM_HOSTED, ENTERPRISE_HOSTED, &format!("P-{run}-{i}")))
-            .collect::<Result<Vec<_>>>()?;
+        let jsons: Vec<Vec<u8>> = (done..done + size)
+            .map(|i| request("valid-blue.json", PLATFORM_HOSTED, &format!("P-{run}-{i}")))
+            .collect();
         let responses = if size == 1 {
             vec![send(&erp_platform_hosted, &jsons[0])?]
         } else {
@@ -502,7 +289,7 @@ pub fn run(options: &Options) -> Result<Summary> {
     let issuing_time = issuing_started.elapsed();
 
     // 2. Enterprise-hosted, asynchronous: accepted, pulled, issued, polled.
-    let json = request(ENTERPRISE_HOSTED, PLATFORM_HOSTED, &format!("E-{run}"))?;
+    let json = request("valid-blue.json", ENTERPRISE_HOSTED, &format!("E-{run}"));
     let response = send(&erp_enterprise_hosted, &json)?;
     let IssueOutcome::AcceptedPending { ticket } = &response.outcome else {
         return Err(format!("expected accepted, got {:?}", response.outcome).into());
@@ -534,10 +321,10 @@ pub fn run(options: &Options) -> Result<Summary> {
 
     // 3. A refused order: every violation listed.
     let bad = String::from_utf8(request(
+        "valid-blue.json",
         PLATFORM_HOSTED,
-        ENTERPRISE_HOSTED,
         &format!("X-{run}"),
-    )?)?
+    ))?
     .replace("\"total_fen\": ", "\"total_fen\": 9");
     let response = send(&erp_platform_hosted, bad.as_bytes())?;
     match &response.outcome {
@@ -555,21 +342,12 @@ pub fn run(options: &Options) -> Result<Summary> {
 
     // 4. A red-letter invoice reversing the first blue one.
     if let Some(InvoiceNumber::Digital(original)) = first_blue {
-        let red = String::from_utf8(fixture("examples/requests/valid-red.json")?)?
-            .replace(
-                "\"tax_id\": \"91440101MA5CJQ4N59\"",
-                "\"tax_id\": \"BUYER\"",
-            )
-            .replace(
-                "\"tax_id\": \"91350200776049653A\"",
-                &format!("\"tax_id\": \"{PLATFORM_HOSTED}\""),
-            )
-            .replace(
-                "\"tax_id\": \"BUYER\"",
-                &format!("\"tax_id\": \"{ENTERPRISE_HOSTED}\""),
-            )
-            .replace("26352000000012345678", &original)
-            .replace("ERP-20261128-000002", &format!("R-{run}"));
+        let red = String::from_utf8(request(
+            "valid-red.json",
+            PLATFORM_HOSTED,
+            &format!("R-{run}"),
+        ))?
+        .replace("26352000000012345678", &original);
         match &send(&erp_platform_hosted, red.as_bytes())?.outcome {
             IssueOutcome::Issued { invoice } => {
                 issued += 1;

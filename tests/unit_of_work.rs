@@ -178,3 +178,54 @@ fn a_failure_after_the_device_leaves_nothing_behind() {
     assert!(world.service.handle(&request, NOW).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A builder names the part it cannot build without.
+#[test]
+fn a_builder_names_what_is_missing() {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let missing = |result: Result<(), fapiao::Error>| match result {
+        Err(fapiao::Error::Platform(fapiao::PlatformError::Incomplete { missing })) => missing,
+        other => panic!("expected an incomplete builder, got {other:?}"),
+    };
+    let service = fapiao::ServicePlatform::builder(creds("eisp-p256"), trust())
+        .store(store.clone())
+        .build();
+    assert_eq!(missing(service.map(|_| ())), "hosted device");
+    let service = fapiao::ServicePlatform::builder(creds("eisp-p256"), trust())
+        .hosted_device(Arc::new(hosted_device(creds("eisp-p256"), store.clone())))
+        .build();
+    assert_eq!(missing(service.map(|_| ())), "peer directory");
+    let cloud = fapiao::CloudPlatform::builder(creds("ecp-rsa"), trust())
+        .store(store.clone())
+        .build();
+    assert_eq!(missing(cloud.map(|_| ())), "service platform");
+    let front_end = fapiao::FrontEndService::builder(creds("enterprise-p256"), trust())
+        .service_platform(SERVICE_PLATFORM)
+        .build();
+    assert_eq!(missing(front_end.map(|_| ())), "store");
+}
+
+/// A unit of work given to the builder replaces the store's: each request is
+/// one transaction of it.
+#[test]
+fn a_builder_runs_each_message_in_the_unit_it_is_given() {
+    let world = World::new();
+    let unit = CountingUnit::on(&world.service_store);
+    let service = fapiao::ServicePlatform::builder(creds("eisp-p256"), trust())
+        .store(world.service_store.clone())
+        .hosted_device(Arc::new(hosted_device(
+            creds("eisp-p256"),
+            world.service_store.clone(),
+        )))
+        .unit_of_work(unit.clone())
+        .build()
+        .unwrap();
+    let json = World::request(HOSTED_BY_PLATFORM, "BUILT-1");
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
+    let answer = service
+        .handle(&world.cloud.submit(order, NOW).unwrap(), NOW)
+        .unwrap();
+    let response = world.cloud.open_response(&answer, NOW).unwrap();
+    assert!(matches!(response.outcome, IssueOutcome::Issued { .. }));
+    assert_eq!(unit.transactions(), 1);
+}

@@ -2,27 +2,17 @@
 //! (an in-memory SQLite store), with the fixture cloud platform and enterprise
 //! front end pinned and two enterprises registered, one per hosting mode.
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
-use fapiao::device::{DeviceSecret, NumberSegment, SoftwareDevice};
-use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode};
-use fapiao::pki::{Credentials, TrustStore};
 use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
-use fapiao::time::Timestamp;
-use fapiao::platform::{PlatformTrust, ServicePlatform, ServicePlatformParts};
-use fapiao::qualification::{
-    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice,
-};
-use fapiao::device::DeviceStore;
+use fapiao::pki::{Credentials, TrustStore};
+use fapiao::platform::{PlatformTrust, ServicePlatform};
 use fapiao::store::SqliteStore;
+use fapiao_testkit::{CLOUD_PLATFORM, hosted_device, register_enterprises};
 
-use crate::{CRLS, NOW, credentials, provider};
+use crate::{CRLS, NOW, credentials};
 
-/// Enterprise-hosted: the front end runs its own device.
-pub const HOSTED_BY_ENTERPRISE: &str = "91350200776049653A";
-/// Platform-hosted: the service platform's device issues for it.
-pub const HOSTED_BY_PLATFORM: &str = "91440101MA5CJQ4N59";
+pub use fapiao_testkit::{HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM};
 
 /// The parties' credentials, loaded once.
 pub struct Parties {
@@ -50,25 +40,6 @@ pub static PARTIES: LazyLock<Parties> = LazyLock::new(|| Parties {
     ),
 });
 
-fn record(tax_id: &str, mode: HostingMode) -> QualificationRecord {
-    QualificationRecord {
-        tax_id: UnifiedSocialCreditCode::parse(tax_id).expect("fixture tax id"),
-        name: format!("Enterprise {tax_id}"),
-        status: EnterpriseStatus::Active,
-        allowed_invoice_kinds: [InvoiceKind::DigitalOrdinary, InvoiceKind::DigitalSpecial]
-            .into_iter()
-            .collect(),
-        single_invoice_limit_fen: 10_000_000,
-        monthly_quota_fen: 1_000_000_000,
-        valid_from_unix: Timestamp::from_unix_seconds(1_767_225_600),
-        valid_until_unix: Timestamp::from_unix_seconds(2_082_758_400),
-        hosting_mode: mode,
-        allowed_platforms: ["ECP-1".to_owned()].into_iter().collect(),
-        bound_certificates: BTreeSet::new(),
-        devices: Vec::new(),
-    }
-}
-
 /// A service platform on its own in-memory store.
 pub struct World {
     /// The platform under test.
@@ -83,7 +54,7 @@ impl World {
         let peers = PeerDirectory::new(store.clone());
         peers
             .pin(PeerRecord::new(
-                "ECP-1",
+                CLOUD_PLATFORM,
                 PartyRole::CloudPlatform,
                 parties.ecp.leaf().clone(),
                 NOW,
@@ -97,70 +68,22 @@ impl World {
                 NOW,
             ))
             .expect("pin the front end");
-        let mut platform_hosted = record(HOSTED_BY_PLATFORM, HostingMode::PlatformHosted);
-        platform_hosted
-            .bound_certificates
-            .insert(parties.erp.leaf().spki_fingerprint());
-        store
-            .upsert_enterprise(&platform_hosted)
-            .expect("register an enterprise");
-        // The enterprise-hosted enterprise's own device, sealing with the front
-        // end's key, its numbers allocated here: reported invoices get as far
-        // as the seal check.
-        let mut enterprise_hosted = record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted);
-        enterprise_hosted.devices.push(RegisteredDevice {
-            device_id: "ENT-DEV-1".to_owned(),
-            seal_certificate_pem: String::from_utf8_lossy(data!("enterprise-p256.pem"))
-                .into_owned(),
-        });
-        store
-            .upsert_enterprise(&enterprise_hosted)
-            .expect("register an enterprise");
-        store
-            .add_segment(
-                &NumberSegment::digital(
-                    "seg-e",
-                    "ENT-DEV-1",
-                    InvoiceKind::DigitalOrdinary,
-                    "26350",
-                    1,
-                    1_000_000,
-                )
-                .expect("number segment"),
-            )
-            .expect("allocate the front end's segment");
-        let device = SoftwareDevice::new(
-            "EISP-DEV-1",
-            parties.eisp.clone(),
-            DeviceSecret::new(&[7u8; 32]).expect("device secret"),
-            store.clone(),
-            provider(),
-        )
-        .expect("software device");
-        device
-            .add_segment(
-                &NumberSegment::digital(
-                    "seg-1",
-                    "EISP-DEV-1",
-                    InvoiceKind::DigitalOrdinary,
-                    "26440",
-                    1,
-                    1_000_000,
-                )
-                .expect("number segment"),
-            )
-            .expect("add the segment");
+        // Both enterprises (the testkit's records): the enterprise-hosted one's
+        // own device seals with the front end's key and has its numbers
+        // allocated here, so reported invoices get as far as the seal check.
+        register_enterprises(&store, &parties.erp, 1_000_000_000);
+        let device = hosted_device(parties.eisp.clone(), store.clone());
         let roots = TrustStore::from_pem_or_der(data!("root-ca.pem")).expect("fixture root");
-        let service = ServicePlatform::new(ServicePlatformParts::on_sqlite(
+        // The builder's unit of work is the store, as the device shares it:
+        // each message's changes in one transaction.
+        let service = ServicePlatform::builder(
             parties.eisp.clone(),
             PlatformTrust::new(roots).with_crls(CRLS.clone()),
-            store.clone(),
-            Arc::new(device),
-            provider(),
-        ))
-        // As the library recommends when the device shares the store: each
-        // message's changes in one transaction.
-        .with_unit_of_work(store);
+        )
+        .store(store)
+        .hosted_device(Arc::new(device))
+        .build()
+        .expect("the service platform");
         Self { service }
     }
 }

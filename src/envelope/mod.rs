@@ -34,6 +34,42 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! With the signer's certificate path verified: load credentials, seal a payload
+//! from the cloud platform to the service platform, and open it there (decrypt, verify the signer and its certificate path,
+//! refuse a replay):
+//!
+//! ```
+//! use fapiao::CryptoProvider;
+//! use fapiao::envelope::{self, MemoryReplayGuard, Opener};
+//! use fapiao::pki::{Credentials, PathPolicy, PathValidator, TrustStore};
+//!
+//! # fn main() -> Result<(), fapiao::Error> {
+//! let provider = CryptoProvider::default_provider();
+//! let read = |name: &str| std::fs::read(format!("tests/data/{name}")).unwrap();
+//! // A leaf certificate followed by its issuing CA, and the leaf's key
+//! // (PKCS#8, PKCS#1 or SEC1; PEM or DER; password-encrypted keys take Some(password)).
+//! let credentials = |name: &str| {
+//!     let chain = [read(&format!("{name}.pem")), read("issuing-ca.pem")].concat();
+//!     Credentials::from_pem(&chain, &read(&format!("{name}.key.pem")), None, provider)
+//! };
+//! let cloud = credentials("ecp-p256")?;
+//! let service = credentials("eisp-p256")?;
+//! let now = 1_811_808_000; // UNIX seconds: time is always passed in
+//!
+//! let sealed = envelope::seal(b"an invoicing request", &cloud, &[service.leaf()], now, provider)?;
+//!
+//! let roots = TrustStore::from_pem_or_der(&read("root-ca.pem"))?;
+//! let validator = PathValidator::new(&roots, PathPolicy::default());
+//! let replay = MemoryReplayGuard::new();
+//! let opener = Opener::new(&service, &validator, &replay, provider);
+//! let opened = opener.open(&sealed, now)?;
+//! assert_eq!(opened.payload, b"an invoicing request");
+//! assert_eq!(opened.signers[0].spki_fingerprint, cloud.leaf().spki_fingerprint());
+//! assert!(opener.open(&sealed, now).is_err()); // the same envelope again is a replay
+//! # Ok(())
+//! # }
+//! ```
 
 mod addressing;
 mod asn1;

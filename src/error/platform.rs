@@ -59,4 +59,10 @@ pub enum PlatformError {
     /// running the work it was given (a bug in that implementation).
     #[error("the unit of work returned without running the message's work")]
     UnitOfWorkSkipped,
+    /// A platform builder was asked to build without a part it requires.
+    #[error("the platform cannot be built without its {missing}")]
+    Incomplete {
+        /// The part missing, e.g. "hosted device".
+        missing: &'static str,
+    },
 }

@@ -63,6 +63,7 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
             PlatformError::NoEnterpriseCredentials { .. }
             | PlatformError::WrongHostingMode { .. } => FAPIAO_PLATFORM_REFUSED,
             PlatformError::UnitOfWorkSkipped => FAPIAO_INTERNAL,
+            PlatformError::Incomplete { .. } => FAPIAO_INVALID_ARGUMENT,
         },
         Error::Device(e) => device(e),
         Error::Store(e) => store(e),

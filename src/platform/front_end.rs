@@ -88,6 +88,12 @@ impl FrontEndService {
         }
     }
 
+    /// Replaces the envelope policy (limits, clock skew).
+    pub fn with_envelope_policy(mut self, policy: EnvelopePolicy) -> Self {
+        self.envelope_policy = policy;
+        self
+    }
+
     /// Runs each batch of commands in one transaction of `unit`: the batch
     /// envelope's message id and every number the device takes and journals
     /// commit together (one commit per batch instead of one per command), and

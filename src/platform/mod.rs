@@ -7,7 +7,13 @@
 //!   opens and stores its answers, polls tickets.
 //! * [`FrontEndService`] (前置服务): the enterprise-hosted device's side of the
 //!   asynchronous mode.
+//!
+//! Each role is built on one store with its builder ([`ServicePlatform::builder`],
+//! [`CloudPlatform::builder`], [`FrontEndService::builder`]), which also makes
+//! that store the unit of work of each message; the `*Parts` structs name every
+//! part separately.
 
+mod builder;
 mod cloud;
 mod front_end;
 mod messages;
@@ -17,6 +23,10 @@ mod trust;
 mod unit;
 mod unit_of_work;
 
+pub use builder::{
+    CloudPlatformBuilder, CloudPlatformStore, FrontEndBuilder, FrontEndStore,
+    ServicePlatformBuilder, ServicePlatformStore,
+};
 pub use cloud::{
     CloudMaintenanceReport, CloudPlatform, CloudPlatformParts, CloudStore, CloudSubmission,
     CloudTicket, CloudTicketState, DEFAULT_JOURNAL_RETENTION, NewSubmission, Order, StoredInvoice,

@@ -78,6 +78,16 @@ impl RegisteredDevice {
 }
 
 impl QualificationRecord {
+    /// Reads one record from its JSON (the fields above, in snake case; the
+    /// enums in upper snake case, e.g. `"ACTIVE"`, `"PLATFORM_HOSTED"`;
+    /// `bound_certificates` and `devices` may be left out), refusing unknown
+    /// fields, and checks it ([`check`](Self::check)).
+    pub fn from_json(json: &[u8]) -> Result<Self, QualificationError> {
+        let record: Self = serde_json::from_slice(json).map_err(QualificationError::Json)?;
+        record.check()?;
+        Ok(record)
+    }
+
     /// The registered device `device_id`, if it is one of the enterprise's.
     pub fn device(&self, device_id: &str) -> Option<&RegisteredDevice> {
         self.devices.iter().find(|d| d.device_id == device_id)

@@ -10,20 +10,18 @@ use core::ptr;
 use fapiao::ffi::*;
 
 /// 2027-06-01T00:00:00Z, the time the fixture PKI is validated at.
-pub const TEST_TIME: u64 = 1_811_808_000;
+pub const TEST_TIME: u64 = fapiao_testkit::NOW;
 /// The password of every encrypted fixture key.
-pub const PASSWORD: &[u8] = b"fapiao-test-password";
+pub const PASSWORD: &[u8] = fapiao_testkit::PASSWORD;
 
 /// Reads a file under tests/data.
 pub fn data(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    fapiao_testkit::data(name)
 }
 
 /// Reads a sample request under examples/requests.
 pub fn request(name: &str) -> Vec<u8> {
-    let path = format!("{}/examples/requests/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    fapiao_testkit::sample(name)
 }
 
 /// A fixture leaf followed by the issuing CA.

@@ -4,26 +4,43 @@
 
 use core::ffi::CStr;
 use core::ptr;
+use std::ffi::CString;
+
+use fapiao::invoice::InvoiceKind;
+use fapiao::qualification::{HostingMode, RegisteredDevice};
+use fapiao_testkit::{CLOUD_PLATFORM, FRONT_DEVICE, HOSTED_DEVICE, SERVICE_PLATFORM};
 
 use fapiao::ffi::fapiao_result::*;
 use fapiao::ffi::*;
 
 use super::*;
 
-pub const SELLER: &str = "91350200776049653A";
+/// The enterprise of the world (its front end, its records).
+pub const SELLER: &str = fapiao_testkit::HOSTED_BY_ENTERPRISE;
 /// [`SELLER`] for the C calls.
-pub const SELLER_C: &core::ffi::CStr = c"91350200776049653A";
+pub const SELLER_C: &CStr = c"91350200776049653A";
 
+/// `text` for the C calls.
+pub fn c(text: &str) -> CString {
+    CString::new(text).unwrap()
+}
+
+/// [`SELLER`]'s qualification record in `mode` (`PLATFORM_HOSTED` or
+/// `ENTERPRISE_HOSTED`) as the C API takes it: the testkit's record under the
+/// name of the enterprise's certificates, with its own device ENT-DEV-1
+/// sealing with `enterprise-rsa`.
 pub fn record(mode: &str) -> String {
-    format!(
-        r#"{{"tax_id": "{SELLER}", "name": "Xiamen Example Trading Co.", "status": "ACTIVE",
-            "allowed_invoice_kinds": ["DIGITAL_ORDINARY"], "single_invoice_limit_fen": 100000000,
-            "monthly_quota_fen": 1000000000000, "valid_from_unix": 1767225600,
-            "valid_until_unix": 2082758400, "hosting_mode": "{mode}",
-            "allowed_platforms": ["ECP-1"], "bound_certificates": [],
-            "devices": [{{"device_id": "ENT-DEV-1", "seal_certificate_pem": {}}}]}}"#,
-        serde_json::to_string(&String::from_utf8(data("enterprise-rsa.pem")).unwrap()).unwrap()
-    )
+    let mode: HostingMode = serde_json::from_str(&format!("\"{mode}\"")).unwrap();
+    let mut record = fapiao_testkit::record(SELLER, mode);
+    record.name = "Xiamen Example Trading Co.".into();
+    record.allowed_invoice_kinds = [InvoiceKind::DigitalOrdinary].into_iter().collect();
+    record.single_invoice_limit_fen = 100_000_000;
+    record.monthly_quota_fen = 1_000_000_000_000;
+    record.devices.push(RegisteredDevice {
+        device_id: FRONT_DEVICE.into(),
+        seal_certificate_pem: String::from_utf8(data("enterprise-rsa.pem")).unwrap(),
+    });
+    serde_json::to_string(&record).unwrap()
 }
 
 pub struct World {
@@ -87,14 +104,14 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
         ok(pin(
             cloud_store,
             trust,
-            c"EISP-1",
+            &c(SERVICE_PLATFORM),
             fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
             "eisp-p256",
         ));
         ok(pin(
             service_store,
             trust,
-            c"ECP-1",
+            &c(CLOUD_PLATFORM),
             fapiao_party_role::FAPIAO_ROLE_CLOUD_PLATFORM,
             "ecp-rsa",
         ));
@@ -125,7 +142,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
             ecp,
             trust,
             cloud_store,
-            c"EISP-1".as_ptr(),
+            c(SERVICE_PLATFORM).as_ptr(),
             &mut cloud,
         ));
         // The enterprise's front end: its own store and device, the service
@@ -134,20 +151,19 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
         ok(pin(
             front_store,
             trust,
-            c"EISP-1",
+            &c(SERVICE_PLATFORM),
             fapiao_party_role::FAPIAO_ROLE_SERVICE_PLATFORM,
             "eisp-p256",
         ));
-        let seller = std::ffi::CString::new(SELLER).unwrap();
         ok(pin(
             service_store,
             trust,
-            &seller,
+            &c(SELLER),
             fapiao_party_role::FAPIAO_ROLE_ENTERPRISE_FRONT_END,
             "enterprise-rsa",
         ));
         ok(fapiao_software_device_new(
-            c"ENT-DEV-1".as_ptr(),
+            c(FRONT_DEVICE).as_ptr(),
             front,
             [9u8; 32].as_ptr(),
             32,
@@ -157,7 +173,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
         // Its numbers are allocated at the service platform.
         ok(fapiao_store_add_number_segment(
             service_store,
-            c"ENT-DEV-1".as_ptr(),
+            c(FRONT_DEVICE).as_ptr(),
             c"ent-seg-1".as_ptr(),
             c"DIGITAL_ORDINARY".as_ptr(),
             c"26351".as_ptr(),
@@ -176,7 +192,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
             front,
             trust,
             front_store,
-            c"EISP-1".as_ptr(),
+            c(SERVICE_PLATFORM).as_ptr(),
             SELLER_C.as_ptr(),
             front_device,
             &mut front_end,
@@ -320,7 +336,7 @@ pub fn hosted_device(
     // writable output.
     unsafe {
         ok(fapiao_software_device_new(
-            c"EISP-DEV-1".as_ptr(),
+            c(HOSTED_DEVICE).as_ptr(),
             credentials,
             [7u8; 32].as_ptr(),
             32,

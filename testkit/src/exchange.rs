@@ -1,0 +1,61 @@
+//! 互换数字证书 in process: the four messages of the certificate exchange between
+//! two parties, each pinning the other in its store.
+
+use std::sync::Arc;
+
+use fapiao::envelope::MemoryReplayGuard;
+use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
+use fapiao::pki::Credentials;
+use fapiao::qualification::RegisteredFrontEnds;
+use fapiao::store::SqliteStore;
+
+use crate::fixture::{provider, trust};
+
+/// What a side's operator configured: the other side's platform id bound to
+/// its certificate's key. An enterprise front end is bound by the service
+/// platform's qualification registry instead (`RegisteredFrontEnds`).
+pub fn bindings_for(peer: &Credentials, party_id: &str, role: PartyRole) -> PartyBindings {
+    match role {
+        PartyRole::EnterpriseFrontEnd => PartyBindings::new(),
+        _ => PartyBindings::new().bind(
+            party_id,
+            role,
+            CertificateMatch::Key(peer.leaf().spki_fingerprint()),
+        ),
+    }
+}
+
+/// One side of an exchange: its credentials, party id, role and store.
+pub type Side<'a> = (&'a Credentials, &'a str, PartyRole, &'a Arc<SqliteStore>);
+
+/// The exchange between `a` (who offers) and `b` at `now`: offer, answer,
+/// confirm, complete; each side pins the other in its store. Each binds the
+/// other's platform id to its certificate ([`bindings_for`]), and a front end
+/// through the enterprise's record in the other's store.
+pub fn exchange(a: Side<'_>, b: Side<'_>, now: u64) {
+    let trust = trust();
+    let validator = trust.validator();
+    let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let (da, db) = (
+        PeerDirectory::new(a.3.clone()),
+        PeerDirectory::new(b.3.clone()),
+    );
+    let (ba, bb) = (bindings_for(b.0, b.1, b.2), bindings_for(a.0, a.1, a.2));
+    let (fa, fb) = (
+        RegisteredFrontEnds(a.3.as_ref()),
+        RegisteredFrontEnds(b.3.as_ref()),
+    );
+    let pa = ExchangeParty::new(a.0, a.1, a.2, &validator, &da, &ra, provider())
+        .with_bindings(&ba)
+        .bound_by(&fa);
+    let pb = ExchangeParty::new(b.0, b.1, b.2, &validator, &db, &rb, provider())
+        .with_bindings(&bb)
+        .bound_by(&fb);
+    let (sent, offer) = pa.offer(now).expect("the exchange's offer");
+    let (answered, answer) = pb.answer(&offer, now).expect("the exchange's answer");
+    let (_, confirm) = pa
+        .confirm(sent, &answer, now)
+        .expect("the exchange's confirmation");
+    pb.complete(answered, &confirm, now)
+        .expect("the exchange's completion");
+}

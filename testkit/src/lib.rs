@@ -1,0 +1,31 @@
+//! # fapiao-testkit
+//!
+//! The one issuing world of fapiao's tests, benches, examples and fuzz targets,
+//! on the fixture PKI of `tests/data` (valid at [`NOW`]):
+//!
+//! * [`fixture`]: reading the fixtures, credentials, trust, the sample request;
+//! * [`enterprises`]: the two enterprises (one per hosting mode), their
+//!   qualification records, devices and number segments;
+//! * [`exchange`]: the certificate exchange between two parties, in process;
+//! * [`World`]: a cloud platform, a service platform hosting a device, and the
+//!   enterprise-hosted enterprise's front end with its own device, each on its
+//!   own SQLite store, pinned to each other by real exchanges.
+//!
+//! Everything panics with the fixture's name when a fixture does not load: the
+//! fixtures are part of the repository.
+
+pub mod enterprises;
+pub mod exchange;
+pub mod fixture;
+mod unit;
+mod world;
+
+pub use enterprises::{
+    CLOUD_PLATFORM, FRONT_DEVICE, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, HOSTED_DEVICE,
+    SERVICE_PLATFORM, enterprise_hosted_record, front_segment, hosted_device, hosted_segment,
+    platform_hosted_record, record, register_enterprises,
+};
+pub use exchange::{bindings_for, exchange};
+pub use fixture::{NOW, PASSWORD, creds, data, provider, request, sample, trust};
+pub use unit::CountingUnit;
+pub use world::{Setup, World, ticket_of};
