@@ -2,13 +2,13 @@
 //! (`PeerValidator`: sign and encrypt) and of the envelope (`SignerTrust`: sign),
 //! on the fixture PKI at 2027-06-01T00:00:00Z.
 
+use fapiao::PathError;
 use fapiao::crypto::CryptoProvider;
 use fapiao::envelope::{MemoryReplayGuard, SignerTrust};
 use fapiao::exchange::{
     CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory, PeerValidator,
 };
 use fapiao::pki::{Certificate, Credentials, Crl, PathPolicy, PathValidator, Purpose, TrustStore};
-use fapiao::PathError;
 
 const AT: u64 = 1_811_808_000;
 
