@@ -28,6 +28,9 @@ fn cli() -> &'static PathBuf {
         if cfg!(feature = "portable") {
             features.push("portable");
         }
+        if cfg!(feature = "gm") {
+            features.push("gm");
+        }
         let mut command = Command::new(cargo);
         command
             .args([
@@ -256,4 +259,56 @@ fn usage_errors_exit_2() {
     let out = run(&["verify-chain", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).starts_with("usage: fapiao_cli verify-chain"));
+}
+
+/// The SM2 fixture PKI (tests/data/gm): a signing certificate validates for
+/// signing, the encryption certificate for encryption, the revoked one is
+/// refused by the SM2-signed CRL, and OpenSSL 3.0's empty-ID signature is
+/// named as such.
+#[cfg(feature = "gm")]
+#[test]
+fn sm2_chains() {
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify-chain",
+            "--trust",
+            "gm/root-ca.pem",
+            "--chain",
+            "gm/issuing-ca.pem",
+            "--at",
+            AT,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = verify(&["--purpose", "sign", "--cert", "gm/enterprise-sign.pem"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("2: trust anchor: CN=Fapiao Test SM2 Root CA"),
+        "{stdout}"
+    );
+    let out = verify(&["--purpose", "encrypt", "--cert", "gm/ecp-enc.pem"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = verify(&["--purpose", "encrypt", "--cert", "gm/ecp-sign.pem"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = verify(&[
+        "--crl",
+        "gm/crl/issuing-ca.crl.pem",
+        "--cert",
+        "gm/faulty/revoked.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("revoked"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = verify(&["--cert", "gm/faulty/empty-id.pem"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("empty SM2 distinguishing ID, not 1234567812345678"),
+        "{}",
+        text(&out.stderr)
+    );
 }

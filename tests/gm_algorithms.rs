@@ -144,11 +144,14 @@ fn sm2_key_refusals() {
         "{missing:?}"
     );
 
-    // The providers refuse SM2 keys: they load through crypto::gm.
+    // The providers load SM2 keys through crypto::gm, as signing keys only.
     let der = PrivateKeyDer::load(&fixture("sm2.pem"), None).unwrap();
-    let refused = CryptoProvider::default_provider()
+    let loaded = CryptoProvider::default_provider()
         .keys
-        .load_private_key(der.pkcs8_der());
+        .load_private_key(der.pkcs8_der())
+        .unwrap();
+    assert_eq!(loaded.algorithm().family(), KeyFamily::Sm2);
+    let refused = loaded.decrypt_oaep_sha256(&[0; 32]);
     assert!(matches!(
         refused.map(|_| ()).map_err(crypto_err),
         Err(CryptoError::WrongKeyType {

@@ -393,3 +393,27 @@ fn secrets_are_not_printed() {
         assert!(debug.len() < 200, "{debug}");
     }
 }
+
+/// Without the `gm` feature an SM2 key is recognised and refused as needing it.
+#[cfg(not(feature = "gm"))]
+#[test]
+fn sm2_keys_need_the_gm_feature() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gm");
+    let chain = std::fs::read(dir.join("enterprise-sign.pem")).unwrap();
+    let key = std::fs::read(dir.join("enterprise-sign.key.pem")).unwrap();
+    let refused = fapiao::pki::Credentials::from_pem(
+        &chain,
+        &key,
+        None,
+        fapiao::CryptoProvider::default_provider(),
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(fapiao::Error::Crypto(
+                fapiao::CryptoError::FeatureDisabled { feature: "gm", .. }
+            ))
+        ),
+        "{refused:?}"
+    );
+}

@@ -161,8 +161,9 @@ impl KeyProvider for AwsLc {
                 let public = signing.public_key().as_ref().to_vec();
                 AwsLcKey::Ed25519 { signing, public }
             }
-            // SM2 keys load through `crypto::gm::Sm2PrivateKey`.
-            KeyFamily::Sm2 => return Err(wrong_key("loading into the aws-lc provider", family)),
+            // SM2 is not in the provider's library: `crypto::gm` (or the
+            // typed refusal without the `gm` feature).
+            KeyFamily::Sm2 => return crate::crypto::load_sm2_private_key(pkcs8_der),
         };
         Ok(Arc::new(key))
     }

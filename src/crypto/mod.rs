@@ -161,6 +161,8 @@ pub enum KeyAlgorithm {
     EcP384,
     /// Ed25519.
     Ed25519,
+    /// SM2 on the curve of GB/T 32918.5.
+    Sm2,
 }
 
 impl KeyAlgorithm {
@@ -171,9 +173,15 @@ impl KeyAlgorithm {
             Self::EcP256 => KeyFamily::EcP256,
             Self::EcP384 => KeyFamily::EcP384,
             Self::Ed25519 => KeyFamily::Ed25519,
+            Self::Sm2 => KeyFamily::Sm2,
         }
     }
 }
+
+/// The SM2 distinguishing ID signers and verifiers use when none is agreed
+/// (GM/T 0009-2012 §10, GM/T 0015 for certificates): the ASCII digits
+/// `1234567812345678`.
+pub const DEFAULT_SM2_ID: &[u8] = b"1234567812345678";
 
 /// A hash output (at most 64 bytes).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -258,12 +266,32 @@ pub trait SignatureVerifier: Send + Sync + Debug {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error>;
+
+    /// [`verify`](Self::verify), with the signer's SM2 distinguishing ID for
+    /// [`SignatureScheme::Sm2Sm3`] (ignored for every other scheme). The
+    /// provided implementation verifies SM2 through `crypto::gm`; without
+    /// the `gm` feature it is [`CryptoError::FeatureDisabled`].
+    fn verify_with_sm2_id(
+        &self,
+        scheme: SignatureScheme,
+        sm2_id: &[u8],
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        match scheme {
+            SignatureScheme::Sm2Sm3 => verify_sm2_sm3(sm2_id, public_key, message, signature),
+            _ => self.verify(scheme, public_key, message, signature),
+        }
+    }
 }
 
 /// Loads private keys into a provider's key objects.
 pub trait KeyProvider: Send + Sync + Debug {
     /// Loads a private key from unencrypted PKCS#8 (v1 or v2) DER: RSA (2048 to
-    /// 4096 bits), EC P-256, EC P-384 or Ed25519.
+    /// 4096 bits), EC P-256, EC P-384 or Ed25519, and SM2 (through
+    /// [`load_sm2_private_key`]: `crypto::gm` with the `gm` feature,
+    /// [`CryptoError::FeatureDisabled`] without it).
     fn load_private_key(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error>;
 }
 
@@ -278,8 +306,26 @@ pub trait PrivateKey: Send + Sync + Debug {
     /// (see the module docs for the format per algorithm).
     fn public_key(&self) -> &[u8];
 
-    /// Signs `message` with `scheme`, which must belong to this key's family.
+    /// Signs `message` with `scheme`, which must belong to this key's family
+    /// (SM2 under [`DEFAULT_SM2_ID`]).
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// [`sign`](Self::sign) as the holder of the SM2 distinguishing ID
+    /// `sm2_id`, which only [`SignatureScheme::Sm2Sm3`] reads. The provided
+    /// implementation serves keys that sign only under [`DEFAULT_SM2_ID`]
+    /// (another ID is [`CryptoError::Sm2IdUnsupported`]); an SM2 key source
+    /// (`crypto::gm`'s, a token's) overrides it.
+    fn sign_with_sm2_id(
+        &self,
+        scheme: SignatureScheme,
+        sm2_id: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        if scheme == SignatureScheme::Sm2Sm3 && sm2_id != DEFAULT_SM2_ID {
+            return Err(CryptoError::Sm2IdUnsupported.into());
+        }
+        self.sign(scheme, message)
+    }
 
     /// RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label (RFC 8017, RFC 4055):
     /// decrypts a wrapped content-encryption key. Only RSA keys support this; any
@@ -546,8 +592,8 @@ pub(crate) mod oids {
     /// id-Ed25519 (RFC 8410).
     pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
     /// The SM2 curve (GM/T 0006, GB/T 32918.5), as a named curve and, for some
-    /// older tools, as the key algorithm.
-    #[cfg(feature = "gm")]
+    /// older tools, as the key algorithm. Recognised without the `gm` feature
+    /// too, so that an SM2 key is refused as such.
     pub const SM2_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
 }
 
@@ -602,7 +648,6 @@ where
     if oid == oids::ED25519 {
         return Ok(KeyFamily::Ed25519);
     }
-    #[cfg(feature = "gm")]
     if oid == oids::SM2_CURVE {
         return Ok(KeyFamily::Sm2);
     }
@@ -619,7 +664,6 @@ where
         return match curve {
             Some(c) if c == oids::SECP256R1 => Ok(KeyFamily::EcP256),
             Some(c) if c == oids::SECP384R1 => Ok(KeyFamily::EcP384),
-            #[cfg(feature = "gm")]
             Some(c) if c == oids::SM2_CURVE => Ok(KeyFamily::Sm2),
             Some(c) => Err(c),
             None => Err(oid),
@@ -628,29 +672,46 @@ where
     Err(oid)
 }
 
-/// Verifies [`SignatureScheme::Sm2Sm3`] for the providers' verifiers: through
-/// `crypto::gm` with the default distinguishing ID, or refused without the
-/// `gm` feature.
+/// Verifies [`SignatureScheme::Sm2Sm3`] for the providers' verifiers (under
+/// `sm2_id`, [`DEFAULT_SM2_ID`] from [`SignatureVerifier::verify`]): through
+/// `crypto::gm`, or [`CryptoError::FeatureDisabled`] without the `gm`
+/// feature.
 pub(crate) fn verify_sm2_sm3(
+    sm2_id: &[u8],
     public_key: &[u8],
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
     #[cfg(feature = "gm")]
-    return gm::Sm2PublicKey::from_sec1_bytes(public_key)?.verify(
-        gm::DEFAULT_SM2_ID,
-        message,
-        signature,
-    );
+    return gm::Sm2PublicKey::from_sec1_bytes(public_key)?.verify(sm2_id, message, signature);
     #[cfg(not(feature = "gm"))]
     {
-        let _ = (public_key, message, signature);
-        Err(CryptoError::WrongKeyType {
-            operation: "SM2 verification without the `gm` feature",
-            family: KeyFamily::Sm2,
-        }
-        .into())
+        let _ = (sm2_id, public_key, message, signature);
+        Err(gm_disabled("SM2 signature verification"))
     }
+}
+
+/// Loads an SM2 private key from PKCS#8 DER as a [`PrivateKey`] (for the
+/// providers' [`KeyProvider`]s): `crypto::gm::Sm2SigningKey` with the `gm`
+/// feature, [`CryptoError::FeatureDisabled`] without it.
+pub fn load_sm2_private_key(pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error> {
+    #[cfg(feature = "gm")]
+    return Ok(Arc::new(gm::Sm2SigningKey::from_pkcs8_der(pkcs8_der)?));
+    #[cfg(not(feature = "gm"))]
+    {
+        let _ = pkcs8_der;
+        Err(gm_disabled("loading an SM2 private key"))
+    }
+}
+
+/// The error for an SM2 operation in a build without the `gm` feature.
+#[cfg(not(feature = "gm"))]
+pub(crate) fn gm_disabled(what: &'static str) -> Error {
+    CryptoError::FeatureDisabled {
+        feature: "gm",
+        what,
+    }
+    .into()
 }
 
 /// Wraps a PKCS#1 `RSAPublicKey` in a `SubjectPublicKeyInfo` (DER).

@@ -30,7 +30,12 @@ macro_rules! signature_verifier_with_ring_api {
                     S::EcdsaP384Sha384 => &$signature::ECDSA_P384_SHA384_ASN1,
                     S::Ed25519 => &$signature::ED25519,
                     S::Sm2Sm3 => {
-                        return $crate::crypto::verify_sm2_sm3(public_key, message, signature);
+                        return $crate::crypto::verify_sm2_sm3(
+                            $crate::crypto::DEFAULT_SM2_ID,
+                            public_key,
+                            message,
+                            signature,
+                        );
                     }
                 };
                 if scheme.key_family() == $crate::crypto::KeyFamily::Rsa {

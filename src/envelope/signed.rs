@@ -40,6 +40,14 @@ pub trait SignerTrust: Send + Sync {
         intermediates: &[Certificate],
         at: u64,
     ) -> Result<(), PathError>;
+
+    /// The SM2 distinguishing ID `signer` signs under (read for SM2-with-SM3
+    /// signatures only): [`DEFAULT_SM2_ID`](crate::crypto::DEFAULT_SM2_ID)
+    /// unless the trust configuration names another for this signer.
+    fn sm2_id<'s>(&'s self, signer: &Certificate) -> &'s [u8] {
+        let _ = signer;
+        crate::crypto::DEFAULT_SM2_ID
+    }
 }
 
 /// A signer whose signature, signed attributes and certificate chain verified.
@@ -400,7 +408,7 @@ fn signer_info(
     let attrs = SetOfVec::try_from(attrs).map_err(malformed("signed attributes"))?;
     let to_sign = attrs.to_der().map_err(malformed("signed attributes"))?;
     let scheme = signer.default_scheme();
-    let signature = signer.private_key().sign(scheme, &to_sign)?;
+    let signature = signer.sign_with(scheme, &to_sign)?;
     let signature_algorithm = match scheme {
         SignatureScheme::RsaPkcs1Sha256 => algorithm(SHA256_WITH_RSA, true),
         SignatureScheme::EcdsaP384Sha384 => algorithm(ECDSA_WITH_SHA384, false),
@@ -640,8 +648,9 @@ pub(crate) fn verify_signed_data<'a>(
         );
         provider
             .verifier
-            .verify(
+            .verify_with_sm2_id(
                 scheme,
+                trust.sm2_id(cert),
                 cert.public_key(),
                 &to_verify,
                 info.signature.as_bytes(),

@@ -102,6 +102,20 @@ pub enum CryptoError {
         /// The point.
         what: &'static str,
     },
+    /// The operation needs a Cargo feature this build was compiled without
+    /// (e.g. an SM2 key without the `gm` feature).
+    #[error("{what} needs the `{feature}` Cargo feature, which is off in this build")]
+    FeatureDisabled {
+        /// The feature, e.g. "gm".
+        feature: &'static str,
+        /// What needed it, e.g. "loading an SM2 private key".
+        what: &'static str,
+    },
+    /// A key source cannot sign under the SM2 distinguishing ID asked for
+    /// (a [`PrivateKey`](crate::crypto::PrivateKey) that only signs under
+    /// the default ID).
+    #[error("this key signs SM2 only under the default distinguishing ID 1234567812345678")]
+    Sm2IdUnsupported,
     /// A ciphertext's encoding is truncated or malformed.
     #[error("malformed {what}")]
     MalformedCiphertext {

@@ -138,6 +138,19 @@ pub enum PathError {
         /// The certificate with the bad signature, when it can be told.
         certificate: Option<CertificateRef>,
     },
+    /// An SM2-with-SM3 certificate signature does not verify under the
+    /// distinguishing ID path validation uses (1234567812345678, GM/T 0009
+    /// and GM/T 0015) but does under another one: the issuer signed with the
+    /// wrong ID (OpenSSL 3.0, for one, signs with an empty ID unless told
+    /// `-sigopt distid:1234567812345678`).
+    #[error("{certificate}: signed with {}, not 1234567812345678", sm2_id_name(.signed_with))]
+    Sm2DistinguishingIdMismatch {
+        /// The certificate whose signature it is.
+        certificate: CertificateRef,
+        /// The ID the signature does verify under (empty for OpenSSL 3.0's
+        /// default).
+        signed_with: Vec<u8>,
+    },
     /// A certificate is listed in its issuer's CRL.
     #[error("{certificate}: revoked (serial {serial}{}{})", revoked_when(.revoked_at), revoked_why(.reason))]
     Revoked {
@@ -298,6 +311,17 @@ fn oid_list(oids: &[ObjectIdentifier]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn sm2_id_name(id: &[u8]) -> String {
+    if id.is_empty() {
+        "an empty SM2 distinguishing ID".to_owned()
+    } else {
+        format!(
+            "the SM2 distinguishing ID \"{}\"",
+            String::from_utf8_lossy(id).escape_debug()
+        )
+    }
 }
 
 fn revoked_when(at: &Option<Timestamp>) -> String {

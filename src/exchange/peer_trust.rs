@@ -46,6 +46,12 @@ impl SignerTrust for PathValidator<'_> {
         self.verify_inner(leaf, intermediates, self.crls(), at, Purpose::Sign)
             .map(|_| ())
     }
+
+    /// The ID the policy names for the signer
+    /// ([`PathPolicy::with_sm2_id`](crate::pki::PathPolicy::with_sm2_id)).
+    fn sm2_id<'s>(&'s self, signer: &Certificate) -> &'s [u8] {
+        self.policy().sm2_id_for(signer)
+    }
 }
 
 impl PeerValidator for PathValidator<'_> {

@@ -119,7 +119,9 @@ fn crypto(e: &CryptoError) -> fapiao_result {
         | CryptoError::InvalidLength { .. }
         | CryptoError::ProviderFailed { .. }
         | CryptoError::PointNotOnCurve { .. }
-        | CryptoError::IdentityPoint { .. } => FAPIAO_CRYPTO_FAILED,
+        | CryptoError::IdentityPoint { .. }
+        | CryptoError::FeatureDisabled { .. }
+        | CryptoError::Sm2IdUnsupported => FAPIAO_CRYPTO_FAILED,
         CryptoError::MalformedCiphertext { .. } => FAPIAO_DECRYPT_FAILED,
     }
 }
@@ -154,7 +156,7 @@ fn path(e: &PathError) -> fapiao_result {
         | P::CrlBadSignature { .. }
         | P::CrlUnsupportedSignatureAlgorithm { .. }
         | P::CrlIssuerNotCrlSigner { .. } => FAPIAO_PATH_REVOCATION_UNKNOWN,
-        P::BadSignature { .. } => FAPIAO_PATH_BAD_SIGNATURE,
+        P::BadSignature { .. } | P::Sm2DistinguishingIdMismatch { .. } => FAPIAO_PATH_BAD_SIGNATURE,
         P::WeakSignatureAlgorithm { .. }
         | P::UnsupportedSignatureAlgorithm { .. }
         | P::SignatureAlgorithmMismatchesKey { .. }

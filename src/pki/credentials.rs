@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{Certificate, PrivateKeyDer};
-use crate::crypto::{CryptoProvider, KeyFamily, PrivateKey, SignatureScheme};
+use crate::crypto::{CryptoProvider, DEFAULT_SM2_ID, KeyFamily, PrivateKey, SignatureScheme};
 use crate::error::{CredentialsError, Error};
 
 /// A party's identity: its certificate chain (leaf first, then the intermediates
@@ -11,6 +11,11 @@ use crate::error::{CredentialsError, Error};
 /// the leaf, loaded into a crypto provider.
 ///
 /// Building credentials refuses a key that does not belong to the leaf.
+///
+/// SM2 keys (with the `gm` feature) sign SM2-with-SM3 under the
+/// distinguishing ID [`DEFAULT_SM2_ID`] unless
+/// [`with_sm2_id`](Self::with_sm2_id) sets another; without the feature
+/// loading one is [`CryptoError::FeatureDisabled`](crate::crypto::CryptoError::FeatureDisabled).
 ///
 /// ```
 /// use fapiao::{CryptoProvider, pki::Credentials};
@@ -25,6 +30,8 @@ use crate::error::{CredentialsError, Error};
 pub struct Credentials {
     chain: Vec<Certificate>,
     key: Arc<dyn PrivateKey>,
+    /// The SM2 distinguishing ID to sign under; `None` is [`DEFAULT_SM2_ID`].
+    sm2_id: Option<Arc<[u8]>>,
 }
 
 impl Credentials {
@@ -35,11 +42,28 @@ impl Credentials {
         if key.algorithm().family() != leaf.key_family() || key.public_key() != leaf.public_key() {
             return Err(CredentialsError::KeyMismatch.into());
         }
-        Ok(Self { chain, key })
+        Ok(Self {
+            chain,
+            key,
+            sm2_id: None,
+        })
+    }
+
+    /// Signs SM2-with-SM3 as the holder of the distinguishing ID `id` instead
+    /// of [`DEFAULT_SM2_ID`] (only SM2 keys read it; the key must support
+    /// other IDs, as `crypto::gm`'s does).
+    pub fn with_sm2_id(mut self, id: impl Into<Vec<u8>>) -> Self {
+        self.sm2_id = Some(Arc::from(id.into()));
+        self
+    }
+
+    /// The SM2 distinguishing ID these credentials sign under.
+    pub fn sm2_id(&self) -> &[u8] {
+        self.sm2_id.as_deref().unwrap_or(DEFAULT_SM2_ID)
     }
 
     /// Loads a chain (PEM or DER bundle, leaf first) and a private key (any format
-    /// [`PrivateKeyDer::load`] reads) into `provider`.
+    /// [`PrivateKeyDer::load`] reads, SM2 included) into `provider`.
     pub fn from_pem(
         chain: &[u8],
         key: &[u8],
@@ -84,6 +108,12 @@ impl Credentials {
     /// signature.
     pub fn sign(&self, message: &[u8]) -> Result<(SignatureScheme, Vec<u8>), Error> {
         let scheme = self.default_scheme();
-        Ok((scheme, self.key.sign(scheme, message)?))
+        Ok((scheme, self.sign_with(scheme, message)?))
+    }
+
+    /// Signs `message` with `scheme` (of the key's family), SM2 under
+    /// [`sm2_id`](Self::sm2_id).
+    pub fn sign_with(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error> {
+        self.key.sign_with_sm2_id(scheme, self.sm2_id(), message)
     }
 }

@@ -52,6 +52,16 @@ pub(crate) fn algorithm_oid(contents: &[u8]) -> Option<const_oid::ObjectIdentifi
 /// Whether `child`'s signature verifies with `issuer`'s key under one of the
 /// accepted algorithms.
 pub(crate) fn signature_verifies(child: &Certificate, issuer: &Certificate) -> bool {
+    signature_verifies_under(child, issuer, SIGNATURE_ALGORITHMS)
+}
+
+/// Whether `child`'s signature verifies with `issuer`'s key under one of
+/// `algorithms` (whose identifiers must match the certificate's and the key's).
+pub(crate) fn signature_verifies_under(
+    child: &Certificate,
+    issuer: &Certificate,
+    algorithms: &[&dyn SignatureVerificationAlgorithm],
+) -> bool {
     let Some((_, cert_contents, _)) = tlv(child.der()) else {
         return false;
     };
@@ -80,7 +90,7 @@ pub(crate) fn signature_verifies(child: &Certificate, issuer: &Certificate) -> b
     let Some((0, public_key)) = key_bits.split_first() else {
         return false;
     };
-    SIGNATURE_ALGORITHMS
+    algorithms
         .iter()
         .any(|alg: &&dyn SignatureVerificationAlgorithm| {
             alg.signature_alg_id().as_ref() == algorithm

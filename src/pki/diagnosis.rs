@@ -20,7 +20,7 @@ pub(crate) struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
-    fn cert(&self, role: ChainRole) -> &Certificate {
+    pub(crate) fn cert(&self, role: ChainRole) -> &Certificate {
         match role {
             ChainRole::Leaf => self.leaf,
             ChainRole::Intermediate { index } => &self.intermediates[index],
@@ -82,7 +82,7 @@ impl Inputs<'_> {
     }
 
     /// Candidate issuers of `cert` by name: supplied intermediates, then anchors.
-    fn issuers_of(&self, cert: &Certificate) -> Vec<ChainRole> {
+    pub(crate) fn issuers_of(&self, cert: &Certificate) -> Vec<ChainRole> {
         let issuer = name_value(cert, false);
         let matches = |c: &Certificate| issuer.is_some() && name_value(c, true) == issuer;
         let intermediates = self
@@ -245,11 +245,17 @@ impl Inputs<'_> {
                 .unwrap_or(PathError::SignatureAlgorithmMismatchesKey {
                     certificate: self.failing_link(),
                 }),
-            W::InvalidSignatureForPublicKey => {
-                self.weak_key_in_walk().unwrap_or(PathError::BadSignature {
-                    certificate: self.failing_link(),
-                })
-            }
+            W::InvalidSignatureForPublicKey => self.weak_key_in_walk().unwrap_or_else(|| {
+                let certificate = self.failing_link();
+                #[cfg(feature = "gm")]
+                if let Some(mismatch) = certificate
+                    .as_ref()
+                    .and_then(|c| self.sm2_id_mismatch(c.role))
+                {
+                    return mismatch;
+                }
+                PathError::BadSignature { certificate }
+            }),
             W::CertRevoked => self.revoked(),
             W::UnknownRevocationStatus => PathError::RevocationStatusUnknown {
                 certificate: self
@@ -463,7 +469,9 @@ pub(crate) fn rank(error: &PathError) -> u32 {
         | PathError::CrlExpired { .. }
         | PathError::CrlNotYetValid { .. }
         | PathError::Distrusted => 270,
-        PathError::BadSignature { .. } | PathError::CrlBadSignature { .. } => 260,
+        PathError::BadSignature { .. }
+        | PathError::Sm2DistinguishingIdMismatch { .. }
+        | PathError::CrlBadSignature { .. } => 260,
         PathError::KeyUsageForbidsPurpose { .. } | PathError::RequiredEkuMissing { .. } => 240,
         PathError::NameConstraintViolation => 230,
         PathError::PathLenExceeded { .. } => 220,

@@ -19,6 +19,8 @@ mod pem;
 mod policy;
 mod private_key;
 mod signature_algorithms;
+#[cfg(feature = "gm")]
+mod sm2_signature;
 mod trust_store;
 mod validator;
 mod verified_path;

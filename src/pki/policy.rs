@@ -3,6 +3,9 @@
 
 use const_oid::ObjectIdentifier;
 
+use super::{Certificate, SpkiFingerprint};
+use crate::crypto::DEFAULT_SM2_ID;
+
 /// Well-known extendedKeyUsage key purposes (RFC 5280 4.2.1.12).
 pub mod key_purpose {
     use const_oid::ObjectIdentifier;
@@ -121,6 +124,12 @@ pub struct PathPolicy {
     pub eku: Option<EkuPolicy>,
     /// Input and path-building bounds.
     pub limits: Limits,
+    /// SM2 distinguishing IDs of peers that sign under another ID than
+    /// [`DEFAULT_SM2_ID`], by the SHA-256 of their SubjectPublicKeyInfo: what
+    /// verifying a peer's own SM2 signature (a CMS signer's) uses. Certificate
+    /// and CRL signatures are always checked under [`DEFAULT_SM2_ID`] (GM/T
+    /// 0015). Empty by default.
+    pub sm2_ids: Vec<(SpkiFingerprint, Vec<u8>)>,
 }
 
 impl PathPolicy {
@@ -128,6 +137,24 @@ impl PathPolicy {
     pub fn with_eku(mut self, eku: EkuPolicy) -> Self {
         self.eku = Some(eku);
         self
+    }
+
+    /// Verifies the SM2 signatures of the peer whose certificate has the key
+    /// `peer` under `id` instead of [`DEFAULT_SM2_ID`].
+    pub fn with_sm2_id(mut self, peer: SpkiFingerprint, id: impl Into<Vec<u8>>) -> Self {
+        self.sm2_ids.retain(|(known, _)| *known != peer);
+        self.sm2_ids.push((peer, id.into()));
+        self
+    }
+
+    /// The SM2 distinguishing ID the holder of `certificate` signs under:
+    /// the one [`with_sm2_id`](Self::with_sm2_id) named, or [`DEFAULT_SM2_ID`].
+    pub fn sm2_id_for(&self, certificate: &Certificate) -> &[u8] {
+        let peer = certificate.spki_fingerprint();
+        self.sm2_ids
+            .iter()
+            .find(|(known, _)| *known == peer)
+            .map_or(DEFAULT_SM2_ID, |(_, id)| id.as_slice())
     }
 
     /// Requires CRLs to be fresh (validation time before their nextUpdate).

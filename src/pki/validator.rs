@@ -393,6 +393,9 @@ fn check_purpose(leaf: &Certificate, purpose: Purpose) -> Result<(), PathError> 
         Purpose::Sign => ku.digital_signature() || ku.non_repudiation(),
         Purpose::Encrypt => match leaf.key_family() {
             KeyFamily::Rsa => ku.key_encipherment(),
+            // SM2 encrypts the content key to the recipient (GM/T 0010) or
+            // agrees one: an encryption certificate lists either.
+            KeyFamily::Sm2 => ku.key_encipherment() || ku.key_agreement(),
             _ => ku.key_agreement(),
         },
     };

@@ -35,26 +35,7 @@ impl Sm2PrivateKey {
     /// The SM2 key in an already loaded [`PrivateKeyDer`]; a key of another
     /// family is [`CryptoError::WrongKeyType`].
     pub fn from_private_key_der(key: &PrivateKeyDer) -> Result<Self, Error> {
-        if key.family() != KeyFamily::Sm2 {
-            return Err(CryptoError::WrongKeyType {
-                operation: "SM2",
-                family: key.family(),
-            }
-            .into());
-        }
-        let der_err = |source| KeyError::Der {
-            format: "SM2 ECPrivateKey inside PKCS#8",
-            source,
-        };
-        let info = pkcs8::PrivateKeyInfoRef::from_der(key.pkcs8_der()).map_err(der_err)?;
-        let inner = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(der_err)?;
-        let key = Self::from_scalar_bytes(inner.private_key)?;
-        if let Some(embedded) = inner.public_key {
-            if embedded != key.public.to_sec1_bytes().as_slice() {
-                return Err(refused("SM2 public key stored with the private key"));
-            }
-        }
-        Ok(key)
+        Self::from_pkcs8_der(key.pkcs8_der())
     }
 
     /// A key from its big-endian scalar `d`, which must be in `[1, n - 2]`

@@ -7,6 +7,7 @@
 //! time was checked.
 
 mod keys;
+mod signing_key;
 mod sm2_encrypt;
 mod sm2_sign;
 mod sm3;
@@ -15,6 +16,7 @@ mod sm4_modes;
 mod sm4_sbox;
 
 pub use keys::{Sm2PrivateKey, Sm2PublicKey};
+pub use signing_key::Sm2SigningKey;
 pub use sm2_sign::DEFAULT_SM2_ID;
 pub use sm3::{SM3_OUTPUT_LEN, Sm3, sm3};
 pub use sm4::{SM4_BLOCK_LEN, SM4_KEY_LEN, Sm4};

@@ -13,9 +13,7 @@ use super::keys::{Sm2PrivateKey, Sm2PublicKey, random_scalar};
 use super::sm3::Sm3;
 use crate::error::{CryptoError, Error};
 
-/// The distinguishing ID signers use when none is agreed (GM/T 0009-2012
-/// §10): the ASCII digits `1234567812345678`.
-pub const DEFAULT_SM2_ID: &[u8] = b"1234567812345678";
+pub use crate::crypto::DEFAULT_SM2_ID;
 
 /// The curve's `a`, `b`, `xG`, `yG`, big-endian, for `Z_A`.
 const CURVE_A: [u8; 32] = hex32("fffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffc");

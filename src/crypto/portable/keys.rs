@@ -101,8 +101,9 @@ impl KeyProvider for Portable {
             KeyFamily::EcP256 => load_p256(pkcs8_der)?,
             KeyFamily::EcP384 => load_p384(pkcs8_der)?,
             KeyFamily::Ed25519 => load_ed25519(pkcs8_der)?,
-            // SM2 keys load through `crypto::gm::Sm2PrivateKey`.
-            KeyFamily::Sm2 => return Err(wrong_key("loading into the portable provider", family)),
+            // SM2 is not in the provider's library: `crypto::gm` (or the
+            // typed refusal without the `gm` feature).
+            KeyFamily::Sm2 => return crate::crypto::load_sm2_private_key(pkcs8_der),
         };
         Ok(Arc::new(key))
     }
