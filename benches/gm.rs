@@ -16,7 +16,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput};
 use fapiao::CryptoProvider;
 use fapiao::crypto::SignatureScheme;
-use fapiao::crypto::gm::{DEFAULT_SM2_ID, Sm2PrivateKey, Sm4};
+use fapiao::crypto::gm::{DEFAULT_SM2_ID, Sm4};
 use fapiao::pki::PrivateKeyDer;
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
@@ -41,7 +41,10 @@ fn openssl_crypt(cipher: Cipher, mode: Mode, key: &[u8], iv: &[u8], input: &[u8]
 
 fn sm2(c: &mut Criterion) {
     let pem = data("gm/sm2.pem");
-    let ours = Sm2PrivateKey::load(&pem, None).unwrap();
+    let ours = fapiao::pki::PrivateKeyDer::load(&pem, None)
+        .unwrap()
+        .to_sm2()
+        .unwrap();
     let theirs: PKey<Private> = PKey::private_key_from_pem(&pem).unwrap();
     let message = vec![0x42u8; 1024];
     let content_key = [7u8; 16];

@@ -23,7 +23,10 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn key() -> Sm2PrivateKey {
-    Sm2PrivateKey::load(&fixture("sm2.pem"), None).unwrap()
+    PrivateKeyDer::load(&fixture("sm2.pem"), None)
+        .unwrap()
+        .to_sm2()
+        .unwrap()
 }
 
 fn crypto_err(e: Error) -> CryptoError {
@@ -121,7 +124,7 @@ fn sm2_keys_load_from_every_format_openssl_writes() {
     ] {
         let der = PrivateKeyDer::load(&fixture(name), password).unwrap();
         assert_eq!(der.family(), KeyFamily::Sm2, "{name}");
-        let key = Sm2PrivateKey::from_private_key_der(&der).unwrap();
+        let key = der.to_sm2().unwrap();
         assert_eq!(key.public_key(), &public, "{name}");
         assert!(!format!("{key:?}").contains(&hex::encode(der.pkcs8_der())));
         assert!(format!("{key:?}").contains("<redacted>"));
@@ -133,12 +136,13 @@ fn sm2_keys_load_from_every_format_openssl_writes() {
 
 #[test]
 fn sm2_key_refusals() {
-    let wrong = Sm2PrivateKey::load(&fixture("sm2.enc.pem"), Some(b"not the password"));
+    let wrong = PrivateKeyDer::load(&fixture("sm2.enc.pem"), Some(b"not the password"))
+        .and_then(|k| k.to_sm2());
     assert!(
         matches!(wrong, Err(Error::Key(KeyError::WrongPassword))),
         "{wrong:?}"
     );
-    let missing = Sm2PrivateKey::load(&fixture("sm2.enc.pem"), None);
+    let missing = PrivateKeyDer::load(&fixture("sm2.enc.pem"), None).and_then(|k| k.to_sm2());
     assert!(
         matches!(missing, Err(Error::Key(KeyError::PasswordRequired))),
         "{missing:?}"

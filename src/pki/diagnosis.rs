@@ -3,8 +3,12 @@
 //! refine generic reasons (an unsupported algorithm that is SHA-1, a signature
 //! failure that is a short RSA key, an unknown issuer that is an untrusted root).
 
+#[cfg(feature = "gm")]
+use super::der_parts::signature_verifies_under;
 use super::der_parts::{algorithm_oid, name_value, signature_verifies};
 use super::inspect;
+#[cfg(feature = "gm")]
+use super::sm2_signature::SM2_WITH_SM3_EMPTY_ID;
 use super::{Certificate, Crl, Timestamp};
 use crate::crypto::RSA_MIN_BITS;
 use crate::error::PathError;
@@ -494,4 +498,26 @@ pub(crate) fn rank(error: &PathError) -> u32 {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(feature = "gm")]
+impl Inputs<'_> {
+    /// When the SM2-with-SM3 signature of the certificate at `role` verifies
+    /// under another distinguishing ID than the one path validation uses
+    /// (tried: the empty ID, OpenSSL 3.0's default) with the key of one of
+    /// its candidate issuers (at most [`MAX_DIAGNOSIS_SIGNATURES`]), the
+    /// error that says so.
+    fn sm2_id_mismatch(&self, role: ChainRole) -> Option<PathError> {
+        let cert = self.cert(role);
+        let other_ids: [&dyn pki_types::SignatureVerificationAlgorithm; 1] =
+            [SM2_WITH_SM3_EMPTY_ID];
+        self.issuers_of(cert)
+            .into_iter()
+            .take(MAX_DIAGNOSIS_SIGNATURES)
+            .find(|&issuer| signature_verifies_under(cert, self.cert(issuer), &other_ids))
+            .map(|_| PathError::Sm2DistinguishingIdMismatch {
+                certificate: self.cert_ref(role),
+                signed_with: SM2_WITH_SM3_EMPTY_ID.id().to_vec(),
+            })
+    }
 }

@@ -204,6 +204,14 @@ impl PrivateKeyDer {
         &self.pkcs8
     }
 
+    /// The SM2 key this is (`openssl genpkey -algorithm SM2`, its encrypted
+    /// PKCS#8 or SEC1 forms); a key of another family is
+    /// [`CryptoError::WrongKeyType`](crate::CryptoError::WrongKeyType).
+    #[cfg(feature = "gm")]
+    pub fn to_sm2(&self) -> Result<crate::crypto::gm::Sm2PrivateKey, Error> {
+        crate::crypto::gm::Sm2PrivateKey::from_pkcs8_der(&self.pkcs8)
+    }
+
     /// The key's family, read from its algorithm identifier.
     pub fn family(&self) -> KeyFamily {
         self.family

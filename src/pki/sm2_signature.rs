@@ -6,11 +6,8 @@
 
 use pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 
-use super::der_parts::signature_verifies_under;
-use super::diagnosis::{Inputs, MAX_DIAGNOSIS_SIGNATURES};
 use crate::crypto::DEFAULT_SM2_ID;
 use crate::crypto::gm::Sm2PublicKey;
-use crate::error::{ChainRole, PathError};
 
 /// The contents of the AlgorithmIdentifier `{ id-ecPublicKey, sm2 }` (webpki
 /// compares these bytes with the issuer's SubjectPublicKeyInfo).
@@ -67,26 +64,5 @@ impl SignatureVerificationAlgorithm for Sm2WithSm3 {
 
     fn fips(&self) -> bool {
         false
-    }
-}
-
-impl Inputs<'_> {
-    /// When the SM2-with-SM3 signature of the certificate at `role` verifies
-    /// under another distinguishing ID than the one path validation uses
-    /// (tried: the empty ID, OpenSSL 3.0's default) with the key of one of
-    /// its candidate issuers (at most [`MAX_DIAGNOSIS_SIGNATURES`]), the
-    /// error that says so.
-    pub(crate) fn sm2_id_mismatch(&self, role: ChainRole) -> Option<PathError> {
-        let cert = self.cert(role);
-        let other_ids: [&dyn pki_types::SignatureVerificationAlgorithm; 1] =
-            [SM2_WITH_SM3_EMPTY_ID];
-        self.issuers_of(cert)
-            .into_iter()
-            .take(MAX_DIAGNOSIS_SIGNATURES)
-            .find(|&issuer| signature_verifies_under(cert, self.cert(issuer), &other_ids))
-            .map(|_| PathError::Sm2DistinguishingIdMismatch {
-                certificate: self.cert_ref(role),
-                signed_with: SM2_WITH_SM3_EMPTY_ID.id().to_vec(),
-            })
     }
 }

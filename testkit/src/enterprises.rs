@@ -11,7 +11,7 @@ use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord, 
 use fapiao::store::SqliteStore;
 use fapiao::time::Timestamp;
 
-use crate::fixture::{data, provider};
+use crate::fixture::{data, provider, sample};
 
 /// Enterprise-hosted: its front end runs its own device. The subject of the
 /// `enterprise-*` fixture certificates names this credit code.
@@ -125,4 +125,29 @@ pub fn hosted_device(credentials: Credentials, store: Arc<SqliteStore>) -> Softw
         .add_segment(&hosted_segment())
         .expect("the hosted device's segment");
     device
+}
+
+/// A sample request (`valid-blue.json`, `valid-red.json`) with its seller
+/// replaced by `seller`, its buyer by the other fixture enterprise, and its
+/// serial number by `serial`.
+pub fn request(sample_name: &str, seller: &str, serial: &str) -> Vec<u8> {
+    let buyer = if seller == HOSTED_BY_PLATFORM {
+        HOSTED_BY_ENTERPRISE
+    } else {
+        HOSTED_BY_PLATFORM
+    };
+    let sample = String::from_utf8(sample(sample_name)).expect("a UTF-8 sample");
+    sample
+        .replace(
+            "\"tax_id\": \"91440101MA5CJQ4N59\"",
+            "\"tax_id\": \"BUYER\"",
+        )
+        .replace(
+            "\"tax_id\": \"91350200776049653A\"",
+            &format!("\"tax_id\": \"{seller}\""),
+        )
+        .replace("\"tax_id\": \"BUYER\"", &format!("\"tax_id\": \"{buyer}\""))
+        .replace("ERP-20261128-000001", serial)
+        .replace("ERP-20261128-000002", serial)
+        .into_bytes()
 }

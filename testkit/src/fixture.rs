@@ -7,8 +7,6 @@ use fapiao::CryptoProvider;
 use fapiao::pki::{Credentials, TrustStore};
 use fapiao::platform::PlatformTrust;
 
-use crate::enterprises::{HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM};
-
 /// 2027-06-01T00:00:00Z: a time the whole fixture PKI is valid at.
 pub const NOW: u64 = 1_811_808_000;
 
@@ -51,29 +49,4 @@ pub fn creds(name: &str) -> Credentials {
 pub fn trust() -> PlatformTrust {
     let roots = TrustStore::from_pem_or_der(&data("root-ca.pem")).expect("the fixture root CA");
     PlatformTrust::new(roots)
-}
-
-/// A sample request (`valid-blue.json`, `valid-red.json`) with its seller
-/// replaced by `seller`, its buyer by the other fixture enterprise, and its
-/// serial number by `serial`.
-pub fn request(sample_name: &str, seller: &str, serial: &str) -> Vec<u8> {
-    let buyer = if seller == HOSTED_BY_PLATFORM {
-        HOSTED_BY_ENTERPRISE
-    } else {
-        HOSTED_BY_PLATFORM
-    };
-    let sample = String::from_utf8(sample(sample_name)).expect("a UTF-8 sample");
-    sample
-        .replace(
-            "\"tax_id\": \"91440101MA5CJQ4N59\"",
-            "\"tax_id\": \"BUYER\"",
-        )
-        .replace(
-            "\"tax_id\": \"91350200776049653A\"",
-            &format!("\"tax_id\": \"{seller}\""),
-        )
-        .replace("\"tax_id\": \"BUYER\"", &format!("\"tax_id\": \"{buyer}\""))
-        .replace("ERP-20261128-000001", serial)
-        .replace("ERP-20261128-000002", serial)
-        .into_bytes()
 }

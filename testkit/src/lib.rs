@@ -23,9 +23,9 @@ mod world;
 pub use enterprises::{
     CLOUD_PLATFORM, FRONT_DEVICE, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, HOSTED_DEVICE,
     SERVICE_PLATFORM, enterprise_hosted_record, front_segment, hosted_device, hosted_segment,
-    platform_hosted_record, record, register_enterprises,
+    platform_hosted_record, record, register_enterprises, request,
 };
 pub use exchange::{bindings_for, exchange};
-pub use fixture::{NOW, PASSWORD, creds, data, provider, request, sample, trust};
+pub use fixture::{NOW, PASSWORD, creds, data, provider, sample, trust};
 pub use unit::CountingUnit;
 pub use world::{Setup, World, ticket_of};

@@ -215,7 +215,7 @@ impl World {
 
     /// The sample blue request with its seller, buyer and serial number replaced.
     pub fn request(seller: &str, serial: &str) -> Vec<u8> {
-        crate::fixture::request("valid-blue.json", seller, serial)
+        crate::enterprises::request("valid-blue.json", seller, serial)
     }
 
     /// One round of the enterprise's front end at `now`: pull up to `limit`

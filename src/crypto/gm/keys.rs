@@ -1,5 +1,6 @@
-//! SM2 keys: private keys through the same loader as every other family
-//! ([`PrivateKeyDer`]: PKCS#8 plain or PBES2-encrypted, SEC1 `EC PRIVATE KEY`),
+//! SM2 keys: private keys from PKCS#8 DER (the PKI module's
+//! [`PrivateKeyDer`](crate::pki::PrivateKeyDer) loads every format, plain or
+//! PBES2-encrypted PKCS#8 and SEC1 `EC PRIVATE KEY`, and hands the PKCS#8 on),
 //! public keys from a `SubjectPublicKeyInfo` or a SEC1 point.
 
 use core::fmt;
@@ -11,7 +12,6 @@ use sm2::{AffinePoint, NonZeroScalar, ProjectivePoint, Scalar, SecretKey};
 
 use crate::crypto::{KeyFamily, oids};
 use crate::error::{CryptoError, Error, KeyError};
-use crate::pki::PrivateKeyDer;
 
 /// An SM2 private key with its public key. The scalar is zeroized on drop and
 /// never printed.
@@ -24,20 +24,6 @@ pub struct Sm2PrivateKey {
 }
 
 impl Sm2PrivateKey {
-    /// Loads an SM2 private key from PEM or DER, through the same loader (and
-    /// key-derivation cost bounds) as every other key: PKCS#8 (`openssl genpkey
-    /// -algorithm SM2`), encrypted PKCS#8 (`openssl pkcs8 -topk8 -v2
-    /// aes-256-cbc`) or SEC1 `EC PRIVATE KEY` naming the SM2 curve.
-    pub fn load(input: &[u8], password: Option<&[u8]>) -> Result<Self, Error> {
-        Self::from_private_key_der(&PrivateKeyDer::load(input, password)?)
-    }
-
-    /// The SM2 key in an already loaded [`PrivateKeyDer`]; a key of another
-    /// family is [`CryptoError::WrongKeyType`].
-    pub fn from_private_key_der(key: &PrivateKeyDer) -> Result<Self, Error> {
-        Self::from_pkcs8_der(key.pkcs8_der())
-    }
-
     /// A key from its big-endian scalar `d`, which must be in `[1, n - 2]`
     /// (GB/T 32918.1 §6.1: `1 + d` must be invertible).
     pub(crate) fn from_scalar_bytes(bytes: &[u8]) -> Result<Self, Error> {
