@@ -376,8 +376,8 @@ impl Drop for OpenUnit<'_> {
 impl crate::platform::UnitOfWork for SqliteStore {
     fn run_atomically(
         &self,
-        work: &mut dyn FnMut() -> Result<(), crate::Error>,
-    ) -> Result<(), crate::Error> {
+        work: &mut dyn FnMut() -> Result<(), crate::error::Error>,
+    ) -> Result<(), crate::error::Error> {
         self.atomically(work)
     }
 }
