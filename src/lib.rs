@@ -7,7 +7,8 @@
 //! ERP module, a platform server) owns sockets, threads and HTTP.
 //!
 //! Everything is safe Rust except [`ffi`], the C API (header `include/fapiao.h`),
-//! the only module allowed `unsafe`. The SQLite store uses SQLite's own file
+//! the only module allowed `unsafe`: every other module is
+//! `#![forbid(unsafe_code)]`. The SQLite store uses SQLite's own file
 //! layer.
 //!
 //! ## Issuing one invoice

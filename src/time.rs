@@ -5,6 +5,7 @@
 //!
 //! The calendar is `jiff`'s proleptic Gregorian one. Nothing here reads a clock:
 //! callers pass the time in.
+#![forbid(unsafe_code)]
 
 use core::fmt;
 use core::str::FromStr;

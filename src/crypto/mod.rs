@@ -22,6 +22,7 @@
 //! contents of an X.509 `subjectPublicKey` BIT STRING (PKCS#1 `RSAPublicKey` DER for
 //! RSA, the uncompressed SEC1 point for ECDSA/ECDH, 32 raw bytes for Ed25519), and
 //! private keys are loaded from PKCS#8 DER.
+#![forbid(unsafe_code)]
 
 use core::fmt::Debug;
 use std::sync::Arc;

@@ -21,6 +21,7 @@
 //! service platform records an invoice its front end reports only when its number
 //! lies in a segment allocated to that device and its seal verifies with that
 //! certificate.
+#![forbid(unsafe_code)]
 
 mod canonical;
 mod check_code;

@@ -70,6 +70,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![forbid(unsafe_code)]
 
 mod addressing;
 mod asn1;

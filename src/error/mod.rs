@@ -7,6 +7,7 @@
 //! kinds name; the modules that fail with a kind re-export it. This module
 //! imports nothing of the crate but [`invoice`](crate::invoice), the domain's
 //! data, so every other module may use it.
+#![forbid(unsafe_code)]
 
 use thiserror::Error as ThisError;
 

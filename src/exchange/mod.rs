@@ -10,6 +10,7 @@
 //!   may claim.
 //! * [`PeerValidator`]: the trust decision on a peer's chain, which
 //!   [`PathValidator`](crate::pki::PathValidator) implements.
+#![forbid(unsafe_code)]
 
 mod binding;
 mod peer_trust;

@@ -31,6 +31,7 @@
 //! assert!(violations.to_string().contains("TAX_MISMATCH"));
 //! # Ok::<(), fapiao::invoice::InvoiceError>(())
 //! ```
+#![forbid(unsafe_code)]
 
 mod error;
 pub(crate) mod hex;

@@ -6,6 +6,7 @@
 //! * [`TrustStore`], [`PathValidator`], [`VerifiedPath`]: certificate path
 //!   validation (RFC 5280, built on rustls-webpki) for a [`Purpose`] under a
 //!   [`PathPolicy`], with revocation by [`Crl`]; failures are [`PathError`]s.
+#![forbid(unsafe_code)]
 
 mod bundle;
 mod certificate;

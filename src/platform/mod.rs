@@ -12,6 +12,7 @@
 //! [`CloudPlatform::builder`], [`FrontEndService::builder`]), which also makes
 //! that store the unit of work of each message; the `*Parts` structs name every
 //! part separately.
+#![forbid(unsafe_code)]
 
 mod builder;
 mod cloud;

@@ -55,6 +55,7 @@
 //! assert_eq!(usage.used_fen, request.totals().amount_fen);
 //! # Ok::<(), fapiao::Error>(())
 //! ```
+#![forbid(unsafe_code)]
 
 mod check;
 mod embedded;

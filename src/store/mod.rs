@@ -31,6 +31,7 @@
 //! assert!(store.check_integrity()?.is_empty());
 //! # Ok::<(), fapiao::Error>(())
 //! ```
+#![forbid(unsafe_code)]
 
 mod sqlite;
 

@@ -7,6 +7,7 @@
 //! ([`RetryPolicy`]) and parking final failures for an operator. Uploads are
 //! idempotent by invoice number. [`RecordingTaxAuthority`] is a reference
 //! authority for tests, with fault injection.
+#![forbid(unsafe_code)]
 
 mod authority;
 mod drain;
