@@ -207,13 +207,15 @@ impl Sm4 {
                 block[4 * j + 3],
             ])
         });
-        for i in 0..8 {
-            for j in 0..4 {
-                let r = 4 * i + j;
-                let rk = self.round_words[if decrypt { 31 - r } else { r }];
-                let t = x[(j + 1) % 4] ^ x[(j + 2) % 4] ^ x[(j + 3) % 4] ^ rk;
-                x[j] ^= l_word(sbox_word(t));
-            }
+        let round = |r: usize, x0: u32, x1: u32, x2: u32, x3: u32| {
+            let rk = self.round_words[if decrypt { 31 - r } else { r }];
+            x0 ^ l_word(sbox_word(x1 ^ x2 ^ x3 ^ rk))
+        };
+        for i in (0..32).step_by(4) {
+            x[0] = round(i, x[0], x[1], x[2], x[3]);
+            x[1] = round(i + 1, x[1], x[2], x[3], x[0]);
+            x[2] = round(i + 2, x[2], x[3], x[0], x[1]);
+            x[3] = round(i + 3, x[3], x[0], x[1], x[2]);
         }
         // The output is (X35, X34, X33, X32): slots 3, 2, 1, 0.
         for j in 0..4 {
