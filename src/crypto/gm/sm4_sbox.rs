@@ -44,7 +44,6 @@ impl Slice for u64 {}
 /// `C(x) = A · (A · x)^-1` on every lane of the slices: `S(x) = C(x ⊕ IN_C) ⊕
 /// OUT_C`.
 #[inline(always)]
-#[allow(clippy::many_single_char_names)]
 pub(crate) fn circuit<W: Slice>(x: &[W; 8]) -> [W; 8] {
     let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
     let u0 = x2 ^ x4;
