@@ -8,9 +8,9 @@
 //! `S(x) = C(x ⊕ 0x75) ⊕ 0xD3` with `C(x) = A · (A · x)^-1`, which is linear
 //! around one inversion: [`circuit`] computes `C`.
 //!
-//! The inversion is the tower-field one of Boyar and Peralta ("A small
-//! depth-16 circuit for the AES S-box", 2012): its nonlinear middle takes 22
-//! linear forms of the input in the tower basis GF(((2^2)^2)^2) and gives 18
+//! The inversion is the nonlinear middle of Boyar and Peralta's AES S-box
+//! circuits (tower field GF(((2^2)^2)^2), 32 AND and 30 XOR): it takes 22
+//! linear forms of the input in the tower basis and gives 18
 //! products whose linear combinations are the inverse's bits. All fields of
 //! 2^8 elements are isomorphic, so the same middle inverts in SM4's field
 //! after the linear isomorphism that sends `t` to the root 0x3E of SM4's
@@ -20,8 +20,8 @@
 //! solved as combinations of the 18 products. Both XOR layers were shortened
 //! with Paar's greedy common-subexpression heuristic. The whole circuit: 92
 //! XOR and 32 AND, no NOT (the constants are XORed on whole words by the
-//! callers). The unit test checks it against the standard's table for all
-//! 256 inputs, in every lane.
+//! callers). The unit tests check it against the standard's table for all
+//! 256 inputs, in every lane of both word types.
 //!
 //! A value is eight slices of any word type, slice `i` holding bit `i` (least
 //! significant first) of as many independent bytes as the word has lanes.
