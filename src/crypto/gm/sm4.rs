@@ -1,16 +1,21 @@
-//! The SM4 block cipher (GB/T 32907), bit-sliced: the S-box is the Boolean
-//! circuit of [`super::sm4_sbox`], so no instruction and no memory address
-//! depends on the key or the data.
+//! The SM4 block cipher (GB/T 32907) with the S-box as the Boolean circuit of
+//! [`super::sm4_sbox`], so no instruction and no memory address depends on
+//! the key or the data. Two layouts share that circuit:
 //!
-//! Layout: a lane is one byte of one 32-bit word of one block. Up to 16
-//! blocks go through the rounds together: the four bytes of each of their
-//! words fill 64 lanes, so one evaluation of the S-box circuit serves all the
-//! blocks' round. A word's rotations (the linear map `L`) become shifts of
-//! planes and of lanes within each block's group of four.
+//! - One block (CBC encryption, which is serial): the words stay plain
+//!   `u32`, the round's linear map `L` is four rotations, and the circuit
+//!   runs on `u32` slices where slice `i` is the word shifted right by `i`,
+//!   so the four S-box bytes of the round are four lanes of one evaluation.
+//! - Up to 16 blocks (CBC decryption, CTR/GCM): a lane is one byte of one
+//!   32-bit word of one block, and the four bytes of the 16 blocks' words
+//!   fill the 64 lanes of eight `u64` planes (byte `k` of block `b` in lane
+//!   `16k + b`), so one evaluation serves all the blocks' round. A word's
+//!   rotation by `8q + s` bits becomes a renumbering of planes by `s` and a
+//!   rotation of each plane by `16q` lanes.
 
 use zeroize::Zeroize;
 
-use super::sm4_sbox::{Planes, sbox};
+use super::sm4_sbox::{Planes, sbox, sbox_word};
 
 /// The SM4 block size in bytes.
 pub const SM4_BLOCK_LEN: usize = 16;
@@ -18,6 +23,9 @@ pub const SM4_BLOCK_LEN: usize = 16;
 pub const SM4_KEY_LEN: usize = 16;
 /// Blocks that go through the rounds together.
 pub(crate) const PARALLEL_BLOCKS: usize = 16;
+/// Up to this many independent blocks go one at a time rather than as a
+/// group: one block costs about half a group of 16 (`benches/gm.rs`).
+const SERIAL_MAX: usize = 2;
 
 const FK: [u32; 4] = [0xa3b1_bac6, 0x56aa_3350, 0x677d_9197, 0xb270_22dc];
 
@@ -32,78 +40,68 @@ const fn ck(i: usize) -> u32 {
     w
 }
 
-/// Lanes `4b + k` hold byte `k` (least significant first) of block `b`'s word.
-/// Low nibble mask in every group of four lanes, by how many lanes a rotation
-/// moves: `LOW[q]` keeps the lanes that wrap round.
-const GROUPS: u64 = 0x1111_1111_1111_1111;
-
-/// Rotates the four lanes of every block's group by `q` (byte `k` goes to
-/// byte `k + q mod 4`): a word rotation by `8q` bits.
+/// Lane `16k + b` holds byte `k` (least significant first) of block `b`'s
+/// word, so the lanes of one byte position are a 16-bit group and rotating
+/// every word by `q` bytes rotates the whole plane by `16q` lanes.
 #[inline(always)]
-fn rotate_lanes(p: u64, q: u32) -> u64 {
-    match q % 4 {
-        0 => p,
-        q => {
-            let low = GROUPS * ((1u64 << q) - 1);
-            ((p << q) & !low) | ((p >> (4 - q)) & low)
-        }
-    }
+fn rotate_bytes(p: u64, q: u32) -> u64 {
+    p.rotate_left(16 * (q % 4))
 }
 
 /// A word rotation left by `r` bits on bit-slices.
 #[inline(always)]
 fn rotl(x: &Planes, r: u32) -> Planes {
     let (q, s) = (r / 8, (r % 8) as usize);
-    let mut out = [0u64; 8];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = if i >= s {
-            rotate_lanes(x[i - s], q)
+    core::array::from_fn(|i| {
+        if i >= s {
+            rotate_bytes(x[i - s], q)
         } else {
-            rotate_lanes(x[i + 8 - s], q + 1)
-        };
-    }
-    out
-}
-
-#[inline(always)]
-fn xor(a: &Planes, b: &Planes) -> Planes {
-    core::array::from_fn(|i| a[i] ^ b[i])
+            rotate_bytes(x[i + 8 - s], q + 1)
+        }
+    })
 }
 
 /// The round's linear map `L(B) = B ⊕ B<<<2 ⊕ B<<<10 ⊕ B<<<18 ⊕ B<<<24`.
 #[inline(always)]
 fn l_round(b: &Planes) -> Planes {
     let r2 = rotl(b, 2);
-    let mut out = xor(b, &r2);
-    for p in 0..8 {
-        out[p] ^= rotate_lanes(r2[p], 1) ^ rotate_lanes(r2[p], 2);
-    }
-    xor(&out, &rotl(b, 24))
+    core::array::from_fn(|p| {
+        b[p] ^ r2[p] ^ rotate_bytes(r2[p], 1) ^ rotate_bytes(r2[p], 2) ^ rotate_bytes(b[p], 3)
+    })
 }
 
-/// Spreads one word into lanes 0..4 (block 0 of the group).
+/// Bits 0, 8, 16, 24 of `v` to lanes 0, 16, 32, 48 (block 0's lanes).
+#[inline(always)]
+fn widen(v: u32) -> u64 {
+    let v = u64::from(v & 0x0101_0101);
+    let v = (v | (v << 16)) & 0x0000_0101_0000_0101;
+    (v | (v << 8)) & 0x0001_0001_0001_0001
+}
+
+/// Lanes 0, 16, 32, 48 of `p` to bits 0, 8, 16, 24.
+#[inline(always)]
+fn narrow(p: u64) -> u32 {
+    let p = p & 0x0001_0001_0001_0001;
+    let p = (p | (p >> 8)) & 0x0000_0101_0000_0101;
+    ((p | (p >> 16)) & 0x0101_0101) as u32
+}
+
+/// Spreads one word into block 0's lanes.
 fn word_to_planes(w: u32) -> Planes {
-    core::array::from_fn(|i| u64::from(compress((w >> i) & 0x0101_0101)))
+    core::array::from_fn(|i| widen(w >> i))
 }
 
-/// Bits 0, 8, 16, 24 of `v` to bits 0..4.
-#[inline(always)]
-fn compress(v: u32) -> u32 {
-    (v | (v >> 7) | (v >> 14) | (v >> 21)) & 0xF
-}
-
-/// Bits 0..4 of `n` to bits 0, 8, 16, 24.
-#[inline(always)]
-fn spread(n: u32) -> u32 {
-    (n & 1) | ((n & 2) << 7) | ((n & 4) << 14) | ((n & 8) << 21)
-}
-
-/// Reads the word in lanes `4b..4b + 4`.
+/// Reads block `b`'s word.
 #[inline(always)]
 fn planes_to_word(p: &Planes, b: usize) -> u32 {
-    (0..8).fold(0, |w, i| {
-        w | (spread(((p[i] >> (4 * b)) & 0xF) as u32) << i)
-    })
+    (0..8).fold(0, |w, i| w | (narrow(p[i] >> b) << i))
+}
+
+/// The round's linear map `L(B) = B ⊕ B<<<2 ⊕ B<<<10 ⊕ B<<<18 ⊕ B<<<24` on
+/// a plain word.
+#[inline(always)]
+fn l_word(b: u32) -> u32 {
+    b ^ b.rotate_left(2) ^ b.rotate_left(10) ^ b.rotate_left(18) ^ b.rotate_left(24)
 }
 
 /// An SM4 key, expanded. The round keys are zeroized on drop and never
@@ -112,6 +110,8 @@ fn planes_to_word(p: &Planes, b: usize) -> u32 {
 pub struct Sm4 {
     /// Round keys, each repeated into every block's group of lanes.
     round_keys: Box<[Planes; 32]>,
+    /// Round keys as plain words, for one block at a time.
+    round_words: Box<[u32; 32]>,
 }
 
 impl core::fmt::Debug for Sm4 {
@@ -123,6 +123,7 @@ impl core::fmt::Debug for Sm4 {
 impl Drop for Sm4 {
     fn drop(&mut self) {
         self.round_keys.as_flattened_mut().zeroize();
+        self.round_words.zeroize();
     }
 }
 
@@ -134,36 +135,43 @@ impl Sm4 {
             u32::from_be_bytes([key[4 * j], key[4 * j + 1], key[4 * j + 2], key[4 * j + 3]]) ^ FK[j]
         });
         let mut round_keys = Box::new([[0u64; 8]; 32]);
-        for (i, rk) in round_keys.iter_mut().enumerate() {
-            let mut t = sbox(&word_to_planes(k[1] ^ k[2] ^ k[3] ^ ck(i)));
-            let mut b = planes_to_word(&t, 0);
+        let mut round_words = Box::new([0u32; 32]);
+        for (i, (rk, rw)) in round_keys
+            .iter_mut()
+            .zip(round_words.iter_mut())
+            .enumerate()
+        {
+            let mut b = sbox_word(k[1] ^ k[2] ^ k[3] ^ ck(i));
             let next = k[0] ^ b ^ b.rotate_left(13) ^ b.rotate_left(23);
             let mut planes = word_to_planes(next);
-            *rk = core::array::from_fn(|p| planes[p] * GROUPS);
+            *rk = core::array::from_fn(|p| planes[p] * 0xFFFF);
+            *rw = next;
             k = [k[1], k[2], k[3], next];
-            t.zeroize();
             b.zeroize();
             planes.zeroize();
         }
         k.zeroize();
-        Self { round_keys }
+        Self {
+            round_keys,
+            round_words,
+        }
     }
 
     /// Encrypts one block in place.
     pub fn encrypt_block(&self, block: &mut [u8; SM4_BLOCK_LEN]) {
-        self.crypt(block, false);
+        self.crypt_one(block, false);
     }
 
     /// Decrypts one block in place.
     pub fn decrypt_block(&self, block: &mut [u8; SM4_BLOCK_LEN]) {
-        self.crypt(block, true);
+        self.crypt_one(block, true);
     }
 
     /// Encrypts independent blocks in place (ECB: for modes built on it);
     /// `blocks` is a whole number of blocks.
     pub(crate) fn encrypt_blocks(&self, blocks: &mut [u8]) {
         for group in blocks.chunks_mut(PARALLEL_BLOCKS * SM4_BLOCK_LEN) {
-            self.crypt(group, false);
+            self.crypt_many(group, false);
         }
     }
 
@@ -171,12 +179,53 @@ impl Sm4 {
     /// blocks.
     pub(crate) fn decrypt_blocks(&self, blocks: &mut [u8]) {
         for group in blocks.chunks_mut(PARALLEL_BLOCKS * SM4_BLOCK_LEN) {
-            self.crypt(group, true);
+            self.crypt_many(group, true);
         }
     }
 
+    /// Up to [`PARALLEL_BLOCKS`] independent blocks: one at a time when there
+    /// are at most [`SERIAL_MAX`] of them (cheaper than a 64-lane group),
+    /// else as a group. The choice depends on the length only.
+    fn crypt_many(&self, group: &mut [u8], decrypt: bool) {
+        if group.len() <= SERIAL_MAX * SM4_BLOCK_LEN {
+            for block in group.chunks_exact_mut(SM4_BLOCK_LEN) {
+                let block: &mut [u8; SM4_BLOCK_LEN] = block.try_into().expect("16-byte chunks");
+                self.crypt_one(block, decrypt);
+            }
+        } else {
+            self.crypt_group(group, decrypt);
+        }
+    }
+
+    /// The 32 rounds on one block, on plain words.
+    fn crypt_one(&self, block: &mut [u8; SM4_BLOCK_LEN], decrypt: bool) {
+        let mut x: [u32; 4] = core::array::from_fn(|j| {
+            u32::from_be_bytes([
+                block[4 * j],
+                block[4 * j + 1],
+                block[4 * j + 2],
+                block[4 * j + 3],
+            ])
+        });
+        let round = |r: usize, x0: u32, x1: u32, x2: u32, x3: u32| {
+            let rk = self.round_words[if decrypt { 31 - r } else { r }];
+            x0 ^ l_word(sbox_word(x1 ^ x2 ^ x3 ^ rk))
+        };
+        for i in (0..32).step_by(4) {
+            x[0] = round(i, x[0], x[1], x[2], x[3]);
+            x[1] = round(i + 1, x[1], x[2], x[3], x[0]);
+            x[2] = round(i + 2, x[2], x[3], x[0], x[1]);
+            x[3] = round(i + 3, x[3], x[0], x[1], x[2]);
+        }
+        // The output is (X35, X34, X33, X32): slots 3, 2, 1, 0.
+        for j in 0..4 {
+            block[4 * j..4 * j + 4].copy_from_slice(&x[3 - j].to_be_bytes());
+        }
+        x.zeroize();
+    }
+
     /// The 32 rounds on up to [`PARALLEL_BLOCKS`] blocks at once.
-    fn crypt(&self, data: &mut [u8], decrypt: bool) {
+    fn crypt_group(&self, data: &mut [u8], decrypt: bool) {
         debug_assert!(data.len() % SM4_BLOCK_LEN == 0);
         debug_assert!(data.len() <= PARALLEL_BLOCKS * SM4_BLOCK_LEN);
         let mut x = [[0u64; 8]; 4];
@@ -189,17 +238,22 @@ impl Sm4 {
                     block[4 * j + 3],
                 ]);
                 for (i, p) in xj.iter_mut().enumerate() {
-                    *p |= u64::from(compress((w >> i) & 0x0101_0101)) << (4 * b);
+                    *p |= widen(w >> i) << b;
                 }
             }
         }
-        for r in 0..32 {
-            let rk = &self.round_keys[if decrypt { 31 - r } else { r }];
-            let t = core::array::from_fn(|p| {
-                x[(r + 1) % 4][p] ^ x[(r + 2) % 4][p] ^ x[(r + 3) % 4][p] ^ rk[p]
-            });
-            let l = l_round(&sbox(&t));
-            x[r % 4] = xor(&x[r % 4], &l);
+        for i in 0..8 {
+            for j in 0..4 {
+                let r = 4 * i + j;
+                let rk = &self.round_keys[if decrypt { 31 - r } else { r }];
+                let t = core::array::from_fn(|p| {
+                    x[(j + 1) % 4][p] ^ x[(j + 2) % 4][p] ^ x[(j + 3) % 4][p] ^ rk[p]
+                });
+                let l = l_round(&sbox(&t));
+                for (xp, lp) in x[j].iter_mut().zip(l) {
+                    *xp ^= lp;
+                }
+            }
         }
         // The output is (X35, X34, X33, X32): the ring's slots 3, 2, 1, 0.
         for (b, block) in data.chunks_exact_mut(SM4_BLOCK_LEN).enumerate() {
@@ -252,6 +306,23 @@ mod tests {
         assert_eq!(blocks, singles);
         sm4.decrypt_blocks(&mut blocks);
         assert_eq!(blocks, original);
+    }
+
+    #[test]
+    fn every_group_size_agrees_with_one_at_a_time() {
+        let sm4 = Sm4::new(&[0x3c; 16]);
+        for n in 1..=PARALLEL_BLOCKS {
+            let mut group: Vec<u8> = (0..n * 16).map(|i| (i * 59 % 253) as u8).collect();
+            let original = group.clone();
+            let mut singles = group.clone();
+            for block in singles.chunks_exact_mut(16) {
+                sm4.crypt_one(block.try_into().unwrap(), false);
+            }
+            sm4.crypt_group(&mut group, false);
+            assert_eq!(group, singles, "{n} blocks");
+            sm4.crypt_group(&mut group, true);
+            assert_eq!(group, original, "{n} blocks");
+        }
     }
 
     #[test]
