@@ -6,6 +6,16 @@
 //! nesting `openssl cms -sign | openssl cms -encrypt` produces. OpenSSL reads what
 //! we write and we read what it writes (tests/envelope_openssl.rs).
 //!
+//! An SM2 signer sealing to SM2 recipients writes the GM/T 0010-2012
+//! (GB/T 35275) envelope instead: SM3 and SM2 in the SignedData, SM2 key
+//! transport and SM4-CBC in an EnvelopedData, the GM content types (SM4-GCM
+//! in an AuthEnvelopedData when [`EnvelopePolicy::sm4_gcm`] says so). The
+//! suite follows the keys; mixing SM2 and other keys in one envelope is
+//! [`EnvelopeError::MixedSuites`].
+//! Credentials with a separate encryption pair
+//! ([`Credentials::with_encryption`](crate::pki::Credentials::with_encryption))
+//! sign with the signing pair and open with the encryption pair.
+//!
 //! ```
 //! use fapiao::CryptoProvider;
 //! use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignerTrust};
