@@ -337,6 +337,23 @@ pub trait PrivateKey: Send + Sync + Debug {
     /// shared secret Z, the x-coordinate of the shared point, for `peer_public`
     /// given as an uncompressed SEC1 point. Only P-256 keys support this.
     fn agree_p256(&self, peer_public: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// SM2 public-key decryption (GB/T 32918.4, the GM/T 0009 ASN.1 C1C3C2
+    /// form): recovers a content-encryption key an SM2 key transport
+    /// (GM/T 0010 `sm2encrypt`) wrapped for this key. Only SM2 keys support
+    /// this: the provided implementation refuses with
+    /// [`CryptoError::WrongKeyType`]; `crypto::gm`'s SM2 key (and a token's or
+    /// an HSM's) overrides it. Failures are the SM2 decryption's typed
+    /// errors ([`CryptoError::DecryptFailed`] for a check hash that does not
+    /// match).
+    fn decrypt_sm2(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let _ = ciphertext;
+        Err(CryptoError::WrongKeyType {
+            operation: "SM2 decryption",
+            family: self.algorithm().family(),
+        }
+        .into())
+    }
 }
 
 /// RSA-OAEP key transport, the sender's side.

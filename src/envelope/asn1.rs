@@ -83,6 +83,33 @@ pub const AES256_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.
 /// id-aes256-GCM (RFC 5084 §3.2).
 pub const AES256_GCM: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.46");
 
+/// GM/T 0010-2012 (GB/T 35275) data: the content type we write for the
+/// signed payload and the encrypted content of a GM envelope.
+pub const GM_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.1");
+/// GM/T 0010 signedData.
+pub const GM_SIGNED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.2");
+/// GM/T 0010 envelopedData.
+pub const GM_ENVELOPED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.3");
+/// SM3 (GM/T 0006): the digest of GM SignedData.
+pub const SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.401");
+/// sm2sign (GM/T 0006 1.2.156.10197.1.301.1): the signature algorithm we
+/// write in a GM SignerInfo.
+pub const SM2_SIGN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301.1");
+/// SM2-with-SM3 (1.2.156.10197.1.501), which some toolkits write in a
+/// SignerInfo instead of sm2sign: read.
+pub const SM2_WITH_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.501");
+/// sm2encrypt (1.2.156.10197.1.301.3): SM2 key transport.
+pub const SM2_ENCRYPT: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301.3");
+/// SM4-CBC (1.2.156.10197.1.104.2), parameters the IV as an OCTET STRING.
+pub const SM4_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.104.2");
+/// The bare SM4 arc (1.2.156.10197.1.104), which CFCA's toolkit writes for
+/// SM4-CBC: read as SM4-CBC.
+pub const SM4_CFCA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.104");
+/// SM4-GCM (1.2.156.10197.1.104.8), parameters GCMParameters (RFC 5084).
+pub const SM4_GCM: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.104.8");
+
 /// A `ContentInfo` (RFC 5652 §3) that borrows its content from the input.
 ///
 /// ```text

@@ -79,7 +79,7 @@ pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
                     })?;
             summary.encrypted(&auth.auth_encrypted_content_info, &auth.recip_infos);
         }
-        ID_ENVELOPED_DATA => {
+        ID_ENVELOPED_DATA | GM_ENVELOPED_DATA => {
             let enveloped: EnvelopedData =
                 info.content
                     .decode_as()
@@ -89,7 +89,7 @@ pub fn inspect(input: &[u8]) -> Result<EnvelopeSummary, Error> {
                     })?;
             summary.encrypted(&enveloped.encrypted_content, &enveloped.recip_infos);
         }
-        ID_SIGNED_DATA => {
+        ID_SIGNED_DATA | GM_SIGNED_DATA => {
             let signed = decode_signed_data(input)?;
             let signers = signed
                 .signer_infos

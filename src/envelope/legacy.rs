@@ -29,15 +29,16 @@
 //! AES-128-CBC or AES-256-CBC with a 16-byte IV.
 
 use cms::content_info::CmsVersion;
-use der::asn1::{AnyRef, OctetStringRef};
+use der::asn1::OctetStringRef;
 
 use super::asn1::{AES128_CBC, AES256_CBC, EnvelopedDataRef};
+use super::suite::Suite;
 use super::{EnvelopePolicy, check_decrypted_content_type, malformed, recipients};
 use crate::crypto::{AES_BLOCK_LEN, CryptoProvider, cbc_padding};
 use crate::error::{CryptoError, EnvelopeError, Error};
 use crate::pki::Credentials;
 
-/// Decrypts the EnvelopedData in `content` (the ContentInfo's content) for
+/// Decrypts `enveloped` (the ContentInfo's content, decoded) for
 /// `recipient` and returns the decrypted ContentInfo holding the SignedData,
 /// within the policy's DER bounds (decoded by the caller), and whether its
 /// padding held: when it did not, the content is what the last byte's claim
@@ -45,13 +46,11 @@ use crate::pki::Credentials;
 /// [`EnvelopeError::LegacyDecryptFailed`] once it has done with it what it
 /// does with good content.
 pub(super) fn decrypt(
-    content: AnyRef<'_>,
+    enveloped: &EnvelopedDataRef<'_>,
     recipient: &Credentials,
     policy: &EnvelopePolicy,
     provider: &CryptoProvider,
 ) -> Result<(Vec<u8>, bool), Error> {
-    let enveloped: EnvelopedDataRef<'_> =
-        content.decode_as().map_err(malformed("EnvelopedData"))?;
     // §6.1: 0 when every recipient is a version-0 KeyTransRecipientInfo, 2 with a
     // KeyAgreeRecipientInfo or a key identifier (3 and 4 need recipient kinds or
     // originator certificates we do not read).
@@ -102,7 +101,8 @@ pub(super) fn decrypt(
         .ok_or(EnvelopeError::ContentAbsent { what: "encrypted" })?
         .as_bytes();
 
-    let content_key = recipients::unwrap_content_key(recipients, recipient, provider)?;
+    let content_key =
+        recipients::unwrap_content_key(recipients, recipient, Suite::Standard, provider)?;
     if content_key.len() != key_len {
         return Err(EnvelopeError::BadContentKey {
             actual: content_key.len(),

@@ -6,6 +6,16 @@
 //! nesting `openssl cms -sign | openssl cms -encrypt` produces. OpenSSL reads what
 //! we write and we read what it writes (tests/envelope_openssl.rs).
 //!
+//! An SM2 signer sealing to SM2 recipients writes the GM/T 0010-2012
+//! (GB/T 35275) envelope instead: SM3 and SM2 in the SignedData, SM2 key
+//! transport and SM4-CBC in an EnvelopedData, the GM content types (SM4-GCM
+//! in an AuthEnvelopedData when [`EnvelopePolicy::sm4_gcm`] says so). The
+//! suite follows the keys; mixing SM2 and other keys in one envelope is
+//! [`EnvelopeError::MixedSuites`].
+//! Credentials with a separate encryption pair
+//! ([`Credentials::with_encryption`](crate::pki::Credentials::with_encryption))
+//! sign with the signing pair and open with the encryption pair.
+//!
 //! ```
 //! use fapiao::CryptoProvider;
 //! use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignerTrust};
@@ -74,168 +84,36 @@
 
 mod addressing;
 mod asn1;
+#[cfg(feature = "gm")]
+mod gm;
 mod inspect;
 mod legacy;
 mod policy;
 mod recipients;
 mod replay;
+mod seal;
 mod signed;
 mod strict_der;
+mod suite;
 
 use cms::content_info::CmsVersion;
-use cms::enveloped_data::RecipientInfos;
-use der::asn1::{Any, OctetString};
 use der::{Decode, Encode};
-use spki::AlgorithmIdentifierOwned;
-use zeroize::Zeroizing;
 
 pub use addressing::{Addressing, ID_AA_CONTENT_HINT};
 pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
 pub use policy::{EnvelopePolicy, MAX_DER_DEPTH};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
+pub use seal::{encrypt, encrypt_with_policy, seal, seal_addressed, seal_with_policy};
 pub use signed::{MAX_MESSAGE_ID_LEN, MESSAGE_ID_LEN, SignedMessage, SignerTrust, VerifiedSigner};
 
 use self::asn1::*;
+use self::suite::Suite;
 use crate::crypto::{AES_256_KEY_LEN, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HashAlgorithm};
 use crate::error::{CryptoError, EnvelopeError, Error};
-use crate::pki::{Certificate, Credentials};
+use crate::pki::Credentials;
 
 fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
     move |source| EnvelopeError::Malformed { what, source }.into()
-}
-
-/// Signs `payload` as `signer` and encrypts it to every certificate in
-/// `recipients` (RSA: OAEP key transport; P-256: ECDH key agreement).
-pub fn seal(
-    payload: &[u8],
-    signer: &Credentials,
-    recipients: &[&Certificate],
-    now: u64,
-    provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
-    seal_with(payload, signer, None, recipients, now, provider)
-}
-
-/// [`seal`] to one recipient, `recipient`, with the signer's [`Addressing`]
-/// (the role it signs in, and `recipient`'s key) among the signed attributes:
-/// what the platforms send each other.
-pub fn seal_addressed(
-    payload: &[u8],
-    signer: &Credentials,
-    sender_role: crate::error::PartyRole,
-    recipient: &Certificate,
-    now: u64,
-    provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
-    let addressing = Addressing {
-        sender_role,
-        recipient_key: recipient.spki_fingerprint(),
-    };
-    seal_with(
-        payload,
-        signer,
-        Some(addressing),
-        &[recipient],
-        now,
-        provider,
-    )
-}
-
-fn seal_with(
-    payload: &[u8],
-    signer: &Credentials,
-    addressing: Option<Addressing>,
-    recipients: &[&Certificate],
-    now: u64,
-    provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
-    let signed = signed::sign_data(payload, signer, addressing, now, provider)?;
-    let signed = ContentInfoOf {
-        content_type: ID_SIGNED_DATA,
-        content: &signed,
-    };
-    encrypt_content(&signed, recipients, provider)
-}
-
-/// Encrypts an already signed message (for example one the enterprise signed and
-/// the cloud platform countersigned with [`SignedMessage::add_signer`]) into an
-/// AuthEnvelopedData for `recipients`.
-pub fn encrypt(
-    signed: &SignedMessage,
-    recipients: &[&Certificate],
-    provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
-    encrypt_content(&RawDer(signed.as_der()), recipients, provider)
-}
-
-/// The envelope of `plain` (the DER of a signed message, written from its
-/// encoding) for `recipients`.
-///
-/// The envelope is encoded once, with the plaintext where the ciphertext goes
-/// (see [`AuthEnvelopedDataOf`]); the content is then encrypted in place there
-/// and the tag written over the placeholder `mac`. So the signed message is
-/// never held in a buffer of its own: one allocation, one copy of the payload.
-fn encrypt_content(
-    plain: &impl Encode,
-    recipients: &[&Certificate],
-    provider: &CryptoProvider,
-) -> Result<Vec<u8>, Error> {
-    if recipients.is_empty() {
-        return Err(EnvelopeError::Empty { what: "encrypt to" }.into());
-    }
-    let mut content_key = Zeroizing::new([0u8; AES_256_KEY_LEN]);
-    provider.random.fill(content_key.as_mut())?;
-    let mut nonce = [0u8; GCM_NONCE_LEN];
-    provider.random.fill(&mut nonce)?;
-
-    let mut infos = Vec::with_capacity(recipients.len());
-    for (index, cert) in recipients.iter().enumerate() {
-        infos.push(recipients::recipient_info(
-            index,
-            cert,
-            &content_key,
-            provider,
-        )?);
-    }
-    let params = GcmParameters {
-        nonce: OctetString::new(nonce.to_vec()).map_err(malformed("GCM parameters"))?,
-        icv_len: Some(GCM_TAG_LEN as u8),
-    };
-    let recip_infos = RecipientInfos::try_from(infos).map_err(malformed("RecipientInfos"))?;
-    let content_enc_alg = AlgorithmIdentifierOwned {
-        oid: AES256_GCM,
-        parameters: Some(Any::encode_from(&params).map_err(malformed("GCM parameters"))?),
-    };
-    let auth = AuthEnvelopedDataOf {
-        recip_infos: &recip_infos,
-        content_type: ID_DATA,
-        content_enc_alg: &content_enc_alg,
-        content: OctetsOf(plain),
-    };
-    let info = ContentInfoOf {
-        content_type: ID_AUTH_ENVELOPED_DATA,
-        content: &auth,
-    };
-    let mut out = info.to_der().map_err(malformed("ContentInfo"))?;
-
-    // The output ends with the plaintext, then the mac `04 10 <16 zero bytes>`.
-    let plain_len = plain
-        .encoded_len()
-        .and_then(usize::try_from)
-        .map_err(malformed("signed content"))?;
-    let mac_at = out.len() - GCM_TAG_LEN;
-    let content = mac_at - 2 - plain_len..mac_at - 2;
-    assert_eq!(
-        out[mac_at - 2..mac_at],
-        [0x04, GCM_TAG_LEN as u8],
-        "the mac ends the envelope"
-    );
-    // RFC 5083 §2.1: without authAttrs the additional authenticated data is empty.
-    let tag = provider
-        .content_cipher
-        .seal(&content_key, &nonce, &[], &mut out[content])?;
-    out[mac_at..].copy_from_slice(&tag);
-    Ok(out)
 }
 
 /// A verified, decrypted envelope.
@@ -313,11 +191,15 @@ impl<'a> Opener<'a> {
     /// business code calls [`Opener::open`]).
     pub fn decrypt(&self, envelope: &[u8]) -> Result<SignedMessage, Error> {
         let (mut plain, protection) = self.decrypt_content(envelope)?;
-        if protection == Protection::LegacyBadPadding {
+        if let Protection::Cbc {
+            profile,
+            padding_held: false,
+        } = protection
+        {
             // A tool's answer: no signature check follows whose time this
             // would need to match.
             zeroize::Zeroize::zeroize(&mut plain);
-            return Err(EnvelopeError::LegacyDecryptFailed.into());
+            return Err(profile.failure());
         }
         SignedMessage::from_der_within(plain, &self.policy)
     }
@@ -340,19 +222,7 @@ impl<'a> Opener<'a> {
         let info = ContentInfoRef::from_der(envelope).map_err(malformed("ContentInfo"))?;
         match info.content_type {
             ID_AUTH_ENVELOPED_DATA => {}
-            ID_ENVELOPED_DATA if self.policy.allow_legacy_cbc => {
-                let (plain, padding_held) =
-                    legacy::decrypt(info.content, self.recipient, &self.policy, self.provider)?;
-                let protection = if padding_held {
-                    Protection::Legacy
-                } else {
-                    Protection::LegacyBadPadding
-                };
-                return Ok((plain, protection));
-            }
-            ID_ENVELOPED_DATA => {
-                return Err(EnvelopeError::LegacyEnvelopeRefused.into());
-            }
+            ID_ENVELOPED_DATA | GM_ENVELOPED_DATA => return self.decrypt_enveloped(&info),
             oid => {
                 return Err(EnvelopeError::UnexpectedContentType {
                     what: "envelope",
@@ -377,6 +247,15 @@ impl<'a> Opener<'a> {
             .check_count("recipients", recipients.len(), self.policy.max_recipients)?;
 
         let eci = &auth.auth_encrypted_content_info;
+        if eci.content_enc_alg.oid == SM4_GCM {
+            #[cfg(feature = "gm")]
+            {
+                let plain = gm::open_gcm(&auth, self.recipient, &self.policy, self.provider)?;
+                return Ok((plain, Protection::Authenticated(Suite::Gm)));
+            }
+            #[cfg(not(feature = "gm"))]
+            return Err(crate::crypto::gm_disabled("opening an SM4-GCM envelope"));
+        }
         if eci.content_enc_alg.oid != AES256_GCM {
             return Err(EnvelopeError::UnsupportedAlgorithm {
                 what: "content encryption",
@@ -418,8 +297,12 @@ impl<'a> Opener<'a> {
             None => Vec::new(),
         };
 
-        let content_key =
-            recipients::unwrap_content_key(recipients, self.recipient, self.provider)?;
+        let content_key = recipients::unwrap_content_key(
+            recipients,
+            self.recipient,
+            Suite::Standard,
+            self.provider,
+        )?;
         let content_key: &[u8; AES_256_KEY_LEN] =
             content_key
                 .as_slice()
@@ -445,7 +328,53 @@ impl<'a> Opener<'a> {
         check_decrypted_content_type(eci.content_type)?;
         // The decrypted SignedData gets the same DER bounds before it is decoded.
         strict_der::check_der_shape(&self.policy, &plain, "ContentInfo")?;
-        Ok((plain, Protection::Authenticated))
+        Ok((plain, Protection::Authenticated(Suite::Standard)))
+    }
+
+    /// Decrypts an EnvelopedData: GM/T 0010 with SM4-CBC (the GM content
+    /// type, or the PKCS#7 one with SM4), or a legacy AES-CBC one when the
+    /// policy admits it.
+    fn decrypt_enveloped(&self, info: &ContentInfoRef<'_>) -> Result<(Vec<u8>, Protection), Error> {
+        let decoded = info.content.decode_as::<EnvelopedDataRef<'_>>();
+        let sm4 = decoded.as_ref().is_ok_and(|enveloped| {
+            matches!(
+                enveloped.encrypted_content_info.content_enc_alg.oid,
+                SM4_CBC | SM4_CFCA
+            )
+        });
+        if info.content_type == GM_ENVELOPED_DATA || sm4 {
+            let enveloped = decoded.map_err(malformed("EnvelopedData"))?;
+            #[cfg(feature = "gm")]
+            {
+                let (plain, padding_held) =
+                    gm::decrypt_cbc(&enveloped, self.recipient, &self.policy, self.provider)?;
+                return Ok((
+                    plain,
+                    Protection::Cbc {
+                        profile: CbcProfile::Gm,
+                        padding_held,
+                    },
+                ));
+            }
+            #[cfg(not(feature = "gm"))]
+            {
+                let _ = enveloped;
+                return Err(crate::crypto::gm_disabled("opening a GM/T 0010 envelope"));
+            }
+        }
+        if !self.policy.allow_legacy_cbc {
+            return Err(EnvelopeError::LegacyEnvelopeRefused.into());
+        }
+        let enveloped = decoded.map_err(malformed("EnvelopedData"))?;
+        let (plain, padding_held) =
+            legacy::decrypt(&enveloped, self.recipient, &self.policy, self.provider)?;
+        Ok((
+            plain,
+            Protection::Cbc {
+                profile: CbcProfile::Legacy,
+                padding_held,
+            },
+        ))
     }
 
     /// Decrypts, verifies every signer (signature, signed attributes, chain at
@@ -469,20 +398,31 @@ impl<'a> Opener<'a> {
             let inner = signed::decode_signed_data_ref(&plain)?;
             let (payload, signers) =
                 signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
+            // One suite per envelope: the content cipher's is the signers'.
+            suite::check_signers(
+                protection.suite(),
+                signers.iter().map(|s| s.certificate.key_family()),
+            )?;
             let message_id = replay_key(&signers, self.provider);
             Ok::<_, Error>((subslice_range(&plain, payload), signers, message_id))
         })();
         let (payload, signers, message_id) = match (verified, protection) {
-            (Ok(verified), Protection::Authenticated | Protection::Legacy) => verified,
-            (Err(e), Protection::Authenticated) => return Err(e),
+            (
+                Ok(verified),
+                Protection::Authenticated(_)
+                | Protection::Cbc {
+                    padding_held: true, ..
+                },
+            ) => verified,
+            (Err(e), Protection::Authenticated(_)) => return Err(e),
             // Whatever failed, and with bad padding even when nothing else
             // did (a forgery that kept DER and signatures is not expected,
             // but the padding's verdict is consulted only now).
-            (_, Protection::Legacy | Protection::LegacyBadPadding) => {
+            (_, Protection::Cbc { profile, .. }) => {
                 // What an unauthenticated ciphertext decrypted to is not
                 // left behind in freed memory.
                 zeroize::Zeroize::zeroize(&mut plain);
-                return Err(EnvelopeError::LegacyDecryptFailed.into());
+                return Err(profile.failure());
             }
         };
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
@@ -500,19 +440,60 @@ impl<'a> Opener<'a> {
 /// How an envelope protected its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Protection {
-    /// AuthEnvelopedData: the tag checked.
-    Authenticated,
-    /// Legacy CBC EnvelopedData whose padding held (no integrity of its own).
+    /// AuthEnvelopedData (AES-256-GCM, or SM4-GCM): the tag checked.
+    Authenticated(Suite),
+    /// A CBC EnvelopedData (no integrity of its own). When its padding did
+    /// not hold it is refused, but only once it has been through what good
+    /// content goes through.
+    Cbc {
+        /// Legacy AES-CBC or GM/T 0010 SM4-CBC.
+        profile: CbcProfile,
+        /// Whether the PKCS#7 padding held (checked in constant time).
+        padding_held: bool,
+    },
+}
+
+impl Protection {
+    /// The suite of the content cipher, which the signers must be of.
+    fn suite(self) -> Suite {
+        match self {
+            Self::Authenticated(suite) => suite,
+            Self::Cbc {
+                profile: CbcProfile::Legacy,
+                ..
+            } => Suite::Standard,
+            Self::Cbc {
+                profile: CbcProfile::Gm,
+                ..
+            } => Suite::Gm,
+        }
+    }
+}
+
+/// Which CBC envelope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CbcProfile {
+    /// AES-CBC, admitted by [`EnvelopePolicy::allow_legacy_cbc`].
     Legacy,
-    /// Legacy CBC EnvelopedData whose padding did not hold: to be refused
-    /// once it has been through what good content goes through.
-    LegacyBadPadding,
+    /// GM/T 0010 SM4-CBC.
+    #[cfg_attr(not(feature = "gm"), allow(dead_code))]
+    Gm,
+}
+
+impl CbcProfile {
+    /// The one error for every failure to decrypt to a verified SignedData.
+    fn failure(self) -> Error {
+        match self {
+            Self::Legacy => EnvelopeError::LegacyDecryptFailed.into(),
+            Self::Gm => EnvelopeError::GmDecryptFailed.into(),
+        }
+    }
 }
 
 /// The encrypted content must be a SignedData: id-data (OpenSSL) and
-/// id-signedData (others) both say so.
+/// id-signedData (others) both say so, and their GM/T 0010 counterparts.
 fn check_decrypted_content_type(oid: der::asn1::ObjectIdentifier) -> Result<(), Error> {
-    if oid != ID_DATA && oid != ID_SIGNED_DATA {
+    if !matches!(oid, ID_DATA | ID_SIGNED_DATA | GM_DATA | GM_SIGNED_DATA) {
         return Err(EnvelopeError::UnexpectedContentType {
             what: "encrypted content",
             oid,

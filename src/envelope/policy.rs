@@ -48,6 +48,13 @@ pub struct EnvelopePolicy {
     /// accepted without it, while an addressing that names another recipient,
     /// or another role, is refused whatever this says.
     pub require_addressing: bool,
+    /// GM/T 0010 envelopes (an SM2 signer sealing to SM2 recipients) use
+    /// SM4-GCM (1.2.156.10197.1.104.8) in an AuthEnvelopedData instead of
+    /// SM4-CBC in an EnvelopedData (default false). Both peers set it: a
+    /// sealer with it writes SM4-GCM, an opener with it reads SM4-GCM and
+    /// refuses SM4-CBC (so a peer that moved to GCM cannot be downgraded to
+    /// the malleable mode); an opener without it refuses SM4-GCM.
+    pub sm4_gcm: bool,
 }
 
 impl Default for EnvelopePolicy {
@@ -61,6 +68,7 @@ impl Default for EnvelopePolicy {
             clock_skew: 300,
             allow_legacy_cbc: false,
             require_addressing: true,
+            sm4_gcm: false,
         }
     }
 }

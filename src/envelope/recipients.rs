@@ -5,8 +5,14 @@
 //! * P-256 certificates: KeyAgreeRecipientInfo, ephemeral-static ECDH with
 //!   dhSinglePass-stdDH-sha256kdf-scheme and AES-256 key wrap (RFC 5753).
 //!
+//! * SM2 certificates (the GM/T 0010 profile, written by `super::gm`):
+//!   KeyTransRecipientInfo with sm2encrypt, the content key as an SM2
+//!   ciphertext in the ASN.1 C1C3C2 form.
+//!
 //! Recipients are written with issuerAndSerialNumber; on open a
-//! subjectKeyIdentifier is accepted too.
+//! subjectKeyIdentifier is accepted too. Opening matches the recipient
+//! against the credentials' encryption certificate and decrypts with its key
+//! (the one pair of a single-certificate party).
 
 use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::CmsVersion;
@@ -22,6 +28,7 @@ use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use zeroize::Zeroizing;
 
 use super::asn1::*;
+use super::suite::Suite;
 use crate::crypto::{AES_256_KEY_LEN, CryptoProvider, HashAlgorithm, KeyFamily};
 use crate::error::{CryptoError, EnvelopeError, Error};
 use crate::pki::{Certificate, Credentials};
@@ -30,7 +37,7 @@ fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
     move |source| EnvelopeError::Malformed { what, source }.into()
 }
 
-fn issuer_and_serial(cert: &Certificate) -> IssuerAndSerialNumber {
+pub(super) fn issuer_and_serial(cert: &Certificate) -> IssuerAndSerialNumber {
     let tbs = cert.x509().tbs_certificate();
     IssuerAndSerialNumber {
         issuer: tbs.issuer().clone(),
@@ -256,13 +263,18 @@ fn check_version(what: &'static str, found: CmsVersion, expected: CmsVersion) ->
     Ok(())
 }
 
-/// Finds the RecipientInfo addressed to `us` and recovers the content key.
+/// Finds the RecipientInfo addressed to `us` (to its encryption certificate)
+/// and recovers the content key with its decryption key. The key transport
+/// must be of the content cipher's `suite`: sm2encrypt for SM4, RSA-OAEP or
+/// ECDH for AES ([`EnvelopeError::MixedSuites`] across them). A key that
+/// does not decrypt is the key's typed error ([`CryptoError`]).
 pub(crate) fn unwrap_content_key(
     infos: &[RecipientInfo],
     us: &Credentials,
+    suite: Suite,
     provider: &CryptoProvider,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let cert = us.leaf();
+    let cert = us.encryption_leaf();
     for info in infos {
         match info {
             RecipientInfo::Ktri(ktri) if is_us_ktri(&ktri.rid, cert) => {
@@ -272,10 +284,33 @@ pub(crate) fn unwrap_content_key(
                     RecipientIdentifier::SubjectKeyIdentifier(_) => CmsVersion::V2,
                 };
                 check_version("KeyTransRecipientInfo", ktri.version, expected)?;
-                check_oaep_parameters(&ktri.key_enc_alg)?;
-                return us
-                    .private_key()
-                    .decrypt_oaep_sha256(ktri.enc_key.as_bytes());
+                let alg = &ktri.key_enc_alg;
+                return match (alg.oid == SM2_ENCRYPT, suite) {
+                    (true, Suite::Gm) => {
+                        // Parameters absent (as we write) or NULL.
+                        if alg.parameters.as_ref().is_some_and(|p| !p.is_null()) {
+                            return Err(EnvelopeError::UnsupportedAlgorithm {
+                                what: "key transport (sm2encrypt with parameters)",
+                                oid: alg.oid,
+                            }
+                            .into());
+                        }
+                        us.decryption_key().decrypt_sm2(ktri.enc_key.as_bytes())
+                    }
+                    (false, Suite::Standard) => {
+                        check_oaep_parameters(alg)?;
+                        us.decryption_key()
+                            .decrypt_oaep_sha256(ktri.enc_key.as_bytes())
+                    }
+                    (true, Suite::Standard) => Err(EnvelopeError::MixedSuites {
+                        what: "SM2 key transport of AES content",
+                    }
+                    .into()),
+                    (false, Suite::Gm) => Err(EnvelopeError::MixedSuites {
+                        what: "SM4 content with a non-SM2 key transport",
+                    }
+                    .into()),
+                };
             }
             RecipientInfo::Kari(kari) => {
                 let Some(rek) = kari
@@ -286,6 +321,12 @@ pub(crate) fn unwrap_content_key(
                     continue;
                 };
                 check_version("KeyAgreeRecipientInfo", kari.version, CmsVersion::V3)?;
+                if suite == Suite::Gm {
+                    return Err(EnvelopeError::MixedSuites {
+                        what: "SM4 content with ECDH key agreement",
+                    }
+                    .into());
+                }
                 if kari.key_enc_alg.oid != DH_SINGLE_PASS_STD_DH_SHA256_KDF {
                     return Err(EnvelopeError::UnsupportedAlgorithm {
                         what: "key agreement",
@@ -325,7 +366,7 @@ pub(crate) fn unwrap_content_key(
                         .ok_or(CryptoError::InvalidPublicKey {
                             what: "originator P-256 point",
                         })?;
-                let z = us.private_key().agree_p256(point)?;
+                let z = us.decryption_key().agree_p256(point)?;
                 let kek = kdf_sha256(&z, &wrap, kari.ukm.as_ref(), provider)?;
                 return provider.key_wrap.unwrap(&kek, rek.enc_key.as_bytes());
             }

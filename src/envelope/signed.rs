@@ -20,6 +20,7 @@ use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use super::addressing::{Addressing, ID_AA_CONTENT_HINT};
 use super::asn1::*;
 use super::policy::EnvelopePolicy;
+use super::suite::{ContentDigest, Suite};
 use crate::crypto::{CryptoProvider, HashAlgorithm, KeyFamily, SignatureScheme};
 use crate::error::{EnvelopeError, Error, PathError};
 use crate::pki::{Certificate, Credentials, SpkiFingerprint};
@@ -84,24 +85,6 @@ fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
     move |source| EnvelopeError::Malformed { what, source }.into()
 }
 
-/// The digest algorithm a key family signs with (RFC 5754, RFC 8419).
-fn digest_for(family: KeyFamily) -> (HashAlgorithm, ObjectIdentifier) {
-    match family {
-        KeyFamily::EcP384 => (HashAlgorithm::Sha384, SHA384),
-        KeyFamily::Ed25519 => (HashAlgorithm::Sha512, SHA512),
-        _ => (HashAlgorithm::Sha256, SHA256),
-    }
-}
-
-fn hash_of(oid: &ObjectIdentifier) -> Option<HashAlgorithm> {
-    match *oid {
-        SHA256 => Some(HashAlgorithm::Sha256),
-        SHA384 => Some(HashAlgorithm::Sha384),
-        SHA512 => Some(HashAlgorithm::Sha512),
-        _ => None,
-    }
-}
-
 fn algorithm(oid: ObjectIdentifier, null_params: bool) -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid,
@@ -127,7 +110,10 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<Self, Error> {
-        Self::encode(&sign_data(payload, signer, None, now, provider)?)
+        Self::encode(
+            signing_suite(signer).signed_data_type(),
+            &sign_data(payload, signer, None, now, provider)?,
+        )
     }
 
     /// [`sign`](Self::sign) with the signer's [`Addressing`] among the signed
@@ -139,13 +125,10 @@ impl SignedMessage {
         now: u64,
         provider: &CryptoProvider,
     ) -> Result<Self, Error> {
-        Self::encode(&sign_data(
-            payload,
-            signer,
-            Some(addressing),
-            now,
-            provider,
-        )?)
+        Self::encode(
+            signing_suite(signer).signed_data_type(),
+            &sign_data(payload, signer, Some(addressing), now, provider)?,
+        )
     }
 
     /// Adds `signer`'s SignerInfo (and certificates) over the same encapsulated
@@ -182,8 +165,22 @@ impl SignedMessage {
                 .map(AnyRef::from),
         )?;
         vouch(content)?;
-        let (hash, digest_oid) = digest_for(signer.leaf().key_family());
-        let digest = provider.hasher.hash(hash, content);
+        let digest_alg = ContentDigest::for_family(signer.leaf().key_family());
+        let suite = digest_alg.suite();
+        if signed
+            .signer_infos
+            .0
+            .iter()
+            .filter_map(|si| ContentDigest::from_oid(&si.digest_alg.oid))
+            .any(|d| d.suite() != suite)
+        {
+            return Err(EnvelopeError::MixedSuites {
+                what: "adding a signer of the other suite",
+            }
+            .into());
+        }
+        let digest_oid = digest_alg.oid();
+        let digest = digest_alg.hash(provider, content)?;
         // Each signer gets its own fresh message id: a cloud platform that signs
         // the same enterprise order again (a retry) sends a new message.
         let message_id = provider.random_bytes(MESSAGE_ID_LEN)?;
@@ -210,13 +207,16 @@ impl SignedMessage {
                 .map_err(malformed("SignedData"))?;
         }
         signed.certificates = Some(certificate_set(signer.chain(), signed.certificates.take())?);
-        *self = Self::encode(&signed)?;
+        *self = Self::encode(suite.signed_data_type(), &signed)?;
         Ok(())
     }
 
-    fn encode<T: EncodeValue + Tagged>(signed: &T) -> Result<Self, Error> {
+    fn encode<T: EncodeValue + Tagged>(
+        content_type: ObjectIdentifier,
+        signed: &T,
+    ) -> Result<Self, Error> {
         let info = ContentInfoOf {
-            content_type: ID_SIGNED_DATA,
+            content_type,
             content: signed,
         };
         Ok(Self {
@@ -283,13 +283,15 @@ pub(crate) fn sign_data<'a>(
 ) -> Result<SignedDataRef<'a>, Error> {
     let mut message_id = [0u8; MESSAGE_ID_LEN];
     provider.random.fill(&mut message_id)?;
-    let (hash, digest_oid) = digest_for(signer.leaf().key_family());
-    let digest = provider.hasher.hash(hash, payload);
+    let digest_alg = ContentDigest::for_family(signer.leaf().key_family());
+    let digest_oid = digest_alg.oid();
+    let digest = digest_alg.hash(provider, payload)?;
+    let data_type = signing_suite(signer).data_type();
     let info = signer_info(
         signer,
         digest.as_ref(),
         digest_oid,
-        ID_DATA,
+        data_type,
         now,
         &message_id,
         addressing,
@@ -301,7 +303,7 @@ pub(crate) fn sign_data<'a>(
         digest_algorithms: SetOfVec::try_from(vec![algorithm(digest_oid, false)])
             .map_err(malformed("SignedData"))?,
         encap_content_info: EncapsulatedContentInfoRef {
-            econtent_type: ID_DATA,
+            econtent_type: data_type,
             econtent: Some(econtent),
         },
         certificates: Some(certificate_ders(signer.chain())?),
@@ -329,7 +331,7 @@ where
 {
     match ContentInfoRef::from_der(der) {
         Ok(info) => {
-            if info.content_type != ID_SIGNED_DATA {
+            if info.content_type != ID_SIGNED_DATA && info.content_type != GM_SIGNED_DATA {
                 return Err(EnvelopeError::UnexpectedContentType {
                     what: "signed content",
                     oid: info.content_type,
@@ -413,6 +415,7 @@ fn signer_info(
         SignatureScheme::RsaPkcs1Sha256 => algorithm(SHA256_WITH_RSA, true),
         SignatureScheme::EcdsaP384Sha384 => algorithm(ECDSA_WITH_SHA384, false),
         SignatureScheme::Ed25519 => algorithm(ED25519, false),
+        SignatureScheme::Sm2Sm3 => algorithm(SM2_SIGN, false),
         _ => algorithm(ECDSA_WITH_SHA256, false),
     };
     let tbs = signer.leaf().x509().tbs_certificate();
@@ -428,6 +431,11 @@ fn signer_info(
         signature: OctetString::new(signature).map_err(malformed("signature"))?,
         unsigned_attrs: None,
     })
+}
+
+/// The suite `signer` signs in (its signing key's).
+fn signing_suite(signer: &Credentials) -> Suite {
+    Suite::of(signer.leaf().key_family())
 }
 
 /// The single value of signed attribute `oid`, if present exactly once.
@@ -478,7 +486,7 @@ fn content_identifier(info: &SignerInfo) -> Result<Option<&[u8]>, ()> {
 
 fn signature_scheme(
     info: &SignerInfo,
-    hash: HashAlgorithm,
+    digest: ContentDigest,
     family: KeyFamily,
 ) -> Result<SignatureScheme, Error> {
     let oid = info.signature_algorithm.oid;
@@ -487,10 +495,11 @@ fn signature_scheme(
         oid,
     };
     // RSA identifiers carry NULL (or absent) parameters, ECDSA and Ed25519 none
-    // (RFC 4055, RFC 5758, RFC 8410); anything else is not what was signed.
+    // (RFC 4055, RFC 5758, RFC 8410), SM2 none or NULL (toolkits write
+    // both); anything else is not what was signed.
     let params = &info.signature_algorithm.parameters;
     let params_ok = match family {
-        KeyFamily::Rsa => params.as_ref().is_none_or(|p| p.is_null()),
+        KeyFamily::Rsa | KeyFamily::Sm2 => params.as_ref().is_none_or(|p| p.is_null()),
         _ => params.is_none(),
     };
     let digest_params_ok = info
@@ -501,10 +510,17 @@ fn signature_scheme(
     if !params_ok || !digest_params_ok {
         return Err(unsupported().into());
     }
+    if Suite::of(family) != digest.suite() {
+        return Err(EnvelopeError::MixedSuites {
+            what: "a signer's key and its digest algorithm",
+        }
+        .into());
+    }
     let scheme = match (oid, family) {
-        (RSA_ENCRYPTION, KeyFamily::Rsa) => match hash {
-            HashAlgorithm::Sha256 => SignatureScheme::RsaPkcs1Sha256,
-            HashAlgorithm::Sha384 => SignatureScheme::RsaPkcs1Sha384,
+        (SM2_SIGN | SM2_WITH_SM3, KeyFamily::Sm2) => SignatureScheme::Sm2Sm3,
+        (RSA_ENCRYPTION, KeyFamily::Rsa) => match digest.sha() {
+            Some(HashAlgorithm::Sha256) => SignatureScheme::RsaPkcs1Sha256,
+            Some(HashAlgorithm::Sha384) => SignatureScheme::RsaPkcs1Sha384,
             _ => SignatureScheme::RsaPkcs1Sha512,
         },
         (SHA256_WITH_RSA, KeyFamily::Rsa) => SignatureScheme::RsaPkcs1Sha256,
@@ -566,7 +582,7 @@ pub(crate) fn verify_signed_data<'a>(
         }
     }
     for announced in signed.digest_algorithms.iter() {
-        hash_of(&announced.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
+        ContentDigest::from_oid(&announced.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
             what: "digest",
             oid: announced.oid,
         })?;
@@ -581,6 +597,7 @@ pub(crate) fn verify_signed_data<'a>(
     let content = octets(signed.encap_content_info.econtent)?;
     let econtent_type = signed.encap_content_info.econtent_type;
     let mut verified = Vec::with_capacity(signer_count);
+    let mut first_suite = None;
     for (signer, info) in signed.signer_infos.0.iter().enumerate() {
         let missing = |attribute| EnvelopeError::MissingSignedAttribute { signer, attribute };
         // RFC 5652 §5.3: 1 with issuerAndSerialNumber, 3 with a key id.
@@ -603,10 +620,20 @@ pub(crate) fn verify_signed_data<'a>(
         certs.swap(index, last);
         let (others, cert) = certs.split_at(last);
         let cert = &cert[0];
-        let hash = hash_of(&info.digest_alg.oid).ok_or(EnvelopeError::UnsupportedAlgorithm {
-            what: "digest",
-            oid: info.digest_alg.oid,
-        })?;
+        let digest_alg = ContentDigest::from_oid(&info.digest_alg.oid).ok_or(
+            EnvelopeError::UnsupportedAlgorithm {
+                what: "digest",
+                oid: info.digest_alg.oid,
+            },
+        )?;
+        // One suite per SignedData: every signer's key of the first's.
+        let suite = Suite::of(cert.key_family());
+        if *first_suite.get_or_insert(suite) != suite {
+            return Err(EnvelopeError::MixedSuites {
+                what: "signers of both kinds",
+            }
+            .into());
+        }
         // The SignerInfo's digest must be announced in digestAlgorithms (RFC 5652
         // §5.1), and nothing unknown may be announced there.
         if !signed
@@ -616,7 +643,7 @@ pub(crate) fn verify_signed_data<'a>(
         {
             return Err(EnvelopeError::DigestNotAnnounced { signer }.into());
         }
-        let scheme = signature_scheme(info, hash, cert.key_family())?;
+        let scheme = signature_scheme(info, digest_alg, cert.key_family())?;
         let attrs = info.signed_attrs.as_ref().ok_or(missing("(any)"))?;
 
         let content_type: ObjectIdentifier = single_attr(info, ATTR_CONTENT_TYPE)
@@ -634,7 +661,7 @@ pub(crate) fn verify_signed_data<'a>(
         let message_id = content_identifier(info).map_err(|()| missing("contentIdentifier"))?;
         let addressing = addressing(info)?;
 
-        let computed = provider.hasher.hash(hash, content);
+        let computed = digest_alg.hash(provider, content)?;
         if computed.as_ref() != digest.as_bytes() {
             return Err(EnvelopeError::DigestMismatch { signer }.into());
         }

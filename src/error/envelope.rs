@@ -57,6 +57,21 @@ pub enum EnvelopeError {
     /// that it cannot tell an attacker which (a padding oracle).
     #[error("legacy EnvelopedData: the content did not decrypt to a verified SignedData")]
     LegacyDecryptFailed,
+    /// A GM/T 0010 EnvelopedData (SM4-CBC) whose content did not decrypt to a
+    /// SignedData that verifies: a content key that does not decrypt, bad
+    /// padding, broken encoding, a signature or chain that does not check.
+    /// One error for all of them, as [`LegacyDecryptFailed`](Self::LegacyDecryptFailed),
+    /// so that it cannot tell an attacker which (a padding oracle).
+    #[error("GM/T 0010 EnvelopedData: the content did not decrypt to a verified SignedData")]
+    GmDecryptFailed,
+    /// SM2 keys (the GM/T 0010 suite) and other keys (RSA, P-256, …) in one
+    /// envelope or SignedData: the suite follows the keys, and one envelope
+    /// has one suite.
+    #[error("SM2 and non-SM2 algorithms mixed in one envelope: {what}")]
+    MixedSuites {
+        /// What mixes them.
+        what: &'static str,
+    },
     /// No recipient info is addressed to our certificate.
     #[error("not for us: no recipient info matches our certificate")]
     NotForUs,
@@ -80,7 +95,7 @@ pub enum EnvelopeError {
         what: &'static str,
     },
     /// The content-encryption key we unwrapped has the wrong length.
-    #[error("the content-encryption key is {actual} bytes, expected 32")]
+    #[error("the content-encryption key is {actual} bytes, expected 32 (AES-256) or 16 (SM4)")]
     BadContentKey {
         /// Its length.
         actual: usize,
@@ -185,7 +200,9 @@ pub enum EnvelopeError {
         what: &'static str,
     },
     /// A recipient certificate's key cannot receive an envelope.
-    #[error("recipient {index}: a {family:?} key cannot receive an envelope (RSA or P-256 needed)")]
+    #[error(
+        "recipient {index}: a {family:?} key cannot receive an envelope (RSA, P-256 or SM2 needed)"
+    )]
     UnsupportedRecipientKey {
         /// Zero-based position in the recipient list.
         index: usize,

@@ -188,12 +188,13 @@ fn envelope(e: &EnvelopeError) -> fapiao_result {
         | E::AddressedToAnother { .. }
         | E::SenderRoleMismatch { .. } => FAPIAO_NOT_FOR_US,
         E::TagMismatch => FAPIAO_TAG_MISMATCH,
-        E::LegacyDecryptFailed => FAPIAO_DECRYPT_FAILED,
+        E::LegacyDecryptFailed | E::GmDecryptFailed => FAPIAO_DECRYPT_FAILED,
         E::SignatureInvalid { .. } => FAPIAO_SIGNATURE_INVALID,
         E::Replay { .. } => FAPIAO_REPLAY,
         E::TooLarge { .. } | E::LimitExceeded { .. } => FAPIAO_TOO_LARGE,
         E::UnsupportedAlgorithm { .. }
         | E::LegacyEnvelopeRefused
+        | E::MixedSuites { .. }
         | E::UnsupportedRecipientKey { .. } => FAPIAO_UNSUPPORTED_ALGORITHM,
         E::SignerChainInvalid { .. } => FAPIAO_SIGNER_UNTRUSTED,
         E::SigningTimeOutsideWindow { .. } => FAPIAO_SIGNING_TIME_OUT_OF_WINDOW,

@@ -1,4 +1,5 @@
-//! [`Credentials`]: a certificate chain and the private key of its leaf.
+//! [`Credentials`]: a certificate chain and the private key of its leaf, and
+//! optionally a second pair for encryption (dual certificates, 双证书).
 
 use std::sync::Arc;
 
@@ -26,27 +27,121 @@ use crate::error::{CredentialsError, Error};
 /// let signature = creds.sign(b"order").unwrap();
 /// assert!(!signature.1.is_empty());
 /// ```
+///
+/// **Dual certificates.** A party may hold a signing certificate and key and
+/// a separate encryption certificate and key (the GM practice, 双证书: the
+/// encryption key escrowed, the signing key never leaving its holder).
+/// [`with_encryption`](Self::with_encryption) adds the encryption pair: the
+/// envelope then signs with the signing pair ([`leaf`](Self::leaf),
+/// [`private_key`](Self::private_key)) and, opening, matches the recipient
+/// against [`encryption_leaf`](Self::encryption_leaf) and decrypts with
+/// [`decryption_key`](Self::decryption_key). Without it the one pair does
+/// both, as before.
+///
+/// ```
+/// use fapiao::{CryptoProvider, pki::Credentials};
+/// let provider = CryptoProvider::default_provider();
+/// let read = |name: &str| std::fs::read(format!("tests/data/gm/{name}")).unwrap();
+/// let eisp = Credentials::from_pem(&read("eisp-sign.pem"), &read("eisp-sign.key.pem"), None, provider)?
+///     .with_encryption(&read("eisp-enc.pem"), &read("eisp-enc.key.pem"), None, provider)?;
+/// assert!(eisp.is_dual());
+/// assert_ne!(eisp.leaf().spki_fingerprint(), eisp.encryption_leaf().spki_fingerprint());
+/// # Ok::<(), fapiao::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Credentials {
     chain: Vec<Certificate>,
     key: Arc<dyn PrivateKey>,
     /// The SM2 distinguishing ID to sign under; `None` is [`DEFAULT_SM2_ID`].
     sm2_id: Option<Arc<[u8]>>,
+    /// The encryption certificate chain and key of a dual-certificate party.
+    encryption: Option<Arc<KeyPair>>,
+}
+
+/// A certificate chain (leaf first) and the leaf's key.
+#[derive(Debug)]
+struct KeyPair {
+    chain: Vec<Certificate>,
+    key: Arc<dyn PrivateKey>,
+}
+
+/// Refuses an empty chain or a key that is not the leaf's.
+fn check_pair(chain: &[Certificate], key: &dyn PrivateKey) -> Result<(), Error> {
+    let leaf = chain.first().ok_or(CredentialsError::EmptyChain)?;
+    if key.algorithm().family() != leaf.key_family() || key.public_key() != leaf.public_key() {
+        return Err(CredentialsError::KeyMismatch.into());
+    }
+    Ok(())
 }
 
 impl Credentials {
     /// Builds credentials from a chain (leaf first) and an already-loaded key
     /// (e.g. from an HSM-backed [`KeyProvider`](crate::crypto::KeyProvider)).
     pub fn new(chain: Vec<Certificate>, key: Arc<dyn PrivateKey>) -> Result<Self, Error> {
-        let leaf = chain.first().ok_or(CredentialsError::EmptyChain)?;
-        if key.algorithm().family() != leaf.key_family() || key.public_key() != leaf.public_key() {
-            return Err(CredentialsError::KeyMismatch.into());
-        }
+        check_pair(&chain, key.as_ref())?;
         Ok(Self {
             chain,
             key,
             sm2_id: None,
+            encryption: None,
         })
+    }
+
+    /// Adds an encryption certificate chain (PEM or DER bundle, leaf first)
+    /// and its private key (any format [`PrivateKeyDer::load`] reads), loaded
+    /// into `provider`: a dual-certificate party (see the type's docs). The
+    /// key must be the encryption leaf's ([`CredentialsError::KeyMismatch`]).
+    pub fn with_encryption(
+        self,
+        chain: &[u8],
+        key: &[u8],
+        password: Option<&[u8]>,
+        provider: &CryptoProvider,
+    ) -> Result<Self, Error> {
+        let chain = Certificate::load_bundle(chain)?;
+        let key = PrivateKeyDer::load(key, password)?;
+        self.with_encryption_key(chain, provider.keys.load_private_key(key.pkcs8_der())?)
+    }
+
+    /// [`with_encryption`](Self::with_encryption) with an already-loaded key
+    /// (e.g. one an HSM or a token holds).
+    pub fn with_encryption_key(
+        mut self,
+        chain: Vec<Certificate>,
+        key: Arc<dyn PrivateKey>,
+    ) -> Result<Self, Error> {
+        check_pair(&chain, key.as_ref())?;
+        self.encryption = Some(Arc::new(KeyPair { chain, key }));
+        Ok(self)
+    }
+
+    /// Whether these credentials hold a separate encryption pair.
+    pub fn is_dual(&self) -> bool {
+        self.encryption.is_some()
+    }
+
+    /// The certificate envelopes are sealed to: the encryption certificate of
+    /// a dual-certificate party, otherwise the [`leaf`](Self::leaf).
+    pub fn encryption_leaf(&self) -> &Certificate {
+        &self.encryption_chain()[0]
+    }
+
+    /// The encryption certificate's chain, leaf first (the
+    /// [`chain`](Self::chain) for a single-certificate party).
+    pub fn encryption_chain(&self) -> &[Certificate] {
+        match &self.encryption {
+            Some(pair) => &pair.chain,
+            None => &self.chain,
+        }
+    }
+
+    /// The key that decrypts what is sealed to
+    /// [`encryption_leaf`](Self::encryption_leaf).
+    pub fn decryption_key(&self) -> &Arc<dyn PrivateKey> {
+        match &self.encryption {
+            Some(pair) => &pair.key,
+            None => &self.key,
+        }
     }
 
     /// Signs SM2-with-SM3 as the holder of the distinguishing ID `id` instead
@@ -75,7 +170,7 @@ impl Credentials {
         Self::new(chain, provider.keys.load_private_key(key.pkcs8_der())?)
     }
 
-    /// The leaf certificate.
+    /// The leaf certificate (the signing certificate).
     pub fn leaf(&self) -> &Certificate {
         // `new` refuses an empty chain.
         &self.chain[0]
@@ -86,7 +181,7 @@ impl Credentials {
         &self.chain
     }
 
-    /// The private key.
+    /// The private key (the signing key).
     pub fn private_key(&self) -> &Arc<dyn PrivateKey> {
         &self.key
     }

@@ -12,9 +12,11 @@ use crate::crypto::{DEFAULT_SM2_ID, KeyAlgorithm, KeyFamily, PrivateKey, Signatu
 use crate::error::{CryptoError, Error, KeyError};
 
 /// An SM2 private key that signs [`SignatureScheme::Sm2Sm3`] under any
-/// distinguishing ID ([`DEFAULT_SM2_ID`] through [`PrivateKey::sign`]). It
-/// neither decrypts RSA-OAEP nor agrees P-256 keys. The scalar is zeroized on
-/// drop and never printed.
+/// distinguishing ID ([`DEFAULT_SM2_ID`] through [`PrivateKey::sign`]) and
+/// decrypts SM2 ciphertexts ([`PrivateKey::decrypt_sm2`]: the content key of
+/// a GM/T 0010 envelope sealed to an SM2 encryption certificate). It neither
+/// decrypts RSA-OAEP nor agrees P-256 keys. The scalar is zeroized on drop
+/// and never printed.
 #[derive(Clone)]
 pub struct Sm2SigningKey {
     key: Sm2PrivateKey,
@@ -103,6 +105,10 @@ impl PrivateKey for Sm2SigningKey {
 
     fn agree_p256(&self, _peer_public: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         Err(wrong_key("P-256 key agreement"))
+    }
+
+    fn decrypt_sm2(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.key.decrypt(ciphertext)
     }
 }
 
