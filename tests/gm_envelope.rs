@@ -14,7 +14,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use fapiao::crypto::gm::{Sm2PrivateKey, Sm2PublicKey, Sm4};
+use fapiao::crypto::gm::{Sm2PublicKey, Sm4};
 use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage};
 use fapiao::pki::{Credentials, PathPolicy, PathValidator};
 use fapiao::{EnvelopeError, Error};
@@ -321,7 +321,10 @@ fn every_failure_of_an_sm4_cbc_envelope_is_the_same() {
 
     // A bad signature: made over other attributes.
     {
-        let key = Sm2PrivateKey::load(&gm("ecp-sign.key.pem"), None).unwrap();
+        let key = fapiao::pki::PrivateKeyDer::load(&gm("ecp-sign.key.pem"), None)
+            .unwrap()
+            .to_sm2()
+            .unwrap();
         let sign = |attrs: &[u8]| {
             let mut other = attrs.to_vec();
             let last = other.len() - 1;

@@ -15,6 +15,8 @@ use der::{
 };
 use spki::AlgorithmIdentifierOwned;
 
+use crate::error::{EnvelopeError, Error};
+
 /// id-data (RFC 5652 §4).
 pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 /// id-signedData (RFC 5652 §5.1).
@@ -459,4 +461,16 @@ pub struct EccCmsSharedInfo {
     /// The key-encryption key's length in bits, as a 4-byte big-endian number.
     #[asn1(context_specific = "2", tag_mode = "EXPLICIT")]
     pub supp_pub_info: OctetString,
+}
+
+/// Maps a `der` error to [`EnvelopeError::Malformed`] naming `what`.
+pub(super) fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
+    move |source| EnvelopeError::Malformed { what, source }.into()
+}
+
+/// The encapsulated content's octets.
+pub(super) fn octets(econtent: Option<AnyRef<'_>>) -> Result<&[u8], Error> {
+    let any = econtent.ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
+    let octets: &OctetStringRef = any.decode_as().map_err(malformed("encapsulated content"))?;
+    Ok(octets.as_bytes())
 }

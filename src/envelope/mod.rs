@@ -95,6 +95,7 @@ mod seal;
 mod signed;
 mod strict_der;
 mod suite;
+mod verify;
 
 use cms::content_info::CmsVersion;
 use der::{Decode, Encode};
@@ -104,7 +105,8 @@ pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
 pub use policy::{EnvelopePolicy, MAX_DER_DEPTH};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use seal::{encrypt, encrypt_with_policy, seal, seal_addressed, seal_with_policy};
-pub use signed::{MAX_MESSAGE_ID_LEN, MESSAGE_ID_LEN, SignedMessage, SignerTrust, VerifiedSigner};
+pub use signed::{MESSAGE_ID_LEN, SignedMessage};
+pub use verify::{MAX_MESSAGE_ID_LEN, SignerTrust, VerifiedSigner};
 
 use self::asn1::*;
 use self::suite::Suite;
@@ -397,7 +399,7 @@ impl<'a> Opener<'a> {
         let verified = (|| {
             let inner = signed::decode_signed_data_ref(&plain)?;
             let (payload, signers) =
-                signed::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
+                verify::verify_signed_data(&inner, self.trust, &self.policy, now, self.provider)?;
             // One suite per envelope: the content cipher's is the signers'.
             suite::check_signers(
                 protection.suite(),

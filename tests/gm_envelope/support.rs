@@ -18,7 +18,7 @@ use cms::signed_data::{
 use der::asn1::{Any, ObjectIdentifier as Oid, OctetString, SetOfVec, UtcTime};
 use der::{Decode, Encode};
 use fapiao::crypto::CryptoProvider;
-use fapiao::crypto::gm::{Sm2PrivateKey, Sm2PublicKey, Sm4};
+use fapiao::crypto::gm::{Sm2PublicKey, Sm4};
 use fapiao::envelope::{
     self, EnvelopePolicy, MemoryReplayGuard, Opener, SignedMessage, SignerTrust,
 };
@@ -334,7 +334,10 @@ pub fn build_enveloped(
 /// A whole envelope with fapiao's own SM primitives, from the cloud
 /// platform's signing key to the service platform's encryption certificate.
 pub fn build_with_fapiao(build: &Build) -> Vec<u8> {
-    let key = Sm2PrivateKey::load(&gm("ecp-sign.key.pem"), None).unwrap();
+    let key = fapiao::pki::PrivateKeyDer::load(&gm("ecp-sign.key.pem"), None)
+        .unwrap()
+        .to_sm2()
+        .unwrap();
     let to = cert("eisp-enc.pem");
     let digest = |data: &[u8]| fapiao::crypto::gm::sm3(data).to_vec();
     let sign = |attrs: &[u8]| key.sign(ID.as_bytes(), attrs).unwrap();
@@ -474,7 +477,9 @@ pub fn fapiao_primitives<'a>(
         fapiao::crypto::gm::sm3(data).to_vec()
     }
     fn sign_default(attrs: &[u8]) -> Vec<u8> {
-        Sm2PrivateKey::load(&gm("ecp-sign.key.pem"), None)
+        fapiao::pki::PrivateKeyDer::load(&gm("ecp-sign.key.pem"), None)
+            .unwrap()
+            .to_sm2()
             .unwrap()
             .sign(ID.as_bytes(), attrs)
             .unwrap()
