@@ -6,7 +6,7 @@
 //! recipient's entry, the unauthenticated attributes) is refused naming the DER
 //! error; OpenSSL's envelopes decrypt, or are refused where they should be.
 //!
-//! `FAPIAO_WRITE_FUZZ_SEEDS=1 cargo test --test fuzz_seeds` first (re)writes
+//! `FAPIAO_WRITE_FUZZ_SEEDS=1 cargo test --test cli fuzz_seeds::` first (re)writes
 //! fapiao's own seeds (fuzz/make-seeds.sh does, after the OpenSSL ones).
 
 use crate::common;

@@ -96,7 +96,7 @@ fn sm4_standard_example() {
 }
 
 /// GB/T 32907-2016 Appendix A, example 2: a million encryptions under the same
-/// key. About 4 s optimised: `cargo test --release --test gm_algorithms --
+/// key. About 4 s optimised: `cargo test --release --test crypto gm_algorithms:: --
 /// --ignored`.
 #[test]
 #[ignore = "a million SM4 blocks: run with --release -- --ignored"]

@@ -2,7 +2,7 @@
 //!
 //! Each vector goes through the provider's own API (the `CryptoProvider` trait
 //! objects), never through the underlying crate directly. For every set the test
-//! prints one line of totals (run `cargo test --test wycheproof -- --nocapture` to see
+//! prints one line of totals (run `cargo test --test crypto wycheproof:: -- --nocapture` to see
 //! them), asserts that vectors actually ran, that every vector of the set was run or
 //! skipped with a reason, and that there was no unexpected result: a "valid" vector
 //! must pass, an "invalid" one must fail with the expected error, and an

@@ -5,8 +5,8 @@
 //!
 //! Envelopes, signed messages, certificates, CRLs, keys, credentials, the
 //! certificate exchange and invoice requests, each area's cases in its file under
-//! tests/bad_inputs/. The C API's part (NULL pointers, zero lengths, handles freed
-//! twice) is tests/bad_inputs_ffi.rs.
+//! tests/envelope/bad_inputs/. The C API's part (NULL pointers, zero lengths, handles freed
+//! twice) is tests/ffi/bad_inputs_ffi.rs.
 
 use crate::common;
 

@@ -4,7 +4,7 @@
 //! input before it (under [`SMALL`] bytes where the input is megabytes).
 //!
 //! The allocator and the hand-made DER are here; the tests, area by area, are in
-//! tests/limits/.
+//! tests/envelope/limits/.
 
 use crate::common;
 

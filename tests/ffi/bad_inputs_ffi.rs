@@ -1,4 +1,4 @@
-//! The C API's part of the bad-input catalogue (tests/bad_inputs.rs has the Rust
+//! The C API's part of the bad-input catalogue (tests/envelope/bad_inputs.rs has the Rust
 //! API's): NULL pointers, zero lengths, absurd lengths, hostile bytes, invalid
 //! UTF-8, handles freed and then used or freed again, handles of another type.
 //! Each call must return exactly its `fapiao_result`, and leave its

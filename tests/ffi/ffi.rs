@@ -1,6 +1,6 @@
 //! The C API called from Rust: result codes, the last error detail, argument
 //! checks (NULL pointers, zero lengths, short buffers), credentials, validation
-//! and time. Handle checks are in tests/ffi_handles.rs.
+//! and time. Handle checks are in tests/ffi_handles/main.rs.
 
 use crate::ffi_support;
 

@@ -33,7 +33,7 @@ fn root() -> PathBuf {
 
 fn library(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/ffi_c_example-<hash>
+    // target/<profile>/deps/ffi-<hash>
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
     // `cargo test` builds every crate type of the library into deps/ (only
     // `cargo build` copies them up a level, so that copy may be stale).

@@ -3,7 +3,7 @@
 //! error.
 //!
 //! Regenerate after changing the C API:
-//! `FAPIAO_BLESS_HEADER=1 cargo test --test ffi_header`.
+//! `FAPIAO_BLESS_HEADER=1 cargo test --test ffi ffi_header::`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,7 +44,7 @@ fn committed_header_is_up_to_date() {
             .unwrap_or(committed.lines().count().min(fresh.lines().count()));
         panic!(
             "include/fapiao.h is out of date with src/ffi (first difference at line {}).\n\
-             Regenerate it with `FAPIAO_BLESS_HEADER=1 cargo test --test ffi_header` and commit it.\n\
+             Regenerate it with `FAPIAO_BLESS_HEADER=1 cargo test --test ffi ffi_header::` and commit it.\n\
              committed: {:?}\nfresh:     {:?}",
             first + 1,
             committed.lines().nth(first),

@@ -142,7 +142,7 @@ fn red_not_negative() {
 #[test]
 fn every_code_has_a_test_here_or_a_sample() {
     // The sample test covers every code validation finds with a file (the codes
-    // found against the service platform's records are tests/platform_red_letter.rs's);
+    // found against the service platform's records are tests/platform/platform_red_letter.rs's);
     // this only guards that the list of codes is the one these tests were written for.
     assert_eq!(Code::ALL.len(), 36);
     assert_eq!(Code::ALL.iter().filter(|c| c.needs_records()).count(), 5);

@@ -83,7 +83,7 @@ fn every_sample_validates_as_its_name_says() {
     let missing: Vec<&str> = ViolationCode::ALL
         .iter()
         // Codes found only against the service platform's records have no
-        // sample: tests/platform_red_letter.rs shows them.
+        // sample: tests/platform/platform_red_letter.rs shows them.
         .filter(|code| !code.needs_records() && !covered.contains(code))
         .map(|code| code.as_str())
         .collect();

@@ -6,7 +6,7 @@
 //! All validations run at the fixture time 2027-06-01T00:00:00Z unless a test
 //! says otherwise.
 //!
-//! One submodule per area, in tests/path_validation/; the fixture loaders and
+//! One submodule per area, in tests/pki/path_validation/; the fixture loaders and
 //! the `Check` builder they share are below.
 
 #[path = "path_validation/faulty_fixtures.rs"]

@@ -3,7 +3,7 @@
 //! the replay guard, peer directory and qualification registry persisted, and
 //! what red invoices reverse.
 //!
-//! One submodule per area, in tests/store/. The fixtures come from
+//! One submodule per area, in tests/platform/store/. The fixtures come from
 //! tests/issuing_support; `invoices` below (a store and invoices issued on it) is
 //! shared by the requests, command queue and cloud platform tests.
 
