@@ -2,10 +2,10 @@
 # Rebuilds the seed corpora in fuzz/seeds/<target>/ from the fixture PKI
 # (tests/data), the sample requests (examples/requests) and OpenSSL-made
 # envelopes. Rerun after tests/data/make-fixtures.sh (new fixture keys make the
-# old envelope seeds undecryptable; tests/fuzz_seeds.rs notices).
+# old envelope seeds undecryptable; tests/cli/fuzz_seeds.rs notices).
 #
 # The envelopes and exchange messages fapiao itself makes are written by
-# tests/fuzz_seeds.rs (FAPIAO_WRITE_FUZZ_SEEDS=1), at the fuzz targets' fixed
+# tests/cli/fuzz_seeds.rs (FAPIAO_WRITE_FUZZ_SEEDS=1), at the fuzz targets' fixed
 # time, so that they open and verify all the way through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,6 +94,6 @@ openssl cms -encrypt -binary -aes-256-cbc -in "$tmp/ecp-p256.signed.der" -outfor
 cp "$tmp/ecp-p256.signed.der" "$seeds/envelope_open/openssl-signed-only.der"
 
 # The envelopes and exchange messages fapiao makes, at the fuzz time.
-FAPIAO_WRITE_FUZZ_SEEDS=1 cargo test --quiet --test fuzz_seeds
+FAPIAO_WRITE_FUZZ_SEEDS=1 cargo test --quiet --test cli fuzz_seeds::
 
 du -sh "$seeds"/*

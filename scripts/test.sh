@@ -22,7 +22,7 @@ run() {
 status=0
 run aws-lc || status=1
 run portable --no-default-features --features portable || status=1
-# Both providers in one build: the cross-provider checks (tests/providers_agree.rs).
+# Both providers in one build: the cross-provider checks (tests/crypto/providers_agree.rs).
 run both --features portable || status=1
 echo "=== summary ==="
 printf '%s\n' "${summary[@]}"

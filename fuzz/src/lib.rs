@@ -3,7 +3,7 @@
 //!
 //! Every target runs at [`NOW`], the time the fixture PKI is valid at (see
 //! `tests/data/README.md`), so that the seeds made at that time by
-//! `tests/fuzz_seeds.rs` open and verify all the way through.
+//! `tests/cli/fuzz_seeds.rs` open and verify all the way through.
 
 use std::sync::LazyLock;
 

@@ -4,7 +4,7 @@
 //! (RFC 5083) with AES-256-GCM (RFC 5084), whose encrypted content is a
 //! `ContentInfo` holding a `SignedData` (RFC 5652) over the payload, the same
 //! nesting `openssl cms -sign | openssl cms -encrypt` produces. OpenSSL reads what
-//! we write and we read what it writes (tests/envelope_openssl.rs).
+//! we write and we read what it writes (tests/envelope/envelope_openssl.rs).
 //!
 //! An SM2 signer sealing to SM2 recipients writes the GM/T 0010-2012
 //! (GB/T 35275) envelope instead: SM3 and SM2 in the SignedData, SM2 key

@@ -37,7 +37,7 @@
 //! (for C/C++ platform hosts), and request validation.
 //!
 //! Rust code should use the Rust API; these functions are public so that they
-//! can be tested from Rust (`tests/ffi.rs`).
+//! can be tested from Rust (`tests/ffi/ffi.rs`).
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![allow(non_camel_case_types)]
 

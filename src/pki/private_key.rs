@@ -28,7 +28,7 @@ pub const MAX_SCRYPT_MEMORY: u64 = 32 * 1024 * 1024;
 // The bounds in force. Under cargo-fuzz (`--cfg fuzzing`) they are far lower, so
 // that a mutated iteration count costs the fuzzer milliseconds instead of seconds
 // per input and it explores the parsers rather than PBKDF2; the code that checks
-// them is the same (tests/limits/pki.rs tests the real bounds).
+// them is the same (tests/envelope/limits/pki.rs tests the real bounds).
 const PBKDF2_ITERATIONS_BOUND: u32 = if cfg!(fuzzing) {
     10_000
 } else {

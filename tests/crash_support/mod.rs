@@ -4,8 +4,9 @@
 //!
 //! A test file using it has two tests: a child test that returns at once unless
 //! [`child_db`] says this process is a child, and the parent test that calls
-//! [`kill_repeatedly`] with the child test's name. No extra binary is built: the
-//! child is the test binary itself (`std::env::current_exe`).
+//! [`kill_repeatedly`] with the child test's full name ([`test_name`]). No extra
+//! binary is built: the child is the test binary itself
+//! (`std::env::current_exe`), running that one test alone.
 //!
 //! The seed of the kill schedule is printed; set `FAPIAO_CRASH_SEED` to replay it.
 #![allow(dead_code)]
@@ -23,6 +24,15 @@ pub const SEED_ENV: &str = "FAPIAO_CRASH_SEED";
 /// test run.
 pub fn child_db() -> Option<PathBuf> {
     std::env::var_os(DB_ENV).map(PathBuf::from)
+}
+
+/// The full name under which the test harness knows test `test` of the module
+/// whose `module_path!()` is `module`: the module path without the crate name.
+pub fn test_name(module: &str, test: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{test}"),
+        None => test.to_owned(),
+    }
 }
 
 /// A small deterministic generator (SplitMix64) for kill times.
@@ -70,7 +80,7 @@ pub struct Round {
     pub ran_for: Duration,
 }
 
-/// Runs `child_test` (the exact name of a test in this binary) as a child process
+/// Runs `child_test` (the full name of a test in this binary, [`test_name`]) as a child process
 /// working on `db`, `rounds` times, each time killing it with SIGKILL after a
 /// random `window_ms` interval, and calls `after_kill` once the child is dead.
 /// A child that exits by itself fails the test, showing its output.
