@@ -1,5 +1,5 @@
 //! The envelope and exchange layers: sealing and opening (against OpenSSL too),
-//! addressing, legacy CBC, the certificate exchange, the bad-input catalogue and
+//! addressing, legacy CBC, the GM/T 0010 envelopes, the certificate exchange, the bad-input catalogue and
 //! the size limits (with a counting allocator on the calling thread).
 
 #[path = "../common/mod.rs"]
@@ -15,5 +15,6 @@ mod envelope;
 mod envelope_legacy;
 mod envelope_openssl;
 mod exchange;
+mod gm_envelope;
 mod limits;
 mod qualification_envelope;

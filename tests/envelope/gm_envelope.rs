@@ -7,9 +7,7 @@
 //! envelope can hide, and SM4-GCM under the policy.
 #![cfg(feature = "gm")]
 
-#[path = "gm_envelope/openssl.rs"]
 mod openssl;
-#[path = "gm_envelope/support.rs"]
 mod support;
 
 use std::path::PathBuf;
