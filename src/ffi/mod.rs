@@ -1,36 +1,11 @@
 //! The C API: `include/fapiao.h`, generated from this module by cbindgen.
 //!
-//! It follows rustls-ffi's conventions, with the differences the design notes:
-//!
-//! * **Handles.** Every object is an opaque pointer made by a `_new` (or
-//!   `_sign`, `_from_der`, ...) function and released by its `_free`. `_free`
-//!   of NULL does nothing. Handles are registered while they live, so a double
-//!   free, a freed handle or a handle of another type is refused with
-//!   `FAPIAO_INVALID_HANDLE` rather than corrupting memory.
-//! * **Results.** Every fallible function returns a [`fapiao_result`]: 0 is
-//!   `FAPIAO_OK`; codes are grouped by hundreds and never reused.
-//!   [`fapiao_result_message`] gives the fixed description of a code and
-//!   [`fapiao_last_error_detail`] the full reason of the last failure on the
-//!   calling thread.
-//! * **Outputs.** Results go through trailing out-parameters, written only on
-//!   success (the exceptions: the length needed, on
-//!   `FAPIAO_BUFFER_TOO_SMALL`; and the batch functions, which report every
-//!   message's outcome in the caller's arrays). On failure nothing is allocated: there is
-//!   nothing to free. Byte buffers the library returns are [`fapiao_bytes`],
-//!   freed with [`fapiao_bytes_free`]; strings are copied into caller buffers,
-//!   NUL-terminated.
-//! * **Inputs.** Byte strings are `(const uint8_t *, size_t)`; the pointer may
-//!   be NULL when the length is 0. Every pointer is checked for NULL
-//!   (`FAPIAO_NULL_ARGUMENT`). Inputs are copied: the caller may free them when
-//!   the call returns.
-//! * **Time.** Times are `uint64_t` UNIX seconds; 0 means "now" (the system
-//!   clock).
-//! * **Panics** never cross the boundary: each function catches them and returns
-//!   `FAPIAO_PANIC`.
-//! * **Threads.** Immutable handles (credentials, openers, opened messages,
-//!   bytes) may be used from several threads at once; functions that change a
-//!   handle say so, and must not run concurrently with other uses of it. No
-//!   handle may be freed while another thread uses it.
+//! Its conventions (handles and `_free`, result codes and the last error,
+//! out-parameters, inputs, time, panics, threads) are written once, in the
+//! header's preamble (`header` in `cbindgen.toml`): read them at the top of
+//! `include/fapiao.h`. Fallible functions return a [`fapiao_result`], described
+//! by [`fapiao_result_message`] and, for the last failure on the calling
+//! thread, [`fapiao_last_error_detail`].
 //!
 //! What is covered: credentials, trust stores, signed messages and envelopes
 //! (the ERP's side), the platform roles with their store and software device
