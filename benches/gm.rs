@@ -1,5 +1,10 @@
 //! The GM primitives (SM2, SM4) beside OpenSSL 3 doing the same step through
-//! the `openssl` crate, and P-256 ECDSA from our default provider for scale.
+//! the `openssl` crate, P-256 ECDSA from our default provider for scale, and
+//! the GM/T 0010 round trip (seal to an SM2 dual-certificate party and open,
+//! the signer's chain validated) beside OpenSSL doing the same primitive
+//! steps: SM3 of the content, the SM2 signature, SM2 encryption of the
+//! content key, SM4-CBC both ways, SM2 decryption of the key, SM2
+//! verification of the signature and of the two chain links.
 //!
 //! ```text
 //! cargo bench --bench gm
@@ -17,12 +22,14 @@ use criterion::{Criterion, Throughput};
 use fapiao::CryptoProvider;
 use fapiao::crypto::SignatureScheme;
 use fapiao::crypto::gm::{DEFAULT_SM2_ID, Sm4};
-use fapiao::pki::PrivateKeyDer;
+use fapiao::envelope::{self, EnvelopePolicy, MemoryReplayGuard, Opener};
+use fapiao::pki::{Certificate, Credentials, PathPolicy, PathValidator, PrivateKeyDer, TrustStore};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::sign::{Signer, Verifier};
 use openssl::symm::{Cipher, Crypter, Mode};
+use openssl::x509::X509;
 
 const MIB: usize = 1 << 20;
 
@@ -183,5 +190,165 @@ fn sm4(c: &mut Criterion) {
     g.finish();
 }
 
-criterion::criterion_group!(benches, sm2, sm4);
+/// 2027-06-01T00:00:00Z, inside the SM2 fixtures' validity.
+const AT: u64 = 1_811_808_000;
+
+/// A party's SM2 signing pair with its encryption pair (`tests/data/gm`).
+fn dual(party: &str) -> Credentials {
+    let provider = CryptoProvider::default_provider();
+    let chain = |kind: &str| {
+        [
+            data(&format!("gm/{party}-{kind}.pem")),
+            data("gm/issuing-ca.pem"),
+        ]
+        .concat()
+    };
+    let key = |kind: &str| data(&format!("gm/{party}-{kind}.key.pem"));
+    Credentials::from_pem(&chain("sign"), &key("sign"), None, provider)
+        .unwrap()
+        .with_encryption(&chain("enc"), &key("enc"), None, provider)
+        .unwrap()
+}
+
+/// OpenSSL's side of one round trip: the steps a GM/T 0010 envelope takes,
+/// through the `openssl` crate. Returns the payload decrypted.
+struct OpensslSteps {
+    signer: PKey<Private>,
+    recipient: PKey<Private>,
+    issuing_ca: PKey<openssl::pkey::Public>,
+    root: PKey<openssl::pkey::Public>,
+    leaf_tbs: Vec<u8>,
+    leaf_sig: Vec<u8>,
+    ca_tbs: Vec<u8>,
+    ca_sig: Vec<u8>,
+}
+
+impl OpensslSteps {
+    fn new() -> Self {
+        let public = |name: &str| X509::from_pem(&data(name)).unwrap().public_key().unwrap();
+        let parts = |name: &str| {
+            let cert = Certificate::from_pem(&data(name)).unwrap();
+            let x509 = cert.x509();
+            use der::Encode;
+            (
+                x509.tbs_certificate().to_der().unwrap(),
+                x509.signature().raw_bytes().to_vec(),
+            )
+        };
+        let (leaf_tbs, leaf_sig) = parts("gm/ecp-sign.pem");
+        let (ca_tbs, ca_sig) = parts("gm/issuing-ca.pem");
+        Self {
+            signer: PKey::private_key_from_pem(&data("gm/ecp-sign.key.pem")).unwrap(),
+            recipient: PKey::private_key_from_pem(&data("gm/eisp-enc.key.pem")).unwrap(),
+            issuing_ca: public("gm/issuing-ca.pem"),
+            root: public("gm/root-ca.pem"),
+            leaf_tbs,
+            leaf_sig,
+            ca_tbs,
+            ca_sig,
+        }
+    }
+
+    fn round_trip(&self, payload: &[u8]) -> Vec<u8> {
+        let (key, iv) = ([0x11u8; 16], [0x22u8; 16]);
+        // Sender: the content's digest, the signature over the (small) signed
+        // attributes, the content key to the recipient, the content.
+        let digest = openssl::hash::hash(MessageDigest::sm3(), payload).unwrap();
+        let attrs = [digest.as_ref(), &[0u8; 96][..]].concat();
+        let sig = Signer::new(MessageDigest::sm3(), &self.signer)
+            .unwrap()
+            .sign_oneshot_to_vec(&attrs)
+            .unwrap();
+        let mut ctx = PkeyCtx::new(&self.recipient).unwrap();
+        ctx.encrypt_init().unwrap();
+        let mut wrapped = Vec::new();
+        ctx.encrypt_to_vec(&key, &mut wrapped).unwrap();
+        let ct = openssl_crypt(Cipher::sm4_cbc(), Mode::Encrypt, &key, &iv, payload);
+        // Recipient: the key, the content, the digest, the signature, the
+        // two chain links (their results are not the point: OpenSSL's
+        // `Verifier` checks under its own default ID, the work is the same).
+        let mut ctx = PkeyCtx::new(&self.recipient).unwrap();
+        ctx.decrypt_init().unwrap();
+        let mut unwrapped = Vec::new();
+        ctx.decrypt_to_vec(&wrapped, &mut unwrapped).unwrap();
+        let plain = openssl_crypt(Cipher::sm4_cbc(), Mode::Decrypt, &unwrapped, &iv, &ct);
+        let again = openssl::hash::hash(MessageDigest::sm3(), &plain).unwrap();
+        assert_eq!(again.as_ref(), digest.as_ref());
+        let mut v = Verifier::new(MessageDigest::sm3(), &self.signer).unwrap();
+        assert!(v.verify_oneshot(&sig, &attrs).unwrap());
+        for (issuer, tbs, sig) in [
+            (&self.issuing_ca, &self.leaf_tbs, &self.leaf_sig),
+            (&self.root, &self.ca_tbs, &self.ca_sig),
+        ] {
+            let mut v = Verifier::new(MessageDigest::sm3(), issuer).unwrap();
+            black_box(v.verify_oneshot(sig, tbs).unwrap());
+        }
+        plain
+    }
+}
+
+fn round_trip(c: &mut Criterion) {
+    let provider = CryptoProvider::default_provider();
+    let (ecp, eisp) = (dual("ecp"), dual("eisp"));
+    let roots = TrustStore::from_pem_or_der(&data("gm/root-ca.pem")).unwrap();
+    let validator = PathValidator::new(&roots, PathPolicy::default());
+    let theirs = OpensslSteps::new();
+    let mut g = c.benchmark_group("gm round trip");
+    g.measurement_time(Duration::from_secs(5));
+    for (label, size) in [("2 KiB", 2048), ("1 MiB", MIB)] {
+        let payload = vec![0x5au8; size];
+        g.throughput(Throughput::Bytes(size as u64));
+        if size == MIB {
+            g.sample_size(10);
+        }
+        g.bench_function(format!("{label}/ours"), |b| {
+            b.iter(|| {
+                let sealed = envelope::seal(
+                    black_box(&payload),
+                    &ecp,
+                    &[eisp.encryption_leaf()],
+                    AT,
+                    provider,
+                )
+                .unwrap();
+                let replay = MemoryReplayGuard::new();
+                let opened = Opener::new(&eisp, &validator, &replay, provider)
+                    .open(&sealed, AT)
+                    .unwrap();
+                assert_eq!(opened.payload.len(), size);
+            })
+        });
+        let gcm = EnvelopePolicy {
+            sm4_gcm: true,
+            ..EnvelopePolicy::default()
+        };
+        g.bench_function(format!("{label}/ours, SM4-GCM by policy"), |b| {
+            b.iter(|| {
+                let to = [eisp.encryption_leaf()];
+                let sealed = envelope::seal_with_policy(
+                    black_box(&payload),
+                    &ecp,
+                    None,
+                    &to,
+                    AT,
+                    &gcm,
+                    provider,
+                )
+                .unwrap();
+                let replay = MemoryReplayGuard::new();
+                let opened = Opener::new(&eisp, &validator, &replay, provider)
+                    .with_policy(gcm.clone())
+                    .open(&sealed, AT)
+                    .unwrap();
+                assert_eq!(opened.payload.len(), size);
+            })
+        });
+        g.bench_function(format!("{label}/openssl steps"), |b| {
+            b.iter(|| theirs.round_trip(black_box(&payload)))
+        });
+    }
+    g.finish();
+}
+
+criterion::criterion_group!(benches, sm2, sm4, round_trip);
 criterion::criterion_main!(benches);
