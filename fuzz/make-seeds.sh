@@ -49,6 +49,11 @@ for f in root-ca.der chain.pem ecp-p256.pem ecp-p384.pem enterprise-ed25519.pem 
 done
 cat "$data/crl/issuing-ca.crl.der" "$data/crl/root-ca.crl.der" \
     >"$seeds/certificate_parse/crl-bundle.der"
+# The SM2 PKI (tests/data/gm): certificates signed SM2-with-SM3, one under
+# OpenSSL's empty distinguishing ID, and its CRL.
+for f in chain.pem ecp-sign.pem eisp-enc.pem faulty/empty-id.pem crl/issuing-ca.crl.pem; do
+    cp "$data/gm/$f" "$seeds/certificate_parse/gm-$(echo "$f" | tr / -)"
+done
 
 # private_key_parse: every format; encrypted ones with cheap KDF parameters
 # (the fuzz build bounds PBKDF2 at 10,000 iterations and scrypt at 1 MiB).
@@ -56,6 +61,11 @@ for f in enterprise-p256.key.der enterprise-p256.key.pem enterprise-rsa.pkcs1.pe
     enterprise-p256.sec1.pem enterprise-p256.enc.der enterprise-p256.enc.pem \
     enterprise-ed25519.key.der ecp-p384.key.pem; do
     cp "$data/$f" "$seeds/private_key_parse/$f"
+done
+# SM2 keys: PKCS#8, encrypted PKCS#8, SEC1 and OpenSSL's "SM2 PRIVATE KEY".
+for f in enterprise-sign.key.pem enterprise-sign.enc.pem enterprise-sign.sec1.pem \
+    enterprise-sign.ec.pem; do
+    cp "$data/gm/$f" "$seeds/private_key_parse/gm-$f"
 done
 openssl pkcs8 -topk8 -scrypt -scrypt_N 1024 -scrypt_r 8 -scrypt_p 1 \
     -in "$data/enterprise-p256.key.pem" -passout "pass:$pass" \

@@ -45,6 +45,9 @@ pub struct Fixture {
     pub issuing_ca: Certificate,
     /// `faulty/revoked.pem`, listed in the issuing CA's CRL.
     pub revoked_leaf: Certificate,
+    /// The service platform on SM2 dual certificates (`tests/data/gm`): a
+    /// signing pair and an encryption pair, for GM/T 0010 envelopes.
+    pub eisp_gm: Credentials,
 }
 
 /// A fixture leaf with the issuing CA, and its key.
@@ -73,7 +76,36 @@ pub static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| Fixture {
     ecp_p256: credentials(data!("ecp-p256.pem"), data!("ecp-p256.key.pem")),
     issuing_ca: Certificate::from_pem(data!("issuing-ca.pem")).expect("fixture CA"),
     revoked_leaf: Certificate::from_pem(data!("faulty/revoked.pem")).expect("fixture leaf"),
+    eisp_gm: gm_credentials(
+        (data!("gm/eisp-sign.pem"), data!("gm/eisp-sign.key.pem")),
+        (data!("gm/eisp-enc.pem"), data!("gm/eisp-enc.key.pem")),
+    ),
 });
+
+/// An SM2 dual-certificate party of `tests/data/gm`: its signing and its
+/// encryption leaf (each with the SM2 issuing CA) and their keys.
+pub fn gm_credentials(sign: (&[u8], &[u8]), enc: (&[u8], &[u8])) -> Credentials {
+    let chain = |leaf: &[u8]| [leaf, data!("gm/issuing-ca.pem")].concat();
+    Credentials::from_pem(&chain(sign.0), sign.1, None, provider())
+        .and_then(|c| c.with_encryption(&chain(enc.0), enc.1, None, provider()))
+        .expect("fixture SM2 credentials load")
+}
+
+/// The SM2 root CA of `tests/data/gm`.
+pub static GM_ROOTS: LazyLock<TrustStore> = LazyLock::new(|| {
+    TrustStore::from_pem_or_der(data!("gm/root-ca.pem")).expect("fixture SM2 root loads")
+});
+
+/// The SM2 issuing CA's CRL (SM2-with-SM3).
+pub static GM_CRLS: LazyLock<Vec<Crl>> = LazyLock::new(|| {
+    Crl::load_bundle(data!("gm/crl/issuing-ca.crl.pem")).expect("fixture SM2 CRL")
+});
+
+/// The path validator for SM2 chains: the SM2 root and CRL, the default
+/// policy.
+pub fn gm_validator() -> PathValidator<'static> {
+    PathValidator::new(&GM_ROOTS, PathPolicy::default()).with_crls(&GM_CRLS)
+}
 
 /// The path validator a service platform would use: the fixture root, the
 /// fixture CRLs, the default policy.

@@ -42,6 +42,40 @@ fn trust() -> (TrustStore, Vec<Crl>) {
     (roots, crls)
 }
 
+/// An SM2 dual-certificate party of `tests/data/gm` (as fuzz/src/lib.rs loads
+/// the service platform's).
+#[cfg(feature = "gm")]
+fn gm_party(party: &str) -> Credentials {
+    let provider = providers()[0];
+    let chain = |kind: &str| {
+        [
+            data(&format!("gm/{party}-{kind}.pem")),
+            data("gm/issuing-ca.pem"),
+        ]
+        .concat()
+    };
+    let key = |kind: &str| data(&format!("gm/{party}-{kind}.key.pem"));
+    Credentials::from_pem(&chain("sign"), &key("sign"), None, provider)
+        .unwrap()
+        .with_encryption(&chain("enc"), &key("enc"), None, provider)
+        .unwrap()
+}
+
+/// The GM/T 0010 seeds: SM4-CBC, and SM4-GCM under the policy that admits it.
+#[cfg(feature = "gm")]
+fn gm_policies() -> [(&'static str, EnvelopePolicy); 2] {
+    [
+        ("ours-gm.der", EnvelopePolicy::default()),
+        (
+            "ours-gm-sm4-gcm.der",
+            EnvelopePolicy {
+                sm4_gcm: true,
+                ..EnvelopePolicy::default()
+            },
+        ),
+    ]
+}
+
 const OURS: &[(&str, &str)] = &[
     ("ours-p256.der", "eisp-p256"),
     ("ours-rsa.der", "eisp-rsa"),
@@ -87,6 +121,17 @@ fn write_seeds() {
         write("envelope_open", name, &malformed);
     }
     write("envelope_open", "ours-signed-only.der", signed.as_der());
+    #[cfg(feature = "gm")]
+    {
+        let (ecp, eisp) = (gm_party("ecp"), gm_party("eisp"));
+        for (name, policy) in gm_policies() {
+            let to = [eisp.encryption_leaf()];
+            let sealed =
+                envelope::seal_with_policy(&payload, &ecp, None, &to, NOW, &policy, provider)
+                    .unwrap();
+            write("envelope_open", name, &sealed);
+        }
+    }
 
     let (roots, crls) = trust();
     let validator = PathValidator::new(&roots, PathPolicy::default()).with_crls(&crls);
@@ -126,6 +171,21 @@ fn fapiao_made_seeds_open_and_verify_at_the_fuzz_time() {
             .open(&seed("envelope_open", name), NOW)
             .unwrap_or_else(|e| panic!("{name}: {e} (run fuzz/make-seeds.sh)"));
         assert!(!opened.signers.is_empty(), "{name}");
+    }
+    #[cfg(feature = "gm")]
+    {
+        let roots = TrustStore::from_pem_or_der(&data("gm/root-ca.pem")).unwrap();
+        let crls = Crl::load_bundle(&data("gm/crl/issuing-ca.crl.pem")).unwrap();
+        let validator = PathValidator::new(&roots, PathPolicy::default()).with_crls(&crls);
+        let eisp = gm_party("eisp");
+        for (name, policy) in gm_policies() {
+            let replay = MemoryReplayGuard::new();
+            let opened = Opener::new(&eisp, &validator, &replay, provider)
+                .with_policy(policy)
+                .open(&seed("envelope_open", name), NOW)
+                .unwrap_or_else(|e| panic!("{name}: {e} (run fuzz/make-seeds.sh)"));
+            assert!(!opened.signers.is_empty(), "{name}");
+        }
     }
     malformed_seeds_are_refused_by_name(&validator);
     let signed = SignedMessage::from_der(seed("envelope_open", "ours-signed-only.der")).unwrap();
