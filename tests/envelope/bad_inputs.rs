@@ -3,8 +3,8 @@
 //! a panic, never the wrong reason. Every case runs even when an earlier one
 //! fails; the test lists all the failures at once.
 //!
-//! Envelopes, signed messages, certificates, CRLs, keys, credentials, the
-//! certificate exchange and invoice requests, each area's cases in its file under
+//! Envelopes (GM/T 0010 ones too), signed messages, certificates, CRLs, keys,
+//! credentials, the certificate exchange and invoice requests, each area's cases in its file under
 //! tests/envelope/bad_inputs/. The C API's part (NULL pointers, zero lengths, handles freed
 //! twice) is tests/ffi/bad_inputs_ffi.rs.
 
@@ -176,6 +176,9 @@ mod certificates;
 mod envelopes;
 #[path = "bad_inputs/exchange.rs"]
 mod exchange;
+#[cfg(feature = "gm")]
+#[path = "bad_inputs/gm.rs"]
+mod gm;
 #[path = "bad_inputs/keys.rs"]
 mod keys;
 #[path = "bad_inputs/requests.rs"]
@@ -195,6 +198,8 @@ fn catalogue() -> Vec<Case> {
         keys::cases(),
         exchange::cases(),
         requests::cases(),
+        #[cfg(feature = "gm")]
+        gm::cases(),
     ]
     .into_iter()
     .flatten()
