@@ -12,7 +12,7 @@ use core::ptr;
 
 use fapiao::ffi::fapiao_result::*;
 use fapiao::ffi::*;
-use ffi_support::{TEST_TIME, last_error, ok, take_bytes};
+use ffi_support::{last_error, ok};
 
 fn gm(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/gm/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -94,6 +94,7 @@ fn free(credentials: &[*mut fapiao_credentials]) {
 #[cfg(feature = "gm")]
 mod with_gm {
     use super::*;
+    use ffi_support::{TEST_TIME, take_bytes};
 
     /// A party's signing pair, with the issuing CA.
     pub(super) fn signing(party: &str) -> *mut fapiao_credentials {
