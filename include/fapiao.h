@@ -1249,7 +1249,9 @@ fapiao_result fapiao_seal_sm4_gcm(const struct fapiao_credentials *signer,
  * A new opener for envelopes addressed to `recipient`, whose signers are
  * validated against `trust` (its anchors and CRLs), with the default policy
  * (16 MiB, 8 signers, 300 s clock skew, no legacy AES-CBC: see
- * `fapiao_opener_allow_legacy_cbc`).
+ * `fapiao_opener_allow_legacy_cbc`; GM/T 0010 envelopes with SM4-CBC, not
+ * SM4-GCM: see `fapiao_opener_sm4_gcm`). `recipient` decrypts with its
+ * encryption pair when it has one (`fapiao_credentials_with_encryption`).
  *
  * The opener copies what it needs: `recipient` and `trust` may be freed right
  * after the call, and later changes to `trust` do not affect it. On `FAPIAO_OK`

@@ -35,7 +35,8 @@ pub const NAME: &str = "open";
 pub const SUMMARY: &str = "decrypt an envelope and verify its signers";
 const USAGE: &str = "usage: fapiao_cli open --cert RECIPIENT.pem --key RECIPIENT_KEY.pem \
 --trust ROOTS.pem [--chain INTERMEDIATES.pem] [--crl CRL.pem] [--at RFC3339] \
-[--allow-legacy-cbc] [--sm4-gcm] [--sm2-id ID] --in ENVELOPE.der --out PAYLOAD";
+[--allow-legacy-cbc] [--sm4-gcm] [--sm2-id ID] --in ENVELOPE.der --out PAYLOAD
+  --cert/--key: the pair the envelope was sealed to (with dual certificates, the encryption pair)";
 const KNOWN: &[&str] = &[
     "--cert", "--key", "--trust", "--chain", "--crl", "--at", "--sm2-id", "--in", "--out",
 ];
