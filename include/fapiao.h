@@ -264,6 +264,12 @@ enum fapiao_result
      */
     FAPIAO_NO_RECIPIENTS = 410,
     /**
+     * SM2 keys beside other key kinds in one envelope: an SM2 signer sealing
+     * to an RSA or P-256 recipient (or the reverse), recipients of both kinds,
+     * or, opening, GM/T 0010 content with non-SM2 signers (or the reverse).
+     */
+    FAPIAO_MIXED_SUITES = 411,
+    /**
      * An invoice message is not valid JSON of the expected shape (unknown or
      * missing field, wrong type).
      */
@@ -323,6 +329,11 @@ enum fapiao_result
      * The random number generator failed.
      */
     FAPIAO_RANDOM_FAILED = 702,
+    /**
+     * This build of the library lacks the feature the call needs: the GM
+     * algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default.
+     */
+    FAPIAO_FEATURE_DISABLED = 703,
     /**
      * The store (database) failed, or holds data that does not read back.
      */
@@ -609,8 +620,9 @@ typedef struct fapiao_opened fapiao_opened;
  * refuses replays (an in-memory guard owned by the opener).
  *
  * `fapiao_opener_open` may be called from several threads at once;
- * `fapiao_opener_set_clock_skew` and `fapiao_opener_allow_legacy_cbc` must not
- * run concurrently with anything else on the same opener.
+ * `fapiao_opener_set_clock_skew`, `fapiao_opener_allow_legacy_cbc` and
+ * `fapiao_opener_sm4_gcm` must not run concurrently with anything else on the
+ * same opener.
  */
 typedef struct fapiao_opener fapiao_opener;
 
@@ -1001,6 +1013,66 @@ fapiao_result fapiao_credentials_new(const uint8_t *chain,
                                      struct fapiao_credentials **out);
 
 /**
+ * New credentials for a party with dual certificates (双证书, the GM
+ * practice): `credentials` (the signing certificate chain and key) with an
+ * encryption certificate chain `enc_chain` (leaf first, PEM bundle or
+ * concatenated DER) and its private key `enc_key` (formats as for
+ * `fapiao_credentials_new`; `password` may be NULL with `password_len` 0).
+ *
+ * Sealing signs with the signing pair; `fapiao_credentials_certificate`
+ * still returns the signing certificate, and
+ * `fapiao_credentials_encryption_certificate` the one peers seal to; an
+ * opener made from the new credentials matches recipients against the
+ * encryption certificate and decrypts with its key. Any key kinds work; SM2
+ * keys need the `gm` feature (`FAPIAO_FEATURE_DISABLED` without it).
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_credentials_free`; `credentials` is unchanged and still to be
+ * freed. On failure `*out` is not written. The library copies the inputs.
+ *
+ * Notable failures: `FAPIAO_KEY_MISMATCH` (the key is not the encryption
+ * leaf's), `FAPIAO_KEY_PASSWORD_REQUIRED`, `FAPIAO_KEY_WRONG_PASSWORD`,
+ * `FAPIAO_CERTIFICATE_MALFORMED`, `FAPIAO_KEY_MALFORMED`,
+ * `FAPIAO_FEATURE_DISABLED`.
+ *
+ * # Safety
+ *
+ * `credentials` must not be freed by another thread during the call;
+ * `enc_chain`, `enc_key` and `password` must each be NULL or point at their
+ * length in readable bytes; `out` must be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_credentials_with_encryption(const struct fapiao_credentials *credentials,
+                                                 const uint8_t *enc_chain,
+                                                 size_t enc_chain_len,
+                                                 const uint8_t *enc_key,
+                                                 size_t enc_key_len,
+                                                 const uint8_t *password,
+                                                 size_t password_len,
+                                                 struct fapiao_credentials **out);
+
+/**
+ * New credentials that sign SM2-with-SM3 under the distinguishing ID `id`
+ * (1 to 8191 bytes) instead of the default `1234567812345678`; peers must
+ * verify under the same ID. Only SM2 signing keys read it.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_credentials_free`; `credentials` is unchanged and still to be
+ * freed. On failure `*out` is not written. `FAPIAO_INVALID_ARGUMENT` for an
+ * empty or longer ID; `FAPIAO_FEATURE_DISABLED` when the library is built
+ * without the `gm` feature.
+ *
+ * # Safety
+ *
+ * `credentials` must not be freed by another thread during the call; `id`
+ * must be NULL or point at `id_len` readable bytes; `out` must be NULL or
+ * point at a writable pointer.
+ */
+fapiao_result fapiao_credentials_with_sm2_id(const struct fapiao_credentials *credentials,
+                                             const uint8_t *id,
+                                             size_t id_len,
+                                             struct fapiao_credentials **out);
+
+/**
  * Frees credentials. NULL does nothing; a pointer that is not live credentials
  * is left alone and recorded as the last error detail. Openers made from these
  * credentials keep their own copy and stay usable.
@@ -1045,8 +1117,9 @@ fapiao_result fapiao_credentials_subject_serial_number(const struct fapiao_crede
                                                        size_t *written);
 
 /**
- * The leaf certificate as DER, for example to give a peer as the recipient of
- * envelopes. On `FAPIAO_OK`, `*out` receives a new buffer to free with
+ * The leaf certificate (the signing certificate) as DER, for example to give
+ * a peer as the recipient of envelopes (for dual credentials, give
+ * `fapiao_credentials_encryption_certificate`). On `FAPIAO_OK`, `*out` receives a new buffer to free with
  * `fapiao_bytes_free`; on failure `*out` is not written.
  *
  * # Safety
@@ -1056,6 +1129,19 @@ fapiao_result fapiao_credentials_subject_serial_number(const struct fapiao_crede
  */
 fapiao_result fapiao_credentials_certificate(const struct fapiao_credentials *credentials,
                                              struct fapiao_bytes **out);
+
+/**
+ * The encryption certificate as DER: the one peers seal envelopes to (for
+ * dual credentials the encryption certificate, otherwise the leaf, as
+ * `fapiao_credentials_certificate`). On `FAPIAO_OK`, `*out` receives a new
+ * buffer to free with `fapiao_bytes_free`; on failure `*out` is not written.
+ *
+ * # Safety
+ *
+ * As for `fapiao_credentials_certificate`.
+ */
+fapiao_result fapiao_credentials_encryption_certificate(const struct fapiao_credentials *credentials,
+                                                        struct fapiao_bytes **out);
 
 /**
  * A software device `device_id` (NUL-terminated, 1 to 64 of `A-Z a-z 0-9 _ - .
@@ -1113,9 +1199,14 @@ void fapiao_software_device_free(struct fapiao_software_device *device);
 
 /**
  * Signs `payload` as `signer` at `now` (UNIX seconds; 0 = now) and encrypts it
- * to every certificate in `recipients` (PEM bundle or concatenated DER; RSA
- * certificates get RSA-OAEP key transport, P-256 ones ECDH key agreement):
- * a CMS AuthEnvelopedData (AES-256-GCM) holding a SignedData.
+ * to every certificate in `recipients` (PEM bundle or concatenated DER). The
+ * suite follows the keys: RSA recipients get RSA-OAEP key transport, P-256
+ * ones ECDH key agreement, in a CMS AuthEnvelopedData (AES-256-GCM) holding
+ * a SignedData; an SM2 signer sealing to SM2 recipients (their encryption
+ * certificates) writes a GM/T 0010 envelope (SM3/SM2 SignedData, SM2 key
+ * transport, SM4-CBC; `fapiao_seal_sm4_gcm` for SM4-GCM). SM2 beside another
+ * key kind is `FAPIAO_MIXED_SUITES`; SM2 keys without the `gm` feature,
+ * `FAPIAO_FEATURE_DISABLED`.
  *
  * On `FAPIAO_OK`, `*out` receives the DER envelope, to free with
  * `fapiao_bytes_free`; on failure `*out` is not written. The library copies the
@@ -1136,10 +1227,31 @@ fapiao_result fapiao_seal(const struct fapiao_credentials *signer,
                           struct fapiao_bytes **out);
 
 /**
+ * `fapiao_seal` writing SM4-GCM in an AuthEnvelopedData
+ * (1.2.156.10197.1.104.8) instead of SM4-CBC when the envelope is a GM/T 0010
+ * one (an SM2 signer, SM2 recipients); the recipient's opener must read it
+ * (`fapiao_opener_sm4_gcm`). Other envelopes are sealed as `fapiao_seal`
+ * seals them. Without the `gm` feature, `FAPIAO_FEATURE_DISABLED`.
+ *
+ * # Safety
+ *
+ * As for `fapiao_seal`.
+ */
+fapiao_result fapiao_seal_sm4_gcm(const struct fapiao_credentials *signer,
+                                  const uint8_t *payload,
+                                  size_t payload_len,
+                                  const uint8_t *recipients,
+                                  size_t recipients_len,
+                                  uint64_t now,
+                                  struct fapiao_bytes **out);
+
+/**
  * A new opener for envelopes addressed to `recipient`, whose signers are
  * validated against `trust` (its anchors and CRLs), with the default policy
  * (16 MiB, 8 signers, 300 s clock skew, no legacy AES-CBC: see
- * `fapiao_opener_allow_legacy_cbc`).
+ * `fapiao_opener_allow_legacy_cbc`; GM/T 0010 envelopes with SM4-CBC, not
+ * SM4-GCM: see `fapiao_opener_sm4_gcm`). `recipient` decrypts with its
+ * encryption pair when it has one (`fapiao_credentials_with_encryption`).
  *
  * The opener copies what it needs: `recipient` and `trust` may be freed right
  * after the call, and later changes to `trust` do not affect it. On `FAPIAO_OK`
@@ -1183,13 +1295,51 @@ fapiao_result fapiao_opener_set_clock_skew(struct fapiao_opener *opener, uint64_
 fapiao_result fapiao_opener_allow_legacy_cbc(struct fapiao_opener *opener, uint32_t allow);
 
 /**
+ * Reads GM/T 0010 envelopes with SM4-GCM and refuses those with SM4-CBC
+ * (`require` non-zero), or the reverse (0, the default): both peers set it,
+ * so that a peer that moved to GCM cannot be downgraded to the malleable
+ * mode. The refused mode is `FAPIAO_UNSUPPORTED_ALGORITHM`. Other envelopes
+ * are unaffected. Non-zero without the `gm` feature is
+ * `FAPIAO_FEATURE_DISABLED` (and changes nothing).
+ *
+ * # Safety
+ *
+ * No other thread may use `opener` during the call.
+ */
+fapiao_result fapiao_opener_sm4_gcm(struct fapiao_opener *opener, uint32_t require);
+
+/**
+ * Verifies the SM2-with-SM3 signatures of the signer whose certificate is
+ * `signer` (PEM or DER; matched by its public key) under the distinguishing
+ * ID `id` (1 to 8191 bytes) instead of the default `1234567812345678`: what a
+ * peer that signs with `fapiao_credentials_with_sm2_id` needs. Certificate
+ * and CRL signatures are always verified under the default. Calling it again
+ * for the same key replaces its ID. `FAPIAO_INVALID_ARGUMENT` for an empty
+ * or longer ID; `FAPIAO_FEATURE_DISABLED` without the `gm` feature.
+ *
+ * # Safety
+ *
+ * No other thread may use `opener` during the call; `signer` and `id` must
+ * be NULL or point at their length in readable bytes.
+ */
+fapiao_result fapiao_opener_set_sm2_id(struct fapiao_opener *opener,
+                                       const uint8_t *signer,
+                                       size_t signer_len,
+                                       const uint8_t *id,
+                                       size_t id_len);
+
+/**
  * Opens `envelope` at `now` (UNIX seconds; 0 = now): decrypts it, verifies every
  * signer (signature, signed attributes, certificate path at its signing time,
  * signing time within the clock skew of `now`) and records its message id.
  *
  * On `FAPIAO_OK`, `*out` receives the opened envelope, to free with
  * `fapiao_opened_free`; on failure `*out` is not written and the message id is
- * not recorded. Notable failures: `FAPIAO_NOT_FOR_US`, `FAPIAO_TAG_MISMATCH`,
+ * not recorded. The opener's credentials decrypt with their encryption pair
+ * (see `fapiao_credentials_with_encryption`). A GM/T 0010 envelope with
+ * SM4-CBC that does not decrypt to content whose signers verify is the one
+ * `FAPIAO_DECRYPT_FAILED`, as legacy AES-CBC is. Notable failures:
+ * `FAPIAO_NOT_FOR_US`, `FAPIAO_TAG_MISMATCH`, `FAPIAO_MIXED_SUITES`,
  * `FAPIAO_SIGNATURE_INVALID`, `FAPIAO_SIGNER_UNTRUSTED`, `FAPIAO_REPLAY`,
  * `FAPIAO_TOO_LARGE`, `FAPIAO_UNSUPPORTED_ALGORITHM`, `FAPIAO_ENVELOPE_MALFORMED`.
  *

@@ -1,5 +1,7 @@
 //! `fapiao_cli inspect`: shows an envelope's structure without any key: content
-//! types, recipients, algorithms, signers (when visible) and sizes.
+//! types, recipients, algorithms, signers (when visible, with their digest and
+//! signature algorithms) and sizes. The GM/T 0010 identifiers (content types,
+//! SM3, sm2sign, sm2encrypt, SM4-CBC, SM4-GCM) are named as the others are.
 
 use std::io::Write;
 
@@ -60,8 +62,17 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
     match &summary.signers {
         Some(signers) => {
+            let algorithms = signer_algorithms(&bytes);
             for (i, s) in signers.iter().enumerate() {
                 let _ = writeln!(out, "signer {i}: {s}");
+                if let Some((digest, signature)) = algorithms.get(i) {
+                    let _ = writeln!(
+                        out,
+                        "signer {i} algorithms: digest {}, signature {}",
+                        name(digest),
+                        name(signature)
+                    );
+                }
             }
         }
         None => {
@@ -71,9 +82,51 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     0
 }
 
+/// The digest and signature algorithm OIDs of each signer of a bare SignedData
+/// (which [`inspect`] has already decoded once, within the policy's bounds).
+fn signer_algorithms(der: &[u8]) -> Vec<(String, String)> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::Decode;
+    ContentInfo::from_der(der)
+        .ok()
+        .and_then(|info| info.content.decode_as::<SignedData>().ok())
+        .map(|signed| {
+            signed
+                .signer_infos
+                .0
+                .iter()
+                .map(|si| {
+                    (
+                        si.digest_alg.oid.to_string(),
+                        si.signature_algorithm.oid.to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A readable name for the OIDs an envelope uses.
 fn name(oid: &str) -> String {
     let known = match oid {
+        "1.2.156.10197.6.1.4.2.3" => "GM/T 0010 envelopedData",
+        "1.2.156.10197.6.1.4.2.2" => "GM/T 0010 signedData",
+        "1.2.156.10197.6.1.4.2.1" => "GM/T 0010 data",
+        "1.2.156.10197.1.104.2" => "SM4-CBC",
+        "1.2.156.10197.1.104" => "SM4 (read as SM4-CBC)",
+        "1.2.156.10197.1.104.8" => "SM4-GCM",
+        "1.2.156.10197.1.301.3" => "sm2encrypt",
+        "1.2.156.10197.1.301.1" => "sm2sign",
+        "1.2.156.10197.1.501" => "SM2-with-SM3",
+        "1.2.156.10197.1.401" => "SM3",
+        "2.16.840.1.101.3.4.2.1" => "SHA-256",
+        "2.16.840.1.101.3.4.2.2" => "SHA-384",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.3.101.112" => "Ed25519",
         "1.2.840.113549.1.9.16.1.23" => "authEnvelopedData",
         "1.2.840.113549.1.7.3" => "envelopedData",
         "1.2.840.113549.1.7.2" => "signedData",

@@ -120,8 +120,8 @@ fn crypto(e: &CryptoError) -> fapiao_result {
         | CryptoError::ProviderFailed { .. }
         | CryptoError::PointNotOnCurve { .. }
         | CryptoError::IdentityPoint { .. }
-        | CryptoError::FeatureDisabled { .. }
         | CryptoError::Sm2IdUnsupported => FAPIAO_CRYPTO_FAILED,
+        CryptoError::FeatureDisabled { .. } => FAPIAO_FEATURE_DISABLED,
         CryptoError::MalformedCiphertext { .. } => FAPIAO_DECRYPT_FAILED,
     }
 }
@@ -194,7 +194,6 @@ fn envelope(e: &EnvelopeError) -> fapiao_result {
         E::TooLarge { .. } | E::LimitExceeded { .. } => FAPIAO_TOO_LARGE,
         E::UnsupportedAlgorithm { .. }
         | E::LegacyEnvelopeRefused
-        | E::MixedSuites { .. }
         | E::UnsupportedRecipientKey { .. } => FAPIAO_UNSUPPORTED_ALGORITHM,
         E::SignerChainInvalid { .. } => FAPIAO_SIGNER_UNTRUSTED,
         E::SigningTimeOutsideWindow { .. } => FAPIAO_SIGNING_TIME_OUT_OF_WINDOW,
@@ -205,6 +204,7 @@ fn envelope(e: &EnvelopeError) -> fapiao_result {
         | E::ContentTypeMismatch { .. }
         | E::BadAddressing { .. } => FAPIAO_SIGNED_ATTRIBUTES_INVALID,
         E::Empty { .. } => FAPIAO_NO_RECIPIENTS,
+        E::MixedSuites { .. } => FAPIAO_MIXED_SUITES,
         E::Malformed { .. }
         | E::UnexpectedContentType { .. }
         | E::UnsupportedVersion { .. }

@@ -57,23 +57,160 @@ pub unsafe extern "C" fn fapiao_credentials_new(
                 Out::new(out, "out")?,
             )
         };
-        if chain.is_empty() {
-            return Err(Failure::new(
-                fapiao_result::FAPIAO_CERTIFICATE_MALFORMED,
-                "argument `chain` is empty",
-            ));
-        }
-        if key.is_empty() {
-            return Err(Failure::new(
-                fapiao_result::FAPIAO_KEY_MALFORMED,
-                "argument `key` is empty",
-            ));
-        }
+        not_empty(chain, "chain", key, "key")?;
         let inner =
             Credentials::from_pem(chain, key, password, CryptoProvider::default_provider())?;
         out.write(handle::into_handle(fapiao_credentials { inner }));
         Ok(())
     })
+}
+
+/// Refuses an empty certificate chain or key before parsing either.
+fn not_empty(chain: &[u8], chain_name: &str, key: &[u8], key_name: &str) -> Result<(), Failure> {
+    if chain.is_empty() {
+        return Err(Failure::new(
+            fapiao_result::FAPIAO_CERTIFICATE_MALFORMED,
+            format!("argument `{chain_name}` is empty"),
+        ));
+    }
+    if key.is_empty() {
+        return Err(Failure::new(
+            fapiao_result::FAPIAO_KEY_MALFORMED,
+            format!("argument `{key_name}` is empty"),
+        ));
+    }
+    Ok(())
+}
+
+/// New credentials for a party with dual certificates (双证书, the GM
+/// practice): `credentials` (the signing certificate chain and key) with an
+/// encryption certificate chain `enc_chain` (leaf first, PEM bundle or
+/// concatenated DER) and its private key `enc_key` (formats as for
+/// `fapiao_credentials_new`; `password` may be NULL with `password_len` 0).
+///
+/// Sealing signs with the signing pair; `fapiao_credentials_certificate`
+/// still returns the signing certificate, and
+/// `fapiao_credentials_encryption_certificate` the one peers seal to; an
+/// opener made from the new credentials matches recipients against the
+/// encryption certificate and decrypts with its key. Any key kinds work; SM2
+/// keys need the `gm` feature (`FAPIAO_FEATURE_DISABLED` without it).
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_credentials_free`; `credentials` is unchanged and still to be
+/// freed. On failure `*out` is not written. The library copies the inputs.
+///
+/// Notable failures: `FAPIAO_KEY_MISMATCH` (the key is not the encryption
+/// leaf's), `FAPIAO_KEY_PASSWORD_REQUIRED`, `FAPIAO_KEY_WRONG_PASSWORD`,
+/// `FAPIAO_CERTIFICATE_MALFORMED`, `FAPIAO_KEY_MALFORMED`,
+/// `FAPIAO_FEATURE_DISABLED`.
+///
+/// # Safety
+///
+/// `credentials` must not be freed by another thread during the call;
+/// `enc_chain`, `enc_key` and `password` must each be NULL or point at their
+/// length in readable bytes; `out` must be NULL or point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_credentials_with_encryption(
+    credentials: *const fapiao_credentials,
+    enc_chain: *const u8,
+    enc_chain_len: usize,
+    enc_key: *const u8,
+    enc_key_len: usize,
+    password: *const u8,
+    password_len: usize,
+    out: *mut *mut fapiao_credentials,
+) -> fapiao_result {
+    guard("fapiao_credentials_with_encryption", || {
+        // SAFETY: the caller guarantees the handle, the pointer/length pairs
+        // and `out`.
+        let (credentials, chain, key, password, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                bytes_arg(enc_chain, enc_chain_len, "enc_chain")?,
+                bytes_arg(enc_key, enc_key_len, "enc_key")?,
+                optional_bytes_arg(password, password_len, "password")?,
+                Out::new(out, "out")?,
+            )
+        };
+        not_empty(chain, "enc_chain", key, "enc_key")?;
+        let inner = credentials.inner.clone().with_encryption(
+            chain,
+            key,
+            password,
+            CryptoProvider::default_provider(),
+        )?;
+        out.write(handle::into_handle(fapiao_credentials { inner }));
+        Ok(())
+    })
+}
+
+/// The longest SM2 distinguishing ID (its bit length is a 16-bit field).
+const MAX_SM2_ID_LEN: usize = 8191;
+
+/// New credentials that sign SM2-with-SM3 under the distinguishing ID `id`
+/// (1 to 8191 bytes) instead of the default `1234567812345678`; peers must
+/// verify under the same ID. Only SM2 signing keys read it.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_credentials_free`; `credentials` is unchanged and still to be
+/// freed. On failure `*out` is not written. `FAPIAO_INVALID_ARGUMENT` for an
+/// empty or longer ID; `FAPIAO_FEATURE_DISABLED` when the library is built
+/// without the `gm` feature.
+///
+/// # Safety
+///
+/// `credentials` must not be freed by another thread during the call; `id`
+/// must be NULL or point at `id_len` readable bytes; `out` must be NULL or
+/// point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_credentials_with_sm2_id(
+    credentials: *const fapiao_credentials,
+    id: *const u8,
+    id_len: usize,
+    out: *mut *mut fapiao_credentials,
+) -> fapiao_result {
+    guard("fapiao_credentials_with_sm2_id", || {
+        // SAFETY: the caller guarantees the handle, the bytes and `out`.
+        let (credentials, id, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                bytes_arg(id, id_len, "id")?,
+                Out::new(out, "out")?,
+            )
+        };
+        gm_enabled("SM2 distinguishing IDs")?;
+        check_sm2_id(id)?;
+        let inner = credentials.inner.clone().with_sm2_id(id);
+        out.write(handle::into_handle(fapiao_credentials { inner }));
+        Ok(())
+    })
+}
+
+/// `FAPIAO_INVALID_ARGUMENT` unless `id` is 1 to [`MAX_SM2_ID_LEN`] bytes.
+pub(crate) fn check_sm2_id(id: &[u8]) -> Result<(), Failure> {
+    if id.is_empty() || id.len() > MAX_SM2_ID_LEN {
+        return Err(Failure::new(
+            fapiao_result::FAPIAO_INVALID_ARGUMENT,
+            format!(
+                "argument `id` is {} bytes: an SM2 ID has 1 to {MAX_SM2_ID_LEN}",
+                id.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `FAPIAO_FEATURE_DISABLED` naming `what` when the library is built without
+/// the `gm` feature.
+pub(crate) fn gm_enabled(what: &str) -> Result<(), Failure> {
+    if cfg!(feature = "gm") {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            fapiao_result::FAPIAO_FEATURE_DISABLED,
+            format!("{what} need the `gm` feature, which this build of the library lacks"),
+        ))
+    }
 }
 
 /// Frees credentials. NULL does nothing; a pointer that is not live credentials
@@ -152,8 +289,9 @@ pub unsafe extern "C" fn fapiao_credentials_subject_serial_number(
     })
 }
 
-/// The leaf certificate as DER, for example to give a peer as the recipient of
-/// envelopes. On `FAPIAO_OK`, `*out` receives a new buffer to free with
+/// The leaf certificate (the signing certificate) as DER, for example to give
+/// a peer as the recipient of envelopes (for dual credentials, give
+/// `fapiao_credentials_encryption_certificate`). On `FAPIAO_OK`, `*out` receives a new buffer to free with
 /// `fapiao_bytes_free`; on failure `*out` is not written.
 ///
 /// # Safety
@@ -175,6 +313,34 @@ pub unsafe extern "C" fn fapiao_credentials_certificate(
         };
         out.write(fapiao_bytes::into_handle(
             credentials.inner.leaf().der().to_vec(),
+        ));
+        Ok(())
+    })
+}
+
+/// The encryption certificate as DER: the one peers seal envelopes to (for
+/// dual credentials the encryption certificate, otherwise the leaf, as
+/// `fapiao_credentials_certificate`). On `FAPIAO_OK`, `*out` receives a new
+/// buffer to free with `fapiao_bytes_free`; on failure `*out` is not written.
+///
+/// # Safety
+///
+/// As for `fapiao_credentials_certificate`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_credentials_encryption_certificate(
+    credentials: *const fapiao_credentials,
+    out: *mut *mut fapiao_bytes,
+) -> fapiao_result {
+    guard("fapiao_credentials_encryption_certificate", || {
+        // SAFETY: the caller guarantees the handle's lifetime and `out`.
+        let (credentials, out) = unsafe {
+            (
+                handle::borrow(credentials, "credentials")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write(fapiao_bytes::into_handle(
+            credentials.inner.encryption_leaf().der().to_vec(),
         ));
         Ok(())
     })

@@ -51,8 +51,10 @@ pub use callback_device::{
     fapiao_device_answer, fapiao_device_status, fapiao_issue_fn,
 };
 pub use credentials::{
-    fapiao_credentials, fapiao_credentials_certificate, fapiao_credentials_free,
-    fapiao_credentials_new, fapiao_credentials_subject, fapiao_credentials_subject_serial_number,
+    fapiao_credentials, fapiao_credentials_certificate, fapiao_credentials_encryption_certificate,
+    fapiao_credentials_free, fapiao_credentials_new, fapiao_credentials_subject,
+    fapiao_credentials_subject_serial_number, fapiao_credentials_with_encryption,
+    fapiao_credentials_with_sm2_id,
 };
 pub use device::{
     fapiao_software_device, fapiao_software_device_add_segment, fapiao_software_device_free,
@@ -60,7 +62,8 @@ pub use device::{
 };
 pub use envelope::{
     fapiao_inspect, fapiao_opener, fapiao_opener_allow_legacy_cbc, fapiao_opener_free,
-    fapiao_opener_new, fapiao_opener_open, fapiao_opener_set_clock_skew, fapiao_seal,
+    fapiao_opener_new, fapiao_opener_open, fapiao_opener_set_clock_skew, fapiao_opener_set_sm2_id,
+    fapiao_opener_sm4_gcm, fapiao_seal, fapiao_seal_sm4_gcm,
 };
 pub use exchange::{
     fapiao_certificate_match, fapiao_exchange, fapiao_exchange_answer, fapiao_exchange_bind,

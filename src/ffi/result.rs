@@ -109,6 +109,10 @@ pub enum fapiao_result {
     FAPIAO_SIGNED_ATTRIBUTES_INVALID = 409,
     /// Nothing to encrypt to: the recipient list is empty.
     FAPIAO_NO_RECIPIENTS = 410,
+    /// SM2 keys beside other key kinds in one envelope: an SM2 signer sealing
+    /// to an RSA or P-256 recipient (or the reverse), recipients of both kinds,
+    /// or, opening, GM/T 0010 content with non-SM2 signers (or the reverse).
+    FAPIAO_MIXED_SUITES = 411,
 
     /// An invoice message is not valid JSON of the expected shape (unknown or
     /// missing field, wrong type).
@@ -144,6 +148,9 @@ pub enum fapiao_result {
     FAPIAO_DECRYPT_FAILED = 701,
     /// The random number generator failed.
     FAPIAO_RANDOM_FAILED = 702,
+    /// This build of the library lacks the feature the call needs: the GM
+    /// algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default.
+    FAPIAO_FEATURE_DISABLED = 703,
 
     /// The store (database) failed, or holds data that does not read back.
     FAPIAO_STORE_FAILED = 800,
@@ -212,6 +219,7 @@ impl fapiao_result {
         FAPIAO_SIGNING_TIME_OUT_OF_WINDOW,
         FAPIAO_SIGNED_ATTRIBUTES_INVALID,
         FAPIAO_NO_RECIPIENTS,
+        FAPIAO_MIXED_SUITES,
         FAPIAO_INVOICE_JSON_INVALID,
         FAPIAO_INVOICE_UNSUPPORTED_VERSION,
         FAPIAO_INVOICE_INVALID,
@@ -226,6 +234,7 @@ impl fapiao_result {
         FAPIAO_CRYPTO_FAILED,
         FAPIAO_DECRYPT_FAILED,
         FAPIAO_RANDOM_FAILED,
+        FAPIAO_FEATURE_DISABLED,
         FAPIAO_STORE_FAILED,
         FAPIAO_STORE_CONFLICT,
         FAPIAO_STORE_REFUSED,
@@ -282,6 +291,7 @@ impl fapiao_result {
             FAPIAO_SIGNING_TIME_OUT_OF_WINDOW => "a signing time is outside the allowed window",
             FAPIAO_SIGNED_ATTRIBUTES_INVALID => "a signer's signed attributes are invalid",
             FAPIAO_NO_RECIPIENTS => "no recipient to encrypt to",
+            FAPIAO_MIXED_SUITES => "SM2 and non-SM2 keys mixed in one envelope",
             FAPIAO_INVOICE_JSON_INVALID => "the invoice message is not valid JSON of its format",
             FAPIAO_INVOICE_UNSUPPORTED_VERSION => "unsupported invoice message version",
             FAPIAO_INVOICE_INVALID => "the issue request breaks order rules",
@@ -296,6 +306,9 @@ impl fapiao_result {
             FAPIAO_CRYPTO_FAILED => "cryptographic operation failed",
             FAPIAO_DECRYPT_FAILED => "decryption failed",
             FAPIAO_RANDOM_FAILED => "random number generator failed",
+            FAPIAO_FEATURE_DISABLED => {
+                "this build of the library lacks the feature (GM algorithms)"
+            }
             FAPIAO_STORE_FAILED => "store failure",
             FAPIAO_STORE_CONFLICT => "the store refused a conflicting change",
             FAPIAO_STORE_REFUSED => "the store refused the change",

@@ -4,13 +4,13 @@
 
 use crate::common;
 #[path = "../../examples/fapiao_cli/inspect.rs"]
-mod inspect;
+pub(crate) mod inspect;
 #[path = "../../examples/fapiao_cli/open.rs"]
-mod open;
+pub(crate) mod open;
 #[path = "../../examples/fapiao_cli/seal.rs"]
-mod seal;
+pub(crate) mod seal;
 #[path = "../../examples/fapiao_cli/speed.rs"]
-mod speed;
+pub(crate) mod speed;
 
 use std::path::PathBuf;
 

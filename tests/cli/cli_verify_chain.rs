@@ -17,7 +17,7 @@ fn data_dir() -> PathBuf {
 }
 
 /// Builds `examples/fapiao_cli` (once) and returns the executable's path.
-fn cli() -> &'static PathBuf {
+pub(crate) fn cli() -> &'static PathBuf {
     static CLI: OnceLock<PathBuf> = OnceLock::new();
     CLI.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

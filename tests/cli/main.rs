@@ -10,6 +10,8 @@ mod common;
 mod platform_support;
 
 mod cli_envelope;
+#[cfg(feature = "gm")]
+mod cli_gm;
 mod cli_reconcile;
 mod cli_verify_chain;
 mod fuzz_seeds;

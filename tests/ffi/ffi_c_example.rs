@@ -2,7 +2,9 @@
 //! library and run on the fixture PKI: the ERP checks and signs its order, the
 //! cloud platform countersigns and seals it, the service platform issues the
 //! invoice (and refuses the replay), the cloud platform opens the answer. Once
-//! more linked with the shared library (`-lfapiao`).
+//! more linked with the shared library (`-lfapiao`). examples/c/gm_envelope.c
+//! (with the `gm` feature): dual SM2 credentials, GM/T 0010 envelopes with
+//! SM4-CBC and SM4-GCM, and their refusals.
 //!
 //! The static library is the `libfapiao.a` cargo built for this test run (next
 //! to the test's own executable, in `target/<profile>/deps`). It is copied to a
@@ -50,35 +52,38 @@ fn library(name: &str) -> PathBuf {
         })
 }
 
-/// Builds the example once per test run; returns the executable.
+/// Builds examples/c/`name`.c against a private copy of the static library.
+fn build(name: &str) -> PathBuf {
+    // Cargo's scratch directory for integration tests, inside the target dir.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ffi_c_example_{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lib = dir.join("libfapiao.a");
+    std::fs::copy(library("libfapiao.a"), &lib).unwrap();
+    let exe = dir.join(name);
+    let output = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(root().join("include"))
+        .arg(root().join(format!("examples/c/{name}.c")))
+        .arg(&lib)
+        .args(SYSTEM_LIBS)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the C compiler `cc`: {e}"));
+    let _ = std::fs::remove_file(&lib);
+    assert!(
+        output.status.success(),
+        "building examples/c/{name}.c failed (see the module docs if fapiao_* \
+         symbols are missing):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    exe
+}
+
+/// Builds the ERP example once per test run; returns the executable.
 fn example() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        // Cargo's scratch directory for integration tests, inside the target dir.
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ffi_c_example");
-        std::fs::create_dir_all(&dir).unwrap();
-        let lib = dir.join("libfapiao.a");
-        std::fs::copy(library("libfapiao.a"), &lib).unwrap();
-        let exe = dir.join("erp_issue");
-        let output = Command::new("cc")
-            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
-            .arg(root().join("include"))
-            .arg(root().join("examples/c/erp_issue.c"))
-            .arg(&lib)
-            .args(SYSTEM_LIBS)
-            .arg("-o")
-            .arg(&exe)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run the C compiler `cc`: {e}"));
-        let _ = std::fs::remove_file(&lib);
-        assert!(
-            output.status.success(),
-            "building examples/c/erp_issue.c failed (see the module docs if fapiao_* \
-             symbols are missing):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        exe
-    })
+    EXE.get_or_init(|| build("erp_issue"))
 }
 
 fn run(order: &str, time: Option<&str>) -> Output {
@@ -200,4 +205,45 @@ fn c_erp_module_links_with_the_shared_library_too() {
         stdout.contains("invoice 26350000000000000001 issued"),
         "{stdout}"
     );
+}
+
+#[cfg(feature = "gm")]
+#[test]
+fn c_gm_example_seals_and_opens_gm_envelopes() {
+    let exe = build("gm_envelope");
+    let output = Command::new(&exe)
+        .arg(root().join("tests/data/gm"))
+        .arg("1811808000")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let payload = "{\"serial\":\"GM-20270601-000001\",\"buyer\":\"厦门\"}";
+    let expect = [
+        "setup: dual SM2 credentials for the cloud and the service platform".to_string(),
+        "\"content_type\":\"1.2.156.10197.6.1.4.2.3\"".into(),
+        "\"content_encryption\":\"1.2.156.10197.1.104.2\"".into(),
+        "\"algorithm\":\"1.2.156.10197.1.301.3\"".into(),
+        format!("service platform: opened the SM4-CBC envelope: {payload}"),
+        "refused as expected: 406 unsupported or refused algorithm".into(),
+        format!("service platform: opened the SM4-GCM envelope: {payload}"),
+        "refused as expected: 404 replay".into(),
+        "refused as expected: 401 the envelope is not addressed to our certificate".into(),
+    ];
+    for line in &expect {
+        assert!(
+            stdout.contains(line.as_str()),
+            "missing {line:?} in:\n{stdout}"
+        );
+    }
+    assert!(stderr.is_empty(), "{stderr}");
+
+    let output = Command::new(&exe).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = Command::new(&exe).arg("/nonexistent").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }

@@ -12,6 +12,7 @@ mod ffi_callback_device;
 mod ffi_envelope;
 mod ffi_exchange;
 mod ffi_front_end;
+mod ffi_gm;
 mod ffi_header;
 mod ffi_platform;
 mod ffi_tax;
