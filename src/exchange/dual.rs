@@ -138,7 +138,12 @@ pub(super) fn check_response(
         (Some(secret), Some(text)) => {
             let returned = from_hex(text).unwrap_or_default();
             if returned.len() == SECRET_LEN
-                && returned.iter().zip(secret).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0 {
+                && returned
+                    .iter()
+                    .zip(secret)
+                    .fold(0u8, |d, (a, b)| d | (a ^ b))
+                    == 0
+            {
                 Ok(())
             } else {
                 Err(not_proven("the response is not the secret sealed to the certificate").into())

@@ -522,7 +522,12 @@ impl<'a> ExchangeParty<'a> {
     pub fn answer(&self, offer: &[u8], now: u64) -> Result<(AnswerSent, Vec<u8>), Error> {
         let read = self.read(offer, ExchangeKind::Offer, None, now)?;
         let challenge = match &read.peer.encryption_certificate {
-            Some(certificate) => Some(challenge(self.credentials, certificate, now, self.provider)?),
+            Some(certificate) => Some(challenge(
+                self.credentials,
+                certificate,
+                now,
+                self.provider,
+            )?),
             None => None,
         };
         let (secret, challenge) = challenge.unzip();

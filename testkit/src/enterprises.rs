@@ -73,8 +73,7 @@ pub fn enterprise_hosted_record_sealing(seal_certificate: &str) -> Qualification
     let mut record = record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted);
     record.devices.push(RegisteredDevice {
         device_id: FRONT_DEVICE.to_owned(),
-        seal_certificate_pem: String::from_utf8(data(seal_certificate))
-            .expect("a PEM certificate"),
+        seal_certificate_pem: String::from_utf8(data(seal_certificate)).expect("a PEM certificate"),
     });
     record
 }

@@ -60,10 +60,19 @@ pub fn gm_creds(party: &str) -> Credentials {
         .unwrap_or_else(|e| panic!("fixture SM2 credentials {party}: {e}"))
 }
 
-/// The credentials [`Setup`](crate::Setup) names: `gm/{party}` is
-/// [`gm_creds`], anything else [`creds`].
+/// The credentials [`Setup`](crate::Setup) names: `gm/{leaf}-sign` is the
+/// one SM2 signing certificate `tests/data/gm/{leaf}-sign.pem` (with the SM2
+/// issuing CA and its key), `gm/{party}` is [`gm_creds`], anything else
+/// [`creds`].
 pub fn creds_named(name: &str) -> Credentials {
     match name.strip_prefix("gm/") {
+        Some(leaf) if leaf.ends_with("-sign") => {
+            let mut chain = data(&format!("gm/{leaf}.pem"));
+            chain.extend_from_slice(&data("gm/issuing-ca.pem"));
+            let key = data(&format!("gm/{leaf}.key.pem"));
+            Credentials::from_pem(&chain, &key, None, provider())
+                .unwrap_or_else(|e| panic!("fixture SM2 credentials {leaf}: {e}"))
+        }
         Some(party) => gm_creds(party),
         None => creds(name),
     }
