@@ -8,8 +8,8 @@ use fapiao::invoice::{IssueOutcome, IssueResponse};
 use fapiao::platform::Order;
 use fapiao::{EnvelopeError, Error};
 use fapiao_testkit::{
-    CLOUD_PLATFORM, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, NOW, SERVICE_PLATFORM, Setup,
-    World, gm_creds,
+    CLOUD_PLATFORM, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, NOW, SERVICE_PLATFORM, Setup, World,
+    gm_creds,
 };
 
 fn issued(response: &IssueResponse) -> &fapiao::invoice::IssuedInvoice {
