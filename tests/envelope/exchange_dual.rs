@@ -145,7 +145,7 @@ fn a_p256_responder_cannot_challenge_an_sm2_encryption_certificate() {
         provider(),
     )
     .with_bindings(&bindings);
-    let (sent, offer) = a.offer(NOW).unwrap();
+    let (_, offer) = a.offer(NOW).unwrap();
     // The P-256 responder cannot seal a challenge to an SM2 certificate: one
     // envelope holds one suite.
     let err = b.answer(&offer, NOW).unwrap_err();
@@ -156,7 +156,6 @@ fn a_p256_responder_cannot_challenge_an_sm2_encryption_certificate() {
         ),
         "{err:?}"
     );
-    drop(sent);
 }
 
 /// The key of `real`, claiming to be the key of `claimed` (a certificate whose
