@@ -17,8 +17,12 @@
 //! their answers (its journal holds them as outstanding) are sent again first.
 //!
 //! ```text
-//! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH]
+//! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH] [--gm]
 //! ```
+//! `--gm` runs every party on the SM2 dual certificates (双证书) of
+//! tests/data/gm: the platforms, the front end and its device seal, and both
+//! ERPs sign SM2-with-SM3, and every envelope is GM/T 0010 (SM2 key transport
+//! to the recipient's encryption certificate, SM4).
 //! `--db PATH` keeps the service platform's SQLite database at PATH, and the
 //! cloud platform's and the enterprise front end's (each party has its own)
 //! next to it at PATH-cloud and PATH-front-end; they are in memory otherwise.
@@ -92,20 +96,27 @@ pub struct Options {
     /// Where the service platform's database is kept (`--db`); the other
     /// parties' are next to it.
     pub db: Option<PathBuf>,
+    /// Every party on the SM2 dual certificates of tests/data/gm (`--gm`).
+    pub gm: bool,
 }
 
 impl Options {
-    /// Reads `--count N`, `--batch B` and `--db PATH`; the usage line when
+    /// Reads `--count N`, `--batch B`, `--db PATH` and `--gm`; the usage line when
     /// anything else is given.
     pub fn parse(args: &[String]) -> std::result::Result<Self, String> {
-        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH]";
+        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm]";
         let mut options = Options {
             count: 1,
             batch_size: 1,
             db: None,
+            gm: false,
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
+            if flag == "--gm" {
+                options.gm = true;
+                continue;
+            }
             match (flag.as_str(), rest.next()) {
                 ("--count", Some(n)) => {
                     options.count = n.parse().map_err(|_| "--count needs a number")?;
@@ -178,6 +189,7 @@ pub fn run(options: &Options) -> Result<Summary> {
         count,
         batch_size,
         ref db,
+        gm,
     } = *options;
     let provider = CryptoProvider::default_provider();
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH)?;
@@ -191,17 +203,32 @@ pub fn run(options: &Options) -> Result<Summary> {
     // service platform, the certificates exchanged (ECP-1 <-> EISP-1, and the
     // enterprise's front end <-> EISP-1), the devices given their segments, and
     // each role built on its own store with one unit of work per message.
+    let stores = Setup::on(
+        store(db.as_deref(), "-cloud")?,
+        store(db.as_deref(), "")?,
+        store(db.as_deref(), "-front-end")?,
+    );
+    let setup = if gm {
+        stores.on_gm()
+    } else {
+        Setup {
+            ecp_key: "ecp-p256".into(),
+            ..stores
+        }
+    };
     let world = World::set_up(Setup {
-        ecp_key: "ecp-p256".into(),
         now,
         monthly_quota_fen: i64::MAX / 4,
-        ..Setup::on(
-            store(db.as_deref(), "-cloud")?,
-            store(db.as_deref(), "")?,
-            store(db.as_deref(), "-front-end")?,
-        )
+        ..setup
     });
-    println!("certificate exchanges: ECP-1 <-> EISP-1, {ENTERPRISE_HOSTED} <-> EISP-1 pinned");
+    let keys = if gm {
+        "SM2 dual certificates: GM/T 0010 envelopes"
+    } else {
+        "ECDSA P-256 and RSA certificates: AES-256-GCM envelopes"
+    };
+    println!(
+        "certificate exchanges: ECP-1 <-> EISP-1, {ENTERPRISE_HOSTED} <-> EISP-1 pinned ({keys})"
+    );
     let World {
         cloud,
         service,

@@ -192,4 +192,21 @@ pub enum ExchangeError {
         /// Who it is addressed to.
         addressee: String,
     },
+    /// The encryption certificate offered beside the signing one is not of the
+    /// same subject, so it cannot be the same party's.
+    #[error("the encryption certificate {found:?} is not of the signer {signer:?}")]
+    EncryptionCertificateMismatch {
+        /// The signing certificate's subject.
+        signer: String,
+        /// The encryption certificate's subject.
+        found: String,
+    },
+    /// The party did not prove that it holds the key of the encryption
+    /// certificate it offered: the challenge encrypted to it came back wrong,
+    /// or not at all.
+    #[error("no proof of possession of the encryption key: {reason}")]
+    EncryptionKeyNotProven {
+        /// What was wrong.
+        reason: &'static str,
+    },
 }

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod binding;
+mod dual;
 mod peer_trust;
 mod peers;
 mod protocol;

@@ -18,18 +18,45 @@ pub trait PeerValidator: Send + Sync {
         intermediates: &[Certificate],
         at: u64,
     ) -> Result<(), PathError>;
+
+    /// Checks that `leaf` chains to a trust anchor at `at` and may serve
+    /// `purpose`: the signing certificate of a party with two certificates
+    /// (双证书) for [`Purpose::Sign`], its encryption certificate for
+    /// [`Purpose::Encrypt`]. By default both purposes are required, as
+    /// [`validate_peer`](Self::validate_peer) does.
+    fn validate_peer_for(
+        &self,
+        leaf: &Certificate,
+        intermediates: &[Certificate],
+        at: u64,
+        purpose: Purpose,
+    ) -> Result<(), PathError> {
+        let _ = purpose;
+        self.validate_peer(leaf, intermediates, at)
+    }
 }
 
-pub(super) struct BothPurposes<'a>(pub(super) &'a dyn PeerValidator);
+/// The exchange messages' signers, validated for both purposes (a party with
+/// one certificate) or for signing only (a party that offers a separate
+/// encryption certificate).
+pub(super) struct ExchangeSigners<'a> {
+    pub(super) validator: &'a dyn PeerValidator,
+    pub(super) dual: bool,
+}
 
-impl SignerTrust for BothPurposes<'_> {
+impl SignerTrust for ExchangeSigners<'_> {
     fn verify_signer(
         &self,
         leaf: &Certificate,
         intermediates: &[Certificate],
         at: u64,
     ) -> Result<(), PathError> {
-        self.0.validate_peer(leaf, intermediates, at)
+        if self.dual {
+            self.validator
+                .validate_peer_for(leaf, intermediates, at, Purpose::Sign)
+        } else {
+            self.validator.validate_peer(leaf, intermediates, at)
+        }
     }
 }
 
@@ -69,5 +96,18 @@ impl PeerValidator for PathValidator<'_> {
             self.verify_inner(leaf, intermediates, self.crls(), at, purpose)?;
         }
         Ok(())
+    }
+
+    /// Validates the peer's path at `at` for `purpose` only.
+    fn validate_peer_for(
+        &self,
+        leaf: &Certificate,
+        intermediates: &[Certificate],
+        at: u64,
+        purpose: Purpose,
+    ) -> Result<(), PathError> {
+        let at = Timestamp::from_unix_seconds(at);
+        self.verify_inner(leaf, intermediates, self.crls(), at, purpose)
+            .map(|_| ())
     }
 }

@@ -43,6 +43,10 @@ pub struct PeerRecord {
     pub status: PeerStatus,
     /// When the exchange that pinned it completed (UNIX seconds).
     pub pinned_at: u64,
+    /// The party's encryption certificate when it holds two (双证书: the
+    /// exchange proved possession of its key); `None` when `certificate`
+    /// does both.
+    pub encryption_certificate: Option<Certificate>,
 }
 
 impl PeerRecord {
@@ -56,7 +60,25 @@ impl PeerRecord {
             certificate,
             status: PeerStatus::Active,
             pinned_at: now,
+            encryption_certificate: None,
         }
+    }
+
+    /// The same record with `certificate` as the party's encryption
+    /// certificate; the record is usable until the earlier of the two
+    /// certificates' notAfter.
+    pub fn with_encryption_certificate(mut self, certificate: Certificate) -> Self {
+        self.not_after = self.not_after.min(certificate.not_after());
+        self.encryption_certificate = Some(certificate);
+        self
+    }
+
+    /// The certificate to encrypt to: the encryption certificate of a party
+    /// with two, else the one certificate.
+    pub fn recipient_certificate(&self) -> &Certificate {
+        self.encryption_certificate
+            .as_ref()
+            .unwrap_or(&self.certificate)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Certificate exchange (互换数字证书): how two platforms pin each other before
 //! any business traffic.
 //!
-//! Three messages, each a CMS SignedData (the same code as the envelopes) over a
+//! Three messages (the responder's completion checks the last), each a CMS SignedData (the same code as the envelopes) over a
 //! strict JSON body, carrying the sender's chain:
 //!
 //! 1. **offer** (initiator → responder): role, party id, the key it pins (the
@@ -20,6 +20,19 @@
 //! its [`PeerDirectory`]: the initiator after the answer, the responder after
 //! the confirm.
 //!
+//! A party with two certificates (双证书: one to sign, one to encrypt to)
+//! offers its encryption chain too (`encryption_chain`, version 3): the signing
+//! certificate is validated for signing, the encryption certificate for
+//! encryption and must name the signer's subject. The offerer proves it holds
+//! the encryption key: the answer carries a `challenge`, a fresh secret sealed
+//! to the offered encryption certificate, and the confirm returns it decrypted
+//! (`challenge_response`); otherwise [`ExchangeError::EncryptionKeyNotProven`].
+//! The responder's encryption certificate is bound to the exchange by its
+//! signature on the answer (three messages leave no room for a challenge the
+//! responder answers). Both certificates are pinned in one [`PeerRecord`].
+//! A version 2 body carries none of these fields; a party with one
+//! certificate writes version 2, so older peers still read it.
+//!
 //! A party that already has a usable pinned certificate and presents a new one
 //! is a rotation: accepted only when the exchange's messages are also signed by
 //! a pinned key of that party ([`ExchangeParty::endorsed_by`]); both stay valid
@@ -35,7 +48,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::binding::{PartyBinder, PartyBindings};
-use super::peer_trust::{BothPurposes, PeerValidator};
+use super::dual::{SECRET_LEN, accept_chain, challenge, check_response, offered_chain, respond};
+use super::peer_trust::{ExchangeSigners, PeerValidator};
 use super::peers::{PeerDirectory, PeerRecord};
 use crate::crypto::CryptoProvider;
 use crate::envelope::{EnvelopePolicy, ReplayGuard, SignedMessage};
@@ -43,7 +57,7 @@ use crate::error::{Error, ExchangeError, ExchangeKind, PartyRole};
 use crate::pki::{Certificate, Credentials, SpkiFingerprint};
 
 /// The exchange protocol versions we speak.
-pub const EXCHANGE_VERSIONS: &[u32] = &[2];
+pub const EXCHANGE_VERSIONS: &[u32] = &[2, 3];
 /// Nonce length in bytes.
 pub const NONCE_LEN: usize = 32;
 /// Largest exchange message accepted, in bytes.
@@ -71,6 +85,21 @@ struct ExchangeBody {
     offer_nonce: Option<String>,
     to: Option<Addressee>,
     timestamp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    encryption_chain: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    challenge_response: Option<String>,
+}
+
+impl ExchangeBody {
+    /// Whether the body uses a field of version 3.
+    fn has_v3_fields(&self) -> bool {
+        self.encryption_chain.is_some()
+            || self.challenge.is_some()
+            || self.challenge_response.is_some()
+    }
 }
 
 /// What the initiator keeps between sending the offer and reading the answer.
@@ -83,6 +112,7 @@ pub struct OfferSent {
 #[derive(Clone, Debug)]
 pub struct AnswerSent {
     nonce: [u8; NONCE_LEN],
+    secret: Option<[u8; SECRET_LEN]>,
     offer_nonce: [u8; NONCE_LEN],
     peer: PeerRecord,
     endorser: Option<SpkiFingerprint>,
@@ -95,6 +125,10 @@ struct Read {
     /// The pinned key of the same party that also signed (a rotation).
     endorser: Option<SpkiFingerprint>,
     offer_nonce: Option<[u8; NONCE_LEN]>,
+    /// The challenge sealed to our encryption certificate, if any.
+    challenge: Option<String>,
+    /// The response to our challenge, if any.
+    challenge_response: Option<String>,
 }
 
 /// What the message being written says beyond its kind.
@@ -102,6 +136,8 @@ struct Outgoing<'m> {
     peer_nonce: Option<&'m [u8; NONCE_LEN]>,
     offer_nonce: Option<&'m [u8; NONCE_LEN]>,
     to: Option<&'m PeerRecord>,
+    challenge: Option<String>,
+    challenge_response: Option<String>,
 }
 
 /// One side of a certificate exchange.
@@ -215,7 +251,7 @@ impl<'a> ExchangeParty<'a> {
     ) -> Result<([u8; NONCE_LEN], Vec<u8>), Error> {
         let mut nonce = [0u8; NONCE_LEN];
         self.provider.random.fill(&mut nonce)?;
-        let body = ExchangeBody {
+        let mut body = ExchangeBody {
             version: 2,
             kind,
             role: self.role,
@@ -230,13 +266,26 @@ impl<'a> ExchangeParty<'a> {
                 key: peer.fingerprint.to_hex(),
             }),
             timestamp: now,
+            encryption_chain: offered_chain(self.credentials),
+            challenge: out.challenge,
+            challenge_response: out.challenge_response,
         };
+        if body.has_v3_fields() {
+            body.version = 3;
+        }
         let json = serde_json::to_vec(&body).map_err(|_| ExchangeError::Encoding)?;
         let mut signed = SignedMessage::sign(&json, self.credentials, now, self.provider)?;
         if let Some(pinned) = self.endorser {
             signed.add_signer(pinned, now, self.provider)?;
         }
         Ok((nonce, signed.into_der()))
+    }
+
+    fn signers(&self, dual: bool) -> ExchangeSigners<'_> {
+        ExchangeSigners {
+            validator: self.validator,
+            dual,
+        }
     }
 
     fn own_key(&self) -> SpkiFingerprint {
@@ -313,8 +362,16 @@ impl<'a> ExchangeParty<'a> {
             .into());
         }
         let signed = SignedMessage::from_der_within(bytes.to_vec(), &self.policy)?;
+        // Whether the sender offers a separate encryption certificate decides
+        // the purposes its signing certificate must serve; the body is read
+        // again once verified.
+        let dual = serde_json::from_slice::<ExchangeBody>(&signed.content()?)
+            .is_ok_and(|b| b.encryption_chain.is_some());
         let (payload, signers) = signed.verify(
-            &BothPurposes(self.validator),
+            &ExchangeSigners {
+                validator: self.validator,
+                dual,
+            },
             &self.policy,
             now,
             self.provider,
@@ -333,6 +390,18 @@ impl<'a> ExchangeParty<'a> {
             return Err(ExchangeError::UnsupportedVersion {
                 found: body.version,
                 supported: EXCHANGE_VERSIONS.to_vec(),
+            }
+            .into());
+        }
+        if body.version < 3 && body.has_v3_fields() {
+            return Err(ExchangeError::MalformedBody {
+                reason: "version 3 fields in a version 2 body".to_owned(),
+            }
+            .into());
+        }
+        if body.encryption_chain.is_some() != dual {
+            return Err(ExchangeError::MalformedBody {
+                reason: "the body changed between readings".to_owned(),
             }
             .into());
         }
@@ -402,16 +471,36 @@ impl<'a> ExchangeParty<'a> {
                 .into());
             }
         };
+        let (challenge_allowed, response_allowed) = match expected {
+            ExchangeKind::Offer => (false, false),
+            ExchangeKind::Answer => (true, false),
+            ExchangeKind::Confirm => (false, true),
+        };
+        if body.challenge.is_some() && !challenge_allowed {
+            return Err(ExchangeError::BadNonce { field: "challenge" }.into());
+        }
+        if body.challenge_response.is_some() && !response_allowed {
+            return Err(ExchangeError::BadNonce {
+                field: "challenge_response",
+            }
+            .into());
+        }
         self.check_addressee(body.to.as_ref(), expected != ExchangeKind::Offer)?;
         self.check_claim(&signer.certificate, &body.party_id, body.role)?;
         let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
         self.replay.check_and_record(&nonce, now, expires)?;
-        let peer = PeerRecord::new(&body.party_id, body.role, signer.certificate.clone(), now);
+        let mut peer = PeerRecord::new(&body.party_id, body.role, signer.certificate.clone(), now);
+        if let Some(chain) = &body.encryption_chain {
+            let encryption = accept_chain(chain, &signer.certificate, self.validator, now)?;
+            peer = peer.with_encryption_certificate(encryption);
+        }
         Ok(Read {
             peer,
             nonce,
             endorser,
             offer_nonce,
+            challenge: body.challenge,
+            challenge_response: body.challenge_response,
         })
     }
 
@@ -421,6 +510,8 @@ impl<'a> ExchangeParty<'a> {
             peer_nonce: None,
             offer_nonce: None,
             to: None,
+            challenge: None,
+            challenge_response: None,
         };
         let (nonce, bytes) = self.message(ExchangeKind::Offer, out, now)?;
         Ok((OfferSent { nonce }, bytes))
@@ -430,15 +521,28 @@ impl<'a> ExchangeParty<'a> {
     /// initiator. The initiator is not pinned until its confirm arrives.
     pub fn answer(&self, offer: &[u8], now: u64) -> Result<(AnswerSent, Vec<u8>), Error> {
         let read = self.read(offer, ExchangeKind::Offer, None, now)?;
+        let challenge = match &read.peer.encryption_certificate {
+            Some(certificate) => Some(challenge(
+                self.credentials,
+                certificate,
+                now,
+                self.provider,
+            )?),
+            None => None,
+        };
+        let (secret, challenge) = challenge.unzip();
         let out = Outgoing {
             peer_nonce: Some(&read.nonce),
             offer_nonce: None,
             to: Some(&read.peer),
+            challenge,
+            challenge_response: None,
         };
         let (nonce, bytes) = self.message(ExchangeKind::Answer, out, now)?;
         Ok((
             AnswerSent {
                 nonce,
+                secret,
                 offer_nonce: read.nonce,
                 peer: read.peer,
                 endorser: read.endorser,
@@ -457,12 +561,31 @@ impl<'a> ExchangeParty<'a> {
         now: u64,
     ) -> Result<(PeerRecord, Vec<u8>), Error> {
         let read = self.read(answer, ExchangeKind::Answer, Some(&sent.nonce), now)?;
+        let challenge_response = match (&read.challenge, self.credentials.is_dual()) {
+            (Some(challenge), true) => Some(respond(
+                self.credentials,
+                challenge,
+                &self.signers(true),
+                &self.policy,
+                self.provider,
+            )?),
+            (None, false) => None,
+            (Some(_), false) => return Err(ExchangeError::BadNonce { field: "challenge" }.into()),
+            (None, true) => {
+                return Err(ExchangeError::EncryptionKeyNotProven {
+                    reason: "the answer does not challenge our encryption certificate",
+                }
+                .into());
+            }
+        };
         self.directory
             .pin_exchanged(read.peer.clone(), read.endorser.as_ref(), now)?;
         let out = Outgoing {
             peer_nonce: Some(&read.nonce),
             offer_nonce: Some(&sent.nonce),
             to: Some(&read.peer),
+            challenge: None,
+            challenge_response,
         };
         let (_, bytes) = self.message(ExchangeKind::Confirm, out, now)?;
         Ok((read.peer, bytes))
@@ -481,7 +604,14 @@ impl<'a> ExchangeParty<'a> {
         if read.offer_nonce != Some(sent.offer_nonce) {
             return Err(ExchangeError::NonceMismatch.into());
         }
+        check_response(sent.secret.as_ref(), read.challenge_response.as_deref())?;
+        let encryption_key = |p: &PeerRecord| {
+            p.encryption_certificate
+                .as_ref()
+                .map(Certificate::spki_fingerprint)
+        };
         if read.peer.fingerprint != sent.peer.fingerprint
+            || encryption_key(&read.peer) != encryption_key(&sent.peer)
             || read.peer.party_id != sent.peer.party_id
             || read.peer.role != sent.peer.role
             || read.endorser != sent.endorser

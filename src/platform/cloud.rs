@@ -291,7 +291,7 @@ impl CloudPlatform {
             .peers
             .lookup_party(&self.parts.service_platform, now)?;
         // The newest pinned certificate first (lookup_party sorts them).
-        let to = service[0].certificate.clone();
+        let to = service[0].recipient_certificate().clone();
         self.parts.trust.check_recipient(&to, now)?;
         Ok(to)
     }
@@ -343,7 +343,7 @@ impl CloudPlatform {
         .with_policy(self.envelope_policy.clone())
         .open(envelope_bytes, now)?;
         let mut from_service = false;
-        let own_key = self.parts.credentials.leaf().spki_fingerprint();
+        let own_key = self.parts.credentials.encryption_leaf().spki_fingerprint();
         for signer in &opened.signers {
             let record = self.parts.peers.check(
                 &self.parts.service_platform,

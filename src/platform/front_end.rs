@@ -119,7 +119,7 @@ impl FrontEndService {
             .parts
             .peers
             .lookup_party(&self.parts.service_platform, now)?;
-        let to = &service[0].certificate;
+        let to = service[0].recipient_certificate();
         self.parts.trust.check_recipient(to, now)?;
         envelope::seal_addressed(
             &json,
@@ -162,7 +162,7 @@ impl FrontEndService {
         )?;
         Addressing::check(
             signer.addressing.as_ref(),
-            &self.parts.credentials.leaf().spki_fingerprint(),
+            &self.parts.credentials.encryption_leaf().spki_fingerprint(),
             PartyRole::ServicePlatform,
             self.envelope_policy.require_addressing,
         )?;

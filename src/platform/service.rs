@@ -287,7 +287,7 @@ impl ServicePlatform {
                 // is not.
                 Addressing::check(
                     addressing,
-                    &self.parts.credentials.leaf().spki_fingerprint(),
+                    &self.parts.credentials.encryption_leaf().spki_fingerprint(),
                     role,
                     self.config.envelope.require_addressing,
                 )?;
@@ -372,7 +372,7 @@ impl ServicePlatform {
     /// Signs `payload`, addressed to the sender it answers, and seals it to the
     /// sender's pinned certificate once our CRLs do not revoke it.
     fn seal_to(&self, payload: &[u8], sender: &Sender, now: u64) -> Result<Vec<u8>, Error> {
-        let to = &sender.record.certificate;
+        let to = sender.record.recipient_certificate();
         self.parts.trust.check_recipient(to, now)?;
         envelope::seal_addressed(
             payload,

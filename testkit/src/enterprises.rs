@@ -63,11 +63,17 @@ pub fn platform_hosted_record(erp: &Credentials) -> QualificationRecord {
 
 /// The enterprise-hosted enterprise's record, with its device [`FRONT_DEVICE`].
 pub fn enterprise_hosted_record() -> QualificationRecord {
+    enterprise_hosted_record_sealing("enterprise-p256.pem")
+}
+
+/// The enterprise-hosted enterprise's record, with its device [`FRONT_DEVICE`]
+/// sealing with the fixture certificate `seal_certificate` (a path under
+/// `tests/data`: `enterprise-p256.pem`, `gm/enterprise-sign.pem`).
+pub fn enterprise_hosted_record_sealing(seal_certificate: &str) -> QualificationRecord {
     let mut record = record(HOSTED_BY_ENTERPRISE, HostingMode::EnterpriseHosted);
     record.devices.push(RegisteredDevice {
         device_id: FRONT_DEVICE.to_owned(),
-        seal_certificate_pem: String::from_utf8(data("enterprise-p256.pem"))
-            .expect("a PEM certificate"),
+        seal_certificate_pem: String::from_utf8(data(seal_certificate)).expect("a PEM certificate"),
     });
     record
 }
@@ -104,7 +110,21 @@ pub fn hosted_segment() -> NumberSegment {
 /// replaced by `monthly_quota_fen`) and allocates [`front_segment`] to the
 /// enterprise's device. Registering again changes nothing.
 pub fn register_enterprises(store: &SqliteStore, erp: &Credentials, monthly_quota_fen: i64) {
-    for mut record in [platform_hosted_record(erp), enterprise_hosted_record()] {
+    register_enterprises_sealing(store, erp, monthly_quota_fen, "enterprise-p256.pem");
+}
+
+/// [`register_enterprises`], the enterprise's device sealing with the fixture
+/// certificate `seal_certificate` ([`enterprise_hosted_record_sealing`]).
+pub fn register_enterprises_sealing(
+    store: &SqliteStore,
+    erp: &Credentials,
+    monthly_quota_fen: i64,
+    seal_certificate: &str,
+) {
+    for mut record in [
+        platform_hosted_record(erp),
+        enterprise_hosted_record_sealing(seal_certificate),
+    ] {
         record.monthly_quota_fen = monthly_quota_fen;
         store
             .upsert_enterprise(&record)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use fapiao::envelope::MemoryReplayGuard;
 use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
 use fapiao::pki::Credentials;
+use fapiao::platform::PlatformTrust;
 use fapiao::qualification::RegisteredFrontEnds;
 use fapiao::store::SqliteStore;
 
@@ -33,7 +34,11 @@ pub type Side<'a> = (&'a Credentials, &'a str, PartyRole, &'a Arc<SqliteStore>);
 /// other's platform id to its certificate ([`bindings_for`]), and a front end
 /// through the enterprise's record in the other's store.
 pub fn exchange(a: Side<'_>, b: Side<'_>, now: u64) {
-    let trust = trust();
+    exchange_trusting(a, b, now, &trust());
+}
+
+/// [`exchange`] with both sides validating the other's chains with `trust`.
+pub fn exchange_trusting(a: Side<'_>, b: Side<'_>, now: u64, trust: &PlatformTrust) {
     let validator = trust.validator();
     let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
     let (da, db) = (

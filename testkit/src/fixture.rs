@@ -45,6 +45,47 @@ pub fn creds(name: &str) -> Credentials {
         .unwrap_or_else(|e| panic!("fixture credentials {name}: {e}"))
 }
 
+/// The dual SM2 credentials (双证书) of `party` (`ecp`, `eisp`, `enterprise`)
+/// in `tests/data/gm`: `{party}-sign.pem` to sign, `{party}-enc.pem` to
+/// encrypt to, each followed by the SM2 issuing CA, with their keys.
+pub fn gm_creds(party: &str) -> Credentials {
+    let chain = |leaf: &str| {
+        let mut chain = data(&format!("gm/{party}-{leaf}.pem"));
+        chain.extend_from_slice(&data("gm/issuing-ca.pem"));
+        chain
+    };
+    let key = |leaf: &str| data(&format!("gm/{party}-{leaf}.key.pem"));
+    Credentials::from_pem(&chain("sign"), &key("sign"), None, provider())
+        .and_then(|c| c.with_encryption(&chain("enc"), &key("enc"), None, provider()))
+        .unwrap_or_else(|e| panic!("fixture SM2 credentials {party}: {e}"))
+}
+
+/// The credentials [`Setup`](crate::Setup) names: `gm/{leaf}-sign` is the
+/// one SM2 signing certificate `tests/data/gm/{leaf}-sign.pem` (with the SM2
+/// issuing CA and its key), `gm/{party}` is [`gm_creds`], anything else
+/// [`creds`].
+pub fn creds_named(name: &str) -> Credentials {
+    match name.strip_prefix("gm/") {
+        Some(leaf) if leaf.ends_with("-sign") => {
+            let mut chain = data(&format!("gm/{leaf}.pem"));
+            chain.extend_from_slice(&data("gm/issuing-ca.pem"));
+            let key = data(&format!("gm/{leaf}.key.pem"));
+            Credentials::from_pem(&chain, &key, None, provider())
+                .unwrap_or_else(|e| panic!("fixture SM2 credentials {leaf}: {e}"))
+        }
+        Some(party) => gm_creds(party),
+        None => creds(name),
+    }
+}
+
+/// The platforms' trust with both fixture roots: the RSA/ECDSA root of
+/// `tests/data` and the SM2 root of `tests/data/gm`.
+pub fn trust_with_gm() -> PlatformTrust {
+    let mut roots = data("root-ca.pem");
+    roots.extend_from_slice(&data("gm/root-ca.pem"));
+    PlatformTrust::new(TrustStore::from_pem_or_der(&roots).expect("the fixture root CAs"))
+}
+
 /// The platforms' trust: the fixture root CA as the only anchor.
 pub fn trust() -> PlatformTrust {
     let roots = TrustStore::from_pem_or_der(&data("root-ca.pem")).expect("the fixture root CA");

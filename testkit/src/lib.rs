@@ -22,10 +22,12 @@ mod world;
 
 pub use enterprises::{
     CLOUD_PLATFORM, FRONT_DEVICE, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, HOSTED_DEVICE,
-    SERVICE_PLATFORM, enterprise_hosted_record, front_segment, hosted_device, hosted_segment,
-    platform_hosted_record, record, register_enterprises, request,
+    SERVICE_PLATFORM, enterprise_hosted_record, enterprise_hosted_record_sealing, front_segment,
+    hosted_device, hosted_segment, platform_hosted_record, record, register_enterprises, request,
 };
-pub use exchange::{bindings_for, exchange};
-pub use fixture::{NOW, PASSWORD, creds, data, provider, sample, trust};
+pub use exchange::{bindings_for, exchange, exchange_trusting};
+pub use fixture::{
+    NOW, PASSWORD, creds, creds_named, data, gm_creds, provider, sample, trust, trust_with_gm,
+};
 pub use unit::CountingUnit;
 pub use world::{Setup, World, ticket_of};

@@ -12,10 +12,10 @@ use fapiao::store::SqliteStore;
 
 use crate::enterprises::{
     CLOUD_PLATFORM, FRONT_DEVICE, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, SERVICE_PLATFORM,
-    hosted_device, register_enterprises,
+    hosted_device, register_enterprises_sealing,
 };
-use crate::exchange::exchange;
-use crate::fixture::{NOW, creds, provider, trust};
+use crate::exchange::exchange_trusting;
+use crate::fixture::{NOW, creds, creds_named, gm_creds, provider, trust_with_gm};
 
 /// How a [`World`] is set up.
 pub struct Setup {
@@ -36,6 +36,12 @@ pub struct Setup {
     pub now: u64,
     /// Each enterprise's monthly quota, in fen.
     pub monthly_quota_fen: i64,
+    /// The SM2 world of `tests/data/gm`: the front end, its device seal and
+    /// both ERPs on SM2 (the enterprise's dual certificates, the
+    /// platform-hosted ERP's `gm/erp-sign`), and both fixture roots trusted.
+    /// The platforms follow `ecp_key` and `eisp_key` (`gm/ecp`, `gm/eisp`
+    /// for their dual SM2 certificates; [`Setup::gm`] sets both).
+    pub gm: bool,
 }
 
 impl Setup {
@@ -55,6 +61,24 @@ impl Setup {
             units: true,
             now: NOW,
             monthly_quota_fen: 1_000_000_000,
+            gm: false,
+        }
+    }
+
+    /// Every party on the SM2 dual certificates of `tests/data/gm`, every
+    /// store in memory.
+    pub fn gm() -> Self {
+        Self::in_memory().on_gm()
+    }
+
+    /// The same setup with every party on the SM2 dual certificates of
+    /// `tests/data/gm`.
+    pub fn on_gm(self) -> Self {
+        Self {
+            ecp_key: "gm/ecp".into(),
+            eisp_key: "gm/eisp".into(),
+            gm: true,
+            ..self
         }
     }
 
@@ -142,13 +166,30 @@ impl World {
             front_store,
             ..
         } = &setup;
-        let (ecp, eisp, front) = (
-            creds(&setup.ecp_key),
-            creds(&setup.eisp_key),
-            creds("enterprise-p256"),
+        let (ecp, eisp) = (creds_named(&setup.ecp_key), creds_named(&setup.eisp_key));
+        let (front, erp_platform_hosted, erp_enterprise_hosted, seal, trust) = if setup.gm {
+            (
+                gm_creds("enterprise"),
+                creds_named("gm/erp-sign"),
+                gm_creds("enterprise"),
+                "gm/enterprise-sign.pem",
+                trust_with_gm(),
+            )
+        } else {
+            (
+                creds("enterprise-p256"),
+                creds("enterprise-ed25519"),
+                creds("enterprise-rsa"),
+                "enterprise-p256.pem",
+                crate::fixture::trust(),
+            )
+        };
+        register_enterprises_sealing(
+            service_store,
+            &erp_platform_hosted,
+            setup.monthly_quota_fen,
+            seal,
         );
-        let erp_platform_hosted = creds("enterprise-ed25519");
-        register_enterprises(service_store, &erp_platform_hosted, setup.monthly_quota_fen);
 
         // Both platforms, and the front end with the service platform (which
         // binds the front end through the enterprise's record).
@@ -159,14 +200,14 @@ impl World {
             service_store,
         );
         let cloud_side = (&ecp, CLOUD_PLATFORM, PartyRole::CloudPlatform, cloud_store);
-        exchange(cloud_side, service_side, setup.now);
+        exchange_trusting(cloud_side, service_side, setup.now, &trust);
         let front_side = (
             &front,
             HOSTED_BY_ENTERPRISE,
             PartyRole::EnterpriseFrontEnd,
             front_store,
         );
-        exchange(front_side, service_side, setup.now);
+        exchange_trusting(front_side, service_side, setup.now, &trust);
 
         let hosted = hosted_device(eisp.clone(), service_store.clone());
         let secret = fapiao::device::DeviceSecret::new(&[9u8; 32]).expect("a device secret");
@@ -183,13 +224,13 @@ impl World {
             .add_segment(&crate::enterprises::front_segment())
             .expect("the front end's segment");
 
-        let mut service = ServicePlatform::builder(eisp, trust())
+        let mut service = ServicePlatform::builder(eisp, trust.clone())
             .store(service_store.clone())
             .hosted_device(Arc::new(hosted));
-        let mut cloud = CloudPlatform::builder(ecp, trust())
+        let mut cloud = CloudPlatform::builder(ecp, trust.clone())
             .store(cloud_store.clone())
             .service_platform(SERVICE_PLATFORM);
-        let mut front_end = FrontEndService::builder(front, trust())
+        let mut front_end = FrontEndService::builder(front, trust)
             .store(front_store.clone())
             .service_platform(SERVICE_PLATFORM)
             .enterprise(HOSTED_BY_ENTERPRISE.parse().expect("a credit code"))
@@ -200,7 +241,7 @@ impl World {
             front_end = front_end.without_unit_of_work();
         }
         let mut erp = HashMap::new();
-        erp.insert(HOSTED_BY_ENTERPRISE, creds("enterprise-rsa"));
+        erp.insert(HOSTED_BY_ENTERPRISE, erp_enterprise_hosted);
         erp.insert(HOSTED_BY_PLATFORM, erp_platform_hosted);
         Self {
             cloud: cloud.build().expect("the cloud platform"),

@@ -42,6 +42,20 @@ fn the_main_job_runs_in_memory() {
 }
 
 #[test]
+fn the_main_job_runs_on_sm2_dual_certificates() {
+    let args: Vec<String> = ["--gm", "--count", "2"].map(String::from).to_vec();
+    let options = Options::parse(&args).unwrap();
+    assert!(options.gm);
+    let summary = run(&options).unwrap();
+    // Two platform-hosted, one enterprise-hosted, one red-letter; one refused.
+    assert_eq!(summary.issued, 4);
+    assert_eq!(summary.refused, 1);
+    assert_eq!(summary.uploaded, 4);
+    assert_eq!(serials(&summary, "26440"), [1, 2, 3]);
+    assert_eq!(serials(&summary, "26350"), [1]);
+}
+
+#[test]
 fn a_run_on_kept_databases_goes_on_where_the_last_one_ended() {
     let db = scratch_dir("kept").join("eisp.db");
     let args = |batch: &str| {

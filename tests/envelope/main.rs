@@ -15,6 +15,7 @@ mod envelope;
 mod envelope_legacy;
 mod envelope_openssl;
 mod exchange;
+mod exchange_dual;
 mod gm_envelope;
 mod limits;
 mod qualification_envelope;

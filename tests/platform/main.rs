@@ -19,6 +19,7 @@ mod cloud_journal;
 mod device;
 mod front_end_batches;
 mod front_end_results;
+mod gm_platform;
 mod platform;
 mod platform_batches;
 mod platform_legacy;

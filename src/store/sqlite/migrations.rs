@@ -271,6 +271,13 @@ CREATE INDEX cloud_submissions_closed ON cloud_submissions (closed_at)
     WHERE order_der IS NOT NULL AND state != 'OUTSTANDING';
 "#,
     },
+    Migration {
+        version: 12,
+        name: "peers: the encryption certificate of a party with two certificates",
+        sql: r#"
+ALTER TABLE peers ADD COLUMN encryption_certificate BLOB;
+"#,
+    },
 ];
 
 /// The newest schema version this library knows.

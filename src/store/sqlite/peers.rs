@@ -76,6 +76,12 @@ impl SqliteStore {
             .as_blob()
             .map_err(|_| wrong_type("peers.certificate_der", der))?;
         let certificate = self.pinned_certificate(der)?;
+        let encryption = column(6)?;
+        let encryption_certificate = match encryption {
+            ValueRef::Null => None,
+            ValueRef::Blob(der) => Some(self.pinned_certificate(der)?),
+            other => return Err(wrong_type("peers.encryption_certificate", other)),
+        };
         Ok(PeerRecord {
             party_id: text(0, "peers.party_id")?.to_owned(),
             role: role_from_key(text(1, "peers.role")?)?,
@@ -84,6 +90,7 @@ impl SqliteStore {
             not_after: uint(integer(3)?),
             status: status_from_key(text(4, "peers.status")?)?,
             pinned_at: uint(integer(5)?),
+            encryption_certificate,
         })
     }
 }
@@ -92,7 +99,8 @@ impl SqliteStore {
 macro_rules! peers_where {
     ($filter:literal) => {
         concat!(
-            "SELECT party_id, role, certificate_der, not_after, status, pinned_at
+            "SELECT party_id, role, certificate_der, not_after, status, pinned_at,
+                    encryption_certificate
              FROM peers WHERE ",
             $filter,
             " ORDER BY pinned_at, rowid"
@@ -129,12 +137,14 @@ impl PeerStore for SqliteStore {
         self.write(OP, |tx| {
             tx.prepare_cached(
                 "INSERT INTO peers
-                     (fingerprint, party_id, role, certificate_der, not_after, status, pinned_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     (fingerprint, party_id, role, certificate_der, not_after, status, pinned_at,
+                      encryption_certificate)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (fingerprint) DO UPDATE SET
                      party_id = excluded.party_id, role = excluded.role,
                      certificate_der = excluded.certificate_der, not_after = excluded.not_after,
-                     status = excluded.status, pinned_at = excluded.pinned_at",
+                     status = excluded.status, pinned_at = excluded.pinned_at,
+                     encryption_certificate = excluded.encryption_certificate",
             )
             .during(OP)?
             .execute(params![
@@ -145,6 +155,7 @@ impl PeerStore for SqliteStore {
                 int(record.not_after),
                 status_key(record.status),
                 int(record.pinned_at),
+                record.encryption_certificate.as_ref().map(Certificate::der),
             ])
             .during(OP)?;
             Ok::<_, Error>(())

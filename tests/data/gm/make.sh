@@ -33,6 +33,7 @@ SUBJ_ISSUING="/C=CN/O=Fapiao Test/CN=Fapiao Test SM2 Issuing CA"
 SUBJ_ECP="/C=CN/O=Fapiao Test/CN=Fapiao Cloud Platform/serialNumber=91110108MA01ECP00X"
 SUBJ_EISP="/C=CN/O=Fapiao Test/CN=Fapiao E-Invoice Service Platform/serialNumber=91110108MA01EISP0Y"
 SUBJ_ENTERPRISE="/C=CN/O=Xiamen Example Trading Co./CN=Xiamen Example Trading Co./serialNumber=91350200776049653A"
+SUBJ_ERP="/C=CN/O=Guangzhou Example Foods Co./CN=Guangzhou Example Foods Co./serialNumber=91440101MA5CJQ4N59"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'make.sh: %s\n' "$*" >&2; exit 1; }
@@ -187,6 +188,9 @@ for party in ecp eisp enterprise; do
         issue "${ISS[@]}" "leaf_$use" "$party-$use.key.pem" "$subj" "$party-$use.pem" "$GOOD_FROM" "$GOOD_TO"
     done
 done
+# The platform-hosted enterprise's ERP: a signing certificate only.
+genkey erp-sign.key.pem
+issue "${ISS[@]}" leaf_sign erp-sign.key.pem "$SUBJ_ERP" erp-sign.pem "$GOOD_FROM" "$GOOD_TO"
 # The enterprise's signing key in the other formats Credentials reads.
 openssl pkcs8 -topk8 -v2 aes-256-cbc -passout "pass:$PASSWORD" -in enterprise-sign.key.pem \
     -out enterprise-sign.enc.pem
@@ -223,7 +227,7 @@ openssl ca -config "$CNF" -name ca_issuing -cert issuing-ca.pem -keyfile issuing
 log "self-check: every link under the ID; the empty-ID leaf only under the empty ID"
 check_signature root-ca.pem root-ca.pem
 check_signature issuing-ca.pem root-ca.pem
-for f in ecp-sign ecp-enc eisp-sign eisp-enc enterprise-sign enterprise-enc faulty/expired faulty/revoked; do
+for f in ecp-sign ecp-enc eisp-sign eisp-enc enterprise-sign enterprise-enc erp-sign faulty/expired faulty/revoked; do
     check_signature "$f.pem" issuing-ca.pem
     # And OpenSSL's own chain check, one link at a time (3.0 does not apply
     # -vfyopt to the trust anchor's self-signature).

@@ -94,6 +94,7 @@ fn the_deadline_step_reads_queued_commands_deadlines_from_their_bytes() {
          ALTER TABLE commands DROP COLUMN platform;
          DROP INDEX commands_by_deadline;
          ALTER TABLE commands DROP COLUMN deadline;
+         ALTER TABLE peers DROP COLUMN encryption_certificate;
          DELETE FROM schema_version WHERE version >= 7;",
     )
     .unwrap();
