@@ -41,6 +41,7 @@ fn the_main_job_runs_in_memory() {
     assert_eq!(serials(&summary, "26350"), [1]);
 }
 
+#[cfg(feature = "gm")]
 #[test]
 fn the_main_job_runs_on_sm2_dual_certificates() {
     let args: Vec<String> = ["--gm", "--count", "2"].map(String::from).to_vec();

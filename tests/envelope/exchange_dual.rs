@@ -1,6 +1,7 @@
 //! The certificate exchange between parties on SM2 dual certificates (双证书):
 //! both certificates carried, the offerer's encryption key proven by a
 //! challenge, both pinned, and rotation.
+#![cfg(feature = "gm")]
 
 use std::sync::Arc;
 

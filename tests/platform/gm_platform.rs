@@ -1,6 +1,7 @@
 //! The whole method between parties on SM2 dual certificates (双证书): GM/T
 //! 0010 envelopes sealed to each party's encryption certificate, in both
 //! hosting modes; and a cloud platform on RSA beside an SM2 service platform.
+#![cfg(feature = "gm")]
 
 use fapiao::envelope::{EnvelopeSummary, inspect};
 use fapiao::exchange::PeerDirectory;
