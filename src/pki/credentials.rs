@@ -39,6 +39,7 @@ use crate::error::{CredentialsError, Error};
 /// both, as before.
 ///
 /// ```
+/// # #[cfg(feature = "gm")] {
 /// use fapiao::{CryptoProvider, pki::Credentials};
 /// let provider = CryptoProvider::default_provider();
 /// let read = |name: &str| std::fs::read(format!("tests/data/gm/{name}")).unwrap();
@@ -46,6 +47,7 @@ use crate::error::{CredentialsError, Error};
 ///     .with_encryption(&read("eisp-enc.pem"), &read("eisp-enc.key.pem"), None, provider)?;
 /// assert!(eisp.is_dual());
 /// assert_ne!(eisp.leaf().spki_fingerprint(), eisp.encryption_leaf().spki_fingerprint());
+/// # }
 /// # Ok::<(), fapiao::Error>(())
 /// ```
 #[derive(Clone, Debug)]
