@@ -24,6 +24,8 @@ run aws-lc || status=1
 run portable --no-default-features --features portable || status=1
 # Both providers in one build: the cross-provider checks (tests/crypto/providers_agree.rs).
 run both --features portable || status=1
+# Private keys on a SoftHSM2 token (the `pkcs11` feature), where SoftHSM2 is installed.
+if command -v softhsm2-util >/dev/null; then run pkcs11 --features pkcs11 --test pkcs11 || status=1; fi
 echo "=== summary ==="
 printf '%s\n' "${summary[@]}"
 exit $status

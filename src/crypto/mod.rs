@@ -30,7 +30,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-pub use crate::error::{CryptoError, KeyError, KeyFamily};
+pub use crate::error::{CryptoError, KeyError, KeyFamily, TokenError};
 
 #[macro_use]
 mod ring_api;
@@ -39,6 +39,8 @@ pub mod aws_lc;
 pub mod cbc_padding;
 #[cfg(feature = "gm")]
 pub mod gm;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 #[cfg(feature = "portable")]
 pub mod portable;
 

@@ -22,6 +22,7 @@ mod platform;
 mod qualification;
 mod store;
 mod tax;
+mod token;
 
 pub use self::crypto::{CryptoError, KeyError, KeyFamily};
 pub use self::device::{DeviceFailure, Disposition};
@@ -36,6 +37,7 @@ pub use self::platform::PlatformError;
 pub use self::qualification::{QualificationError, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::store::{CorruptValue, StoreError};
 pub use self::tax::UploadError;
+pub use self::token::TokenError;
 pub use crate::invoice::InvoiceError;
 
 /// Everything that can go wrong in fapiao.
@@ -48,6 +50,10 @@ pub enum Error {
     /// A private key could not be loaded.
     #[error("private key: {0}")]
     Key(#[from] KeyError),
+    /// A PKCS#11 token (an HSM, a smart card) failed or refused: its module,
+    /// the login, a key on it, or the session (the `pkcs11` feature).
+    #[error("PKCS#11 token: {0}")]
+    Token(#[from] TokenError),
     /// A certificate could not be loaded or used.
     #[error("certificate: {0}")]
     Certificate(#[from] CertificateError),

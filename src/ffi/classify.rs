@@ -17,6 +17,8 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
     match error {
         Error::Crypto(e) => crypto(e),
         Error::Key(e) => key(e),
+        // The C API builds no token keys yet: a token error cannot reach it.
+        Error::Token(_) => FAPIAO_INTERNAL,
         Error::Certificate(e) => match e {
             CertificateError::UnsupportedKeyAlgorithm { .. } => FAPIAO_CERTIFICATE_UNSUPPORTED_KEY,
             CertificateError::Empty

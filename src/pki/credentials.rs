@@ -89,6 +89,13 @@ impl Credentials {
         })
     }
 
+    /// [`new`](Self::new) from a chain as PEM or DER (a bundle, leaf first)
+    /// and an already-loaded key, e.g. a `crypto::pkcs11::TokenKey`. The key
+    /// must be the leaf's ([`CredentialsError::KeyMismatch`]).
+    pub fn from_chain_pem(chain: &[u8], key: Arc<dyn PrivateKey>) -> Result<Self, Error> {
+        Self::new(Certificate::load_bundle(chain)?, key)
+    }
+
     /// Adds an encryption certificate chain (PEM or DER bundle, leaf first)
     /// and its private key (any format [`PrivateKeyDer::load`] reads), loaded
     /// into `provider`: a dual-certificate party (see the type's docs). The
