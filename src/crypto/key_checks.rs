@@ -11,7 +11,7 @@ use super::{AES_256_KEY_LEN, AES_BLOCK_LEN, PrivateKey, RSA_MAX_BITS, RSA_MIN_BI
 use crate::error::{CryptoError, Error, KeyError, KeyFamily};
 
 /// The checks both providers make before an AES-CBC decryption
-/// ([`ContentCipher::decrypt_cbc_blocks`]): the key is 16 or 32 bytes
+/// ([`ContentCipher::decrypt_cbc_blocks`](super::ContentCipher::decrypt_cbc_blocks)): the key is 16 or 32 bytes
 /// ([`CryptoError::InvalidLength`] otherwise) and the ciphertext a whole,
 /// non-empty number of blocks ([`CryptoError::DecryptFailed`] otherwise).
 pub fn check_cbc_input(key: &[u8], ciphertext: &[u8]) -> Result<(), Error> {
@@ -203,7 +203,7 @@ pub(crate) fn verify_sm2_sm3(
 }
 
 /// Loads an SM2 private key from PKCS#8 DER as a [`PrivateKey`] (for the
-/// providers' [`KeyProvider`]s): `crypto::gm::Sm2SigningKey` with the `gm`
+/// providers' [`KeyProvider`](super::KeyProvider)s): `crypto::gm::Sm2SigningKey` with the `gm`
 /// feature, [`CryptoError::FeatureDisabled`] without it.
 pub fn load_sm2_private_key(pkcs8_der: &[u8]) -> Result<Arc<dyn PrivateKey>, Error> {
     #[cfg(feature = "gm")]
