@@ -15,7 +15,8 @@ use der::{
 };
 use spki::AlgorithmIdentifierOwned;
 
-use crate::error::{EnvelopeError, Error};
+use crate::crypto::{GCM_NONCE_LEN, GCM_TAG_LEN};
+use crate::error::{CryptoError, EnvelopeError, Error};
 
 /// id-data (RFC 5652 §4).
 pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
@@ -473,4 +474,83 @@ pub(super) fn octets(econtent: Option<AnyRef<'_>>) -> Result<&[u8], Error> {
     let any = econtent.ok_or(EnvelopeError::ContentAbsent { what: "signed" })?;
     let octets: &OctetStringRef = any.decode_as().map_err(malformed("encapsulated content"))?;
     Ok(octets.as_bytes())
+}
+
+/// What an AuthEnvelopedData carries for its GCM content cipher (AES-256-GCM
+/// or SM4-GCM, both with a 12-byte nonce and a 16-byte tag).
+pub(super) struct GcmInputs<'a> {
+    /// The nonce, from the algorithm's RFC 5084 parameters.
+    pub nonce: [u8; GCM_NONCE_LEN],
+    /// The tag (`mac`).
+    pub tag: &'a [u8],
+    /// The DER authenticated attributes the tag also covers (empty if none).
+    pub aad: Vec<u8>,
+}
+
+/// Reads the GCM parameters, the tag and the authenticated attributes of
+/// `auth`: a missing or malformed parameter, a nonce that is not 12 bytes, or
+/// a tag (or an `icvLen`) that is not 16 bytes is refused.
+pub(super) fn gcm_inputs<'a>(auth: &'a AuthEnvelopedDataRef<'_>) -> Result<GcmInputs<'a>, Error> {
+    let params: GcmParameters = auth
+        .auth_encrypted_content_info
+        .content_enc_alg
+        .parameters
+        .as_ref()
+        .ok_or(EnvelopeError::Malformed {
+            what: "GCM parameters",
+            source: der::ErrorKind::Failed.into(),
+        })?
+        .decode_as()
+        .map_err(malformed("GCM parameters"))?;
+    let nonce: [u8; GCM_NONCE_LEN] =
+        params
+            .nonce
+            .as_bytes()
+            .try_into()
+            .map_err(|_| CryptoError::InvalidLength {
+                what: "GCM nonce",
+                expected: GCM_NONCE_LEN,
+                actual: params.nonce.as_bytes().len(),
+            })?;
+    let tag = auth.mac.as_bytes();
+    if params.icv_len.unwrap_or(12) as usize != GCM_TAG_LEN || tag.len() != GCM_TAG_LEN {
+        return Err(CryptoError::InvalidLength {
+            what: "GCM tag",
+            expected: GCM_TAG_LEN,
+            actual: tag.len(),
+        }
+        .into());
+    }
+    let aad = match &auth.auth_attrs {
+        Some(attrs) => attrs.to_der().map_err(malformed("authAttrs"))?,
+        None => Vec::new(),
+    };
+    Ok(GcmInputs { nonce, tag, aad })
+}
+
+/// The 16-byte IV of a CBC content cipher (AES-CBC, SM4-CBC), the algorithm's
+/// parameter as an OCTET STRING (RFC 3565 §4.1; GM/T 0010 the same); `what`
+/// names it in the error when it is missing, not an OCTET STRING or not 16
+/// bytes.
+pub(super) fn cbc_iv<'a>(
+    algorithm: &'a AlgorithmIdentifierOwned,
+    what: &'static str,
+) -> Result<&'a [u8; 16], Error> {
+    let iv: &OctetStringRef = algorithm
+        .parameters
+        .as_ref()
+        .ok_or(EnvelopeError::Malformed {
+            what,
+            source: der::ErrorKind::Failed.into(),
+        })?
+        .decode_as()
+        .map_err(malformed(what))?;
+    iv.as_bytes().try_into().map_err(|_| {
+        CryptoError::InvalidLength {
+            what,
+            expected: 16,
+            actual: iv.as_bytes().len(),
+        }
+        .into()
+    })
 }

@@ -220,24 +220,7 @@ pub(super) fn decrypt_cbc(
     policy.check_count("recipients", recipients.len(), policy.max_recipients)?;
     let eci = &enveloped.encrypted_content_info;
     // SM4-CBC's IV, an OCTET STRING of 16 bytes.
-    let iv: &OctetStringRef = eci
-        .content_enc_alg
-        .parameters
-        .as_ref()
-        .ok_or(EnvelopeError::Malformed {
-            what: "SM4-CBC IV",
-            source: der::ErrorKind::Failed.into(),
-        })?
-        .decode_as()
-        .map_err(malformed("SM4-CBC IV"))?;
-    let iv: &[u8; SM4_BLOCK_LEN] =
-        iv.as_bytes()
-            .try_into()
-            .map_err(|_| CryptoError::InvalidLength {
-                what: "SM4-CBC IV",
-                expected: SM4_BLOCK_LEN,
-                actual: iv.as_bytes().len(),
-            })?;
+    let iv = cbc_iv(&eci.content_enc_alg, "SM4-CBC IV")?;
     check_decrypted_content_type(eci.content_type)?;
     let ciphertext = eci
         .encrypted_content
@@ -286,39 +269,7 @@ pub(super) fn open_gcm(
         }
         .into());
     }
-    let params: GcmParameters = eci
-        .content_enc_alg
-        .parameters
-        .as_ref()
-        .ok_or(EnvelopeError::Malformed {
-            what: "GCM parameters",
-            source: der::ErrorKind::Failed.into(),
-        })?
-        .decode_as()
-        .map_err(malformed("GCM parameters"))?;
-    let nonce: &[u8; SM4_GCM_NONCE_LEN] =
-        params
-            .nonce
-            .as_bytes()
-            .try_into()
-            .map_err(|_| CryptoError::InvalidLength {
-                what: "GCM nonce",
-                expected: SM4_GCM_NONCE_LEN,
-                actual: params.nonce.as_bytes().len(),
-            })?;
-    let tag = auth.mac.as_bytes();
-    if params.icv_len.unwrap_or(12) as usize != SM4_GCM_TAG_LEN || tag.len() != SM4_GCM_TAG_LEN {
-        return Err(CryptoError::InvalidLength {
-            what: "GCM tag",
-            expected: SM4_GCM_TAG_LEN,
-            actual: tag.len(),
-        }
-        .into());
-    }
-    let aad = match &auth.auth_attrs {
-        Some(attrs) => attrs.to_der().map_err(malformed("authAttrs"))?,
-        None => Vec::new(),
-    };
+    let GcmInputs { nonce, tag, aad } = gcm_inputs(auth)?;
     check_decrypted_content_type(eci.content_type)?;
     let ciphertext = eci
         .encrypted_content
@@ -338,7 +289,7 @@ pub(super) fn open_gcm(
     sealed.extend_from_slice(ciphertext);
     sealed.extend_from_slice(tag);
     let mut opened = Sm4::new(key)
-        .gcm_open(nonce, &aad, &sealed)
+        .gcm_open(&nonce, &aad, &sealed)
         .map_err(|e| match e {
             Error::Crypto(CryptoError::TagMismatch) => EnvelopeError::TagMismatch.into(),
             other => other,

@@ -29,13 +29,13 @@
 //! AES-128-CBC or AES-256-CBC with a 16-byte IV.
 
 use cms::content_info::CmsVersion;
-use der::asn1::OctetStringRef;
 
+use super::asn1::cbc_iv;
 use super::asn1::{AES128_CBC, AES256_CBC, EnvelopedDataRef};
 use super::suite::Suite;
-use super::{EnvelopePolicy, check_decrypted_content_type, malformed, recipients};
-use crate::crypto::{AES_BLOCK_LEN, CryptoProvider, cbc_padding};
-use crate::error::{CryptoError, EnvelopeError, Error};
+use super::{EnvelopePolicy, check_decrypted_content_type, recipients};
+use crate::crypto::{CryptoProvider, cbc_padding};
+use crate::error::{EnvelopeError, Error};
 use crate::pki::Credentials;
 
 /// Decrypts `enveloped` (the ContentInfo's content, decoded) for
@@ -77,24 +77,7 @@ pub(super) fn decrypt(
         }
     };
     // AES-IV ::= OCTET STRING (SIZE(16)) (RFC 3565 §4.1).
-    let iv: &OctetStringRef = eci
-        .content_enc_alg
-        .parameters
-        .as_ref()
-        .ok_or(EnvelopeError::Malformed {
-            what: "AES-CBC IV",
-            source: der::ErrorKind::Failed.into(),
-        })?
-        .decode_as()
-        .map_err(malformed("AES-CBC IV"))?;
-    let iv: &[u8; AES_BLOCK_LEN] =
-        iv.as_bytes()
-            .try_into()
-            .map_err(|_| CryptoError::InvalidLength {
-                what: "AES-CBC IV",
-                expected: AES_BLOCK_LEN,
-                actual: iv.as_bytes().len(),
-            })?;
+    let iv = cbc_iv(&eci.content_enc_alg, "AES-CBC IV")?;
     check_decrypted_content_type(eci.content_type)?;
     let ciphertext = eci
         .encrypted_content

@@ -98,7 +98,7 @@ mod suite;
 mod verify;
 
 use cms::content_info::CmsVersion;
-use der::{Decode, Encode};
+use der::Decode;
 
 pub use addressing::{Addressing, ID_AA_CONTENT_HINT};
 pub use inspect::{EnvelopeSummary, RecipientSummary, inspect};
@@ -110,7 +110,7 @@ pub use verify::{MAX_MESSAGE_ID_LEN, SignerTrust, VerifiedSigner};
 
 use self::asn1::*;
 use self::suite::Suite;
-use crate::crypto::{AES_256_KEY_LEN, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HashAlgorithm};
+use crate::crypto::{AES_256_KEY_LEN, CryptoProvider, GCM_TAG_LEN, HashAlgorithm};
 use crate::error::{CryptoError, EnvelopeError, Error};
 use crate::pki::Credentials;
 
@@ -265,39 +265,7 @@ impl<'a> Opener<'a> {
             }
             .into());
         }
-        let params: GcmParameters = eci
-            .content_enc_alg
-            .parameters
-            .as_ref()
-            .ok_or(EnvelopeError::Malformed {
-                what: "GCM parameters",
-                source: der::ErrorKind::Failed.into(),
-            })?
-            .decode_as()
-            .map_err(malformed("GCM parameters"))?;
-        let nonce: [u8; GCM_NONCE_LEN] =
-            params
-                .nonce
-                .as_bytes()
-                .try_into()
-                .map_err(|_| CryptoError::InvalidLength {
-                    what: "GCM nonce",
-                    expected: GCM_NONCE_LEN,
-                    actual: params.nonce.as_bytes().len(),
-                })?;
-        let tag = auth.mac.as_bytes();
-        if params.icv_len.unwrap_or(12) as usize != GCM_TAG_LEN || tag.len() != GCM_TAG_LEN {
-            return Err(CryptoError::InvalidLength {
-                what: "GCM tag",
-                expected: GCM_TAG_LEN,
-                actual: tag.len(),
-            }
-            .into());
-        }
-        let aad = match &auth.auth_attrs {
-            Some(attrs) => attrs.to_der().map_err(malformed("authAttrs"))?,
-            None => Vec::new(),
-        };
+        let GcmInputs { nonce, tag, aad } = gcm_inputs(&auth)?;
 
         let content_key = recipients::unwrap_content_key(
             recipients,
