@@ -1393,8 +1393,11 @@ fapiao_result fapiao_inspect(const uint8_t *envelope,
  *
  * The initiator calls `fapiao_exchange_offer`, then `fapiao_exchange_confirm`
  * with the answer; the responder `fapiao_exchange_answer` with the offer, then
- * `fapiao_exchange_complete` with the confirm. Each side has pinned the other
- * when its last call returns `FAPIAO_OK`.
+ * `fapiao_exchange_complete` with the confirm. When the responder holds an
+ * encryption certificate (双证书), `fapiao_exchange_complete` also returns a
+ * finish, and the initiator calls `fapiao_exchange_finish` with it. Each side
+ * has pinned the other when its last call returns `FAPIAO_OK`
+ * (`fapiao_exchange_done` returns 1).
  *
  * The other side's claimed party id and role are accepted only when bound to
  * its certificate: by `fapiao_exchange_bind` (operator-configured), or, for an
@@ -1494,8 +1497,10 @@ fapiao_result fapiao_exchange_answer(const struct fapiao_exchange *exchange,
 
 /**
  * Step 3, initiator: checks the other side's `answer` (`answer_len` bytes; it
- * must echo this side's offer) at `now` (UNIX seconds; 0 = now), pins the
- * other side in the store, and returns the confirm to send back.
+ * must echo this side's offer) at `now` (UNIX seconds; 0 = now) and returns
+ * the confirm to send back. A responder with one certificate is pinned in the
+ * store now; one with an encryption certificate is challenged in the confirm
+ * and pinned by `fapiao_exchange_finish` (`fapiao_exchange_done` tells which).
  *
  * On `FAPIAO_OK`, `*out` receives the confirm, to free with
  * `fapiao_bytes_free`; on failure (as for `fapiao_exchange_answer`;
@@ -1515,23 +1520,58 @@ fapiao_result fapiao_exchange_confirm(const struct fapiao_exchange *exchange,
 
 /**
  * Step 4, responder: checks the other side's `confirm` (`confirm_len` bytes;
- * it must echo this side's answer and come from the certificate that made the
- * offer) at `now` (UNIX seconds; 0 = now) and pins the other side in the
+ * it must echo this side's answer and come from the certificates that made
+ * the offer) at `now` (UNIX seconds; 0 = now) and pins the other side in the
  * store.
  *
- * On failure (as for `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when
- * no answer waits) nothing is pinned and the answer still waits for a good
- * confirm.
+ * On `FAPIAO_OK`, `*finish` receives the finish to send back when the confirm
+ * challenged this side's encryption certificate (free it with
+ * `fapiao_bytes_free`), and NULL otherwise. On failure (as for
+ * `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when no answer waits)
+ * nothing is pinned, `*finish` is not written and the answer still waits for
+ * a good confirm.
  *
  * # Safety
  *
  * No other thread may use `exchange` during the call; `confirm` must be NULL
- * or point at `confirm_len` readable bytes.
+ * or point at `confirm_len` readable bytes; `finish` NULL or writable.
  */
 fapiao_result fapiao_exchange_complete(const struct fapiao_exchange *exchange,
                                        const uint8_t *confirm,
                                        size_t confirm_len,
-                                       uint64_t now);
+                                       uint64_t now,
+                                       struct fapiao_bytes **finish);
+
+/**
+ * Step 5, initiator, after a confirm that challenged the responder's
+ * encryption certificate: checks the other side's `finish` (`finish_len`
+ * bytes; it must echo this side's confirm, come from the certificates that
+ * answered and return the challenge) at `now` (UNIX seconds; 0 = now) and
+ * pins the other side in the store.
+ *
+ * On failure (as for `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when
+ * no confirm waits for a finish) nothing is pinned and the confirm still
+ * waits for a good finish.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call; `finish` must be NULL
+ * or point at `finish_len` readable bytes.
+ */
+fapiao_result fapiao_exchange_finish(const struct fapiao_exchange *exchange,
+                                     const uint8_t *finish,
+                                     size_t finish_len,
+                                     uint64_t now);
+
+/**
+ * 1 when this side has pinned the other (the exchange is over here), 0 when
+ * it has not (yet), or when `exchange` is NULL or not a live exchange.
+ *
+ * # Safety
+ *
+ * No other thread may use `exchange` during the call.
+ */
+int32_t fapiao_exchange_done(const struct fapiao_exchange *exchange);
 
 /**
  * Frees an exchange. NULL does nothing; a pointer that is not a live exchange

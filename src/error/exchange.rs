@@ -18,7 +18,7 @@ pub enum PartyRole {
     EnterpriseFrontEnd,
 }
 
-/// The three message kinds.
+/// The message kinds, in the order they are sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExchangeKind {
@@ -28,6 +28,9 @@ pub enum ExchangeKind {
     Answer,
     /// Third message, echoing the answer's nonce.
     Confirm,
+    /// Fourth message, from a responder with an encryption certificate,
+    /// echoing the confirm's nonce and answering its challenge.
+    Finish,
 }
 
 /// Failures looking up or pinning a peer in the

@@ -2,7 +2,8 @@
 //! platforms exchange digital certificates and pin each other before any
 //! business traffic.
 //!
-//! * [`ExchangeParty`]: the three-message protocol (offer, answer, confirm),
+//! * [`ExchangeParty`]: the protocol (offer, answer, confirm, and a finish
+//!   when the responder holds an encryption certificate),
 //!   each message a CMS SignedData over a strict JSON body.
 //! * [`PeerDirectory`]: the peers pinned by the exchange, persisted through a
 //!   [`PeerStore`] ([`MemoryPeerStore`] in memory, the SQLite store durably).
@@ -22,6 +23,7 @@ pub use self::binding::{CertificateMatch, PartyBinder, PartyBinding, PartyBindin
 pub use self::peer_trust::PeerValidator;
 pub use self::peers::{MemoryPeerStore, PeerDirectory, PeerRecord, PeerStatus, PeerStore};
 pub use self::protocol::{
-    AnswerSent, EXCHANGE_VERSIONS, ExchangeParty, MAX_EXCHANGE_MESSAGE, NONCE_LEN, OfferSent,
+    AnswerSent, ConfirmSent, Confirmed, EXCHANGE_VERSIONS, ExchangeParty, MAX_EXCHANGE_MESSAGE,
+    NONCE_LEN, OfferSent,
 };
 pub use crate::error::{ExchangeError, ExchangeKind, PartyRole, PeerError};

@@ -1,37 +1,43 @@
 //! Certificate exchange (互换数字证书): how two platforms pin each other before
 //! any business traffic.
 //!
-//! Three messages (the responder's completion checks the last), each a CMS SignedData (the same code as the envelopes) over a
-//! strict JSON body, carrying the sender's chain:
+//! Three messages, or four when the responder holds two certificates; each is
+//! a CMS SignedData (the same code as the envelopes) over a strict JSON body,
+//! carrying the sender's chain:
 //!
 //! 1. **offer** (initiator → responder): role, party id, the key it pins (the
 //!    SPKI fingerprint of its certificate), a fresh 32-byte nonce, a timestamp;
 //! 2. **answer** (responder → initiator): the same, plus the offer's nonce and
 //!    the initiator it answers (`to`: role, party id, key);
 //! 3. **confirm** (initiator → responder): the same, plus the answer's nonce,
-//!    the offer's nonce again and the responder (`to`).
+//!    the offer's nonce again and the responder (`to`);
+//! 4. **finish** (responder → initiator), only when the confirm challenges the
+//!    responder's encryption certificate: the same, plus the confirm's nonce
+//!    and the response to the challenge.
 //!
 //! Each side validates the other's chain for signing and for encryption, checks
 //! that the peer signed over the nonce it just sent (proof of possession, and
 //! freshness), that a message naming its addressee names this side (no unknown
 //! key-share through a relay), refuses stale or replayed messages, and accepts
 //! the claimed party id and role only when a [`PartyBinder`] binds them to the
-//! certificate (see [`PartyBindings`]); it then pins the peer in
-//! its [`PeerDirectory`]: the initiator after the answer, the responder after
-//! the confirm.
+//! certificate (see [`PartyBindings`]); it then pins the peer in its
+//! [`PeerDirectory`]: the responder after the confirm, the initiator after the
+//! answer, or after the finish when there is one.
 //!
 //! A party with two certificates (双证书: one to sign, one to encrypt to)
 //! offers its encryption chain too (`encryption_chain`, version 3): the signing
 //! certificate is validated for signing, the encryption certificate for
-//! encryption and must name the signer's subject. The offerer proves it holds
-//! the encryption key: the answer carries a `challenge`, a fresh secret sealed
-//! to the offered encryption certificate, and the confirm returns it decrypted
-//! (`challenge_response`); otherwise [`ExchangeError::EncryptionKeyNotProven`].
-//! The responder's encryption certificate is bound to the exchange by its
-//! signature on the answer (three messages leave no room for a challenge the
-//! responder answers). Both certificates are pinned in one [`PeerRecord`].
-//! A version 2 body carries none of these fields; a party with one
-//! certificate writes version 2, so older peers still read it.
+//! encryption and must name the signer's subject. Each side proves it holds
+//! its encryption key by a challenge: the other side seals a fresh secret to
+//! the offered encryption certificate (`challenge`) and the holder returns it
+//! decrypted in its next message (`challenge_response`). The answer challenges
+//! the initiator, whose confirm responds; the confirm challenges the
+//! responder, whose finish responds. A missing or wrong response is
+//! [`ExchangeError::EncryptionKeyNotProven`], and nothing is pinned. Both
+//! certificates are pinned in one [`PeerRecord`]. A version 2 body carries
+//! none of these fields; a party with one certificate writes version 2, so
+//! older peers still read it, and an exchange between two such parties has
+//! three messages.
 //!
 //! A party that already has a usable pinned certificate and presents a new one
 //! is a rotation: accepted only when the exchange's messages are also signed by
@@ -45,62 +51,20 @@
 //!   "to":{"role":"cloud_platform","party_id":"ECP-1","key":"<64 hex>"},
 //!   "timestamp":1811808000}`
 
-use serde::{Deserialize, Serialize};
+mod body;
+mod reading;
 
+pub use self::body::{EXCHANGE_VERSIONS, MAX_EXCHANGE_MESSAGE, NONCE_LEN};
+
+use self::body::{Addressee, ExchangeBody, hex};
 use super::binding::{PartyBinder, PartyBindings};
-use super::dual::{SECRET_LEN, accept_chain, challenge, check_response, offered_chain, respond};
+use super::dual::{SECRET_LEN, challenge, check_response, offered_chain, respond};
 use super::peer_trust::{ExchangeSigners, PeerValidator};
 use super::peers::{PeerDirectory, PeerRecord};
 use crate::crypto::CryptoProvider;
 use crate::envelope::{EnvelopePolicy, ReplayGuard, SignedMessage};
 use crate::error::{Error, ExchangeError, ExchangeKind, PartyRole};
 use crate::pki::{Certificate, Credentials, SpkiFingerprint};
-
-/// The exchange protocol versions we speak.
-pub const EXCHANGE_VERSIONS: &[u32] = &[2, 3];
-/// Nonce length in bytes.
-pub const NONCE_LEN: usize = 32;
-/// Largest exchange message accepted, in bytes.
-pub const MAX_EXCHANGE_MESSAGE: usize = 64 * 1024;
-
-/// Who a message is for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Addressee {
-    role: PartyRole,
-    party_id: String,
-    key: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExchangeBody {
-    version: u32,
-    kind: ExchangeKind,
-    role: PartyRole,
-    party_id: String,
-    key: String,
-    nonce: String,
-    peer_nonce: Option<String>,
-    offer_nonce: Option<String>,
-    to: Option<Addressee>,
-    timestamp: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    encryption_chain: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    challenge: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    challenge_response: Option<String>,
-}
-
-impl ExchangeBody {
-    /// Whether the body uses a field of version 3.
-    fn has_v3_fields(&self) -> bool {
-        self.encryption_chain.is_some()
-            || self.challenge.is_some()
-            || self.challenge_response.is_some()
-    }
-}
 
 /// What the initiator keeps between sending the offer and reading the answer.
 #[derive(Clone, Debug)]
@@ -118,17 +82,43 @@ pub struct AnswerSent {
     endorser: Option<SpkiFingerprint>,
 }
 
-/// What one incoming message established.
-struct Read {
-    peer: PeerRecord,
+/// What the initiator keeps between sending a confirm that challenges the
+/// responder's encryption certificate and reading the responder's finish.
+#[derive(Clone, Debug)]
+pub struct ConfirmSent {
     nonce: [u8; NONCE_LEN],
-    /// The pinned key of the same party that also signed (a rotation).
+    secret: [u8; SECRET_LEN],
+    peer: PeerRecord,
     endorser: Option<SpkiFingerprint>,
-    offer_nonce: Option<[u8; NONCE_LEN]>,
-    /// The challenge sealed to our encryption certificate, if any.
-    challenge: Option<String>,
-    /// The response to our challenge, if any.
-    challenge_response: Option<String>,
+}
+
+impl ConfirmSent {
+    /// The responder as the answer presented it; not pinned yet.
+    pub fn peer(&self) -> &PeerRecord {
+        &self.peer
+    }
+}
+
+/// Where the initiator stands after step 3.
+#[derive(Clone, Debug)]
+pub enum Confirmed {
+    /// The responder has one certificate: it is pinned, and the exchange is
+    /// over on this side.
+    Pinned(PeerRecord),
+    /// The responder offered an encryption certificate, which the confirm
+    /// challenges: nothing is pinned until its finish arrives
+    /// ([`ExchangeParty::finish`]).
+    AwaitingFinish(ConfirmSent),
+}
+
+impl Confirmed {
+    /// The responder, pinned or awaiting its finish.
+    pub fn peer(&self) -> &PeerRecord {
+        match self {
+            Self::Pinned(peer) => peer,
+            Self::AwaitingFinish(sent) => &sent.peer,
+        }
+    }
 }
 
 /// What the message being written says beyond its kind.
@@ -138,6 +128,39 @@ struct Outgoing<'m> {
     to: Option<&'m PeerRecord>,
     challenge: Option<String>,
     challenge_response: Option<String>,
+}
+
+impl<'m> Outgoing<'m> {
+    /// A message answering `peer`, whose last message carried `peer_nonce`.
+    fn to(peer: &'m PeerRecord, peer_nonce: &'m [u8; NONCE_LEN]) -> Self {
+        Self {
+            peer_nonce: Some(peer_nonce),
+            offer_nonce: None,
+            to: Some(peer),
+            challenge: None,
+            challenge_response: None,
+        }
+    }
+}
+
+/// Whether two readings present the same peer: signing and encryption keys,
+/// party id, role and endorser.
+fn same_peer(
+    a: &PeerRecord,
+    a_endorser: Option<&SpkiFingerprint>,
+    b: &PeerRecord,
+    b_endorser: Option<&SpkiFingerprint>,
+) -> bool {
+    let encryption_key = |p: &PeerRecord| {
+        p.encryption_certificate
+            .as_ref()
+            .map(Certificate::spki_fingerprint)
+    };
+    a.fingerprint == b.fingerprint
+        && encryption_key(a) == encryption_key(b)
+        && a.party_id == b.party_id
+        && a.role == b.role
+        && a_endorser == b_endorser
 }
 
 /// One side of a certificate exchange.
@@ -154,22 +177,6 @@ pub struct ExchangeParty<'a> {
     bindings: Option<&'a PartyBindings>,
     binders: Vec<&'a dyn PartyBinder>,
     endorser: Option<&'a Credentials>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn parse_nonce(text: &str, field: &'static str) -> Result<[u8; NONCE_LEN], Error> {
-    let bad = || ExchangeError::BadNonce { field };
-    if text.len() != NONCE_LEN * 2 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad().into());
-    }
-    let mut out = [0u8; NONCE_LEN];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-    }
-    Ok(out)
 }
 
 impl<'a> ExchangeParty<'a> {
@@ -292,218 +299,6 @@ impl<'a> ExchangeParty<'a> {
         self.credentials.leaf().spki_fingerprint()
     }
 
-    /// Whether some binder lets `certificate` claim `party_id` in `role`, and the
-    /// role's extendedKeyUsage policy holds.
-    fn check_claim(
-        &self,
-        certificate: &Certificate,
-        party_id: &str,
-        role: PartyRole,
-    ) -> Result<(), Error> {
-        let mut bound = false;
-        if let Some(bindings) = self.bindings {
-            bindings.check_role_eku(certificate, role)?;
-            bound = bindings.binds(certificate, party_id, role)?;
-        }
-        for binder in &self.binders {
-            if bound {
-                break;
-            }
-            bound = binder.binds(certificate, party_id, role)?;
-        }
-        if !bound {
-            return Err(ExchangeError::ClaimNotBound {
-                party_id: party_id.to_owned(),
-                role,
-                subject: certificate.subject(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// Checks that a message naming its addressee names this side.
-    fn check_addressee(&self, to: Option<&Addressee>, required: bool) -> Result<(), Error> {
-        match to {
-            None if !required => Ok(()),
-            None => Err(ExchangeError::NotForUs {
-                addressee: "nobody".to_owned(),
-            }
-            .into()),
-            Some(to) => {
-                if to.role == self.role
-                    && to.party_id == self.party_id
-                    && to.key.eq_ignore_ascii_case(&self.own_key().to_hex())
-                {
-                    Ok(())
-                } else {
-                    Err(ExchangeError::NotForUs {
-                        addressee: format!("{} as {:?}", to.party_id, to.role),
-                    }
-                    .into())
-                }
-            }
-        }
-    }
-
-    /// Reads and checks one incoming message.
-    fn read(
-        &self,
-        bytes: &[u8],
-        expected: ExchangeKind,
-        our_nonce: Option<&[u8; NONCE_LEN]>,
-        now: u64,
-    ) -> Result<Read, Error> {
-        if bytes.len() > MAX_EXCHANGE_MESSAGE {
-            return Err(ExchangeError::TooLarge {
-                size: bytes.len(),
-                max: MAX_EXCHANGE_MESSAGE,
-            }
-            .into());
-        }
-        let signed = SignedMessage::from_der_within(bytes.to_vec(), &self.policy)?;
-        // Whether the sender offers a separate encryption certificate decides
-        // the purposes its signing certificate must serve; the body is read
-        // again once verified.
-        let dual = serde_json::from_slice::<ExchangeBody>(&signed.content()?)
-            .is_ok_and(|b| b.encryption_chain.is_some());
-        let (payload, signers) = signed.verify(
-            &ExchangeSigners {
-                validator: self.validator,
-                dual,
-            },
-            &self.policy,
-            now,
-            self.provider,
-        )?;
-        if !(1..=2).contains(&signers.len()) {
-            return Err(ExchangeError::SignerCount {
-                found: signers.len(),
-            }
-            .into());
-        }
-        let body: ExchangeBody =
-            serde_json::from_slice(&payload).map_err(|e| ExchangeError::MalformedBody {
-                reason: e.to_string(),
-            })?;
-        if !EXCHANGE_VERSIONS.contains(&body.version) {
-            return Err(ExchangeError::UnsupportedVersion {
-                found: body.version,
-                supported: EXCHANGE_VERSIONS.to_vec(),
-            }
-            .into());
-        }
-        if body.version < 3 && body.has_v3_fields() {
-            return Err(ExchangeError::MalformedBody {
-                reason: "version 3 fields in a version 2 body".to_owned(),
-            }
-            .into());
-        }
-        if body.encryption_chain.is_some() != dual {
-            return Err(ExchangeError::MalformedBody {
-                reason: "the body changed between readings".to_owned(),
-            }
-            .into());
-        }
-        if body.kind != expected {
-            return Err(ExchangeError::WrongKind {
-                expected,
-                found: body.kind,
-            }
-            .into());
-        }
-        if !self.accepted_roles.contains(&body.role) {
-            return Err(ExchangeError::RoleNotAccepted { role: body.role }.into());
-        }
-        if body.party_id.is_empty() || body.party_id.len() > 64 {
-            return Err(ExchangeError::BadPartyId.into());
-        }
-        // The signer whose key the body claims, and the other one, if any.
-        let Some(signer) = signers
-            .iter()
-            .find(|s| s.spki_fingerprint.to_hex().eq_ignore_ascii_case(&body.key))
-        else {
-            return Err(ExchangeError::KeyNotSigner.into());
-        };
-        let endorser = match signers.as_slice() {
-            [_] => None,
-            [a, b] if a.spki_fingerprint == b.spki_fingerprint => {
-                return Err(ExchangeError::SignerCount { found: 2 }.into());
-            }
-            [a, b] => Some(if a.spki_fingerprint == signer.spki_fingerprint {
-                b.spki_fingerprint
-            } else {
-                a.spki_fingerprint
-            }),
-            _ => unreachable!("one or two signers, checked above"),
-        };
-        if body.timestamp.abs_diff(signer.signing_time) > self.policy.clock_skew
-            || body.timestamp.abs_diff(now) > self.policy.clock_skew
-        {
-            return Err(ExchangeError::Stale {
-                timestamp: body.timestamp,
-                now,
-            }
-            .into());
-        }
-        let nonce = parse_nonce(&body.nonce, "nonce")?;
-        match (our_nonce, &body.peer_nonce) {
-            (None, None) => {}
-            (Some(ours), Some(echo)) => {
-                if parse_nonce(echo, "peer_nonce")? != *ours {
-                    return Err(ExchangeError::NonceMismatch.into());
-                }
-            }
-            (None, Some(_)) | (Some(_), None) => {
-                return Err(ExchangeError::BadNonce {
-                    field: "peer_nonce",
-                }
-                .into());
-            }
-        }
-        let offer_nonce = match (expected, &body.offer_nonce) {
-            (ExchangeKind::Confirm, Some(n)) => Some(parse_nonce(n, "offer_nonce")?),
-            (ExchangeKind::Offer | ExchangeKind::Answer, None) => None,
-            _ => {
-                return Err(ExchangeError::BadNonce {
-                    field: "offer_nonce",
-                }
-                .into());
-            }
-        };
-        let (challenge_allowed, response_allowed) = match expected {
-            ExchangeKind::Offer => (false, false),
-            ExchangeKind::Answer => (true, false),
-            ExchangeKind::Confirm => (false, true),
-        };
-        if body.challenge.is_some() && !challenge_allowed {
-            return Err(ExchangeError::BadNonce { field: "challenge" }.into());
-        }
-        if body.challenge_response.is_some() && !response_allowed {
-            return Err(ExchangeError::BadNonce {
-                field: "challenge_response",
-            }
-            .into());
-        }
-        self.check_addressee(body.to.as_ref(), expected != ExchangeKind::Offer)?;
-        self.check_claim(&signer.certificate, &body.party_id, body.role)?;
-        let expires = now.saturating_add(self.policy.clock_skew.saturating_mul(2));
-        self.replay.check_and_record(&nonce, now, expires)?;
-        let mut peer = PeerRecord::new(&body.party_id, body.role, signer.certificate.clone(), now);
-        if let Some(chain) = &body.encryption_chain {
-            let encryption = accept_chain(chain, &signer.certificate, self.validator, now)?;
-            peer = peer.with_encryption_certificate(encryption);
-        }
-        Ok(Read {
-            peer,
-            nonce,
-            endorser,
-            offer_nonce,
-            challenge: body.challenge,
-            challenge_response: body.challenge_response,
-        })
-    }
-
     /// Step 1 (initiator): the offer.
     pub fn offer(&self, now: u64) -> Result<(OfferSent, Vec<u8>), Error> {
         let out = Outgoing {
@@ -518,25 +313,14 @@ impl<'a> ExchangeParty<'a> {
     }
 
     /// Step 2 (responder): checks the offer and answers it, naming the
-    /// initiator. The initiator is not pinned until its confirm arrives.
+    /// initiator and challenging its encryption certificate if it offered one.
+    /// The initiator is not pinned until its confirm arrives.
     pub fn answer(&self, offer: &[u8], now: u64) -> Result<(AnswerSent, Vec<u8>), Error> {
         let read = self.read(offer, ExchangeKind::Offer, None, now)?;
-        let challenge = match &read.peer.encryption_certificate {
-            Some(certificate) => Some(challenge(
-                self.credentials,
-                certificate,
-                now,
-                self.provider,
-            )?),
-            None => None,
-        };
-        let (secret, challenge) = challenge.unzip();
+        let (secret, challenge) = self.challenge_for(&read.peer, now)?.unzip();
         let out = Outgoing {
-            peer_nonce: Some(&read.nonce),
-            offer_nonce: None,
-            to: Some(&read.peer),
             challenge,
-            challenge_response: None,
+            ..Outgoing::to(&read.peer, &read.nonce)
         };
         let (nonce, bytes) = self.message(ExchangeKind::Answer, out, now)?;
         Ok((
@@ -552,74 +336,135 @@ impl<'a> ExchangeParty<'a> {
     }
 
     /// Step 3 (initiator): checks the answer (it must echo our offer's nonce and
-    /// name us), pins the responder, and returns the confirm to send, which
-    /// names the responder and carries both nonces.
+    /// name us), answers its challenge to our encryption certificate if any,
+    /// and returns the confirm to send, which names the responder and carries
+    /// both nonces. A responder with one certificate is pinned now
+    /// ([`Confirmed::Pinned`]); one with an encryption certificate is
+    /// challenged in the confirm and pinned by [`ExchangeParty::finish`].
     pub fn confirm(
         &self,
         sent: OfferSent,
         answer: &[u8],
         now: u64,
-    ) -> Result<(PeerRecord, Vec<u8>), Error> {
+    ) -> Result<(Confirmed, Vec<u8>), Error> {
         let read = self.read(answer, ExchangeKind::Answer, Some(&sent.nonce), now)?;
-        let challenge_response = match (&read.challenge, self.credentials.is_dual()) {
-            (Some(challenge), true) => Some(respond(
-                self.credentials,
-                challenge,
-                &self.signers(true),
-                &self.policy,
-                self.provider,
-            )?),
-            (None, false) => None,
-            (Some(_), false) => return Err(ExchangeError::BadNonce { field: "challenge" }.into()),
-            (None, true) => {
-                return Err(ExchangeError::EncryptionKeyNotProven {
-                    reason: "the answer does not challenge our encryption certificate",
-                }
-                .into());
+        let challenge_response = self.respond_to(read.challenge.as_deref(), true)?;
+        let (secret, challenge) = self.challenge_for(&read.peer, now)?.unzip();
+        let out = Outgoing {
+            offer_nonce: Some(&sent.nonce),
+            challenge,
+            challenge_response,
+            ..Outgoing::to(&read.peer, &read.nonce)
+        };
+        let (nonce, bytes) = self.message(ExchangeKind::Confirm, out, now)?;
+        let confirmed = match secret {
+            Some(secret) => Confirmed::AwaitingFinish(ConfirmSent {
+                nonce,
+                secret,
+                peer: read.peer,
+                endorser: read.endorser,
+            }),
+            None => {
+                self.directory
+                    .pin_exchanged(read.peer.clone(), read.endorser.as_ref(), now)?;
+                Confirmed::Pinned(read.peer)
             }
         };
-        self.directory
-            .pin_exchanged(read.peer.clone(), read.endorser.as_ref(), now)?;
-        let out = Outgoing {
-            peer_nonce: Some(&read.nonce),
-            offer_nonce: Some(&sent.nonce),
-            to: Some(&read.peer),
-            challenge: None,
-            challenge_response,
-        };
-        let (_, bytes) = self.message(ExchangeKind::Confirm, out, now)?;
-        Ok((read.peer, bytes))
+        Ok((confirmed, bytes))
     }
 
     /// Step 4 (responder): checks the confirm (it must echo our answer's nonce
-    /// and the offer's, name us, and come from the same certificate and
-    /// identity as the offer) and pins the initiator.
+    /// and the offer's, name us, come from the same certificates and identity
+    /// as the offer, and return our challenge if we sent one) and pins the
+    /// initiator. When the confirm challenges our encryption certificate, the
+    /// second value is the finish to send back.
     pub fn complete(
         &self,
         sent: AnswerSent,
         confirm: &[u8],
         now: u64,
-    ) -> Result<PeerRecord, Error> {
+    ) -> Result<(PeerRecord, Option<Vec<u8>>), Error> {
         let read = self.read(confirm, ExchangeKind::Confirm, Some(&sent.nonce), now)?;
         if read.offer_nonce != Some(sent.offer_nonce) {
             return Err(ExchangeError::NonceMismatch.into());
         }
         check_response(sent.secret.as_ref(), read.challenge_response.as_deref())?;
-        let encryption_key = |p: &PeerRecord| {
-            p.encryption_certificate
-                .as_ref()
-                .map(Certificate::spki_fingerprint)
+        if !same_peer(
+            &read.peer,
+            read.endorser.as_ref(),
+            &sent.peer,
+            sent.endorser.as_ref(),
+        ) {
+            return Err(ExchangeError::PeerChanged.into());
+        }
+        let finish = match self.respond_to(read.challenge.as_deref(), false)? {
+            Some(response) => {
+                let out = Outgoing {
+                    challenge_response: Some(response),
+                    ..Outgoing::to(&sent.peer, &read.nonce)
+                };
+                Some(self.message(ExchangeKind::Finish, out, now)?.1)
+            }
+            None => None,
         };
-        if read.peer.fingerprint != sent.peer.fingerprint
-            || encryption_key(&read.peer) != encryption_key(&sent.peer)
-            || read.peer.party_id != sent.peer.party_id
-            || read.peer.role != sent.peer.role
-            || read.endorser != sent.endorser
-        {
+        self.directory
+            .pin_exchanged(sent.peer.clone(), sent.endorser.as_ref(), now)?;
+        Ok((sent.peer, finish))
+    }
+
+    /// Step 5 (initiator, after a confirm that challenged the responder's
+    /// encryption certificate): checks the finish (it must echo our confirm's
+    /// nonce, name us, come from the same certificates and identity as the
+    /// answer, and return our challenge) and pins the responder.
+    pub fn finish(&self, sent: ConfirmSent, finish: &[u8], now: u64) -> Result<PeerRecord, Error> {
+        let read = self.read(finish, ExchangeKind::Finish, Some(&sent.nonce), now)?;
+        check_response(Some(&sent.secret), read.challenge_response.as_deref())?;
+        if !same_peer(
+            &read.peer,
+            read.endorser.as_ref(),
+            &sent.peer,
+            sent.endorser.as_ref(),
+        ) {
             return Err(ExchangeError::PeerChanged.into());
         }
         self.directory
             .pin_exchanged(sent.peer.clone(), sent.endorser.as_ref(), now)?;
         Ok(sent.peer)
+    }
+
+    /// A challenge to `peer`'s encryption certificate, if it offered one: the
+    /// secret to expect back and the challenge to send.
+    fn challenge_for(
+        &self,
+        peer: &PeerRecord,
+        now: u64,
+    ) -> Result<Option<([u8; SECRET_LEN], String)>, Error> {
+        peer.encryption_certificate
+            .as_ref()
+            .map(|certificate| challenge(self.credentials, certificate, now, self.provider))
+            .transpose()
+    }
+
+    /// The response to a challenge to our encryption certificate. With
+    /// `required`, a party with two certificates refuses a message that does
+    /// not challenge it (the initiator's offer carried its encryption chain, so
+    /// the answer must).
+    fn respond_to(&self, challenge: Option<&str>, required: bool) -> Result<Option<String>, Error> {
+        match (challenge, self.credentials.is_dual()) {
+            (Some(challenge), true) => Ok(Some(respond(
+                self.credentials,
+                challenge,
+                &self.signers(true),
+                &self.policy,
+                self.provider,
+            )?)),
+            (None, false) => Ok(None),
+            (Some(_), false) => Err(ExchangeError::BadNonce { field: "challenge" }.into()),
+            (None, true) if required => Err(ExchangeError::EncryptionKeyNotProven {
+                reason: "the answer does not challenge our encryption certificate",
+            }
+            .into()),
+            (None, true) => Ok(None),
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! front end) exchange signed and encrypted messages, validate each other's
 //! certificate path, and pin each other in their stores
 //! ([`ExchangeParty`](crate::exchange::ExchangeParty)): offer, answer, confirm,
-//! complete.
+//! complete, and finish when the responder holds an encryption certificate.
 
 use core::ffi::c_char;
 use std::sync::{Mutex, PoisonError};
@@ -18,8 +18,8 @@ use super::store::{fapiao_store, party_role};
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
 use crate::exchange::{
-    AnswerSent, CertificateMatch, ExchangeParty, OfferSent, PartyBinding, PartyBindings, PartyRole,
-    PeerDirectory,
+    AnswerSent, CertificateMatch, ConfirmSent, Confirmed, ExchangeParty, OfferSent, PartyBinding,
+    PartyBindings, PartyRole, PeerDirectory,
 };
 use crate::pki::{Credentials, SpkiFingerprint};
 use crate::platform::PlatformTrust;
@@ -46,6 +46,9 @@ enum Step {
     Offered(OfferSent),
     /// The answer went out (responder): waiting for the confirm.
     Answered(AnswerSent),
+    /// The confirm went out (initiator) challenging the responder's encryption
+    /// certificate: waiting for the finish.
+    Confirmed(ConfirmSent),
     /// The peer is pinned.
     Done,
 }
@@ -115,8 +118,11 @@ fn out_of_order(expected: &str) -> Failure {
 ///
 /// The initiator calls `fapiao_exchange_offer`, then `fapiao_exchange_confirm`
 /// with the answer; the responder `fapiao_exchange_answer` with the offer, then
-/// `fapiao_exchange_complete` with the confirm. Each side has pinned the other
-/// when its last call returns `FAPIAO_OK`.
+/// `fapiao_exchange_complete` with the confirm. When the responder holds an
+/// encryption certificate (双证书), `fapiao_exchange_complete` also returns a
+/// finish, and the initiator calls `fapiao_exchange_finish` with it. Each side
+/// has pinned the other when its last call returns `FAPIAO_OK`
+/// (`fapiao_exchange_done` returns 1).
 ///
 /// The other side's claimed party id and role are accepted only when bound to
 /// its certificate: by `fapiao_exchange_bind` (operator-configured), or, for an
@@ -336,8 +342,10 @@ pub unsafe extern "C" fn fapiao_exchange_answer(
 }
 
 /// Step 3, initiator: checks the other side's `answer` (`answer_len` bytes; it
-/// must echo this side's offer) at `now` (UNIX seconds; 0 = now), pins the
-/// other side in the store, and returns the confirm to send back.
+/// must echo this side's offer) at `now` (UNIX seconds; 0 = now) and returns
+/// the confirm to send back. A responder with one certificate is pinned in the
+/// store now; one with an encryption certificate is challenged in the confirm
+/// and pinned by `fapiao_exchange_finish` (`fapiao_exchange_done` tells which).
 ///
 /// On `FAPIAO_OK`, `*out` receives the confirm, to free with
 /// `fapiao_bytes_free`; on failure (as for `fapiao_exchange_answer`;
@@ -367,13 +375,20 @@ pub unsafe extern "C" fn fapiao_exchange_confirm(
         };
         let now = resolve_now(now)?;
         exchange.with_party(|party, step| {
-            let Step::Offered(sent) = std::mem::replace(step, Step::Idle) else {
-                return Err(out_of_order("an answer is confirmed after an offer"));
+            let sent = match std::mem::replace(step, Step::Idle) {
+                Step::Offered(sent) => sent,
+                other => {
+                    *step = other;
+                    return Err(out_of_order("an answer is confirmed after an offer"));
+                }
             };
             let nonce = sent.clone();
             match party.confirm(sent, answer, now) {
-                Ok((_, confirm)) => {
-                    *step = Step::Done;
+                Ok((confirmed, confirm)) => {
+                    *step = match confirmed {
+                        Confirmed::Pinned(_) => Step::Done,
+                        Confirmed::AwaitingFinish(sent) => Step::Confirmed(sent),
+                    };
                     out.write(fapiao_bytes::into_handle(confirm));
                     Ok(())
                 }
@@ -387,42 +402,52 @@ pub unsafe extern "C" fn fapiao_exchange_confirm(
 }
 
 /// Step 4, responder: checks the other side's `confirm` (`confirm_len` bytes;
-/// it must echo this side's answer and come from the certificate that made the
-/// offer) at `now` (UNIX seconds; 0 = now) and pins the other side in the
+/// it must echo this side's answer and come from the certificates that made
+/// the offer) at `now` (UNIX seconds; 0 = now) and pins the other side in the
 /// store.
 ///
-/// On failure (as for `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when
-/// no answer waits) nothing is pinned and the answer still waits for a good
-/// confirm.
+/// On `FAPIAO_OK`, `*finish` receives the finish to send back when the confirm
+/// challenged this side's encryption certificate (free it with
+/// `fapiao_bytes_free`), and NULL otherwise. On failure (as for
+/// `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when no answer waits)
+/// nothing is pinned, `*finish` is not written and the answer still waits for
+/// a good confirm.
 ///
 /// # Safety
 ///
 /// No other thread may use `exchange` during the call; `confirm` must be NULL
-/// or point at `confirm_len` readable bytes.
+/// or point at `confirm_len` readable bytes; `finish` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fapiao_exchange_complete(
     exchange: *const fapiao_exchange,
     confirm: *const u8,
     confirm_len: usize,
     now: u64,
+    finish: *mut *mut fapiao_bytes,
 ) -> fapiao_result {
     guard("fapiao_exchange_complete", || {
-        // SAFETY: the caller guarantees the handle and the bytes.
-        let (exchange, confirm) = unsafe {
+        // SAFETY: the caller guarantees the handle, the bytes and `finish`.
+        let (exchange, confirm, out) = unsafe {
             (
                 handle::borrow(exchange, "exchange")?,
                 bytes_arg(confirm, confirm_len, "confirm")?,
+                Out::new(finish, "finish")?,
             )
         };
         let now = resolve_now(now)?;
         exchange.with_party(|party, step| {
-            let Step::Answered(sent) = std::mem::replace(step, Step::Idle) else {
-                return Err(out_of_order("a confirm completes an answer"));
+            let sent = match std::mem::replace(step, Step::Idle) {
+                Step::Answered(sent) => sent,
+                other => {
+                    *step = other;
+                    return Err(out_of_order("a confirm completes an answer"));
+                }
             };
             let kept = sent.clone();
             match party.complete(sent, confirm, now) {
-                Ok(_) => {
+                Ok((_, finish)) => {
                     *step = Step::Done;
+                    out.write(finish.map_or(core::ptr::null_mut(), fapiao_bytes::into_handle));
                     Ok(())
                 }
                 Err(e) => {
@@ -431,6 +456,75 @@ pub unsafe extern "C" fn fapiao_exchange_complete(
                 }
             }
         })
+    })
+}
+
+/// Step 5, initiator, after a confirm that challenged the responder's
+/// encryption certificate: checks the other side's `finish` (`finish_len`
+/// bytes; it must echo this side's confirm, come from the certificates that
+/// answered and return the challenge) at `now` (UNIX seconds; 0 = now) and
+/// pins the other side in the store.
+///
+/// On failure (as for `fapiao_exchange_answer`; `FAPIAO_INVALID_ARGUMENT` when
+/// no confirm waits for a finish) nothing is pinned and the confirm still
+/// waits for a good finish.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call; `finish` must be NULL
+/// or point at `finish_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_finish(
+    exchange: *const fapiao_exchange,
+    finish: *const u8,
+    finish_len: usize,
+    now: u64,
+) -> fapiao_result {
+    guard("fapiao_exchange_finish", || {
+        // SAFETY: the caller guarantees the handle and the bytes.
+        let (exchange, finish) = unsafe {
+            (
+                handle::borrow(exchange, "exchange")?,
+                bytes_arg(finish, finish_len, "finish")?,
+            )
+        };
+        let now = resolve_now(now)?;
+        exchange.with_party(|party, step| {
+            let sent = match std::mem::replace(step, Step::Idle) {
+                Step::Confirmed(sent) => sent,
+                other => {
+                    *step = other;
+                    return Err(out_of_order("a finish follows a confirm that challenged"));
+                }
+            };
+            let kept = sent.clone();
+            match party.finish(sent, finish, now) {
+                Ok(_) => {
+                    *step = Step::Done;
+                    Ok(())
+                }
+                Err(e) => {
+                    *step = Step::Confirmed(kept);
+                    Err(e.into())
+                }
+            }
+        })
+    })
+}
+
+/// 1 when this side has pinned the other (the exchange is over here), 0 when
+/// it has not (yet), or when `exchange` is NULL or not a live exchange.
+///
+/// # Safety
+///
+/// No other thread may use `exchange` during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_exchange_done(exchange: *const fapiao_exchange) -> i32 {
+    guard_value("fapiao_exchange_done", 0, || {
+        // SAFETY: the caller guarantees the handle.
+        let exchange = unsafe { handle::borrow(exchange, "exchange")? };
+        let step = exchange.step.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(i32::from(matches!(*step, Step::Done)))
     })
 }
 

@@ -67,8 +67,9 @@ pub use envelope::{
 };
 pub use exchange::{
     fapiao_certificate_match, fapiao_exchange, fapiao_exchange_answer, fapiao_exchange_bind,
-    fapiao_exchange_complete, fapiao_exchange_confirm, fapiao_exchange_endorse,
-    fapiao_exchange_free, fapiao_exchange_new, fapiao_exchange_offer,
+    fapiao_exchange_complete, fapiao_exchange_confirm, fapiao_exchange_done,
+    fapiao_exchange_endorse, fapiao_exchange_finish, fapiao_exchange_free, fapiao_exchange_new,
+    fapiao_exchange_offer,
 };
 pub use front_end::{
     fapiao_front_end, fapiao_front_end_free, fapiao_front_end_new,

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use fapiao::envelope::MemoryReplayGuard;
-use fapiao::exchange::{CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory};
+use fapiao::exchange::{
+    CertificateMatch, Confirmed, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
+};
 use fapiao::pki::Credentials;
 use fapiao::platform::PlatformTrust;
 use fapiao::qualification::RegisteredFrontEnds;
@@ -30,7 +32,8 @@ pub fn bindings_for(peer: &Credentials, party_id: &str, role: PartyRole) -> Part
 pub type Side<'a> = (&'a Credentials, &'a str, PartyRole, &'a Arc<SqliteStore>);
 
 /// The exchange between `a` (who offers) and `b` at `now`: offer, answer,
-/// confirm, complete; each side pins the other in its store. Each binds the
+/// confirm, complete (and finish when `b` holds an encryption certificate);
+/// each side pins the other in its store. Each binds the
 /// other's platform id to its certificate ([`bindings_for`]), and a front end
 /// through the enterprise's record in the other's store.
 pub fn exchange(a: Side<'_>, b: Side<'_>, now: u64) {
@@ -58,9 +61,22 @@ pub fn exchange_trusting(a: Side<'_>, b: Side<'_>, now: u64, trust: &PlatformTru
         .bound_by(&fb);
     let (sent, offer) = pa.offer(now).expect("the exchange's offer");
     let (answered, answer) = pb.answer(&offer, now).expect("the exchange's answer");
-    let (_, confirm) = pa
+    let (confirmed, confirm) = pa
         .confirm(sent, &answer, now)
         .expect("the exchange's confirmation");
-    pb.complete(answered, &confirm, now)
+    let (_, finish) = pb
+        .complete(answered, &confirm, now)
         .expect("the exchange's completion");
+    match (confirmed, finish) {
+        (Confirmed::Pinned(_), None) => {}
+        (Confirmed::AwaitingFinish(sent), Some(finish)) => {
+            pa.finish(sent, &finish, now)
+                .expect("the exchange's finish");
+        }
+        (confirmed, finish) => panic!(
+            "the initiator {} a finish, the responder sent {}",
+            if matches!(confirmed, Confirmed::Pinned(_)) { "expects no" } else { "awaits" },
+            if finish.is_some() { "one" } else { "none" }
+        ),
+    }
 }

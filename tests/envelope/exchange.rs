@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use common::*;
 use fapiao::envelope::{MemoryReplayGuard, SignedMessage};
 use fapiao::exchange::{
-    CertificateMatch, ExchangeParty, PartyBindings, PartyRole, PeerDirectory, PeerValidator,
+    CertificateMatch, Confirmed, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
+    PeerValidator,
 };
 use fapiao::pki::{Certificate, Credentials, EkuPolicy, PathError, key_purpose};
 use fapiao::{EnvelopeError, Error, ExchangeError, PeerError};
@@ -93,8 +94,12 @@ fn full_exchange_pins_both_sides() {
     let (answered, answer) = b.answer(&offer, NOW + 1).unwrap();
     // The responder pins nobody before the confirm.
     assert!(eisp.directory.lookup_party("ECP-1", NOW).is_err());
-    let (pinned_b, confirm) = a.confirm(sent, &answer, NOW + 2).unwrap();
-    let pinned_a = b.complete(answered, &confirm, NOW + 3).unwrap();
+    let (confirmed, confirm) = a.confirm(sent, &answer, NOW + 2).unwrap();
+    let Confirmed::Pinned(pinned_b) = confirmed else {
+        panic!("a responder with one certificate is pinned at the confirm");
+    };
+    let (pinned_a, finish) = b.complete(answered, &confirm, NOW + 3).unwrap();
+    assert!(finish.is_none(), "one certificate: three messages");
 
     assert_eq!(pinned_b.party_id, "EISP-1");
     assert_eq!(pinned_b.fingerprint, eisp.creds.leaf().spki_fingerprint());
@@ -128,7 +133,7 @@ fn full_exchange_pins_both_sides() {
 
 /// Signs an arbitrary body as `creds`: what a peer (or an attacker holding a
 /// certificate) could send. `KEY` in the body becomes the signer's key.
-fn signed_body(creds: &Credentials, body: &str, at: u64) -> Vec<u8> {
+pub(crate) fn signed_body(creds: &Credentials, body: &str, at: u64) -> Vec<u8> {
     let body = body.replace("KEY", &creds.leaf().spki_fingerprint().to_hex());
     SignedMessage::sign(body.as_bytes(), creds, at, providers()[0])
         .unwrap()
@@ -162,7 +167,7 @@ fn confirm_body(answer_nonce: &str, offer_nonce: &str, to: &str) -> String {
 }
 
 /// The `to` member naming `party_id` in `role` with `creds`' key.
-fn addressee(role: &str, party_id: &str, creds: &Credentials) -> String {
+pub(crate) fn addressee(role: &str, party_id: &str, creds: &Credentials) -> String {
     format!(
         r#"{{"role":"{role}","party_id":"{party_id}","key":"{}"}}"#,
         creds.leaf().spki_fingerprint()
@@ -170,7 +175,7 @@ fn addressee(role: &str, party_id: &str, creds: &Credentials) -> String {
 }
 
 /// The value of the first `"field":"…"` string in a signed message's body.
-fn field(message: &[u8], name: &str) -> String {
+pub(crate) fn field(message: &[u8], name: &str) -> String {
     let text = String::from_utf8_lossy(message).to_string();
     let marker = format!("\"{name}\":\"");
     let start = text.find(&marker).unwrap() + marker.len();

@@ -1,22 +1,25 @@
 //! The certificate exchange between parties on SM2 dual certificates (双证书):
-//! both certificates carried, the offerer's encryption key proven by a
-//! challenge, both pinned, and rotation.
+//! both certificates carried, each side's encryption key proven by a
+//! challenge (the responder's in a fourth message), both pinned, and rotation.
 #![cfg(feature = "gm")]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use fapiao::Error;
 use fapiao::crypto::{KeyAlgorithm, PrivateKey, SignatureScheme};
 use fapiao::envelope::MemoryReplayGuard;
 use fapiao::exchange::{
-    CertificateMatch, ExchangeError, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
-    PeerError,
+    CertificateMatch, Confirmed, ExchangeError, ExchangeParty, PartyBindings, PartyRole,
+    PeerDirectory, PeerError,
 };
 use fapiao::pki::{Certificate, Credentials, PathValidator};
 
 type Result<T> = std::result::Result<T, Error>;
 use fapiao_testkit::{NOW, data, gm_creds, provider, trust_with_gm};
 use zeroize::Zeroizing;
+
+use crate::exchange::{addressee, field, signed_body};
 
 const ECP: &str = "ECP-1";
 const EISP: &str = "EISP-1";
@@ -81,9 +84,179 @@ fn run(
     .with_bindings(&bindings);
     let (sent, offer) = a.offer(NOW)?;
     let (answered, answer) = b.answer(&offer, NOW)?;
-    let (_, confirm) = a.confirm(sent, &answer, NOW)?;
-    b.complete(answered, &confirm, NOW)?;
+    let (confirmed, confirm) = a.confirm(sent, &answer, NOW)?;
+    let (_, finish) = b.complete(answered, &confirm, NOW)?;
+    match (confirmed, finish) {
+        (Confirmed::AwaitingFinish(sent), Some(finish)) => {
+            a.finish(sent, &finish, NOW)?;
+        }
+        (Confirmed::Pinned(_), None) => {}
+        (_, finish) => panic!("finish sent: {}", finish.is_some()),
+    }
     Ok(())
+}
+
+/// The parties of [`run`] without the endorser, for step-by-step tests.
+struct Parties<'a> {
+    a: ExchangeParty<'a>,
+    b: ExchangeParty<'a>,
+}
+
+fn parties<'a>(
+    (ecp, eisp): (&'a Credentials, &'a Credentials),
+    (at_ecp, at_eisp): (&'a PeerDirectory, &'a PeerDirectory),
+    replay: &'a (MemoryReplayGuard, MemoryReplayGuard),
+    bindings: &'a PartyBindings,
+    validator: &'a PathValidator<'a>,
+) -> Parties<'a> {
+    let a = ExchangeParty::new(
+        ecp,
+        ECP,
+        PartyRole::CloudPlatform,
+        validator,
+        at_ecp,
+        &replay.0,
+        provider(),
+    )
+    .with_bindings(bindings);
+    let b = ExchangeParty::new(
+        eisp,
+        EISP,
+        PartyRole::ServicePlatform,
+        validator,
+        at_eisp,
+        &replay.1,
+        provider(),
+    )
+    .with_bindings(bindings);
+    Parties { a, b }
+}
+
+#[test]
+fn the_responder_proves_its_encryption_key_in_a_fourth_message() {
+    let trust = trust_with_gm();
+    let validator = trust.validator();
+    let (ecp, eisp) = (gm_creds("ecp"), gm_creds("eisp"));
+    let (at_ecp, at_eisp) = (PeerDirectory::default(), PeerDirectory::default());
+    let replay = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let bindings = bindings(None);
+    let Parties { a, b } = parties(
+        (&ecp, &eisp),
+        (&at_ecp, &at_eisp),
+        &replay,
+        &bindings,
+        &validator,
+    );
+    let (sent, offer) = a.offer(NOW).unwrap();
+    let (answered, answer) = b.answer(&offer, NOW).unwrap();
+    let (confirmed, confirm) = a.confirm(sent, &answer, NOW).unwrap();
+    let Confirmed::AwaitingFinish(pending) = confirmed else {
+        panic!("a responder with an encryption certificate must prove it");
+    };
+    assert_eq!(pending.peer().party_id, EISP);
+    // The confirm challenges the responder; the initiator pins nothing yet.
+    assert!(String::from_utf8_lossy(&confirm).contains("\"challenge\""));
+    assert!(at_ecp.lookup_party(EISP, NOW).is_err());
+
+    let (cloud, finish) = b.complete(answered, &confirm, NOW).unwrap();
+    assert_eq!(cloud.party_id, ECP);
+    let finish = finish.expect("the responder answers the challenge");
+    // The finish is read once: a copy is a replay.
+    let service = a.finish(pending.clone(), &finish, NOW).unwrap();
+    assert_eq!(service.recipient_certificate(), eisp.encryption_leaf());
+    let pinned = at_ecp.lookup_party(EISP, NOW).unwrap();
+    assert_eq!(
+        pinned[0].encryption_certificate.as_ref(),
+        Some(eisp.encryption_leaf())
+    );
+    assert!(a.finish(pending, &finish, NOW).is_err());
+}
+
+/// A finish from the genuine service platform (its signing key) returning
+/// `response` to the challenge of the confirm `confirm` (`null`: none).
+fn forged_finish(eisp: &Credentials, ecp: &Credentials, confirm: &[u8], response: &str) -> Vec<u8> {
+    static NEXT: AtomicU8 = AtomicU8::new(0x40);
+    let nonce = format!("{:02x}", NEXT.fetch_add(1, Ordering::Relaxed)).repeat(32);
+    let chain: Vec<String> = eisp
+        .encryption_chain()
+        .iter()
+        .map(|c| format!("\"{}\"", hex(c.der())))
+        .collect();
+    let body = format!(
+        r#"{{"version":3,"kind":"finish","role":"service_platform","party_id":"{EISP}","key":"KEY","nonce":"{nonce}","peer_nonce":"{}","offer_nonce":null,"to":{},"timestamp":{NOW},"encryption_chain":[{}],"challenge_response":{response}}}"#,
+        field(confirm, "nonce"),
+        addressee("cloud_platform", ECP, ecp),
+        chain.join(","),
+    );
+    signed_body(eisp, &body, NOW)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_responder_that_cannot_open_the_challenge_is_not_pinned() {
+    let trust = trust_with_gm();
+    let validator = trust.validator();
+    let (ecp, eisp) = (gm_creds("ecp"), gm_creds("eisp"));
+    // A service platform offering its encryption certificate with another key
+    // (its signing key posing as the encryption key) cannot open the
+    // confirm's challenge, and says so instead of finishing.
+    let impostor = Impostor {
+        real: eisp.private_key().clone(),
+        claimed: eisp.encryption_leaf().public_key().to_vec(),
+    };
+    let posing = Credentials::new(eisp.chain().to_vec(), eisp.private_key().clone())
+        .unwrap()
+        .with_encryption_key(eisp.encryption_chain().to_vec(), Arc::new(impostor))
+        .unwrap();
+    let (at_ecp, at_eisp) = (PeerDirectory::default(), PeerDirectory::default());
+    let err = run(&ecp, None, &posing, (&at_ecp, &at_eisp), &validator).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Exchange(ExchangeError::EncryptionKeyNotProven { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(at_ecp.lookup_party(EISP, NOW).is_err());
+    assert!(at_eisp.lookup_party(ECP, NOW).is_err());
+
+    // A responder that sends a finish anyway, with a wrong response or none,
+    // is refused and not pinned.
+    let replay = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let bindings = bindings(None);
+    let Parties { a, b } = parties(
+        (&ecp, &eisp),
+        (&at_ecp, &at_eisp),
+        &replay,
+        &bindings,
+        &validator,
+    );
+    let (sent, offer) = a.offer(NOW).unwrap();
+    let (_, answer) = b.answer(&offer, NOW).unwrap();
+    let (Confirmed::AwaitingFinish(pending), confirm) = a.confirm(sent, &answer, NOW).unwrap()
+    else {
+        panic!("the confirm challenges the responder");
+    };
+    for response in [format!("\"{}\"", "5a".repeat(32)), "null".to_owned()] {
+        let forged = forged_finish(&eisp, &ecp, &confirm, &response);
+        let err = a.finish(pending.clone(), &forged, NOW).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Exchange(ExchangeError::EncryptionKeyNotProven { .. })
+            ),
+            "{response}: {err:?}"
+        );
+    }
+    // A finish signed by another party, returning nothing, is not the peer
+    // that answered.
+    let other = gm_creds("enterprise");
+    let forged = forged_finish(&other, &ecp, &confirm, "null");
+    assert!(a.finish(pending, &forged, NOW).is_err());
+    assert!(at_ecp.lookup_party(EISP, NOW).is_err());
 }
 
 #[test]
@@ -157,6 +330,48 @@ fn a_p256_responder_cannot_challenge_an_sm2_encryption_certificate() {
         ),
         "{err:?}"
     );
+}
+
+#[test]
+fn an_rsa_initiator_cannot_challenge_an_sm2_responder() {
+    // An RSA cloud platform and a dual SM2 service platform: the confirm
+    // would seal an RSA-signed challenge to an SM2 certificate, so the
+    // exchange stops there and neither side pins the other.
+    let trust = trust_with_gm();
+    let validator = trust.validator();
+    let (ecp, eisp) = (fapiao_testkit::creds("ecp-rsa"), gm_creds("eisp"));
+    let bindings = PartyBindings::new()
+        .bind(
+            ECP,
+            PartyRole::CloudPlatform,
+            CertificateMatch::Key(ecp.leaf().spki_fingerprint()),
+        )
+        .bind(
+            EISP,
+            PartyRole::ServicePlatform,
+            CertificateMatch::Key(eisp.leaf().spki_fingerprint()),
+        );
+    let (at_ecp, at_eisp) = (PeerDirectory::default(), PeerDirectory::default());
+    let replay = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let Parties { a, b } = parties(
+        (&ecp, &eisp),
+        (&at_ecp, &at_eisp),
+        &replay,
+        &bindings,
+        &validator,
+    );
+    let (sent, offer) = a.offer(NOW).unwrap();
+    let (_, answer) = b.answer(&offer, NOW).unwrap();
+    let err = a.confirm(sent, &answer, NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Envelope(fapiao::EnvelopeError::MixedSuites { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(at_ecp.lookup_party(EISP, NOW).is_err());
+    assert!(at_eisp.lookup_party(ECP, NOW).is_err());
 }
 
 /// The key of `real`, claiming to be the key of `claimed` (a certificate whose

@@ -178,9 +178,26 @@ fn step(
     }
 }
 
+/// The responder's completion; a side with one certificate sends no finish.
 fn complete(exchange: *const fapiao_exchange, confirm: &[u8]) -> fapiao_result {
-    // SAFETY: a live exchange and a valid slice.
-    unsafe { fapiao_exchange_complete(exchange, confirm.as_ptr(), confirm.len(), TEST_TIME) }
+    let mut finish = ptr::dangling_mut();
+    // SAFETY: a live exchange, a valid slice and a writable output.
+    let rc = unsafe {
+        fapiao_exchange_complete(
+            exchange,
+            confirm.as_ptr(),
+            confirm.len(),
+            TEST_TIME,
+            &mut finish,
+        )
+    };
+    if rc == FAPIAO_OK {
+        assert!(
+            finish.is_null(),
+            "a side with one certificate sends no finish"
+        );
+    }
+    rc
 }
 
 #[test]
@@ -189,7 +206,17 @@ fn two_platforms_exchange_certificates_and_then_talk() {
     let offered = offer(sides.initiator).unwrap();
     let answer = step(fapiao_exchange_answer, sides.responder, &offered).unwrap();
     let confirm = step(fapiao_exchange_confirm, sides.initiator, &answer).unwrap();
+    // SAFETY: live exchanges.
+    unsafe {
+        assert_eq!(fapiao_exchange_done(sides.initiator), 1);
+        assert_eq!(fapiao_exchange_done(sides.responder), 0);
+    }
     ok(complete(sides.responder, &confirm));
+    // SAFETY: a live exchange; NULL is answered with 0.
+    unsafe {
+        assert_eq!(fapiao_exchange_done(sides.responder), 1);
+        assert_eq!(fapiao_exchange_done(ptr::null()), 0);
+    }
 
     // The cloud platform now seals to the service platform it pinned, and the
     // service platform opens what the pinned cloud platform sent.
@@ -316,7 +343,7 @@ fn exchange_argument_checks() {
             FAPIAO_NULL_ARGUMENT
         );
         assert_eq!(
-            fapiao_exchange_complete(sides.responder, ptr::null(), 3, TEST_TIME),
+            fapiao_exchange_complete(sides.responder, ptr::null(), 3, TEST_TIME, &mut out),
             FAPIAO_NULL_ARGUMENT
         );
         fapiao_exchange_free(ptr::null_mut());

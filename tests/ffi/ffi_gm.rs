@@ -14,7 +14,7 @@ use fapiao::ffi::fapiao_result::*;
 use fapiao::ffi::*;
 use ffi_support::{last_error, ok};
 
-fn gm(name: &str) -> Vec<u8> {
+pub(crate) fn gm(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/gm/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -65,7 +65,7 @@ fn try_dual(
     (rc, out)
 }
 
-fn gm_trust() -> *mut fapiao_trust_store {
+pub(crate) fn gm_trust() -> *mut fapiao_trust_store {
     let roots = gm("root-ca.pem");
     let mut out = ptr::null_mut();
     // SAFETY: a valid slice and a writable out-pointer.
@@ -84,7 +84,7 @@ fn opener(recipient: *const fapiao_credentials) -> *mut fapiao_opener {
     out
 }
 
-fn free(credentials: &[*mut fapiao_credentials]) {
+pub(crate) fn free(credentials: &[*mut fapiao_credentials]) {
     for c in credentials {
         // SAFETY: each handle is live and freed once.
         unsafe { fapiao_credentials_free(*c) };
@@ -92,12 +92,12 @@ fn free(credentials: &[*mut fapiao_credentials]) {
 }
 
 #[cfg(feature = "gm")]
-mod with_gm {
+pub(crate) mod with_gm {
     use super::*;
     use ffi_support::{TEST_TIME, take_bytes};
 
     /// A party's signing pair, with the issuing CA.
-    pub(super) fn signing(party: &str) -> *mut fapiao_credentials {
+    pub(crate) fn signing(party: &str) -> *mut fapiao_credentials {
         let chain = [gm(&format!("{party}-sign.pem")), gm("issuing-ca.pem")].concat();
         let (rc, out) = try_credentials(&chain, &gm(&format!("{party}-sign.key.pem")));
         ok(rc);
@@ -105,7 +105,7 @@ mod with_gm {
     }
 
     /// A party's signing and encryption pairs.
-    pub(super) fn dual(party: &str) -> *mut fapiao_credentials {
+    pub(crate) fn dual(party: &str) -> *mut fapiao_credentials {
         let signing = signing(party);
         let chain = [gm(&format!("{party}-enc.pem")), gm("issuing-ca.pem")].concat();
         let (rc, out) = try_dual(signing, &chain, &gm(&format!("{party}-enc.key.pem")));

@@ -11,6 +11,7 @@ mod ffi_c_example;
 mod ffi_callback_device;
 mod ffi_envelope;
 mod ffi_exchange;
+mod ffi_exchange_gm;
 mod ffi_front_end;
 mod ffi_gm;
 mod ffi_header;

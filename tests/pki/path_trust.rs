@@ -119,8 +119,11 @@ fn certificate_exchange_with_path_validation() {
     let (sent, offer) = a.offer(AT).unwrap();
     let (answered, answer) = b.answer(&offer, AT + 1).unwrap();
     let (pinned_eisp, confirm) = a.confirm(sent, &answer, AT + 2).unwrap();
-    let pinned_ecp = b.complete(answered, &confirm, AT + 3).unwrap();
-    assert_eq!(pinned_eisp.fingerprint, eisp.leaf().spki_fingerprint());
+    let (pinned_ecp, _) = b.complete(answered, &confirm, AT + 3).unwrap();
+    assert_eq!(
+        pinned_eisp.peer().fingerprint,
+        eisp.leaf().spki_fingerprint()
+    );
     assert_eq!(pinned_ecp.fingerprint, ecp.leaf().spki_fingerprint());
 
     // A peer whose certificate cannot receive envelopes is refused at the offer.

@@ -1,13 +1,12 @@
 //! The whole method between parties on SM2 dual certificates (双证书): GM/T
 //! 0010 envelopes sealed to each party's encryption certificate, in both
-//! hosting modes; and a cloud platform on RSA beside an SM2 service platform.
+//! hosting modes.
 #![cfg(feature = "gm")]
 
 use fapiao::envelope::{EnvelopeSummary, inspect};
 use fapiao::exchange::PeerDirectory;
 use fapiao::invoice::{IssueOutcome, IssueResponse};
 use fapiao::platform::Order;
-use fapiao::{EnvelopeError, Error};
 use fapiao_testkit::{
     CLOUD_PLATFORM, HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, NOW, SERVICE_PLATFORM, Setup, World,
     gm_creds,
@@ -76,23 +75,4 @@ fn enterprise_hosted_issues_through_an_sm2_front_end() {
     let done = world.poll(ticket, NOW + 2);
     let invoice = issued(&done);
     assert_eq!(invoice.seller_tax_id.as_str(), HOSTED_BY_ENTERPRISE);
-}
-
-#[test]
-fn an_rsa_cloud_platform_and_an_sm2_service_platform_are_mixed_suites() {
-    // Each pins the other (the exchange's messages are signatures only, and
-    // each side's chain validates), but no envelope can carry an RSA
-    // signature to an SM2 recipient: the cloud platform's first order is
-    // refused before anything is sent.
-    let world = World::set_up(Setup {
-        ecp_key: "ecp-rsa".into(),
-        ..Setup::gm()
-    });
-    let json = World::request(HOSTED_BY_PLATFORM, "MIX-1");
-    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
-    let err = world.cloud.submit(order, NOW).unwrap_err();
-    assert!(
-        matches!(err, Error::Envelope(EnvelopeError::MixedSuites { .. })),
-        "{err:?}"
-    );
 }
