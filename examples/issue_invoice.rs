@@ -18,6 +18,7 @@
 //!
 //! ```text
 //! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH] [--gm]
+//!                                             [--service-platform http://HOST:PORT ...]
 //! ```
 //! `--gm` runs every party on the SM2 dual certificates (双证书) of
 //! tests/data/gm: the platforms, the front end and its device seal, and both
@@ -34,6 +35,17 @@
 //! per batch on each platform). Each run ends with the platforms' maintenance
 //! step, which on a kept database forgets the message ids of runs more than
 //! 600 s ago (see docs/limits.md, storage growth).
+//!
+//! `--service-platform http://HOST:PORT` (repeatable) reaches the service
+//! platform over the network instead of in this process: each envelope (the
+//! cloud platform's orders and ticket queries, the front end's pulls and
+//! results) is POSTed to one of the `service_platform_node` examples given,
+//! in turn, passing over a node that is down or busy (see `service_nodes`).
+//! The node holds the service platform's database, uploads to the tax
+//! authority and runs its maintenance; this process keeps the cloud platform's
+//! and the front end's (`--db PATH` keeps them at PATH-cloud and
+//! PATH-front-end). A node started with the same `--gm` describes the same
+//! parties (`Setup::for_examples`), so each side finds the other pinned.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +60,11 @@ use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 use fapiao_testkit::HOSTED_BY_PLATFORM as PLATFORM_HOSTED;
 use fapiao_testkit::{HOSTED_BY_ENTERPRISE as ENTERPRISE_HOSTED, Setup, World, request};
+
+#[path = "issue_invoice/service_nodes.rs"]
+mod service_nodes;
+
+use service_nodes::{Reseal, ServiceNodes};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -98,18 +115,23 @@ pub struct Options {
     pub db: Option<PathBuf>,
     /// Every party on the SM2 dual certificates of tests/data/gm (`--gm`).
     pub gm: bool,
+    /// The service platform's nodes (`--service-platform`, repeatable); in
+    /// this process when empty.
+    pub service_platforms: Vec<String>,
 }
 
 impl Options {
-    /// Reads `--count N`, `--batch B`, `--db PATH` and `--gm`; the usage line when
-    /// anything else is given.
+    /// Reads `--count N`, `--batch B`, `--db PATH`, `--gm` and
+    /// `--service-platform URL`; the usage line when anything else is given.
     pub fn parse(args: &[String]) -> std::result::Result<Self, String> {
-        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm]";
+        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm] \
+                             [--service-platform http://HOST:PORT ...]";
         let mut options = Options {
             count: 1,
             batch_size: 1,
             db: None,
             gm: false,
+            service_platforms: Vec::new(),
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
@@ -129,6 +151,7 @@ impl Options {
                         .ok_or("--batch needs a number from 1 to 1024")?;
                 }
                 ("--db", Some(path)) => options.db = Some(PathBuf::from(path)),
+                ("--service-platform", Some(url)) => options.service_platforms.push(url.clone()),
                 _ => return Err(USAGE.to_owned()),
             }
         }
@@ -150,17 +173,65 @@ pub struct Summary {
     pub recovered: usize,
 }
 
+/// Where the service platform runs: in this process, or behind HTTP nodes.
+enum ServiceAt<'a> {
+    /// Called directly.
+    InProcess(&'a ServicePlatform),
+    /// Reached over HTTP (`--service-platform`).
+    Nodes(&'a ServiceNodes),
+}
+
+impl ServiceAt<'_> {
+    /// The service platform's sealed answer to `envelope`. Over the network,
+    /// `reseal` makes a fresh envelope for the same message when an attempt
+    /// may have reached a node whose answer was lost.
+    fn handle(&self, envelope: &[u8], reseal: Reseal<'_>, now: u64) -> Result<Vec<u8>> {
+        Ok(match self {
+            Self::InProcess(service) => service.handle(envelope, now)?,
+            Self::Nodes(nodes) => nodes.send(envelope, reseal)?,
+        })
+    }
+
+    /// The answers to several envelopes: in one commit in this process
+    /// (`handle_batch`), one request each over the network (the node commits
+    /// each on its own). An envelope's `reseal` is the cloud platform's
+    /// journal re-send of its order.
+    fn handle_batch(
+        &self,
+        envelopes: &[Vec<u8>],
+        reseal: &dyn Fn(usize) -> std::result::Result<Vec<u8>, fapiao::Error>,
+        now: u64,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut answers = Vec::with_capacity(envelopes.len());
+        match self {
+            Self::InProcess(service) => {
+                let sealed: Vec<&[u8]> = envelopes.iter().map(Vec::as_slice).collect();
+                for answer in service.handle_batch(&sealed, now)? {
+                    answers.push(answer?);
+                }
+            }
+            Self::Nodes(nodes) => {
+                for (i, envelope) in envelopes.iter().enumerate() {
+                    answers.push(nodes.send(envelope, Some(&|| reseal(i)))?);
+                }
+            }
+        }
+        Ok(answers)
+    }
+}
+
 /// Re-sends every order the cloud platform's journal holds as outstanding and
 /// stores the answers; returns how many were answered. One whose answer fails
 /// is reported and stays outstanding for the next run.
-fn resend_outstanding(cloud: &CloudPlatform, service: &ServicePlatform, now: u64) -> Result<usize> {
+fn resend_outstanding(cloud: &CloudPlatform, service: &ServiceAt<'_>, now: u64) -> Result<usize> {
     let (mut after, mut answered) = (0, 0);
     while let Some((order, sealed)) = cloud.resend_next(after, now)? {
         after = order.position;
         let serial = &order.serial_number;
+        let reseal = || cloud.resend(&order.seller_tax_id, serial, now);
         match service
-            .handle(&sealed, now)
-            .and_then(|answer| cloud.open_response(&answer, now))
+            .handle(&sealed, Some(&reseal), now)
+            .and_then(|answer| Ok(cloud.open_response(&answer, now)?))
         {
             Ok(response) => {
                 answered += 1;
@@ -190,7 +261,13 @@ pub fn run(options: &Options) -> Result<Summary> {
         batch_size,
         ref db,
         gm,
+        ref service_platforms,
     } = *options;
+    let nodes = if service_platforms.is_empty() {
+        None
+    } else {
+        Some(ServiceNodes::new(service_platforms)?)
+    };
     let provider = CryptoProvider::default_provider();
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH)?;
     let now = since_epoch.as_secs();
@@ -203,24 +280,16 @@ pub fn run(options: &Options) -> Result<Summary> {
     // service platform, the certificates exchanged (ECP-1 <-> EISP-1, and the
     // enterprise's front end <-> EISP-1), the devices given their segments, and
     // each role built on its own store with one unit of work per message.
+    // With nodes, the service platform's side of this world stays in memory:
+    // it only takes part in the exchanges, and the nodes hold the same
+    // parties' state.
+    let service_db = if nodes.is_some() { None } else { db.as_deref() };
     let stores = Setup::on(
         store(db.as_deref(), "-cloud")?,
-        store(db.as_deref(), "")?,
+        store(service_db, "")?,
         store(db.as_deref(), "-front-end")?,
     );
-    let setup = if gm {
-        stores.on_gm()
-    } else {
-        Setup {
-            ecp_key: "ecp-p256".into(),
-            ..stores
-        }
-    };
-    let world = World::set_up(Setup {
-        now,
-        monthly_quota_fen: i64::MAX / 4,
-        ..setup
-    });
+    let world = World::set_up(stores.for_examples(gm, now));
     let keys = if gm {
         "SM2 dual certificates: GM/T 0010 envelopes"
     } else {
@@ -238,16 +307,26 @@ pub fn run(options: &Options) -> Result<Summary> {
     } = world;
     let erp_platform_hosted = erp[PLATFORM_HOSTED].clone();
     let erp_enterprise_hosted = erp[ENTERPRISE_HOSTED].clone();
+    let service_at = match &nodes {
+        Some(nodes) => ServiceAt::Nodes(nodes),
+        None => ServiceAt::InProcess(&service),
+    };
 
-    // ERP -> ECP -> EISP -> ECP, all sealed.
-    let send = |erp: &Credentials, json: &[u8]| -> Result<IssueResponse> {
+    // ERP -> ECP -> EISP -> ECP, all sealed. `seller` and `serial` are the
+    // order's, for a re-send from the journal.
+    let send = |erp: &Credentials, seller: &str, serial: &str, json: &[u8]| {
         let order = Order::Signed(SignedMessage::sign(json, erp, now, provider)?);
         let sealed = cloud.submit(order, now)?;
-        let answer = service.handle(&sealed, now)?;
-        Ok(cloud.open_response(&answer, now)?)
+        let reseal = || cloud.resend(seller, serial, now);
+        let answer = service_at.handle(&sealed, Some(&reseal), now)?;
+        Result::<IssueResponse>::Ok(cloud.open_response(&answer, now)?)
     };
     // The same for several orders at once, with one commit per platform.
-    let send_batch = |erp: &Credentials, jsons: &[Vec<u8>]| -> Result<Vec<IssueResponse>> {
+    let send_batch = |erp: &Credentials,
+                      seller: &str,
+                      serials: &[String],
+                      jsons: &[Vec<u8>]|
+     -> Result<Vec<IssueResponse>> {
         let mut orders = Vec::with_capacity(jsons.len());
         for json in jsons {
             orders.push(Order::Signed(SignedMessage::sign(
@@ -258,11 +337,8 @@ pub fn run(options: &Options) -> Result<Summary> {
         for envelope in cloud.submit_batch(orders, now)? {
             sealed.push(envelope?);
         }
-        let sealed: Vec<&[u8]> = sealed.iter().map(Vec::as_slice).collect();
-        let mut answers = Vec::with_capacity(sealed.len());
-        for answer in service.handle_batch(&sealed, now)? {
-            answers.push(answer?);
-        }
+        let reseal = |i: usize| cloud.resend(seller, &serials[i], now);
+        let answers = service_at.handle_batch(&sealed, &reseal, now)?;
         let answers: Vec<&[u8]> = answers.iter().map(Vec::as_slice).collect();
         let mut responses = Vec::with_capacity(answers.len());
         for response in cloud.open_responses(&answers, now)? {
@@ -280,7 +356,7 @@ pub fn run(options: &Options) -> Result<Summary> {
 
     // 0. What an earlier run sent and never stored the answer to (killed
     // between the service platform's commit and ours).
-    let recovered = resend_outstanding(&cloud, &service, now)?;
+    let recovered = resend_outstanding(&cloud, &service_at, now)?;
 
     let (mut issued, mut refused) = (0usize, 0usize);
     let mut numbers = Vec::new();
@@ -290,13 +366,18 @@ pub fn run(options: &Options) -> Result<Summary> {
     let mut done = 0usize;
     while done < count {
         let size = batch_size.min(count - done);
-        let jsons: Vec<Vec<u8>> = (done..done + size)
-            .map(|i| request("valid-blue.json", PLATFORM_HOSTED, &format!("P-{run}-{i}")))
+        let serials: Vec<String> = (done..done + size)
+            .map(|i| format!("P-{run}-{i}"))
+            .collect();
+        let jsons: Vec<Vec<u8>> = serials
+            .iter()
+            .map(|serial| request("valid-blue.json", PLATFORM_HOSTED, serial))
             .collect();
         let responses = if size == 1 {
-            vec![send(&erp_platform_hosted, &jsons[0])?]
+            let erp = &erp_platform_hosted;
+            vec![send(erp, PLATFORM_HOSTED, &serials[0], &jsons[0])?]
         } else {
-            send_batch(&erp_platform_hosted, &jsons)?
+            send_batch(&erp_platform_hosted, PLATFORM_HOSTED, &serials, &jsons)?
         };
         for (i, response) in (done..).zip(&responses) {
             match &response.outcome {
@@ -316,23 +397,23 @@ pub fn run(options: &Options) -> Result<Summary> {
     let issuing_time = issuing_started.elapsed();
 
     // 2. Enterprise-hosted, asynchronous: accepted, pulled, issued, polled.
-    let json = request("valid-blue.json", ENTERPRISE_HOSTED, &format!("E-{run}"));
-    let response = send(&erp_enterprise_hosted, &json)?;
+    let serial = format!("E-{run}");
+    let json = request("valid-blue.json", ENTERPRISE_HOSTED, &serial);
+    let response = send(&erp_enterprise_hosted, ENTERPRISE_HOSTED, &serial, &json)?;
     let IssueOutcome::AcceptedPending { ticket } = &response.outcome else {
         return Err(format!("expected accepted, got {:?}", response.outcome).into());
     };
     println!("enterprise-hosted: accepted with ticket {ticket}");
-    let batch = service.handle(&front_end.pull(10, now)?, now)?;
+    let pull = || front_end.pull(10, now);
+    let batch = service_at.handle(&pull()?, Some(&pull), now)?;
     let (results, report) = front_end.run_commands(&batch, now)?;
-    let recorded = front_end.read_ack(&service.handle(&results, now)?, now)?;
+    let recorded = front_end.read_ack(&service_at.handle(&results, None, now)?, now)?;
     println!(
         "front end: issued {} on its own device, service platform recorded {recorded:?}",
         report.issued
     );
-    let polled = cloud.open_response(
-        &service.handle(&cloud.query_ticket(ticket, now)?, now)?,
-        now,
-    )?;
+    let query = || cloud.query_ticket(ticket, now);
+    let polled = cloud.open_response(&service_at.handle(&query()?, Some(&query), now)?, now)?;
     match &polled.outcome {
         IssueOutcome::Issued { invoice } => {
             issued += 1;
@@ -347,13 +428,15 @@ pub fn run(options: &Options) -> Result<Summary> {
     }
 
     // 3. A refused order: every violation listed.
-    let bad = String::from_utf8(request(
-        "valid-blue.json",
+    let serial = format!("X-{run}");
+    let bad = String::from_utf8(request("valid-blue.json", PLATFORM_HOSTED, &serial))?
+        .replace("\"total_fen\": ", "\"total_fen\": 9");
+    let response = send(
+        &erp_platform_hosted,
         PLATFORM_HOSTED,
-        &format!("X-{run}"),
-    ))?
-    .replace("\"total_fen\": ", "\"total_fen\": 9");
-    let response = send(&erp_platform_hosted, bad.as_bytes())?;
+        &serial,
+        bad.as_bytes(),
+    )?;
     match &response.outcome {
         IssueOutcome::Failed {
             reason: FailureReason::InvalidRequest { violations },
@@ -369,13 +452,17 @@ pub fn run(options: &Options) -> Result<Summary> {
 
     // 4. A red-letter invoice reversing the first blue one.
     if let Some(InvoiceNumber::Digital(original)) = first_blue {
-        let red = String::from_utf8(request(
-            "valid-red.json",
+        let serial = format!("R-{run}");
+        let red = String::from_utf8(request("valid-red.json", PLATFORM_HOSTED, &serial))?
+            .replace("26352000000012345678", &original);
+        match &send(
+            &erp_platform_hosted,
             PLATFORM_HOSTED,
-            &format!("R-{run}"),
-        ))?
-        .replace("26352000000012345678", &original);
-        match &send(&erp_platform_hosted, red.as_bytes())?.outcome {
+            &serial,
+            red.as_bytes(),
+        )?
+        .outcome
+        {
             IssueOutcome::Issued { invoice } => {
                 issued += 1;
                 numbers.push(invoice.invoice_number.to_string());
@@ -385,31 +472,24 @@ pub fn run(options: &Options) -> Result<Summary> {
         }
     }
 
-    // 5. Upload to the tax authority.
-    let authority = RecordingTaxAuthority::new();
-    let drained = service.drain_outbox(
-        &authority,
-        now,
-        &RetryPolicy::default(),
-        &mut SeededJitter::new(now),
-    )?;
-    println!(
-        "tax authority: {} uploaded, {} receipts",
-        drained.uploaded,
-        authority.receipts().len()
-    );
-
-    // 6. The operators' periodic maintenance: expired message ids, old uploads.
-    let maintained = service.maintain(now)?;
-    let cloud_pruned = cloud.maintain(now)?.replay_ids_pruned;
-    println!(
-        "maintenance: {} expired message ids forgotten by the service platform, {cloud_pruned} by the cloud platform; {} uploads compacted",
-        maintained.replay_ids_pruned, maintained.outbox_compacted
-    );
+    // 5 and 6: the upload to the tax authority and the operators' periodic
+    // maintenance (expired message ids, old uploads). Over the network the
+    // nodes upload and maintain the service platform's side themselves.
+    let uploaded = match service_at {
+        ServiceAt::InProcess(service) => upload_and_maintain(service, &cloud, now)?,
+        ServiceAt::Nodes(_) => {
+            let cloud_pruned = cloud.maintain(now)?.replay_ids_pruned;
+            println!("tax authority: the service-platform nodes upload what they record");
+            println!(
+                "maintenance: {cloud_pruned} expired message ids forgotten by the cloud platform"
+            );
+            0
+        }
+    };
 
     println!(
         "summary: {issued} issued, {refused} refused, {} uploaded in {:.1} ms; platform-hosted path {:.0} invoices/s ({count} invoices{}, provider {}){}",
-        drained.uploaded,
+        uploaded,
         started.elapsed().as_secs_f64() * 1e3,
         count as f64 / issuing_time.as_secs_f64(),
         if batch_size > 1 {
@@ -425,8 +505,37 @@ pub fn run(options: &Options) -> Result<Summary> {
     Ok(Summary {
         issued,
         refused,
-        uploaded: drained.uploaded,
+        uploaded,
         numbers,
         recovered,
     })
+}
+
+/// Steps 5 and 6 in this process: the service platform uploads to a recording
+/// tax authority, then both platforms run their maintenance. Returns how many
+/// invoices were uploaded.
+fn upload_and_maintain(
+    service: &ServicePlatform,
+    cloud: &CloudPlatform,
+    now: u64,
+) -> Result<usize> {
+    let authority = RecordingTaxAuthority::new();
+    let drained = service.drain_outbox(
+        &authority,
+        now,
+        &RetryPolicy::default(),
+        &mut SeededJitter::new(now),
+    )?;
+    println!(
+        "tax authority: {} uploaded, {} receipts",
+        drained.uploaded,
+        authority.receipts().len()
+    );
+    let maintained = service.maintain(now)?;
+    let cloud_pruned = cloud.maintain(now)?.replay_ids_pruned;
+    println!(
+        "maintenance: {} expired message ids forgotten by the service platform, {cloud_pruned} by the cloud platform; {} uploads compacted",
+        maintained.replay_ids_pruned, maintained.outbox_compacted
+    );
+    Ok(drained.uploaded)
 }

@@ -75,7 +75,11 @@ pub fn exchange_trusting(a: Side<'_>, b: Side<'_>, now: u64, trust: &PlatformTru
         }
         (confirmed, finish) => panic!(
             "the initiator {} a finish, the responder sent {}",
-            if matches!(confirmed, Confirmed::Pinned(_)) { "expects no" } else { "awaits" },
+            if matches!(confirmed, Confirmed::Pinned(_)) {
+                "expects no"
+            } else {
+                "awaits"
+            },
             if finish.is_some() { "one" } else { "none" }
         ),
     }

@@ -82,6 +82,29 @@ impl Setup {
         }
     }
 
+    /// The examples' world (`issue_invoice` and `service_platform_node`): the
+    /// cloud platform on `ecp-p256` (every party on the SM2 dual certificates
+    /// of `tests/data/gm` with `gm`), a monthly quota no run exhausts, the
+    /// exchanges at `now`. A service-platform node set up on this and the
+    /// main example set up on this describe the same parties with the same
+    /// certificates, so each side's store pins the other as the exchange
+    /// between them would.
+    pub fn for_examples(self, gm: bool, now: u64) -> Self {
+        let keys = if gm {
+            self.on_gm()
+        } else {
+            Self {
+                ecp_key: "ecp-p256".into(),
+                ..self
+            }
+        };
+        Self {
+            now,
+            monthly_quota_fen: i64::MAX / 4,
+            ..keys
+        }
+    }
+
     /// As [`on`](Self::on), every store in memory.
     pub fn in_memory() -> Self {
         let memory = || Arc::new(SqliteStore::open_in_memory().expect("an in-memory store"));
