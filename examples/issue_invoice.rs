@@ -243,13 +243,17 @@ fn resend_outstanding(cloud: &CloudPlatform, service: &ServiceAt<'_>, now: u64) 
     Ok(answered)
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match Options::parse(&args) {
-        Ok(options) => run(&options).map(|_| ()),
+    match Options::parse(&args).map(|options| run(&options)) {
+        Ok(Ok(_)) => std::process::ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("issue_invoice: {e}");
+            std::process::ExitCode::FAILURE
+        }
         Err(usage) => {
             eprintln!("{usage}");
-            std::process::exit(2);
+            std::process::ExitCode::from(2)
         }
     }
 }

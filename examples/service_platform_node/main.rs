@@ -65,6 +65,10 @@ const OPERATOR_EVERY: Duration = Duration::from_secs(1);
 /// How often the operator runs the maintenance.
 const MAINTAIN_EVERY: Duration = Duration::from_secs(60);
 
+/// How long a stopping node keeps answering late requests with 503 after the
+/// last one came.
+const TURN_AWAY_FOR: Duration = Duration::from_millis(200);
+
 /// Why the node stops.
 enum Stop {
     /// SIGTERM or SIGINT.
@@ -197,9 +201,11 @@ fn serve(options: &Options) -> Result<()> {
     for worker in workers {
         let _ = worker.join();
     }
-    // What arrived while the workers finished: another node can take it.
+    // What arrived while the workers finished, or is arriving now (a request
+    // reaches the queue once its head, and a small body, are in): another
+    // node can take it. The listener closes when the server is dropped.
     let mut turned_away = 0;
-    while let Ok(Some(request)) = server.try_recv() {
+    while let Ok(Some(request)) = server.recv_timeout(TURN_AWAY_FOR) {
         Reply::text(503, format!("{} is shutting down", node.id())).send(request);
         turned_away += 1;
     }
