@@ -9,6 +9,7 @@
 #[allow(dead_code)]
 mod args;
 #[path = "../../examples/fapiao_cli/reconcile.rs"]
+#[allow(dead_code)]
 mod reconcile;
 
 mod node_http;

@@ -40,9 +40,19 @@ fn the_main_example_issues_through_a_node_each_order_once() {
         "the service platform's database is the node's"
     );
 
+    let node_stdout = node.stdout.clone();
     let (status, stderr) = node.terminate();
     assert!(status.success(), "{status}: {stderr:?}");
-    // The node uploaded on its own: reconcile finds nothing left to upload.
+    // The node uploaded on its own: every invoice, as it reports on stdout,
+    // and reconcile finds nothing left to upload.
+    let uploaded: usize = node_stdout
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.strip_prefix("tax authority: ")?.strip_suffix(" uploaded"))
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(uploaded, 14);
     let hosted = assert_each_order_invoiced_once(&service_db, &with_suffix(&main_db, "-cloud"));
     assert_eq!(hosted, 13, "twelve blue and one red on the hosted device");
 }
