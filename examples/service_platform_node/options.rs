@@ -36,6 +36,11 @@ impl Options {
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             if flag == "--gm" {
+                if !cfg!(feature = "gm") {
+                    return Err(
+                        "--gm needs the national algorithms: build with the gm feature".to_owned(),
+                    );
+                }
                 options.gm = true;
                 continue;
             }
