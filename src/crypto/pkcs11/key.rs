@@ -1,5 +1,7 @@
 //! [`TokenKey`]: a private key on a token, behind [`PrivateKey`].
 
+use std::path::Path;
+
 use cryptoki::context::Function;
 use cryptoki::error::{Error as P11Error, RvError};
 use cryptoki::mechanism::elliptic_curve::{EcKdf, Ecdh1DeriveParams};
@@ -12,7 +14,7 @@ use der::asn1::UintRef;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use super::{TokenModule, is_token_failure, token_error};
+use super::{KeyLookup, TokenModule, TokenUri, is_token_failure, token_error};
 use crate::crypto::{
     KeyAlgorithm, KeyFamily, PrivateKey, SignatureScheme, check_rsa_bits, check_uncompressed_p256,
     rsa_modulus_bits,
@@ -22,31 +24,15 @@ use crate::error::{CryptoError, Error, TokenError};
 /// The DER of the P-256 curve's OID (`CKA_EC_PARAMS` of a P-256 key).
 const P256_PARAMS: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 
-/// How to find a private key on a token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyLookup {
-    /// By its `CKA_LABEL`.
-    Label(String),
-    /// By its `CKA_ID` (the bytes, not their hex).
-    Id(Vec<u8>),
-}
-
-impl KeyLookup {
-    fn attribute(&self) -> Attribute {
-        match self {
-            Self::Label(label) => Attribute::Label(label.as_bytes().to_vec()),
-            Self::Id(id) => Attribute::Id(id.clone()),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::Label(label) => format!("label \"{label}\""),
-            Self::Id(id) => {
-                let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-                format!("id {hex}")
-            }
-        }
+/// The attributes a key `lookup` names.
+fn lookup_attributes(lookup: &KeyLookup) -> Vec<Attribute> {
+    match lookup {
+        KeyLookup::Label(label) => vec![Attribute::Label(label.as_bytes().to_vec())],
+        KeyLookup::Id(id) => vec![Attribute::Id(id.clone())],
+        KeyLookup::LabelAndId { label, id } => vec![
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.clone()),
+        ],
     }
 }
 
@@ -132,10 +118,8 @@ impl TokenKey {
     pub fn find(module: &TokenModule, lookup: &KeyLookup) -> Result<Self, Error> {
         let name = lookup.describe();
         module.with_session(|session| {
-            let template = [
-                Attribute::Class(ObjectClass::PRIVATE_KEY),
-                lookup.attribute(),
-            ];
+            let mut template = vec![Attribute::Class(ObjectClass::PRIVATE_KEY)];
+            template.extend(lookup_attributes(lookup));
             let handle = find_one(session, &template, &name)?
                 .ok_or_else(|| TokenError::ObjectNotFound { what: name.clone() })?;
             let key_type = match attributes(session, handle, &[AttributeType::KeyType])?.first() {
@@ -165,6 +149,15 @@ impl TokenKey {
                 name: name.clone(),
             })
         })
+    }
+
+    /// Opens the key `uri` names: the token `uri.token()` through the module
+    /// at `module` (the caller chooses among `uri.module_path()` and its
+    /// own settings), logged in with `pin`, and the key found by
+    /// `uri.key()`. The PIN is for the caller to find (`uri.read_pin_source()`,
+    /// an environment variable); it is never read from the URI itself.
+    pub fn open(uri: &TokenUri, module: impl AsRef<Path>, pin: &[u8]) -> Result<Self, Error> {
+        TokenModule::open(module, uri.token(), pin)?.key(uri.key())
     }
 
     /// The token module this key is used through.
@@ -244,11 +237,11 @@ fn p256_public(
             return Ok(point);
         }
     }
-    let by = match id {
-        Some(id) if !id.is_empty() => Attribute::Id(id),
-        _ => lookup.attribute(),
-    };
-    let template = [Attribute::Class(ObjectClass::PUBLIC_KEY), by];
+    let mut template = vec![Attribute::Class(ObjectClass::PUBLIC_KEY)];
+    match id {
+        Some(id) if !id.is_empty() => template.push(Attribute::Id(id)),
+        _ => template.extend(lookup_attributes(lookup)),
+    }
     let what = format!("public key of {}", lookup.describe());
     let public = find_one(session, &template, &what)?
         .ok_or_else(|| TokenError::ObjectNotFound { what: what.clone() })?;
