@@ -18,6 +18,7 @@
 //!
 //! ```text
 //! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH] [--gm]
+//! cargo run --release --features pkcs11 --example issue_invoice -- --pkcs11-module PATH
 //! ```
 //! `--gm` runs every party on the SM2 dual certificates (双证书) of
 //! tests/data/gm: the platforms, the front end and its device seal, and both
@@ -26,6 +27,16 @@
 //! `--db PATH` keeps the service platform's SQLite database at PATH, and the
 //! cloud platform's and the enterprise front end's (each party has its own)
 //! next to it at PATH-cloud and PATH-front-end; they are in memory otherwise.
+//! `--pkcs11-module PATH` (the `pkcs11` feature) keeps the private keys of
+//! both platforms (`eisp-p256`: signing, the device's seal, ECDH; `ecp-p256`)
+//! on a PKCS#11 token, used through the module at PATH. With
+//! `FAPIAO_PKCS11_TOKEN` (the token's label) and `FAPIAO_PKCS11_PIN` set, the
+//! keys are the token's objects labelled `eisp-p256` and `ecp-p256` (the
+//! fixture keys, imported as docs/pkcs11.md shows). Without them, PATH must be
+//! SoftHSM2's module: the example makes a throwaway SoftHSM2 token in a
+//! temporary directory (with `softhsm2-util`, and `openssl` and OpenSC's
+//! `pkcs11-tool` to import the two fixture keys), runs itself again with
+//! `SOFTHSM2_CONF` pointing there, and removes the directory.
 //! Run it again with the same PATH and it goes on where the last run ended (the
 //! devices' numbers continue, the exchange and the registry are found as
 //! left). `--count N` issues N platform-hosted invoices and reports
@@ -98,22 +109,203 @@ pub struct Options {
     pub db: Option<PathBuf>,
     /// Every party on the SM2 dual certificates of tests/data/gm (`--gm`).
     pub gm: bool,
+    /// The PKCS#11 module holding the platforms' keys (`--pkcs11-module`).
+    pub pkcs11_module: Option<PathBuf>,
+}
+
+/// The token holding the platforms' keys (objects labelled `eisp-p256` and
+/// `ecp-p256`).
+pub struct TokenKeys {
+    /// The PKCS#11 module.
+    pub module: PathBuf,
+    /// The token's label.
+    pub token: String,
+    /// The user PIN (zeroized when dropped).
+    pub pin: zeroize::Zeroizing<Vec<u8>>,
+}
+
+/// The label of the throwaway SoftHSM2 token.
+const THROWAWAY_TOKEN: &str = "fapiao-example";
+
+impl TokenKeys {
+    /// The token `FAPIAO_PKCS11_TOKEN` names, logged in with
+    /// `FAPIAO_PKCS11_PIN`, through `module`; `None` when no token is named.
+    pub fn from_env(module: &std::path::Path) -> Result<Option<Self>> {
+        let Ok(token) = std::env::var("FAPIAO_PKCS11_TOKEN") else {
+            return Ok(None);
+        };
+        let pin = std::env::var("FAPIAO_PKCS11_PIN")
+            .map_err(|_| "FAPIAO_PKCS11_TOKEN is set: FAPIAO_PKCS11_PIN must hold its PIN")?;
+        Ok(Some(Self {
+            module: module.to_path_buf(),
+            token,
+            pin: zeroize::Zeroizing::new(pin.into_bytes()),
+        }))
+    }
+}
+
+/// Makes a SoftHSM2 token labelled [`THROWAWAY_TOKEN`] in `dir` with the
+/// fixture keys `eisp-p256` and `ecp-p256` (sensitive, with their public
+/// keys), imported with `pkcs11-tool` through `module`; returns the
+/// `SOFTHSM2_CONF` file to run with.
+pub fn make_throwaway_token(
+    module: &std::path::Path,
+    dir: &std::path::Path,
+    pin: &str,
+) -> Result<PathBuf> {
+    use std::process::Command;
+    let run = |command: &mut Command| -> Result<()> {
+        let out = command.output().map_err(|e| {
+            format!(
+                "{:?}: {e} (install softhsm2, opensc and openssl)",
+                command.get_program()
+            )
+        })?;
+        if !out.status.success() {
+            return Err(format!(
+                "{:?} failed: {}",
+                command.get_program(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into());
+        }
+        Ok(())
+    };
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens)?;
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )?;
+    run(Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            THROWAWAY_TOKEN,
+            "--pin",
+            pin,
+            "--so-pin",
+            pin,
+        ]))?;
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for (id, name) in [("01", "eisp-p256"), ("02", "ecp-p256")] {
+        let key = data.join(format!("{name}.key.pem"));
+        let private = dir.join(format!("{name}.key.der"));
+        let public = dir.join(format!("{name}.pub.der"));
+        run(Command::new("openssl")
+            .args(["pkey", "-outform", "DER", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&private))?;
+        run(Command::new("openssl")
+            .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&public))?;
+        for (file, kind, extra) in [
+            (&private, "privkey", &["--sensitive", "--private"][..]),
+            (&public, "pubkey", &[][..]),
+        ] {
+            run(Command::new("pkcs11-tool")
+                .env("SOFTHSM2_CONF", &conf)
+                .arg("--module")
+                .arg(module)
+                .args([
+                    "--token-label",
+                    THROWAWAY_TOKEN,
+                    "--login",
+                    "--pin",
+                    pin,
+                    "--write-object",
+                ])
+                .arg(file)
+                .args([
+                    "--type",
+                    kind,
+                    "--label",
+                    name,
+                    "--id",
+                    id,
+                    "--usage-sign",
+                    "--usage-derive",
+                ])
+                .args(extra))?;
+        }
+        std::fs::remove_file(&private)?;
+    }
+    Ok(conf)
+}
+
+/// Runs this example again on a throwaway SoftHSM2 token made in a temporary
+/// directory (removed afterwards); returns its exit code.
+fn run_on_throwaway_token(module: &std::path::Path, args: &[String]) -> Result<i32> {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH)?;
+    let dir = std::env::temp_dir().join(format!("fapiao-token-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pin = format!("{:08}", since_epoch.subsec_nanos() % 100_000_000);
+    let conf = make_throwaway_token(module, &dir, &pin);
+    let status = conf.and_then(|conf| {
+        println!(
+            "throwaway SoftHSM2 token {THROWAWAY_TOKEN} in {}",
+            dir.display()
+        );
+        Ok(std::process::Command::new(std::env::current_exe()?)
+            .args(args)
+            .env("SOFTHSM2_CONF", conf)
+            .env("FAPIAO_PKCS11_TOKEN", THROWAWAY_TOKEN)
+            .env("FAPIAO_PKCS11_PIN", &pin)
+            .status()?)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(status?.code().unwrap_or(1))
+}
+
+/// The platforms' credentials with their keys on `token`: the service
+/// platform's (`eisp-p256`) and the cloud platform's (`ecp-p256`).
+#[cfg(feature = "pkcs11")]
+fn token_credentials(token: &TokenKeys) -> Result<(Credentials, Credentials)> {
+    use fapiao::crypto::pkcs11::{KeyLookup, TokenModule};
+    let module = TokenModule::open(&token.module, &token.token, &token.pin)?;
+    let credentials = |name: &str| -> Result<Credentials> {
+        let key = module.key(&KeyLookup::Label(name.to_owned()))?;
+        let mut chain = fapiao_testkit::data(&format!("{name}.pem"));
+        chain.extend_from_slice(&fapiao_testkit::data("issuing-ca.pem"));
+        Ok(Credentials::from_chain_pem(&chain, Arc::new(key))?)
+    };
+    Ok((credentials("eisp-p256")?, credentials("ecp-p256")?))
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn token_credentials(_: &TokenKeys) -> Result<(Credentials, Credentials)> {
+    Err("--pkcs11-module needs the pkcs11 feature: cargo run --release --features pkcs11 --example issue_invoice -- --pkcs11-module PATH".into())
 }
 
 impl Options {
     /// Reads `--count N`, `--batch B`, `--db PATH` and `--gm`; the usage line when
     /// anything else is given.
     pub fn parse(args: &[String]) -> std::result::Result<Self, String> {
-        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm]";
+        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm] [--pkcs11-module PATH]";
         let mut options = Options {
             count: 1,
             batch_size: 1,
             db: None,
             gm: false,
+            pkcs11_module: None,
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             if flag == "--gm" {
+                if options.pkcs11_module.is_some() {
+                    return Err(
+                        "--gm and --pkcs11-module: SM2 keys on a token are not supported".into(),
+                    );
+                }
                 options.gm = true;
                 continue;
             }
@@ -129,6 +321,14 @@ impl Options {
                         .ok_or("--batch needs a number from 1 to 1024")?;
                 }
                 ("--db", Some(path)) => options.db = Some(PathBuf::from(path)),
+                ("--pkcs11-module", Some(_)) if options.gm => {
+                    return Err(
+                        "--gm and --pkcs11-module: SM2 keys on a token are not supported".into(),
+                    );
+                }
+                ("--pkcs11-module", Some(path)) => {
+                    options.pkcs11_module = Some(PathBuf::from(path))
+                }
                 _ => return Err(USAGE.to_owned()),
             }
         }
@@ -175,6 +375,12 @@ fn resend_outstanding(cloud: &CloudPlatform, service: &ServicePlatform, now: u64
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match Options::parse(&args) {
+        Ok(Options {
+            pkcs11_module: Some(module),
+            ..
+        }) if std::env::var_os("FAPIAO_PKCS11_TOKEN").is_none() => {
+            std::process::exit(run_on_throwaway_token(&module, &args)?)
+        }
         Ok(options) => run(&options).map(|_| ()),
         Err(usage) => {
             eprintln!("{usage}");
@@ -183,14 +389,29 @@ fn main() -> Result<()> {
     }
 }
 
-/// The whole method, as the module documentation says.
+/// The whole method, as the module documentation says; with
+/// `--pkcs11-module`, on the token `FAPIAO_PKCS11_TOKEN` names.
 pub fn run(options: &Options) -> Result<Summary> {
+    let token =
+        match &options.pkcs11_module {
+            Some(module) => Some(TokenKeys::from_env(module)?.ok_or(
+                "--pkcs11-module: FAPIAO_PKCS11_TOKEN and FAPIAO_PKCS11_PIN name the token",
+            )?),
+            None => None,
+        };
+    run_with_token(options, token.as_ref())
+}
+
+/// [`run`] with the platforms' keys on `token` when given.
+pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Summary> {
     let Options {
         count,
         batch_size,
         ref db,
         gm,
+        ..
     } = *options;
+    let on_token = token.map(token_credentials).transpose()?;
     let provider = CryptoProvider::default_provider();
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH)?;
     let now = since_epoch.as_secs();
@@ -211,8 +432,11 @@ pub fn run(options: &Options) -> Result<Summary> {
     let setup = if gm {
         stores.on_gm()
     } else {
+        let (eisp_credentials, ecp_credentials) = on_token.clone().unzip();
         Setup {
             ecp_key: "ecp-p256".into(),
+            ecp_credentials,
+            eisp_credentials,
             ..stores
         }
     };
@@ -223,6 +447,8 @@ pub fn run(options: &Options) -> Result<Summary> {
     });
     let keys = if gm {
         "SM2 dual certificates: GM/T 0010 envelopes"
+    } else if on_token.is_some() {
+        "ECDSA P-256 and RSA certificates, both platforms' keys on the PKCS#11 token: AES-256-GCM envelopes"
     } else {
         "ECDSA P-256 and RSA certificates: AES-256-GCM envelopes"
     };

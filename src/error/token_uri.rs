@@ -72,7 +72,9 @@ pub enum TokenUriError {
     )]
     PinValueRefused,
     /// `pin-source` is not a `file:` URI naming an absolute path.
-    #[error("PKCS#11 URI pin-source must be a file: URI with an absolute path, e.g. file:/etc/fapiao/pin")]
+    #[error(
+        "PKCS#11 URI pin-source must be a file: URI with an absolute path, e.g. file:/etc/fapiao/pin"
+    )]
     UnsupportedPinSource,
     /// The file `pin-source` names cannot be read, or is empty.
     #[error("the PIN file {} cannot be read, or is empty", path.display())]

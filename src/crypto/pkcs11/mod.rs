@@ -34,6 +34,6 @@ mod uri;
 pub use key::TokenKey;
 #[cfg(feature = "pkcs11")]
 pub use module::{DEFAULT_SESSIONS, TokenModule};
-pub use uri::{KeyLookup, MAX_PIN_FILE_LEN, MAX_URI_LEN, TokenUri};
 #[cfg(feature = "pkcs11")]
 pub(crate) use module::{is_token_failure, token_error};
+pub use uri::{KeyLookup, MAX_PIN_FILE_LEN, MAX_URI_LEN, TokenUri};

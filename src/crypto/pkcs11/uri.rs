@@ -31,6 +31,7 @@ pub enum KeyLookup {
 
 impl KeyLookup {
     /// The key's name in error messages: `label "…"`, `id 0a1b…`.
+    #[cfg_attr(not(feature = "pkcs11"), allow(dead_code))]
     pub(crate) fn describe(&self) -> String {
         let hex = |id: &[u8]| id.iter().map(|b| format!("{b:02x}")).collect::<String>();
         match self {
