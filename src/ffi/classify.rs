@@ -80,9 +80,9 @@ fn token(e: &TokenError) -> fapiao_result {
         TokenError::TokenNotFound { .. } => FAPIAO_TOKEN_NOT_FOUND,
         TokenError::PinIncorrect => FAPIAO_TOKEN_PIN_INCORRECT,
         TokenError::PinLocked => FAPIAO_TOKEN_PIN_LOCKED,
-        TokenError::ObjectNotFound { .. } | TokenError::AmbiguousObject { .. } => {
-            FAPIAO_TOKEN_KEY_NOT_FOUND
-        }
+        TokenError::ObjectNotFound { .. }
+        | TokenError::AmbiguousObject { .. }
+        | TokenError::KeyHandleInvalid => FAPIAO_TOKEN_KEY_NOT_FOUND,
         TokenError::UnsupportedKey { .. } | TokenError::MechanismUnsupported { .. } => {
             FAPIAO_TOKEN_KEY_UNSUPPORTED
         }

@@ -1,6 +1,7 @@
 //! [`TokenKey`]: a private key on a token, behind [`PrivateKey`].
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use cryptoki::context::Function;
 use cryptoki::error::{Error as P11Error, RvError};
@@ -14,6 +15,7 @@ use der::asn1::UintRef;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
+use super::module::lock;
 use super::{KeyLookup, TokenModule, TokenUri, is_token_failure, token_error};
 use crate::crypto::{
     KeyAlgorithm, KeyFamily, PrivateKey, SignatureScheme, check_rsa_bits, check_uncompressed_p256,
@@ -44,7 +46,9 @@ fn lookup_attributes(lookup: &KeyLookup) -> Vec<Attribute> {
 #[derive(Clone)]
 pub struct TokenKey {
     module: TokenModule,
-    handle: ObjectHandle,
+    /// Shared by the clones: found again when the token drops it.
+    handle: Arc<Mutex<ObjectHandle>>,
+    lookup: KeyLookup,
     algorithm: KeyAlgorithm,
     public: Vec<u8>,
     name: String,
@@ -83,6 +87,18 @@ fn find_one(
     }
 }
 
+/// The handle of the one private key `lookup` names.
+fn find_handle(session: &Session, lookup: &KeyLookup, name: &str) -> Result<ObjectHandle, Error> {
+    let mut template = vec![Attribute::Class(ObjectClass::PRIVATE_KEY)];
+    template.extend(lookup_attributes(lookup));
+    find_one(session, &template, name)?.ok_or_else(|| {
+        TokenError::ObjectNotFound {
+            what: name.to_owned(),
+        }
+        .into()
+    })
+}
+
 fn attributes(
     session: &Session,
     handle: ObjectHandle,
@@ -118,10 +134,7 @@ impl TokenKey {
     pub fn find(module: &TokenModule, lookup: &KeyLookup) -> Result<Self, Error> {
         let name = lookup.describe();
         module.with_session(|session| {
-            let mut template = vec![Attribute::Class(ObjectClass::PRIVATE_KEY)];
-            template.extend(lookup_attributes(lookup));
-            let handle = find_one(session, &template, &name)?
-                .ok_or_else(|| TokenError::ObjectNotFound { what: name.clone() })?;
+            let handle = find_handle(session, lookup, &name)?;
             let key_type = match attributes(session, handle, &[AttributeType::KeyType])?.first() {
                 Some(Attribute::KeyType(key_type)) => *key_type,
                 _ => {
@@ -143,12 +156,40 @@ impl TokenKey {
             };
             Ok(Self {
                 module: module.clone(),
-                handle,
+                handle: Arc::new(Mutex::new(handle)),
+                lookup: lookup.clone(),
                 algorithm,
                 public,
                 name: name.clone(),
             })
         })
+    }
+
+    /// Runs `operation` with the key on a session of the pool. When the
+    /// token no longer knows the key's handle (it drops the handles of
+    /// private objects when the login is lost; a reset token renumbers its
+    /// objects), logs in again, finds the key again and runs `operation`
+    /// once more; a token that is gone is [`TokenError::TokenRemoved`].
+    fn with_key<T>(
+        &self,
+        operation: impl Fn(&Session, ObjectHandle) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let handle = *lock(&self.handle);
+        match self.module.with_session(|session| operation(session, handle)) {
+            Err(Error::Token(TokenError::KeyHandleInvalid)) => {}
+            done => return done,
+        }
+        let found = self
+            .module
+            .with_session(|session| {
+                self.module.log_in(session)?;
+                find_handle(session, &self.lookup, &self.name)
+            })
+            .map_err(|e| self.module.removed_or(e))?;
+        *lock(&self.handle) = found;
+        self.module
+            .with_session(|session| operation(session, found))
+            .map_err(|e| self.module.removed_or(e))
     }
 
     /// Opens the key `uri` names: the token `uri.token()` through the module
@@ -308,9 +349,9 @@ impl PrivateKey for TokenKey {
             return Err(wrong_key("signing with this scheme", family));
         }
         let sign = |mechanism: &Mechanism<'_>, data: &[u8]| {
-            self.module.with_session(|session| {
+            self.with_key(|session, handle| {
                 session
-                    .sign(mechanism, self.handle, data)
+                    .sign(mechanism, handle, data)
                     .map_err(|e| token_error("C_Sign", e))
             })
         };
@@ -351,8 +392,8 @@ impl PrivateKey for TokenKey {
             PkcsMgfType::MGF1_SHA256,
             PkcsOaepSource::empty(),
         );
-        self.module.with_session(|session| {
-            match session.decrypt(&Mechanism::RsaPkcsOaep(params), self.handle, ciphertext) {
+        self.with_key(|session, handle| {
+            match session.decrypt(&Mechanism::RsaPkcsOaep(params), handle, ciphertext) {
                 Ok(plain) => Ok(Zeroizing::new(plain)),
                 Err(e) if is_token_failure(&e) => Err(token_error("C_Decrypt", e)),
                 // Refused before the ciphertext is read: not a decryption oracle.
@@ -384,9 +425,9 @@ impl PrivateKey for TokenKey {
             Attribute::Extractable(true),
             Attribute::ValueLen(32u64.into()),
         ];
-        self.module.with_session(|session| {
+        self.with_key(|session, handle| {
             let secret = session
-                .derive_key(&Mechanism::Ecdh1Derive(params), self.handle, &template)
+                .derive_key(&Mechanism::Ecdh1Derive(params), handle, &template)
                 .map_err(derive_error)?;
             let value = session.get_attributes(secret, &[AttributeType::Value]);
             // The session object goes whether or not its value could be read.

@@ -28,7 +28,7 @@ fn contexts() -> &'static Mutex<HashMap<PathBuf, Pkcs11>> {
     CONTEXTS.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -71,6 +71,9 @@ pub(crate) fn token_error(operation: &'static str, error: P11Error) -> Error {
             RvError::SessionHandleInvalid | RvError::SessionClosed | RvError::UserNotLoggedIn => {
                 TokenError::SessionClosed
             }
+            RvError::ObjectHandleInvalid | RvError::KeyHandleInvalid => {
+                TokenError::KeyHandleInvalid
+            }
             other => TokenError::Failed {
                 operation,
                 code: format!("{other:?}"),
@@ -95,6 +98,8 @@ pub(crate) fn is_token_failure(error: &P11Error) -> bool {
                 | RvError::SessionHandleInvalid
                 | RvError::SessionClosed
                 | RvError::UserNotLoggedIn
+                | RvError::ObjectHandleInvalid
+                | RvError::KeyHandleInvalid
                 | RvError::DeviceError
                 | RvError::DeviceMemory
                 | RvError::PinExpired,
@@ -217,6 +222,21 @@ impl TokenModule {
                 operation(&session)
             }
             done => done,
+        }
+    }
+
+    /// Logs the user in on `session` again (a token may have dropped the
+    /// login); already logged in is fine.
+    pub(crate) fn log_in(&self, session: &Session) -> Result<(), Error> {
+        login(session, &self.inner.pin)
+    }
+
+    /// `error`, or [`TokenError::TokenRemoved`] when the token is no longer
+    /// in any slot of the module.
+    pub(crate) fn removed_or(&self, error: Error) -> Error {
+        match find_token(&self.inner.context, &self.inner.label) {
+            Err(Error::Token(TokenError::TokenNotFound { .. })) => TokenError::TokenRemoved.into(),
+            _ => error,
         }
     }
 
