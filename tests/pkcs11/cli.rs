@@ -91,10 +91,7 @@ fn token_cli_opens_with_the_token_ecdh_key() {
     let opened = scratch(DIR, "cli-opened-ecdh");
     let pin = pin_file();
     // The module from FAPIAO_PKCS11_MODULE (set for this process by the suite).
-    assert_eq!(
-        std::env::var("FAPIAO_PKCS11_MODULE").as_deref(),
-        Ok(MODULE)
-    );
+    assert_eq!(std::env::var("FAPIAO_PKCS11_MODULE").as_deref(), Ok(MODULE));
     let key = format!(
         "pkcs11:token={TOKEN};object=eisp-p256;type=private?pin-source=file://{}",
         pin.display()
@@ -107,8 +104,18 @@ fn token_cli_opens_with_the_token_ecdh_key() {
     let (code, out, err) = run(
         open::run,
         &[
-            "--cert", &cert, "--key", &key, "--trust", &trust, "--chain", &chain, "--in",
-            path(&envelope), "--out", path(&opened),
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--trust",
+            &trust,
+            "--chain",
+            &chain,
+            "--in",
+            path(&envelope),
+            "--out",
+            path(&opened),
         ],
     );
     assert_eq!(code, 0, "{err}");
@@ -132,7 +139,10 @@ fn token_cli_refuses_what_it_cannot_use() {
             "not supported",
         ),
         (
-            format!("pkcs11:token={TOKEN};object=nobody?pin-source=file:{}", pin.display()),
+            format!(
+                "pkcs11:token={TOKEN};object=nobody?pin-source=file:{}",
+                pin.display()
+            ),
             "no private key label \"nobody\"",
         ),
         (
@@ -155,7 +165,10 @@ fn token_cli_refuses_what_it_cannot_use() {
         assert!(!err.contains("8D7rq2"), "the PIN is never echoed: {err}");
     }
     // The token's certificate with another key of the token.
-    let key = format!("pkcs11:token={TOKEN};object=ecp-p256?pin-source=file:{}", pin.display());
+    let key = format!(
+        "pkcs11:token={TOKEN};object=ecp-p256?pin-source=file:{}",
+        pin.display()
+    );
     let (code, err, _) = seal_with(&key, "eisp-p256", "ecp-p256", &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("does not match"), "{err}");

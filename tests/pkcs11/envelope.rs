@@ -3,11 +3,11 @@
 //! the token, every scheme, the typed failures, the session pool.
 
 use fapiao::CredentialsError;
+use fapiao::Error;
 use fapiao::crypto::pkcs11::{KeyLookup, TokenModule};
 use fapiao::crypto::{CryptoError, PrivateKey, SignatureScheme, TokenError};
 use fapiao::envelope::{self, MemoryReplayGuard, Opener};
 use fapiao::pki::Credentials;
-use fapiao::Error;
 
 use crate::common::openssl::{cms_decrypt, cms_verify, now, scratch};
 use crate::common::*;
@@ -277,4 +277,3 @@ fn token_session_pool_serves_four_threads() {
     });
     assert_eq!(module().session_count(), 4);
 }
-

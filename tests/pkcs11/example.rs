@@ -43,12 +43,23 @@ fn the_example_makes_a_throwaway_token_with_both_platform_keys() {
         .args(["--login", "--pin", "4711-example", "--list-objects"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listing = String::from_utf8_lossy(&out.stdout);
     for label in ["eisp-p256", "ecp-p256"] {
-        assert!(listing.contains(&format!("label:      {label}")), "{listing}");
+        assert!(
+            listing.contains(&format!("label:      {label}")),
+            "{listing}"
+        );
     }
-    assert_eq!(listing.matches("Private Key Object; EC").count(), 2, "{listing}");
+    assert_eq!(
+        listing.matches("Private Key Object; EC").count(),
+        2,
+        "{listing}"
+    );
     // No key file is left beside the token.
     assert!(!dir.join("eisp-p256.key.der").exists());
     let _ = std::fs::remove_dir_all(&dir);

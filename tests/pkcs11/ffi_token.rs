@@ -119,18 +119,70 @@ fn token_c_api_credentials_seal_and_open_on_the_token() {
 fn token_c_api_failures_have_their_codes() {
     let eisp = chain("eisp-p256");
     let cases: [(&str, &str, &str, Option<&[u8]>, &[u8], fapiao_result); 7] = [
-        (MODULE, PIN_TOKEN, "eisp-p256", Some(b"0000"), &eisp, FAPIAO_TOKEN_PIN_INCORRECT),
-        (MODULE, "no-such-token", "eisp-p256", Some(PIN), &eisp, FAPIAO_TOKEN_NOT_FOUND),
-        (MODULE, TOKEN, "nobody", Some(PIN), &eisp, FAPIAO_TOKEN_KEY_NOT_FOUND),
-        (MODULE, TOKEN, "ecp-p384", Some(PIN), &eisp, FAPIAO_TOKEN_KEY_UNSUPPORTED),
-        ("/nonexistent/libpkcs11.so", TOKEN, "eisp-p256", Some(PIN), &eisp, FAPIAO_TOKEN_MODULE_FAILED),
-        (MODULE, TOKEN, "ecp-p256", Some(PIN), &eisp, FAPIAO_KEY_MISMATCH),
-        (MODULE, TOKEN, "eisp-p256", None, &eisp, FAPIAO_NULL_ARGUMENT),
+        (
+            MODULE,
+            PIN_TOKEN,
+            "eisp-p256",
+            Some(b"0000"),
+            &eisp,
+            FAPIAO_TOKEN_PIN_INCORRECT,
+        ),
+        (
+            MODULE,
+            "no-such-token",
+            "eisp-p256",
+            Some(PIN),
+            &eisp,
+            FAPIAO_TOKEN_NOT_FOUND,
+        ),
+        (
+            MODULE,
+            TOKEN,
+            "nobody",
+            Some(PIN),
+            &eisp,
+            FAPIAO_TOKEN_KEY_NOT_FOUND,
+        ),
+        (
+            MODULE,
+            TOKEN,
+            "ecp-p384",
+            Some(PIN),
+            &eisp,
+            FAPIAO_TOKEN_KEY_UNSUPPORTED,
+        ),
+        (
+            "/nonexistent/libpkcs11.so",
+            TOKEN,
+            "eisp-p256",
+            Some(PIN),
+            &eisp,
+            FAPIAO_TOKEN_MODULE_FAILED,
+        ),
+        (
+            MODULE,
+            TOKEN,
+            "ecp-p256",
+            Some(PIN),
+            &eisp,
+            FAPIAO_KEY_MISMATCH,
+        ),
+        (
+            MODULE,
+            TOKEN,
+            "eisp-p256",
+            None,
+            &eisp,
+            FAPIAO_NULL_ARGUMENT,
+        ),
     ];
     for (module, token, key, pin, chain, expected) in cases {
         let rc = from_token(module, token, key, pin, chain).expect_err(key);
         assert_eq!(rc, expected, "{token}/{key}: {}", last_error());
-        assert!(!last_error().contains("0000"), "the PIN is never in the detail");
+        assert!(
+            !last_error().contains("0000"),
+            "the PIN is never in the detail"
+        );
     }
     let rc = from_token(MODULE, TOKEN, "eisp-p256", Some(PIN), b"").unwrap_err();
     assert_eq!(rc, FAPIAO_CERTIFICATE_MALFORMED);
@@ -148,9 +200,14 @@ fn token_c_api_failures_have_their_codes() {
         let mut buf = [0u8; 128];
         let mut written = 0;
         // SAFETY: `buf` has 128 writable bytes; `written` is writable.
-        ok(unsafe { fapiao_result_message(code as u32, buf.as_mut_ptr().cast(), 128, &mut written) });
+        ok(unsafe {
+            fapiao_result_message(code as u32, buf.as_mut_ptr().cast(), 128, &mut written)
+        });
         let text = CStr::from_bytes_until_nul(&buf).unwrap().to_str().unwrap();
-        assert!(text.contains("token") || text.contains("PKCS#11"), "{code:?}: {text}");
+        assert!(
+            text.contains("token") || text.contains("PKCS#11"),
+            "{code:?}: {text}"
+        );
         assert_eq!(fapiao_result::from_code(code as u32), Some(code));
     }
 }

@@ -12,11 +12,11 @@
 //! pointing there; the child runs the `#[ignore]`d `token_*` tests.
 #![cfg(feature = "pkcs11")]
 
-#[path = "../common/mod.rs"]
-mod common;
 #[path = "../../examples/fapiao_cli/args.rs"]
 #[allow(dead_code)]
 mod args;
+#[path = "../common/mod.rs"]
+mod common;
 #[path = "../ffi_support/mod.rs"]
 mod ffi_support;
 
@@ -51,6 +51,8 @@ const TOKEN: &str = "fapiao-keys";
 const PIN_TOKEN: &str = "pin-check";
 /// A token whose login the robustness test takes away.
 const RELOGIN_TOKEN: &str = "relogin";
+/// A token whose sessions the robustness test closes.
+const REOPEN_TOKEN: &str = "reopen";
 /// A token the robustness tests delete while its key is in use.
 const REMOVABLE_TOKEN: &str = "removable";
 /// A token the C API's removal test deletes.
@@ -76,6 +78,10 @@ const TOKENS: &[(&str, Keys)] = &[
     (PIN_TOKEN, &[]),
     (
         RELOGIN_TOKEN,
+        &[("eisp-p256", "01", &["--usage-sign", "--usage-derive"])],
+    ),
+    (
+        REOPEN_TOKEN,
         &[("eisp-p256", "01", &["--usage-sign", "--usage-derive"])],
     ),
     (
@@ -246,4 +252,3 @@ fn open_with(receiver: &Credentials, sealed: &[u8]) -> envelope_api::OpenedEnvel
         .open(sealed, now())
         .unwrap()
 }
-

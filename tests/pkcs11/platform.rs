@@ -8,9 +8,7 @@
 use fapiao::device::verify_device_signature;
 use fapiao::invoice::{IssueOutcome, IssueResponse, IssuedInvoice};
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
-use fapiao_testkit::{
-    HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, NOW, Setup, World, ticket_of,
-};
+use fapiao_testkit::{HOSTED_BY_ENTERPRISE, HOSTED_BY_PLATFORM, NOW, Setup, World, ticket_of};
 
 use crate::common::certificate;
 use crate::{provider, token_credentials};

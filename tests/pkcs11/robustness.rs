@@ -1,9 +1,8 @@
-//! A token that misbehaves between calls: a lost login is restored (the
-//! session reopened and logged in again once), and a token deleted while its
+//! A token that misbehaves between calls: closed sessions are reopened and
+//! logged in again, a lost login is restored (the key found again), once, and a token deleted while its
 //! key is in use gives a typed error (through the Rust API and the C API),
 //! never a panic or a hang.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,12 +17,14 @@ use fapiao::ffi::*;
 
 use crate::common::certificate;
 use crate::ffi_support::{TEST_TIME, chain, data, last_error};
-use crate::{MODULE, PIN, RELOGIN_TOKEN, REMOVABLE_FFI_TOKEN, REMOVABLE_TOKEN, provider, run};
+use crate::{
+    MODULE, PIN, RELOGIN_TOKEN, REMOVABLE_FFI_TOKEN, REMOVABLE_TOKEN, REOPEN_TOKEN, provider,
+    token_dir,
+};
 
-/// Logs the process out of the token `label` through a second context of the
-/// module (as another part of the application could), which every session
-/// of the process with that token then feels.
-fn log_out_behind_our_back(label: &str) {
+/// A second context of the module (as another part of the application could
+/// hold) and the slot of the token `label`.
+fn second_context(label: &str) -> (Pkcs11, cryptoki::slot::Slot) {
     let context = Pkcs11::new(MODULE).unwrap();
     // Already initialised by the TokenModule: that is the point.
     let _ = context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
@@ -37,7 +38,52 @@ fn log_out_behind_our_back(label: &str) {
                 .is_ok_and(|info| info.label().trim_end() == label)
         })
         .unwrap();
+    (context, slot)
+}
+
+/// Logs the process out of the token `label` through a second context,
+/// which every session of the process with that token then feels.
+fn log_out_behind_our_back(label: &str) {
+    let (context, slot) = second_context(label);
     context.open_ro_session(slot).unwrap().logout().unwrap();
+}
+
+/// Closes every session of the process with the token `label`
+/// (`C_CloseAllSessions`, which cryptoki does not wrap: called through the
+/// module's symbol).
+fn close_all_sessions_behind_our_back(label: &str) {
+    let (_context, slot) = second_context(label);
+    let module = std::ffi::CString::new(MODULE).unwrap();
+    let symbol = c"C_CloseAllSessions";
+    // SAFETY: the module is loaded already (dlopen only counts a reference);
+    // C_CloseAllSessions has the PKCS#11 signature CK_RV (CK_SLOT_ID), both
+    // `unsigned long`, and is called with a slot id the module gave.
+    unsafe {
+        let library = libc::dlopen(module.as_ptr(), libc::RTLD_NOW);
+        assert!(!library.is_null());
+        let function = libc::dlsym(library, symbol.as_ptr());
+        assert!(!function.is_null());
+        let close_all: extern "C" fn(libc::c_ulong) -> libc::c_ulong =
+            core::mem::transmute(function);
+        assert_eq!(close_all(slot.id() as libc::c_ulong), 0, "CKR_OK");
+        libc::dlclose(library);
+    }
+}
+
+#[test]
+#[ignore = "run by softhsm2_suite"]
+fn token_closed_sessions_are_reopened_once() {
+    let module = TokenModule::open(MODULE, REOPEN_TOKEN, PIN).unwrap();
+    let key = module.key(&KeyLookup::Label("eisp-p256".into())).unwrap();
+    sign_and_verify(&key, "eisp-p256");
+    for _ in 0..2 {
+        close_all_sessions_behind_our_back(REOPEN_TOKEN);
+        // Every session of the pool is closed (and the login with them):
+        // each is reopened and logged in again, once, and the call succeeds.
+        for _ in 0..module.session_count() * 2 {
+            sign_and_verify(&key, "eisp-p256");
+        }
+    }
 }
 
 fn sign_and_verify(key: &dyn PrivateKey, name: &str) {
@@ -79,8 +125,27 @@ fn token_a_lost_login_is_restored_once() {
     );
 }
 
+/// Deletes the token `label` from SoftHSM2's token directory, as
+/// `softhsm2-util --delete-token` does (directly, and again while the module
+/// in this process is still writing a file into it).
 fn delete_token(label: &str) {
-    run(Command::new("softhsm2-util").args(["--delete-token", "--token", label]));
+    let tokens = token_dir().join("tokens");
+    let padded = format!("{label:<32}");
+    let directory = std::fs::read_dir(&tokens)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|dir| {
+            std::fs::read(dir.join("token.object"))
+                .is_ok_and(|object| object.windows(padded.len()).any(|w| w == padded.as_bytes()))
+        })
+        .unwrap_or_else(|| panic!("token {label} in {}", tokens.display()));
+    for _ in 0..20 {
+        match std::fs::remove_dir_all(&directory) {
+            Ok(()) => return,
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    panic!("cannot delete {}", directory.display());
 }
 
 #[test]

@@ -7,8 +7,8 @@ use fapiao::Error;
 use fapiao::crypto::pkcs11::{KeyLookup, MAX_URI_LEN, TokenUri};
 use fapiao::crypto::{TokenError, TokenUriError};
 
-use crate::common::openssl::scratch;
 use crate::DIR;
+use crate::common::openssl::scratch;
 
 fn parse(uri: &str) -> TokenUri {
     TokenUri::parse(uri).unwrap_or_else(|e| panic!("{uri}: {e}"))
@@ -52,7 +52,10 @@ fn uris_name_the_token_and_the_key() {
         let uri = parse(&format!("pkcs11:token=t;object=k?pin-source={source}"));
         assert_eq!(uri.pin_source(), Some(Path::new("/etc/pin")), "{source}");
     }
-    assert_eq!("pkcs11:token=t;id=%07".parse::<TokenUri>().unwrap().token(), "t");
+    assert_eq!(
+        "pkcs11:token=t;id=%07".parse::<TokenUri>().unwrap().token(),
+        "t"
+    );
     assert!(TokenUri::is_token_uri("Pkcs11:token=t"));
     assert!(!TokenUri::is_token_uri("tests/data/eisp-p256.key.pem"));
 }
@@ -75,44 +78,57 @@ fn malformed_uris_fail_typed() {
         ("file:/etc/key.pem", |e| matches!(e, U::NotPkcs11Uri)),
         ("pkcs11:object=k", |e| matches!(e, U::MissingToken)),
         ("pkcs11:token=t", |e| matches!(e, U::MissingKey)),
-        ("pkcs11:token=t;type=private", |e| matches!(e, U::MissingKey)),
-        ("pkcs11:token=t;object", |e| {
-            matches!(e, U::MissingValue { attribute } if attribute == "object")
+        ("pkcs11:token=t;type=private", |e| {
+            matches!(e, U::MissingKey)
         }),
-        ("pkcs11:token=t;object=k;token=u", |e| {
-            matches!(e, U::DuplicateAttribute { attribute } if attribute == "token")
+        (
+            "pkcs11:token=t;object",
+            |e| matches!(e, U::MissingValue { attribute } if attribute == "object"),
+        ),
+        (
+            "pkcs11:token=t;object=k;token=u",
+            |e| matches!(e, U::DuplicateAttribute { attribute } if attribute == "token"),
+        ),
+        (
+            "pkcs11:token=t;object=a b",
+            |e| matches!(e, U::BadPercentEncoding { attribute } if attribute == "object"),
+        ),
+        (
+            "pkcs11:token=t;id=%zz",
+            |e| matches!(e, U::BadPercentEncoding { attribute } if attribute == "id"),
+        ),
+        ("pkcs11:token=t;id=%0", |e| {
+            matches!(e, U::BadPercentEncoding { .. })
         }),
-        ("pkcs11:token=t;object=a b", |e| {
-            matches!(e, U::BadPercentEncoding { attribute } if attribute == "object")
-        }),
-        ("pkcs11:token=t;id=%zz", |e| {
-            matches!(e, U::BadPercentEncoding { attribute } if attribute == "id")
-        }),
-        ("pkcs11:token=t;id=%0", |e| matches!(e, U::BadPercentEncoding { .. })),
-        ("pkcs11:token=t;object=%ff", |e| {
-            matches!(e, U::NotUtf8 { attribute } if attribute == "object")
-        }),
-        ("pkcs11:token=t;object=k;color=red", |e| {
-            matches!(e, U::UnknownAttribute { attribute } if attribute == "color")
-        }),
+        (
+            "pkcs11:token=t;object=%ff",
+            |e| matches!(e, U::NotUtf8 { attribute } if attribute == "object"),
+        ),
+        (
+            "pkcs11:token=t;object=k;color=red",
+            |e| matches!(e, U::UnknownAttribute { attribute } if attribute == "color"),
+        ),
         ("pkcs11:token=t;object=k;x-vendor=1", |e| {
             matches!(e, U::UnknownAttribute { .. })
         }),
-        ("pkcs11:token=t;object=k;serial=0042", |e| {
-            matches!(e, U::UnsupportedAttribute { attribute } if attribute == "serial")
-        }),
+        (
+            "pkcs11:token=t;object=k;serial=0042",
+            |e| matches!(e, U::UnsupportedAttribute { attribute } if attribute == "serial"),
+        ),
         ("pkcs11:token=t;object=k;slot-id=1", |e| {
             matches!(e, U::UnsupportedAttribute { .. })
         }),
         ("pkcs11:token=t;object=k?module-name=softhsm2", |e| {
             matches!(e, U::UnsupportedAttribute { .. })
         }),
-        ("pkcs11:token=t;object=k;type=cert", |e| {
-            matches!(e, U::NotAPrivateKey { object_type } if object_type == "cert")
-        }),
-        ("pkcs11:token=t;object=k?pin-source=|/usr/bin/pinentry", |e| {
-            matches!(e, U::UnsupportedPinSource)
-        }),
+        (
+            "pkcs11:token=t;object=k;type=cert",
+            |e| matches!(e, U::NotAPrivateKey { object_type } if object_type == "cert"),
+        ),
+        (
+            "pkcs11:token=t;object=k?pin-source=|/usr/bin/pinentry",
+            |e| matches!(e, U::UnsupportedPinSource),
+        ),
         ("pkcs11:token=t;object=k?pin-source=file:pin.txt", |e| {
             matches!(e, U::UnsupportedPinSource)
         }),
@@ -132,7 +148,10 @@ fn malformed_uris_fail_typed() {
     assert!(matches!(refused(&long), TokenUriError::TooLong { .. }));
     // Wrapped in the crate's error.
     let err: Error = refused("pkcs11:token=t").into();
-    assert!(matches!(err, Error::Token(TokenError::Uri(TokenUriError::MissingKey))));
+    assert!(matches!(
+        err,
+        Error::Token(TokenError::Uri(TokenUriError::MissingKey))
+    ));
 }
 
 #[test]
@@ -165,5 +184,10 @@ fn the_pin_source_file_is_read_without_its_newline() {
             "{err:?}"
         );
     }
-    assert!(parse("pkcs11:token=t;object=k").read_pin_source().unwrap().is_none());
+    assert!(
+        parse("pkcs11:token=t;object=k")
+            .read_pin_source()
+            .unwrap()
+            .is_none()
+    );
 }

@@ -175,7 +175,10 @@ impl TokenKey {
         operation: impl Fn(&Session, ObjectHandle) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let handle = *lock(&self.handle);
-        match self.module.with_session(|session| operation(session, handle)) {
+        match self
+            .module
+            .with_session(|session| operation(session, handle))
+        {
             Err(Error::Token(TokenError::KeyHandleInvalid)) => {}
             done => return done,
         }
