@@ -11,7 +11,7 @@ pub(crate) mod open;
 #[allow(dead_code)]
 pub(crate) mod seal;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::common::data_path;
 use crate::common::openssl::{cms_decrypt, cms_verify, scratch};
@@ -37,7 +37,7 @@ fn pin_file() -> PathBuf {
     path
 }
 
-fn path(p: &PathBuf) -> &str {
+fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 

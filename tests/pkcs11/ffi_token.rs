@@ -118,7 +118,16 @@ fn token_c_api_credentials_seal_and_open_on_the_token() {
 #[ignore = "run by softhsm2_suite"]
 fn token_c_api_failures_have_their_codes() {
     let eisp = chain("eisp-p256");
-    let cases: [(&str, &str, &str, Option<&[u8]>, &[u8], fapiao_result); 7] = [
+    /// Module, token, key label, PIN, chain, the code expected.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a [u8]>,
+        &'a [u8],
+        fapiao_result,
+    );
+    let cases: [Case; 7] = [
         (
             MODULE,
             PIN_TOKEN,

@@ -74,7 +74,9 @@ fn a_pin_in_the_uri_is_refused_saying_why() {
 #[test]
 fn malformed_uris_fail_typed() {
     use TokenUriError as U;
-    let cases: &[(&str, fn(&U) -> bool)] = &[
+    /// A URI and the check of its refusal.
+    type Case = (&'static str, fn(&U) -> bool);
+    let cases: &[Case] = &[
         ("file:/etc/key.pem", |e| matches!(e, U::NotPkcs11Uri)),
         ("pkcs11:object=k", |e| matches!(e, U::MissingToken)),
         ("pkcs11:token=t", |e| matches!(e, U::MissingKey)),
