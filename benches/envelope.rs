@@ -22,6 +22,16 @@
 //! scripts/bench_table.py --cpu`): on a shared machine, time spent descheduled
 //! while others compile then counts for neither side.
 //!
+//! With the `pkcs11` feature, and SoftHSM2, OpenSC's `pkcs11-tool` and
+//! `openssl` installed, groups `token-RSA-2048/2KiB` and `token-P-256/2KiB`
+//! time `seal` with the cloud platform's key on a throwaway SoftHSM2 token
+//! (`softhsm2`) beside the same key in software (`software`), default
+//! provider (docs/pkcs11.md):
+//!
+//! ```sh
+//! cargo bench --bench envelope --features pkcs11 -- token- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
 //! Before measuring, the bench checks that every path it measures really works:
 //! OpenSSL opens its own envelopes and fapiao's, fapiao opens its own and
 //! OpenSSL's, and the chain check refuses what it should.
@@ -31,6 +41,9 @@ mod common;
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
 mod openssl_cms;
+#[cfg(feature = "pkcs11")]
+#[path = "support/softhsm.rs"]
+mod softhsm;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -332,6 +345,82 @@ fn envelopes<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
     }
 }
 
+/// `seal` with the sender's key on the SoftHSM2 token beside the same key in
+/// software, after checking that the token-sealed envelope opens.
+#[cfg(feature = "pkcs11")]
+fn token_envelopes<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
+    let token = match softhsm::open_token() {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("token groups skipped: {e}");
+            return;
+        }
+    };
+    let provider = CryptoProvider::default_provider();
+    for (key_label, sender, recipient) in KEY_TYPES {
+        let mut chain = data(&format!("{sender}.pem"));
+        chain.extend_from_slice(&data("issuing-ca.pem"));
+        let on_token = softhsm::token_credentials(&token, sender, chain);
+        let software = credentials(sender, provider);
+        let receiver = FapiaoSide::new(provider, sender, recipient);
+        let payload = payload(2 * 1024);
+        let seal = |creds: &Credentials| {
+            envelope::seal(
+                &payload,
+                creds,
+                &[receiver.recipient.leaf()],
+                TEST_TIME,
+                provider,
+            )
+            .expect("fapiao seals")
+        };
+        let replay = MemoryReplayGuard::new();
+        let opened = receiver
+            .opener(&replay)
+            .open(&seal(&on_token), TEST_TIME)
+            .expect("the token-sealed envelope opens");
+        assert_eq!(opened.payload, payload);
+        let mut group = c.benchmark_group(format!("{prefix}token-{key_label}/2KiB"));
+        group.sample_size(30);
+        for (label, creds) in [("software", &software), ("softhsm2", &on_token)] {
+            group.bench_function(BenchmarkId::new("seal", label), |b| {
+                b.iter(|| seal(black_box(creds)))
+            });
+        }
+        group.finish();
+    }
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn token_envelopes<M: Measurement>(_: &mut Criterion<M>, _: &str) {}
+
+/// With the `pkcs11` feature: a throwaway SoftHSM2 token with the senders'
+/// keys, and `SOFTHSM2_CONF` pointing at it for this process (SoftHSM2 reads
+/// it when the module is initialised). The directory, to remove at the end.
+#[cfg(feature = "pkcs11")]
+fn prepare_token() -> Option<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("fapiao-bench-token-{}", std::process::id()));
+    let senders: Vec<&str> = KEY_TYPES.iter().map(|(_, sender, _)| *sender).collect();
+    match softhsm::make_token(&dir, &senders) {
+        Ok(conf) => {
+            // SAFETY: called first thing in `main`, before any other thread
+            // exists: nothing reads the environment concurrently.
+            unsafe { std::env::set_var("SOFTHSM2_CONF", conf) };
+            Some(dir)
+        }
+        Err(e) => {
+            eprintln!("token groups skipped: {e}");
+            let _ = std::fs::remove_dir_all(&dir);
+            None
+        }
+    }
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn prepare_token() -> Option<std::path::PathBuf> {
+    None
+}
+
 /// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): everything both
 /// sides do runs on the bench thread.
 struct ThreadCpuTime {
@@ -369,15 +458,25 @@ impl Measurement for ThreadCpuTime {
 }
 
 fn main() {
+    let token_dir = prepare_token();
     if std::env::var_os("FAPIAO_BENCH_CPU_TIME").is_some() {
         let mut c = Criterion::default()
             .with_measurement(ThreadCpuTime { wall: WallTime })
             .configure_from_args();
         envelopes(&mut c, "cpu-");
+        if token_dir.is_some() {
+            token_envelopes(&mut c, "cpu-");
+        }
         c.final_summary();
     } else {
         let mut c = Criterion::default().configure_from_args();
         envelopes(&mut c, "");
+        if token_dir.is_some() {
+            token_envelopes(&mut c, "");
+        }
         c.final_summary();
+    }
+    if let Some(dir) = token_dir {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -19,6 +19,7 @@
 //! ```text
 //! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH] [--gm]
 //!                                             [--service-platform http://HOST:PORT ...]
+//! cargo run --release --features pkcs11 --example issue_invoice -- --pkcs11-module PATH
 //! ```
 //! `--gm` runs every party on the SM2 dual certificates (双证书) of
 //! tests/data/gm: the platforms, the front end and its device seal, and both
@@ -27,6 +28,16 @@
 //! `--db PATH` keeps the service platform's SQLite database at PATH, and the
 //! cloud platform's and the enterprise front end's (each party has its own)
 //! next to it at PATH-cloud and PATH-front-end; they are in memory otherwise.
+//! `--pkcs11-module PATH` (the `pkcs11` feature) keeps the private keys of
+//! both platforms (`eisp-p256`: signing, the device's seal, ECDH; `ecp-p256`)
+//! on a PKCS#11 token, used through the module at PATH. With
+//! `FAPIAO_PKCS11_TOKEN` (the token's label) and `FAPIAO_PKCS11_PIN` set, the
+//! keys are the token's objects labelled `eisp-p256` and `ecp-p256` (the
+//! fixture keys, imported as docs/pkcs11.md shows). Without them, PATH must be
+//! SoftHSM2's module: the example makes a throwaway SoftHSM2 token in a
+//! temporary directory (with `softhsm2-util`, and `openssl` and OpenSC's
+//! `pkcs11-tool` to import the two fixture keys), runs itself again with
+//! `SOFTHSM2_CONF` pointing there, and removes the directory.
 //! Run it again with the same PATH and it goes on where the last run ended (the
 //! devices' numbers continue, the exchange and the registry are found as
 //! left). `--count N` issues N platform-hosted invoices and reports
@@ -63,8 +74,11 @@ use fapiao_testkit::{HOSTED_BY_ENTERPRISE as ENTERPRISE_HOSTED, Setup, World, re
 
 #[path = "issue_invoice/service_nodes.rs"]
 mod service_nodes;
+#[path = "issue_invoice/token.rs"]
+mod token;
 
 use service_nodes::{Reseal, ServiceNodes};
+use token::TokenKeys;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -118,6 +132,8 @@ pub struct Options {
     /// The service platform's nodes (`--service-platform`, repeatable); in
     /// this process when empty.
     pub service_platforms: Vec<String>,
+    /// The PKCS#11 module holding the platforms' keys (`--pkcs11-module`).
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 impl Options {
@@ -125,17 +141,23 @@ impl Options {
     /// `--service-platform URL`; the usage line when anything else is given.
     pub fn parse(args: &[String]) -> std::result::Result<Self, String> {
         const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm] \
-                             [--service-platform http://HOST:PORT ...]";
+                             [--service-platform http://HOST:PORT ...] [--pkcs11-module PATH]";
         let mut options = Options {
             count: 1,
             batch_size: 1,
             db: None,
             gm: false,
             service_platforms: Vec::new(),
+            pkcs11_module: None,
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             if flag == "--gm" {
+                if options.pkcs11_module.is_some() {
+                    return Err(
+                        "--gm and --pkcs11-module: SM2 keys on a token are not supported".into(),
+                    );
+                }
                 options.gm = true;
                 continue;
             }
@@ -152,6 +174,14 @@ impl Options {
                 }
                 ("--db", Some(path)) => options.db = Some(PathBuf::from(path)),
                 ("--service-platform", Some(url)) => options.service_platforms.push(url.clone()),
+                ("--pkcs11-module", Some(_)) if options.gm => {
+                    return Err(
+                        "--gm and --pkcs11-module: SM2 keys on a token are not supported".into(),
+                    );
+                }
+                ("--pkcs11-module", Some(path)) => {
+                    options.pkcs11_module = Some(PathBuf::from(path))
+                }
                 _ => return Err(USAGE.to_owned()),
             }
         }
@@ -245,12 +275,26 @@ fn resend_outstanding(cloud: &CloudPlatform, service: &ServiceAt<'_>, now: u64) 
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match Options::parse(&args).map(|options| run(&options)) {
-        Ok(Ok(_)) => std::process::ExitCode::SUCCESS,
-        Ok(Err(e)) => {
-            eprintln!("issue_invoice: {e}");
-            std::process::ExitCode::FAILURE
+    match Options::parse(&args) {
+        Ok(Options {
+            pkcs11_module: Some(module),
+            ..
+        }) if std::env::var_os("FAPIAO_PKCS11_TOKEN").is_none() => {
+            match token::run_on_throwaway_token(&module, &args) {
+                Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(1)),
+                Err(e) => {
+                    eprintln!("issue_invoice: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
         }
+        Ok(options) => match run(&options) {
+            Ok(_) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("issue_invoice: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
         Err(usage) => {
             eprintln!("{usage}");
             std::process::ExitCode::from(2)
@@ -258,20 +302,35 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The whole method, as the module documentation says.
+/// The whole method, as the module documentation says; with
+/// `--pkcs11-module`, on the token `FAPIAO_PKCS11_TOKEN` names.
 pub fn run(options: &Options) -> Result<Summary> {
+    let token =
+        match &options.pkcs11_module {
+            Some(module) => Some(TokenKeys::from_env(module)?.ok_or(
+                "--pkcs11-module: FAPIAO_PKCS11_TOKEN and FAPIAO_PKCS11_PIN name the token",
+            )?),
+            None => None,
+        };
+    run_with_token(options, token.as_ref())
+}
+
+/// [`run`] with the platforms' keys on `token` when given.
+pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Summary> {
     let Options {
         count,
         batch_size,
         ref db,
         gm,
         ref service_platforms,
+        ..
     } = *options;
     let nodes = if service_platforms.is_empty() {
         None
     } else {
         Some(ServiceNodes::new(service_platforms)?)
     };
+    let on_token = token.map(token::token_credentials).transpose()?;
     let provider = CryptoProvider::default_provider();
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH)?;
     let now = since_epoch.as_secs();
@@ -293,9 +352,16 @@ pub fn run(options: &Options) -> Result<Summary> {
         store(service_db, "")?,
         store(db.as_deref(), "-front-end")?,
     );
-    let world = World::set_up(stores.for_examples(gm, now));
+    let (eisp_credentials, ecp_credentials) = on_token.clone().unzip();
+    let world = World::set_up(Setup {
+        ecp_credentials,
+        eisp_credentials,
+        ..stores.for_examples(gm, now)
+    });
     let keys = if gm {
         "SM2 dual certificates: GM/T 0010 envelopes"
+    } else if on_token.is_some() {
+        "ECDSA P-256 and RSA certificates, both platforms' keys on the PKCS#11 token: AES-256-GCM envelopes"
     } else {
         "ECDSA P-256 and RSA certificates: AES-256-GCM envelopes"
     };

@@ -167,6 +167,42 @@ enum fapiao_result
      */
     FAPIAO_CRL_INVALID = 208,
     /**
+     * The PKCS#11 module could not be found or loaded (not a PKCS#11
+     * library, or its `C_Initialize` failed).
+     */
+    FAPIAO_TOKEN_MODULE_FAILED = 250,
+    /**
+     * No slot of the PKCS#11 module holds a token with the label given.
+     */
+    FAPIAO_TOKEN_NOT_FOUND = 251,
+    /**
+     * The token refused the PIN.
+     */
+    FAPIAO_TOKEN_PIN_INCORRECT = 252,
+    /**
+     * The token's PIN is locked after too many wrong attempts.
+     */
+    FAPIAO_TOKEN_PIN_LOCKED = 253,
+    /**
+     * No single private key on the token has the label given (none, or
+     * several).
+     */
+    FAPIAO_TOKEN_KEY_NOT_FOUND = 254,
+    /**
+     * The key on the token is of a kind not supported (only RSA and EC P-256),
+     * or the token lacks a mechanism the operation needs.
+     */
+    FAPIAO_TOKEN_KEY_UNSUPPORTED = 255,
+    /**
+     * The token was removed, or its session closed and could not be
+     * reopened.
+     */
+    FAPIAO_TOKEN_REMOVED = 256,
+    /**
+     * Another PKCS#11 failure (the detail names the call and its `CKR_` code).
+     */
+    FAPIAO_TOKEN_FAILED = 257,
+    /**
      * A certificate of the path has expired.
      */
     FAPIAO_PATH_EXPIRED = 300,
@@ -331,7 +367,8 @@ enum fapiao_result
     FAPIAO_RANDOM_FAILED = 702,
     /**
      * This build of the library lacks the feature the call needs: the GM
-     * algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default.
+     * algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default;
+     * keys on a PKCS#11 token the `pkcs11` feature, off by default.
      */
     FAPIAO_FEATURE_DISABLED = 703,
     /**
@@ -2694,6 +2731,47 @@ fapiao_result fapiao_service_platform_drain_outbox_with_policy(const struct fapi
                                                                const struct fapiao_retry_policy *policy,
                                                                uint64_t now,
                                                                struct fapiao_drain_report *report);
+
+/**
+ * Loads credentials whose private key stays on a PKCS#11 token (an HSM, a
+ * smart card, SoftHSM2): `module_path` is the vendor's PKCS#11 library (e.g.
+ * `/usr/lib/softhsm/libsofthsm2.so`), `token_label` the token's label,
+ * `key_label` the private key's `CKA_LABEL`, `pin` the user PIN
+ * (NUL-terminated), and `chain` the key's certificate followed by its
+ * intermediates (PEM bundle or concatenated DER). Signing, decryption and
+ * key agreement then run on the token; RSA and EC P-256 keys are supported.
+ *
+ * The module is loaded once per process and stays loaded; the token is
+ * logged in with four sessions that several threads may use at once. A
+ * session the token closes is reopened and logged in again once before a
+ * call fails: for that the library keeps its own copy of the PIN, in memory
+ * that is zeroized when the last handle using the key is freed. `pin` itself
+ * is not retained: wipe it as soon as the call returns.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_credentials_free`. On failure `*out` is not written.
+ *
+ * Notable failures: `FAPIAO_TOKEN_MODULE_FAILED`, `FAPIAO_TOKEN_NOT_FOUND`,
+ * `FAPIAO_TOKEN_PIN_INCORRECT`, `FAPIAO_TOKEN_PIN_LOCKED`,
+ * `FAPIAO_TOKEN_KEY_NOT_FOUND`, `FAPIAO_TOKEN_KEY_UNSUPPORTED`,
+ * `FAPIAO_KEY_MISMATCH` (the key is not the leaf's),
+ * `FAPIAO_CERTIFICATE_MALFORMED`; `FAPIAO_FEATURE_DISABLED` when the library
+ * is built without the `pkcs11` feature. Later calls using the key may fail
+ * with `FAPIAO_TOKEN_REMOVED` (the token went away) or `FAPIAO_TOKEN_FAILED`.
+ *
+ * # Safety
+ *
+ * `module_path`, `token_label`, `key_label` and `pin` must each be NULL or
+ * a NUL-terminated string; `chain` must be NULL or point at `chain_len`
+ * readable bytes; `out` must be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_credentials_from_token(const char *module_path,
+                                            const char *token_label,
+                                            const char *key_label,
+                                            const char *pin,
+                                            const uint8_t *chain,
+                                            size_t chain_len,
+                                            struct fapiao_credentials **out);
 
 /**
  * Loads trust anchors from `roots`: one or more certificates, as a PEM bundle or

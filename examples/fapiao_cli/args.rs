@@ -117,13 +117,29 @@ pub fn certificates(args: &Args, flag: &str) -> Result<Vec<Certificate>, String>
     Ok(out)
 }
 
-/// Credentials from `--cert` (leaf), `--chain` (intermediates) and `key_flag`.
+/// The flag naming the PKCS#11 module for `pkcs11:` key URIs.
+pub const PKCS11_MODULE: &str = "--pkcs11-module";
+/// The environment variable naming the PKCS#11 module when neither
+/// `--pkcs11-module` nor the URI's `module-path` does.
+#[cfg(feature = "pkcs11")]
+pub const PKCS11_MODULE_ENV: &str = "FAPIAO_PKCS11_MODULE";
+/// The environment variable holding the token's PIN when the URI has no
+/// `pin-source`.
+#[cfg(feature = "pkcs11")]
+pub const PKCS11_PIN_ENV: &str = "FAPIAO_PKCS11_PIN";
+
+/// Credentials from `--cert` (leaf), `--chain` (intermediates) and `key_flag`:
+/// a key file, or an RFC 7512 `pkcs11:` URI naming a key on a token.
 pub fn credentials(args: &Args, cert_flag: &str, key_flag: &str) -> Result<Credentials, String> {
     let cert_path = args.required(cert_flag)?;
     let key_path = args.required(key_flag)?;
     let mut chain =
         Certificate::load_bundle(&read(cert_path)?).map_err(|e| format!("{cert_path}: {e}"))?;
     chain.extend(certificates(args, "--chain")?);
+    if fapiao::crypto::pkcs11::TokenUri::is_token_uri(key_path) {
+        let key = token_key(args, key_flag, key_path)?;
+        return Credentials::new(chain, key).map_err(|e| format!("{cert_path}: {e}"));
+    }
     let provider = fapiao::CryptoProvider::default_provider();
     let key = fapiao::pki::PrivateKeyDer::load(&read(key_path)?, None)
         .map_err(|e| format!("{key_path}: {e}"))?;
@@ -132,6 +148,63 @@ pub fn credentials(args: &Args, cert_flag: &str, key_flag: &str) -> Result<Crede
         .load_private_key(key.pkcs8_der())
         .map_err(|e| format!("{key_path}: {e}"))?;
     Credentials::new(chain, key).map_err(|e| format!("{cert_path}: {e}"))
+}
+
+/// The key an RFC 7512 `pkcs11:` URI names (`pkcs11:token=T;object=K`,
+/// `id=%01`): the module from `--pkcs11-module`, the URI's `module-path` or
+/// `FAPIAO_PKCS11_MODULE`; the PIN from the URI's `pin-source=file:…` or
+/// `FAPIAO_PKCS11_PIN`, never from the command line.
+#[cfg(feature = "pkcs11")]
+fn token_key(
+    args: &Args,
+    key_flag: &str,
+    uri: &str,
+) -> Result<std::sync::Arc<dyn fapiao::crypto::PrivateKey>, String> {
+    use fapiao::crypto::pkcs11::{TokenKey, TokenUri};
+    let parsed = TokenUri::parse(uri).map_err(|e| format!("{key_flag}: {e}"))?;
+    let module = match (args.optional(PKCS11_MODULE)?, parsed.module_path()) {
+        (Some(flag), _) => std::path::PathBuf::from(flag),
+        (None, Some(path)) => path.to_path_buf(),
+        (None, None) => std::env::var_os(PKCS11_MODULE_ENV)
+            .map(std::path::PathBuf::from)
+            .ok_or_else(|| {
+                format!(
+                    "{key_flag}: a pkcs11: key needs its module: {PKCS11_MODULE} PATH, \
+                     module-path= in the URI, or {PKCS11_MODULE_ENV}"
+                )
+            })?,
+    };
+    let pin = match parsed
+        .read_pin_source()
+        .map_err(|e| format!("{key_flag}: {e}"))?
+    {
+        Some(pin) => pin,
+        None => zeroize::Zeroizing::new(
+            std::env::var(PKCS11_PIN_ENV)
+                .map_err(|_| {
+                    format!(
+                        "{key_flag}: a pkcs11: key needs the token's PIN: pin-source=file:/path \
+                         in the URI, or {PKCS11_PIN_ENV} (never on the command line)"
+                    )
+                })?
+                .into_bytes(),
+        ),
+    };
+    let key = TokenKey::open(&parsed, &module, &pin).map_err(|e| format!("{key_flag}: {e}"))?;
+    Ok(std::sync::Arc::new(key))
+}
+
+/// Without the `pkcs11` feature a `pkcs11:` URI is refused, saying so.
+#[cfg(not(feature = "pkcs11"))]
+fn token_key(
+    _: &Args,
+    key_flag: &str,
+    _: &str,
+) -> Result<std::sync::Arc<dyn fapiao::crypto::PrivateKey>, String> {
+    Err(format!(
+        "{key_flag}: a pkcs11: key URI needs the pkcs11 feature, which this build lacks \
+         (cargo run --features pkcs11 --example fapiao_cli)"
+    ))
 }
 
 /// The trust store from every `--trust` file.

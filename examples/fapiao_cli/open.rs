@@ -20,6 +20,8 @@
 //! the detail). `--sm4-gcm` reads GM/T 0010 envelopes with SM4-GCM and refuses
 //! SM4-CBC ones (without it, SM4-GCM is refused). `--sm2-id` is the SM2
 //! distinguishing ID the SM2 signers signed under (default `1234567812345678`).
+//! `--key` may be a `pkcs11:` URI naming a key on a token, as for `seal`
+//! (with `--pkcs11-module PATH`): ECDH or RSA-OAEP then run on the token.
 
 use std::io::Write;
 
@@ -36,9 +38,19 @@ pub const SUMMARY: &str = "decrypt an envelope and verify its signers";
 const USAGE: &str = "usage: fapiao_cli open --cert RECIPIENT.pem --key RECIPIENT_KEY.pem \
 --trust ROOTS.pem [--chain INTERMEDIATES.pem] [--crl CRL.pem] [--at RFC3339] \
 [--allow-legacy-cbc] [--sm4-gcm] [--sm2-id ID] --in ENVELOPE.der --out PAYLOAD
-  --cert/--key: the pair the envelope was sealed to (with dual certificates, the encryption pair)";
+  --cert/--key: the pair the envelope was sealed to (with dual certificates, the encryption pair)
+  --key may be a pkcs11: URI (pkcs11:token=T;object=K) with [--pkcs11-module PATH]: docs/pkcs11.md";
 const KNOWN: &[&str] = &[
-    "--cert", "--key", "--trust", "--chain", "--crl", "--at", "--sm2-id", "--in", "--out",
+    "--cert",
+    "--key",
+    args::PKCS11_MODULE,
+    "--trust",
+    "--chain",
+    "--crl",
+    "--at",
+    "--sm2-id",
+    "--in",
+    "--out",
 ];
 
 /// The switch that admits legacy AES-CBC envelopes.

@@ -12,6 +12,13 @@
 //! to RSA or P-256 recipients an AES-256-GCM AuthEnvelopedData. SM2 beside
 //! another key kind is refused (exit 1). `--sm2-id` signs under another SM2
 //! distinguishing ID than `1234567812345678` (the opener must name it too).
+//!
+//! `--key` may be an RFC 7512 URI naming a key on a PKCS#11 token (the
+//! `pkcs11` feature): `--key 'pkcs11:token=fapiao;object=eisp'` (or
+//! `id=%01`), the module from `--pkcs11-module PATH`, the URI's `module-path`
+//! or `FAPIAO_PKCS11_MODULE`, the PIN from the URI's `pin-source=file:/path`
+//! or `FAPIAO_PKCS11_PIN`, never from the command line (`pin-value` is
+//! refused).
 
 use std::io::Write;
 
@@ -25,9 +32,18 @@ pub const NAME: &str = "seal";
 pub const SUMMARY: &str = "sign a payload and encrypt it to recipients (CMS)";
 const USAGE: &str = "usage: fapiao_cli seal --cert SIGNER.pem --key SIGNER_KEY.pem \
 [--chain INTERMEDIATES.pem] --to RECIPIENT.pem [--to …] [--sm4-gcm] [--sm2-id ID] \
---in PAYLOAD --out ENVELOPE.der";
+--in PAYLOAD --out ENVELOPE.der
+  --key may be a pkcs11: URI (pkcs11:token=T;object=K) with [--pkcs11-module PATH]: \
+docs/pkcs11.md";
 const KNOWN: &[&str] = &[
-    "--cert", "--key", "--chain", "--to", "--sm2-id", "--in", "--out",
+    "--cert",
+    "--key",
+    args::PKCS11_MODULE,
+    "--chain",
+    "--to",
+    "--sm2-id",
+    "--in",
+    "--out",
 ];
 
 /// The switch that writes SM4-GCM instead of SM4-CBC in GM/T 0010 envelopes.

@@ -11,6 +11,8 @@
 //! `--to`/`--to-key` is the recipient's pair the envelopes are sealed to (its
 //! encryption pair when it holds dual certificates). With SM2 keys on both
 //! sides this times GM/T 0010 envelopes (SM4-CBC, or SM4-GCM with `--sm4-gcm`).
+//! `--key` and `--to-key` may be `pkcs11:` URIs naming keys on a token, as for
+//! `seal` (with `--pkcs11-module PATH`).
 //!
 //! Output: `seal_us=<mean> open_us=<mean> roundtrip_per_s=<rate>`. The criterion
 //! bench (benches/envelope.rs) compares the same steps with OpenSSL.
@@ -19,7 +21,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use fapiao::envelope::{EnvelopePolicy, MemoryReplayGuard, Opener, seal_with_policy};
-use fapiao::pki::{Certificate, Credentials, PathPolicy};
+use fapiao::pki::{Certificate, PathPolicy};
 
 use crate::args::{self, Args};
 
@@ -29,10 +31,11 @@ pub const NAME: &str = "speed";
 pub const SUMMARY: &str = "measure seal and open in one process";
 const USAGE: &str = "usage: fapiao_cli speed --cert SIGNER.pem --key SIGNER_KEY.pem \
 [--chain INTERMEDIATES.pem] --to RECIPIENT.pem --to-key RECIPIENT_KEY.pem --trust ROOTS.pem \
---in PAYLOAD [--iterations N] [--sm4-gcm]";
+--in PAYLOAD [--iterations N] [--sm4-gcm] [--pkcs11-module PATH]";
 const KNOWN: &[&str] = &[
     "--cert",
     "--key",
+    args::PKCS11_MODULE,
     "--chain",
     "--to",
     "--to-key",
@@ -56,12 +59,7 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     let inputs = (|| -> Result<_, String> {
         let signer = args::credentials(&args, "--cert", "--key")?;
-        let to = args.required("--to")?;
-        let to_key = args.required("--to-key")?;
-        let provider = fapiao::CryptoProvider::default_provider();
-        let recipient =
-            Credentials::from_pem(&args::read(to)?, &args::read(to_key)?, None, provider)
-                .map_err(|e| format!("{to}: {e}"))?;
+        let recipient = args::credentials(&args, "--to", "--to-key")?;
         let trust = args::trust_store(&args)?;
         let payload = args::read(args.required("--in")?)?;
         let iterations: u32 = match args.optional("--iterations")? {

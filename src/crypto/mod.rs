@@ -30,7 +30,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-pub use crate::error::{CryptoError, KeyError, KeyFamily, TokenError};
+pub use crate::error::{CryptoError, KeyError, KeyFamily, TokenError, TokenUriError};
 
 #[macro_use]
 mod ring_api;
@@ -51,7 +51,6 @@ pub(crate) use key_checks::{
 };
 #[cfg(feature = "gm")]
 pub mod gm;
-#[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 #[cfg(feature = "portable")]
 pub mod portable;

@@ -23,6 +23,7 @@ mod qualification;
 mod store;
 mod tax;
 mod token;
+mod token_uri;
 
 pub use self::crypto::{CryptoError, KeyError, KeyFamily};
 pub use self::device::{DeviceFailure, Disposition};
@@ -38,6 +39,7 @@ pub use self::qualification::{QualificationError, SUPPORTED_REGISTRY_VERSIONS};
 pub use self::store::{CorruptValue, StoreError};
 pub use self::tax::UploadError;
 pub use self::token::TokenError;
+pub use self::token_uri::TokenUriError;
 pub use crate::invoice::InvoiceError;
 
 /// Everything that can go wrong in fapiao.
@@ -120,5 +122,11 @@ impl Error {
             Self::Qualification(error) => error.refusal(),
             _ => None,
         }
+    }
+}
+
+impl From<TokenUriError> for Error {
+    fn from(error: TokenUriError) -> Self {
+        Self::Token(TokenError::Uri(error))
     }
 }

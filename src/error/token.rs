@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error as ThisError;
 
+use super::TokenUriError;
+
 /// Failures opening a PKCS#11 module, logging in to a token, finding a key on
 /// it or using the key. A failure of the cryptographic operation itself (a
 /// ciphertext that does not decrypt) is the same [`CryptoError`](super::CryptoError)
@@ -75,6 +77,14 @@ pub enum TokenError {
     /// was lost (`CKR_USER_NOT_LOGGED_IN`).
     #[error("the session with the token is closed")]
     SessionClosed,
+    /// The key's handle is no longer valid and the key could not be used
+    /// after it was found again (`CKR_OBJECT_HANDLE_INVALID`,
+    /// `CKR_KEY_HANDLE_INVALID`: the token was reset, or the key deleted).
+    #[error("the key's handle on the token is no longer valid")]
+    KeyHandleInvalid,
+    /// The `pkcs11:` URI naming the key was refused.
+    #[error("{0}")]
+    Uri(#[from] TokenUriError),
     /// Another PKCS#11 failure.
     #[error("PKCS#11 {operation} failed: {code}")]
     Failed {

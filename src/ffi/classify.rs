@@ -7,7 +7,7 @@ use crate::device::DeviceFailure;
 use crate::error::StoreError;
 use crate::error::{
     CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError, PathError,
-    PlatformError,
+    PlatformError, TokenError,
 };
 use crate::invoice::InvoiceError;
 use crate::qualification::QualificationError;
@@ -17,8 +17,7 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
     match error {
         Error::Crypto(e) => crypto(e),
         Error::Key(e) => key(e),
-        // The C API builds no token keys yet: a token error cannot reach it.
-        Error::Token(_) => FAPIAO_INTERNAL,
+        Error::Token(e) => token(e),
         Error::Certificate(e) => match e {
             CertificateError::UnsupportedKeyAlgorithm { .. } => FAPIAO_CERTIFICATE_UNSUPPORTED_KEY,
             CertificateError::Empty
@@ -70,6 +69,26 @@ pub(crate) fn classify(error: &Error) -> fapiao_result {
         Error::Device(e) => device(e),
         Error::Store(e) => store(e),
         Error::Tax(_) => FAPIAO_TAX_UPLOAD_FAILED,
+    }
+}
+
+fn token(e: &TokenError) -> fapiao_result {
+    match e {
+        TokenError::ModuleNotFound { .. } | TokenError::ModuleLoadFailed { .. } => {
+            FAPIAO_TOKEN_MODULE_FAILED
+        }
+        TokenError::TokenNotFound { .. } => FAPIAO_TOKEN_NOT_FOUND,
+        TokenError::PinIncorrect => FAPIAO_TOKEN_PIN_INCORRECT,
+        TokenError::PinLocked => FAPIAO_TOKEN_PIN_LOCKED,
+        TokenError::ObjectNotFound { .. }
+        | TokenError::AmbiguousObject { .. }
+        | TokenError::KeyHandleInvalid => FAPIAO_TOKEN_KEY_NOT_FOUND,
+        TokenError::UnsupportedKey { .. } | TokenError::MechanismUnsupported { .. } => {
+            FAPIAO_TOKEN_KEY_UNSUPPORTED
+        }
+        TokenError::TokenRemoved | TokenError::SessionClosed => FAPIAO_TOKEN_REMOVED,
+        TokenError::Failed { .. } => FAPIAO_TOKEN_FAILED,
+        TokenError::Uri(_) => FAPIAO_INVALID_ARGUMENT,
     }
 }
 

@@ -37,6 +37,7 @@ mod result;
 mod signed_message;
 mod store;
 mod tax;
+mod token;
 mod trust;
 mod validation;
 mod version;
@@ -123,6 +124,7 @@ pub use tax::{
     fapiao_service_platform_drain_outbox, fapiao_service_platform_drain_outbox_with_policy,
     fapiao_tax_upload_fn, fapiao_upload_answer, fapiao_upload_status,
 };
+pub use token::fapiao_credentials_from_token;
 pub use trust::{
     fapiao_purpose, fapiao_trust_store, fapiao_trust_store_add_crls, fapiao_trust_store_free,
     fapiao_trust_store_new, fapiao_trust_store_verify,

@@ -56,6 +56,26 @@ pub enum fapiao_result {
     FAPIAO_CHAIN_EMPTY = 207,
     /// A CRL could not be loaded.
     FAPIAO_CRL_INVALID = 208,
+    /// The PKCS#11 module could not be found or loaded (not a PKCS#11
+    /// library, or its `C_Initialize` failed).
+    FAPIAO_TOKEN_MODULE_FAILED = 250,
+    /// No slot of the PKCS#11 module holds a token with the label given.
+    FAPIAO_TOKEN_NOT_FOUND = 251,
+    /// The token refused the PIN.
+    FAPIAO_TOKEN_PIN_INCORRECT = 252,
+    /// The token's PIN is locked after too many wrong attempts.
+    FAPIAO_TOKEN_PIN_LOCKED = 253,
+    /// No single private key on the token has the label given (none, or
+    /// several).
+    FAPIAO_TOKEN_KEY_NOT_FOUND = 254,
+    /// The key on the token is of a kind not supported (only RSA and EC P-256),
+    /// or the token lacks a mechanism the operation needs.
+    FAPIAO_TOKEN_KEY_UNSUPPORTED = 255,
+    /// The token was removed, or its session closed and could not be
+    /// reopened.
+    FAPIAO_TOKEN_REMOVED = 256,
+    /// Another PKCS#11 failure (the detail names the call and its `CKR_` code).
+    FAPIAO_TOKEN_FAILED = 257,
 
     /// A certificate of the path has expired.
     FAPIAO_PATH_EXPIRED = 300,
@@ -149,7 +169,8 @@ pub enum fapiao_result {
     /// The random number generator failed.
     FAPIAO_RANDOM_FAILED = 702,
     /// This build of the library lacks the feature the call needs: the GM
-    /// algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default.
+    /// algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default;
+    /// keys on a PKCS#11 token the `pkcs11` feature, off by default.
     FAPIAO_FEATURE_DISABLED = 703,
 
     /// The store (database) failed, or holds data that does not read back.
@@ -196,6 +217,14 @@ impl fapiao_result {
         FAPIAO_KEY_MISMATCH,
         FAPIAO_CHAIN_EMPTY,
         FAPIAO_CRL_INVALID,
+        FAPIAO_TOKEN_MODULE_FAILED,
+        FAPIAO_TOKEN_NOT_FOUND,
+        FAPIAO_TOKEN_PIN_INCORRECT,
+        FAPIAO_TOKEN_PIN_LOCKED,
+        FAPIAO_TOKEN_KEY_NOT_FOUND,
+        FAPIAO_TOKEN_KEY_UNSUPPORTED,
+        FAPIAO_TOKEN_REMOVED,
+        FAPIAO_TOKEN_FAILED,
         FAPIAO_PATH_EXPIRED,
         FAPIAO_PATH_NOT_YET_VALID,
         FAPIAO_PATH_UNKNOWN_ISSUER,
@@ -268,6 +297,16 @@ impl fapiao_result {
             FAPIAO_KEY_MISMATCH => "the private key does not match the certificate",
             FAPIAO_CHAIN_EMPTY => "the certificate chain is empty",
             FAPIAO_CRL_INVALID => "invalid CRL",
+            FAPIAO_TOKEN_MODULE_FAILED => "the PKCS#11 module could not be found or loaded",
+            FAPIAO_TOKEN_NOT_FOUND => "no PKCS#11 token with that label",
+            FAPIAO_TOKEN_PIN_INCORRECT => "the token refused the PIN",
+            FAPIAO_TOKEN_PIN_LOCKED => "the token's PIN is locked",
+            FAPIAO_TOKEN_KEY_NOT_FOUND => "no single private key with that label on the token",
+            FAPIAO_TOKEN_KEY_UNSUPPORTED => {
+                "the key on the token or its mechanism is not supported"
+            }
+            FAPIAO_TOKEN_REMOVED => "the token was removed or its session lost",
+            FAPIAO_TOKEN_FAILED => "PKCS#11 operation failed",
             FAPIAO_PATH_EXPIRED => "certificate expired",
             FAPIAO_PATH_NOT_YET_VALID => "certificate not yet valid",
             FAPIAO_PATH_UNKNOWN_ISSUER => "no path to a trusted root",
@@ -307,7 +346,7 @@ impl fapiao_result {
             FAPIAO_DECRYPT_FAILED => "decryption failed",
             FAPIAO_RANDOM_FAILED => "random number generator failed",
             FAPIAO_FEATURE_DISABLED => {
-                "this build of the library lacks the feature (GM algorithms)"
+                "this build of the library lacks the feature (GM algorithms, PKCS#11 tokens)"
             }
             FAPIAO_STORE_FAILED => "store failure",
             FAPIAO_STORE_CONFLICT => "the store refused a conflicting change",

@@ -29,6 +29,13 @@ pub struct Setup {
     pub ecp_key: String,
     /// The service platform's fixture key (`eisp-p256`, `eisp-rsa`).
     pub eisp_key: String,
+    /// The cloud platform's credentials, instead of the fixture `ecp_key`'s
+    /// (e.g. with its key on a PKCS#11 token).
+    pub ecp_credentials: Option<Credentials>,
+    /// The service platform's credentials, instead of the fixture
+    /// `eisp_key`'s (e.g. with its key on a PKCS#11 token); its hosted device
+    /// seals with them too.
+    pub eisp_credentials: Option<Credentials>,
     /// Whether each role runs a message's changes in one unit of work on its
     /// store (as the builders do), or commits change by change.
     pub units: bool,
@@ -58,6 +65,8 @@ impl Setup {
             front_store,
             ecp_key: "ecp-rsa".into(),
             eisp_key: "eisp-p256".into(),
+            ecp_credentials: None,
+            eisp_credentials: None,
             units: true,
             now: NOW,
             monthly_quota_fen: 1_000_000_000,
@@ -189,7 +198,8 @@ impl World {
             front_store,
             ..
         } = &setup;
-        let (ecp, eisp) = (creds_named(&setup.ecp_key), creds_named(&setup.eisp_key));
+        let ecp = (setup.ecp_credentials.clone()).unwrap_or_else(|| creds_named(&setup.ecp_key));
+        let eisp = (setup.eisp_credentials.clone()).unwrap_or_else(|| creds_named(&setup.eisp_key));
         let (front, erp_platform_hosted, erp_enterprise_hosted, seal, trust) = if setup.gm {
             (
                 gm_creds("enterprise"),

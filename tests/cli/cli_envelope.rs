@@ -256,3 +256,30 @@ fn commands_are_named_as_documented() {
             .all(|(_, s)| !s.is_empty() && !s.contains('\n'))
     );
 }
+
+/// Without the `pkcs11` feature, a `pkcs11:` key is refused as a usage error
+/// (exit code 2) that names the feature. With it: tests/pkcs11/cli.rs.
+#[cfg(not(feature = "pkcs11"))]
+#[test]
+fn a_pkcs11_key_uri_needs_the_feature() {
+    let payload = scratch("token-payload");
+    std::fs::write(&payload, b"{}").unwrap();
+    let (code, _, err) = run(
+        seal::run,
+        &[
+            "--cert",
+            &data("eisp-p256.pem"),
+            "--key",
+            "pkcs11:token=fapiao;object=eisp-p256",
+            "--to",
+            &data("ecp-p256.pem"),
+            "--in",
+            &payload,
+            "--out",
+            &scratch("token-envelope.der"),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs the pkcs11 feature"), "{err}");
+    assert!(err.contains("usage:"), "{err}");
+}

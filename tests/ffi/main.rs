@@ -17,3 +17,4 @@ mod ffi_gm;
 mod ffi_header;
 mod ffi_platform;
 mod ffi_tax;
+mod ffi_token;

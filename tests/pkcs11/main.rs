@@ -1,7 +1,10 @@
-//! Private keys on a PKCS#11 token (SoftHSM2): sealing and opening envelopes
-//! with token keys (RSA and P-256: signing, OAEP, ECDH on the token), OpenSSL
-//! reading a token-sealed envelope, the typed failures, and the session pool
-//! from several threads.
+//! Private keys on a PKCS#11 token (SoftHSM2), one file per concept:
+//! envelopes sealed and opened with token keys, OpenSSL reading them, the
+//! typed failures and the session pool (`envelope`); RFC 7512 URIs
+//! (`token_uri`); the command line with `pkcs11:` keys (`cli`); both
+//! platforms on token keys through the whole method (`platform`); the main
+//! example on a token (`example`); the C API's constructor (`ffi_token`);
+//! lost logins and removed tokens (`robustness`).
 //!
 //! SoftHSM2 reads its configuration (`SOFTHSM2_CONF`) when the module is
 //! initialised, once per process. So `softhsm2_suite` builds the tokens in a
@@ -9,20 +12,32 @@
 //! pointing there; the child runs the `#[ignore]`d `token_*` tests.
 #![cfg(feature = "pkcs11")]
 
+#[path = "../../examples/fapiao_cli/args.rs"]
+#[allow(dead_code)]
+mod args;
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../ffi_support/mod.rs"]
+mod ffi_support;
+
+mod cli;
+mod envelope;
+mod example;
+mod ffi_token;
+mod platform;
+mod robustness;
+mod token_uri;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
-use common::openssl::{cms_decrypt, cms_verify, now, scratch};
+use common::openssl::{now, scratch};
 use common::*;
-use fapiao::CredentialsError;
-use fapiao::crypto::pkcs11::{KeyLookup, TokenKey, TokenModule};
-use fapiao::crypto::{CryptoError, PrivateKey, SignatureScheme, TokenError};
-use fapiao::envelope::{self, MemoryReplayGuard, Opener};
-use fapiao::pki::{Certificate, Credentials};
+use fapiao::crypto::PrivateKey;
+use fapiao::crypto::pkcs11::{KeyLookup, TokenModule};
+use fapiao::envelope::{self as envelope_api, MemoryReplayGuard, Opener};
+use fapiao::pki::Credentials;
 use fapiao::{CryptoProvider, Error};
 
 /// Where Debian's softhsm2 package puts the module.
@@ -31,21 +46,52 @@ const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const TOKEN: &str = "fapiao-keys";
 /// A second token, for the wrong-PIN test (the login state is per token and
 /// per process: a wrong PIN on a token already logged in is not checked). No
-/// label is a prefix of the other: pkcs11-tool's `--token-label` matches
+/// label is a prefix of another: pkcs11-tool's `--token-label` matches
 /// prefixes.
 const PIN_TOKEN: &str = "pin-check";
+/// A token whose login the robustness test takes away.
+const RELOGIN_TOKEN: &str = "relogin";
+/// A token whose sessions the robustness test closes.
+const REOPEN_TOKEN: &str = "reopen";
+/// A token the robustness tests delete while its key is in use.
+const REMOVABLE_TOKEN: &str = "removable";
+/// A token the C API's removal test deletes.
+const REMOVABLE_FFI_TOKEN: &str = "gone-ffi";
 const PIN: &[u8] = b"8D7rq2-user";
 const SO_PIN: &str = "so-2f9e1b";
 /// Set in the child: the token directory the parent built.
 const CHILD_MARKER: &str = "FAPIAO_PKCS11_FIXTURE";
 const DIR: &str = "pkcs11";
 
-/// The fixture keys put on the token: name (label and file), id, usages.
-const KEYS: &[(&str, &str, &[&str])] = &[
-    ("eisp-p256", "01", &["--usage-sign", "--usage-derive"]),
-    ("eisp-rsa", "02", &["--usage-sign", "--usage-decrypt"]),
-    ("ecp-p256", "03", &["--usage-sign", "--usage-derive"]),
-    ("ecp-p384", "04", &["--usage-sign"]),
+/// The fixture keys put on each token: name (label and file), id, usages.
+type Keys = &'static [(&'static str, &'static str, &'static [&'static str])];
+const TOKENS: &[(&str, Keys)] = &[
+    (
+        TOKEN,
+        &[
+            ("eisp-p256", "01", &["--usage-sign", "--usage-derive"]),
+            ("eisp-rsa", "02", &["--usage-sign", "--usage-decrypt"]),
+            ("ecp-p256", "03", &["--usage-sign", "--usage-derive"]),
+            ("ecp-p384", "04", &["--usage-sign"]),
+        ],
+    ),
+    (PIN_TOKEN, &[]),
+    (
+        RELOGIN_TOKEN,
+        &[("eisp-p256", "01", &["--usage-sign", "--usage-derive"])],
+    ),
+    (
+        REOPEN_TOKEN,
+        &[("eisp-p256", "01", &["--usage-sign", "--usage-derive"])],
+    ),
+    (
+        REMOVABLE_TOKEN,
+        &[("ecp-p256", "01", &["--usage-sign", "--usage-derive"])],
+    ),
+    (
+        REMOVABLE_FFI_TOKEN,
+        &[("ecp-p256", "01", &["--usage-sign", "--usage-derive"])],
+    ),
 ];
 
 fn tool(name: &str) -> bool {
@@ -68,8 +114,8 @@ fn run(command: &mut Command) {
     );
 }
 
-/// Builds the two tokens in `dir` and imports the fixture keys (sensitive,
-/// with their public keys) with pkcs11-tool.
+/// Builds the tokens in `dir` and imports the fixture keys (sensitive, with
+/// their public keys) with pkcs11-tool.
 fn build_tokens(dir: &Path) -> PathBuf {
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
@@ -83,50 +129,44 @@ fn build_tokens(dir: &Path) -> PathBuf {
     )
     .unwrap();
     let pin = std::str::from_utf8(PIN).unwrap();
-    for label in [TOKEN, PIN_TOKEN] {
+    for (label, keys) in TOKENS {
         run(Command::new("softhsm2-util")
             .env("SOFTHSM2_CONF", &conf)
             .args(["--init-token", "--free", "--label", label])
             .args(["--pin", pin, "--so-pin", SO_PIN]));
-    }
-    for (name, id, usages) in KEYS {
-        let private = dir.join(format!("{name}.key.der"));
-        let public = dir.join(format!("{name}.pub.der"));
-        let key = data_path(&format!("{name}.key.pem"));
-        run(Command::new("openssl")
-            .args(["pkey", "-in", &key, "-outform", "DER", "-out"])
-            .arg(&private));
-        run(Command::new("openssl")
-            .args(["pkey", "-in", &key, "-pubout", "-outform", "DER", "-out"])
-            .arg(&public));
-        for (file, kind, extra) in [
-            (&private, "privkey", &["--sensitive", "--private"][..]),
-            (&public, "pubkey", &[][..]),
-        ] {
-            run(Command::new("pkcs11-tool")
-                .env("SOFTHSM2_CONF", &conf)
-                .args([
-                    "--module",
-                    MODULE,
-                    "--token-label",
-                    TOKEN,
-                    "--login",
-                    "--pin",
-                    pin,
-                ])
-                .arg("--write-object")
-                .arg(file)
-                .args(["--type", kind, "--label", name, "--id", id])
-                .args(*usages)
-                .args(extra));
+        for (name, id, usages) in *keys {
+            let private = dir.join(format!("{name}.key.der"));
+            let public = dir.join(format!("{name}.pub.der"));
+            let key = data_path(&format!("{name}.key.pem"));
+            run(Command::new("openssl")
+                .args(["pkey", "-in", &key, "-outform", "DER", "-out"])
+                .arg(&private));
+            run(Command::new("openssl")
+                .args(["pkey", "-in", &key, "-pubout", "-outform", "DER", "-out"])
+                .arg(&public));
+            for (file, kind, extra) in [
+                (&private, "privkey", &["--sensitive", "--private"][..]),
+                (&public, "pubkey", &[][..]),
+            ] {
+                run(Command::new("pkcs11-tool")
+                    .env("SOFTHSM2_CONF", &conf)
+                    .args(["--module", MODULE, "--token-label", label])
+                    .args(["--login", "--pin", pin])
+                    .arg("--write-object")
+                    .arg(file)
+                    .args(["--type", kind, "--label", name, "--id", id])
+                    .args(*usages)
+                    .args(extra));
+            }
+            std::fs::remove_file(&private).unwrap();
         }
-        std::fs::remove_file(&private).unwrap();
     }
     conf
 }
 
 /// Builds the tokens and runs the `token_*` tests in a child process whose
-/// `SOFTHSM2_CONF` points at them.
+/// `SOFTHSM2_CONF` points at them (and whose `FAPIAO_PKCS11_MODULE` names the
+/// module, as an operator would set it for the command line).
 #[test]
 fn softhsm2_suite() {
     let missing: Vec<&str> = ["softhsm2-util", "pkcs11-tool", "openssl"]
@@ -145,6 +185,8 @@ fn softhsm2_suite() {
     let status = Command::new(std::env::current_exe().unwrap())
         .env("SOFTHSM2_CONF", &conf)
         .env(CHILD_MARKER, &dir)
+        .env("FAPIAO_PKCS11_MODULE", MODULE)
+        .env_remove("FAPIAO_PKCS11_PIN")
         .args(["--ignored", "--test-threads", "4", "token_"])
         .status()
         .unwrap();
@@ -154,14 +196,25 @@ fn softhsm2_suite() {
     assert!(status.success(), "the token tests failed: {status}");
 }
 
+/// The directory the parent built the tokens in (in the child).
+fn token_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os(CHILD_MARKER).expect(
+        "the token_* tests run under softhsm2_suite: cargo test --features pkcs11 --test pkcs11",
+    ))
+}
+
+/// The fixture leaf `name` followed by the issuing CA, PEM.
+fn chain_pem(name: &str) -> Vec<u8> {
+    let mut chain = data(&format!("{name}.pem"));
+    chain.extend_from_slice(&data("issuing-ca.pem"));
+    chain
+}
+
 /// The token, logged in, in the child process.
 fn module() -> &'static TokenModule {
     static MODULE_ONCE: OnceLock<TokenModule> = OnceLock::new();
     MODULE_ONCE.get_or_init(|| {
-        assert!(
-            std::env::var_os(CHILD_MARKER).is_some(),
-            "the token_* tests run under softhsm2_suite: cargo test --features pkcs11 --test pkcs11"
-        );
+        token_dir();
         TokenModule::open(MODULE, TOKEN, PIN).unwrap()
     })
 }
@@ -176,9 +229,7 @@ fn token_key(name: &str) -> Arc<dyn PrivateKey> {
 
 /// Credentials for a fixture leaf whose key is on the token.
 fn token_credentials(name: &str) -> Credentials {
-    let mut chain = data(&format!("{name}.pem"));
-    chain.extend_from_slice(&data("issuing-ca.pem"));
-    Credentials::from_chain_pem(&chain, token_key(name)).unwrap()
+    Credentials::from_chain_pem(&chain_pem(name), token_key(name)).unwrap()
 }
 
 /// Whether `error` is the token refusing RSA-OAEP with SHA-256 (SoftHSM 2.6
@@ -194,276 +245,10 @@ fn payload() -> Vec<u8> {
     p
 }
 
-fn open_with(receiver: &Credentials, sealed: &[u8]) -> envelope::OpenedEnvelope {
+fn open_with(receiver: &Credentials, sealed: &[u8]) -> envelope_api::OpenedEnvelope {
     let trust = IssuedByFixtureCa::new(provider());
     let replay = MemoryReplayGuard::new();
     Opener::new(receiver, &trust, &replay, provider())
         .open(sealed, now())
         .unwrap()
 }
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_signed_envelopes_open_with_the_software_recipient() {
-    for (sender, receiver) in [("eisp-p256", "ecp-p256"), ("eisp-rsa", "ecp-rsa")] {
-        let creds = token_credentials(sender);
-        let sealed = envelope::seal(
-            &payload(),
-            &creds,
-            &[&certificate(receiver)],
-            now(),
-            provider(),
-        )
-        .unwrap();
-        let opened = open_with(&credentials(receiver, provider()), &sealed);
-        assert_eq!(opened.payload, payload(), "{sender}");
-        assert_eq!(
-            opened.signers[0].spki_fingerprint,
-            certificate(sender).spki_fingerprint()
-        );
-    }
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_keys_open_envelopes_sealed_to_them() {
-    // RSA-OAEP and ECDH on the token.
-    for (sender, receiver) in [("ecp-rsa", "eisp-rsa"), ("ecp-p256", "eisp-p256")] {
-        let sealed = envelope::seal(
-            &payload(),
-            &credentials(sender, provider()),
-            &[&certificate(receiver)],
-            now(),
-            provider(),
-        )
-        .unwrap();
-        let trust = IssuedByFixtureCa::new(provider());
-        let replay = MemoryReplayGuard::new();
-        match Opener::new(&token_credentials(receiver), &trust, &replay, provider())
-            .open(&sealed, now())
-        {
-            Ok(opened) => assert_eq!(opened.payload, payload(), "{receiver}"),
-            Err(e) if receiver == "eisp-rsa" && oaep_sha256_unsupported(&e) => {
-                eprintln!(
-                    "{receiver}: this SoftHSM has no RSA-OAEP-SHA256 (2.6 decrypts OAEP-SHA-1 only): {e}"
-                );
-            }
-            Err(e) => panic!("{receiver}: {e}"),
-        }
-    }
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_both_ends_on_the_token() {
-    let sealed = envelope::seal(
-        &payload(),
-        &token_credentials("ecp-p256"),
-        &[&certificate("eisp-p256"), &certificate("eisp-rsa")],
-        now(),
-        provider(),
-    )
-    .unwrap();
-    // The RSA recipient on the token: token_keys_open_envelopes_sealed_to_them.
-    assert_eq!(
-        open_with(&token_credentials("eisp-p256"), &sealed).payload,
-        payload()
-    );
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_sealed_envelopes_verify_with_openssl() {
-    for (sender, receiver) in [("eisp-rsa", "ecp-rsa"), ("eisp-p256", "ecp-p256")] {
-        let sealed = envelope::seal(
-            &payload(),
-            &token_credentials(sender),
-            &[&certificate(receiver)],
-            now(),
-            provider(),
-        )
-        .unwrap();
-        let env = scratch(DIR, &format!("{sender}-token.der"));
-        let signed = scratch(DIR, &format!("{sender}-token-signed.der"));
-        let out = scratch(DIR, &format!("{sender}-token-payload"));
-        std::fs::write(&env, &sealed).unwrap();
-        cms_decrypt(&env, receiver, &signed);
-        cms_verify(&signed, &out);
-        assert_eq!(std::fs::read(&out).unwrap(), payload(), "{sender}");
-    }
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_signs_every_scheme_of_its_family() {
-    let rsa = token_key("eisp-rsa");
-    let public = certificate("eisp-rsa");
-    for scheme in [
-        SignatureScheme::RsaPkcs1Sha256,
-        SignatureScheme::RsaPkcs1Sha384,
-        SignatureScheme::RsaPkcs1Sha512,
-        SignatureScheme::RsaPssSha256,
-        SignatureScheme::RsaPssSha384,
-        SignatureScheme::RsaPssSha512,
-    ] {
-        let signature = rsa.sign(scheme, b"order").unwrap();
-        provider()
-            .verifier
-            .verify(scheme, public.public_key(), b"order", &signature)
-            .unwrap_or_else(|e| panic!("{scheme:?}: {e}"));
-    }
-    let ec = token_key("eisp-p256");
-    let signature = ec.sign(SignatureScheme::EcdsaP256Sha256, b"order").unwrap();
-    assert_eq!(signature[0], 0x30, "DER Ecdsa-Sig-Value");
-    provider()
-        .verifier
-        .verify(
-            SignatureScheme::EcdsaP256Sha256,
-            certificate("eisp-p256").public_key(),
-            b"order",
-            &signature,
-        )
-        .unwrap();
-    // The public keys read from the token are the software keys'.
-    for name in ["eisp-rsa", "eisp-p256"] {
-        let software = credentials(name, provider());
-        assert_eq!(
-            token_key(name).public_key(),
-            software.private_key().public_key()
-        );
-        assert_eq!(
-            token_key(name).algorithm(),
-            software.private_key().algorithm()
-        );
-    }
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_keys_refuse_what_their_type_cannot_do() {
-    let ec = token_key("eisp-p256");
-    assert!(matches!(
-        ec.decrypt_oaep_sha256(&[0; 256]),
-        Err(Error::Crypto(CryptoError::WrongKeyType { .. }))
-    ));
-    assert!(matches!(
-        ec.sign(SignatureScheme::RsaPkcs1Sha256, b"x"),
-        Err(Error::Crypto(CryptoError::WrongKeyType { .. }))
-    ));
-    let rsa = token_key("eisp-rsa");
-    assert!(matches!(
-        rsa.agree_p256(certificate("ecp-p256").public_key()),
-        Err(Error::Crypto(CryptoError::WrongKeyType { .. }))
-    ));
-    // A ciphertext that does not decrypt is the software key's uninformative
-    // error (a token without OAEP-SHA-256 says so instead).
-    match rsa.decrypt_oaep_sha256(&[1; 256]) {
-        Err(Error::Crypto(CryptoError::DecryptFailed)) => {}
-        Err(e) if oaep_sha256_unsupported(&e) => {}
-        other => panic!("{other:?}"),
-    }
-    // An EC key on another curve.
-    let err = module()
-        .key(&KeyLookup::Label("ecp-p384".into()))
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::UnsupportedKey { .. })),
-        "{err}"
-    );
-    // The key of another certificate.
-    let mut chain = data("eisp-rsa.pem");
-    chain.extend_from_slice(&data("issuing-ca.pem"));
-    let err = Credentials::from_chain_pem(&chain, token_key("eisp-p256")).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::Credentials(CredentialsError::KeyMismatch)
-    ));
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_lookups_fail_typed() {
-    let err = module()
-        .key(&KeyLookup::Label("nobody".into()))
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::ObjectNotFound { .. })),
-        "{err}"
-    );
-    let err = module().key(&KeyLookup::Id(vec![0x7f])).unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::ObjectNotFound { .. })),
-        "{err}"
-    );
-    let by_id = module().key(&KeyLookup::Id(vec![0x02])).unwrap();
-    assert_eq!(by_id.public_key(), certificate("eisp-rsa").public_key());
-
-    let err = TokenModule::open(MODULE, PIN_TOKEN, b"not-the-pin").unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::PinIncorrect)),
-        "{err}"
-    );
-    assert!(!format!("{err} {err:?}").contains("not-the-pin"));
-    let err = TokenModule::open(MODULE, "no-such-token", PIN).unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::TokenNotFound { .. })),
-        "{err}"
-    );
-    let err = TokenModule::open("/nonexistent/libpkcs11.so", TOKEN, PIN).unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::ModuleNotFound { .. })),
-        "{err}"
-    );
-    let not_a_module = data_path("root-ca.pem");
-    let err = TokenModule::open(&not_a_module, TOKEN, PIN).unwrap_err();
-    assert!(
-        matches!(err, Error::Token(TokenError::ModuleLoadFailed { .. })),
-        "{err}"
-    );
-}
-
-#[test]
-#[ignore = "run by softhsm2_suite"]
-fn token_session_pool_serves_four_threads() {
-    let key = token_key("eisp-p256");
-    let rsa = token_key("eisp-rsa");
-    let ec_public = certificate("eisp-p256");
-    let rsa_public = certificate("eisp-rsa");
-    std::thread::scope(|scope| {
-        for t in 0..4u8 {
-            let (key, rsa, ec_public, rsa_public) = (&key, &rsa, &ec_public, &rsa_public);
-            scope.spawn(move || {
-                for i in 0..25u8 {
-                    let message = [t, i];
-                    let sig = key
-                        .sign(SignatureScheme::EcdsaP256Sha256, &message)
-                        .unwrap();
-                    provider()
-                        .verifier
-                        .verify(
-                            SignatureScheme::EcdsaP256Sha256,
-                            ec_public.public_key(),
-                            &message,
-                            &sig,
-                        )
-                        .unwrap();
-                    let sig = rsa.sign(SignatureScheme::RsaPssSha256, &message).unwrap();
-                    provider()
-                        .verifier
-                        .verify(
-                            SignatureScheme::RsaPssSha256,
-                            rsa_public.public_key(),
-                            &message,
-                            &sig,
-                        )
-                        .unwrap();
-                }
-            });
-        }
-    });
-    assert_eq!(module().session_count(), 4);
-}
-
-/// Keeps `Certificate` and `TokenKey` in use on every configuration.
-#[allow(dead_code)]
-fn _types(_: &Certificate, _: &TokenKey) {}

@@ -1,5 +1,8 @@
 //! [`TokenKey`]: a private key on a token, behind [`PrivateKey`].
 
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
 use cryptoki::context::Function;
 use cryptoki::error::{Error as P11Error, RvError};
 use cryptoki::mechanism::elliptic_curve::{EcKdf, Ecdh1DeriveParams};
@@ -12,7 +15,8 @@ use der::asn1::UintRef;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use super::{TokenModule, is_token_failure, token_error};
+use super::module::lock;
+use super::{KeyLookup, TokenModule, TokenUri, is_token_failure, token_error};
 use crate::crypto::{
     KeyAlgorithm, KeyFamily, PrivateKey, SignatureScheme, check_rsa_bits, check_uncompressed_p256,
     rsa_modulus_bits,
@@ -22,31 +26,15 @@ use crate::error::{CryptoError, Error, TokenError};
 /// The DER of the P-256 curve's OID (`CKA_EC_PARAMS` of a P-256 key).
 const P256_PARAMS: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 
-/// How to find a private key on a token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyLookup {
-    /// By its `CKA_LABEL`.
-    Label(String),
-    /// By its `CKA_ID` (the bytes, not their hex).
-    Id(Vec<u8>),
-}
-
-impl KeyLookup {
-    fn attribute(&self) -> Attribute {
-        match self {
-            Self::Label(label) => Attribute::Label(label.as_bytes().to_vec()),
-            Self::Id(id) => Attribute::Id(id.clone()),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::Label(label) => format!("label \"{label}\""),
-            Self::Id(id) => {
-                let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-                format!("id {hex}")
-            }
-        }
+/// The attributes a key `lookup` names.
+fn lookup_attributes(lookup: &KeyLookup) -> Vec<Attribute> {
+    match lookup {
+        KeyLookup::Label(label) => vec![Attribute::Label(label.as_bytes().to_vec())],
+        KeyLookup::Id(id) => vec![Attribute::Id(id.clone())],
+        KeyLookup::LabelAndId { label, id } => vec![
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.clone()),
+        ],
     }
 }
 
@@ -58,7 +46,9 @@ impl KeyLookup {
 #[derive(Clone)]
 pub struct TokenKey {
     module: TokenModule,
-    handle: ObjectHandle,
+    /// Shared by the clones: found again when the token drops it.
+    handle: Arc<Mutex<ObjectHandle>>,
+    lookup: KeyLookup,
     algorithm: KeyAlgorithm,
     public: Vec<u8>,
     name: String,
@@ -97,6 +87,18 @@ fn find_one(
     }
 }
 
+/// The handle of the one private key `lookup` names.
+fn find_handle(session: &Session, lookup: &KeyLookup, name: &str) -> Result<ObjectHandle, Error> {
+    let mut template = vec![Attribute::Class(ObjectClass::PRIVATE_KEY)];
+    template.extend(lookup_attributes(lookup));
+    find_one(session, &template, name)?.ok_or_else(|| {
+        TokenError::ObjectNotFound {
+            what: name.to_owned(),
+        }
+        .into()
+    })
+}
+
 fn attributes(
     session: &Session,
     handle: ObjectHandle,
@@ -132,12 +134,7 @@ impl TokenKey {
     pub fn find(module: &TokenModule, lookup: &KeyLookup) -> Result<Self, Error> {
         let name = lookup.describe();
         module.with_session(|session| {
-            let template = [
-                Attribute::Class(ObjectClass::PRIVATE_KEY),
-                lookup.attribute(),
-            ];
-            let handle = find_one(session, &template, &name)?
-                .ok_or_else(|| TokenError::ObjectNotFound { what: name.clone() })?;
+            let handle = find_handle(session, lookup, &name)?;
             let key_type = match attributes(session, handle, &[AttributeType::KeyType])?.first() {
                 Some(Attribute::KeyType(key_type)) => *key_type,
                 _ => {
@@ -159,12 +156,52 @@ impl TokenKey {
             };
             Ok(Self {
                 module: module.clone(),
-                handle,
+                handle: Arc::new(Mutex::new(handle)),
+                lookup: lookup.clone(),
                 algorithm,
                 public,
                 name: name.clone(),
             })
         })
+    }
+
+    /// Runs `operation` with the key on a session of the pool. When the
+    /// token no longer knows the key's handle (it drops the handles of
+    /// private objects when the login is lost; a reset token renumbers its
+    /// objects), logs in again, finds the key again and runs `operation`
+    /// once more; a token that is gone is [`TokenError::TokenRemoved`].
+    fn with_key<T>(
+        &self,
+        operation: impl Fn(&Session, ObjectHandle) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let handle = *lock(&self.handle);
+        match self
+            .module
+            .with_session(|session| operation(session, handle))
+        {
+            Err(Error::Token(TokenError::KeyHandleInvalid)) => {}
+            done => return done,
+        }
+        let found = self
+            .module
+            .with_session(|session| {
+                self.module.log_in(session)?;
+                find_handle(session, &self.lookup, &self.name)
+            })
+            .map_err(|e| self.module.removed_or(e))?;
+        *lock(&self.handle) = found;
+        self.module
+            .with_session(|session| operation(session, found))
+            .map_err(|e| self.module.removed_or(e))
+    }
+
+    /// Opens the key `uri` names: the token `uri.token()` through the module
+    /// at `module` (the caller chooses among `uri.module_path()` and its
+    /// own settings), logged in with `pin`, and the key found by
+    /// `uri.key()`. The PIN is for the caller to find (`uri.read_pin_source()`,
+    /// an environment variable); it is never read from the URI itself.
+    pub fn open(uri: &TokenUri, module: impl AsRef<Path>, pin: &[u8]) -> Result<Self, Error> {
+        TokenModule::open(module, uri.token(), pin)?.key(uri.key())
     }
 
     /// The token module this key is used through.
@@ -244,11 +281,11 @@ fn p256_public(
             return Ok(point);
         }
     }
-    let by = match id {
-        Some(id) if !id.is_empty() => Attribute::Id(id),
-        _ => lookup.attribute(),
-    };
-    let template = [Attribute::Class(ObjectClass::PUBLIC_KEY), by];
+    let mut template = vec![Attribute::Class(ObjectClass::PUBLIC_KEY)];
+    match id {
+        Some(id) if !id.is_empty() => template.push(Attribute::Id(id)),
+        _ => template.extend(lookup_attributes(lookup)),
+    }
     let what = format!("public key of {}", lookup.describe());
     let public = find_one(session, &template, &what)?
         .ok_or_else(|| TokenError::ObjectNotFound { what: what.clone() })?;
@@ -315,9 +352,9 @@ impl PrivateKey for TokenKey {
             return Err(wrong_key("signing with this scheme", family));
         }
         let sign = |mechanism: &Mechanism<'_>, data: &[u8]| {
-            self.module.with_session(|session| {
+            self.with_key(|session, handle| {
                 session
-                    .sign(mechanism, self.handle, data)
+                    .sign(mechanism, handle, data)
                     .map_err(|e| token_error("C_Sign", e))
             })
         };
@@ -358,8 +395,8 @@ impl PrivateKey for TokenKey {
             PkcsMgfType::MGF1_SHA256,
             PkcsOaepSource::empty(),
         );
-        self.module.with_session(|session| {
-            match session.decrypt(&Mechanism::RsaPkcsOaep(params), self.handle, ciphertext) {
+        self.with_key(|session, handle| {
+            match session.decrypt(&Mechanism::RsaPkcsOaep(params), handle, ciphertext) {
                 Ok(plain) => Ok(Zeroizing::new(plain)),
                 Err(e) if is_token_failure(&e) => Err(token_error("C_Decrypt", e)),
                 // Refused before the ciphertext is read: not a decryption oracle.
@@ -391,9 +428,9 @@ impl PrivateKey for TokenKey {
             Attribute::Extractable(true),
             Attribute::ValueLen(32u64.into()),
         ];
-        self.module.with_session(|session| {
+        self.with_key(|session, handle| {
             let secret = session
-                .derive_key(&Mechanism::Ecdh1Derive(params), self.handle, &template)
+                .derive_key(&Mechanism::Ecdh1Derive(params), handle, &template)
                 .map_err(derive_error)?;
             let value = session.get_attributes(secret, &[AttributeType::Value]);
             // The session object goes whether or not its value could be read.
