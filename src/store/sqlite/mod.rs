@@ -16,13 +16,13 @@
 //! and lands whole or not at all.
 
 mod cloud;
-mod codec;
+pub(super) mod codec;
 mod device;
 mod integrity;
 mod issuing;
 mod migrations;
 mod outbox;
-mod parsed;
+
 mod peers;
 mod qualification;
 mod replay;
@@ -36,10 +36,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use self::parsed::ParsedCache;
+use super::parsed::ParsedCache;
 use self::scope::Scope;
 
-pub use self::integrity::IntegrityProblem;
+
 use super::StoreError;
 use crate::pki::Certificate;
 use crate::qualification::QualificationRecord;
