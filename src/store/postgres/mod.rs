@@ -203,6 +203,17 @@ impl PostgresStore {
         &self.schema
     }
 
+    /// Drops this store's schema and everything in it, for a throwaway schema
+    /// (a test, a trial run). Other stores open on the schema fail from then
+    /// on.
+    pub fn drop_schema(self) -> Result<(), StoreError> {
+        const OP: &str = "drop the schema";
+        let mut conn = self.connection(OP)?;
+        // The schema name is checked to be a plain identifier on open.
+        conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+            .during(OP)
+    }
+
     /// The schema version of the database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.read_statement(migrations::current_version)
