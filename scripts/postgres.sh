@@ -3,6 +3,7 @@
 #
 #   eval "$(bash scripts/postgres.sh start)"   # exports FAPIAO_POSTGRES_URL and FAPIAO_POSTGRES_DIR
 #   bash scripts/postgres.sh stop              # stops it and deletes its directory
+#   bash scripts/postgres.sh bindir            # where PostgreSQL's programs are (fails if none)
 #
 # The cluster lives in a temporary directory (FAPIAO_POSTGRES_DIR), listens on
 # 127.0.0.1 and a Unix socket in that directory, on port FAPIAO_POSTGRES_PORT
@@ -62,5 +63,6 @@ stop() {
 case "${1:-}" in
     start) start ;;
     stop) shift; stop "$@" ;;
-    *) echo "usage: $0 start | stop [DIR]" >&2; exit 2 ;;
+    bindir) bindir ;;
+    *) echo "usage: $0 start | stop [DIR] | bindir" >&2; exit 2 ;;
 esac

@@ -37,17 +37,27 @@ fn nodes_opening_a_new_schema_at_once_migrate_it_once() {
             .map(|_| {
                 scope.spawn(|| {
                     start.wait();
-                    PostgresStore::open(&url(), &name).unwrap().schema_version().unwrap()
+                    PostgresStore::open(&url(), &name)
+                        .unwrap()
+                        .schema_version()
+                        .unwrap()
                 })
             })
             .collect();
         opened.into_iter().map(|o| o.join().unwrap()).collect()
     });
-    assert!(versions.iter().all(|&v| v == PostgresStore::latest_schema_version()));
+    assert!(
+        versions
+            .iter()
+            .all(|&v| v == PostgresStore::latest_schema_version())
+    );
     // Opening again finds it current.
     let store = PostgresStore::open(&url(), &name).unwrap();
     assert_eq!(store.schema(), name);
-    assert_eq!(store.schema_version().unwrap(), PostgresStore::latest_schema_version());
+    assert_eq!(
+        store.schema_version().unwrap(),
+        PostgresStore::latest_schema_version()
+    );
 }
 
 #[test]
@@ -55,13 +65,25 @@ fn bad_settings_and_an_unreachable_server_are_typed_errors() {
     for schema in ["", "Upper", "1st", "a-b", "pg_catalog", "x; DROP TABLE y"] {
         let refused = PostgresStore::open(&url(), schema).unwrap_err();
         assert!(
-            matches!(refused, StoreError::InvalidSetting { setting: "schema", .. }),
+            matches!(
+                refused,
+                StoreError::InvalidSetting {
+                    setting: "schema",
+                    ..
+                }
+            ),
             "{schema:?}: {refused}"
         );
     }
     let refused = PostgresStore::open("postgres://user:secret@[::1", "fapiao").unwrap_err();
     assert!(
-        matches!(refused, StoreError::InvalidSetting { setting: "connection string", .. }),
+        matches!(
+            refused,
+            StoreError::InvalidSetting {
+                setting: "connection string",
+                ..
+            }
+        ),
         "{refused}"
     );
     assert!(!refused.to_string().contains("secret"), "{refused}");
@@ -70,8 +92,12 @@ fn bad_settings_and_an_unreachable_server_are_typed_errors() {
         ..PostgresOptions::default()
     };
     // Nothing listens on port 1.
-    let down = PostgresStore::open_with("postgres://postgres@127.0.0.1:1/postgres", "fapiao", options)
-        .unwrap_err();
+    let down = PostgresStore::open_with(
+        "postgres://postgres@127.0.0.1:1/postgres",
+        "fapiao",
+        options,
+    )
+    .unwrap_err();
     assert!(
         matches!(
             down,
@@ -96,7 +122,9 @@ fn bad_settings_and_an_unreachable_server_are_typed_errors() {
 /// The test server's URL as `key=value` pairs (so another one can be added).
 fn url_as_key_values() -> String {
     let url = url();
-    let rest = url.trim_start_matches("postgresql://").trim_start_matches("postgres://");
+    let rest = url
+        .trim_start_matches("postgresql://")
+        .trim_start_matches("postgres://");
     let (user, rest) = rest.split_once('@').unwrap_or(("postgres", rest));
     let (host_port, dbname) = rest.split_once('/').unwrap_or((rest, "postgres"));
     let (host, port) = host_port.split_once(':').unwrap_or((host_port, "5432"));
@@ -126,7 +154,10 @@ fn devices_on_several_stores_share_one_segment_without_gaps_or_repeats() {
                 })
             })
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
     });
     let mut sorted = numbers.clone();
     sorted.sort();
@@ -201,7 +232,14 @@ fn two_pulls_at_once_never_get_the_same_command_and_two_drains_never_the_same_up
     for (i, invoice) in invoices.iter().enumerate() {
         let serial = format!("O-{i}");
         stores[0]
-            .record_issued(SELLER, &serial, &digest(&serial), invoice, &response_for(invoice), None)
+            .record_issued(
+                SELLER,
+                &serial,
+                &digest(&serial),
+                invoice,
+                &response_for(invoice),
+                None,
+            )
             .unwrap();
     }
     let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
@@ -210,7 +248,9 @@ fn two_pulls_at_once_never_get_the_same_command_and_two_drains_never_the_same_up
             .map(|store| {
                 scope.spawn(move || {
                     let due = store.due_uploads(NOW, 4).unwrap();
-                    due.iter().map(|e| e.invoice.invoice_number.to_string()).collect()
+                    due.iter()
+                        .map(|e| e.invoice.invoice_number.to_string())
+                        .collect()
                 })
             })
             .collect();
@@ -220,7 +260,11 @@ fn two_pulls_at_once_never_get_the_same_command_and_two_drains_never_the_same_up
     let taken = all.len();
     all.sort();
     all.dedup();
-    assert_eq!(all.len(), taken, "an upload handed to two drains: {claimed:?}");
+    assert_eq!(
+        all.len(),
+        taken,
+        "an upload handed to two drains: {claimed:?}"
+    );
     assert_eq!(taken, 6);
     // A claim runs out: what was not uploaded is due again later.
     assert_eq!(stores[1].due_uploads(NOW + 301, 10).unwrap().len(), 6);
@@ -237,7 +281,9 @@ fn a_message_id_is_accepted_by_one_node_only() {
                 let start = &start;
                 scope.spawn(move || {
                     start.wait();
-                    store.check_and_record(b"one message", NOW, NOW + 600).is_ok() as usize
+                    store
+                        .check_and_record(b"one message", NOW, NOW + 600)
+                        .is_ok() as usize
                 })
             })
             .collect();
@@ -291,7 +337,11 @@ fn a_deadlock_between_two_units_is_rolled_back_and_run_again() {
     assert!(total_runs >= 3, "one unit was run again after the deadlock");
     for tax_id in [&first, &second.tax_id] {
         let usage = stores[1].usage(tax_id, month).unwrap();
-        assert_eq!((usage.used_fen, usage.reserved_fen), (200, 0), "each unit counted once");
+        assert_eq!(
+            (usage.used_fen, usage.reserved_fen),
+            (200, 0),
+            "each unit counted once"
+        );
     }
     assert!(stores[1].quota_reservations().unwrap().is_empty());
 }

@@ -15,12 +15,12 @@ use fapiao::pki::Credentials;
 use fapiao::platform::{CloudPlatform, IssuingStore, Order, ServicePlatform};
 use fapiao::store::PostgresStore;
 use fapiao::tax::OutboxStore;
+use fapiao_testkit::World;
 use fapiao_testkit::{
     CLOUD_PLATFORM, HOSTED_BY_PLATFORM, HOSTED_DEVICE, SERVICE_PLATFORM, hosted_segment,
     platform_hosted_record,
 };
 use fapiao_testkit::{NOW, creds, provider, trust};
-use fapiao_testkit::World;
 
 use crate::support::{SchemaGuard, schema_name, url};
 
@@ -48,9 +48,8 @@ impl Deployment {
         );
         let service_store = Arc::new(PostgresStore::open(&url(), &service_schema).unwrap());
         let cloud_store = Arc::new(PostgresStore::open(&url(), &cloud_schema).unwrap());
-        let pin = |id, role, party: &Credentials| {
-            PeerRecord::new(id, role, party.leaf().clone(), NOW)
-        };
+        let pin =
+            |id, role, party: &Credentials| PeerRecord::new(id, role, party.leaf().clone(), NOW);
         PeerDirectory::new(service_store.clone())
             .pin(pin(CLOUD_PLATFORM, PartyRole::CloudPlatform, &ecp))
             .unwrap();
@@ -148,7 +147,10 @@ fn nodes_issuing_at_once_never_share_a_number_and_answer_every_request_once() {
         for (i, answer) in node_answers.iter().enumerate() {
             let response = deployment.open(answer);
             assert_eq!(response.serial_number, format!("N{n}-{i}"));
-            assert!(numbers.insert(issued_number(&response)), "a number given twice");
+            assert!(
+                numbers.insert(issued_number(&response)),
+                "a number given twice"
+            );
         }
     }
     assert_eq!(numbers.len(), NODES * EACH);
@@ -200,6 +202,10 @@ fn the_same_request_at_two_nodes_at_once_gets_one_invoice() {
         assert_eq!(issued_number(&first), issued_number(&second), "{serial}");
     }
     let store = &nodes[0].1;
-    assert_eq!(store.due_uploads(NOW, 100).unwrap().len(), 5, "one invoice each");
+    assert_eq!(
+        store.due_uploads(NOW, 100).unwrap().len(),
+        5,
+        "one invoice each"
+    );
     assert_eq!(store.check_integrity().unwrap(), vec![]);
 }

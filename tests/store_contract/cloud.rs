@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use fapiao::platform::{
-    CloudTicketState, NewSubmission, SubmissionState, TicketResolution,
-};
+use fapiao::platform::{CloudTicketState, NewSubmission, SubmissionState, TicketResolution};
 use fapiao::store::StoreError;
 
 use super::{ContractStore, invoices};
@@ -15,12 +13,23 @@ use crate::issuing_support::{NOW, SELLER, response_for};
 pub fn received_invoices_and_tickets_are_kept_once<S: ContractStore>(store: Arc<S>) {
     let invoices = invoices(&store, 2);
     let answer = response_for(&invoices[0]);
-    assert!(store.store_invoice(SELLER, "S-1", &invoices[0], &answer).unwrap());
-    assert!(!store.store_invoice(SELLER, "S-1", &invoices[0], &answer).unwrap());
+    assert!(
+        store
+            .store_invoice(SELLER, "S-1", &invoices[0], &answer)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .store_invoice(SELLER, "S-1", &invoices[0], &answer)
+            .unwrap()
+    );
     let conflict = store
         .store_invoice(SELLER, "S-1", &invoices[1], &answer)
         .unwrap_err();
-    assert!(matches!(conflict, StoreError::Conflict { .. }), "{conflict}");
+    assert!(
+        matches!(conflict, StoreError::Conflict { .. }),
+        "{conflict}"
+    );
     let stored = store.invoice_by_serial(SELLER, "S-1").unwrap().unwrap();
     assert_eq!(stored.invoice, invoices[0]);
     assert_eq!(stored.response_json, answer);
@@ -32,21 +41,38 @@ pub fn received_invoices_and_tickets_are_kept_once<S: ContractStore>(store: Arc<
     let outstanding = store.outstanding_tickets(10).unwrap();
     let tickets: Vec<_> = outstanding.iter().map(|t| t.ticket.as_str()).collect();
     assert_eq!(tickets, ["t-1", "t-2"]);
-    assert_eq!(store.outstanding_tickets_for_serial("S-2").unwrap().len(), 1);
+    assert_eq!(
+        store.outstanding_tickets_for_serial("S-2").unwrap().len(),
+        1
+    );
     let answer = response_for(&invoices[1]);
     let issued = TicketResolution::Issued {
         invoice: &invoices[1],
         response_json: &answer,
     };
     assert!(store.complete_ticket("t-1", issued).unwrap());
-    let failed = TicketResolution::Failed { response_json: b"no" };
+    let failed = TicketResolution::Failed {
+        response_json: b"no",
+    };
     assert!(!store.complete_ticket("t-1", failed).unwrap());
     let ticket = store.cloud_ticket("t-1").unwrap().unwrap();
     assert_eq!(ticket.state, CloudTicketState::Issued);
     assert_eq!(ticket.response_json.as_deref(), Some(&answer[..]));
-    assert_eq!(store.invoice_by_serial(SELLER, "S-2").unwrap().unwrap().invoice, invoices[1]);
+    assert_eq!(
+        store
+            .invoice_by_serial(SELLER, "S-2")
+            .unwrap()
+            .unwrap()
+            .invoice,
+        invoices[1]
+    );
     let missing = store
-        .complete_ticket("t-404", TicketResolution::Failed { response_json: b"no" })
+        .complete_ticket(
+            "t-404",
+            TicketResolution::Failed {
+                response_json: b"no",
+            },
+        )
         .unwrap_err();
     assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
 }
@@ -73,7 +99,10 @@ pub fn the_submission_journal_opens_closes_and_compacts<S: ContractStore>(store:
     let closing = store
         .close_submission(None, "S-1", SubmissionState::Outstanding, NOW)
         .unwrap_err();
-    assert!(matches!(closing, StoreError::WrongState { .. }), "{closing}");
+    assert!(
+        matches!(closing, StoreError::WrongState { .. }),
+        "{closing}"
+    );
     assert_eq!(
         store
             .close_submission(Some(SELLER), "S-1", SubmissionState::Issued, NOW + 10)
@@ -90,6 +119,13 @@ pub fn the_submission_journal_opens_closes_and_compacts<S: ContractStore>(store:
     assert_eq!(closed.state, SubmissionState::Issued);
     assert_eq!(store.compact_closed_submissions(NOW + 10, 10).unwrap(), 0);
     assert_eq!(store.compact_closed_submissions(NOW + 11, 10).unwrap(), 1);
-    assert!(store.submission(SELLER, "S-1").unwrap().unwrap().order_der.is_none());
+    assert!(
+        store
+            .submission(SELLER, "S-1")
+            .unwrap()
+            .unwrap()
+            .order_der
+            .is_none()
+    );
     assert!(store.submission(SELLER, "S-404").unwrap().is_none());
 }

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use fapiao::{Error, IssuingDevice};
 use fapiao::DeviceFailure;
 use fapiao::store::StoreError;
+use fapiao::{Error, IssuingDevice};
 
 use super::ContractStore;
 use crate::issuing_support::{DEVICE, NOW, command, device, segment};
@@ -15,7 +15,10 @@ pub fn segments_are_added_once_and_never_overlap<S: ContractStore>(store: Arc<S>
     store.add_segment(&segment("seg-a", 1, 10)).unwrap();
     store.add_segment(&segment("seg-a", 1, 10)).unwrap();
     let duplicate = store.add_segment(&segment("seg-a", 1, 11)).unwrap_err();
-    assert!(matches!(duplicate, StoreError::Duplicate { .. }), "{duplicate}");
+    assert!(
+        matches!(duplicate, StoreError::Duplicate { .. }),
+        "{duplicate}"
+    );
     let overlap = store.add_segment(&segment("seg-b", 10, 20)).unwrap_err();
     assert!(
         matches!(overlap, StoreError::SegmentOverlap { ref existing, .. } if existing == "seg-a"),
@@ -27,7 +30,10 @@ pub fn segments_are_added_once_and_never_overlap<S: ContractStore>(store: Arc<S>
     assert_eq!(ids, ["seg-a", "seg-b"]);
     assert!(segments.iter().all(|s| s.next == s.segment.first()));
     let fifteen = segment("seg-b", 11, 20).number(15).unwrap();
-    assert_eq!(store.segment_of(&fifteen).unwrap().unwrap().segment_id(), "seg-b");
+    assert_eq!(
+        store.segment_of(&fifteen).unwrap().unwrap().segment_id(),
+        "seg-b"
+    );
 }
 
 /// Numbers come in order across segments; the same command gets its first
@@ -49,7 +55,10 @@ pub fn numbers_are_given_in_order_and_a_command_once<S: ContractStore>(store: Ar
     assert_eq!(again.invoice_number, numbers[0]);
     let exhausted = device.issue(&command("S-4"), NOW).unwrap_err();
     assert!(
-        matches!(exhausted, Error::Device(DeviceFailure::SegmentExhausted { .. })),
+        matches!(
+            exhausted,
+            Error::Device(DeviceFailure::SegmentExhausted { .. })
+        ),
         "{exhausted}"
     );
     let journal = store.journal(DEVICE).unwrap();

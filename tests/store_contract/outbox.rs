@@ -19,9 +19,7 @@ fn receipt(number: &InvoiceNumber, id: &str) -> TaxReceipt {
 
 /// Each recorded invoice is due once; an upload keeps its first receipt; a
 /// retry waits; a parked entry waits for `requeue`; uploads are compacted.
-pub fn uploads_are_marked_retried_parked_requeued_and_compacted<S: ContractStore>(
-    store: Arc<S>,
-) {
+pub fn uploads_are_marked_retried_parked_requeued_and_compacted<S: ContractStore>(store: Arc<S>) {
     let invoices = invoices(&store, 3);
     for (n, invoice) in invoices.iter().enumerate() {
         let serial = format!("S-{}", n + 1);
@@ -31,12 +29,17 @@ pub fn uploads_are_marked_retried_parked_requeued_and_compacted<S: ContractStore
             .unwrap();
     }
     let due = store.due_uploads(NOW, 10).unwrap();
-    let numbers: Vec<_> = due.iter().map(|e| e.invoice.invoice_number.clone()).collect();
+    let numbers: Vec<_> = due
+        .iter()
+        .map(|e| e.invoice.invoice_number.clone())
+        .collect();
     let expected: Vec<_> = invoices.iter().map(|i| i.invoice_number.clone()).collect();
     assert_eq!(numbers, expected);
     let [one, two, three] = [0, 1, 2].map(|i| &invoices[i].invoice_number);
     store.mark_uploaded(one, &receipt(one, "r-1"), NOW).unwrap();
-    store.mark_uploaded(one, &receipt(one, "r-again"), NOW + 1).unwrap();
+    store
+        .mark_uploaded(one, &receipt(one, "r-again"), NOW + 1)
+        .unwrap();
     let uploaded = store.outbox_entry(one).unwrap().unwrap();
     assert_eq!(uploaded.state, OutboxState::Uploaded);
     assert_eq!(uploaded.receipt.unwrap().receipt_id, "r-1");
@@ -49,16 +52,27 @@ pub fn uploads_are_marked_retried_parked_requeued_and_compacted<S: ContractStore
     assert_eq!(retried[0].last_error.as_deref(), Some("busy"));
     assert_eq!(store.parked(10).unwrap()[0].invoice.invoice_number, *three);
     let not_parked = store.requeue(one, NOW).unwrap_err();
-    assert!(matches!(not_parked, StoreError::WrongState { .. }), "{not_parked}");
+    assert!(
+        matches!(not_parked, StoreError::WrongState { .. }),
+        "{not_parked}"
+    );
     store.requeue(three, NOW + 100).unwrap();
-    assert_eq!(store.outbox_entry(three).unwrap().unwrap().state, OutboxState::Pending);
+    assert_eq!(
+        store.outbox_entry(three).unwrap().unwrap().state,
+        OutboxState::Pending
+    );
     assert_eq!(store.uploaded(10).unwrap().len(), 1);
     assert_eq!(store.compact_uploaded(NOW, 10).unwrap(), 0);
     assert_eq!(store.compact_uploaded(NOW + 1, 10).unwrap(), 1);
     assert!(store.outbox_entry(one).unwrap().is_none());
     assert!(store.integrity().unwrap().is_empty());
     let missing = store
-        .schedule_retry(&InvoiceNumber::digital("26350000000000999999").unwrap(), 1, NOW, "x")
+        .schedule_retry(
+            &InvoiceNumber::digital("26350000000000999999").unwrap(),
+            1,
+            NOW,
+            "x",
+        )
         .unwrap_err();
     assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
 }

@@ -24,8 +24,15 @@ pub fn pins_are_found_by_party_and_fingerprint<S: ContractStore>(store: Arc<S>) 
     let usable = directory.lookup_party("ecp-main", NOW + 2).unwrap();
     assert_eq!(usable.len(), 1);
     assert_eq!(usable[0].certificate, rotated);
-    assert!(directory.lookup_fingerprint(&ecp.spki_fingerprint(), NOW + 2).is_err());
-    let found = store.by_fingerprint(&rotated.spki_fingerprint()).unwrap().unwrap();
+    assert!(
+        directory
+            .lookup_fingerprint(&ecp.spki_fingerprint(), NOW + 2)
+            .is_err()
+    );
+    let found = store
+        .by_fingerprint(&rotated.spki_fingerprint())
+        .unwrap()
+        .unwrap();
     assert_eq!(found.party_id, "ecp-main");
     assert_eq!(found.pinned_at, NOW + 1);
     let other = PeerRecord::new("eisp", PartyRole::ServicePlatform, rotated, NOW);
@@ -37,14 +44,26 @@ pub fn pins_are_found_by_party_and_fingerprint<S: ContractStore>(store: Arc<S>) 
 /// expired ones only.
 pub fn a_message_id_is_accepted_once_until_it_expires<S: ContractStore>(store: Arc<S>) {
     store.check_and_record(b"msg-1", NOW, NOW + 600).unwrap();
-    let replay = store.check_and_record(b"msg-1", NOW + 10, NOW + 610).unwrap_err();
+    let replay = store
+        .check_and_record(b"msg-1", NOW + 10, NOW + 610)
+        .unwrap_err();
     assert!(
         matches!(replay, Error::Envelope(EnvelopeError::Replay { .. })),
         "{replay}"
     );
-    store.check_and_record(b"msg-2", NOW + 10, NOW + 700).unwrap();
-    store.check_and_record(b"msg-1", NOW + 601, NOW + 1201).unwrap();
+    store
+        .check_and_record(b"msg-2", NOW + 10, NOW + 700)
+        .unwrap();
+    store
+        .check_and_record(b"msg-1", NOW + 601, NOW + 1201)
+        .unwrap();
     assert_eq!(store.prune(NOW + 701).unwrap(), 1, "msg-2 only");
-    assert!(store.check_and_record(b"msg-1", NOW + 702, NOW + 1300).is_err());
-    store.check_and_record(b"msg-2", NOW + 702, NOW + 1300).unwrap();
+    assert!(
+        store
+            .check_and_record(b"msg-1", NOW + 702, NOW + 1300)
+            .is_err()
+    );
+    store
+        .check_and_record(b"msg-2", NOW + 702, NOW + 1300)
+        .unwrap();
 }

@@ -3,13 +3,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use fapiao::Error;
 use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode, YearMonth};
 use fapiao::qualification::{
-    EnterpriseStatus, HostingMode, QualificationError, QualificationRecord,
-    QuotaReservation, Refusal,
+    EnterpriseStatus, HostingMode, QualificationError, QualificationRecord, QuotaReservation,
+    Refusal,
 };
 use fapiao::time::Timestamp;
-use fapiao::Error;
 
 use super::ContractStore;
 use crate::issuing_support::{NOW, SELLER};
@@ -51,9 +51,16 @@ pub fn quota_is_reserved_committed_and_released<S: ContractStore>(store: Arc<S>)
     assert_eq!((usage.used_fen, usage.reserved_fen), (1_000_000, 2_000_000));
     assert_eq!(
         store.reservations().unwrap(),
-        vec![QuotaReservation::new(held.id(), tax_id.clone(), month(), 2_000_000)]
+        vec![QuotaReservation::new(
+            held.id(),
+            tax_id.clone(),
+            month(),
+            2_000_000
+        )]
     );
-    let over = store.reserve_quota(&tax_id, month(), 2_000_001).unwrap_err();
+    let over = store
+        .reserve_quota(&tax_id, month(), 2_000_001)
+        .unwrap_err();
     assert!(
         matches!(over.refusal(), Some(Refusal::MonthlyQuotaExceeded { .. })),
         "{over}"
@@ -65,11 +72,16 @@ pub fn quota_is_reserved_committed_and_released<S: ContractStore>(store: Arc<S>)
     store.release_quota(once).unwrap();
     assert!(matches!(
         store.release_quota(copy),
-        Err(Error::Qualification(QualificationError::UnknownReservation { .. }))
+        Err(Error::Qualification(
+            QualificationError::UnknownReservation { .. }
+        ))
     ));
     let unknown = UnifiedSocialCreditCode::parse("91440101MA5CJQ4N59").unwrap();
     let refusal = store.reserve_quota(&unknown, month(), 1).unwrap_err();
-    assert!(matches!(refusal.refusal(), Some(Refusal::UnknownEnterprise { .. })));
+    assert!(matches!(
+        refusal.refusal(),
+        Some(Refusal::UnknownEnterprise { .. })
+    ));
     let mut changed = record();
     changed.status = EnterpriseStatus::Suspended;
     assert_eq!(store.upsert(&changed).unwrap(), Some(record()));
@@ -104,7 +116,10 @@ pub fn a_charge_inside_a_unit_goes_with_the_unit<S: ContractStore>(store: Arc<S>
     let over = store
         .run_atomically(&mut || store.charge_quota(&tax_id, month(), 1_000_001).map(drop))
         .unwrap_err();
-    assert!(matches!(over.refusal(), Some(Refusal::MonthlyQuotaExceeded { .. })));
+    assert!(matches!(
+        over.refusal(),
+        Some(Refusal::MonthlyQuotaExceeded { .. })
+    ));
     // Outside a unit a charge is a reservation.
     let reserved = store.charge_quota(&tax_id, month(), 1).unwrap();
     assert!(!reserved.is_charged());
@@ -123,7 +138,10 @@ pub fn a_device_belongs_to_one_enterprise<S: ContractStore>(store: Arc<S>) {
     other.devices = owner.devices.clone();
     let refused = store.upsert(&other).unwrap_err();
     assert!(
-        matches!(refused, Error::Qualification(QualificationError::InvalidRecord { .. })),
+        matches!(
+            refused,
+            Error::Qualification(QualificationError::InvalidRecord { .. })
+        ),
         "{refused}"
     );
     assert_eq!(store.record(&other.tax_id).unwrap(), None);

@@ -6,8 +6,8 @@
 use postgres::error::SqlState;
 
 pub(super) use crate::store::sqlite::codec::{
-    corrupt_column, digest32, from_json, int, invoice, kind_from_key, kind_key, limit, number_from_key,
-    number_key, to_json, uint,
+    corrupt_column, digest32, from_json, int, invoice, kind_from_key, kind_key, limit,
+    number_from_key, number_key, to_json, uint,
 };
 
 use crate::error::{DatabaseEngine, DatabaseFailure, StoreError};
@@ -33,7 +33,8 @@ fn classify(error: &postgres::Error) -> DatabaseFailure {
         }
         return DatabaseFailure::Failed;
     }
-    if error.is_closed() || std::error::Error::source(error).is_some_and(|s| s.is::<std::io::Error>())
+    if error.is_closed()
+        || std::error::Error::source(error).is_some_and(|s| s.is::<std::io::Error>())
     {
         return DatabaseFailure::Unavailable;
     }

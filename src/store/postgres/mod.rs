@@ -159,11 +159,10 @@ impl PostgresStore {
                 problem: "not a lower-case identifier of at most 63 characters ([a-z_][a-z0-9_]*, not pg_…)".into(),
             });
         }
-        let mut config: postgres::Config =
-            url.parse().map_err(|_| StoreError::InvalidSetting {
-                setting: "connection string",
-                problem: "not a PostgreSQL URL or key=value connection string".into(),
-            })?;
+        let mut config: postgres::Config = url.parse().map_err(|_| StoreError::InvalidSetting {
+            setting: "connection string",
+            problem: "not a PostgreSQL URL or key=value connection string".into(),
+        })?;
         let search_path = format!("-c search_path={schema}");
         let options_text = match config.get_options() {
             Some(given) if !given.is_empty() => format!("{given} {search_path}"),
@@ -288,7 +287,9 @@ impl PostgresStore {
         match work() {
             Ok(value) => {
                 self.with_client(OP, |client, _| {
-                    client.batch_execute("RELEASE SAVEPOINT fapiao_unit").during(OP)
+                    client
+                        .batch_execute("RELEASE SAVEPOINT fapiao_unit")
+                        .during(OP)
                 })??;
                 Ok(value)
             }
@@ -309,8 +310,7 @@ impl PostgresStore {
 
     /// Whether this thread has a unit of work open on this store.
     fn in_unit(&self) -> bool {
-        self.lock_units()
-            .contains_key(&std::thread::current().id())
+        self.lock_units().contains_key(&std::thread::current().id())
     }
 
     /// Runs `f` on this thread's unit connection (`true`), or on a connection
@@ -440,10 +440,7 @@ fn in_transaction<T, E: From<StoreError>>(
         .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         .during(operation)?;
     // Rolled back unless committed, a panic in `f` included.
-    let mut open = OpenTransaction {
-        client,
-        open: true,
-    };
+    let mut open = OpenTransaction { client, open: true };
     let value = f(open.client)?;
     open.client.batch_execute("COMMIT").during(operation)?;
     open.open = false;

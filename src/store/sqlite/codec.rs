@@ -67,7 +67,10 @@ pub(in crate::store) fn limit(value: usize) -> i64 {
 }
 
 /// JSON text of a value.
-pub(in crate::store) fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
+pub(in crate::store) fn to_json<T: Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|source| StoreError::Encoding { what, source })
 }
 
@@ -127,7 +130,10 @@ pub(in crate::store) fn corrupt_column(column: &'static str, value: &str) -> Sto
 }
 
 /// A 32-byte digest from a BLOB column.
-pub(in crate::store) fn digest32(column: &'static str, bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+pub(in crate::store) fn digest32(
+    column: &'static str,
+    bytes: &[u8],
+) -> Result<[u8; 32], StoreError> {
     bytes
         .try_into()
         .map_err(|_| corrupt_column(column, &format!("{} bytes", bytes.len())))

@@ -4,9 +4,9 @@
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use crate::store::IntegrityProblem;
 use super::codec::{During, uint};
 use crate::error::StoreError;
+use crate::store::IntegrityProblem;
 
 fn strings(
     conn: &Connection,

@@ -36,9 +36,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::parsed::ParsedCache;
 use self::scope::Scope;
-
+use super::parsed::ParsedCache;
 
 use super::StoreError;
 use crate::pki::Certificate;
