@@ -62,4 +62,104 @@ pub enum IntegrityProblem {
         /// The command.
         command_id: String,
     },
+    /// One invoice number is recorded for more than one request (across the
+    /// invoices, the device journal and the invoices a cloud platform
+    /// received): a number given out twice.
+    DuplicateNumber {
+        /// The invoice number.
+        invoice_number: String,
+        /// How many requests (seller and serial number, or device command)
+        /// it is recorded for.
+        requests: u64,
+    },
 }
+
+impl core::fmt::Display for IntegrityProblem {
+    /// One line: the problem's name, then its fields as `key=value`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Database { message } => write!(f, "database message={message:?}"),
+            Self::NumberingGap {
+                segment_id,
+                given_out,
+                recorded,
+            } => write!(
+                f,
+                "numbering-gap segment={segment_id} given_out={given_out} recorded={recorded}"
+            ),
+            Self::InvoiceNotInJournal { invoice_number } => {
+                write!(f, "invoice-not-in-journal invoice={invoice_number}")
+            }
+            Self::RequestWithoutInvoice {
+                seller_tax_id,
+                serial_number,
+            } => write!(
+                f,
+                "request-without-invoice seller={seller_tax_id} serial={serial_number:?}"
+            ),
+            Self::InvoiceWithoutRequest { invoice_number } => {
+                write!(f, "invoice-without-request invoice={invoice_number}")
+            }
+            Self::InvoiceNotInOutbox { invoice_number } => {
+                write!(f, "invoice-not-in-outbox invoice={invoice_number}")
+            }
+            Self::UploadedWithoutReceipt { invoice_number } => {
+                write!(f, "uploaded-without-receipt invoice={invoice_number}")
+            }
+            Self::AcceptedWithoutCommand {
+                seller_tax_id,
+                serial_number,
+            } => write!(
+                f,
+                "accepted-without-command seller={seller_tax_id} serial={serial_number:?}"
+            ),
+            Self::CommandStateMismatch { command_id } => {
+                write!(f, "command-state-mismatch command={command_id:?}")
+            }
+            Self::DuplicateNumber {
+                invoice_number,
+                requests,
+            } => write!(
+                f,
+                "duplicate-number invoice={invoice_number} requests={requests}"
+            ),
+        }
+    }
+}
+
+/// What a store's integrity check found: how many invoices it holds, how many
+/// numbers are recorded for more than one request, and every broken invariant
+/// (`SqliteStore::integrity_report`, `PostgresStore::integrity_report`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrityReport {
+    /// Distinct invoice numbers the store holds (issued, journaled by a
+    /// device, or received by a cloud platform).
+    pub invoices: u64,
+    /// Invoice numbers recorded for more than one request.
+    pub duplicate_numbers: u64,
+    /// Every broken invariant, duplicate numbers included.
+    pub problems: Vec<IntegrityProblem>,
+}
+
+impl IntegrityReport {
+    /// Whether every invariant holds.
+    pub fn holds(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The invoice numbers recorded for more than one request, with how many.
+/// The same text runs on both engines.
+pub(crate) const DUPLICATE_NUMBERS: &str = "SELECT invoice_number, COUNT(DISTINCT request) FROM (
+     SELECT invoice_number, seller_tax_id || ':' || serial_number AS request FROM invoices
+     UNION ALL SELECT invoice_number, command_id FROM device_journal
+     UNION ALL SELECT invoice_number, seller_tax_id || ':' || serial_number FROM cloud_invoices
+ ) AS numbers GROUP BY invoice_number HAVING COUNT(DISTINCT request) > 1 ORDER BY invoice_number";
+
+/// Distinct invoice numbers the store holds. The same text runs on both
+/// engines.
+pub(crate) const INVOICE_COUNT: &str = "SELECT COUNT(*) FROM (
+     SELECT invoice_number FROM invoices
+     UNION SELECT invoice_number FROM device_journal
+     UNION SELECT invoice_number FROM cloud_invoices
+ ) AS numbers";

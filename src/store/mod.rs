@@ -41,7 +41,7 @@ mod parsed;
 mod postgres;
 mod sqlite;
 
-pub use self::integrity::IntegrityProblem;
+pub use self::integrity::{IntegrityProblem, IntegrityReport};
 #[cfg(feature = "postgres")]
 pub use self::postgres::{PostgresOptions, PostgresStore};
 pub use self::sqlite::{Durability, SqliteStore, StoreOptions};

@@ -6,7 +6,9 @@ use postgres::Client;
 use super::PostgresStore;
 use super::codec::{During, get, uint};
 use crate::error::StoreError;
-use crate::store::IntegrityProblem;
+use crate::store::integrity::{DUPLICATE_NUMBERS, INVOICE_COUNT};
+use crate::store::sqlite::integrity::report;
+use crate::store::{IntegrityProblem, IntegrityReport};
 
 /// The pairs of text a check query returns.
 fn pairs(
@@ -135,7 +137,25 @@ impl PostgresStore {
             )? {
                 problems.push(IntegrityProblem::CommandStateMismatch { command_id });
             }
+            for row in client.query(DUPLICATE_NUMBERS, &[]).during(OP)? {
+                problems.push(IntegrityProblem::DuplicateNumber {
+                    invoice_number: get(&row, 0, OP)?,
+                    requests: uint(get(&row, 1, OP)?),
+                });
+            }
             Ok(problems)
         })
+    }
+
+    /// [`check_integrity`](Self::check_integrity) with the counts an operator
+    /// reads first: the invoices held and the numbers recorded twice.
+    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
+        const OP: &str = "count invoices";
+        let problems = self.check_integrity()?;
+        let invoices: i64 = self.read_statement(|client| {
+            let row = client.query_one(INVOICE_COUNT, &[]).during(OP)?;
+            get(&row, 0, OP)
+        })?;
+        Ok(report(uint(invoices), problems))
     }
 }

@@ -6,7 +6,21 @@ use rusqlite::Connection;
 use super::SqliteStore;
 use super::codec::{During, uint};
 use crate::error::StoreError;
-use crate::store::IntegrityProblem;
+use crate::store::integrity::{DUPLICATE_NUMBERS, INVOICE_COUNT};
+use crate::store::{IntegrityProblem, IntegrityReport};
+
+/// A report of `invoices` and `problems`, counting the duplicate numbers.
+pub(in crate::store) fn report(invoices: u64, problems: Vec<IntegrityProblem>) -> IntegrityReport {
+    let duplicate_numbers = problems
+        .iter()
+        .filter(|p| matches!(p, IntegrityProblem::DuplicateNumber { .. }))
+        .count() as u64;
+    IntegrityReport {
+        invoices,
+        duplicate_numbers,
+        problems,
+    }
+}
 
 fn strings(
     conn: &Connection,
@@ -145,7 +159,31 @@ impl SqliteStore {
             )? {
                 problems.push(IntegrityProblem::CommandStateMismatch { command_id });
             }
+            let mut stmt = conn.prepare(DUPLICATE_NUMBERS).during(OP)?;
+            let duplicates = stmt
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            for (invoice_number, requests) in duplicates {
+                problems.push(IntegrityProblem::DuplicateNumber {
+                    invoice_number,
+                    requests: uint(requests),
+                });
+            }
             Ok(problems)
         })
+    }
+
+    /// [`check_integrity`](Self::check_integrity) with the counts an operator
+    /// reads first: the invoices held and the numbers recorded twice.
+    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
+        const OP: &str = "count invoices";
+        let problems = self.check_integrity()?;
+        let invoices: i64 = self.read(OP, |conn| {
+            conn.query_row(INVOICE_COUNT, [], |row| row.get(0))
+                .during(OP)
+        })?;
+        Ok(report(uint(invoices), problems))
     }
 }

@@ -18,7 +18,7 @@
 mod cloud;
 pub(super) mod codec;
 mod device;
-mod integrity;
+pub(super) mod integrity;
 mod issuing;
 mod migrations;
 mod outbox;
