@@ -64,7 +64,7 @@ pub enum IntegrityProblem {
     },
     /// One invoice number is recorded for more than one request (across the
     /// invoices, the device journal and the invoices a cloud platform
-    /// received): a number given out twice.
+    /// received): a number given out twice. Checked by `integrity_report`.
     DuplicateNumber {
         /// The invoice number.
         invoice_number: String,

@@ -19,4 +19,5 @@ mod cli;
 mod contract;
 mod engine;
 mod nodes;
+mod restart;
 mod support;

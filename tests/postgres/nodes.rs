@@ -26,7 +26,7 @@ use crate::support::{SchemaGuard, schema_name, url};
 
 /// The service platform's schema, set up once: the enterprise registered, the
 /// cloud platform pinned, the hosted device's segment added.
-struct Deployment {
+pub(crate) struct Deployment {
     service_schema: String,
     cloud: CloudPlatform,
     eisp: Credentials,
@@ -35,7 +35,7 @@ struct Deployment {
 }
 
 impl Deployment {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let (service_schema, cloud_schema) = (schema_name("eisp"), schema_name("ecp"));
         let guards = [
             SchemaGuard(service_schema.clone()),
@@ -77,7 +77,7 @@ impl Deployment {
 
     /// A node: its own store (pool) on the service schema, its own device
     /// handle and platform.
-    fn node(&self) -> (ServicePlatform, Arc<PostgresStore>) {
+    pub(crate) fn node(&self) -> (ServicePlatform, Arc<PostgresStore>) {
         let store = Arc::new(PostgresStore::open(&url(), &self.service_schema).unwrap());
         let device = node_device(&self.eisp, store.clone());
         let service = ServicePlatform::builder(self.eisp.clone(), trust())
@@ -89,14 +89,24 @@ impl Deployment {
     }
 
     /// The cloud platform's envelope of the order `serial`.
-    fn envelope(&self, serial: &str) -> Vec<u8> {
-        let json = World::request(HOSTED_BY_PLATFORM, serial);
-        let signed = SignedMessage::sign(&json, &self.erp, NOW, provider()).unwrap();
-        self.cloud.submit(Order::Signed(signed), NOW).unwrap()
+    pub(crate) fn envelope(&self, serial: &str) -> Vec<u8> {
+        self.try_envelope(serial).unwrap()
     }
 
-    fn open(&self, answer: &[u8]) -> IssueResponse {
-        self.cloud.open_response(answer, NOW).unwrap()
+    /// [`envelope`](Self::envelope), its failure returned.
+    pub(crate) fn try_envelope(&self, serial: &str) -> Result<Vec<u8>, fapiao::Error> {
+        let json = World::request(HOSTED_BY_PLATFORM, serial);
+        let signed = SignedMessage::sign(&json, &self.erp, NOW, provider())?;
+        self.cloud.submit(Order::Signed(signed), NOW)
+    }
+
+    pub(crate) fn open(&self, answer: &[u8]) -> IssueResponse {
+        self.try_open(answer).unwrap()
+    }
+
+    /// [`open`](Self::open), its failure returned.
+    pub(crate) fn try_open(&self, answer: &[u8]) -> Result<IssueResponse, fapiao::Error> {
+        self.cloud.open_response(answer, NOW)
     }
 }
 
@@ -105,7 +115,7 @@ fn node_device(eisp: &Credentials, store: Arc<PostgresStore>) -> SoftwareDevice 
     SoftwareDevice::new(HOSTED_DEVICE, eisp.clone(), secret, store, provider()).unwrap()
 }
 
-fn issued_number(response: &IssueResponse) -> String {
+pub(crate) fn issued_number(response: &IssueResponse) -> String {
     match &response.outcome {
         IssueOutcome::Issued { invoice } => invoice.invoice_number.to_string(),
         other => panic!("not issued: {other:?}"),

@@ -137,22 +137,25 @@ impl PostgresStore {
             )? {
                 problems.push(IntegrityProblem::CommandStateMismatch { command_id });
             }
+            Ok(problems)
+        })
+    }
+
+    /// [`check_integrity`](Self::check_integrity), plus one check across
+    /// tables (an invoice number recorded for more than one request among the
+    /// invoices, the device journal, whose command ids are `seller:serial`, and
+    /// the invoices a cloud platform received), with the counts an operator
+    /// reads first: the invoices held and the numbers recorded twice.
+    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
+        const OP: &str = "check integrity";
+        let mut problems = self.check_integrity()?;
+        let invoices: i64 = self.read(OP, |client| {
             for row in client.query(DUPLICATE_NUMBERS, &[]).during(OP)? {
                 problems.push(IntegrityProblem::DuplicateNumber {
                     invoice_number: get(&row, 0, OP)?,
                     requests: uint(get(&row, 1, OP)?),
                 });
             }
-            Ok(problems)
-        })
-    }
-
-    /// [`check_integrity`](Self::check_integrity) with the counts an operator
-    /// reads first: the invoices held and the numbers recorded twice.
-    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
-        const OP: &str = "count invoices";
-        let problems = self.check_integrity()?;
-        let invoices: i64 = self.read_statement(|client| {
             let row = client.query_one(INVOICE_COUNT, &[]).during(OP)?;
             get(&row, 0, OP)
         })?;

@@ -397,10 +397,10 @@ impl PostgresStore {
             client
                 .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .during(operation)?;
-            let outcome = f(client);
-            // Ending a read-only transaction cannot lose anything.
-            let _ = client.batch_execute("ROLLBACK");
-            outcome
+            // Ended by a rollback however `f` ends (a read-only transaction
+            // has nothing to lose).
+            let mut open = OpenTransaction { client, open: true };
+            f(open.client)
         })?
     }
 }

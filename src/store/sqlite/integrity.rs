@@ -159,9 +159,24 @@ impl SqliteStore {
             )? {
                 problems.push(IntegrityProblem::CommandStateMismatch { command_id });
             }
+            Ok(problems)
+        })
+    }
+
+    /// [`check_integrity`](Self::check_integrity), plus one check across
+    /// tables (an invoice number recorded for more than one request among the
+    /// invoices, the device journal, whose command ids are `seller:serial`, and
+    /// the invoices a cloud platform received), with the counts an operator
+    /// reads first: the invoices held and the numbers recorded twice.
+    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
+        const OP: &str = "check integrity";
+        let mut problems = self.check_integrity()?;
+        let invoices: i64 = self.read(OP, |conn| {
             let mut stmt = conn.prepare(DUPLICATE_NUMBERS).during(OP)?;
             let duplicates = stmt
-                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
                 .during(OP)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .during(OP)?;
@@ -171,16 +186,6 @@ impl SqliteStore {
                     requests: uint(requests),
                 });
             }
-            Ok(problems)
-        })
-    }
-
-    /// [`check_integrity`](Self::check_integrity) with the counts an operator
-    /// reads first: the invoices held and the numbers recorded twice.
-    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
-        const OP: &str = "count invoices";
-        let problems = self.check_integrity()?;
-        let invoices: i64 = self.read(OP, |conn| {
             conn.query_row(INVOICE_COUNT, [], |row| row.get(0))
                 .during(OP)
         })?;
