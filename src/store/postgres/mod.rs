@@ -399,7 +399,7 @@ impl PostgresStore {
                 .during(operation)?;
             // Ended by a rollback however `f` ends (a read-only transaction
             // has nothing to lose).
-            let mut open = OpenTransaction { client, open: true };
+            let open = OpenTransaction { client, open: true };
             f(open.client)
         })?
     }
