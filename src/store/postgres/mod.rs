@@ -493,8 +493,18 @@ impl OpenUnit<'_> {
         let Some(mut conn) = conn else {
             return Err(codec::lost_connection(OP));
         };
-        // Whatever COMMIT answers, the transaction has ended.
-        conn.batch_execute("COMMIT").during(OP)
+        // A statement that failed inside the unit outside a savepoint (a
+        // lookup that met a deadlock) leaves the transaction aborted, and
+        // PostgreSQL answers COMMIT on an aborted transaction by rolling it
+        // back without an error. `SELECT 1` fails on an aborted transaction,
+        // and the rest of the batch is then not run: the unit fails instead of
+        // reporting a commit that did not happen.
+        let committed = conn.batch_execute("SELECT 1; COMMIT").during(OP);
+        if committed.is_err() {
+            // The connection goes back to the pool outside any transaction.
+            let _ = conn.batch_execute("ROLLBACK");
+        }
+        committed
     }
 }
 
