@@ -75,10 +75,10 @@ use fapiao_testkit::{HOSTED_BY_ENTERPRISE as ENTERPRISE_HOSTED, Setup, World, re
 #[path = "issue_invoice/service_nodes.rs"]
 mod service_nodes;
 #[path = "issue_invoice/token.rs"]
-mod token;
+pub mod token;
 
 use service_nodes::{Reseal, ServiceNodes};
-use token::TokenKeys;
+pub use token::TokenKeys;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 

@@ -26,6 +26,23 @@ run portable --no-default-features --features portable || status=1
 run both --features portable || status=1
 # Private keys on a SoftHSM2 token (the `pkcs11` feature), where SoftHSM2 is installed.
 if command -v softhsm2-util >/dev/null; then run pkcs11 --features pkcs11 --test pkcs11 || status=1; fi
+# The PostgreSQL store (the `postgres` feature) against a real server: the one
+# FAPIAO_POSTGRES_URL names, or else a throwaway cluster (scripts/postgres.sh)
+# started here and stopped on exit. Without either the run fails: these tests
+# never pass by being skipped.
+pg_dir=""
+if [ -z "${FAPIAO_POSTGRES_URL:-}" ] && bash scripts/postgres.sh bindir >/dev/null 2>&1; then
+    eval "$(bash scripts/postgres.sh start)"
+    pg_dir=$FAPIAO_POSTGRES_DIR
+    trap 'bash scripts/postgres.sh stop "$pg_dir"' EXIT
+fi
+if [ -n "${FAPIAO_POSTGRES_URL:-}" ]; then
+    run postgres --features postgres --test postgres || status=1
+else
+    echo "=== tests: postgres: no FAPIAO_POSTGRES_URL and no initdb (install postgresql) ==="
+    summary+=("postgres: not run (no server and no initdb)")
+    status=1
+fi
 echo "=== summary ==="
 printf '%s\n' "${summary[@]}"
 exit $status

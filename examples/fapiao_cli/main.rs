@@ -18,6 +18,7 @@ mod open;
 mod reconcile;
 mod seal;
 mod speed;
+mod store_check;
 mod validate;
 mod verify_chain;
 
@@ -34,6 +35,7 @@ const COMMANDS: &[(&str, &str, Run)] = &[
     (inspect::NAME, inspect::SUMMARY, inspect::run),
     (speed::NAME, speed::SUMMARY, speed::run),
     (reconcile::NAME, reconcile::SUMMARY, reconcile::run),
+    (store_check::NAME, store_check::SUMMARY, store_check::run),
 ];
 
 /// Exit code for a usage error or unreadable input.

@@ -115,7 +115,7 @@ fn listen(address: &str) -> std::io::Result<TcpListener> {
         Some(Protocol::TCP),
     )?;
     socket.set_reuse_address(true)?;
-    socket.set_nodelay(true)?;
+    socket.set_tcp_nodelay(true)?;
     socket.bind(&address.into())?;
     socket.listen(128)?;
     Ok(socket.into())

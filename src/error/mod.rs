@@ -36,7 +36,7 @@ pub use self::path_reasons::{
 pub use self::pki::{CertificateError, CredentialsError, CrlError, CrlFeature};
 pub use self::platform::PlatformError;
 pub use self::qualification::{QualificationError, SUPPORTED_REGISTRY_VERSIONS};
-pub use self::store::{CorruptValue, StoreError};
+pub use self::store::{CorruptValue, DatabaseEngine, DatabaseFailure, StoreError};
 pub use self::tax::UploadError;
 pub use self::token::TokenError;
 pub use self::token_uri::TokenUriError;

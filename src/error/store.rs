@@ -4,13 +4,20 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database failed; `operation` names what the store was doing.
-    #[error("database: {operation}: {source}")]
+    /// The database failed; `operation` names what the store was doing,
+    /// `engine` which database it was, `kind` whether it could not be reached,
+    /// was contended, or refused the statement.
+    #[error("{engine} database: {operation}: {kind}: {source}")]
     Database {
         /// What the store was doing (e.g. "record an issued invoice").
         operation: &'static str,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// The database engine.
+        engine: DatabaseEngine,
+        /// What kind of failure it was.
+        kind: DatabaseFailure,
+        /// The engine's own error (`rusqlite::Error`, `postgres::Error`, or the
+        /// pool's).
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// A request serial number seen before arrived with different content: the
     /// platform refuses it as a conflict and never issues a second invoice.
@@ -103,6 +110,16 @@ pub enum StoreError {
         /// serde_json's error.
         source: serde_json::Error,
     },
+    /// A setting the store was opened with is unusable (a connection string
+    /// that does not parse, a schema name that is not a plain identifier).
+    #[error("store setting {setting}: {problem}")]
+    InvalidSetting {
+        /// Which setting.
+        setting: &'static str,
+        /// What is wrong with it (never the setting's value, which may hold a
+        /// password).
+        problem: String,
+    },
     /// The database was written by a newer version of this library.
     #[error("the database has schema version {found}; this library knows up to {supported}")]
     SchemaTooNew {
@@ -111,6 +128,53 @@ pub enum StoreError {
         /// The newest version this library knows.
         supported: i64,
     },
+}
+
+/// The database engine behind a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DatabaseEngine {
+    /// The embedded SQLite of [`SqliteStore`](crate::store::SqliteStore).
+    Sqlite,
+    /// A PostgreSQL server (`PostgresStore`, feature `postgres`).
+    Postgres,
+}
+
+impl core::fmt::Display for DatabaseEngine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// What kind of database failure a [`StoreError::Database`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DatabaseFailure {
+    /// The database could not be reached: the connection was lost, the server
+    /// is down, restarting or refusing connections, or no pooled connection
+    /// came in time. Nothing of the change was written (a server rolls back a
+    /// transaction whose connection is gone).
+    Unavailable,
+    /// Another writer was in the way: SQLite busy or locked, a PostgreSQL
+    /// serialization failure (40001) or deadlock (40P01) still there after the
+    /// store's own retries. Nothing was written; trying again may succeed.
+    Contention,
+    /// The database refused or failed the statement (a constraint, a disk
+    /// error, a broken file, a bug).
+    Failed,
+}
+
+impl core::fmt::Display for DatabaseFailure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Unavailable => "unavailable",
+            Self::Contention => "contention",
+            Self::Failed => "failed",
+        })
+    }
 }
 
 /// Why a stored value did not read back.
@@ -134,9 +198,36 @@ pub enum CorruptValue {
 }
 
 impl StoreError {
-    /// A database failure of `operation`.
+    /// A SQLite failure of `operation`.
     pub(crate) fn db(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> Self {
-        move |source| Self::Database { operation, source }
+        move |source| {
+            let kind = match source.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    DatabaseFailure::Contention
+                }
+                _ => DatabaseFailure::Failed,
+            };
+            Self::Database {
+                operation,
+                engine: DatabaseEngine::Sqlite,
+                kind,
+                source: Box::new(source),
+            }
+        }
+    }
+
+    /// The kind of database failure this is, `None` for every other error.
+    pub fn database_failure(&self) -> Option<DatabaseFailure> {
+        match self {
+            Self::Database { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// Whether the database could not be reached (the connection lost, the
+    /// server down): [`DatabaseFailure::Unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        self.database_failure() == Some(DatabaseFailure::Unavailable)
     }
 
     /// Whether trying the same change again later may succeed: the database was

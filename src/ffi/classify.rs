@@ -123,7 +123,8 @@ fn store(e: &StoreError) -> fapiao_result {
         StoreError::Database { .. }
         | StoreError::Corrupt { .. }
         | StoreError::Encoding { .. }
-        | StoreError::SchemaTooNew { .. } => FAPIAO_STORE_FAILED,
+        | StoreError::SchemaTooNew { .. }
+        | StoreError::InvalidSetting { .. } => FAPIAO_STORE_FAILED,
     }
 }
 

@@ -1,5 +1,7 @@
-//! Storage: the embedded SQLite database ([`SqliteStore`]) that implements the
-//! storage traits each module declares for what it keeps.
+//! Storage: the embedded SQLite database ([`SqliteStore`]) and, with the
+//! `postgres` feature, a PostgreSQL server (`PostgresStore`, for several
+//! platform nodes on one database), each implementing every storage trait the
+//! modules declare for what they keep.
 //!
 //! | trait | used by | holds |
 //! |---|---|---|
@@ -33,7 +35,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod integrity;
+mod parsed;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
-pub use self::sqlite::{Durability, IntegrityProblem, SqliteStore, StoreOptions};
-pub use crate::error::{CorruptValue, StoreError};
+pub use self::integrity::{IntegrityProblem, IntegrityReport};
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PostgresOptions, PostgresStore};
+pub use self::sqlite::{Durability, SqliteStore, StoreOptions};
+pub use crate::error::{CorruptValue, DatabaseEngine, DatabaseFailure, StoreError};

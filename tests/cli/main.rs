@@ -13,6 +13,7 @@ mod cli_envelope;
 #[cfg(feature = "gm")]
 mod cli_gm;
 mod cli_reconcile;
+mod cli_store_check;
 mod cli_verify_chain;
 mod fuzz_seeds;
 mod issue_invoice_example;

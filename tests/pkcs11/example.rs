@@ -8,7 +8,8 @@ mod issue_invoice;
 
 use std::process::Command;
 
-use issue_invoice::{Options, TokenKeys, make_throwaway_token, run_with_token};
+use issue_invoice::token::make_throwaway_token;
+use issue_invoice::{Options, TokenKeys, run_with_token};
 
 use crate::common::openssl::scratch;
 use crate::{DIR, MODULE, PIN, TOKEN};

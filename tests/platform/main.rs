@@ -14,6 +14,8 @@ mod issuing_support;
 mod platform_support;
 #[path = "../qualification_support/mod.rs"]
 mod qualification_support;
+#[path = "../store_contract/mod.rs"]
+mod store_contract;
 
 mod cloud_journal;
 mod device;
@@ -28,5 +30,6 @@ mod platform_tickets;
 mod qualification;
 mod qualification_registry;
 mod store;
+mod store_contract_sqlite;
 mod tax_outbox;
 mod unit_of_work;

@@ -19,8 +19,6 @@ mod peers;
 mod qualification;
 #[path = "store/replay_guard.rs"]
 mod replay_guard;
-#[path = "store/requests.rs"]
-mod requests;
 #[path = "store/reversals.rs"]
 mod reversals;
 #[path = "store/schema.rs"]

@@ -52,27 +52,30 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 }
 
 /// A time or count as SQLite's signed integer (saturating).
-pub(super) fn int(value: u64) -> i64 {
+pub(in crate::store) fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// A SQLite integer as unsigned (negative values read as 0).
-pub(super) fn uint(value: i64) -> u64 {
+pub(in crate::store) fn uint(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
 /// A limit as SQLite's integer.
-pub(super) fn limit(value: usize) -> i64 {
+pub(in crate::store) fn limit(value: usize) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// JSON text of a value.
-pub(super) fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
+pub(in crate::store) fn to_json<T: Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|source| StoreError::Encoding { what, source })
 }
 
 /// A value from its stored JSON.
-pub(super) fn from_json<T: DeserializeOwned>(
+pub(in crate::store) fn from_json<T: DeserializeOwned>(
     what: &'static str,
     json: &str,
 ) -> Result<T, StoreError> {
@@ -83,17 +86,17 @@ pub(super) fn from_json<T: DeserializeOwned>(
 }
 
 /// An issued invoice from its stored JSON.
-pub(super) fn invoice(json: &str) -> Result<IssuedInvoice, StoreError> {
+pub(in crate::store) fn invoice(json: &str) -> Result<IssuedInvoice, StoreError> {
     from_json("issued invoice", json)
 }
 
 /// The text key of an invoice number: 20 digits, or `code/number`.
-pub(super) fn number_key(number: &InvoiceNumber) -> String {
+pub(in crate::store) fn number_key(number: &InvoiceNumber) -> String {
     number.to_string()
 }
 
 /// An invoice number from its text key.
-pub(super) fn number_from_key(key: &str) -> Result<InvoiceNumber, StoreError> {
+pub(in crate::store) fn number_from_key(key: &str) -> Result<InvoiceNumber, StoreError> {
     let parsed = match key.split_once('/') {
         Some((code, number)) => InvoiceNumber::legacy(code, number),
         None => InvoiceNumber::digital(key),
@@ -102,12 +105,12 @@ pub(super) fn number_from_key(key: &str) -> Result<InvoiceNumber, StoreError> {
 }
 
 /// The stored name of an invoice kind.
-pub(super) fn kind_key(kind: InvoiceKind) -> &'static str {
+pub(in crate::store) fn kind_key(kind: InvoiceKind) -> &'static str {
     kind.as_str()
 }
 
 /// An invoice kind from its stored name.
-pub(super) fn kind_from_key(key: &str) -> Result<InvoiceKind, StoreError> {
+pub(in crate::store) fn kind_from_key(key: &str) -> Result<InvoiceKind, StoreError> {
     InvoiceKind::ALL
         .iter()
         .copied()
@@ -116,7 +119,7 @@ pub(super) fn kind_from_key(key: &str) -> Result<InvoiceKind, StoreError> {
 }
 
 /// A column holding a value outside its domain.
-pub(super) fn corrupt_column(column: &'static str, value: &str) -> StoreError {
+pub(in crate::store) fn corrupt_column(column: &'static str, value: &str) -> StoreError {
     StoreError::Corrupt {
         what: "column value",
         source: CorruptValue::Column {
@@ -127,7 +130,10 @@ pub(super) fn corrupt_column(column: &'static str, value: &str) -> StoreError {
 }
 
 /// A 32-byte digest from a BLOB column.
-pub(super) fn digest32(column: &'static str, bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+pub(in crate::store) fn digest32(
+    column: &'static str,
+    bytes: &[u8],
+) -> Result<[u8; 32], StoreError> {
     bytes
         .try_into()
         .map_err(|_| corrupt_column(column, &format!("{} bytes", bytes.len())))

@@ -6,68 +6,20 @@ use rusqlite::Connection;
 use super::SqliteStore;
 use super::codec::{During, uint};
 use crate::error::StoreError;
+use crate::store::integrity::{DUPLICATE_NUMBERS, INVOICE_COUNT};
+use crate::store::{IntegrityProblem, IntegrityReport};
 
-/// A broken invariant found by [`SqliteStore::check_integrity`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IntegrityProblem {
-    /// SQLite's own `quick_check` failed.
-    Database {
-        /// Its message.
-        message: String,
-    },
-    /// A segment's used numbers are not exactly `first..next` with one journal
-    /// entry each: a number was skipped without a record.
-    NumberingGap {
-        /// The segment.
-        segment_id: String,
-        /// Numbers the segment says it gave out.
-        given_out: u64,
-        /// Journal entries found for it.
-        recorded: u64,
-    },
-    /// An issued invoice of a device of this store is not in its journal. (An
-    /// enterprise's own device, listed in its qualification record, journals in
-    /// its front end's store: only its segments are here.)
-    InvoiceNotInJournal {
-        /// The invoice number.
-        invoice_number: String,
-    },
-    /// A request recorded as issued has no invoice.
-    RequestWithoutInvoice {
-        /// The seller.
-        seller_tax_id: String,
-        /// The serial number.
-        serial_number: String,
-    },
-    /// An invoice is not the one its request record names.
-    InvoiceWithoutRequest {
-        /// The invoice number.
-        invoice_number: String,
-    },
-    /// An invoice has no outbox entry (neither pending, uploaded nor parked)
-    /// and was not uploaded before its entry was compacted.
-    InvoiceNotInOutbox {
-        /// The invoice number.
-        invoice_number: String,
-    },
-    /// An uploaded outbox entry has no receipt.
-    UploadedWithoutReceipt {
-        /// The invoice number.
-        invoice_number: String,
-    },
-    /// An accepted request has no queued command.
-    AcceptedWithoutCommand {
-        /// The seller.
-        seller_tax_id: String,
-        /// The serial number.
-        serial_number: String,
-    },
-    /// A command's state disagrees with its request's.
-    CommandStateMismatch {
-        /// The command.
-        command_id: String,
-    },
+/// A report of `invoices` and `problems`, counting the duplicate numbers.
+pub(in crate::store) fn report(invoices: u64, problems: Vec<IntegrityProblem>) -> IntegrityReport {
+    let duplicate_numbers = problems
+        .iter()
+        .filter(|p| matches!(p, IntegrityProblem::DuplicateNumber { .. }))
+        .count() as u64;
+    IntegrityReport {
+        invoices,
+        duplicate_numbers,
+        problems,
+    }
 }
 
 fn strings(
@@ -209,5 +161,34 @@ impl SqliteStore {
             }
             Ok(problems)
         })
+    }
+
+    /// [`check_integrity`](Self::check_integrity), plus one check across
+    /// tables (an invoice number recorded for more than one request among the
+    /// invoices, the device journal, whose command ids are `seller:serial`, and
+    /// the invoices a cloud platform received), with the counts an operator
+    /// reads first: the invoices held and the numbers recorded twice.
+    pub fn integrity_report(&self) -> Result<IntegrityReport, StoreError> {
+        const OP: &str = "check integrity";
+        let mut problems = self.check_integrity()?;
+        let invoices: i64 = self.read(OP, |conn| {
+            let mut stmt = conn.prepare(DUPLICATE_NUMBERS).during(OP)?;
+            let duplicates = stmt
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .during(OP)?;
+            for (invoice_number, requests) in duplicates {
+                problems.push(IntegrityProblem::DuplicateNumber {
+                    invoice_number,
+                    requests: uint(requests),
+                });
+            }
+            conn.query_row(INVOICE_COUNT, [], |row| row.get(0))
+                .during(OP)
+        })?;
+        Ok(report(uint(invoices), problems))
     }
 }

@@ -16,13 +16,13 @@
 //! and lands whole or not at all.
 
 mod cloud;
-mod codec;
+pub(super) mod codec;
 mod device;
-mod integrity;
+pub(super) mod integrity;
 mod issuing;
 mod migrations;
 mod outbox;
-mod parsed;
+
 mod peers;
 mod qualification;
 mod replay;
@@ -36,10 +36,9 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use self::parsed::ParsedCache;
 use self::scope::Scope;
+use super::parsed::ParsedCache;
 
-pub use self::integrity::IntegrityProblem;
 use super::StoreError;
 use crate::pki::Certificate;
 use crate::qualification::QualificationRecord;

@@ -48,7 +48,7 @@ impl SqliteStore {
     /// The pinned certificate `der`, parsed once ([`ParsedCache`]): the row's
     /// status and dates are read afresh every time.
     ///
-    /// [`ParsedCache`]: super::parsed::ParsedCache
+    /// [`ParsedCache`]: crate::store::parsed::ParsedCache
     fn pinned_certificate(&self, der: &[u8]) -> Result<Certificate, StoreError> {
         self.certificates.get_or_parse(der, |der| {
             Certificate::parse_der(der).map_err(|e| StoreError::Corrupt {

@@ -13,13 +13,13 @@ use std::sync::{Mutex, PoisonError};
 const CAPACITY: usize = 256;
 
 /// Parsed values by the exact bytes they were parsed from.
-pub(super) struct ParsedCache<T> {
+pub(in crate::store) struct ParsedCache<T> {
     values: Mutex<HashMap<Vec<u8>, T>>,
 }
 
 impl<T: Clone> ParsedCache<T> {
     /// An empty cache.
-    pub(super) fn new() -> Self {
+    pub(in crate::store) fn new() -> Self {
         Self {
             values: Mutex::new(HashMap::new()),
         }
@@ -27,7 +27,7 @@ impl<T: Clone> ParsedCache<T> {
 
     /// The value parsed from `raw`: from the cache when these bytes were parsed
     /// before, else parsed now (and kept when parsing succeeds).
-    pub(super) fn get_or_parse<E>(
+    pub(in crate::store) fn get_or_parse<E>(
         &self,
         raw: &[u8],
         parse: impl FnOnce(&[u8]) -> Result<T, E>,

@@ -1,0 +1,147 @@
+//! The server killed mid-run (`pg_ctl -m immediate`, as a crash would) and
+//! started again: the nodes get typed errors while it is down, go on once it
+//! is back, and nothing is lost or given twice.
+//!
+//! Needs the throwaway cluster of `scripts/postgres.sh` (its directory in
+//! `FAPIAO_POSTGRES_DIR`), which this test restarts.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use fapiao::Error;
+use fapiao::invoice::IssueOutcome;
+use fapiao::platform::IssuingStore;
+use fapiao::store::{DatabaseEngine, DatabaseFailure, StoreError};
+use fapiao::tax::OutboxStore;
+use fapiao_testkit::{HOSTED_BY_PLATFORM, hosted_segment};
+
+use crate::nodes::{Deployment, issued_number};
+
+/// Restarts the test cluster as a crash would.
+fn crash_and_restart() {
+    let dir = std::env::var("FAPIAO_POSTGRES_DIR").unwrap_or_else(|_| {
+        panic!(
+            "FAPIAO_POSTGRES_DIR is not set: this test restarts the throwaway cluster of \
+             `eval \"$(bash scripts/postgres.sh start)\"`"
+        )
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/postgres.sh");
+    let status = std::process::Command::new("bash")
+        .args([script, "restart", &dir])
+        .env("FAPIAO_POSTGRES_DOWN_SECS", "2")
+        .status()
+        .unwrap();
+    assert!(status.success(), "scripts/postgres.sh restart failed");
+}
+
+#[test]
+fn nodes_ride_out_a_server_crash_and_lose_or_double_nothing() {
+    const NODES: usize = 2;
+    const EACH: usize = 30;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let deployment = Deployment::new();
+    let nodes: Vec<_> = (0..NODES).map(|_| deployment.node()).collect();
+    let answered = AtomicUsize::new(0);
+    let crashed = AtomicBool::new(false);
+    let unavailable = AtomicUsize::new(0);
+    let other_errors = Mutex::new(Vec::new());
+    // Each order, until it is answered with an invoice: sealed afresh for each
+    // try (a re-send), so the service platform answers it from its record if
+    // an earlier try committed.
+    let issue = |service: &fapiao::platform::ServicePlatform, serial: &str| -> String {
+        loop {
+            assert!(Instant::now() < deadline, "{serial} not answered in time");
+            let answer = deployment
+                .try_envelope(serial)
+                .and_then(|envelope| service.handle(&envelope, fapiao_testkit::NOW))
+                .and_then(|answer| deployment.try_open(&answer));
+            match answer {
+                Ok(response) if matches!(response.outcome, IssueOutcome::Issued { .. }) => {
+                    return issued_number(&response);
+                }
+                // Answered, not issued (a device failure the platform calls
+                // retryable): sent again.
+                Ok(response) => other_errors
+                    .lock()
+                    .unwrap()
+                    .push(format!("{:?}", response.outcome)),
+                Err(Error::Store(StoreError::Database {
+                    engine: DatabaseEngine::Postgres,
+                    kind: DatabaseFailure::Unavailable,
+                    ..
+                })) => {
+                    unavailable.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(other) => {
+                    assert!(other.is_retryable(), "a final error: {other}");
+                    other_errors.lock().unwrap().push(other.to_string());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let numbers: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = nodes
+            .iter()
+            .enumerate()
+            .map(|(n, (service, _))| {
+                let (issue, answered) = (&issue, &answered);
+                scope.spawn(move || {
+                    (0..EACH)
+                        .map(|i| {
+                            let number = issue(service, &format!("R{n}-{i}"));
+                            answered.fetch_add(1, Ordering::Relaxed);
+                            number
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        // Crash the server once a third of the orders are answered.
+        while answered.load(Ordering::Relaxed) < NODES * EACH / 3 {
+            assert!(Instant::now() < deadline, "no progress before the crash");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        crash_and_restart();
+        crashed.store(true, Ordering::Relaxed);
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert!(crashed.load(Ordering::Relaxed));
+    assert!(
+        unavailable.load(Ordering::Relaxed) > 0,
+        "no node saw the server down (other errors: {:?})",
+        other_errors.lock().unwrap()
+    );
+    let distinct: HashSet<_> = numbers.iter().cloned().collect();
+    assert_eq!(
+        distinct.len(),
+        NODES * EACH,
+        "a number given to two requests"
+    );
+    let segment = hosted_segment();
+    let expected: HashSet<_> = (segment.first()..segment.first() + (NODES * EACH) as u64)
+        .map(|n| segment.number(n).unwrap().to_string())
+        .collect();
+    assert_eq!(distinct, expected, "numbers skipped");
+    let store = &nodes[0].1;
+    for n in 0..NODES {
+        for i in 0..EACH {
+            let serial = format!("R{n}-{i}");
+            let record = store
+                .find_request(HOSTED_BY_PLATFORM, &serial)
+                .unwrap()
+                .unwrap();
+            assert!(record.invoice_number.is_some(), "{serial}");
+        }
+    }
+    assert_eq!(
+        store.due_uploads(fapiao_testkit::NOW, 1000).unwrap().len(),
+        NODES * EACH
+    );
+    assert_eq!(store.check_integrity().unwrap(), vec![]);
+}
