@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 summary=()
 run() {
     local name=$1; shift
-    echo "=== tests: $name provider ==="
+    echo "=== tests: $name ==="
     local log
     log=$(mktemp)
     cargo test "$@" 2>&1 | tee "$log"
@@ -20,12 +20,12 @@ run() {
     return "$status"
 }
 status=0
-run aws-lc || status=1
-run portable --no-default-features --features portable || status=1
+run "aws-lc provider" || status=1
+run "portable provider" --no-default-features --features portable || status=1
 # Both providers in one build: the cross-provider checks (tests/crypto/providers_agree.rs).
-run both --features portable || status=1
+run "both providers" --features portable || status=1
 # Private keys on a SoftHSM2 token (the `pkcs11` feature), where SoftHSM2 is installed.
-if command -v softhsm2-util >/dev/null; then run pkcs11 --features pkcs11 --test pkcs11 || status=1; fi
+if command -v softhsm2-util >/dev/null; then run "pkcs11 (SoftHSM2)" --features pkcs11 --test pkcs11 || status=1; fi
 # The PostgreSQL store (the `postgres` feature) against a real server: the one
 # FAPIAO_POSTGRES_URL names, or else a throwaway cluster (scripts/postgres.sh)
 # started here and stopped on exit. Without either the run fails: these tests
@@ -37,7 +37,7 @@ if [ -z "${FAPIAO_POSTGRES_URL:-}" ] && bash scripts/postgres.sh bindir >/dev/nu
     trap 'bash scripts/postgres.sh stop "$pg_dir"' EXIT
 fi
 if [ -n "${FAPIAO_POSTGRES_URL:-}" ]; then
-    run postgres --features postgres --test postgres || status=1
+    run "postgres (a real server)" --features postgres --test postgres || status=1
 else
     echo "=== tests: postgres: no FAPIAO_POSTGRES_URL and no initdb (install postgresql) ==="
     summary+=("postgres: not run (no server and no initdb)")

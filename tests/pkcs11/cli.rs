@@ -82,6 +82,24 @@ fn token_cli_seals_with_a_token_key_that_openssl_verifies() {
 }
 
 #[test]
+#[ignore = "run by softhsm2_suite with FAPIAO_PKCS11_PIN set"]
+fn env_pin_cli_seals_with_the_pin_from_the_environment() {
+    crate::token_dir();
+    assert!(std::env::var_os("FAPIAO_PKCS11_PIN").is_some());
+    let key = format!("pkcs11:token={TOKEN};object=eisp-p256");
+    let (code, err, envelope) = seal_with(&key, "eisp-p256", "ecp-p256", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains(std::str::from_utf8(PIN).unwrap()), "{err}");
+    let (signed, out) = (
+        scratch(DIR, "cli-env-signed.der"),
+        scratch(DIR, "cli-env-opened"),
+    );
+    cms_decrypt(&envelope, "ecp-p256", &signed);
+    cms_verify(&signed, &out);
+    assert_eq!(std::fs::read(&out).unwrap(), payload());
+}
+
+#[test]
 #[ignore = "run by softhsm2_suite"]
 fn token_cli_opens_with_the_token_ecdh_key() {
     // Sealed by software to the token key's certificate.

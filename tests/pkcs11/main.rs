@@ -190,6 +190,18 @@ fn softhsm2_suite() {
         .args(["--ignored", "--test-threads", "4", "token_"])
         .status()
         .unwrap();
+    // Once more with the PIN in FAPIAO_PKCS11_PIN, as an operator sets it for
+    // the command line instead of a pin-source file.
+    let pin = std::str::from_utf8(PIN).unwrap();
+    let env_status = Command::new(std::env::current_exe().unwrap())
+        .env("SOFTHSM2_CONF", &conf)
+        .env(CHILD_MARKER, &dir)
+        .env("FAPIAO_PKCS11_MODULE", MODULE)
+        .env("FAPIAO_PKCS11_PIN", pin)
+        .args(["--ignored", "env_pin_"])
+        .status()
+        .unwrap();
+    assert!(env_status.success(), "the FAPIAO_PKCS11_PIN test failed");
     if status.success() {
         let _ = std::fs::remove_dir_all(&dir);
     }
