@@ -1,8 +1,8 @@
 //! The peer directory unreadable while a message arrives (a database down or
-//! a connection lost): the service platform fails with the store's error, one
-//! the caller may retry, not as if the sender were unknown; and since nothing
-//! of the message was recorded, the same envelope is issued once the store is
-//! back.
+//! a connection lost): the service platform, and the cloud platform opening
+//! the answer, fail with the store's error, one the caller may retry, not as if
+//! the sender were unknown or another party; and since nothing of the message
+//! was recorded, the same envelope goes through once the store is back.
 
 use crate::platform_support;
 
@@ -13,11 +13,11 @@ use fapiao::Error;
 use fapiao::exchange::{PeerDirectory, PeerRecord, PeerStore};
 use fapiao::invoice::IssueOutcome;
 use fapiao::pki::SpkiFingerprint;
-use fapiao::platform::{Order, ServicePlatform};
+use fapiao::platform::{CloudPlatform, CloudPlatformParts, Order, ServicePlatform};
 use fapiao::store::{DatabaseEngine, DatabaseFailure, SqliteStore, StoreError};
 use platform_support::*;
 
-/// The service platform's peer records, whose fingerprint lookups fail as a
+/// A party's peer records, whose fingerprint lookups fail as a
 /// database that cannot be reached does while `down` is set.
 struct Outage {
     store: Arc<SqliteStore>,
@@ -75,6 +75,45 @@ fn an_unreadable_peer_directory_is_a_retryable_store_error_not_an_unknown_sender
     outage.down.store(false, Ordering::SeqCst);
     let answer = service.handle(&sealed, NOW).unwrap();
     let response = world.cloud.open_response(&answer, NOW).unwrap();
+    assert!(
+        matches!(response.outcome, IssueOutcome::Issued { .. }),
+        "{response:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_peer_directory_at_the_cloud_platform_is_a_retryable_store_error() {
+    let world = World::new();
+    let outage = Arc::new(Outage {
+        store: world.cloud_store.clone(),
+        down: AtomicBool::new(false),
+    });
+    let mut parts = CloudPlatformParts::on_sqlite(
+        creds("ecp-rsa"),
+        trust(),
+        world.cloud_store.clone(),
+        SERVICE_PLATFORM,
+        provider(),
+    );
+    parts.peers = PeerDirectory::new(outage.clone());
+    let cloud = CloudPlatform::new(parts).with_unit_of_work(world.cloud_store.clone());
+    let json = World::request(HOSTED_BY_PLATFORM, "OUTAGE-2");
+    let order = Order::Signed(world.erp_sign(HOSTED_BY_PLATFORM, &json, NOW));
+    let answer = world
+        .service
+        .handle(&cloud.submit(order, NOW).unwrap(), NOW)
+        .unwrap();
+
+    outage.down.store(true, Ordering::SeqCst);
+    let failed = cloud.open_response(&answer, NOW).unwrap_err();
+    assert!(
+        matches!(&failed, Error::Store(e) if e.is_unavailable()),
+        "{failed}"
+    );
+    assert!(failed.is_retryable(), "{failed}");
+
+    outage.down.store(false, Ordering::SeqCst);
+    let response = cloud.open_response(&answer, NOW).unwrap();
     assert!(
         matches!(response.outcome, IssueOutcome::Issued { .. }),
         "{response:?}"

@@ -350,7 +350,20 @@ fn nodes_killed_mid_invoice_lose_nothing_and_give_no_number_twice() {
                     break;
                 }
                 let (cloud, service) = node.numbers(&serial);
-                let cloud = cloud.unwrap_or_else(|| panic!("{serial}: no invoice"));
+                let cloud = cloud.unwrap_or_else(|| {
+                    let submission = node.cloud_store.submission(HOSTED_BY_PLATFORM, &serial);
+                    let record = node
+                        .service_store
+                        .find_request(HOSTED_BY_PLATFORM, &serial)
+                        .unwrap()
+                        .map(|r| {
+                            (
+                                r.state,
+                                String::from_utf8_lossy(&r.response_json).into_owned(),
+                            )
+                        });
+                    panic!("{serial}: no invoice; submission {submission:?}; request {record:?}")
+                });
                 assert_eq!(Some(&cloud), service.as_ref(), "{serial}");
                 assert!(
                     numbers.insert(cloud.clone(), serial.clone()).is_none(),
