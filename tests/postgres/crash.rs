@@ -21,6 +21,7 @@ use std::sync::Arc;
 use fapiao::device::{DeviceStore, SoftwareDevice};
 use fapiao::envelope::SignedMessage;
 use fapiao::exchange::{PartyRole, PeerDirectory, PeerRecord};
+use fapiao::invoice::IssueOutcome;
 use fapiao::pki::Credentials;
 use fapiao::platform::{CloudPlatform, CloudStore, IssuingStore, Order, ServicePlatform};
 use fapiao::store::PostgresStore;
@@ -141,9 +142,10 @@ impl Node {
                 &creds("eisp-p256"),
             ))
             .unwrap();
-        node.service_store
-            .upsert_enterprise(&platform_hosted_record(&node.erp))
-            .unwrap();
+        // A quota no run of the test reaches.
+        let mut record = platform_hosted_record(&node.erp);
+        record.monthly_quota_fen = i64::MAX / 4;
+        node.service_store.upsert_enterprise(&record).unwrap();
         node.service_store.add_segment(&hosted_segment()).unwrap();
     }
 
@@ -154,7 +156,12 @@ impl Node {
         let signed = SignedMessage::sign(&json, &self.erp, NOW, provider()).unwrap();
         let sealed = self.cloud.submit(Order::Signed(signed), NOW).unwrap();
         let answer = self.service.handle(&sealed, NOW).unwrap();
-        self.cloud.open_response(&answer, NOW).unwrap();
+        let response = self.cloud.open_response(&answer, NOW).unwrap();
+        assert!(
+            matches!(response.outcome, IssueOutcome::Issued { .. }),
+            "{serial}: {:?}",
+            response.outcome
+        );
     }
 
     /// Re-sends the outstanding orders whose serial starts with `prefix`
@@ -170,7 +177,13 @@ impl Node {
                 .resend(&order.seller_tax_id, &order.serial_number, NOW)
                 .unwrap();
             let answer = self.service.handle(&sealed, NOW).unwrap();
-            self.cloud.open_response(&answer, NOW).unwrap();
+            let response = self.cloud.open_response(&answer, NOW).unwrap();
+            assert!(
+                matches!(response.outcome, IssueOutcome::Issued { .. }),
+                "{}: {:?}",
+                order.serial_number,
+                response.outcome
+            );
             resent += 1;
         }
         resent
@@ -351,7 +364,11 @@ fn nodes_killed_mid_invoice_lose_nothing_and_give_no_number_twice() {
                 }
                 let (cloud, service) = node.numbers(&serial);
                 let cloud = cloud.unwrap_or_else(|| {
-                    let submission = node.cloud_store.submission(HOSTED_BY_PLATFORM, &serial);
+                    let submission = node
+                        .cloud_store
+                        .submission(HOSTED_BY_PLATFORM, &serial)
+                        .unwrap()
+                        .map(|submission| submission.state);
                     let record = node
                         .service_store
                         .find_request(HOSTED_BY_PLATFORM, &serial)
