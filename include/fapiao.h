@@ -368,7 +368,8 @@ enum fapiao_result
     /**
      * This build of the library lacks the feature the call needs: the GM
      * algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default;
-     * keys on a PKCS#11 token the `pkcs11` feature, off by default.
+     * keys on a PKCS#11 token the `pkcs11` feature and a PostgreSQL store
+     * the `postgres` feature, both off by default.
      */
     FAPIAO_FEATURE_DISABLED = 703,
     /**
@@ -386,6 +387,24 @@ enum fapiao_result
      * its original does not allow.
      */
     FAPIAO_STORE_REFUSED = 802,
+    /**
+     * The database could not be reached: the server is down, restarting,
+     * unreachable or refusing connections, or the connection was lost.
+     * Nothing of the change was written; try again later.
+     */
+    FAPIAO_STORE_UNAVAILABLE = 803,
+    /**
+     * Another writer was in the way (SQLite busy or locked; a PostgreSQL
+     * serialization failure or deadlock still there after the store's own
+     * retries). Nothing was written; try again.
+     */
+    FAPIAO_STORE_BUSY = 804,
+    /**
+     * A setting of the store is not valid: a connection string that does not
+     * parse, a schema name that is not a plain lower-case identifier, TLS
+     * that cannot be set up.
+     */
+    FAPIAO_STORE_SETTING_INVALID = 805,
     /**
      * An issuing device did not issue, or its configuration is invalid (device
      * id, number segment, secret).
@@ -691,9 +710,11 @@ typedef struct fapiao_signed_message fapiao_signed_message;
 typedef struct fapiao_software_device fapiao_software_device;
 
 /**
- * A platform's SQLite store. Each change is one transaction; the handle may be
- * used from several threads at once, and by several roles (a service platform
- * and its hosted device share one).
+ * A platform's store: a SQLite database (`fapiao_store_open`) or a schema on
+ * a PostgreSQL server (`fapiao_store_open_postgres`); every function taking a
+ * store works the same on either. Each change is one transaction; the handle
+ * may be used from several threads at once, and by several roles (a service
+ * platform and its hosted device share one).
  */
 typedef struct fapiao_store fapiao_store;
 
@@ -2578,7 +2599,7 @@ fapiao_result fapiao_signed_message_verify(const struct fapiao_signed_message *m
 void fapiao_signed_message_free(struct fapiao_signed_message *message);
 
 /**
- * Opens (creating and migrating it if needed) the store at `path`, a
+ * Opens (creating and migrating it if needed) the SQLite store at `path`, a
  * NUL-terminated UTF-8 file path; NULL opens a fresh in-memory store that lives
  * as long as its handle and the roles using it.
  *
@@ -2592,6 +2613,45 @@ void fapiao_signed_message_free(struct fapiao_signed_message *message);
  * at a writable pointer.
  */
 fapiao_result fapiao_store_open(const char *path, struct fapiao_store **out);
+
+/**
+ * Opens one party's store on a PostgreSQL server: connects to the server
+ * `conninfo` names (NUL-terminated UTF-8: a `postgres://` URL or a
+ * `key=value` connection string; `sslmode=disable|prefer|require`, `prefer`
+ * by default, and with TLS the server's certificate and host name are
+ * verified against the system's trust store) and opens `schema`, where the
+ * party keeps its tables (NUL-terminated; a lower-case identifier
+ * `[a-z_][a-z0-9_]*` of at most 63 characters, not `pg_…`), creating and
+ * migrating it if needed. A service platform, a cloud platform and a front
+ * end may share one database, each in its own schema; every node of one
+ * party opens the same schema (no invoice number, quota or answer is given
+ * twice across them). The handle is used as `fapiao_store_open`'s is,
+ * by every function that takes a store.
+ *
+ * The store keeps a pool of up to 16 connections, made as needed; a
+ * connection lost later is made again once the server is back, and the
+ * operations meanwhile fail with `FAPIAO_STORE_UNAVAILABLE`, leaving nothing
+ * half-written. The connection string, password included, is kept for that
+ * as long as the store is open; it never appears in an error detail.
+ *
+ * On `FAPIAO_OK`, `*out` receives a new handle to free with
+ * `fapiao_store_free`. On failure `*out` is not written:
+ * `FAPIAO_STORE_SETTING_INVALID` for a connection string or schema name that
+ * is not valid (the detail names which); `FAPIAO_STORE_UNAVAILABLE` when no
+ * connection was made within 5 seconds (the server is down or unreachable,
+ * or refuses the connection); `FAPIAO_STORE_FAILED` for another server
+ * error (e.g. no right to create the schema) or a schema written by a newer
+ * version of the library; `FAPIAO_FEATURE_DISABLED` when the library is
+ * built without the `postgres` feature.
+ *
+ * # Safety
+ *
+ * `conninfo` and `schema` must each be NULL or a NUL-terminated string;
+ * `out` must be NULL or point at a writable pointer.
+ */
+fapiao_result fapiao_store_open_postgres(const char *conninfo,
+                                         const char *schema,
+                                         struct fapiao_store **out);
 
 /**
  * Adds an enterprise to the store's qualification registry, or replaces its

@@ -4,11 +4,11 @@
 
 use super::result::fapiao_result::{self, *};
 use crate::device::DeviceFailure;
-use crate::error::StoreError;
 use crate::error::{
     CertificateError, CredentialsError, CryptoError, EnvelopeError, Error, KeyError, PathError,
     PlatformError, TokenError,
 };
+use crate::error::{DatabaseFailure, StoreError};
 use crate::invoice::InvoiceError;
 use crate::qualification::QualificationError;
 
@@ -120,11 +120,15 @@ fn store(e: &StoreError) -> fapiao_result {
         | StoreError::WrongState { .. }
         | StoreError::SegmentOverlap { .. }
         | StoreError::ReversalRefused { .. } => FAPIAO_STORE_REFUSED,
-        StoreError::Database { .. }
-        | StoreError::Corrupt { .. }
+        StoreError::Database { kind, .. } => match kind {
+            DatabaseFailure::Unavailable => FAPIAO_STORE_UNAVAILABLE,
+            DatabaseFailure::Contention => FAPIAO_STORE_BUSY,
+            DatabaseFailure::Failed => FAPIAO_STORE_FAILED,
+        },
+        StoreError::InvalidSetting { .. } => FAPIAO_STORE_SETTING_INVALID,
+        StoreError::Corrupt { .. }
         | StoreError::Encoding { .. }
-        | StoreError::SchemaTooNew { .. }
-        | StoreError::InvalidSetting { .. } => FAPIAO_STORE_FAILED,
+        | StoreError::SchemaTooNew { .. } => FAPIAO_STORE_FAILED,
     }
 }
 

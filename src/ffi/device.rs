@@ -9,11 +9,11 @@ use super::credentials::fapiao_credentials;
 use super::handle::{self, Handle};
 use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
 use super::store::fapiao_store;
+use super::store_engine::StoreEngine;
 use crate::CryptoProvider;
 use crate::device::{DeviceSecret, IssuingDevice, NumberSegment, SoftwareDevice};
 use crate::error::Error;
 use crate::invoice::InvoiceKind;
-use crate::store::SqliteStore;
 
 /// A software issuing device: numbers invoices from its segments, computes
 /// check codes with its secret, signs them with its credentials and journals
@@ -22,7 +22,7 @@ pub struct fapiao_software_device {
     pub(crate) inner: Arc<SoftwareDevice>,
     /// The store the device numbers in (a service platform on the same store
     /// runs each request in one transaction).
-    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) store: Arc<dyn StoreEngine>,
 }
 
 impl Handle for fapiao_software_device {
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn fapiao_software_device_new(
             device_id,
             credentials.inner.clone(),
             secret,
-            store.inner.clone(),
+            store.inner.clone().device_store(),
             CryptoProvider::default_provider(),
         )
         .map_err(Error::from)?;

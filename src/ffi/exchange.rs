@@ -15,6 +15,7 @@ use super::handle::{self, Handle};
 use super::platform::platform_trust;
 use super::result::fapiao_result::{self, FAPIAO_INVALID_ARGUMENT};
 use super::store::{fapiao_store, party_role};
+use super::store_engine::StoreEngine;
 use super::trust::fapiao_trust_store;
 use crate::CryptoProvider;
 use crate::exchange::{
@@ -24,7 +25,6 @@ use crate::exchange::{
 use crate::pki::{Credentials, SpkiFingerprint};
 use crate::platform::PlatformTrust;
 use crate::qualification::RegisteredFrontEnds;
-use crate::store::SqliteStore;
 
 /// What a binding's `value` is: the `kind` argument of `fapiao_exchange_bind`.
 #[allow(non_camel_case_types)]
@@ -61,7 +61,7 @@ enum Step {
 pub struct fapiao_exchange {
     credentials: Credentials,
     trust: PlatformTrust,
-    store: std::sync::Arc<SqliteStore>,
+    store: std::sync::Arc<dyn StoreEngine>,
     party_id: String,
     role: PartyRole,
     bindings: Mutex<PartyBindings>,
@@ -80,17 +80,19 @@ impl fapiao_exchange {
         f: impl FnOnce(&ExchangeParty<'_>, &mut Step) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         let validator = self.trust.validator();
-        let directory = PeerDirectory::new(self.store.clone());
+        let directory = PeerDirectory::new(self.store.clone().peer_store());
+        let registry = self.store.clone().registry();
+        let replay = self.store.clone().replay_guard();
         let bindings = self.bindings.lock().unwrap_or_else(PoisonError::into_inner);
         let endorser = self.endorser.lock().unwrap_or_else(PoisonError::into_inner);
-        let front_ends = RegisteredFrontEnds(self.store.as_ref());
+        let front_ends = RegisteredFrontEnds(registry.as_ref());
         let mut party = ExchangeParty::new(
             &self.credentials,
             &self.party_id,
             self.role,
             &validator,
             &directory,
-            self.store.as_ref(),
+            replay.as_ref(),
             CryptoProvider::default_provider(),
         )
         .with_bindings(&bindings)

@@ -124,18 +124,18 @@ unsafe fn new_front_end<D: DeviceHandle>(
     let mut inner = FrontEndService::new(FrontEndParts {
         credentials: credentials.inner.clone(),
         trust: platform_trust(trust),
-        peers: PeerDirectory::new(store.clone()),
+        peers: PeerDirectory::new(store.clone().peer_store()),
         service_platform: service_platform.to_owned(),
         enterprise,
         device: device.device(),
-        replay: store.clone(),
+        replay: store.clone().replay_guard(),
         validation: Default::default(),
         provider: CryptoProvider::default_provider(),
     });
     if unit {
         // The device journals in this store: each batch of commands is one
         // transaction (`FrontEndService::with_unit_of_work`).
-        inner = inner.with_unit_of_work(store);
+        inner = inner.with_unit_of_work(store.unit_of_work());
     }
     out.write(handle::into_handle(fapiao_front_end { inner }));
     Ok(())

@@ -36,6 +36,7 @@ mod response;
 mod result;
 mod signed_message;
 mod store;
+mod store_engine;
 mod tax;
 mod token;
 mod trust;
@@ -117,7 +118,7 @@ pub use signed_message::{
 };
 pub use store::{
     fapiao_party_role, fapiao_store, fapiao_store_add_enterprise, fapiao_store_add_number_segment,
-    fapiao_store_free, fapiao_store_open, fapiao_store_pin_peer,
+    fapiao_store_free, fapiao_store_open, fapiao_store_open_postgres, fapiao_store_pin_peer,
 };
 pub use tax::{
     fapiao_drain_report, fapiao_retry_policy, fapiao_retry_policy_default,

@@ -16,11 +16,8 @@ use super::result::fapiao_result;
 use super::signed_message::fapiao_signed_message;
 use super::store::fapiao_store;
 use super::trust::fapiao_trust_store;
-use crate::CryptoProvider;
 use crate::invoice::UnifiedSocialCreditCode;
-use crate::platform::{
-    CloudPlatform, CloudPlatformParts, Order, PlatformTrust, ServicePlatform, ServicePlatformParts,
-};
+use crate::platform::{CloudPlatform, Order, PlatformTrust, ServicePlatform};
 
 pub(super) fn platform_trust(trust: &fapiao_trust_store) -> PlatformTrust {
     PlatformTrust::new(trust.roots.clone()).with_crls(trust.crls.clone())
@@ -104,15 +101,13 @@ unsafe fn new_service_platform<D: DeviceHandle>(
     };
     let unit = device.numbers_in(store);
     let store = store.inner.clone();
-    let mut inner = ServicePlatform::new(ServicePlatformParts::on_sqlite(
+    let mut inner = ServicePlatform::new(store.clone().service_parts(
         credentials.inner.clone(),
         platform_trust(trust),
-        store.clone(),
         device.device(),
-        CryptoProvider::default_provider(),
     ));
     if unit {
-        inner = inner.with_unit_of_work(store);
+        inner = inner.with_unit_of_work(store.unit_of_work());
     }
     out.write(handle::into_handle(fapiao_service_platform { inner }));
     Ok(())
@@ -278,14 +273,12 @@ pub unsafe extern "C" fn fapiao_cloud_platform_new(
             )
         };
         let store = store.inner.clone();
-        let inner = CloudPlatform::new(CloudPlatformParts::on_sqlite(
+        let inner = CloudPlatform::new(store.clone().cloud_parts(
             credentials.inner.clone(),
             platform_trust(trust),
-            store.clone(),
             service_platform,
-            CryptoProvider::default_provider(),
         ))
-        .with_unit_of_work(store);
+        .with_unit_of_work(store.unit_of_work());
         out.write(handle::into_handle(fapiao_cloud_platform { inner }));
         Ok(())
     })

@@ -170,7 +170,8 @@ pub enum fapiao_result {
     FAPIAO_RANDOM_FAILED = 702,
     /// This build of the library lacks the feature the call needs: the GM
     /// algorithms (SM2, SM3, SM4) are the `gm` Cargo feature, on by default;
-    /// keys on a PKCS#11 token the `pkcs11` feature, off by default.
+    /// keys on a PKCS#11 token the `pkcs11` feature and a PostgreSQL store
+    /// the `postgres` feature, both off by default.
     FAPIAO_FEATURE_DISABLED = 703,
 
     /// The store (database) failed, or holds data that does not read back.
@@ -182,6 +183,18 @@ pub enum fapiao_result {
     /// does not hold, an overlapping number segment, or a red invoice's reversal
     /// its original does not allow.
     FAPIAO_STORE_REFUSED = 802,
+    /// The database could not be reached: the server is down, restarting,
+    /// unreachable or refusing connections, or the connection was lost.
+    /// Nothing of the change was written; try again later.
+    FAPIAO_STORE_UNAVAILABLE = 803,
+    /// Another writer was in the way (SQLite busy or locked; a PostgreSQL
+    /// serialization failure or deadlock still there after the store's own
+    /// retries). Nothing was written; try again.
+    FAPIAO_STORE_BUSY = 804,
+    /// A setting of the store is not valid: a connection string that does not
+    /// parse, a schema name that is not a plain lower-case identifier, TLS
+    /// that cannot be set up.
+    FAPIAO_STORE_SETTING_INVALID = 805,
     /// An issuing device did not issue, or its configuration is invalid (device
     /// id, number segment, secret).
     FAPIAO_DEVICE_FAILED = 810,
@@ -267,6 +280,9 @@ impl fapiao_result {
         FAPIAO_STORE_FAILED,
         FAPIAO_STORE_CONFLICT,
         FAPIAO_STORE_REFUSED,
+        FAPIAO_STORE_UNAVAILABLE,
+        FAPIAO_STORE_BUSY,
+        FAPIAO_STORE_SETTING_INVALID,
         FAPIAO_DEVICE_FAILED,
         FAPIAO_TAX_UPLOAD_FAILED,
         FAPIAO_PANIC,
@@ -346,11 +362,14 @@ impl fapiao_result {
             FAPIAO_DECRYPT_FAILED => "decryption failed",
             FAPIAO_RANDOM_FAILED => "random number generator failed",
             FAPIAO_FEATURE_DISABLED => {
-                "this build of the library lacks the feature (GM algorithms, PKCS#11 tokens)"
+                "this build of the library lacks the feature (GM algorithms, PKCS#11 tokens, PostgreSQL)"
             }
             FAPIAO_STORE_FAILED => "store failure",
             FAPIAO_STORE_CONFLICT => "the store refused a conflicting change",
             FAPIAO_STORE_REFUSED => "the store refused the change",
+            FAPIAO_STORE_UNAVAILABLE => "the database could not be reached",
+            FAPIAO_STORE_BUSY => "the database was busy with another writer",
+            FAPIAO_STORE_SETTING_INVALID => "a store setting is not valid",
             FAPIAO_DEVICE_FAILED => "the issuing device did not issue",
             FAPIAO_TAX_UPLOAD_FAILED => "upload to the tax authority failed",
             FAPIAO_PANIC => "internal panic caught at the C boundary",

@@ -1,6 +1,8 @@
-//! [`fapiao_store`]: the embedded SQLite store a platform role keeps its state
-//! in (requests, invoices, number segments, the command queue, tickets, the tax
-//! outbox, the replay guard, pinned peers, the qualification registry).
+//! [`fapiao_store`]: the store a platform role keeps its state in (requests,
+//! invoices, number segments, the command queue, tickets, the tax outbox, the
+//! replay guard, pinned peers, the qualification registry): embedded SQLite
+//! ([`fapiao_store_open`]) or a PostgreSQL server
+//! ([`fapiao_store_open_postgres`], the `postgres` feature).
 
 use core::ffi::c_char;
 use std::sync::Arc;
@@ -11,8 +13,8 @@ use super::handle::{self, Handle};
 use super::result::fapiao_result::{
     self, FAPIAO_CERTIFICATE_MALFORMED, FAPIAO_INVALID_ARGUMENT, FAPIAO_QUALIFICATION_REGISTRY,
 };
+use super::store_engine::StoreEngine;
 use super::trust::fapiao_trust_store;
-use crate::device::DeviceStore;
 use crate::device::NumberSegment;
 use crate::error::Error;
 use crate::exchange::{PartyRole, PeerDirectory, PeerRecord};
@@ -33,18 +35,20 @@ pub enum fapiao_party_role {
     FAPIAO_ROLE_ENTERPRISE_FRONT_END = 3,
 }
 
-/// A platform's SQLite store. Each change is one transaction; the handle may be
-/// used from several threads at once, and by several roles (a service platform
-/// and its hosted device share one).
+/// A platform's store: a SQLite database (`fapiao_store_open`) or a schema on
+/// a PostgreSQL server (`fapiao_store_open_postgres`); every function taking a
+/// store works the same on either. Each change is one transaction; the handle
+/// may be used from several threads at once, and by several roles (a service
+/// platform and its hosted device share one).
 pub struct fapiao_store {
-    pub(crate) inner: Arc<SqliteStore>,
+    pub(crate) inner: Arc<dyn StoreEngine>,
 }
 
 impl Handle for fapiao_store {
     const NAME: &'static str = "fapiao_store";
 }
 
-/// Opens (creating and migrating it if needed) the store at `path`, a
+/// Opens (creating and migrating it if needed) the SQLite store at `path`, a
 /// NUL-terminated UTF-8 file path; NULL opens a fresh in-memory store that lives
 /// as long as its handle and the roles using it.
 ///
@@ -76,11 +80,78 @@ pub unsafe extern "C" fn fapiao_store_open(
             None => SqliteStore::open_in_memory(),
         }
         .map_err(Error::from)?;
-        out.write(handle::into_handle(fapiao_store {
-            inner: Arc::new(store),
-        }));
+        let inner: Arc<dyn StoreEngine> = Arc::new(store);
+        out.write(handle::into_handle(fapiao_store { inner }));
         Ok(())
     })
+}
+
+/// Opens one party's store on a PostgreSQL server: connects to the server
+/// `conninfo` names (NUL-terminated UTF-8: a `postgres://` URL or a
+/// `key=value` connection string; `sslmode=disable|prefer|require`, `prefer`
+/// by default, and with TLS the server's certificate and host name are
+/// verified against the system's trust store) and opens `schema`, where the
+/// party keeps its tables (NUL-terminated; a lower-case identifier
+/// `[a-z_][a-z0-9_]*` of at most 63 characters, not `pg_…`), creating and
+/// migrating it if needed. A service platform, a cloud platform and a front
+/// end may share one database, each in its own schema; every node of one
+/// party opens the same schema (no invoice number, quota or answer is given
+/// twice across them). The handle is used as `fapiao_store_open`'s is,
+/// by every function that takes a store.
+///
+/// The store keeps a pool of up to 16 connections, made as needed; a
+/// connection lost later is made again once the server is back, and the
+/// operations meanwhile fail with `FAPIAO_STORE_UNAVAILABLE`, leaving nothing
+/// half-written. The connection string, password included, is kept for that
+/// as long as the store is open; it never appears in an error detail.
+///
+/// On `FAPIAO_OK`, `*out` receives a new handle to free with
+/// `fapiao_store_free`. On failure `*out` is not written:
+/// `FAPIAO_STORE_SETTING_INVALID` for a connection string or schema name that
+/// is not valid (the detail names which); `FAPIAO_STORE_UNAVAILABLE` when no
+/// connection was made within 5 seconds (the server is down or unreachable,
+/// or refuses the connection); `FAPIAO_STORE_FAILED` for another server
+/// error (e.g. no right to create the schema) or a schema written by a newer
+/// version of the library; `FAPIAO_FEATURE_DISABLED` when the library is
+/// built without the `postgres` feature.
+///
+/// # Safety
+///
+/// `conninfo` and `schema` must each be NULL or a NUL-terminated string;
+/// `out` must be NULL or point at a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fapiao_store_open_postgres(
+    conninfo: *const c_char,
+    schema: *const c_char,
+    out: *mut *mut fapiao_store,
+) -> fapiao_result {
+    guard("fapiao_store_open_postgres", || {
+        // SAFETY: the caller guarantees the strings and `out`.
+        let (conninfo, schema, out) = unsafe {
+            (
+                str_arg(conninfo, "conninfo")?,
+                str_arg(schema, "schema")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let inner = open_postgres(conninfo, schema)?;
+        out.write(handle::into_handle(fapiao_store { inner }));
+        Ok(())
+    })
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(conninfo: &str, schema: &str) -> Result<Arc<dyn StoreEngine>, Failure> {
+    let store = crate::store::PostgresStore::open(conninfo, schema).map_err(Error::from)?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_: &str, _: &str) -> Result<Arc<dyn StoreEngine>, Failure> {
+    Err(Failure::new(
+        fapiao_result::FAPIAO_FEATURE_DISABLED,
+        "a PostgreSQL store needs the `postgres` feature, which this build of the library lacks",
+    ))
 }
 
 /// Adds an enterprise to the store's qualification registry, or replaces its
@@ -221,7 +292,8 @@ pub unsafe extern "C" fn fapiao_store_pin_peer(
                 purpose,
             )?;
         }
-        PeerDirectory::new(store.inner.clone()).pin(PeerRecord::new(party_id, role, leaf, now))?;
+        PeerDirectory::new(store.inner.clone().peer_store())
+            .pin(PeerRecord::new(party_id, role, leaf, now))?;
         Ok(())
     })
 }

@@ -361,12 +361,17 @@ impl CloudPlatform {
                     )?;
                     from_service = true;
                 }
-                Err(_) => {
+                // Not pinned as our service platform (unknown, another party,
+                // expired, revoked).
+                Err(Error::Peer(_)) => {
                     return Err(PlatformError::WrongServicePlatform {
                         party_id: signer.subject.clone(),
                     }
                     .into());
                 }
+                // The peer directory could not be read: the store's error
+                // (retryable), not a verdict on the signer.
+                Err(other) => return Err(other),
             }
         }
         if !from_service {

@@ -281,7 +281,7 @@ impl ServicePlatform {
             (PartyRole::CloudPlatform, Origin::CloudPlatform),
             (PartyRole::EnterpriseFrontEnd, Origin::FrontEnd),
         ] {
-            if let Some((sender, addressing)) = self.pinned_signer(&opened, role, now) {
+            if let Some((sender, addressing)) = self.pinned_signer(&opened, role, now)? {
                 // What the sender signed must be for us, in the role it is
                 // pinned in: a message re-encrypted to us by another recipient
                 // is not.
@@ -345,28 +345,38 @@ impl ServicePlatform {
     }
 
     /// The signer of `opened` pinned in `role`, with its addressing (`None`
-    /// when no signer is pinned in that role). Of several, the first that
-    /// signed an addressing: the same key may also have signed as the
-    /// enterprise.
+    /// when no signer is pinned and usable in that role). Of several, the
+    /// first that signed an addressing: the same key may also have signed as
+    /// the enterprise. A store that cannot be read is its error, not "not
+    /// pinned": the sender may well be pinned, and the message is to be
+    /// tried again.
     fn pinned_signer<'o>(
         &self,
         opened: &'o OpenedEnvelope,
         role: PartyRole,
         now: u64,
-    ) -> Option<(Sender, Option<&'o Addressing>)> {
-        let mut pinned = opened.signers.iter().filter_map(|signer| {
-            let record = self
+    ) -> Result<Option<(Sender, Option<&'o Addressing>)>, Error> {
+        let mut pinned = Vec::new();
+        for signer in &opened.signers {
+            let record = match self
                 .parts
                 .peers
                 .lookup_fingerprint(&signer.spki_fingerprint, now)
-                .ok()?;
-            (record.role == role).then_some((Sender { record }, signer.addressing.as_ref()))
-        });
-        let first = pinned.next()?;
-        if first.1.is_some() {
-            return Some(first);
+            {
+                Ok(record) => record,
+                // Unknown, expired, revoked or retired: not a usable pin.
+                Err(Error::Peer(_)) => continue,
+                Err(other) => return Err(other),
+            };
+            if record.role == role {
+                pinned.push((Sender { record }, signer.addressing.as_ref()));
+            }
         }
-        Some(pinned.find(|(_, a)| a.is_some()).unwrap_or(first))
+        let addressed = pinned.iter().position(|(_, a)| a.is_some());
+        Ok(match addressed {
+            Some(index) => Some(pinned.swap_remove(index)),
+            None => pinned.into_iter().next(),
+        })
     }
 
     /// Signs `payload`, addressed to the sender it answers, and seals it to the

@@ -29,6 +29,14 @@ const SYSTEM_LIBS: &[&str] = &[
     "-lc",
 ];
 
+/// What the `postgres` feature adds: the system's OpenSSL, which its TLS
+/// connector (`postgres-native-tls`) links dynamically.
+const POSTGRES_LIBS: &[&str] = if cfg!(feature = "postgres") {
+    &["-lssl", "-lcrypto"]
+} else {
+    &[]
+};
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -65,6 +73,7 @@ fn build(name: &str) -> PathBuf {
         .arg(root().join("include"))
         .arg(root().join(format!("examples/c/{name}.c")))
         .arg(&lib)
+        .args(POSTGRES_LIBS)
         .args(SYSTEM_LIBS)
         .arg("-o")
         .arg(&exe)

@@ -16,5 +16,6 @@ mod ffi_front_end;
 mod ffi_gm;
 mod ffi_header;
 mod ffi_platform;
+mod ffi_store_postgres;
 mod ffi_tax;
 mod ffi_token;

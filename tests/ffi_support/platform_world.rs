@@ -1,6 +1,7 @@
 //! A cloud platform and a service platform made through the C API as a C host
-//! would (in-memory stores, pinned peers, the qualification registry, a hosted
-//! device), for the tests of the platform functions.
+//! would (stores, in memory unless the test gives its own, pinned peers, the
+//! qualification registry, a hosted device), for the tests of the platform
+//! functions.
 
 use core::ffi::CStr;
 use core::ptr;
@@ -82,13 +83,38 @@ pub fn world(hosting_mode: &str) -> World {
 /// As [`world`], but the service platform hosts `hosted` when it is not NULL
 /// (a device outside the library).
 pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> World {
+    world_on(hosting_mode, hosted, &|_| {
+        let mut store = ptr::null_mut();
+        // SAFETY: NULL opens an in-memory store; `store` is writable.
+        ok(unsafe { fapiao_store_open(ptr::null(), &mut store) });
+        store
+    })
+}
+
+/// Which party a store of [`world_on`] is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Party {
+    /// The cloud platform.
+    Cloud,
+    /// The service platform and its hosted device.
+    Service,
+    /// The enterprise's front end and its device.
+    FrontEnd,
+}
+
+/// As [`world_with`], on the stores `open` makes for each party (a new
+/// handle, which the world frees once its roles hold the store).
+pub fn world_on(
+    hosting_mode: &str,
+    hosted: *const fapiao_callback_device,
+    open: &dyn Fn(Party) -> *mut fapiao_store,
+) -> World {
     let trust = trust_store(true);
-    let mut cloud_store = ptr::null_mut();
-    let mut service_store = ptr::null_mut();
+    let cloud_store = open(Party::Cloud);
+    let service_store = open(Party::Service);
     let device;
     let mut service = ptr::null_mut();
     let mut cloud = ptr::null_mut();
-    let mut front_store = ptr::null_mut();
     let mut front_device = ptr::null_mut();
     let mut front_end = ptr::null_mut();
     let front = super::credentials("enterprise-rsa");
@@ -99,8 +125,6 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
     // outputs; every handle but the roles is freed once, right after use (the
     // roles keep what they need).
     unsafe {
-        ok(fapiao_store_open(ptr::null(), &mut cloud_store));
-        ok(fapiao_store_open(ptr::null(), &mut service_store));
         ok(pin(
             cloud_store,
             trust,
@@ -147,7 +171,7 @@ pub fn world_with(hosting_mode: &str, hosted: *const fapiao_callback_device) -> 
         ));
         // The enterprise's front end: its own store and device, the service
         // platform pinned there and the front end pinned at the service platform.
-        ok(fapiao_store_open(ptr::null(), &mut front_store));
+        let front_store = open(Party::FrontEnd);
         ok(pin(
             front_store,
             trust,

@@ -22,6 +22,7 @@ mod device;
 mod front_end_batches;
 mod front_end_results;
 mod gm_platform;
+mod peer_outage;
 mod platform;
 mod platform_batches;
 mod platform_legacy;

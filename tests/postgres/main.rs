@@ -5,11 +5,17 @@
 //! Needs `FAPIAO_POSTGRES_URL` (e.g. from `eval "$(bash scripts/postgres.sh
 //! start)"`); without it every test fails, saying so. Each test works in a
 //! fresh schema of its own, dropped after it. `cli` runs `fapiao_cli
-//! store-check` on a schema.
+//! store-check` on a schema; `ffi` runs the platforms through the C API;
+//! `crash` kills platform nodes with SIGKILL mid-invoice (the binary re-runs
+//! itself as the child nodes, `crash_support`).
 
 #[path = "../../examples/fapiao_cli/args.rs"]
 #[allow(dead_code)]
 mod args;
+#[path = "../crash_support/mod.rs"]
+mod crash_support;
+#[path = "../ffi_support/mod.rs"]
+mod ffi_support;
 #[path = "../issuing_support/mod.rs"]
 mod issuing_support;
 #[path = "../store_contract/mod.rs"]
@@ -17,7 +23,9 @@ mod store_contract;
 
 mod cli;
 mod contract;
+mod crash;
 mod engine;
+mod ffi;
 mod nodes;
 mod restart;
 mod support;
