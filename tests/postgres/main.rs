@@ -5,19 +5,31 @@
 //! Needs `FAPIAO_POSTGRES_URL` (e.g. from `eval "$(bash scripts/postgres.sh
 //! start)"`); without it every test fails, saying so. Each test works in a
 //! fresh schema of its own, dropped after it. `cli` runs `fapiao_cli
-//! store-check` on a schema.
+//! store-check` on a schema. `example_runs`, `example_killed` and
+//! `node_cluster` run the main example and the service-platform node as
+//! processes on the server (built with the same features).
 
 #[path = "../../examples/fapiao_cli/args.rs"]
 #[allow(dead_code)]
 mod args;
 #[path = "../issuing_support/mod.rs"]
 mod issuing_support;
+#[path = "../node/node_process.rs"]
+#[allow(dead_code)]
+mod node_process;
+#[path = "../../examples/fapiao_cli/reconcile.rs"]
+#[allow(dead_code)]
+mod reconcile;
 #[path = "../store_contract/mod.rs"]
 mod store_contract;
 
 mod cli;
 mod contract;
 mod engine;
+mod example_killed;
+mod example_runs;
+mod example_support;
+mod node_cluster;
 mod nodes;
 mod restart;
 mod support;

@@ -38,6 +38,7 @@ fn crash_and_restart() {
 
 #[test]
 fn nodes_ride_out_a_server_crash_and_lose_or_double_nothing() {
+    let _server = crate::support::server_exclusive();
     const NODES: usize = 2;
     const EACH: usize = 30;
     let deadline = Instant::now() + Duration::from_secs(120);
