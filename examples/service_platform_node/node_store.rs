@@ -24,15 +24,10 @@ fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
-/// The service platform's schema for `schema_prefix`, as the main example's
-/// `--postgres` names it.
-pub fn service_schema(schema_prefix: &str) -> String {
-    format!("{schema_prefix}_eisp")
-}
-
 /// Opens the store `--db` names: in memory for `None`, a SQLite file for a
 /// path (created and migrated when new), or with the `postgres` feature the
-/// schema [`service_schema`]`(schema_prefix)` of the PostgreSQL database a
+/// schema `PREFIX_eisp` (`schema_prefix`, as the main example's `--postgres`
+/// names the service platform's) of the PostgreSQL database a
 /// `postgres://` URL names (created and migrated when new). Without the
 /// feature a URL is refused with a message that says so. No message repeats
 /// the URL, which may hold a password.
@@ -40,7 +35,7 @@ pub fn open_store(db: Option<&str>, schema_prefix: &str) -> Result<NodeStore, St
     match db {
         #[cfg(feature = "postgres")]
         Some(url) if is_postgres_url(url) => {
-            let schema = service_schema(schema_prefix);
+            let schema = format!("{schema_prefix}_eisp");
             PostgresStore::open(url, &schema)
                 .map(|store| NodeStore::Postgres(Arc::new(store)))
                 .map_err(|e| format!("--db: the PostgreSQL database (schema {schema}): {e}"))
