@@ -33,3 +33,4 @@ mod node_cluster;
 mod nodes;
 mod restart;
 mod support;
+mod world_setup;
