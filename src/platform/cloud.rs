@@ -361,6 +361,9 @@ impl CloudPlatform {
                     )?;
                     from_service = true;
                 }
+                // The store could not say (e.g. the database is down): not a
+                // verdict on the signer, and retryable when the store says so.
+                Err(e @ Error::Store(_)) => return Err(e),
                 Err(_) => {
                     return Err(PlatformError::WrongServicePlatform {
                         party_id: signer.subject.clone(),

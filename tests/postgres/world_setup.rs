@@ -20,6 +20,7 @@ type PostgresWorld = World<PostgresStore, PostgresStore, PostgresStore>;
 
 #[test]
 fn two_worlds_set_up_at_once_share_one_database() {
+    let _server = crate::support::server_shared();
     let schemas: Vec<String> = ["ecp", "eisp", "front"]
         .iter()
         .map(|party| schema_name(&format!("world_{party}")))
