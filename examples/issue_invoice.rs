@@ -20,6 +20,8 @@
 //! cargo run --release --example issue_invoice [-- --count N] [--batch B] [--db PATH] [--gm]
 //!                                             [--service-platform http://HOST:PORT ...]
 //! cargo run --release --features pkcs11 --example issue_invoice -- --pkcs11-module PATH
+//! cargo run --release --features postgres --example issue_invoice -- --postgres URL
+//!                                             [--schema-prefix P] [--count N] ...
 //! ```
 //! `--gm` runs every party on the SM2 dual certificates (双证书) of
 //! tests/data/gm: the platforms, the front end and its device seal, and both
@@ -28,6 +30,13 @@
 //! `--db PATH` keeps the service platform's SQLite database at PATH, and the
 //! cloud platform's and the enterprise front end's (each party has its own)
 //! next to it at PATH-cloud and PATH-front-end; they are in memory otherwise.
+//! `--postgres URL` (the `postgres` feature) keeps every party's store on that
+//! PostgreSQL database instead, each party in its own schema: `P_ecp`,
+//! `P_eisp` and `P_front_end` for `--schema-prefix P` (`fapiao` by default;
+//! see `postgres`). Several processes may run at once on the same URL and
+//! prefix, each one more node of both platforms and of the front end: they
+//! share the registry, the pins and the devices' numbering, and each issues
+//! its own orders, every one once.
 //! `--pkcs11-module PATH` (the `pkcs11` feature) keeps the private keys of
 //! both platforms (`eisp-p256`: signing, the device's seal, ECDH; `ecp-p256`)
 //! on a PKCS#11 token, used through the module at PATH. With
@@ -66,17 +75,24 @@ use fapiao::CryptoProvider;
 use fapiao::envelope::SignedMessage;
 use fapiao::invoice::{FailureReason, InvoiceNumber, IssueOutcome, IssueResponse, IssuedInvoice};
 use fapiao::pki::Credentials;
-use fapiao::platform::{CloudPlatform, Order, ServicePlatform};
+use fapiao::platform::{CloudPlatform, FrontEndService, Order, ServicePlatform};
 use fapiao::store::SqliteStore;
 use fapiao::tax::{RecordingTaxAuthority, RetryPolicy, SeededJitter};
 use fapiao_testkit::HOSTED_BY_PLATFORM as PLATFORM_HOSTED;
+use fapiao_testkit::{CloudSideStore, FrontSideStore, ServiceSideStore};
 use fapiao_testkit::{HOSTED_BY_ENTERPRISE as ENTERPRISE_HOSTED, Setup, World, request};
 
+#[path = "issue_invoice/options.rs"]
+mod options;
+#[cfg(feature = "postgres")]
+#[path = "issue_invoice/postgres.rs"]
+mod postgres;
 #[path = "issue_invoice/service_nodes.rs"]
 mod service_nodes;
 #[path = "issue_invoice/token.rs"]
 pub mod token;
 
+pub use options::Options;
 use service_nodes::{Reseal, ServiceNodes};
 pub use token::TokenKeys;
 
@@ -118,74 +134,36 @@ fn print_invoice(label: &str, invoice: &IssuedInvoice, signers: &str) {
     );
 }
 
-/// What the command line asks for.
-pub struct Options {
-    /// Platform-hosted invoices to issue (`--count`).
-    pub count: usize,
-    /// How many go to the platforms at a time (`--batch`).
-    pub batch_size: usize,
-    /// Where the service platform's database is kept (`--db`); the other
-    /// parties' are next to it.
-    pub db: Option<PathBuf>,
-    /// Every party on the SM2 dual certificates of tests/data/gm (`--gm`).
-    pub gm: bool,
-    /// The service platform's nodes (`--service-platform`, repeatable); in
-    /// this process when empty.
-    pub service_platforms: Vec<String>,
-    /// The PKCS#11 module holding the platforms' keys (`--pkcs11-module`).
-    pub pkcs11_module: Option<PathBuf>,
+/// The roles of one run, set up on their stores.
+struct Parties {
+    cloud: CloudPlatform,
+    service: ServicePlatform,
+    front_end: FrontEndService,
+    erp: std::collections::HashMap<&'static str, Credentials>,
 }
 
-impl Options {
-    /// Reads `--count N`, `--batch B`, `--db PATH`, `--gm` and
-    /// `--service-platform URL`; the usage line when anything else is given.
-    pub fn parse(args: &[String]) -> std::result::Result<Self, String> {
-        const USAGE: &str = "usage: issue_invoice [--count N] [--batch B] [--db PATH] [--gm] \
-                             [--service-platform http://HOST:PORT ...] [--pkcs11-module PATH]";
-        let mut options = Options {
-            count: 1,
-            batch_size: 1,
-            db: None,
-            gm: false,
-            service_platforms: Vec::new(),
-            pkcs11_module: None,
-        };
-        let mut rest = args.iter();
-        while let Some(flag) = rest.next() {
-            if flag == "--gm" {
-                if options.pkcs11_module.is_some() {
-                    return Err(
-                        "--gm and --pkcs11-module: SM2 keys on a token are not supported".into(),
-                    );
-                }
-                options.gm = true;
-                continue;
-            }
-            match (flag.as_str(), rest.next()) {
-                ("--count", Some(n)) => {
-                    options.count = n.parse().map_err(|_| "--count needs a number")?;
-                }
-                ("--batch", Some(n)) => {
-                    options.batch_size = n
-                        .parse()
-                        .ok()
-                        .filter(|b| (1..=1024).contains(b))
-                        .ok_or("--batch needs a number from 1 to 1024")?;
-                }
-                ("--db", Some(path)) => options.db = Some(PathBuf::from(path)),
-                ("--service-platform", Some(url)) => options.service_platforms.push(url.clone()),
-                ("--pkcs11-module", Some(_)) if options.gm => {
-                    return Err(
-                        "--gm and --pkcs11-module: SM2 keys on a token are not supported".into(),
-                    );
-                }
-                ("--pkcs11-module", Some(path)) => {
-                    options.pkcs11_module = Some(PathBuf::from(path))
-                }
-                _ => return Err(USAGE.to_owned()),
-            }
-        }
-        Ok(options)
+/// The fixture world (fapiao-testkit) on `stores`: both enterprises
+/// registered at the service platform, the certificates exchanged (ECP-1 <->
+/// EISP-1, and the enterprise's front end <-> EISP-1), the devices given
+/// their segments, and each role built on its own store with one unit of work
+/// per message; the platforms' keys from `on_token` when given.
+fn set_up<C: CloudSideStore, S: ServiceSideStore, F: FrontSideStore>(
+    stores: Setup<C, S, F>,
+    gm: bool,
+    now: u64,
+    on_token: Option<(Credentials, Credentials)>,
+) -> Parties {
+    let (eisp_credentials, ecp_credentials) = on_token.unzip();
+    let world = World::set_up(Setup {
+        ecp_credentials,
+        eisp_credentials,
+        ..stores.for_examples(gm, now)
+    });
+    Parties {
+        cloud: world.cloud,
+        service: world.service,
+        front_end: world.front_end,
+        erp: world.erp,
     }
 }
 
@@ -252,12 +230,19 @@ impl ServiceAt<'_> {
 
 /// Re-sends every order the cloud platform's journal holds as outstanding and
 /// stores the answers; returns how many were answered. One whose answer fails
-/// is reported and stays outstanding for the next run.
+/// is reported and stays outstanding for the next run. On a database shared
+/// with other processes (`--postgres`), an order another one answers
+/// meanwhile is passed over.
 fn resend_outstanding(cloud: &CloudPlatform, service: &ServiceAt<'_>, now: u64) -> Result<usize> {
     let (mut after, mut answered) = (0, 0);
-    while let Some((order, sealed)) = cloud.resend_next(after, now)? {
+    while let Some(order) = cloud.outstanding_submissions(after, 1)?.pop() {
         after = order.position;
         let serial = &order.serial_number;
+        let sealed = match cloud.resend(&order.seller_tax_id, serial, now) {
+            Ok(sealed) => sealed,
+            Err(fapiao::Error::Store(fapiao::StoreError::WrongState { .. })) => continue,
+            Err(e) => return Err(e.into()),
+        };
         let reseal = || cloud.resend(&order.seller_tax_id, serial, now);
         match service
             .handle(&sealed, Some(&reseal), now)
@@ -339,25 +324,40 @@ pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Su
     let run = format!("{now}{:09}", since_epoch.subsec_nanos());
     let started = Instant::now();
 
-    // The fixture world (fapiao-testkit): both enterprises registered at the
-    // service platform, the certificates exchanged (ECP-1 <-> EISP-1, and the
-    // enterprise's front end <-> EISP-1), the devices given their segments, and
-    // each role built on its own store with one unit of work per message.
-    // With nodes, the service platform's side of this world stays in memory:
-    // it only takes part in the exchanges, and the nodes hold the same
-    // parties' state.
-    let service_db = if nodes.is_some() { None } else { db.as_deref() };
-    let stores = Setup::on(
-        store(db.as_deref(), "-cloud")?,
-        store(service_db, "")?,
-        store(db.as_deref(), "-front-end")?,
-    );
-    let (eisp_credentials, ecp_credentials) = on_token.clone().unzip();
-    let world = World::set_up(Setup {
-        ecp_credentials,
-        eisp_credentials,
-        ..stores.for_examples(gm, now)
-    });
+    // The fixture world (`set_up`), on SQLite or on PostgreSQL. With nodes,
+    // the service platform's side of this world stays in memory: it only
+    // takes part in the exchanges, and the nodes hold the same parties' state.
+    let world = match &options.postgres {
+        None => {
+            let service_db = if nodes.is_some() { None } else { db.as_deref() };
+            let stores = Setup::on(
+                store(db.as_deref(), "-cloud")?,
+                store(service_db, "")?,
+                store(db.as_deref(), "-front-end")?,
+            );
+            set_up(stores, gm, now, on_token.clone())
+        }
+        #[cfg(feature = "postgres")]
+        Some(url) => {
+            let schemas = postgres::Schemas::for_prefix(&options.schema_prefix);
+            let cloud = postgres::open(url, &schemas.cloud)?;
+            let front_end = postgres::open(url, &schemas.front_end)?;
+            if nodes.is_some() {
+                let stores = Setup::on(cloud, store(None, "")?, front_end);
+                set_up(stores, gm, now, on_token.clone())
+            } else {
+                let service = postgres::open(url, &schemas.service)?;
+                set_up(
+                    Setup::on(cloud, service, front_end),
+                    gm,
+                    now,
+                    on_token.clone(),
+                )
+            }
+        }
+        #[cfg(not(feature = "postgres"))]
+        Some(_) => return Err("--postgres: this build has no PostgreSQL support".into()),
+    };
     let keys = if gm {
         "SM2 dual certificates: GM/T 0010 envelopes"
     } else if on_token.is_some() {
@@ -368,12 +368,11 @@ pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Su
     println!(
         "certificate exchanges: ECP-1 <-> EISP-1, {ENTERPRISE_HOSTED} <-> EISP-1 pinned ({keys})"
     );
-    let World {
+    let Parties {
         cloud,
         service,
         front_end,
         erp,
-        ..
     } = world;
     let erp_platform_hosted = erp[PLATFORM_HOSTED].clone();
     let erp_enterprise_hosted = erp[ENTERPRISE_HOSTED].clone();
@@ -474,16 +473,7 @@ pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Su
         return Err(format!("expected accepted, got {:?}", response.outcome).into());
     };
     println!("enterprise-hosted: accepted with ticket {ticket}");
-    let pull = || front_end.pull(10, now);
-    let batch = service_at.handle(&pull()?, Some(&pull), now)?;
-    let (results, report) = front_end.run_commands(&batch, now)?;
-    let recorded = front_end.read_ack(&service_at.handle(&results, None, now)?, now)?;
-    println!(
-        "front end: issued {} on its own device, service platform recorded {recorded:?}",
-        report.issued
-    );
-    let query = || cloud.query_ticket(ticket, now);
-    let polled = cloud.open_response(&service_at.handle(&query()?, Some(&query), now)?, now)?;
+    let polled = pull_and_poll(&cloud, &front_end, &service_at, ticket, now)?;
     match &polled.outcome {
         IssueOutcome::Issued { invoice } => {
             issued += 1;
@@ -568,9 +558,14 @@ pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Su
             String::new()
         },
         provider.name,
-        db.as_ref()
-            .map(|p| format!(", database kept at {}", p.display()))
-            .unwrap_or_default(),
+        match (db, &options.postgres) {
+            (Some(path), _) => format!(", database kept at {}", path.display()),
+            (None, Some(_)) => format!(
+                ", stores on PostgreSQL in schemas {}_*",
+                options.schema_prefix
+            ),
+            (None, None) => String::new(),
+        },
     );
     Ok(Summary {
         issued,
@@ -579,6 +574,44 @@ pub fn run_with_token(options: &Options, token: Option<&TokenKeys>) -> Result<Su
         numbers,
         recovered,
     })
+}
+
+/// How many rounds of the front end's pull and the cloud platform's poll a
+/// ticket gets before the run gives up on it.
+const POLL_ROUNDS: u32 = 100;
+
+/// The front end pulls its commands, issues them on its device and reports
+/// the results; then the cloud platform polls `ticket`. Another process on the
+/// same database (`--postgres`) may have pulled this command and not yet
+/// reported it: then the poll finds it pending, and the round is repeated
+/// after a pause, [`POLL_ROUNDS`] times at most.
+fn pull_and_poll(
+    cloud: &CloudPlatform,
+    front_end: &FrontEndService,
+    service_at: &ServiceAt<'_>,
+    ticket: &str,
+    now: u64,
+) -> Result<IssueResponse> {
+    let mut round = 0;
+    loop {
+        let pull = || front_end.pull(10, now);
+        let batch = service_at.handle(&pull()?, Some(&pull), now)?;
+        let (results, report) = front_end.run_commands(&batch, now)?;
+        let recorded = front_end.read_ack(&service_at.handle(&results, None, now)?, now)?;
+        if round == 0 || report.issued > 0 {
+            println!(
+                "front end: issued {} on its own device, service platform recorded {recorded:?}",
+                report.issued
+            );
+        }
+        let query = || cloud.query_ticket(ticket, now);
+        let polled = cloud.open_response(&service_at.handle(&query()?, Some(&query), now)?, now)?;
+        round += 1;
+        if !matches!(polled.outcome, IssueOutcome::AcceptedPending { .. }) || round == POLL_ROUNDS {
+            return Ok(polled);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Steps 5 and 6 in this process: the service platform uploads to a recording

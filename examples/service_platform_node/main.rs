@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example service_platform_node -- [--listen HOST:PORT] [--db PATH]
 //!                                                        [--node-id NAME] [--workers N] [--gm]
+//!                                                        [--schema-prefix P]
 //! ```
 //!
 //! The library stays sans-IO; this is one way to host it. `POST /v1/envelope`
@@ -19,7 +20,11 @@
 //! `--listen` with port 0 picks a free port; the first line on stdout is
 //! always `listening on http://ADDRESS`. `--db PATH` keeps the service
 //! platform's SQLite database (in memory otherwise); a node started again on
-//! it finds its parties, pins and numbers as they were. `--gm` sets every party
+//! it finds its parties, pins and numbers as they were. With the `postgres`
+//! feature, `--db postgres://…` keeps it on that PostgreSQL database in the
+//! schema `P_eisp` (`--schema-prefix P`, `fapiao` by default: the schema the
+//! main example's `--postgres` runs use for the service platform), and any
+//! number of nodes may run on it at once, each answering any message. `--gm` sets every party
 //! up on the SM2 dual certificates, as the main example's `--gm`; the node and
 //! the main example must agree on it.
 //!
@@ -123,7 +128,8 @@ fn listen(address: &str) -> std::io::Result<TcpListener> {
 
 /// Serves until a signal, then shuts down gracefully.
 fn serve(options: &Options) -> Result<()> {
-    let store = open_store(options.db.as_deref())?;
+    let store = open_store(options.db.as_deref(), &options.schema_prefix)?;
+    let described = store.describe(options.db.as_deref());
     let service = store.service_platform(options.gm, unix_now())?;
     let node = Arc::new(Node::new(service, store, options.node_id.clone()));
     // Registered before the first request can arrive: from here on a signal
@@ -145,7 +151,7 @@ fn serve(options: &Options) -> Result<()> {
         "{}: service platform EISP-1 at http://{address}, {} workers, store {}",
         node.id(),
         options.workers,
-        options.db.as_deref().unwrap_or("in memory"),
+        described,
     );
 
     let (stop_sender, stop) = mpsc::channel();

@@ -74,6 +74,8 @@ pub(crate) use self::record::DEVICE_OF_ANOTHER;
 pub use self::record::{
     EnterpriseStatus, HostingMode, MonthlyUsage, QualificationRecord, RegisteredDevice,
 };
-pub use self::registry::{QualificationRegistry, QuotaReservation, ReservationGuard};
+pub use self::registry::{
+    QualificationRegistry, QuotaReservation, RegistryAdmin, ReservationGuard,
+};
 pub use crate::error::{QualificationError, SUPPORTED_REGISTRY_VERSIONS};
 pub use crate::invoice::Refusal;

@@ -2,7 +2,7 @@
 //! database can implement it; and [`QuotaReservation`], quota held for an invoice
 //! being issued.
 
-use super::record::{MonthlyUsage, QualificationRecord};
+use super::record::{EnterpriseStatus, MonthlyUsage, QualificationRecord};
 use crate::error::Error;
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 
@@ -214,4 +214,26 @@ impl<R: QualificationRegistry + ?Sized> core::fmt::Debug for ReservationGuard<'_
             .field("reservation", &self.reservation)
             .finish_non_exhaustive()
     }
+}
+
+/// The operator's writes to a registry kept in a database: registering an
+/// enterprise and changing its status. [`SqliteStore`](crate::store::SqliteStore)
+/// and, with the `postgres` feature, `PostgresStore` implement it (their
+/// inherent methods of the same names do the work), so that code setting up
+/// a service platform can be written once for either engine.
+pub trait RegistryAdmin: QualificationRegistry {
+    /// Adds or replaces an enterprise's qualification record (its usage is
+    /// kept); returns the record it replaced. Registering the same record
+    /// again changes nothing; concurrent registrations are serialised.
+    fn upsert_enterprise(
+        &self,
+        record: &QualificationRecord,
+    ) -> Result<Option<QualificationRecord>, Error>;
+
+    /// Changes an enterprise's status (suspend, revoke, reinstate).
+    fn set_enterprise_status(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        status: EnterpriseStatus,
+    ) -> Result<(), Error>;
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use fapiao::device::{DeviceSecret, DeviceStore, NumberSegment, SoftwareDevice};
 use fapiao::invoice::{InvoiceKind, UnifiedSocialCreditCode};
 use fapiao::pki::Credentials;
-use fapiao::qualification::{EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice};
+use fapiao::qualification::{
+    EnterpriseStatus, HostingMode, QualificationRecord, RegisteredDevice, RegistryAdmin,
+};
 use fapiao::store::SqliteStore;
 use fapiao::time::Timestamp;
 
@@ -115,8 +117,8 @@ pub fn register_enterprises(store: &SqliteStore, erp: &Credentials, monthly_quot
 
 /// [`register_enterprises`], the enterprise's device sealing with the fixture
 /// certificate `seal_certificate` ([`enterprise_hosted_record_sealing`]).
-pub fn register_enterprises_sealing(
-    store: &SqliteStore,
+pub fn register_enterprises_sealing<S: RegistryAdmin + DeviceStore + ?Sized>(
+    store: &S,
     erp: &Credentials,
     monthly_quota_fen: i64,
     seal_certificate: &str,
@@ -137,7 +139,10 @@ pub fn register_enterprises_sealing(
 
 /// The service platform's software device [`HOSTED_DEVICE`], sealing with
 /// `credentials` and numbering in `store` from [`hosted_segment`].
-pub fn hosted_device(credentials: Credentials, store: Arc<SqliteStore>) -> SoftwareDevice {
+pub fn hosted_device<S: DeviceStore + 'static>(
+    credentials: Credentials,
+    store: Arc<S>,
+) -> SoftwareDevice {
     let secret = DeviceSecret::new(&[7u8; 32]).expect("a device secret");
     let device = SoftwareDevice::new(HOSTED_DEVICE, credentials, secret, store, provider())
         .expect("the hosted device");

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use fapiao::envelope::MemoryReplayGuard;
+use fapiao::exchange::PeerStore;
 use fapiao::exchange::{
     CertificateMatch, Confirmed, ExchangeParty, PartyBindings, PartyRole, PeerDirectory,
 };
 use fapiao::pki::Credentials;
 use fapiao::platform::PlatformTrust;
-use fapiao::qualification::RegisteredFrontEnds;
+use fapiao::qualification::{QualificationRegistry, RegisteredFrontEnds};
 use fapiao::store::SqliteStore;
 
 use crate::fixture::{provider, trust};
@@ -28,25 +29,37 @@ pub fn bindings_for(peer: &Credentials, party_id: &str, role: PartyRole) -> Part
     }
 }
 
-/// One side of an exchange: its credentials, party id, role and store.
-pub type Side<'a> = (&'a Credentials, &'a str, PartyRole, &'a Arc<SqliteStore>);
+/// One side of an exchange: its credentials, party id, role and store
+/// (SQLite by default).
+pub type Side<'a, S = SqliteStore> = (&'a Credentials, &'a str, PartyRole, &'a Arc<S>);
+
+/// A store one side of an exchange pins its peer in, and looks enterprises up
+/// in when the other side is a front end.
+pub trait ExchangeStore: PeerStore + QualificationRegistry + 'static {}
+
+impl<T: PeerStore + QualificationRegistry + 'static> ExchangeStore for T {}
 
 /// The exchange between `a` (who offers) and `b` at `now`: offer, answer,
 /// confirm, complete (and finish when `b` holds an encryption certificate);
 /// each side pins the other in its store. Each binds the
 /// other's platform id to its certificate ([`bindings_for`]), and a front end
 /// through the enterprise's record in the other's store.
-pub fn exchange(a: Side<'_>, b: Side<'_>, now: u64) {
+pub fn exchange<A: ExchangeStore, B: ExchangeStore>(a: Side<'_, A>, b: Side<'_, B>, now: u64) {
     exchange_trusting(a, b, now, &trust());
 }
 
 /// [`exchange`] with both sides validating the other's chains with `trust`.
-pub fn exchange_trusting(a: Side<'_>, b: Side<'_>, now: u64, trust: &PlatformTrust) {
+pub fn exchange_trusting<A: ExchangeStore, B: ExchangeStore>(
+    a: Side<'_, A>,
+    b: Side<'_, B>,
+    now: u64,
+    trust: &PlatformTrust,
+) {
     let validator = trust.validator();
     let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
     let (da, db) = (
-        PeerDirectory::new(a.3.clone()),
-        PeerDirectory::new(b.3.clone()),
+        PeerDirectory::new(Arc::clone(a.3) as Arc<dyn PeerStore>),
+        PeerDirectory::new(Arc::clone(b.3) as Arc<dyn PeerStore>),
     );
     let (ba, bb) = (bindings_for(b.0, b.1, b.2), bindings_for(a.0, a.1, a.2));
     let (fa, fb) = (

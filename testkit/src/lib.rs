@@ -9,7 +9,8 @@
 //! * [`exchange`]: the certificate exchange between two parties, in process;
 //! * [`World`]: a cloud platform, a service platform hosting a device, and the
 //!   enterprise-hosted enterprise's front end with its own device, each on its
-//!   own SQLite store, pinned to each other by real exchanges.
+//!   own store (SQLite by default, or any stores the parties run on, e.g.
+//!   PostgreSQL), pinned to each other by real exchanges.
 //!
 //! Everything panics with the fixture's name when a fixture does not load: the
 //! fixtures are part of the repository.
@@ -25,9 +26,9 @@ pub use enterprises::{
     SERVICE_PLATFORM, enterprise_hosted_record, enterprise_hosted_record_sealing, front_segment,
     hosted_device, hosted_segment, platform_hosted_record, record, register_enterprises, request,
 };
-pub use exchange::{bindings_for, exchange, exchange_trusting};
+pub use exchange::{ExchangeStore, bindings_for, exchange, exchange_trusting};
 pub use fixture::{
     NOW, PASSWORD, creds, creds_named, data, gm_creds, provider, sample, trust, trust_with_gm,
 };
 pub use unit::CountingUnit;
-pub use world::{Setup, World, ticket_of};
+pub use world::{CloudSideStore, FrontSideStore, ServiceSideStore, Setup, World, ticket_of};

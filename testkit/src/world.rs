@@ -3,11 +3,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use fapiao::device::DeviceStore;
 use fapiao::envelope::SignedMessage;
 use fapiao::exchange::PartyRole;
 use fapiao::invoice::{IssueOutcome, IssueResponse};
 use fapiao::pki::Credentials;
-use fapiao::platform::{CloudPlatform, FrontEndService, Order, RunReport, ServicePlatform};
+use fapiao::platform::{
+    CloudPlatform, CloudPlatformStore, FrontEndService, FrontEndStore, Order, RunReport,
+    ServicePlatform, ServicePlatformStore,
+};
+use fapiao::qualification::{QualificationRegistry, RegistryAdmin};
 use fapiao::store::SqliteStore;
 
 use crate::enterprises::{
@@ -17,14 +22,35 @@ use crate::enterprises::{
 use crate::exchange::exchange_trusting;
 use crate::fixture::{NOW, creds, creds_named, gm_creds, provider, trust_with_gm};
 
-/// How a [`World`] is set up.
-pub struct Setup {
+/// What a [`World`]'s cloud platform runs on: a cloud platform's store that
+/// also answers the exchange's registry look-up (e.g. [`SqliteStore`], or
+/// `PostgresStore` with fapiao's `postgres` feature).
+pub trait CloudSideStore: CloudPlatformStore + QualificationRegistry {}
+
+impl<T: CloudPlatformStore + QualificationRegistry> CloudSideStore for T {}
+
+/// What a [`World`]'s service platform runs on: a service platform's store
+/// the set-up registers the enterprises in.
+pub trait ServiceSideStore: ServicePlatformStore + RegistryAdmin {}
+
+impl<T: ServicePlatformStore + RegistryAdmin> ServiceSideStore for T {}
+
+/// What a [`World`]'s front end runs on: a front end's store its device
+/// numbers in.
+pub trait FrontSideStore: FrontEndStore + DeviceStore + QualificationRegistry {}
+
+impl<T: FrontEndStore + DeviceStore + QualificationRegistry> FrontSideStore for T {}
+
+/// How a [`World`] is set up: on SQLite stores by default, or on any stores
+/// the three parties run on (`C` the cloud platform's, `S` the service
+/// platform's, `F` the front end's).
+pub struct Setup<C = SqliteStore, S = SqliteStore, F = SqliteStore> {
     /// The cloud platform's store.
-    pub cloud_store: Arc<SqliteStore>,
+    pub cloud_store: Arc<C>,
     /// The service platform's store (its hosted device numbers in it too).
-    pub service_store: Arc<SqliteStore>,
+    pub service_store: Arc<S>,
     /// The front end's store (its device numbers in it too).
-    pub front_store: Arc<SqliteStore>,
+    pub front_store: Arc<F>,
     /// The cloud platform's fixture key (`ecp-rsa`, `ecp-p256`, `ecp-p384`).
     pub ecp_key: String,
     /// The service platform's fixture key (`eisp-p256`, `eisp-rsa`).
@@ -51,14 +77,10 @@ pub struct Setup {
     pub gm: bool,
 }
 
-impl Setup {
+impl<C, S, F> Setup<C, S, F> {
     /// On the given stores, with `ecp-rsa` and `eisp-p256`, units of work, the
     /// exchange at [`NOW`] and a monthly quota of 10 million yuan.
-    pub fn on(
-        cloud_store: Arc<SqliteStore>,
-        service_store: Arc<SqliteStore>,
-        front_store: Arc<SqliteStore>,
-    ) -> Self {
+    pub fn on(cloud_store: Arc<C>, service_store: Arc<S>, front_store: Arc<F>) -> Self {
         Self {
             cloud_store,
             service_store,
@@ -72,12 +94,6 @@ impl Setup {
             monthly_quota_fen: 1_000_000_000,
             gm: false,
         }
-    }
-
-    /// Every party on the SM2 dual certificates of `tests/data/gm`, every
-    /// store in memory.
-    pub fn gm() -> Self {
-        Self::in_memory().on_gm()
     }
 
     /// The same setup with every party on the SM2 dual certificates of
@@ -113,6 +129,14 @@ impl Setup {
             ..keys
         }
     }
+}
+
+impl Setup {
+    /// Every party on the SM2 dual certificates of `tests/data/gm`, every
+    /// store in memory.
+    pub fn gm() -> Self {
+        Self::in_memory().on_gm()
+    }
 
     /// As [`on`](Self::on), every store in memory.
     pub fn in_memory() -> Self {
@@ -123,8 +147,9 @@ impl Setup {
 
 /// A cloud platform, a service platform hosting a device, and the
 /// enterprise-hosted enterprise's front end with its own device, each on its
-/// own SQLite store, pinned to each other by real certificate exchanges.
-pub struct World {
+/// own store (SQLite by default), pinned to each other by real certificate
+/// exchanges.
+pub struct World<C = SqliteStore, S = SqliteStore, F = SqliteStore> {
     /// The cloud platform, [`CLOUD_PLATFORM`].
     pub cloud: CloudPlatform,
     /// The service platform, [`SERVICE_PLATFORM`], hosting its device for
@@ -133,11 +158,11 @@ pub struct World {
     /// [`HOSTED_BY_ENTERPRISE`]'s front end, with its device [`FRONT_DEVICE`].
     pub front_end: FrontEndService,
     /// The cloud platform's store.
-    pub cloud_store: Arc<SqliteStore>,
+    pub cloud_store: Arc<C>,
     /// The service platform's store.
-    pub service_store: Arc<SqliteStore>,
+    pub service_store: Arc<S>,
     /// The front end's store.
-    pub front_store: Arc<SqliteStore>,
+    pub front_store: Arc<F>,
     /// The ERP's signing credentials per seller.
     pub erp: HashMap<&'static str, Credentials>,
 }
@@ -152,6 +177,11 @@ impl World {
     /// Everything in memory.
     pub fn new() -> Self {
         Self::set_up(Setup::in_memory())
+    }
+
+    /// The sample blue request with its seller, buyer and serial number replaced.
+    pub fn request(seller: &str, serial: &str) -> Vec<u8> {
+        crate::enterprises::request("valid-blue.json", seller, serial)
     }
 
     /// On the given stores (files for the crash tests). Setting up again on the
@@ -188,10 +218,16 @@ impl World {
             ..Setup::on(cloud_store, service_store, front_store)
         })
     }
+}
 
+impl<C: CloudSideStore, S: ServiceSideStore, F: FrontSideStore> World<C, S, F> {
     /// The world `setup` describes: both enterprises registered, the
     /// exchanges made, the devices given their segments, the roles built.
-    pub fn set_up(setup: Setup) -> Self {
+    /// Everything is added with the stores' own operations, each of which
+    /// leaves in place what is already there, so setting up again on kept
+    /// stores (a restart), or at once from several processes on shared ones,
+    /// finds and shares the same state.
+    pub fn set_up(setup: Setup<C, S, F>) -> Self {
         let Setup {
             cloud_store,
             service_store,
@@ -218,7 +254,7 @@ impl World {
             )
         };
         register_enterprises_sealing(
-            service_store,
+            service_store.as_ref(),
             &erp_platform_hosted,
             setup.monthly_quota_fen,
             seal,
@@ -242,13 +278,13 @@ impl World {
         );
         exchange_trusting(front_side, service_side, setup.now, &trust);
 
-        let hosted = hosted_device(eisp.clone(), service_store.clone());
+        let hosted = hosted_device(eisp.clone(), Arc::clone(service_store));
         let secret = fapiao::device::DeviceSecret::new(&[9u8; 32]).expect("a device secret");
         let front_device = fapiao::device::SoftwareDevice::new(
             FRONT_DEVICE,
             front.clone(),
             secret,
-            front_store.clone(),
+            Arc::clone(front_store) as Arc<dyn DeviceStore>,
             provider(),
         )
         .expect("the front end's device")
@@ -285,11 +321,6 @@ impl World {
             front_store: setup.front_store,
             erp,
         }
-    }
-
-    /// The sample blue request with its seller, buyer and serial number replaced.
-    pub fn request(seller: &str, serial: &str) -> Vec<u8> {
-        crate::enterprises::request("valid-blue.json", seller, serial)
     }
 
     /// One round of the enterprise's front end at `now`: pull up to `limit`

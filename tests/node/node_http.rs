@@ -173,3 +173,27 @@ fn the_command_line_refuses_what_the_node_cannot_serve() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--listen 127.0.0.1:notaport"), "{stderr}");
 }
+
+#[test]
+fn the_main_example_refuses_a_postgres_url_it_cannot_use() {
+    let main = |args: &[&str]| Command::new(&examples().main).args(args).output().unwrap();
+    let url = "postgres://fapiao:secret@db.example/fapiao";
+    let out = main(&["--postgres", url]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if cfg!(feature = "postgres") {
+        // With the feature: the stores on PostgreSQL or on SQLite files, not both.
+        let out = main(&["--postgres", url, "--db", "/tmp/never.db"]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--postgres and --db"), "{stderr}");
+        let out = main(&["--postgres", url, "--schema-prefix", "Not-An-Identifier"]);
+        assert_eq!(out.status.code(), Some(2));
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--features postgres"), "{stderr}");
+    }
+    assert!(
+        !stderr.contains("secret"),
+        "the URL is not repeated: {stderr}"
+    );
+}

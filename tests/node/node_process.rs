@@ -31,6 +31,7 @@ pub fn examples() -> &'static Examples {
             (cfg!(feature = "aws-lc"), "aws-lc"),
             (cfg!(feature = "portable"), "portable"),
             (cfg!(feature = "gm"), "gm"),
+            (cfg!(feature = "postgres"), "postgres"),
         ] {
             if on {
                 features.push(name);

@@ -294,6 +294,7 @@ fn check_after_kill(checker: &Node, node: u32, round: u32, seen: &mut Seen) {
 
 #[test]
 fn nodes_killed_mid_invoice_lose_nothing_and_give_no_number_twice() {
+    let _server = crate::support::server_shared();
     let (service_schema, cloud_schema) = (schema_name("crash_eisp"), schema_name("crash_ecp"));
     let _guards = [
         SchemaGuard(service_schema.clone()),

@@ -89,6 +89,7 @@ fn held(schema: &str) -> (u64, bool) {
 
 #[test]
 fn a_platform_hosted_invoice_through_c_handles_on_postgres() {
+    let _server = crate::support::server_shared();
     let (world, [cloud, service, _], _guards) = world_on_postgres("PLATFORM_HOSTED");
     let request = world.submit(&request("valid-blue.json"));
     let (rc, answer) = world.handle(&request);
@@ -105,6 +106,7 @@ fn a_platform_hosted_invoice_through_c_handles_on_postgres() {
 
 #[test]
 fn an_enterprise_hosted_ticket_through_c_handles_on_postgres() {
+    let _server = crate::support::server_shared();
     let (world, [_, service, front], _guards) = world_on_postgres("ENTERPRISE_HOSTED");
     let (rc, answer) = world.handle(&world.submit(&request("valid-blue.json")));
     ok(rc);

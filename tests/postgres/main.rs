@@ -7,7 +7,10 @@
 //! fresh schema of its own, dropped after it. `cli` runs `fapiao_cli
 //! store-check` on a schema; `ffi` runs the platforms through the C API;
 //! `crash` kills platform nodes with SIGKILL mid-invoice (the binary re-runs
-//! itself as the child nodes, `crash_support`).
+//! itself as the child nodes, `crash_support`). `example_runs`,
+//! `example_killed` and `node_cluster` run the main example and the
+//! service-platform node as processes on the server (built with the same
+//! features).
 
 #[path = "../../examples/fapiao_cli/args.rs"]
 #[allow(dead_code)]
@@ -18,6 +21,12 @@ mod crash_support;
 mod ffi_support;
 #[path = "../issuing_support/mod.rs"]
 mod issuing_support;
+#[path = "../node/node_process.rs"]
+#[allow(dead_code)]
+mod node_process;
+#[path = "../../examples/fapiao_cli/reconcile.rs"]
+#[allow(dead_code)]
+mod reconcile;
 #[path = "../store_contract/mod.rs"]
 mod store_contract;
 
@@ -25,7 +34,12 @@ mod cli;
 mod contract;
 mod crash;
 mod engine;
+mod example_killed;
+mod example_runs;
+mod example_support;
 mod ffi;
+mod node_cluster;
 mod nodes;
 mod restart;
 mod support;
+mod world_setup;

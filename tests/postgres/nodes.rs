@@ -124,6 +124,7 @@ pub(crate) fn issued_number(response: &IssueResponse) -> String {
 
 #[test]
 fn nodes_issuing_at_once_never_share_a_number_and_answer_every_request_once() {
+    let _server = crate::support::server_shared();
     const NODES: usize = 4;
     const EACH: usize = 12;
     let deployment = Deployment::new();
@@ -187,6 +188,7 @@ fn nodes_issuing_at_once_never_share_a_number_and_answer_every_request_once() {
 
 #[test]
 fn the_same_request_at_two_nodes_at_once_gets_one_invoice() {
+    let _server = crate::support::server_shared();
     let deployment = Deployment::new();
     let nodes = [deployment.node(), deployment.node()];
     for round in 0..5 {

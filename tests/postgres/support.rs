@@ -1,9 +1,30 @@
 //! The server under test and fresh schemas on it.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use fapiao::store::PostgresStore;
+
+/// Held shared by the tests that run for many seconds on the server (example
+/// processes, several nodes, the crash loop), and exclusively by the test that
+/// crashes and restarts it:
+/// a process of one cut off by the other's crash would fail for a reason
+/// neither tests.
+static SERVER: RwLock<()> = RwLock::new(());
+
+/// A share of the server, for a test whose processes need it up throughout.
+pub fn server_shared() -> RwLockReadGuard<'static, ()> {
+    SERVER
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The server to oneself, for the test that crashes it.
+pub fn server_exclusive() -> RwLockWriteGuard<'static, ()> {
+    SERVER
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The server's URL, from `FAPIAO_POSTGRES_URL`; a clear failure without it.
 pub fn url() -> String {

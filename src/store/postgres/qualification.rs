@@ -423,3 +423,20 @@ impl QualificationRegistry for PostgresStore {
         })
     }
 }
+
+impl crate::qualification::RegistryAdmin for PostgresStore {
+    fn upsert_enterprise(
+        &self,
+        record: &QualificationRecord,
+    ) -> Result<Option<QualificationRecord>, Error> {
+        PostgresStore::upsert_enterprise(self, record)
+    }
+
+    fn set_enterprise_status(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        status: EnterpriseStatus,
+    ) -> Result<(), Error> {
+        PostgresStore::set_enterprise_status(self, tax_id, status)
+    }
+}

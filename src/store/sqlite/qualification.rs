@@ -438,3 +438,20 @@ impl QualificationRegistry for SqliteStore {
         })
     }
 }
+
+impl crate::qualification::RegistryAdmin for SqliteStore {
+    fn upsert_enterprise(
+        &self,
+        record: &QualificationRecord,
+    ) -> Result<Option<QualificationRecord>, Error> {
+        SqliteStore::upsert_enterprise(self, record)
+    }
+
+    fn set_enterprise_status(
+        &self,
+        tax_id: &UnifiedSocialCreditCode,
+        status: EnterpriseStatus,
+    ) -> Result<(), Error> {
+        SqliteStore::set_enterprise_status(self, tax_id, status)
+    }
+}
