@@ -1,7 +1,9 @@
 //! [`CloudStore`] on PostgreSQL: `cloud_invoices`, `cloud_tickets` and the
 //! submission journal `cloud_submissions`.
 
-use postgres::{Client, Row};
+use postgres::Row;
+
+use super::Client;
 
 use super::PostgresStore;
 use super::codec::{

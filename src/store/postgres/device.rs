@@ -5,7 +5,9 @@
 //! a second node waits for the first to commit, then sees its journal entry
 //! (the same command: the same invoice) or takes the next number.
 
-use postgres::{Client, Row};
+use postgres::Row;
+
+use super::Client;
 
 use super::PostgresStore;
 use super::codec::{

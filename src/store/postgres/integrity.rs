@@ -1,7 +1,7 @@
 //! [`PostgresStore::check_integrity`]: the invariants the store promises,
 //! checked on the data, as the SQLite store checks them.
 
-use postgres::Client;
+use super::Client;
 
 use super::PostgresStore;
 use super::codec::{During, get, uint};

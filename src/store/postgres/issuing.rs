@@ -10,7 +10,9 @@
 //! commands are handed out with `FOR UPDATE SKIP LOCKED`: two pulls running at
 //! once never get the same command.
 
-use postgres::{Client, Row};
+use postgres::Row;
+
+use super::Client;
 
 use super::PostgresStore;
 use super::codec::{

@@ -8,7 +8,7 @@
 //! PostgreSQL's types: `BIGINT` integers, `BYTEA` blobs, identity columns where
 //! SQLite orders by `rowid`.
 
-use postgres::Client;
+use super::Client;
 
 use super::codec::{During, get};
 use crate::error::StoreError;
@@ -265,5 +265,5 @@ fn version_in(client: &mut impl postgres::GenericClient) -> Result<i64, StoreErr
 
 /// The schema version recorded in the database (0 for a new one).
 pub(super) fn current_version(client: &mut Client) -> Result<i64, StoreError> {
-    version_in(client)
+    version_in(client.raw())
 }

@@ -22,6 +22,7 @@
 
 mod cloud;
 mod codec;
+mod connection;
 mod device;
 mod integrity;
 mod issuing;
@@ -38,9 +39,10 @@ use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use postgres::Client;
 use postgres_native_tls::MakeTlsConnector;
 use r2d2_postgres::PostgresConnectionManager;
+
+use self::connection::{Client, Manager};
 
 use self::codec::{During, pool_error};
 use super::parsed::ParsedCache;
@@ -48,7 +50,6 @@ use crate::error::StoreError;
 use crate::pki::Certificate;
 use crate::qualification::QualificationRecord;
 
-type Manager = PostgresConnectionManager<MakeTlsConnector>;
 type Pooled = r2d2::PooledConnection<Manager>;
 
 /// Options for [`PostgresStore::open_with`].
@@ -176,7 +177,10 @@ impl PostgresStore {
             setting: "TLS",
             problem: e.to_string(),
         })?;
-        let manager = PostgresConnectionManager::new(config, MakeTlsConnector::new(tls));
+        let manager = Manager(PostgresConnectionManager::new(
+            config,
+            MakeTlsConnector::new(tls),
+        ));
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
             .min_idle(Some(0))

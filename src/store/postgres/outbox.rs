@@ -8,7 +8,9 @@
 //! retry or the parking as usual; a node that stops in between leaves the
 //! entry due again once the claim has run out.
 
-use postgres::{Client, Row};
+use postgres::Row;
+
+use super::Client;
 
 use super::PostgresStore;
 use super::codec::{

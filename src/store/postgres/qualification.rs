@@ -5,7 +5,7 @@
 //! usage row before it reads what is left, and a charge is one conditional
 //! upsert, so two nodes never both take the last of a quota.
 
-use postgres::Client;
+use super::Client;
 
 use super::PostgresStore;
 use super::codec::{During, corrupt_column, from_json, get, to_json};
