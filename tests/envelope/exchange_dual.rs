@@ -48,6 +48,21 @@ fn bindings(also: Option<&Credentials>) -> PartyBindings {
         )
 }
 
+/// The two platforms bound by their signing certificates' keys.
+fn key_bindings(ecp: &Credentials, eisp: &Credentials) -> PartyBindings {
+    PartyBindings::new()
+        .bind(
+            ECP,
+            PartyRole::CloudPlatform,
+            CertificateMatch::Key(ecp.leaf().spki_fingerprint()),
+        )
+        .bind(
+            EISP,
+            PartyRole::ServicePlatform,
+            CertificateMatch::Key(eisp.leaf().spki_fingerprint()),
+        )
+}
+
 /// Runs offer, answer, confirm, complete between `ecp` (offering, endorsed by
 /// `endorser` when given) and `eisp`, each with its directory.
 fn run(
@@ -286,39 +301,16 @@ fn a_p256_responder_cannot_challenge_an_sm2_encryption_certificate() {
     let validator = trust.validator();
     let ecp = gm_creds("ecp");
     let eisp = fapiao_testkit::creds("eisp-p256");
-    let bindings = PartyBindings::new()
-        .bind(
-            ECP,
-            PartyRole::CloudPlatform,
-            CertificateMatch::Key(ecp.leaf().spki_fingerprint()),
-        )
-        .bind(
-            EISP,
-            PartyRole::ServicePlatform,
-            CertificateMatch::Key(eisp.leaf().spki_fingerprint()),
-        );
+    let bindings = key_bindings(&ecp, &eisp);
     let (at_ecp, at_eisp) = (PeerDirectory::default(), PeerDirectory::default());
-    let (ra, rb) = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
-    let a = ExchangeParty::new(
-        &ecp,
-        ECP,
-        PartyRole::CloudPlatform,
+    let replay = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
+    let Parties { a, b } = parties(
+        (&ecp, &eisp),
+        (&at_ecp, &at_eisp),
+        &replay,
+        &bindings,
         &validator,
-        &at_ecp,
-        &ra,
-        provider(),
-    )
-    .with_bindings(&bindings);
-    let b = ExchangeParty::new(
-        &eisp,
-        EISP,
-        PartyRole::ServicePlatform,
-        &validator,
-        &at_eisp,
-        &rb,
-        provider(),
-    )
-    .with_bindings(&bindings);
+    );
     let (_, offer) = a.offer(NOW).unwrap();
     // The P-256 responder cannot seal a challenge to an SM2 certificate: one
     // envelope holds one suite.
@@ -340,17 +332,7 @@ fn an_rsa_initiator_cannot_challenge_an_sm2_responder() {
     let trust = trust_with_gm();
     let validator = trust.validator();
     let (ecp, eisp) = (fapiao_testkit::creds("ecp-rsa"), gm_creds("eisp"));
-    let bindings = PartyBindings::new()
-        .bind(
-            ECP,
-            PartyRole::CloudPlatform,
-            CertificateMatch::Key(ecp.leaf().spki_fingerprint()),
-        )
-        .bind(
-            EISP,
-            PartyRole::ServicePlatform,
-            CertificateMatch::Key(eisp.leaf().spki_fingerprint()),
-        );
+    let bindings = key_bindings(&ecp, &eisp);
     let (at_ecp, at_eisp) = (PeerDirectory::default(), PeerDirectory::default());
     let replay = (MemoryReplayGuard::new(), MemoryReplayGuard::new());
     let Parties { a, b } = parties(
