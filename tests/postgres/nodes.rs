@@ -78,7 +78,16 @@ impl Deployment {
     /// A node: its own store (pool) on the service schema, its own device
     /// handle and platform.
     pub(crate) fn node(&self) -> (ServicePlatform, Arc<PostgresStore>) {
-        let store = Arc::new(PostgresStore::open(&url(), &self.service_schema).unwrap());
+        self.node_with(fapiao::store::PostgresOptions::default())
+    }
+
+    /// [`node`](Self::node) with its store opened with `options`.
+    pub(crate) fn node_with(
+        &self,
+        options: fapiao::store::PostgresOptions,
+    ) -> (ServicePlatform, Arc<PostgresStore>) {
+        let store =
+            Arc::new(PostgresStore::open_with(&url(), &self.service_schema, options).unwrap());
         let device = node_device(&self.eisp, store.clone());
         let service = ServicePlatform::builder(self.eisp.clone(), trust())
             .store(store.clone())
