@@ -6,6 +6,12 @@
 #   bash scripts/postgres.sh restart           # kill it as a crash would, then start it again
 #   bash scripts/postgres.sh bindir            # where PostgreSQL's programs are (fails if none)
 #
+# The tests' cluster runs with `fsync=off`: it is thrown away, and its crash
+# tests kill the server, not the machine. FAPIAO_POSTGRES_DURABLE=1 starts one
+# with PostgreSQL's defaults instead (`fsync=on`, `synchronous_commit=on`: a
+# commit waits for its WAL on disk), as the benchmarks compare it with SQLite
+# syncing its WAL at every commit.
+#
 # The cluster lives in a temporary directory (FAPIAO_POSTGRES_DIR), listens on
 # 127.0.0.1 and a Unix socket in that directory, on port FAPIAO_POSTGRES_PORT
 # (54329 by default), trusts local connections, and keeps nothing on disk after
@@ -44,7 +50,11 @@ start() {
     dir=$(mktemp -d /tmp/fapiao-pg.XXXXXX)
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync >&2
-    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    local sync="-c fsync=off"
+    if [ "${FAPIAO_POSTGRES_DURABLE:-0}" = 1 ]; then
+        sync="-c fsync=on -c synchronous_commit=on"
+    fi
+    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 $sync -c max_connections=200" \
         >"$dir/options"
     server_start "$dir"
     echo "export FAPIAO_POSTGRES_DIR=$dir"

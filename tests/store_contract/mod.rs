@@ -90,6 +90,7 @@ macro_rules! store_contract_tests {
             cloud::received_invoices_and_tickets_are_kept_once,
             cloud::the_submission_journal_opens_closes_and_compacts,
             units::a_failed_unit_leaves_nothing_and_a_failed_change_only_itself,
+            units::a_change_the_database_rejects_leaves_the_rest_of_the_unit,
         );
     };
     (@each $fresh:path; $($module:ident :: $name:ident),* $(,)?) => {

@@ -270,33 +270,34 @@ impl DeviceStore for PostgresStore {
                 }
                 .into());
             }
-            let moved = tx
+            // The segment moves on and the journal records the number in one
+            // statement: the journal row is inserted from the segment row the
+            // update returns, so none is inserted when the segment did not move.
+            let key = number_key(&allocated.number);
+            let journaled = tx
                 .execute(
-                    "UPDATE number_segments SET next = next + 1
-                     WHERE segment_id = $1 AND next = $2",
-                    &[&allocated.segment_id, &int(sequence)],
+                    "WITH moved AS (
+                         UPDATE number_segments SET next = next + 1
+                         WHERE segment_id = $4 AND next = $5
+                         RETURNING segment_id)
+                     INSERT INTO device_journal
+                         (device_id, command_id, command_digest, segment_id, sequence,
+                          invoice_number, invoice_json)
+                     SELECT $1, $2, $3, segment_id, $5, $6, $7 FROM moved",
+                    &[
+                        &next.device_id,
+                        &next.command_id,
+                        &&next.command_digest[..],
+                        &allocated.segment_id,
+                        &int(sequence),
+                        &key,
+                        &to_json("issued invoice", &issued)?,
+                    ],
                 )
-                .during(OP)?;
-            if moved != 1 {
+                .map_err(unique_as(OP, "invoice number", &key))?;
+            if journaled != 1 {
                 return Err(corrupt_column("next", &sequence.to_string()).into());
             }
-            let key = number_key(&allocated.number);
-            tx.execute(
-                "INSERT INTO device_journal
-                     (device_id, command_id, command_digest, segment_id, sequence,
-                      invoice_number, invoice_json)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    &next.device_id,
-                    &next.command_id,
-                    &&next.command_digest[..],
-                    &allocated.segment_id,
-                    &int(sequence),
-                    &key,
-                    &to_json("issued invoice", &issued)?,
-                ],
-            )
-            .map_err(unique_as(OP, "invoice number", &key))?;
             Ok(DeviceIssue {
                 invoice: issued,
                 replayed: false,

@@ -106,20 +106,22 @@ fn insert_invoice(
 ) -> Result<(), StoreError> {
     let key = number_key(&issued.invoice_number);
     let json = to_json("issued invoice", issued)?;
-    client
+    // One statement, one round trip: the outbox entry is inserted from the
+    // invoice row the first insert returns.
+    let queued = client
         .execute(
-            "INSERT INTO invoices (invoice_number, seller_tax_id, serial_number, invoice_json)
-             VALUES ($1, $2, $3, $4)",
+            "WITH invoice AS (
+                 INSERT INTO invoices (invoice_number, seller_tax_id, serial_number, invoice_json)
+                 VALUES ($1, $2, $3, $4)
+                 RETURNING invoice_number)
+             INSERT INTO outbox (invoice_number, state, attempts, next_attempt_at)
+             SELECT invoice_number, 'PENDING', 0, 0 FROM invoice",
             &[&key, &seller_tax_id, &serial_number, &json],
         )
         .map_err(unique_as(op, "invoice number", &key))?;
-    client
-        .execute(
-            "INSERT INTO outbox (invoice_number, state, attempts, next_attempt_at)
-             VALUES ($1, 'PENDING', 0, 0)",
-            &[&key],
-        )
-        .map_err(unique_as(op, "outbox entry", &key))?;
+    if queued != 1 {
+        return Err(corrupt_column("outbox.invoice_number", &key));
+    }
     Ok(())
 }
 

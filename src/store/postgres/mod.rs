@@ -14,8 +14,8 @@
 //! the same invoice number, quota or command. A unit of work
 //! ([`PostgresStore::atomically`], [`UnitOfWork`](crate::platform::UnitOfWork))
 //! binds one connection and its transaction to the calling thread: every change
-//! that thread makes through this store until the unit ends runs in it, each in
-//! a savepoint. A serialization failure (40001) or a deadlock (40P01) rolls the
+//! that thread makes through this store until the unit ends runs in it
+//! (`unit.rs`). A serialization failure (40001) or a deadlock (40P01) rolls the
 //! transaction back and runs it again, a bounded number of times; a lost
 //! connection is a [`DatabaseFailure::Unavailable`](crate::store::DatabaseFailure::Unavailable) error and leaves nothing
 //! half-written (the server rolls back what did not commit).
@@ -31,12 +31,12 @@ mod outbox;
 mod peers;
 mod qualification;
 mod replay;
+mod unit;
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Mutex, PoisonError};
-use std::thread::ThreadId;
 use std::time::Duration;
 
 use postgres_native_tls::MakeTlsConnector;
@@ -44,7 +44,7 @@ use r2d2_postgres::PostgresConnectionManager;
 
 use self::connection::{Client, Manager};
 
-use self::codec::{During, pool_error};
+use self::codec::During;
 use super::parsed::ParsedCache;
 use crate::error::StoreError;
 use crate::pki::Certificate;
@@ -91,7 +91,7 @@ pub struct PostgresStore {
     schema: String,
     retries: u32,
     /// Each thread's unit of work: its connection, with the transaction open.
-    units: Mutex<HashMap<ThreadId, Pooled>>,
+    units: Mutex<unit::Units>,
     replay_writes: AtomicU64,
     /// Pinned certificates already parsed, by their exact DER (peers.rs).
     certificates: ParsedCache<Certificate>,
@@ -225,309 +225,5 @@ impl PostgresStore {
     /// The newest schema version this library knows.
     pub fn latest_schema_version() -> i64 {
         migrations::latest()
-    }
-
-    /// A connection from the pool; none in time is
-    /// [`DatabaseFailure::Unavailable`](crate::store::DatabaseFailure::Unavailable).
-    fn connection(&self, operation: &'static str) -> Result<Pooled, StoreError> {
-        self.pool.get().map_err(pool_error(operation))
-    }
-
-    /// Runs `work` as one transaction: every state change it makes through this
-    /// store, from this thread, commits together when `work` returns `Ok`, and
-    /// none does when it returns `Err` or panics. Each change inside runs in a
-    /// savepoint, so a change that fails leaves nothing of itself even when
-    /// `work` goes on. A unit started inside another joins it (as a
-    /// savepoint). When the transaction meets a serialization failure or a
-    /// deadlock, it is rolled back and `work` runs again (at most
-    /// [`PostgresOptions::retries`] times).
-    ///
-    /// Other threads, and other nodes, run their own transactions meanwhile;
-    /// rows this unit locked (a number segment, a month's quota) wait for it.
-    pub fn atomically<T, E: From<StoreError>>(
-        &self,
-        mut work: impl FnMut() -> Result<T, E>,
-    ) -> Result<T, E> {
-        const OP: &str = "run a unit of work";
-        let me = std::thread::current().id();
-        if self.in_unit() {
-            return self.nested(work);
-        }
-        let mut attempt = 0;
-        loop {
-            let mut conn = self.connection(OP)?;
-            conn.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-                .during(OP)?;
-            self.lock_units().insert(me, conn);
-            let mut unit = OpenUnit {
-                store: self,
-                thread: me,
-            };
-            let before = contentions();
-            let outcome = match work() {
-                Ok(value) => unit.commit().map(|()| value).map_err(E::from),
-                Err(e) => Err(e),
-            };
-            drop(unit);
-            match outcome {
-                Err(_) if contentions() != before && attempt < self.retries => {
-                    back_off(attempt);
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Runs `work` inside a savepoint of this thread's open unit.
-    fn nested<T, E: From<StoreError>>(
-        &self,
-        mut work: impl FnMut() -> Result<T, E>,
-    ) -> Result<T, E> {
-        const OP: &str = "run a nested unit of work";
-        self.with_client(OP, |client, _| {
-            client.batch_execute("SAVEPOINT fapiao_unit").during(OP)
-        })??;
-        match work() {
-            Ok(value) => {
-                self.with_client(OP, |client, _| {
-                    client
-                        .batch_execute("RELEASE SAVEPOINT fapiao_unit")
-                        .during(OP)
-                })??;
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = self.with_client(OP, |client, _| {
-                    client.batch_execute(
-                        "ROLLBACK TO SAVEPOINT fapiao_unit; RELEASE SAVEPOINT fapiao_unit",
-                    )
-                });
-                Err(e)
-            }
-        }
-    }
-
-    fn lock_units(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Pooled>> {
-        self.units.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether this thread has a unit of work open on this store.
-    fn in_unit(&self) -> bool {
-        self.lock_units().contains_key(&std::thread::current().id())
-    }
-
-    /// Runs `f` on this thread's unit connection (`true`), or on a connection
-    /// from the pool (`false`).
-    fn with_client<T>(
-        &self,
-        operation: &'static str,
-        f: impl FnOnce(&mut Client, bool) -> T,
-    ) -> Result<T, StoreError> {
-        let me = std::thread::current().id();
-        let unit = self.lock_units().remove(&me);
-        match unit {
-            Some(conn) => {
-                // Put back however `f` ends, a panic included (the unit then
-                // rolls back when it ends).
-                let mut lease = UnitLease {
-                    store: self,
-                    thread: me,
-                    conn: Some(conn),
-                };
-                match lease.conn.as_deref_mut() {
-                    Some(client) => Ok(f(client, true)),
-                    None => Err(codec::lost_connection(operation)),
-                }
-            }
-            None => {
-                let mut conn = self.connection(operation)?;
-                Ok(f(&mut conn, false))
-            }
-        }
-    }
-
-    /// Runs `f` as one state change: its own transaction, committed when `f`
-    /// succeeds and rolled back otherwise, run again after a serialization
-    /// failure or deadlock; inside this thread's unit of work, a savepoint of
-    /// it.
-    fn write<T, E: From<StoreError>>(
-        &self,
-        operation: &'static str,
-        mut f: impl FnMut(&mut Client) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let mut attempt = 0;
-        loop {
-            let before = contentions();
-            let outcome = self.with_client(operation, |client, in_unit| {
-                if in_unit {
-                    in_savepoint(client, operation, &mut f)
-                } else {
-                    in_transaction(client, operation, &mut f)
-                }
-            })?;
-            match outcome {
-                // Inside a unit the unit retries, as a whole.
-                Err(_) if contentions() != before && attempt < self.retries && !self.in_unit() => {
-                    back_off(attempt);
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Runs `f`, exactly one statement (a lookup, or a change whose only
-    /// writing statement is one): a statement is atomic on its own, so it needs
-    /// no transaction around it (inside a unit of work: the unit's).
-    fn read_statement<T, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&mut Client) -> Result<T, E>,
-    ) -> Result<T, E> {
-        self.with_client("run a statement", |client, _| f(client))?
-    }
-
-    /// Runs `f` in one read-only `REPEATABLE READ` transaction, so that its
-    /// statements see one snapshot (inside a unit of work: the unit's).
-    fn read<T>(
-        &self,
-        operation: &'static str,
-        f: impl FnOnce(&mut Client) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.with_client(operation, |client, in_unit| {
-            if in_unit {
-                return f(client);
-            }
-            client
-                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .during(operation)?;
-            // Ended by a rollback however `f` ends (a read-only transaction
-            // has nothing to lose).
-            let open = OpenTransaction { client, open: true };
-            f(open.client)
-        })?
-    }
-}
-
-/// Runs `f` in a savepoint of the open transaction.
-fn in_savepoint<T, E: From<StoreError>>(
-    client: &mut Client,
-    operation: &'static str,
-    f: &mut impl FnMut(&mut Client) -> Result<T, E>,
-) -> Result<T, E> {
-    client
-        .batch_execute("SAVEPOINT fapiao_change")
-        .during(operation)?;
-    match f(client) {
-        Ok(value) => {
-            client
-                .batch_execute("RELEASE SAVEPOINT fapiao_change")
-                .during(operation)?;
-            Ok(value)
-        }
-        Err(e) => {
-            let _ = client.batch_execute(
-                "ROLLBACK TO SAVEPOINT fapiao_change; RELEASE SAVEPOINT fapiao_change",
-            );
-            Err(e)
-        }
-    }
-}
-
-/// Runs `f` in a transaction of its own.
-fn in_transaction<T, E: From<StoreError>>(
-    client: &mut Client,
-    operation: &'static str,
-    f: &mut impl FnMut(&mut Client) -> Result<T, E>,
-) -> Result<T, E> {
-    client
-        .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-        .during(operation)?;
-    // Rolled back unless committed, a panic in `f` included.
-    let mut open = OpenTransaction { client, open: true };
-    let value = f(open.client)?;
-    open.client.batch_execute("COMMIT").during(operation)?;
-    open.open = false;
-    Ok(value)
-}
-
-/// A transaction of a pooled connection: rolled back when dropped open, so no
-/// connection goes back to the pool inside a transaction.
-struct OpenTransaction<'c> {
-    client: &'c mut Client,
-    open: bool,
-}
-
-impl Drop for OpenTransaction<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            let _ = self.client.batch_execute("ROLLBACK");
-        }
-    }
-}
-
-/// This thread's unit connection, taken out of the map while in use and put
-/// back when dropped.
-struct UnitLease<'s> {
-    store: &'s PostgresStore,
-    thread: ThreadId,
-    conn: Option<Pooled>,
-}
-
-impl Drop for UnitLease<'_> {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.store.lock_units().insert(self.thread, conn);
-        }
-    }
-}
-
-/// A unit of work's open transaction: committed by [`OpenUnit::commit`],
-/// rolled back when dropped otherwise; either way its connection goes back to
-/// the pool.
-struct OpenUnit<'s> {
-    store: &'s PostgresStore,
-    thread: ThreadId,
-}
-
-impl OpenUnit<'_> {
-    fn commit(&mut self) -> Result<(), StoreError> {
-        const OP: &str = "commit a unit of work";
-        let conn = self.store.lock_units().remove(&self.thread);
-        let Some(mut conn) = conn else {
-            return Err(codec::lost_connection(OP));
-        };
-        // A statement that failed inside the unit outside a savepoint (a
-        // lookup that met a deadlock) leaves the transaction aborted, and
-        // PostgreSQL answers COMMIT on an aborted transaction by rolling it
-        // back without an error. `SELECT 1` fails on an aborted transaction,
-        // and the rest of the batch is then not run: the unit fails instead of
-        // reporting a commit that did not happen.
-        let committed = conn.batch_execute("SELECT 1; COMMIT").during(OP);
-        if committed.is_err() {
-            // The connection goes back to the pool outside any transaction.
-            let _ = conn.batch_execute("ROLLBACK");
-        }
-        committed
-    }
-}
-
-impl Drop for OpenUnit<'_> {
-    fn drop(&mut self) {
-        let conn = self.store.lock_units().remove(&self.thread);
-        if let Some(mut conn) = conn {
-            // Fails only when the connection is gone, and the server rolled
-            // the transaction back with it.
-            let _ = conn.batch_execute("ROLLBACK");
-        }
-    }
-}
-
-impl crate::platform::UnitOfWork for PostgresStore {
-    fn run_atomically(
-        &self,
-        work: &mut dyn FnMut() -> Result<(), crate::error::Error>,
-    ) -> Result<(), crate::error::Error> {
-        self.atomically(work)
     }
 }
