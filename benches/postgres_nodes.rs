@@ -13,14 +13,20 @@
 //! red-letter orders.
 //!
 //! ```sh
-//! eval "$(bash scripts/postgres.sh start)"
+//! eval "$(FAPIAO_POSTGRES_DURABLE=1 bash scripts/postgres.sh start)"
 //! cargo bench --features postgres --bench postgres_nodes
 //! bash scripts/postgres.sh stop
 //! ```
 //!
-//! Printed per round: the invoices issued, the wall time from starting the
-//! processes to the last one's exit (set-up included), invoices per second,
-//! and CPU seconds per invoice of the node processes (their user + system
+//! A throwaway cluster started so syncs its WAL at every commit (`fsync=on`,
+//! `synchronous_commit=on`), as the SQLite files do (`synchronous=FULL`); the
+//! header prints what the server runs with. Before each round one run of one
+//! invoice per store sets the stores up (schemas, migrations, the device's
+//! segment), so the round times issuing. Printed per round: the invoices
+//! issued, the wall time from starting the processes to the last one's exit,
+//! invoices per second, the nodes' own rates of the platform-hosted path
+//! summed (what each prints, its start-up excluded), and CPU seconds per
+//! invoice of the node processes (their user + system
 //! time) and of the PostgreSQL server (every process of the cluster in
 //! `FAPIAO_POSTGRES_DIR`, exited backends included, read from /proc; `n/a`
 //! when the server is not that local cluster). Without the `postgres` feature
@@ -53,7 +59,7 @@ fn main() {
         Ok(url) if !url.is_empty() => rounds::run(&url),
         _ => println!(
             "postgres_nodes: skipped: FAPIAO_POSTGRES_URL is not set \
-             (eval \"$(bash scripts/postgres.sh start)\" starts a throwaway server)"
+             (eval \"$(FAPIAO_POSTGRES_DURABLE=1 bash scripts/postgres.sh start)\" starts a throwaway server)"
         ),
     }
 }
@@ -81,6 +87,8 @@ mod rounds {
         processes: usize,
         invoices: u64,
         seconds: f64,
+        /// The nodes' own path rates, summed.
+        path_rate: f64,
         node_cpu: f64,
         server_cpu: Option<f64>,
     }
@@ -153,42 +161,81 @@ mod rounds {
             .unwrap_or_else(|| panic!("no summary line in:\n{stdout}"))
     }
 
-    /// `processes` main examples at once on `engine`, `count` invoices each.
+    /// The rate of the platform-hosted path a run's summary line reports
+    /// (`platform-hosted path N invoices/s`: the invoices alone, set-up
+    /// excluded).
+    fn path_rate(stdout: &str) -> f64 {
+        stdout
+            .lines()
+            .find_map(|l| l.split_once("platform-hosted path ")?.1.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no path rate in:\n{stdout}"))
+    }
+
+    /// The main example as node `i` of a round on `engine`.
+    fn node(
+        engine: Engine,
+        i: usize,
+        count: usize,
+        prefix: &str,
+        url: &str,
+        dir: &Path,
+    ) -> Command {
+        let mut command = Command::new(&examples().main);
+        command.args(["--count", &count.to_string()]);
+        match engine {
+            Engine::Postgres => command.args(["--postgres", url, "--schema-prefix", prefix]),
+            Engine::Sqlite => command
+                .arg("--db")
+                .arg(dir.join(format!("{prefix}-{i}.db"))),
+        };
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+    }
+
+    /// Waits for a node and returns what it printed; panics when it failed.
+    fn finished(child: std::process::Child) -> String {
+        let output = child.wait_with_output().expect("wait for issue_invoice");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "issue_invoice failed: {}\n{stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
+    /// `processes` main examples at once on `engine`, `count` invoices each,
+    /// after one invoice per store to set the stores up (schemas, migrations,
+    /// certificates, the device's segment), so that the round times issuing.
     fn round(engine: Engine, processes: usize, count: usize, url: &str, dir: &Path) -> Round {
         let prefix = format!("bench_{}_{processes}", std::process::id());
+        let stores = if engine == Engine::Postgres {
+            1
+        } else {
+            processes
+        };
+        for i in 0..stores {
+            let child = node(engine, i, 1, &prefix, url, dir).spawn();
+            finished(child.expect("start issue_invoice"));
+        }
         let cpu_before = children_cpu();
         let server_before = (engine == Engine::Postgres).then(server_cpu).flatten();
         let started = Instant::now();
         let children: Vec<_> = (0..processes)
             .map(|i| {
-                let mut command = Command::new(&examples().main);
-                command.args(["--count", &count.to_string()]);
-                match engine {
-                    Engine::Postgres => {
-                        command.args(["--postgres", url, "--schema-prefix", &prefix])
-                    }
-                    Engine::Sqlite => command
-                        .arg("--db")
-                        .arg(dir.join(format!("sqlite-{processes}-{i}.db"))),
-                };
-                command
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
+                node(engine, i, count, &prefix, url, dir)
                     .spawn()
                     .expect("start issue_invoice")
             })
             .collect();
         let mut invoices = 0;
+        let mut rate = 0.0;
         for child in children {
-            let output = child.wait_with_output().expect("wait for issue_invoice");
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "issue_invoice failed: {}\n{stdout}\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            );
+            let stdout = finished(child);
             invoices += issued(&stdout);
+            rate += path_rate(&stdout);
         }
         let seconds = started.elapsed().as_secs_f64();
         let server_cpu = server_before.and_then(|before| Some(server_cpu()? - before));
@@ -206,9 +253,22 @@ mod rounds {
             processes,
             invoices,
             seconds,
+            path_rate: rate,
             node_cpu: children_cpu() - cpu_before,
             server_cpu,
         }
+    }
+
+    /// The server's `fsync` and `synchronous_commit`, as the bench's header
+    /// shows them.
+    fn server_settings(url: &str) -> String {
+        let read = || -> Result<String, postgres::Error> {
+            let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+            let fsync: String = client.query_one("SHOW fsync", &[])?.get(0);
+            let synchronous: String = client.query_one("SHOW synchronous_commit", &[])?.get(0);
+            Ok(format!("fsync={fsync} synchronous_commit={synchronous}"))
+        };
+        read().unwrap_or_else(|e| format!("settings unread ({e})"))
     }
 
     /// Every round, then the table.
@@ -235,20 +295,22 @@ mod rounds {
             "postgres_nodes: {count} platform-hosted invoices a process (+3 other orders), \
              {cores} cores"
         );
+        println!("postgres_nodes: server {}", server_settings(url));
         println!(
-            "{:<10} {:>9} {:>9} {:>9} {:>10} {:>16} {:>18}",
+            "{:<10} {:>9} {:>9} {:>9} {:>10} {:>12} {:>16} {:>18}",
             "engine",
             "processes",
             "invoices",
             "seconds",
             "invoices/s",
+            "path inv/s",
             "node CPU s/inv",
             "server CPU s/inv"
         );
         for r in &rounds {
             let per = |cpu: f64| format!("{:.5}", cpu / r.invoices as f64);
             println!(
-                "{:<10} {:>9} {:>9} {:>9.2} {:>10.0} {:>16} {:>18}",
+                "{:<10} {:>9} {:>9} {:>9.2} {:>10.0} {:>12.0} {:>16} {:>18}",
                 match r.engine {
                     Engine::Postgres => "postgres",
                     Engine::Sqlite => "sqlite",
@@ -257,6 +319,7 @@ mod rounds {
                 r.invoices,
                 r.seconds,
                 r.invoices as f64 / r.seconds,
+                r.path_rate,
                 per(r.node_cpu),
                 match (r.engine, r.server_cpu) {
                     (Engine::Postgres, Some(cpu)) => per(cpu),
