@@ -12,6 +12,10 @@
 # commit waits for its WAL on disk), as the benchmarks compare it with SQLite
 # syncing its WAL at every commit.
 #
+# FAPIAO_POSTGRES_TLS_DIR=DIR, a directory holding server.crt and server.key,
+# starts one that serves TLS with that certificate and refuses connections
+# over TCP without it (the socket in its directory still takes them).
+#
 # The cluster lives in a temporary directory (FAPIAO_POSTGRES_DIR), listens on
 # 127.0.0.1 and a Unix socket in that directory, on port FAPIAO_POSTGRES_PORT
 # (54329 by default), trusts local connections, and keeps nothing on disk after
@@ -54,7 +58,16 @@ start() {
     if [ "${FAPIAO_POSTGRES_DURABLE:-0}" = 1 ]; then
         sync="-c fsync=on -c synchronous_commit=on"
     fi
-    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 $sync -c max_connections=200" \
+    local tls=""
+    if [ -n "${FAPIAO_POSTGRES_TLS_DIR:-}" ]; then
+        cp "$FAPIAO_POSTGRES_TLS_DIR/server.crt" "$FAPIAO_POSTGRES_TLS_DIR/server.key" "$dir/"
+        chmod 600 "$dir/server.key"
+        if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir/server.crt" "$dir/server.key"; fi
+        tls="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+        { echo "hostnossl all all all reject"; cat "$dir/data/pg_hba.conf"; } >"$dir/hba"
+        as_owner cp "$dir/hba" "$dir/data/pg_hba.conf"
+    fi
+    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 $sync $tls -c max_connections=200" \
         >"$dir/options"
     server_start "$dir"
     echo "export FAPIAO_POSTGRES_DIR=$dir"

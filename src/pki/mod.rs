@@ -16,7 +16,7 @@ mod der_parts;
 mod diagnosis;
 pub(crate) mod inspect;
 mod names;
-mod pem;
+pub(crate) mod pem;
 mod policy;
 mod private_key;
 mod signature_algorithms;

@@ -42,4 +42,5 @@ mod node_cluster;
 mod nodes;
 mod restart;
 mod support;
+mod tls;
 mod world_setup;

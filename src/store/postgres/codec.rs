@@ -10,11 +10,12 @@ pub(super) use crate::store::sqlite::codec::{
     number_from_key, number_key, to_json, uint,
 };
 
+use super::connection::ConnectFailure;
 use crate::error::{DatabaseEngine, DatabaseFailure, StoreError};
 
 /// What kind of failure a PostgreSQL error is. A serialization failure or a
 /// deadlock is also counted on this thread, so the transaction is run again.
-fn classify(error: &postgres::Error) -> DatabaseFailure {
+pub(super) fn classify(error: &postgres::Error) -> DatabaseFailure {
     if let Some(code) = error.code() {
         if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         {
@@ -51,14 +52,26 @@ pub(super) fn db(operation: &'static str) -> impl FnOnce(postgres::Error) -> Sto
     }
 }
 
-/// The pool gave no connection in time: the server is unreachable (or every
-/// connection is busy).
-pub(super) fn pool_error(operation: &'static str) -> impl FnOnce(r2d2::Error) -> StoreError {
-    move |source| StoreError::Database {
-        operation,
-        engine: DatabaseEngine::Postgres,
-        kind: DatabaseFailure::Unavailable,
-        source: Box::new(source),
+/// The pool gave no connection in time: the last attempt to connect failed
+/// (`last`: the server is down, or refused the password or the certificate),
+/// or every connection is busy.
+pub(super) fn pool_error(
+    operation: &'static str,
+    last: Option<ConnectFailure>,
+) -> impl FnOnce(r2d2::Error) -> StoreError {
+    move |source| match last {
+        Some(failure) => StoreError::Database {
+            operation,
+            engine: DatabaseEngine::Postgres,
+            kind: failure.kind,
+            source: failure.message.into(),
+        },
+        None => StoreError::Database {
+            operation,
+            engine: DatabaseEngine::Postgres,
+            kind: DatabaseFailure::Unavailable,
+            source: Box::new(source),
+        },
     }
 }
 

@@ -16,12 +16,16 @@
 //! anyway, and the pool drops it.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use postgres::types::ToSql;
 use postgres::{Error, Row, Statement, Transaction};
 use postgres_native_tls::MakeTlsConnector;
 use r2d2_postgres::PostgresConnectionManager;
+
+use super::codec::classify;
+use crate::error::DatabaseFailure;
 
 /// The most statements one connection keeps; past it the cache starts over
 /// (the store has far fewer distinct statements than this).
@@ -129,8 +133,72 @@ impl Client {
 }
 
 /// The pool's connection manager: the `r2d2_postgres` one, each connection
-/// wrapped with its statement cache.
-pub(crate) struct Manager(pub(crate) PostgresConnectionManager<MakeTlsConnector>);
+/// wrapped with its statement cache, noting each failure to connect in
+/// [`ConnectFailures`].
+pub(crate) struct Manager {
+    inner: PostgresConnectionManager<MakeTlsConnector>,
+    failures: ConnectFailures,
+}
+
+impl Manager {
+    /// A manager connecting with `config` through `tls`, noting its failures
+    /// in `failures`.
+    pub(crate) fn new(
+        config: postgres::Config,
+        tls: MakeTlsConnector,
+        failures: ConnectFailures,
+    ) -> Self {
+        Self {
+            inner: PostgresConnectionManager::new(config, tls),
+            failures,
+        }
+    }
+}
+
+/// Why the last attempt to connect failed.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectFailure {
+    /// What kind of failure it is (a refused password or certificate is not
+    /// a server that is down).
+    pub kind: DatabaseFailure,
+    /// The driver's error with every cause under it, in one line.
+    pub message: String,
+}
+
+/// The last failure to connect, shared by the manager that notes it and the
+/// store that reports it: the pool itself says only that no connection came
+/// in time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectFailures(Arc<Mutex<Option<ConnectFailure>>>);
+
+impl ConnectFailures {
+    /// Why the last attempt to connect failed, unless one succeeded since.
+    pub(crate) fn last(&self) -> Option<ConnectFailure> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn note(&self, failure: Option<ConnectFailure>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = failure;
+    }
+}
+
+/// `error` and each of its causes, joined by `: `.
+fn with_causes(error: &Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
+}
 
 impl core::fmt::Debug for Manager {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -143,8 +211,14 @@ impl r2d2::ManageConnection for Manager {
     type Error = Error;
 
     fn connect(&self) -> Result<Client, Error> {
+        let connected = self.inner.connect();
+        self.failures
+            .note(connected.as_ref().err().map(|e| ConnectFailure {
+                kind: classify(e),
+                message: with_causes(e),
+            }));
         Ok(Client {
-            inner: self.0.connect()?,
+            inner: connected?,
             statements: HashMap::new(),
             answered_at: Instant::now(),
         })
@@ -154,11 +228,11 @@ impl r2d2::ManageConnection for Manager {
         if client.answered_at.elapsed() < IDLE_BEFORE_CHECK {
             return Ok(());
         }
-        let checked = self.0.is_valid(&mut client.inner);
+        let checked = self.inner.is_valid(&mut client.inner);
         client.answered(checked)
     }
 
     fn has_broken(&self, client: &mut Client) -> bool {
-        self.0.has_broken(&mut client.inner)
+        self.inner.has_broken(&mut client.inner)
     }
 }

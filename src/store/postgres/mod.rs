@@ -31,6 +31,7 @@ mod outbox;
 mod peers;
 mod qualification;
 mod replay;
+mod tls;
 mod unit;
 
 use std::cell::Cell;
@@ -39,10 +40,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use postgres_native_tls::MakeTlsConnector;
-use r2d2_postgres::PostgresConnectionManager;
-
-use self::connection::{Client, Manager};
+use self::connection::{Client, ConnectFailures, Manager};
 
 use self::codec::During;
 use super::parsed::ParsedCache;
@@ -90,6 +88,8 @@ pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
     schema: String,
     retries: u32,
+    /// Why the pool's last attempt to connect failed.
+    connect_failures: ConnectFailures,
     /// Each thread's unit of work: its connection, with the transaction open.
     units: Mutex<unit::Units>,
     replay_writes: AtomicU64,
@@ -140,8 +140,9 @@ fn is_schema_name(schema: &str) -> bool {
 
 impl PostgresStore {
     /// Connects to the server at `url` (a `postgres://` URL or `key=value`
-    /// string; `sslmode=disable|prefer|require` is honoured, `prefer` by
-    /// default) and opens `schema` (created if needed, migrated to the latest
+    /// string; `sslmode=disable|prefer|require|verify-ca|verify-full` is
+    /// honoured, `prefer` by default, and `sslrootcert=FILE` names the CA
+    /// certificates to trust instead of the system's) and opens `schema` (created if needed, migrated to the latest
     /// version), with the default options.
     pub fn open(url: &str, schema: &str) -> Result<Self, StoreError> {
         Self::open_with(url, schema, PostgresOptions::default())
@@ -160,6 +161,7 @@ impl PostgresStore {
                 problem: "not a lower-case identifier of at most 63 characters ([a-z_][a-z0-9_]*, not pg_…)".into(),
             });
         }
+        let (url, tls) = tls::take_tls_settings(url)?;
         let mut config: postgres::Config = url.parse().map_err(|_| StoreError::InvalidSetting {
             setting: "connection string",
             problem: "not a PostgreSQL URL or key=value connection string".into(),
@@ -173,14 +175,8 @@ impl PostgresStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.connect_timeout);
         }
-        let tls = native_tls::TlsConnector::new().map_err(|e| StoreError::InvalidSetting {
-            setting: "TLS",
-            problem: e.to_string(),
-        })?;
-        let manager = Manager(PostgresConnectionManager::new(
-            config,
-            MakeTlsConnector::new(tls),
-        ));
+        let connect_failures = ConnectFailures::default();
+        let manager = Manager::new(config, tls::connector(&tls)?, connect_failures.clone());
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
             .min_idle(Some(0))
@@ -191,6 +187,7 @@ impl PostgresStore {
             pool,
             schema: schema.to_owned(),
             retries: options.retries,
+            connect_failures,
             units: Mutex::new(HashMap::new()),
             replay_writes: AtomicU64::new(0),
             certificates: ParsedCache::new(),

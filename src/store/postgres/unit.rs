@@ -45,7 +45,9 @@ impl PostgresStore {
     /// A connection from the pool; none in time is
     /// [`DatabaseFailure::Unavailable`](crate::store::DatabaseFailure::Unavailable).
     pub(super) fn connection(&self, operation: &'static str) -> Result<Pooled, StoreError> {
-        self.pool.get().map_err(pool_error(operation))
+        self.pool
+            .get()
+            .map_err(|e| pool_error(operation, self.connect_failures.last())(e))
     }
 
     /// Runs `work` as one transaction: every state change it makes through this
