@@ -10,7 +10,8 @@
 //! itself as the child nodes, `crash_support`). `example_runs`,
 //! `example_killed` and `node_cluster` run the main example and the
 //! service-platform node as processes on the server (built with the same
-//! features).
+//! features). `batches` runs a batch with failing messages in one
+//! transaction; `tls` runs a second cluster that serves TLS.
 
 #[path = "../../examples/fapiao_cli/args.rs"]
 #[allow(dead_code)]
@@ -30,6 +31,7 @@ mod reconcile;
 #[path = "../store_contract/mod.rs"]
 mod store_contract;
 
+mod batches;
 mod cli;
 mod contract;
 mod crash;
