@@ -10,7 +10,6 @@ pub(super) use crate::store::sqlite::codec::{
     number_from_key, number_key, to_json, uint,
 };
 
-use super::connection::ConnectFailure;
 use crate::error::{DatabaseEngine, DatabaseFailure, StoreError};
 
 /// What kind of failure a PostgreSQL error is. A serialization failure or a
@@ -52,26 +51,14 @@ pub(super) fn db(operation: &'static str) -> impl FnOnce(postgres::Error) -> Sto
     }
 }
 
-/// The pool gave no connection in time: the last attempt to connect failed
-/// (`last`: the server is down, or refused the password or the certificate),
-/// or every connection is busy.
-pub(super) fn pool_error(
-    operation: &'static str,
-    last: Option<ConnectFailure>,
-) -> impl FnOnce(r2d2::Error) -> StoreError {
-    move |source| match last {
-        Some(failure) => StoreError::Database {
-            operation,
-            engine: DatabaseEngine::Postgres,
-            kind: failure.kind,
-            source: failure.message.into(),
-        },
-        None => StoreError::Database {
-            operation,
-            engine: DatabaseEngine::Postgres,
-            kind: DatabaseFailure::Unavailable,
-            source: Box::new(source),
-        },
+/// The pool gave no connection in time, with no failure to connect on
+/// record: every connection is busy.
+pub(super) fn pool_error(operation: &'static str) -> impl FnOnce(r2d2::Error) -> StoreError {
+    move |source| StoreError::Database {
+        operation,
+        engine: DatabaseEngine::Postgres,
+        kind: DatabaseFailure::Unavailable,
+        source: Box::new(source),
     }
 }
 

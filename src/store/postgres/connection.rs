@@ -25,7 +25,7 @@ use postgres_native_tls::MakeTlsConnector;
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::codec::classify;
-use crate::error::DatabaseFailure;
+use crate::error::{DatabaseEngine, DatabaseFailure, StoreError};
 
 /// The most statements one connection keeps; past it the cache starts over
 /// (the store has far fewer distinct statements than this).
@@ -170,6 +170,18 @@ pub(crate) struct ConnectFailure {
 /// in time.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ConnectFailures(Arc<Mutex<Option<ConnectFailure>>>);
+
+impl ConnectFailure {
+    /// The failure as the error of `operation`.
+    pub(crate) fn into_error(self, operation: &'static str) -> StoreError {
+        StoreError::Database {
+            operation,
+            engine: DatabaseEngine::Postgres,
+            kind: self.kind,
+            source: self.message.into(),
+        }
+    }
+}
 
 impl ConnectFailures {
     /// Why the last attempt to connect failed, unless one succeeded since.

@@ -45,9 +45,14 @@ impl PostgresStore {
     /// A connection from the pool; none in time is
     /// [`DatabaseFailure::Unavailable`](crate::store::DatabaseFailure::Unavailable).
     pub(super) fn connection(&self, operation: &'static str) -> Result<Pooled, StoreError> {
+        // The pool says only that no connection came in time; the manager
+        // noted why the last attempt to connect failed, if one did.
         self.pool
             .get()
-            .map_err(|e| pool_error(operation, self.connect_failures.last())(e))
+            .map_err(|e| match self.connect_failures.last() {
+                Some(failure) => failure.into_error(operation),
+                None => pool_error(operation)(e),
+            })
     }
 
     /// Runs `work` as one transaction: every state change it makes through this
