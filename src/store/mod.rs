@@ -35,11 +35,17 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod columns;
 mod integrity;
+mod integrity_checks;
+mod number_segments;
 mod parsed;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod quota;
+mod request_records;
 mod sqlite;
+mod state_keys;
 
 pub use self::integrity::{IntegrityProblem, IntegrityReport};
 #[cfg(feature = "postgres")]

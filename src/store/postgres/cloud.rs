@@ -6,15 +6,14 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{
-    During, corrupt_column, get, int, invoice, limit, number_key, to_json, uint, unique_as,
-};
+use super::codec::{During, get, unique_as};
 use crate::error::StoreError;
 use crate::invoice::IssuedInvoice;
 use crate::platform::{
     CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
     SubmissionState, TicketResolution,
 };
+use crate::store::columns::{corrupt_column, int, invoice, limit, number_key, to_json, uint};
 
 /// `SELECT` with a ticket's columns (`to_ticket` reads them), then `$rest`.
 macro_rules! select_tickets {

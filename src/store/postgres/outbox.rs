@@ -13,11 +13,12 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{
-    During, corrupt_column, from_json, get, int, invoice, limit, number_key, to_json, uint,
-};
+use super::codec::{During, get};
 use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
+use crate::store::columns::{
+    corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
+};
 use crate::tax::TaxReceipt;
 use crate::tax::{OutboxEntry, OutboxState, OutboxStore};
 

@@ -3,11 +3,12 @@
 use postgres::Row;
 
 use super::PostgresStore;
-use super::codec::{During, corrupt_column, get, int, uint};
+use super::codec::{During, get};
 use crate::error::Error;
 use crate::error::{CorruptValue, StoreError};
 use crate::exchange::{PartyRole, PeerRecord, PeerStatus, PeerStore};
 use crate::pki::{Certificate, SpkiFingerprint};
+use crate::store::columns::{corrupt_column, int, uint};
 
 fn role_key(role: PartyRole) -> &'static str {
     match role {

@@ -11,10 +11,11 @@
 use std::sync::atomic::Ordering;
 
 use super::PostgresStore;
-use super::codec::{During, int};
+use super::codec::During;
 use crate::envelope::ReplayGuard;
 use crate::error::{EnvelopeError, Error};
 use crate::invoice::hex;
+use crate::store::columns::int;
 
 /// Expired ids are pruned on every this many-th new id.
 const PRUNE_EVERY: u64 = 256;

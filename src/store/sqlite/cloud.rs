@@ -4,15 +4,14 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use super::codec::{
-    During, corrupt_column, int, invoice, limit, number_key, to_json, uint, unique_as,
-};
+use super::codec::{During, unique_as};
 use crate::error::StoreError;
 use crate::invoice::IssuedInvoice;
 use crate::platform::{
     CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
     SubmissionState, TicketResolution,
 };
+use crate::store::columns::{corrupt_column, int, invoice, limit, number_key, to_json, uint};
 
 /// `SELECT` with a ticket's columns (`ticket_row` reads them), then `$rest`:
 /// one literal, so the statement cache gets the same text without formatting it.

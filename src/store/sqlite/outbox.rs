@@ -3,11 +3,12 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::codec::{
-    During, corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
-};
+use super::codec::During;
 use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
+use crate::store::columns::{
+    corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
+};
 use crate::tax::TaxReceipt;
 use crate::tax::{OutboxEntry, OutboxState, OutboxStore};
 

@@ -4,11 +4,12 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
-use super::codec::{During, corrupt_column, int, uint};
+use super::codec::During;
 use crate::error::Error;
 use crate::error::{CorruptValue, StoreError};
 use crate::exchange::{PartyRole, PeerRecord, PeerStatus, PeerStore};
 use crate::pki::{Certificate, SpkiFingerprint};
+use crate::store::columns::{corrupt_column, int, uint};
 
 fn role_key(role: PartyRole) -> &'static str {
     match role {
