@@ -35,15 +35,20 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cloud_records;
 mod columns;
 mod integrity;
 mod integrity_checks;
 mod number_segments;
+mod outbox_entries;
 mod parsed;
+mod peer_records;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod quota;
+mod replay_pruning;
 mod request_records;
+mod schema;
 mod sqlite;
 mod state_keys;
 
