@@ -13,7 +13,7 @@ use super::state_keys::{COMMAND_FAILED, COMMAND_ISSUED};
 use crate::error::StoreError;
 use crate::invoice::{IssuedInvoice, Reversal, Reversed};
 use crate::platform::{
-    CommandOutcome, HeldQuota, Recorded, RequestDigest, RequestRecord, RequestState,
+    CommandOutcome, HeldQuota, NewCommand, Recorded, RequestDigest, RequestRecord, RequestState,
 };
 
 /// A request record to insert.
@@ -36,7 +36,59 @@ pub(in crate::store) struct NewRequest<'a> {
     pub reverses: Option<&'a Reversal>,
 }
 
-impl NewRequest<'_> {
+impl<'a> NewRequest<'a> {
+    /// The record of a request whose invoice, numbered `invoice_number` (its
+    /// key), was issued at once.
+    pub(in crate::store) fn issued(
+        (seller_tax_id, serial_number, digest): (&'a str, &'a str, &'a RequestDigest),
+        response_json: &'a [u8],
+        invoice_number: &'a str,
+        reverses: Option<&'a Reversal>,
+    ) -> Self {
+        Self {
+            seller_tax_id,
+            serial_number,
+            digest,
+            state: RequestState::Issued,
+            response_json,
+            invoice_number: Some(invoice_number),
+            ticket: None,
+            reverses,
+        }
+    }
+
+    /// The record of a refused request.
+    pub(in crate::store) fn refused(
+        (seller_tax_id, serial_number, digest): (&'a str, &'a str, &'a RequestDigest),
+        response_json: &'a [u8],
+    ) -> Self {
+        Self {
+            seller_tax_id,
+            serial_number,
+            digest,
+            state: RequestState::Refused,
+            response_json,
+            invoice_number: None,
+            ticket: None,
+            reverses: None,
+        }
+    }
+
+    /// The record of a request accepted as `command`, queued for the
+    /// enterprise's front end.
+    pub(in crate::store) fn accepted(command: &NewCommand<'a>) -> Self {
+        Self {
+            seller_tax_id: command.seller_tax_id,
+            serial_number: command.serial_number,
+            digest: command.digest,
+            state: RequestState::Accepted,
+            response_json: command.accepted_response_json,
+            invoice_number: None,
+            ticket: Some(command.ticket),
+            reverses: command.reverses,
+        }
+    }
+
     /// The record just inserted, as the caller's answer (`fresh`).
     pub(in crate::store) fn inserted(&self) -> Result<Recorded, StoreError> {
         Ok(Recorded {

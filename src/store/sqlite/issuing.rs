@@ -245,16 +245,12 @@ impl IssuingStore for SqliteStore {
             let recorded = insert_request(
                 tx,
                 OP,
-                &NewRequest {
-                    seller_tax_id,
-                    serial_number,
-                    digest,
-                    state: RequestState::Issued,
+                &NewRequest::issued(
+                    (seller_tax_id, serial_number, digest),
                     response_json,
-                    invoice_number: Some(&key),
-                    ticket: None,
+                    &key,
                     reverses,
-                },
+                ),
             )?;
             if recorded.fresh {
                 if let Some(reversal) = reverses {
@@ -278,16 +274,7 @@ impl IssuingStore for SqliteStore {
             insert_request(
                 tx,
                 OP,
-                &NewRequest {
-                    seller_tax_id,
-                    serial_number,
-                    digest,
-                    state: RequestState::Refused,
-                    response_json,
-                    invoice_number: None,
-                    ticket: None,
-                    reverses: None,
-                },
+                &NewRequest::refused((seller_tax_id, serial_number, digest), response_json),
             )
         })
     }
@@ -296,20 +283,7 @@ impl IssuingStore for SqliteStore {
         const OP: &str = "queue a command";
         self.write(OP, |tx| {
             let (seller, serial) = (command.seller_tax_id, command.serial_number);
-            let recorded = insert_request(
-                tx,
-                OP,
-                &NewRequest {
-                    seller_tax_id: seller,
-                    serial_number: serial,
-                    digest: command.digest,
-                    state: RequestState::Accepted,
-                    response_json: command.accepted_response_json,
-                    invoice_number: None,
-                    ticket: Some(command.ticket),
-                    reverses: command.reverses,
-                },
-            )?;
+            let recorded = insert_request(tx, OP, &NewRequest::accepted(command))?;
             if !recorded.fresh {
                 return Ok(recorded);
             }
