@@ -10,7 +10,7 @@ use crate::invoice::{InvoiceNumber, IssuedInvoice};
 use crate::invoice::{Reversal, Reversed};
 use crate::platform::{
     CommandOutcome, Completion, IssuingStore, NewCommand, QueuedCommand, Recorded, RequestDigest,
-    RequestRecord, RequestState, TicketRecord,
+    RequestRecord, TicketRecord,
 };
 use crate::store::columns::{
     digest32, int, invoice, limit, number_from_key, number_key, to_json, uint,
