@@ -147,19 +147,3 @@ impl IntegrityReport {
         self.problems.is_empty()
     }
 }
-
-/// The invoice numbers recorded for more than one request, with how many.
-/// The same text runs on both engines.
-pub(crate) const DUPLICATE_NUMBERS: &str = "SELECT invoice_number, COUNT(DISTINCT request) FROM (
-     SELECT invoice_number, seller_tax_id || ':' || serial_number AS request FROM invoices
-     UNION ALL SELECT invoice_number, command_id FROM device_journal
-     UNION ALL SELECT invoice_number, seller_tax_id || ':' || serial_number FROM cloud_invoices
- ) AS numbers GROUP BY invoice_number HAVING COUNT(DISTINCT request) > 1 ORDER BY invoice_number";
-
-/// Distinct invoice numbers the store holds. The same text runs on both
-/// engines.
-pub(crate) const INVOICE_COUNT: &str = "SELECT COUNT(*) FROM (
-     SELECT invoice_number FROM invoices
-     UNION SELECT invoice_number FROM device_journal
-     UNION SELECT invoice_number FROM cloud_invoices
- ) AS numbers";

@@ -33,13 +33,30 @@
 //! assert!(store.check_integrity()?.is_empty());
 //! # Ok::<(), fapiao::Error>(())
 //! ```
+//!
+//! Both engines store the same text and keep the same rules: what does not
+//! depend on the engine (column codecs, stored state names, each trait's
+//! record rules, quota arithmetic, the integrity checks, migration
+//! bookkeeping) is written once in this folder's files, which `sqlite/` and
+//! `postgres/` import; neither engine imports the other.
 #![forbid(unsafe_code)]
 
+mod cloud_records;
+mod columns;
 mod integrity;
+mod integrity_checks;
+mod number_segments;
+mod outbox_entries;
 mod parsed;
+mod peer_records;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod quota;
+mod replay_pruning;
+mod request_records;
+mod schema;
 mod sqlite;
+mod state_keys;
 
 pub use self::integrity::{IntegrityProblem, IntegrityReport};
 #[cfg(feature = "postgres")]

@@ -6,67 +6,43 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{
-    During, corrupt_column, get, int, invoice, limit, number_key, to_json, uint, unique_as,
-};
+use super::codec::{During, get, unique_as};
 use crate::error::StoreError;
 use crate::invoice::IssuedInvoice;
 use crate::platform::{
-    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
-    SubmissionState, TicketResolution,
+    CloudStore, CloudSubmission, CloudTicket, NewSubmission, StoredInvoice, SubmissionState,
+    TicketResolution,
 };
+use crate::store::cloud_records::{
+    self, ResolvedTicket, check_closing, is_outstanding, received_again, record_again, resolve,
+    select_submissions, select_tickets,
+};
+use crate::store::columns::{int, invoice, limit, number_key, to_json};
 
-/// `SELECT` with a ticket's columns (`to_ticket` reads them), then `$rest`.
-macro_rules! select_tickets {
-    ($rest:literal) => {
-        concat!(
-            "SELECT ticket, seller_tax_id, serial_number, recorded_at, state, response_json ",
-            $rest
-        )
-    };
-}
-
+/// A ticket from a row of [`select_tickets!`].
 fn to_ticket(row: &Row, op: &'static str) -> Result<CloudTicket, StoreError> {
-    Ok(CloudTicket {
-        ticket: get(row, 0, op)?,
-        seller_tax_id: get(row, 1, op)?,
-        serial_number: get(row, 2, op)?,
-        recorded_at: uint(get(row, 3, op)?),
-        state: match get::<&str>(row, 4, op)? {
-            "OUTSTANDING" => CloudTicketState::Outstanding,
-            "ISSUED" => CloudTicketState::Issued,
-            "FAILED" => CloudTicketState::Failed,
-            other => return Err(corrupt_column("cloud_tickets.state", other)),
-        },
-        response_json: get(row, 5, op)?,
-    })
+    cloud_records::to_ticket((
+        get(row, 0, op)?,
+        get(row, 1, op)?,
+        get(row, 2, op)?,
+        get(row, 3, op)?,
+        get(row, 4, op)?,
+        get(row, 5, op)?,
+    ))
 }
 
-/// `SELECT` with a submission's columns (`to_submission` reads them), then
-/// `$rest`.
-macro_rules! select_submissions {
-    ($rest:literal) => {
-        concat!(
-            "SELECT seller_tax_id, serial_number, order_der, submitted_at, ",
-            "last_sent_at, attempts, state, position ",
-            $rest
-        )
-    };
-}
-
+/// A journal entry from a row of [`select_submissions!`].
 fn to_submission(row: &Row, op: &'static str) -> Result<CloudSubmission, StoreError> {
-    let state: &str = get(row, 6, op)?;
-    Ok(CloudSubmission {
-        seller_tax_id: get(row, 0, op)?,
-        serial_number: get(row, 1, op)?,
-        order_der: get(row, 2, op)?,
-        submitted_at: uint(get(row, 3, op)?),
-        last_sent_at: uint(get(row, 4, op)?),
-        attempts: uint(get(row, 5, op)?),
-        state: SubmissionState::from_name(state)
-            .ok_or_else(|| corrupt_column("cloud_submissions.state", state))?,
-        position: uint(get(row, 7, op)?),
-    })
+    cloud_records::to_submission((
+        get(row, 0, op)?,
+        get(row, 1, op)?,
+        get(row, 2, op)?,
+        get(row, 3, op)?,
+        get(row, 4, op)?,
+        get(row, 5, op)?,
+        get(row, 6, op)?,
+        get(row, 7, op)?,
+    ))
 }
 
 /// Stores an invoice unless the same one is there; `true` when stored.
@@ -103,13 +79,7 @@ fn put_invoice(
             &[&seller_tax_id, &serial_number],
         )
         .during(op)?;
-    if invoice(get(&row, 0, op)?)? == *issued {
-        return Ok(false);
-    }
-    Err(StoreError::Conflict {
-        seller_tax_id: seller_tax_id.to_owned(),
-        serial_number: serial_number.to_owned(),
-    })
+    received_again(get(&row, 0, op)?, issued, seller_tax_id, serial_number)
 }
 
 impl CloudStore for PostgresStore {
@@ -179,14 +149,8 @@ impl CloudStore for PostgresStore {
                     &[&ticket],
                 )
                 .during(OP)?;
-            let (seller, serial): (&str, &str) = (get(&row, 0, OP)?, get(&row, 1, OP)?);
-            if seller == seller_tax_id && serial == serial_number {
-                return Ok(());
-            }
-            Err(StoreError::Duplicate {
-                what: "ticket",
-                key: ticket.to_owned(),
-            })
+            let holder = (get(&row, 0, OP)?, get(&row, 1, OP)?);
+            record_again(ticket, holder, seller_tax_id, serial_number)
         })
     }
 
@@ -228,38 +192,25 @@ impl CloudStore for PostgresStore {
                 });
             };
             let current = to_ticket(&row, OP)?;
-            if current.state != CloudTicketState::Outstanding {
+            if !is_outstanding(&current) {
                 return Ok(false);
             }
-            let (state, response_json, seller) = match &resolution {
-                TicketResolution::Issued {
-                    invoice: issued,
+            let ResolvedTicket {
+                state,
+                response_json,
+                seller,
+                issued,
+            } = resolve(&current, &resolution)?;
+            if let Some(issued) = issued {
+                put_invoice(
+                    tx,
+                    OP,
+                    seller,
+                    &current.serial_number,
+                    issued,
                     response_json,
-                } => {
-                    // The invoice names its seller (a ticket recorded after a
-                    // restart may not know it).
-                    let seller = issued.seller_tax_id.as_str();
-                    if !current.seller_tax_id.is_empty() && current.seller_tax_id != seller {
-                        return Err(StoreError::Mismatch {
-                            what: "the invoice's seller against the ticket's",
-                            expected: current.seller_tax_id.clone(),
-                            found: seller.to_owned(),
-                        });
-                    }
-                    put_invoice(
-                        tx,
-                        OP,
-                        seller,
-                        &current.serial_number,
-                        issued,
-                        response_json,
-                    )?;
-                    ("ISSUED", *response_json, seller)
-                }
-                TicketResolution::Failed { response_json } => {
-                    ("FAILED", *response_json, current.seller_tax_id.as_str())
-                }
-            };
+                )?;
+            }
             tx.execute(
                 "UPDATE cloud_tickets SET state = $2, response_json = $3, seller_tax_id = $4
                  WHERE ticket = $1",
@@ -341,14 +292,7 @@ impl CloudStore for PostgresStore {
         now: u64,
     ) -> Result<usize, StoreError> {
         const OP: &str = "close a submission";
-        if state == SubmissionState::Outstanding {
-            return Err(StoreError::WrongState {
-                what: "submission",
-                key: serial_number.to_owned(),
-                state: "OUTSTANDING",
-                expected: "a closing state",
-            });
-        }
+        check_closing(state, serial_number)?;
         self.read_statement(|client| {
             let changed = client
                 .execute(

@@ -1,14 +1,8 @@
-//! PostgreSQL errors as [`StoreError`]s, and the conversions of the columns.
-//!
-//! The conversions between domain values and text or integer columns are the
-//! SQLite store's (`sqlite/codec.rs`): both engines store the same text.
+//! PostgreSQL errors as [`StoreError`]s, and the reading of a row's columns.
+//! The conversions between domain values and columns both engines share are
+//! in `store/columns.rs`.
 
 use postgres::error::SqlState;
-
-pub(super) use crate::store::sqlite::codec::{
-    corrupt_column, digest32, from_json, int, invoice, kind_from_key, kind_key, limit,
-    number_from_key, number_key, to_json, uint,
-};
 
 use crate::error::{DatabaseEngine, DatabaseFailure, StoreError};
 

@@ -10,58 +10,41 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{
-    During, corrupt_column, digest32, get, int, invoice, kind_from_key, kind_key, number_key,
-    to_json, uint, unique_as,
-};
-use crate::device::{
-    AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState, number_span,
-};
-use crate::device::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
+use super::codec::{During, get, unique_as};
+use crate::device::{AllocatedNumber, DeviceIssue, DeviceStore, JournalEntry, NextNumber};
+use crate::device::{DeviceFailure, NumberSegment, SegmentState, number_span};
 use crate::error::Error;
 use crate::error::StoreError;
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
+use crate::store::columns::{int, kind_key, number_key, to_json, uint};
+use crate::store::number_segments::{
+    StoredSegment, add_again, allocate, check_built, journal_entry, next_out_of_step,
+    no_number_left, overlap, replayed, select_segments,
+};
+use crate::store::state_keys::format_key;
 
-/// `SELECT` with a segment's columns (`segment_state` reads them), then `$rest`.
-macro_rules! select_segments {
-    ($rest:literal) => {
-        concat!(
-            "SELECT segment_id, device_id, invoice_kind, format, prefix, first, last, next ",
-            $rest
-        )
-    };
-}
-
+/// A row of [`select_segments!`]: the segment, checked again, and its next
+/// sequence.
 fn segment_state(row: &Row, op: &'static str) -> Result<(NumberSegment, u64), StoreError> {
-    let kind = kind_from_key(&get::<String>(row, 2, op)?)?;
-    let prefix: String = get(row, 4, op)?;
-    let format = match get::<String>(row, 3, op)?.as_str() {
-        "DIGITAL" => NumberFormat::Digital { prefix },
-        "LEGACY" => NumberFormat::Legacy {
-            invoice_code: prefix,
-        },
-        other => return Err(corrupt_column("format", other)),
+    let stored = StoredSegment {
+        segment_id: get(row, 0, op)?,
+        device_id: get(row, 1, op)?,
+        invoice_kind: get(row, 2, op)?,
+        format: get(row, 3, op)?,
+        prefix: get(row, 4, op)?,
+        first: get(row, 5, op)?,
+        last: get(row, 6, op)?,
     };
-    let segment_id: String = get(row, 0, op)?;
-    let segment = NumberSegment::new(
-        &segment_id,
-        &get::<String>(row, 1, op)?,
-        kind,
-        format,
-        uint(get(row, 5, op)?),
-        uint(get(row, 6, op)?),
-    )
-    .map_err(|_| corrupt_column("segment_id", &segment_id))?;
-    Ok((segment, uint(get(row, 7, op)?)))
+    Ok((stored.segment()?, uint(get(row, 7, op)?)))
 }
 
 fn to_entry(row: &Row, op: &'static str) -> Result<JournalEntry, StoreError> {
-    Ok(JournalEntry {
-        command_id: get(row, 0, op)?,
-        segment_id: get(row, 1, op)?,
-        sequence: uint(get(row, 2, op)?),
-        invoice: invoice(&get::<String>(row, 3, op)?)?,
-    })
+    journal_entry(
+        get(row, 0, op)?,
+        get(row, 1, op)?,
+        get(row, 2, op)?,
+        get(row, 3, op)?,
+    )
 }
 
 /// The first usable segment of the device for the kind, locked. A segment
@@ -104,10 +87,7 @@ impl DeviceStore for PostgresStore {
     fn add_segment(&self, segment: &NumberSegment) -> Result<(), StoreError> {
         const OP: &str = "add a number segment";
         let (space, span_first, span_last) = segment.span();
-        let (format, prefix) = match segment.format() {
-            NumberFormat::Digital { prefix } => ("DIGITAL", prefix.as_str()),
-            NumberFormat::Legacy { invoice_code } => ("LEGACY", invoice_code.as_str()),
-        };
+        let (format, prefix) = format_key(segment.format());
         self.write(OP, |tx| {
             // Overlap is checked across rows: one segment added at a time.
             tx.batch_execute("LOCK TABLE number_segments IN SHARE ROW EXCLUSIVE MODE")
@@ -119,13 +99,7 @@ impl DeviceStore for PostgresStore {
                 )
                 .during(OP)?;
             if let Some(row) = existing {
-                if segment_state(&row, OP)?.0 == *segment {
-                    return Ok(());
-                }
-                return Err(StoreError::Duplicate {
-                    what: "number segment",
-                    key: segment.segment_id().to_owned(),
-                });
+                return add_again(&segment_state(&row, OP)?.0, segment);
             }
             let overlapping = tx
                 .query_opt(
@@ -135,10 +109,7 @@ impl DeviceStore for PostgresStore {
                 )
                 .during(OP)?;
             if let Some(row) = overlapping {
-                return Err(StoreError::SegmentOverlap {
-                    segment_id: segment.segment_id().to_owned(),
-                    existing: get(&row, 0, OP)?,
-                });
+                return Err(overlap(segment, get(&row, 0, OP)?));
             }
             tx.execute(
                 "INSERT INTO number_segments
@@ -220,17 +191,8 @@ impl DeviceStore for PostgresStore {
                 )
                 .during(OP)?;
             if let Some(row) = recorded {
-                let digest: Vec<u8> = get(&row, 0, OP)?;
-                if digest32("command_digest", &digest)? != *next.command_digest {
-                    return Err(DeviceFailure::CommandConflict {
-                        command_id: next.command_id.to_owned(),
-                    }
-                    .into());
-                }
-                return Ok(DeviceIssue {
-                    invoice: invoice(&get::<String>(&row, 1, OP)?)?,
-                    replayed: true,
-                });
+                let digest: &[u8] = get(&row, 0, OP)?;
+                return replayed(next, digest, get(&row, 1, OP)?);
             }
             let Some((segment, sequence)) = usable else {
                 let any = tx
@@ -240,36 +202,11 @@ impl DeviceStore for PostgresStore {
                         &[&next.device_id, &kind],
                     )
                     .during(OP)?;
-                let any: i64 = get(&any, 0, OP)?;
-                let device_id = next.device_id.to_owned();
-                let invoice_kind = next.invoice_kind;
-                return Err(Error::Device(if any == 0 {
-                    DeviceFailure::NoSegment {
-                        device_id,
-                        invoice_kind,
-                    }
-                } else {
-                    DeviceFailure::SegmentExhausted {
-                        device_id,
-                        invoice_kind,
-                    }
-                }));
+                return Err(no_number_left(next, get(&any, 0, OP)?));
             };
-            let number = segment
-                .number(sequence)
-                .ok_or_else(|| corrupt_column("next", &sequence.to_string()))?;
-            let allocated = AllocatedNumber {
-                segment_id: segment.segment_id().to_owned(),
-                sequence,
-                number,
-            };
+            let allocated = allocate(&segment, sequence)?;
             let issued = build(&allocated)?;
-            if issued.invoice_number != allocated.number {
-                return Err(DeviceFailure::InvalidCommand {
-                    problem: "the invoice does not carry the number allocated to it",
-                }
-                .into());
-            }
+            check_built(&issued, &allocated)?;
             // The segment moves on and the journal records the number in one
             // statement: the journal row is inserted from the segment row the
             // update returns, so none is inserted when the segment did not move.
@@ -296,7 +233,7 @@ impl DeviceStore for PostgresStore {
                 )
                 .map_err(unique_as(OP, "invoice number", &key))?;
             if journaled != 1 {
-                return Err(corrupt_column("next", &sequence.to_string()).into());
+                return Err(next_out_of_step(sequence).into());
             }
             Ok(DeviceIssue {
                 invoice: issued,

@@ -1,14 +1,30 @@
 //! [`PostgresStore::check_integrity`]: the invariants the store promises,
-//! checked on the data, as the SQLite store checks them.
+//! checked on the data with the engines' shared `integrity_checks`; here is
+//! PostgreSQL's own SQL: the segments' counts and the journal check's JSON
+//! operators.
 
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{During, get, uint};
+use super::codec::{During, get};
 use crate::error::StoreError;
-use crate::store::integrity::{DUPLICATE_NUMBERS, INVOICE_COUNT};
-use crate::store::sqlite::integrity::report;
+use crate::store::integrity_checks::{
+    DUPLICATE_NUMBERS, INVOICE_COUNT, duplicate_number, numbering_gap, report, row_checks,
+};
 use crate::store::{IntegrityProblem, IntegrityReport};
+
+/// Invoices of a device of this store (not an enterprise's own, registered in
+/// its qualification record) that are not in the device journal.
+const INVOICE_NOT_IN_JOURNAL: &str = "SELECT i.invoice_number, '' FROM invoices i
+                 WHERE (i.invoice_json::jsonb ->> 'device_id')
+                       IN (SELECT device_id FROM number_segments)
+                   AND (i.invoice_json::jsonb ->> 'device_id') NOT IN
+                       (SELECT d ->> 'device_id' FROM enterprises e,
+                            jsonb_array_elements(COALESCE(e.record_json::jsonb -> 'devices',
+                                                          '[]'::jsonb)) d
+                        WHERE d ->> 'device_id' IS NOT NULL)
+                   AND NOT EXISTS (SELECT 1 FROM device_journal j
+                                   WHERE j.invoice_number = i.invoice_number)";
 
 /// The pairs of text a check query returns.
 fn pairs(
@@ -45,97 +61,15 @@ impl PostgresStore {
                 )
                 .during(OP)?;
             for row in &segments {
-                let (first, next, count): (i64, i64, i64) =
-                    (get(row, 1, OP)?, get(row, 2, OP)?, get(row, 3, OP)?);
-                let (min, max): (i64, i64) = (get(row, 4, OP)?, get(row, 5, OP)?);
-                let given_out = uint(next - first);
-                if uint(count) != given_out || min != first || max != next - 1 {
-                    problems.push(IntegrityProblem::NumberingGap {
-                        segment_id: get(row, 0, OP)?,
-                        given_out,
-                        recorded: uint(count),
-                    });
+                let given_out = (get(row, 1, OP)?, get(row, 2, OP)?);
+                let recorded = (get(row, 4, OP)?, get(row, 5, OP)?);
+                let count = get(row, 3, OP)?;
+                problems.extend(numbering_gap(get(row, 0, OP)?, given_out, count, recorded));
+            }
+            for check in row_checks(INVOICE_NOT_IN_JOURNAL) {
+                for (first, second) in pairs(client, OP, check.sql)? {
+                    problems.push((check.problem)(first, second));
                 }
-            }
-            for (invoice_number, _) in pairs(
-                client,
-                OP,
-                "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE (i.invoice_json::jsonb ->> 'device_id')
-                       IN (SELECT device_id FROM number_segments)
-                   AND (i.invoice_json::jsonb ->> 'device_id') NOT IN
-                       (SELECT d ->> 'device_id' FROM enterprises e,
-                            jsonb_array_elements(COALESCE(e.record_json::jsonb -> 'devices',
-                                                          '[]'::jsonb)) d
-                        WHERE d ->> 'device_id' IS NOT NULL)
-                   AND NOT EXISTS (SELECT 1 FROM device_journal j
-                                   WHERE j.invoice_number = i.invoice_number)",
-            )? {
-                problems.push(IntegrityProblem::InvoiceNotInJournal { invoice_number });
-            }
-            for (seller_tax_id, serial_number) in pairs(
-                client,
-                OP,
-                "SELECT r.seller_tax_id, r.serial_number FROM requests r
-                 WHERE r.state = 'ISSUED' AND NOT EXISTS (
-                     SELECT 1 FROM invoices i WHERE i.invoice_number = r.invoice_number
-                       AND i.seller_tax_id = r.seller_tax_id AND i.serial_number = r.serial_number)",
-            )? {
-                problems.push(IntegrityProblem::RequestWithoutInvoice {
-                    seller_tax_id,
-                    serial_number,
-                });
-            }
-            for (invoice_number, _) in pairs(
-                client,
-                OP,
-                "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE NOT EXISTS (SELECT 1 FROM requests r
-                                   WHERE r.invoice_number = i.invoice_number AND r.state = 'ISSUED')",
-            )? {
-                problems.push(IntegrityProblem::InvoiceWithoutRequest { invoice_number });
-            }
-            for (invoice_number, _) in pairs(
-                client,
-                OP,
-                "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE i.uploaded_at IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_number = i.invoice_number)",
-            )? {
-                problems.push(IntegrityProblem::InvoiceNotInOutbox { invoice_number });
-            }
-            for (invoice_number, _) in pairs(
-                client,
-                OP,
-                "SELECT invoice_number, '' FROM outbox
-                 WHERE state = 'UPLOADED' AND receipt_json IS NULL",
-            )? {
-                problems.push(IntegrityProblem::UploadedWithoutReceipt { invoice_number });
-            }
-            for (seller_tax_id, serial_number) in pairs(
-                client,
-                OP,
-                "SELECT r.seller_tax_id, r.serial_number FROM requests r
-                 WHERE r.state = 'ACCEPTED' AND NOT EXISTS (
-                     SELECT 1 FROM commands c WHERE c.seller_tax_id = r.seller_tax_id
-                       AND c.serial_number = r.serial_number AND c.state = 'QUEUED')",
-            )? {
-                problems.push(IntegrityProblem::AcceptedWithoutCommand {
-                    seller_tax_id,
-                    serial_number,
-                });
-            }
-            for (command_id, _) in pairs(
-                client,
-                OP,
-                "SELECT c.command_id, '' FROM commands c
-                 LEFT JOIN requests r USING (seller_tax_id, serial_number)
-                 WHERE r.state IS NULL
-                    OR (c.state = 'QUEUED' AND r.state <> 'ACCEPTED')
-                    OR (c.state = 'ISSUED' AND r.state <> 'ISSUED')
-                    OR (c.state = 'FAILED' AND r.state <> 'FAILED')",
-            )? {
-                problems.push(IntegrityProblem::CommandStateMismatch { command_id });
             }
             Ok(problems)
         })
@@ -151,14 +85,11 @@ impl PostgresStore {
         let mut problems = self.check_integrity()?;
         let invoices: i64 = self.read(OP, |client| {
             for row in client.query(DUPLICATE_NUMBERS, &[]).during(OP)? {
-                problems.push(IntegrityProblem::DuplicateNumber {
-                    invoice_number: get(&row, 0, OP)?,
-                    requests: uint(get(&row, 1, OP)?),
-                });
+                problems.push(duplicate_number(get(&row, 0, OP)?, get(&row, 1, OP)?));
             }
             let row = client.query_one(INVOICE_COUNT, &[]).during(OP)?;
             get(&row, 0, OP)
         })?;
-        Ok(report(uint(invoices), problems))
+        Ok(report(invoices, problems))
     }
 }

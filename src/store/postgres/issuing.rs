@@ -15,45 +15,21 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{
-    During, corrupt_column, digest32, get, int, invoice, limit, number_from_key, number_key,
-    to_json, uint, unique_as,
-};
+use super::codec::{During, get, unique_as};
 use crate::error::StoreError;
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
 use crate::invoice::{Reversal, Reversed};
 use crate::platform::{
-    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
-    RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
+    CommandOutcome, Completion, IssuingStore, NewCommand, QueuedCommand, Recorded, RequestDigest,
+    RequestRecord, TicketRecord,
 };
-
-fn state_key(state: RequestState) -> &'static str {
-    match state {
-        RequestState::Issued => "ISSUED",
-        RequestState::Refused => "REFUSED",
-        RequestState::Accepted => "ACCEPTED",
-        RequestState::Failed => "FAILED",
-    }
-}
-
-fn state_from_key(key: &str) -> Result<RequestState, StoreError> {
-    Ok(match key {
-        "ISSUED" => RequestState::Issued,
-        "REFUSED" => RequestState::Refused,
-        "ACCEPTED" => RequestState::Accepted,
-        "FAILED" => RequestState::Failed,
-        other => return Err(corrupt_column("requests.state", other)),
-    })
-}
-
-fn ticket_state_from_key(key: &str) -> Result<TicketState, StoreError> {
-    Ok(match key {
-        "QUEUED" => TicketState::Pending,
-        "ISSUED" => TicketState::Issued,
-        "FAILED" => TicketState::Failed,
-        other => return Err(corrupt_column("commands.state", other)),
-    })
-}
+use crate::store::columns::{
+    corrupt_column, digest32, int, invoice, limit, number_from_key, number_key, to_json, uint,
+};
+use crate::store::request_records::{self, NewRequest, Settlement, held_quota, same_seller};
+use crate::store::state_keys::{
+    COMMAND_QUEUED, request_state_from_key, request_state_key, ticket_state_from_key,
+};
 
 /// Reads a request's record.
 fn load_request(
@@ -77,23 +53,11 @@ fn load_request(
         seller_tax_id: seller_tax_id.to_owned(),
         serial_number: serial_number.to_owned(),
         digest: RequestDigest(digest32("requests.digest", get(&row, 0, op)?)?),
-        state: state_from_key(get(&row, 1, op)?)?,
+        state: request_state_from_key(get(&row, 1, op)?)?,
         response_json: get(&row, 2, op)?,
         invoice_number: number.map(number_from_key).transpose()?,
         ticket: get(&row, 4, op)?,
     }))
-}
-
-/// Refuses an invoice of another seller than the request's.
-fn same_seller(seller_tax_id: &str, issued: &IssuedInvoice) -> Result<(), StoreError> {
-    if issued.seller_tax_id.as_str() == seller_tax_id {
-        return Ok(());
-    }
-    Err(StoreError::Mismatch {
-        what: "the invoice's seller",
-        expected: seller_tax_id.to_owned(),
-        found: issued.seller_tax_id.as_str().to_owned(),
-    })
 }
 
 /// Records an invoice and its outbox entry.
@@ -125,18 +89,6 @@ fn insert_invoice(
     Ok(())
 }
 
-/// A request record to insert.
-struct NewRequest<'a> {
-    seller_tax_id: &'a str,
-    serial_number: &'a str,
-    digest: &'a RequestDigest,
-    state: RequestState,
-    response_json: &'a [u8],
-    invoice_number: Option<&'a str>,
-    ticket: Option<&'a str>,
-    reverses: Option<&'a Reversal>,
-}
-
 /// Inserts a request record, or finds the one already there under its seller
 /// and serial number (the same request again, `fresh` false), or refuses
 /// another request under that serial number ([`StoreError::Conflict`]).
@@ -146,6 +98,7 @@ fn insert_request(
     new: &NewRequest<'_>,
 ) -> Result<Recorded, StoreError> {
     let reverses = new.reverses;
+    let (what, key) = new.unique_key();
     let inserted = client
         .execute(
             "INSERT INTO requests
@@ -157,7 +110,7 @@ fn insert_request(
                 &new.seller_tax_id,
                 &new.serial_number,
                 &&new.digest.0[..],
-                &state_key(new.state),
+                &request_state_key(new.state),
                 &new.response_json,
                 &new.invoice_number,
                 &new.ticket,
@@ -166,37 +119,18 @@ fn insert_request(
                 &reverses.map(|r| r.amount_fen),
             ],
         )
-        .map_err(match new.ticket {
-            Some(ticket) => unique_as(op, "ticket", ticket),
-            None => unique_as(op, "invoice number", new.invoice_number.unwrap_or_default()),
-        })?;
+        .map_err(unique_as(op, what, key))?;
     if inserted == 1 {
-        return Ok(Recorded {
-            record: RequestRecord {
-                seller_tax_id: new.seller_tax_id.to_owned(),
-                serial_number: new.serial_number.to_owned(),
-                digest: *new.digest,
-                state: new.state,
-                response_json: new.response_json.to_vec(),
-                invoice_number: new.invoice_number.map(number_from_key).transpose()?,
-                ticket: new.ticket.map(str::to_owned),
-            },
-            fresh: true,
-        });
+        return new.inserted();
     }
     // The row the insert met was committed by another transaction (the insert
     // waited for it): this statement sees it.
-    match load_request(client, op, new.seller_tax_id, new.serial_number)? {
-        Some(record) if record.digest != *new.digest => Err(StoreError::Conflict {
-            seller_tax_id: new.seller_tax_id.to_owned(),
-            serial_number: new.serial_number.to_owned(),
-        }),
-        Some(record) => Ok(Recorded {
-            record,
-            fresh: false,
-        }),
-        None => Err(corrupt_column("requests.serial_number", new.serial_number)),
-    }
+    new.already_there(load_request(
+        client,
+        op,
+        new.seller_tax_id,
+        new.serial_number,
+    )?)
 }
 
 /// The invoice recorded under `number` (`FOR UPDATE` when `lock`), if any.
@@ -252,16 +186,7 @@ fn check_inserted_reversal(
 ) -> Result<(), StoreError> {
     let original = load_invoice(client, op, &reversal.original, true)?;
     let with_this = load_reversed(client, op, &reversal.original)?;
-    let before = Reversed {
-        total_fen: with_this.total_fen.saturating_sub(reversal.total_fen),
-        amount_fen: with_this.amount_fen.saturating_sub(reversal.amount_fen),
-    };
-    reversal
-        .check(seller_tax_id, original.as_ref(), before)
-        .map_err(|refusal| StoreError::ReversalRefused {
-            original: number_key(&reversal.original),
-            refusal,
-        })
+    request_records::check_inserted_reversal(seller_tax_id, reversal, original.as_ref(), with_this)
 }
 
 /// Reads a ticket with its current answer.
@@ -347,16 +272,12 @@ impl IssuingStore for PostgresStore {
             let recorded = insert_request(
                 tx,
                 OP,
-                &NewRequest {
-                    seller_tax_id,
-                    serial_number,
-                    digest,
-                    state: RequestState::Issued,
+                &NewRequest::issued(
+                    (seller_tax_id, serial_number, digest),
                     response_json,
-                    invoice_number: Some(&key),
-                    ticket: None,
+                    &key,
                     reverses,
-                },
+                ),
             )?;
             if recorded.fresh {
                 if let Some(reversal) = reverses {
@@ -380,16 +301,7 @@ impl IssuingStore for PostgresStore {
             insert_request(
                 tx,
                 OP,
-                &NewRequest {
-                    seller_tax_id,
-                    serial_number,
-                    digest,
-                    state: RequestState::Refused,
-                    response_json,
-                    invoice_number: None,
-                    ticket: None,
-                    reverses: None,
-                },
+                &NewRequest::refused((seller_tax_id, serial_number, digest), response_json),
             )
         })
     }
@@ -398,20 +310,7 @@ impl IssuingStore for PostgresStore {
         const OP: &str = "queue a command";
         let (seller, serial) = (command.seller_tax_id, command.serial_number);
         self.write(OP, |tx| {
-            let recorded = insert_request(
-                tx,
-                OP,
-                &NewRequest {
-                    seller_tax_id: seller,
-                    serial_number: serial,
-                    digest: command.digest,
-                    state: RequestState::Accepted,
-                    response_json: command.accepted_response_json,
-                    invoice_number: None,
-                    ticket: Some(command.ticket),
-                    reverses: command.reverses,
-                },
-            )?;
+            let recorded = insert_request(tx, OP, &NewRequest::accepted(command))?;
             if !recorded.fresh {
                 return Ok(recorded);
             }
@@ -525,29 +424,16 @@ impl IssuingStore for PostgresStore {
             let seller: String = get(&row, 0, OP)?;
             let serial: String = get(&row, 1, OP)?;
             let ticket: String = get(&row, 2, OP)?;
-            let first_time = get::<&str>(&row, 3, OP)? == "QUEUED";
-            let held: (Option<i64>, Option<String>, Option<i64>) =
-                (get(&row, 4, OP)?, get(&row, 5, OP)?, get(&row, 6, OP)?);
-            let quota = match held {
-                (Some(id), Some(month), Some(amount_fen)) if first_time => Some(HeldQuota {
-                    reservation_id: uint(id),
-                    month: month
-                        .parse()
-                        .map_err(|_| corrupt_column("commands.quota_month", &month))?,
-                    amount_fen,
-                }),
-                _ => None,
-            };
+            let first_time = get::<&str>(&row, 3, OP)? == COMMAND_QUEUED;
+            let held = (get(&row, 4, OP)?, get(&row, 5, OP)?, get(&row, 6, OP)?);
+            let quota = held_quota(first_time, held)?;
             if first_time {
-                let (command_state, request_state, response_json, issued) = match outcome {
-                    CommandOutcome::Issued {
-                        invoice,
-                        response_json,
-                    } => ("ISSUED", RequestState::Issued, response_json, Some(invoice)),
-                    CommandOutcome::Failed { response_json } => {
-                        ("FAILED", RequestState::Failed, response_json, None)
-                    }
-                };
+                let Settlement {
+                    command_state,
+                    request_state,
+                    response_json,
+                    issued,
+                } = Settlement::of(outcome);
                 if let Some(issued) = issued {
                     same_seller(&seller, issued)?;
                 }
@@ -563,7 +449,7 @@ impl IssuingStore for PostgresStore {
                     &[
                         &seller,
                         &serial,
-                        &state_key(request_state),
+                        &request_state_key(request_state),
                         &response_json,
                         &number,
                     ],

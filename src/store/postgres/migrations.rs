@@ -12,16 +12,7 @@ use super::Client;
 
 use super::codec::{During, get};
 use crate::error::StoreError;
-
-/// One migration step.
-struct Migration {
-    /// The schema version it leads to.
-    version: i64,
-    /// What it does (recorded in `schema_version`).
-    name: &'static str,
-    /// Its SQL.
-    sql: &'static str,
-}
+use crate::store::schema::{self, Migration, check_supported};
 
 /// Every step, oldest first.
 const MIGRATIONS: &[Migration] = &[Migration {
@@ -202,7 +193,7 @@ CREATE TABLE quota_reservations (
 
 /// The newest schema version this library knows.
 pub(super) fn latest() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+    schema::latest(MIGRATIONS)
 }
 
 /// Brings `schema` to the latest version, one step per transaction, creating
@@ -231,12 +222,7 @@ pub(super) fn migrate(client: &mut Client, schema: &str) -> Result<i64, StoreErr
         ))
         .during(OP)?;
         let found = version_in(&mut tx)?;
-        if found > latest() {
-            return Err(StoreError::SchemaTooNew {
-                found,
-                supported: latest(),
-            });
-        }
+        check_supported(found, MIGRATIONS)?;
         current = found;
         if let Some(step) = index.checked_sub(1).and_then(|i| MIGRATIONS.get(i)) {
             // Another node may have applied it meanwhile.

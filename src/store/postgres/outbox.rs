@@ -13,49 +13,27 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{
-    During, corrupt_column, from_json, get, int, invoice, limit, number_key, to_json, uint,
-};
+use super::codec::{During, get};
 use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
+use crate::store::columns::{int, limit, number_key, to_json};
+use crate::store::outbox_entries::{self, check_requeue, entries_where, missing};
 use crate::tax::TaxReceipt;
-use crate::tax::{OutboxEntry, OutboxState, OutboxStore};
+use crate::tax::{OutboxEntry, OutboxStore};
 
 /// How long an entry handed out by `due_uploads` stays claimed, in seconds.
 pub(super) const CLAIM_SECS: u64 = 300;
 
-/// The columns of an entry joined to its invoice, as `to_entry` reads them.
-macro_rules! entries_where {
-    ($filter:literal) => {
-        concat!(
-            "SELECT i.invoice_json, o.state, o.attempts, o.next_attempt_at, \
-             o.last_error, o.receipt_json \
-             FROM outbox o JOIN invoices i USING (invoice_number) ",
-            $filter
-        )
-    };
-}
-
+/// An entry from a row whose first columns are those of [`entries_where!`].
 fn to_entry(row: &Row, op: &'static str) -> Result<OutboxEntry, StoreError> {
-    let state: String = get(row, 1, op)?;
-    let attempts: i64 = get(row, 2, op)?;
-    let receipt: Option<String> = get(row, 5, op)?;
-    Ok(OutboxEntry {
-        invoice: invoice(&get::<String>(row, 0, op)?)?,
-        state: match state.as_str() {
-            "PENDING" => OutboxState::Pending,
-            "UPLOADED" => OutboxState::Uploaded,
-            "PARKED" => OutboxState::Parked,
-            other => return Err(corrupt_column("outbox.state", other)),
-        },
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        next_attempt_at: uint(get(row, 3, op)?),
-        last_error: get(row, 4, op)?,
-        receipt: receipt
-            .as_deref()
-            .map(|json| from_json::<TaxReceipt>("tax receipt", json))
-            .transpose()?,
-    })
+    outbox_entries::to_entry((
+        get(row, 0, op)?,
+        get(row, 1, op)?,
+        get(row, 2, op)?,
+        get(row, 3, op)?,
+        get(row, 4, op)?,
+        get(row, 5, op)?,
+    ))
 }
 
 /// Runs an update of one outbox row; no row is a [`StoreError::NotFound`].
@@ -72,10 +50,7 @@ fn update_one(
             .query_opt("SELECT 1 FROM outbox WHERE invoice_number = $1", &[&key])
             .during(op)?;
         if exists.is_none() {
-            return Err(StoreError::NotFound {
-                what: "outbox entry",
-                key: key.to_owned(),
-            });
+            return Err(missing(key));
         }
     }
     Ok(())
@@ -192,31 +167,14 @@ impl OutboxStore for PostgresStore {
                 .during(OP)?
                 .map(|row| get::<String>(&row, 0, OP))
                 .transpose()?;
-            match state.as_deref() {
-                None => Err(StoreError::NotFound {
-                    what: "outbox entry",
-                    key: key.clone(),
-                }),
-                Some("PARKED") => {
-                    tx.execute(
-                        "UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = $2,
-                         updated_at = $2 WHERE invoice_number = $1",
-                        &[&key, &int(now)],
-                    )
-                    .during(OP)?;
-                    Ok(())
-                }
-                Some(other) => Err(StoreError::WrongState {
-                    what: "outbox entry",
-                    key: key.clone(),
-                    state: if other == "UPLOADED" {
-                        "uploaded"
-                    } else {
-                        "pending"
-                    },
-                    expected: "parked",
-                }),
-            }
+            check_requeue(&key, state.as_deref())?;
+            tx.execute(
+                "UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = $2,
+                 updated_at = $2 WHERE invoice_number = $1",
+                &[&key, &int(now)],
+            )
+            .during(OP)?;
+            Ok(())
         })
     }
 

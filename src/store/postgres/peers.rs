@@ -3,86 +3,30 @@
 use postgres::Row;
 
 use super::PostgresStore;
-use super::codec::{During, corrupt_column, get, int, uint};
+use super::codec::{During, get};
 use crate::error::Error;
-use crate::error::{CorruptValue, StoreError};
-use crate::exchange::{PartyRole, PeerRecord, PeerStatus, PeerStore};
+use crate::error::StoreError;
+use crate::exchange::{PeerRecord, PeerStore};
 use crate::pki::{Certificate, SpkiFingerprint};
-
-fn role_key(role: PartyRole) -> &'static str {
-    match role {
-        PartyRole::CloudPlatform => "cloud_platform",
-        PartyRole::ServicePlatform => "service_platform",
-        PartyRole::EnterpriseFrontEnd => "enterprise_front_end",
-    }
-}
-
-fn role_from_key(key: &str) -> Result<PartyRole, StoreError> {
-    Ok(match key {
-        "cloud_platform" => PartyRole::CloudPlatform,
-        "service_platform" => PartyRole::ServicePlatform,
-        "enterprise_front_end" => PartyRole::EnterpriseFrontEnd,
-        other => return Err(corrupt_column("peers.role", other)),
-    })
-}
-
-fn status_key(status: PeerStatus) -> &'static str {
-    match status {
-        PeerStatus::Active => "active",
-        PeerStatus::Retired => "retired",
-        PeerStatus::Revoked => "revoked",
-    }
-}
-
-fn status_from_key(key: &str) -> Result<PeerStatus, StoreError> {
-    Ok(match key {
-        "active" => PeerStatus::Active,
-        "retired" => PeerStatus::Retired,
-        "revoked" => PeerStatus::Revoked,
-        other => return Err(corrupt_column("peers.status", other)),
-    })
-}
-
-/// The peers matching one column, oldest pin first.
-macro_rules! peers_where {
-    ($filter:literal) => {
-        concat!(
-            "SELECT party_id, role, certificate_der, not_after, status, pinned_at,
-                    encryption_certificate
-             FROM peers WHERE ",
-            $filter,
-            " ORDER BY pinned_at, added"
-        )
-    };
-}
+use crate::store::columns::int;
+use crate::store::peer_records::{peer_record, peers_where, pinned_certificate};
+use crate::store::state_keys::{role_key, status_key};
 
 impl PostgresStore {
-    /// The pinned certificate `der`, parsed once per distinct DER: the row's
-    /// status and dates are read afresh every time.
-    fn pinned_certificate(&self, der: &[u8]) -> Result<Certificate, StoreError> {
-        self.certificates.get_or_parse(der, |der| {
-            Certificate::parse_der(der).map_err(|e| StoreError::Corrupt {
-                what: "pinned certificate",
-                source: CorruptValue::Certificate(e),
-            })
-        })
-    }
-
+    /// The record in `row` (the columns of [`peers_where!`]).
     fn to_record(&self, row: &Row, op: &'static str) -> Result<PeerRecord, StoreError> {
-        let certificate = self.pinned_certificate(get::<&[u8]>(row, 2, op)?)?;
+        let certificate = pinned_certificate(&self.certificates, get(row, 2, op)?)?;
         let encryption_certificate = get::<Option<&[u8]>>(row, 6, op)?
-            .map(|der| self.pinned_certificate(der))
+            .map(|der| pinned_certificate(&self.certificates, der))
             .transpose()?;
-        Ok(PeerRecord {
-            party_id: get(row, 0, op)?,
-            role: role_from_key(get(row, 1, op)?)?,
-            fingerprint: certificate.spki_fingerprint(),
-            certificate,
-            not_after: uint(get(row, 3, op)?),
-            status: status_from_key(get(row, 4, op)?)?,
-            pinned_at: uint(get(row, 5, op)?),
-            encryption_certificate,
-        })
+        peer_record(
+            get(row, 0, op)?,
+            get(row, 1, op)?,
+            (certificate, encryption_certificate),
+            get(row, 3, op)?,
+            get(row, 4, op)?,
+            get(row, 5, op)?,
+        )
     }
 }
 
@@ -122,7 +66,7 @@ impl PeerStore for PostgresStore {
         const OP: &str = "look up a peer by party";
         Ok(self.read_statement(|client| {
             client
-                .query(peers_where!("party_id = $1"), &[&party_id])
+                .query(peers_where!("party_id = $1", "added"), &[&party_id])
                 .during(OP)?
                 .iter()
                 .map(|row| self.to_record(row, OP))
@@ -135,7 +79,7 @@ impl PeerStore for PostgresStore {
         let key = &fingerprint.0[..];
         Ok(self.read_statement(|client| {
             client
-                .query_opt(peers_where!("fingerprint = $1"), &[&key])
+                .query_opt(peers_where!("fingerprint = $1", "added"), &[&key])
                 .during(OP)?
                 .map(|row| self.to_record(&row, OP))
                 .transpose()

@@ -8,12 +8,16 @@
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{During, corrupt_column, from_json, get, to_json};
+use super::codec::{During, get};
 use crate::error::{Error, StoreError};
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 use crate::qualification::{
-    DEVICE_OF_ANOTHER, EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord,
-    QualificationRegistry, QuotaReservation, Refusal,
+    EnterpriseStatus, MonthlyUsage, QualificationRecord, QualificationRegistry, QuotaReservation,
+};
+use crate::store::columns::{from_json, to_json};
+use crate::store::quota::{
+    self, check_fits, device_of_another, exceeded, existing, may_charge, parse_record, registered,
+    requested, reservation_from_row, reservation_key,
 };
 
 /// An enterprise's record (`FOR UPDATE` when `lock`); its JSON is parsed once
@@ -31,13 +35,8 @@ fn load_record(
         "SELECT record_json FROM enterprises WHERE tax_id = $1"
     };
     let row = client.query_opt(sql, &[&tax_id.as_str()]).during(op)?;
-    row.map(|row| {
-        let json: &str = get(&row, 0, op)?;
-        store
-            .records
-            .get_or_parse(json.as_bytes(), |_| from_json("qualification record", json))
-    })
-    .transpose()
+    row.map(|row| parse_record(&store.records, get(&row, 0, op)?))
+        .transpose()
 }
 
 /// The month's usage (`FOR UPDATE` when `lock`, after making sure the row is
@@ -65,15 +64,11 @@ fn load_usage(
     let row = client
         .query_opt(sql, &[&tax_id.as_str(), &month_key])
         .during(op)?;
-    let (used_fen, reserved_fen) = match row {
-        Some(row) => (get(&row, 0, op)?, get(&row, 1, op)?),
-        None => (0, 0),
+    let row = match row {
+        Some(row) => Some((get(&row, 0, op)?, get(&row, 1, op)?)),
+        None => None,
     };
-    Ok(MonthlyUsage {
-        month,
-        used_fen,
-        reserved_fen,
-    })
+    Ok(quota::usage(month, row))
 }
 
 fn store_record(
@@ -121,7 +116,7 @@ fn delete_reservation(
     op: &'static str,
     reservation: &QuotaReservation,
 ) -> Result<(), Error> {
-    let id = i64::try_from(reservation.id()).unwrap_or(-1);
+    let id = reservation_key(reservation);
     let deleted = client
         .execute(
             "DELETE FROM quota_reservations
@@ -134,13 +129,7 @@ fn delete_reservation(
             ],
         )
         .during(op)?;
-    if deleted == 0 {
-        return Err(QualificationError::UnknownReservation {
-            id: reservation.id(),
-        }
-        .into());
-    }
-    Ok(())
+    Ok(quota::taken(deleted, reservation)?)
 }
 
 impl PostgresStore {
@@ -168,11 +157,7 @@ impl PostgresStore {
                     )
                     .during(OP)?;
                 if other.is_some() {
-                    return Err(QualificationError::InvalidRecord {
-                        tax_id: record.tax_id.clone(),
-                        problem: DEVICE_OF_ANOTHER,
-                    }
-                    .into());
+                    return Err(device_of_another(record).into());
                 }
             }
             let old = load_record(self, tx, OP, &record.tax_id, true)?;
@@ -189,11 +174,7 @@ impl PostgresStore {
     ) -> Result<(), Error> {
         const OP: &str = "change an enterprise's status";
         self.write(OP, |tx| {
-            let mut record = load_record(self, tx, OP, tax_id, true)?.ok_or_else(|| {
-                QualificationError::NoSuchEnterprise {
-                    tax_id: tax_id.clone(),
-                }
-            })?;
+            let mut record = existing(load_record(self, tx, OP, tax_id, true)?, tax_id)?;
             record.status = status;
             store_record(tx, OP, &record)?;
             Ok(())
@@ -226,20 +207,12 @@ impl PostgresStore {
                 .during(OP)?
                 .iter()
                 .map(|row| {
-                    let id: i64 = get(row, 0, OP)?;
-                    let tax_id: &str = get(row, 1, OP)?;
-                    let month: &str = get(row, 2, OP)?;
-                    let tax_id = UnifiedSocialCreditCode::parse(tax_id)
-                        .map_err(|_| corrupt_column("quota_reservations.tax_id", tax_id))?;
-                    let month = month
-                        .parse()
-                        .map_err(|_| corrupt_column("quota_reservations.month", month))?;
-                    Ok(QuotaReservation::new(
-                        u64::try_from(id).unwrap_or(0),
-                        tax_id,
-                        month,
+                    reservation_from_row(
+                        get(row, 0, OP)?,
+                        get(row, 1, OP)?,
+                        get(row, 2, OP)?,
                         get(row, 3, OP)?,
-                    ))
+                    )
                 })
                 .collect()
         })
@@ -271,31 +244,12 @@ impl QualificationRegistry for PostgresStore {
         amount_fen: i64,
     ) -> Result<QuotaReservation, Error> {
         const OP: &str = "reserve quota";
-        let amount_fen = amount_fen.max(0);
+        let amount_fen = requested(amount_fen);
         self.write(OP, |tx| {
-            let record = load_record(self, tx, OP, tax_id, false)?.ok_or_else(|| {
-                Refusal::UnknownEnterprise {
-                    tax_id: tax_id.clone(),
-                }
-            })?;
+            let record = registered(load_record(self, tx, OP, tax_id, false)?, tax_id)?;
             // Locked: what is left is read and taken by one node at a time.
             let usage = load_usage(tx, OP, tax_id, month, true)?;
-            let quota_fen = record.monthly_quota_fen;
-            let fits = usage
-                .used_fen
-                .checked_add(usage.reserved_fen)
-                .and_then(|taken| taken.checked_add(amount_fen))
-                .is_some_and(|total| total <= quota_fen);
-            if !fits {
-                return Err(Refusal::MonthlyQuotaExceeded {
-                    month,
-                    quota_fen,
-                    used_fen: usage.used_fen,
-                    reserved_fen: usage.reserved_fen,
-                    requested_fen: amount_fen,
-                }
-                .into());
-            }
+            check_fits(record.monthly_quota_fen, &usage, amount_fen)?;
             let month_key = month.to_string();
             tx.execute(
                 "UPDATE quota_usage SET reserved_fen = reserved_fen + $3
@@ -384,17 +338,12 @@ impl QualificationRegistry for PostgresStore {
         if !self.in_unit() {
             return self.reserve_quota(tax_id, month, amount_fen);
         }
-        let amount_fen = amount_fen.max(0);
+        let amount_fen = requested(amount_fen);
         self.write(OP, |tx| {
-            let record = load_record(self, tx, OP, tax_id, false)?.ok_or_else(|| {
-                Refusal::UnknownEnterprise {
-                    tax_id: tax_id.clone(),
-                }
-            })?;
+            let record = registered(load_record(self, tx, OP, tax_id, false)?, tax_id)?;
             let quota_fen = record.monthly_quota_fen;
             let month_key = month.to_string();
-            // `quota - amount` cannot overflow once amount <= quota (amount >= 0).
-            let changed = if amount_fen <= quota_fen {
+            let changed = if may_charge(quota_fen, amount_fen) {
                 tx.execute(
                     "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen)
                      VALUES ($1, $2, $3, 0)
@@ -410,14 +359,7 @@ impl QualificationRegistry for PostgresStore {
             };
             if changed == 0 {
                 let usage = load_usage(tx, OP, tax_id, month, false)?;
-                return Err(Refusal::MonthlyQuotaExceeded {
-                    month,
-                    quota_fen,
-                    used_fen: usage.used_fen,
-                    reserved_fen: usage.reserved_fen,
-                    requested_fen: amount_fen,
-                }
-                .into());
+                return Err(exceeded(quota_fen, &usage, amount_fen).into());
             }
             Ok(QuotaReservation::charged(tax_id.clone(), month, amount_fen))
         })

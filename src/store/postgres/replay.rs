@@ -5,25 +5,17 @@
 //! two nodes given the same envelope at once both try to insert it, the second
 //! waits for the first's transaction, and finds the id taken (a replay) once
 //! the first commits, or inserts it if the first rolled back. Expired ids are
-//! pruned as in the SQLite store: a few with every [`PRUNE_EVERY`]-th new id,
-//! the rest by [`ReplayGuard::prune`].
-
-use std::sync::atomic::Ordering;
+//! pruned as in the SQLite store (`store/replay_pruning.rs`): a few with every
+//! so many new ids, the rest by [`ReplayGuard::prune`].
 
 use super::PostgresStore;
-use super::codec::{During, int};
+use super::codec::During;
 use crate::envelope::ReplayGuard;
-use crate::error::{EnvelopeError, Error};
-use crate::invoice::hex;
-
-/// Expired ids are pruned on every this many-th new id.
-const PRUNE_EVERY: u64 = 256;
-
-/// At most this many expired ids go in a prune that comes with a new id.
-const PRUNE_BATCH: u64 = 2 * PRUNE_EVERY;
-
-/// At most this many expired ids go in one transaction of [`ReplayGuard::prune`].
-const PRUNE_CHUNK: u64 = 10_000;
+use crate::error::Error;
+use crate::store::columns::int;
+use crate::store::replay_pruning::{
+    PRUNE_BATCH, PRUNE_CHUNK, prune_in_chunks, prunes_with, replayed,
+};
 
 /// Deletes up to `$2` ids expired before `$1`, oldest first; rows another
 /// node is pruning are skipped.
@@ -34,7 +26,7 @@ const DELETE_EXPIRED: &str = "DELETE FROM replay_guard WHERE message_id IN (
 impl ReplayGuard for PostgresStore {
     fn check_and_record(&self, message_id: &[u8], now: u64, expires_at: u64) -> Result<(), Error> {
         const OP: &str = "check and record a message id";
-        let prune = self.replay_writes.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0;
+        let prune = prunes_with(&self.replay_writes);
         self.write(OP, |tx| {
             // A new id is inserted; a known one is renewed only when it has
             // expired; an unexpired one changes nothing, and that is the replay.
@@ -47,9 +39,7 @@ impl ReplayGuard for PostgresStore {
                 )
                 .during(OP)?;
             if changed == 0 {
-                return Err(Error::from(EnvelopeError::Replay {
-                    message_id: hex::encode(message_id),
-                }));
+                return Err(replayed(message_id));
             }
             if prune {
                 tx.execute(DELETE_EXPIRED, &[&int(now), &int(PRUNE_BATCH)])
@@ -61,16 +51,11 @@ impl ReplayGuard for PostgresStore {
 
     fn prune(&self, now: u64) -> Result<u64, Error> {
         const OP: &str = "prune expired message ids";
-        let mut pruned = 0;
-        loop {
-            let deleted = self.write(OP, |tx| {
+        prune_in_chunks(|| {
+            Ok(self.write(OP, |tx| {
                 tx.execute(DELETE_EXPIRED, &[&int(now), &int(PRUNE_CHUNK)])
                     .during(OP)
-            })?;
-            pruned += deleted;
-            if deleted < PRUNE_CHUNK {
-                return Ok(pruned);
-            }
-        }
+            })?)
+        })
     }
 }

@@ -4,92 +4,25 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use super::codec::{
-    During, corrupt_column, int, invoice, limit, number_key, to_json, uint, unique_as,
-};
+use super::codec::{During, unique_as};
 use crate::error::StoreError;
 use crate::invoice::IssuedInvoice;
 use crate::platform::{
-    CloudStore, CloudSubmission, CloudTicket, CloudTicketState, NewSubmission, StoredInvoice,
-    SubmissionState, TicketResolution,
+    CloudStore, CloudSubmission, CloudTicket, NewSubmission, StoredInvoice, SubmissionState,
+    TicketResolution,
 };
-
-/// `SELECT` with a ticket's columns (`ticket_row` reads them), then `$rest`:
-/// one literal, so the statement cache gets the same text without formatting it.
-macro_rules! select_tickets {
-    ($rest:literal) => {
-        concat!(
-            "SELECT ticket, seller_tax_id, serial_number, recorded_at, state, response_json ",
-            $rest
-        )
-    };
-}
-
-type TicketRow = (String, String, String, i64, String, Option<Vec<u8>>);
+use crate::store::cloud_records::{
+    ResolvedTicket, SubmissionRow, TicketRow, check_closing, is_outstanding, received_again,
+    record_again, resolve, select_submissions, select_tickets, to_submission, to_ticket,
+};
+use crate::store::columns::{int, invoice, limit, number_key, to_json};
 
 fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
     TicketRow::try_from(row)
 }
 
-fn to_ticket(
-    (ticket, seller_tax_id, serial_number, recorded_at, state, response_json): TicketRow,
-) -> Result<CloudTicket, StoreError> {
-    Ok(CloudTicket {
-        ticket,
-        seller_tax_id,
-        serial_number,
-        recorded_at: uint(recorded_at),
-        state: match state.as_str() {
-            "OUTSTANDING" => CloudTicketState::Outstanding,
-            "ISSUED" => CloudTicketState::Issued,
-            "FAILED" => CloudTicketState::Failed,
-            other => return Err(corrupt_column("cloud_tickets.state", other)),
-        },
-        response_json,
-    })
-}
-
-/// `SELECT` with a submission's columns (`submission_row` reads them), then
-/// `$rest`.
-macro_rules! select_submissions {
-    ($rest:literal) => {
-        concat!(
-            "SELECT seller_tax_id, serial_number, order_der, submitted_at, ",
-            "last_sent_at, attempts, state, position ",
-            $rest
-        )
-    };
-}
-
-type SubmissionRow = (String, String, Option<Vec<u8>>, i64, i64, i64, String, i64);
-
 fn submission_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRow> {
     SubmissionRow::try_from(row)
-}
-
-fn to_submission(
-    (
-        seller_tax_id,
-        serial_number,
-        order_der,
-        submitted_at,
-        last_sent_at,
-        attempts,
-        state,
-        position,
-    ): SubmissionRow,
-) -> Result<CloudSubmission, StoreError> {
-    Ok(CloudSubmission {
-        seller_tax_id,
-        serial_number,
-        order_der,
-        submitted_at: uint(submitted_at),
-        last_sent_at: uint(last_sent_at),
-        attempts: uint(attempts),
-        state: SubmissionState::from_name(&state)
-            .ok_or_else(|| corrupt_column("cloud_submissions.state", &state))?,
-        position: uint(position),
-    })
 }
 
 /// Stores an invoice unless the same one is there; `true` when stored. The
@@ -131,13 +64,7 @@ fn put_invoice(
         .during(operation)?
         .query_row([seller_tax_id, serial_number], |row| row.get(0))
         .during(operation)?;
-    if invoice(&existing)? == *issued {
-        return Ok(false);
-    }
-    Err(StoreError::Conflict {
-        seller_tax_id: seller_tax_id.to_owned(),
-        serial_number: serial_number.to_owned(),
-    })
+    received_again(&existing, issued, seller_tax_id, serial_number)
 }
 
 impl CloudStore for SqliteStore {
@@ -203,13 +130,9 @@ impl CloudStore for SqliteStore {
                 .optional()
                 .during(OP)?;
             match existing {
-                Some((seller, serial)) if seller == seller_tax_id && serial == serial_number => {
-                    Ok(())
+                Some((seller, serial)) => {
+                    record_again(ticket, (&seller, &serial), seller_tax_id, serial_number)
                 }
-                Some(_) => Err(StoreError::Duplicate {
-                    what: "ticket",
-                    key: ticket.to_owned(),
-                }),
                 None => {
                     tx.prepare_cached(
                         "INSERT INTO cloud_tickets
@@ -263,38 +186,25 @@ impl CloudStore for SqliteStore {
                 });
             };
             let current = to_ticket(row)?;
-            if current.state != CloudTicketState::Outstanding {
+            if !is_outstanding(&current) {
                 return Ok(false);
             }
-            let (state, response_json, seller) = match resolution {
-                TicketResolution::Issued {
-                    invoice: issued,
+            let ResolvedTicket {
+                state,
+                response_json,
+                seller,
+                issued,
+            } = resolve(&current, &resolution)?;
+            if let Some(issued) = issued {
+                put_invoice(
+                    tx,
+                    OP,
+                    seller,
+                    &current.serial_number,
+                    issued,
                     response_json,
-                } => {
-                    // The invoice names its seller (a ticket recorded after a
-                    // restart may not know it).
-                    let seller = issued.seller_tax_id.as_str();
-                    if !current.seller_tax_id.is_empty() && current.seller_tax_id != seller {
-                        return Err(StoreError::Mismatch {
-                            what: "the invoice's seller against the ticket's",
-                            expected: current.seller_tax_id.clone(),
-                            found: seller.to_owned(),
-                        });
-                    }
-                    put_invoice(
-                        tx,
-                        OP,
-                        seller,
-                        &current.serial_number,
-                        issued,
-                        response_json,
-                    )?;
-                    ("ISSUED", response_json, seller)
-                }
-                TicketResolution::Failed { response_json } => {
-                    ("FAILED", response_json, current.seller_tax_id.as_str())
-                }
-            };
+                )?;
+            }
             tx.prepare_cached(
                 "UPDATE cloud_tickets SET state = ?2, response_json = ?3, seller_tax_id = ?4
                  WHERE ticket = ?1",
@@ -377,14 +287,7 @@ impl CloudStore for SqliteStore {
         now: u64,
     ) -> Result<usize, StoreError> {
         const OP: &str = "close a submission";
-        if state == SubmissionState::Outstanding {
-            return Err(StoreError::WrongState {
-                what: "submission",
-                key: serial_number.to_owned(),
-                state: "OUTSTANDING",
-                expected: "a closing state",
-            });
-        }
+        check_closing(state, serial_number)?;
         self.write_statement(|conn| {
             conn.prepare_cached(
                 "UPDATE cloud_submissions SET state = ?3, closed_at = ?4

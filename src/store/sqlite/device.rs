@@ -3,31 +3,23 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use super::codec::{
-    During, digest32, int, invoice, kind_from_key, kind_key, number_key, to_json, uint, unique_as,
-};
-use crate::device::{
-    AllocatedNumber, DeviceFailure, NumberFormat, NumberSegment, SegmentState, number_span,
-};
+use super::codec::{During, unique_as};
+use crate::device::{AllocatedNumber, DeviceFailure, NumberSegment, SegmentState, number_span};
 use crate::device::{DeviceIssue, DeviceStore, JournalEntry, NextNumber};
 use crate::error::Error;
 use crate::error::StoreError;
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
+use crate::store::columns::{int, kind_key, number_key, to_json, uint};
+use crate::store::number_segments::{
+    StoredSegment, add_again, allocate, check_built, journal_entry, next_out_of_step,
+    no_number_left, overlap, replayed, select_segments,
+};
+use crate::store::state_keys::format_key;
 
-/// `SELECT` with a segment's columns (`segment_state` reads them), then `$rest`:
-/// one literal, so the statement cache gets the same text without formatting it.
-macro_rules! select_segments {
-    ($rest:literal) => {
-        concat!(
-            "SELECT segment_id, device_id, invoice_kind, format, prefix, first, last, next ",
-            $rest
-        )
-    };
-}
-
-fn segment_state(row: &Row<'_>) -> rusqlite::Result<(SegmentRow, u64)> {
+/// A row of [`select_segments!`]: the segment as stored and its next sequence.
+fn segment_state(row: &Row<'_>) -> rusqlite::Result<(StoredSegment, u64)> {
     Ok((
-        SegmentRow {
+        StoredSegment {
             segment_id: row.get(0)?,
             device_id: row.get(1)?,
             invoice_kind: row.get(2)?,
@@ -40,64 +32,21 @@ fn segment_state(row: &Row<'_>) -> rusqlite::Result<(SegmentRow, u64)> {
     ))
 }
 
-/// A segment as stored, checked again when read.
-struct SegmentRow {
-    segment_id: String,
-    device_id: String,
-    invoice_kind: String,
-    format: String,
-    prefix: String,
-    first: i64,
-    last: i64,
-}
-
-impl SegmentRow {
-    fn segment(self) -> Result<NumberSegment, StoreError> {
-        let kind = kind_from_key(&self.invoice_kind)?;
-        let format = match self.format.as_str() {
-            "DIGITAL" => NumberFormat::Digital {
-                prefix: self.prefix,
-            },
-            "LEGACY" => NumberFormat::Legacy {
-                invoice_code: self.prefix,
-            },
-            other => return Err(super::codec::corrupt_column("format", other)),
-        };
-        NumberSegment::new(
-            &self.segment_id,
-            &self.device_id,
-            kind,
-            format,
-            uint(self.first),
-            uint(self.last),
-        )
-        .map_err(|_| super::codec::corrupt_column("segment_id", &self.segment_id))
-    }
-}
-
-fn journal_entry(row: &Row<'_>) -> rusqlite::Result<(String, String, i64, String)> {
+fn journal_row(row: &Row<'_>) -> rusqlite::Result<(String, String, i64, String)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
 fn to_entry(
     (command_id, segment_id, sequence, json): (String, String, i64, String),
 ) -> Result<JournalEntry, StoreError> {
-    Ok(JournalEntry {
-        command_id,
-        segment_id,
-        sequence: uint(sequence),
-        invoice: invoice(&json)?,
-    })
+    journal_entry(command_id, segment_id, sequence, &json)
 }
 
 impl DeviceStore for SqliteStore {
     fn add_segment(&self, segment: &NumberSegment) -> Result<(), StoreError> {
         const OP: &str = "add a number segment";
         let (space, span_first, span_last) = segment.span();
-        let (format, prefix) = match segment.format() {
-            NumberFormat::Digital { prefix } => ("DIGITAL", prefix.as_str()),
-            NumberFormat::Legacy { invoice_code } => ("LEGACY", invoice_code.as_str()),
-        };
+        let (format, prefix) = format_key(segment.format());
         self.write(OP, |tx| {
             let existing = tx
                 .prepare_cached(select_segments!(
@@ -108,13 +57,7 @@ impl DeviceStore for SqliteStore {
                 .optional()
                 .during(OP)?;
             if let Some((row, _)) = existing {
-                if row.segment()? == *segment {
-                    return Ok(());
-                }
-                return Err(StoreError::Duplicate {
-                    what: "number segment",
-                    key: segment.segment_id().to_owned(),
-                });
+                return add_again(&row.segment()?, segment);
             }
             let overlapping: Option<String> = tx
                 .prepare_cached(
@@ -126,10 +69,7 @@ impl DeviceStore for SqliteStore {
                 .optional()
                 .during(OP)?;
             if let Some(existing) = overlapping {
-                return Err(StoreError::SegmentOverlap {
-                    segment_id: segment.segment_id().to_owned(),
-                    existing,
-                });
+                return Err(overlap(segment, existing));
             }
             tx.prepare_cached(
                 "INSERT INTO number_segments
@@ -218,16 +158,7 @@ impl DeviceStore for SqliteStore {
                 .optional()
                 .during(OP)?;
             if let Some((digest, json)) = recorded {
-                if digest32("command_digest", &digest)? != *next.command_digest {
-                    return Err(DeviceFailure::CommandConflict {
-                        command_id: next.command_id.to_owned(),
-                    }
-                    .into());
-                }
-                return Ok(DeviceIssue {
-                    invoice: invoice(&json)?,
-                    replayed: true,
-                });
+                return replayed(next, &digest, &json);
             }
             let kind = kind_key(next.invoice_kind);
             let usable = tx
@@ -249,36 +180,11 @@ impl DeviceStore for SqliteStore {
                     .during(OP)?
                     .query_row([next.device_id, kind], |row| row.get(0))
                     .during(OP)?;
-                let device_id = next.device_id.to_owned();
-                let invoice_kind = next.invoice_kind;
-                return Err(Error::Device(if any == 0 {
-                    DeviceFailure::NoSegment {
-                        device_id,
-                        invoice_kind,
-                    }
-                } else {
-                    DeviceFailure::SegmentExhausted {
-                        device_id,
-                        invoice_kind,
-                    }
-                }));
+                return Err(no_number_left(next, any));
             };
-            let segment = row.segment()?;
-            let number = segment
-                .number(sequence)
-                .ok_or_else(|| super::codec::corrupt_column("next", &sequence.to_string()))?;
-            let allocated = AllocatedNumber {
-                segment_id: segment.segment_id().to_owned(),
-                sequence,
-                number,
-            };
+            let allocated = allocate(&row.segment()?, sequence)?;
             let issued = build(&allocated)?;
-            if issued.invoice_number != allocated.number {
-                return Err(DeviceFailure::InvalidCommand {
-                    problem: "the invoice does not carry the number allocated to it",
-                }
-                .into());
-            }
+            check_built(&issued, &allocated)?;
             let moved = tx
                 .prepare_cached(
                     "UPDATE number_segments SET next = next + 1
@@ -288,7 +194,7 @@ impl DeviceStore for SqliteStore {
                 .execute(params![allocated.segment_id, int(sequence)])
                 .during(OP)?;
             if moved != 1 {
-                return Err(super::codec::corrupt_column("next", &sequence.to_string()).into());
+                return Err(next_out_of_step(sequence).into());
             }
             let json = to_json("issued invoice", &issued)?;
             tx.prepare_cached(
@@ -331,7 +237,7 @@ impl DeviceStore for SqliteStore {
                  WHERE device_id = ?1 AND command_id = ?2",
             )
             .during(OP)?
-            .query_row([device_id, command_id], journal_entry)
+            .query_row([device_id, command_id], journal_row)
             .optional()
             .during(OP)?
             .map(to_entry)
@@ -350,7 +256,7 @@ impl DeviceStore for SqliteStore {
                 )
                 .during(OP)?;
             let rows = stmt
-                .query_map([device_id], journal_entry)
+                .query_map([device_id], journal_row)
                 .during(OP)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .during(OP)?;

@@ -1,26 +1,28 @@
 //! [`SqliteStore::check_integrity`]: the invariants the store promises, checked on
-//! the data (after a crash, by an operator, by the crash-safety test).
+//! the data (after a crash, by an operator, by the crash-safety test). The
+//! checks and their reasoning are the engines' shared `integrity_checks`; here
+//! are SQLite's own: `quick_check`, and the journal check's JSON functions.
 
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use super::codec::{During, uint};
+use super::codec::During;
 use crate::error::StoreError;
-use crate::store::integrity::{DUPLICATE_NUMBERS, INVOICE_COUNT};
+use crate::store::integrity_checks::{
+    DUPLICATE_NUMBERS, INVOICE_COUNT, duplicate_number, numbering_gap, report, row_checks,
+};
 use crate::store::{IntegrityProblem, IntegrityReport};
 
-/// A report of `invoices` and `problems`, counting the duplicate numbers.
-pub(in crate::store) fn report(invoices: u64, problems: Vec<IntegrityProblem>) -> IntegrityReport {
-    let duplicate_numbers = problems
-        .iter()
-        .filter(|p| matches!(p, IntegrityProblem::DuplicateNumber { .. }))
-        .count() as u64;
-    IntegrityReport {
-        invoices,
-        duplicate_numbers,
-        problems,
-    }
-}
+/// Invoices of a device of this store (not an enterprise's own, registered in
+/// its qualification record) that are not in the device journal.
+const INVOICE_NOT_IN_JOURNAL: &str = "SELECT i.invoice_number, '' FROM invoices i
+                 WHERE json_extract(i.invoice_json, '$.device_id')
+                       IN (SELECT device_id FROM number_segments)
+                   AND json_extract(i.invoice_json, '$.device_id') NOT IN
+                       (SELECT json_extract(d.value, '$.device_id')
+                        FROM enterprises e, json_each(e.record_json, '$.devices') d)
+                   AND NOT EXISTS (SELECT 1 FROM device_journal j
+                                   WHERE j.invoice_number = i.invoice_number)";
 
 fn strings(
     conn: &Connection,
@@ -73,91 +75,12 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .during(OP)?;
             for (segment_id, first, next, count, min, max) in segments {
-                let given_out = uint(next - first);
-                if uint(count) != given_out || min != first || max != next - 1 {
-                    problems.push(IntegrityProblem::NumberingGap {
-                        segment_id,
-                        given_out,
-                        recorded: uint(count),
-                    });
+                problems.extend(numbering_gap(segment_id, (first, next), count, (min, max)));
+            }
+            for check in row_checks(INVOICE_NOT_IN_JOURNAL) {
+                for (first, second) in strings(conn, OP, check.sql)? {
+                    problems.push((check.problem)(first, second));
                 }
-            }
-            for (invoice_number, _) in strings(
-                conn,
-                OP,
-                "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE json_extract(i.invoice_json, '$.device_id')
-                       IN (SELECT device_id FROM number_segments)
-                   AND json_extract(i.invoice_json, '$.device_id') NOT IN
-                       (SELECT json_extract(d.value, '$.device_id')
-                        FROM enterprises e, json_each(e.record_json, '$.devices') d)
-                   AND NOT EXISTS (SELECT 1 FROM device_journal j
-                                   WHERE j.invoice_number = i.invoice_number)",
-            )? {
-                problems.push(IntegrityProblem::InvoiceNotInJournal { invoice_number });
-            }
-            for (seller_tax_id, serial_number) in strings(
-                conn,
-                OP,
-                "SELECT r.seller_tax_id, r.serial_number FROM requests r
-                 WHERE r.state = 'ISSUED' AND NOT EXISTS (
-                     SELECT 1 FROM invoices i WHERE i.invoice_number = r.invoice_number
-                       AND i.seller_tax_id = r.seller_tax_id AND i.serial_number = r.serial_number)",
-            )? {
-                problems.push(IntegrityProblem::RequestWithoutInvoice {
-                    seller_tax_id,
-                    serial_number,
-                });
-            }
-            for (invoice_number, _) in strings(
-                conn,
-                OP,
-                "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE NOT EXISTS (SELECT 1 FROM requests r
-                                   WHERE r.invoice_number = i.invoice_number AND r.state = 'ISSUED')",
-            )? {
-                problems.push(IntegrityProblem::InvoiceWithoutRequest { invoice_number });
-            }
-            for (invoice_number, _) in strings(
-                conn,
-                OP,
-                "SELECT i.invoice_number, '' FROM invoices i
-                 WHERE i.uploaded_at IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invoice_number = i.invoice_number)",
-            )? {
-                problems.push(IntegrityProblem::InvoiceNotInOutbox { invoice_number });
-            }
-            for (invoice_number, _) in strings(
-                conn,
-                OP,
-                "SELECT invoice_number, '' FROM outbox WHERE state = 'UPLOADED' AND receipt_json IS NULL",
-            )? {
-                problems.push(IntegrityProblem::UploadedWithoutReceipt { invoice_number });
-            }
-            for (seller_tax_id, serial_number) in strings(
-                conn,
-                OP,
-                "SELECT r.seller_tax_id, r.serial_number FROM requests r
-                 WHERE r.state = 'ACCEPTED' AND NOT EXISTS (
-                     SELECT 1 FROM commands c WHERE c.seller_tax_id = r.seller_tax_id
-                       AND c.serial_number = r.serial_number AND c.state = 'QUEUED')",
-            )? {
-                problems.push(IntegrityProblem::AcceptedWithoutCommand {
-                    seller_tax_id,
-                    serial_number,
-                });
-            }
-            for (command_id, _) in strings(
-                conn,
-                OP,
-                "SELECT c.command_id, '' FROM commands c
-                 LEFT JOIN requests r USING (seller_tax_id, serial_number)
-                 WHERE r.state IS NULL
-                    OR (c.state = 'QUEUED' AND r.state <> 'ACCEPTED')
-                    OR (c.state = 'ISSUED' AND r.state <> 'ISSUED')
-                    OR (c.state = 'FAILED' AND r.state <> 'FAILED')",
-            )? {
-                problems.push(IntegrityProblem::CommandStateMismatch { command_id });
             }
             Ok(problems)
         })
@@ -181,14 +104,11 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .during(OP)?;
             for (invoice_number, requests) in duplicates {
-                problems.push(IntegrityProblem::DuplicateNumber {
-                    invoice_number,
-                    requests: uint(requests),
-                });
+                problems.push(duplicate_number(invoice_number, requests));
             }
             conn.query_row(INVOICE_COUNT, [], |row| row.get(0))
                 .during(OP)
         })?;
-        Ok(report(uint(invoices), problems))
+        Ok(report(invoices, problems))
     }
 }

@@ -4,45 +4,21 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::codec::{
-    During, corrupt_column, digest32, int, invoice, limit, number_from_key, number_key, to_json,
-    uint, unique_as,
-};
+use super::codec::{During, unique_as};
 use crate::error::StoreError;
 use crate::invoice::{InvoiceNumber, IssuedInvoice};
 use crate::invoice::{Reversal, Reversed};
 use crate::platform::{
-    CommandOutcome, Completion, HeldQuota, IssuingStore, NewCommand, QueuedCommand, Recorded,
-    RequestDigest, RequestRecord, RequestState, TicketRecord, TicketState,
+    CommandOutcome, Completion, IssuingStore, NewCommand, QueuedCommand, Recorded, RequestDigest,
+    RequestRecord, TicketRecord,
 };
-
-fn state_key(state: RequestState) -> &'static str {
-    match state {
-        RequestState::Issued => "ISSUED",
-        RequestState::Refused => "REFUSED",
-        RequestState::Accepted => "ACCEPTED",
-        RequestState::Failed => "FAILED",
-    }
-}
-
-fn state_from_key(key: &str) -> Result<RequestState, StoreError> {
-    Ok(match key {
-        "ISSUED" => RequestState::Issued,
-        "REFUSED" => RequestState::Refused,
-        "ACCEPTED" => RequestState::Accepted,
-        "FAILED" => RequestState::Failed,
-        other => return Err(corrupt_column("requests.state", other)),
-    })
-}
-
-fn ticket_state_from_key(key: &str) -> Result<TicketState, StoreError> {
-    Ok(match key {
-        "QUEUED" => TicketState::Pending,
-        "ISSUED" => TicketState::Issued,
-        "FAILED" => TicketState::Failed,
-        other => return Err(corrupt_column("commands.state", other)),
-    })
-}
+use crate::store::columns::{
+    digest32, int, invoice, limit, number_from_key, number_key, to_json, uint,
+};
+use crate::store::request_records::{self, NewRequest, Settlement, held_quota, same_seller};
+use crate::store::state_keys::{
+    COMMAND_QUEUED, request_state_from_key, request_state_key, ticket_state_from_key,
+};
 
 /// Reads a request's record.
 fn load_request(
@@ -68,41 +44,11 @@ fn load_request(
         seller_tax_id: seller_tax_id.to_owned(),
         serial_number: serial_number.to_owned(),
         digest: RequestDigest(digest32("requests.digest", &digest)?),
-        state: state_from_key(&state)?,
+        state: request_state_from_key(&state)?,
         response_json,
         invoice_number: number.as_deref().map(number_from_key).transpose()?,
         ticket,
     }))
-}
-
-/// The record of the same request if there is one; a [`StoreError::Conflict`] if
-/// the serial number was used for a different request.
-fn same_request(
-    conn: &Connection,
-    operation: &'static str,
-    seller_tax_id: &str,
-    serial_number: &str,
-    digest: &RequestDigest,
-) -> Result<Option<RequestRecord>, StoreError> {
-    match load_request(conn, operation, seller_tax_id, serial_number)? {
-        Some(record) if record.digest != *digest => Err(StoreError::Conflict {
-            seller_tax_id: seller_tax_id.to_owned(),
-            serial_number: serial_number.to_owned(),
-        }),
-        other => Ok(other),
-    }
-}
-
-/// Refuses an invoice of another seller than the request's.
-fn same_seller(seller_tax_id: &str, issued: &IssuedInvoice) -> Result<(), StoreError> {
-    if issued.seller_tax_id.as_str() == seller_tax_id {
-        return Ok(());
-    }
-    Err(StoreError::Mismatch {
-        what: "the invoice's seller",
-        expected: seller_tax_id.to_owned(),
-        found: issued.seller_tax_id.as_str().to_owned(),
-    })
 }
 
 /// Records an invoice and its outbox entry.
@@ -132,23 +78,18 @@ fn insert_invoice(
     Ok(())
 }
 
-/// Inserts a new request record; `None` when a request under this seller and
-/// serial number is there already (nothing is written then: the caller reads
-/// it with [`same_request`]). Inserting first spares the common case, a new
+/// Inserts a new request record, or finds the one already there under its
+/// seller and serial number (the same request again, `fresh` false), or
+/// refuses another request under that serial number
+/// ([`StoreError::Conflict`]). Inserting first spares the common case, a new
 /// request, the lookup before the insert.
-#[allow(clippy::too_many_arguments)]
 fn insert_request(
     conn: &Connection,
     operation: &'static str,
-    seller_tax_id: &str,
-    serial_number: &str,
-    digest: &RequestDigest,
-    state: RequestState,
-    response_json: &[u8],
-    invoice_number: Option<&str>,
-    ticket: Option<&str>,
-    reverses: Option<&Reversal>,
-) -> Result<Option<RequestRecord>, StoreError> {
+    new: &NewRequest<'_>,
+) -> Result<Recorded, StoreError> {
+    let reverses = new.reverses;
+    let (what, key) = new.unique_key();
     let inserted = conn
         .prepare_cached(
             "INSERT INTO requests
@@ -159,37 +100,27 @@ fn insert_request(
         )
         .during(operation)?
         .execute(params![
-            seller_tax_id,
-            serial_number,
-            &digest.0[..],
-            state_key(state),
-            response_json,
-            invoice_number,
-            ticket,
+            new.seller_tax_id,
+            new.serial_number,
+            &new.digest.0[..],
+            request_state_key(new.state),
+            new.response_json,
+            new.invoice_number,
+            new.ticket,
             reverses.map(|r| number_key(&r.original)),
             reverses.map(|r| r.total_fen),
             reverses.map(|r| r.amount_fen),
         ])
-        .map_err(match ticket {
-            Some(ticket) => unique_as(operation, "ticket", ticket),
-            None => unique_as(
-                operation,
-                "invoice number",
-                invoice_number.unwrap_or_default(),
-            ),
-        })?;
-    if inserted == 0 {
-        return Ok(None);
+        .map_err(unique_as(operation, what, key))?;
+    if inserted == 1 {
+        return new.inserted();
     }
-    Ok(Some(RequestRecord {
-        seller_tax_id: seller_tax_id.to_owned(),
-        serial_number: serial_number.to_owned(),
-        digest: *digest,
-        state,
-        response_json: response_json.to_vec(),
-        invoice_number: invoice_number.map(number_from_key).transpose()?,
-        ticket: ticket.map(str::to_owned),
-    }))
+    new.already_there(load_request(
+        conn,
+        operation,
+        new.seller_tax_id,
+        new.serial_number,
+    )?)
 }
 
 /// The invoice recorded under `number`, if any.
@@ -240,42 +171,7 @@ fn check_inserted_reversal(
 ) -> Result<(), StoreError> {
     let original = load_invoice(conn, operation, &reversal.original)?;
     let with_this = load_reversed(conn, operation, &reversal.original)?;
-    let before = Reversed {
-        total_fen: with_this.total_fen.saturating_sub(reversal.total_fen),
-        amount_fen: with_this.amount_fen.saturating_sub(reversal.amount_fen),
-    };
-    reversal
-        .check(seller_tax_id, original.as_ref(), before)
-        .map_err(|refusal| StoreError::ReversalRefused {
-            original: number_key(&reversal.original),
-            refusal,
-        })
-}
-
-/// What a request record's insert found: the new record, or the one already
-/// there under its seller and serial number (the same request again), or a
-/// conflict (another request under that serial number).
-fn fresh_or_same(
-    conn: &Connection,
-    operation: &'static str,
-    (seller_tax_id, serial_number, digest): (&str, &str, &RequestDigest),
-    inserted: Option<RequestRecord>,
-) -> Result<Recorded, StoreError> {
-    if let Some(record) = inserted {
-        return Ok(Recorded {
-            record,
-            fresh: true,
-        });
-    }
-    match same_request(conn, operation, seller_tax_id, serial_number, digest)? {
-        Some(record) => Ok(Recorded {
-            record,
-            fresh: false,
-        }),
-        // The insert met a row that this transaction can no longer see: only a
-        // corrupt database does that.
-        None => Err(corrupt_column("requests.serial_number", serial_number)),
-    }
+    request_records::check_inserted_reversal(seller_tax_id, reversal, original.as_ref(), with_this)
 }
 
 /// Reads a ticket with its current answer.
@@ -346,19 +242,16 @@ impl IssuingStore for SqliteStore {
         self.write(OP, |tx| {
             same_seller(seller_tax_id, issued)?;
             let key = number_key(&issued.invoice_number);
-            let inserted = insert_request(
+            let recorded = insert_request(
                 tx,
                 OP,
-                seller_tax_id,
-                serial_number,
-                digest,
-                RequestState::Issued,
-                response_json,
-                Some(&key),
-                None,
-                reverses,
+                &NewRequest::issued(
+                    (seller_tax_id, serial_number, digest),
+                    response_json,
+                    &key,
+                    reverses,
+                ),
             )?;
-            let recorded = fresh_or_same(tx, OP, (seller_tax_id, serial_number, digest), inserted)?;
             if recorded.fresh {
                 if let Some(reversal) = reverses {
                     check_inserted_reversal(tx, OP, seller_tax_id, reversal)?;
@@ -378,19 +271,11 @@ impl IssuingStore for SqliteStore {
     ) -> Result<Recorded, StoreError> {
         const OP: &str = "record a refused request";
         self.write(OP, |tx| {
-            let inserted = insert_request(
+            insert_request(
                 tx,
                 OP,
-                seller_tax_id,
-                serial_number,
-                digest,
-                RequestState::Refused,
-                response_json,
-                None,
-                None,
-                None,
-            )?;
-            fresh_or_same(tx, OP, (seller_tax_id, serial_number, digest), inserted)
+                &NewRequest::refused((seller_tax_id, serial_number, digest), response_json),
+            )
         })
     }
 
@@ -398,19 +283,7 @@ impl IssuingStore for SqliteStore {
         const OP: &str = "queue a command";
         self.write(OP, |tx| {
             let (seller, serial) = (command.seller_tax_id, command.serial_number);
-            let inserted = insert_request(
-                tx,
-                OP,
-                seller,
-                serial,
-                command.digest,
-                RequestState::Accepted,
-                command.accepted_response_json,
-                None,
-                Some(command.ticket),
-                command.reverses,
-            )?;
-            let recorded = fresh_or_same(tx, OP, (seller, serial, command.digest), inserted)?;
+            let recorded = insert_request(tx, OP, &NewRequest::accepted(command))?;
             if !recorded.fresh {
                 return Ok(recorded);
             }
@@ -554,27 +427,15 @@ impl IssuingStore for SqliteStore {
                     key: command_id.to_owned(),
                 });
             };
-            let first_time = state == "QUEUED";
-            let quota = match (reservation_id, month, quota_fen) {
-                (Some(id), Some(month), Some(amount_fen)) if first_time => Some(HeldQuota {
-                    reservation_id: uint(id),
-                    month: month
-                        .parse()
-                        .map_err(|_| corrupt_column("commands.quota_month", &month))?,
-                    amount_fen,
-                }),
-                _ => None,
-            };
+            let first_time = state == COMMAND_QUEUED;
+            let quota = held_quota(first_time, (reservation_id, month, quota_fen))?;
             if first_time {
-                let (command_state, request_state, response_json, issued) = match outcome {
-                    CommandOutcome::Issued {
-                        invoice,
-                        response_json,
-                    } => ("ISSUED", RequestState::Issued, response_json, Some(invoice)),
-                    CommandOutcome::Failed { response_json } => {
-                        ("FAILED", RequestState::Failed, response_json, None)
-                    }
-                };
+                let Settlement {
+                    command_state,
+                    request_state,
+                    response_json,
+                    issued,
+                } = Settlement::of(outcome);
                 tx.prepare_cached("UPDATE commands SET state = ?2 WHERE command_id = ?1")
                     .during(OP)?
                     .execute([command_id, command_state])
@@ -591,7 +452,7 @@ impl IssuingStore for SqliteStore {
                 .execute(params![
                     seller,
                     serial,
-                    state_key(request_state),
+                    request_state_key(request_state),
                     response_json,
                     number,
                 ])

@@ -5,19 +5,10 @@
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::StoreError;
-
-/// One migration step.
-pub(crate) struct Migration {
-    /// The schema version it leads to.
-    pub version: i64,
-    /// What it does (recorded in `schema_version`).
-    pub name: &'static str,
-    /// Its SQL.
-    pub sql: &'static str,
-}
+use crate::store::schema::{self, Migration, check_supported, pending};
 
 /// Every step, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[
+const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "issuing: number segments, device journal, requests, invoices, command queue, tax outbox",
@@ -282,7 +273,7 @@ ALTER TABLE peers ADD COLUMN encryption_certificate BLOB;
 
 /// The newest schema version this library knows.
 pub(crate) fn latest() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+    schema::latest(MIGRATIONS)
 }
 
 /// Brings the database to the latest schema, one step per transaction.
@@ -297,14 +288,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
     )
     .map_err(db(OP))?;
     let found = current_version(conn)?;
-    if found > latest() {
-        return Err(StoreError::SchemaTooNew {
-            found,
-            supported: latest(),
-        });
-    }
+    check_supported(found, MIGRATIONS)?;
     let mut current = found;
-    for step in MIGRATIONS.iter().filter(|m| m.version > found) {
+    for step in pending(found, MIGRATIONS) {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db(OP))?;

@@ -16,9 +16,9 @@
 //! and lands whole or not at all.
 
 mod cloud;
-pub(super) mod codec;
+mod codec;
 mod device;
-pub(super) mod integrity;
+mod integrity;
 mod issuing;
 mod migrations;
 mod outbox;

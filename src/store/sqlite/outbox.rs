@@ -3,49 +3,13 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::codec::{
-    During, corrupt_column, from_json, int, invoice, limit, number_key, to_json, uint,
-};
+use super::codec::During;
 use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
+use crate::store::columns::{int, limit, number_key, to_json};
+use crate::store::outbox_entries::{EntryRow, check_requeue, entries_where, missing, to_entry};
 use crate::tax::TaxReceipt;
-use crate::tax::{OutboxEntry, OutboxState, OutboxStore};
-
-/// The query of outbox entries joined to their invoices, ending with
-/// `$filter`, a string literal: every statement is fixed at compile time.
-macro_rules! entries_where {
-    ($filter:literal) => {
-        concat!(
-            "SELECT i.invoice_json, o.state, o.attempts, o.next_attempt_at, \
-             o.last_error, o.receipt_json \
-             FROM outbox o JOIN invoices i USING (invoice_number) ",
-            $filter
-        )
-    };
-}
-
-type EntryRow = (String, String, i64, i64, Option<String>, Option<String>);
-
-fn to_entry(
-    (json, state, attempts, next, last_error, receipt): EntryRow,
-) -> Result<OutboxEntry, StoreError> {
-    Ok(OutboxEntry {
-        invoice: invoice(&json)?,
-        state: match state.as_str() {
-            "PENDING" => OutboxState::Pending,
-            "UPLOADED" => OutboxState::Uploaded,
-            "PARKED" => OutboxState::Parked,
-            other => return Err(corrupt_column("outbox.state", other)),
-        },
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        next_attempt_at: uint(next),
-        last_error,
-        receipt: receipt
-            .as_deref()
-            .map(|json| from_json::<TaxReceipt>("tax receipt", json))
-            .transpose()?,
-    })
-}
+use crate::tax::{OutboxEntry, OutboxStore};
 
 /// Runs `sql`, an [`entries_where!`] query, and decodes its rows.
 fn entries(
@@ -84,10 +48,7 @@ fn update_one(
             .optional()
             .during(operation)?;
         if exists.is_none() {
-            return Err(StoreError::NotFound {
-                what: "outbox entry",
-                key: key.to_owned(),
-            });
+            return Err(missing(key));
         }
     }
     Ok(())
@@ -182,32 +143,15 @@ impl OutboxStore for SqliteStore {
                 .query_row([&key], |row| row.get(0))
                 .optional()
                 .during(OP)?;
-            match state.as_deref() {
-                None => Err(StoreError::NotFound {
-                    what: "outbox entry",
-                    key: key.clone(),
-                }),
-                Some("PARKED") => {
-                    tx.prepare_cached(
-                        "UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = ?2,
-                         updated_at = ?2 WHERE invoice_number = ?1",
-                    )
-                    .during(OP)?
-                    .execute(params![key, int(now)])
-                    .during(OP)?;
-                    Ok(())
-                }
-                Some(other) => Err(StoreError::WrongState {
-                    what: "outbox entry",
-                    key: key.clone(),
-                    state: if other == "UPLOADED" {
-                        "uploaded"
-                    } else {
-                        "pending"
-                    },
-                    expected: "parked",
-                }),
-            }
+            check_requeue(&key, state.as_deref())?;
+            tx.prepare_cached(
+                "UPDATE outbox SET state = 'PENDING', attempts = 0, next_attempt_at = ?2,
+                 updated_at = ?2 WHERE invoice_number = ?1",
+            )
+            .during(OP)?
+            .execute(params![key, int(now)])
+            .during(OP)?;
+            Ok(())
         })
     }
 

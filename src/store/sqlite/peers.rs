@@ -4,60 +4,16 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
-use super::codec::{During, corrupt_column, int, uint};
+use super::codec::During;
 use crate::error::Error;
-use crate::error::{CorruptValue, StoreError};
-use crate::exchange::{PartyRole, PeerRecord, PeerStatus, PeerStore};
+use crate::error::StoreError;
+use crate::exchange::{PeerRecord, PeerStore};
 use crate::pki::{Certificate, SpkiFingerprint};
-
-fn role_key(role: PartyRole) -> &'static str {
-    match role {
-        PartyRole::CloudPlatform => "cloud_platform",
-        PartyRole::ServicePlatform => "service_platform",
-        PartyRole::EnterpriseFrontEnd => "enterprise_front_end",
-    }
-}
-
-fn role_from_key(key: &str) -> Result<PartyRole, StoreError> {
-    Ok(match key {
-        "cloud_platform" => PartyRole::CloudPlatform,
-        "service_platform" => PartyRole::ServicePlatform,
-        "enterprise_front_end" => PartyRole::EnterpriseFrontEnd,
-        other => return Err(corrupt_column("peers.role", other)),
-    })
-}
-
-fn status_key(status: PeerStatus) -> &'static str {
-    match status {
-        PeerStatus::Active => "active",
-        PeerStatus::Retired => "retired",
-        PeerStatus::Revoked => "revoked",
-    }
-}
-
-fn status_from_key(key: &str) -> Result<PeerStatus, StoreError> {
-    Ok(match key {
-        "active" => PeerStatus::Active,
-        "retired" => PeerStatus::Retired,
-        "revoked" => PeerStatus::Revoked,
-        other => return Err(corrupt_column("peers.status", other)),
-    })
-}
+use crate::store::columns::{corrupt_column, int};
+use crate::store::peer_records::{peer_record, peers_where, pinned_certificate};
+use crate::store::state_keys::{role_key, status_key};
 
 impl SqliteStore {
-    /// The pinned certificate `der`, parsed once ([`ParsedCache`]): the row's
-    /// status and dates are read afresh every time.
-    ///
-    /// [`ParsedCache`]: crate::store::parsed::ParsedCache
-    fn pinned_certificate(&self, der: &[u8]) -> Result<Certificate, StoreError> {
-        self.certificates.get_or_parse(der, |der| {
-            Certificate::parse_der(der).map_err(|e| StoreError::Corrupt {
-                what: "pinned certificate",
-                source: CorruptValue::Certificate(e),
-            })
-        })
-    }
-
     /// The record in `row` (the columns of [`peers_where!`]), read from the
     /// row's own buffers: the certificate's bytes are only looked up in the
     /// parsed-certificate cache, not copied, when they were parsed before.
@@ -75,37 +31,22 @@ impl SqliteStore {
         let der = der
             .as_blob()
             .map_err(|_| wrong_type("peers.certificate_der", der))?;
-        let certificate = self.pinned_certificate(der)?;
+        let certificate = pinned_certificate(&self.certificates, der)?;
         let encryption = column(6)?;
         let encryption_certificate = match encryption {
             ValueRef::Null => None,
-            ValueRef::Blob(der) => Some(self.pinned_certificate(der)?),
+            ValueRef::Blob(der) => Some(pinned_certificate(&self.certificates, der)?),
             other => return Err(wrong_type("peers.encryption_certificate", other)),
         };
-        Ok(PeerRecord {
-            party_id: text(0, "peers.party_id")?.to_owned(),
-            role: role_from_key(text(1, "peers.role")?)?,
-            fingerprint: certificate.spki_fingerprint(),
-            certificate,
-            not_after: uint(integer(3)?),
-            status: status_from_key(text(4, "peers.status")?)?,
-            pinned_at: uint(integer(5)?),
-            encryption_certificate,
-        })
-    }
-}
-
-/// The peers matching one column, oldest pin first.
-macro_rules! peers_where {
-    ($filter:literal) => {
-        concat!(
-            "SELECT party_id, role, certificate_der, not_after, status, pinned_at,
-                    encryption_certificate
-             FROM peers WHERE ",
-            $filter,
-            " ORDER BY pinned_at, rowid"
+        peer_record(
+            text(0, "peers.party_id")?.to_owned(),
+            text(1, "peers.role")?,
+            (certificate, encryption_certificate),
+            integer(3)?,
+            text(4, "peers.status")?,
+            integer(5)?,
         )
-    };
+    }
 }
 
 /// The peers matching `value` in `sql`'s one parameter; at most `limit` of them
@@ -169,7 +110,7 @@ impl PeerStore for SqliteStore {
                 self,
                 conn,
                 OP,
-                peers_where!("party_id = ?1"),
+                peers_where!("party_id = ?1", "rowid"),
                 &party_id,
                 usize::MAX,
             )
@@ -181,7 +122,14 @@ impl PeerStore for SqliteStore {
         let key = &fingerprint.0[..];
         Ok(self
             .read_statement(|conn| {
-                select(self, conn, OP, peers_where!("fingerprint = ?1"), &key, 1)
+                select(
+                    self,
+                    conn,
+                    OP,
+                    peers_where!("fingerprint = ?1", "rowid"),
+                    &key,
+                    1,
+                )
             })?
             .pop())
     }

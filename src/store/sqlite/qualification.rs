@@ -6,12 +6,16 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::codec::{During, from_json, to_json};
+use super::codec::During;
 use crate::error::{Error, StoreError};
 use crate::invoice::{UnifiedSocialCreditCode, YearMonth};
 use crate::qualification::{
-    DEVICE_OF_ANOTHER, EnterpriseStatus, MonthlyUsage, QualificationError, QualificationRecord,
-    QualificationRegistry, QuotaReservation, Refusal,
+    EnterpriseStatus, MonthlyUsage, QualificationRecord, QualificationRegistry, QuotaReservation,
+};
+use crate::store::columns::{from_json, to_json};
+use crate::store::quota::{
+    self, check_fits, device_of_another, exceeded, existing, may_charge, parse_record, registered,
+    requested, reservation_from_row, reservation_key,
 };
 
 /// An enterprise's record; its JSON is parsed once per distinct text
@@ -28,12 +32,8 @@ fn load_record(
         .query_row([tax_id.as_str()], |row| row.get(0))
         .optional()
         .during(operation)?;
-    json.map(|json| {
-        store.records.get_or_parse(json.as_bytes(), |_| {
-            from_json("qualification record", &json)
-        })
-    })
-    .transpose()
+    json.map(|json| parse_record(&store.records, &json))
+        .transpose()
 }
 
 fn load_usage(
@@ -52,12 +52,7 @@ fn load_usage(
         })
         .optional()
         .during(operation)?;
-    let (used_fen, reserved_fen) = row.unwrap_or((0, 0));
-    Ok(MonthlyUsage {
-        month,
-        used_fen,
-        reserved_fen,
-    })
+    Ok(quota::usage(month, row))
 }
 
 fn store_record(
@@ -85,7 +80,7 @@ fn delete_reservation(
     operation: &'static str,
     reservation: &QuotaReservation,
 ) -> Result<(), Error> {
-    let id = i64::try_from(reservation.id()).unwrap_or(-1);
+    let id = reservation_key(reservation);
     let deleted = conn
         .prepare_cached(
             "DELETE FROM quota_reservations
@@ -99,13 +94,7 @@ fn delete_reservation(
             reservation.amount_fen()
         ])
         .during(operation)?;
-    if deleted == 0 {
-        return Err(QualificationError::UnknownReservation {
-            id: reservation.id(),
-        }
-        .into());
-    }
-    Ok(())
+    Ok(quota::taken(deleted as u64, reservation)?)
 }
 
 /// Runs `sql` on the month's usage row of `reservation`, bound as `?1` tax id,
@@ -169,11 +158,7 @@ impl SqliteStore {
                     .optional()
                     .during(OP)?;
                 if other.is_some() {
-                    return Err(QualificationError::InvalidRecord {
-                        tax_id: record.tax_id.clone(),
-                        problem: DEVICE_OF_ANOTHER,
-                    }
-                    .into());
+                    return Err(device_of_another(record).into());
                 }
             }
             let old = load_record(self, tx, OP, &record.tax_id)?;
@@ -190,11 +175,7 @@ impl SqliteStore {
     ) -> Result<(), Error> {
         const OP: &str = "change an enterprise's status";
         self.write(OP, |tx| {
-            let mut record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| {
-                QualificationError::NoSuchEnterprise {
-                    tax_id: tax_id.clone(),
-                }
-            })?;
+            let mut record = existing(load_record(self, tx, OP, tax_id)?, tax_id)?;
             record.status = status;
             store_record(tx, OP, &record)?;
             Ok(())
@@ -243,18 +224,7 @@ impl SqliteStore {
                 .during(OP)?;
             rows.into_iter()
                 .map(|(id, tax_id, month, amount)| {
-                    let tax_id = UnifiedSocialCreditCode::parse(&tax_id).map_err(|_| {
-                        super::codec::corrupt_column("quota_reservations.tax_id", &tax_id)
-                    })?;
-                    let month = month.parse().map_err(|_| {
-                        super::codec::corrupt_column("quota_reservations.month", &month)
-                    })?;
-                    Ok(QuotaReservation::new(
-                        u64::try_from(id).unwrap_or(0),
-                        tax_id,
-                        month,
-                        amount,
-                    ))
+                    reservation_from_row(id, &tax_id, &month, amount)
                 })
                 .collect()
         })
@@ -286,30 +256,13 @@ impl QualificationRegistry for SqliteStore {
         amount_fen: i64,
     ) -> Result<QuotaReservation, Error> {
         const OP: &str = "reserve quota";
-        let amount_fen = amount_fen.max(0);
+        let amount_fen = requested(amount_fen);
         // Two writing statements after a read that decides them: one
         // transaction (or savepoint), never `write_statement`.
         self.write(OP, |tx| {
-            let record = load_record(self, tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
-                tax_id: tax_id.clone(),
-            })?;
+            let record = registered(load_record(self, tx, OP, tax_id)?, tax_id)?;
             let usage = load_usage(tx, OP, tax_id, month)?;
-            let quota_fen = record.monthly_quota_fen;
-            let fits = usage
-                .used_fen
-                .checked_add(usage.reserved_fen)
-                .and_then(|taken| taken.checked_add(amount_fen))
-                .is_some_and(|total| total <= quota_fen);
-            if !fits {
-                return Err(Refusal::MonthlyQuotaExceeded {
-                    month,
-                    quota_fen,
-                    used_fen: usage.used_fen,
-                    reserved_fen: usage.reserved_fen,
-                    requested_fen: amount_fen,
-                }
-                .into());
-            }
+            check_fits(record.monthly_quota_fen, &usage, amount_fen)?;
             let month_key = month.to_string();
             tx.prepare_cached(
                 "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen) VALUES (?1, ?2, 0, ?3)
@@ -399,17 +352,13 @@ impl QualificationRegistry for SqliteStore {
             // used with nothing to show for it: reserve instead.
             return self.reserve_quota(tax_id, month, amount_fen);
         }
-        let amount_fen = amount_fen.max(0);
+        let amount_fen = requested(amount_fen);
         // One writing statement (the upsert), inside this thread's unit.
         self.write_statement(|tx| {
-            let record =
-                load_record(self, tx, OP, tax_id)?.ok_or_else(|| Refusal::UnknownEnterprise {
-                    tax_id: tax_id.clone(),
-                })?;
+            let record = registered(load_record(self, tx, OP, tax_id)?, tax_id)?;
             let quota_fen = record.monthly_quota_fen;
             let month_key = month.to_string();
-            // `quota - amount` cannot overflow once amount <= quota (amount >= 0).
-            let changed = if amount_fen <= quota_fen {
+            let changed = if may_charge(quota_fen, amount_fen) {
                 tx.prepare_cached(
                     "INSERT INTO quota_usage (tax_id, month, used_fen, reserved_fen)
                      VALUES (?1, ?2, ?3, 0)
@@ -425,14 +374,7 @@ impl QualificationRegistry for SqliteStore {
             };
             if changed == 0 {
                 let usage = load_usage(tx, OP, tax_id, month)?;
-                return Err(Refusal::MonthlyQuotaExceeded {
-                    month,
-                    quota_fen,
-                    used_fen: usage.used_fen,
-                    reserved_fen: usage.reserved_fen,
-                    requested_fen: amount_fen,
-                }
-                .into());
+                return Err(exceeded(quota_fen, &usage, amount_fen).into());
             }
             Ok(QuotaReservation::charged(tax_id.clone(), month, amount_fen))
         })

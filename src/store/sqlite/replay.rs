@@ -1,36 +1,17 @@
-//! [`ReplayGuard`] on SQLite: the `replay_guard` table.
-//!
-//! Expired ids are forgotten in two ways:
-//!
-//! * as new ids arrive: every [`PRUNE_EVERY`]-th new id also deletes up to
-//!   [`PRUNE_BATCH`] expired ones, oldest first, in the same transaction (the
-//!   message's unit of work when it has one). Twice as many deleted as recorded
-//!   meanwhile: a backlog (after a restart or a quiet spell) drains as traffic
-//!   goes on, and no message pays for deleting all of it. The table then holds
-//!   the ids unexpired at `now` (one window's traffic, `2 × clock_skew`) plus
-//!   fewer than `PRUNE_EVERY` expired ones.
-//! * at once by [`ReplayGuard::prune`] (the platforms' `maintain`), in
-//!   transactions of at most [`PRUNE_CHUNK`] deletions each, for an operator
-//!   to call periodically or after downtime.
-
-use std::sync::atomic::Ordering;
+//! [`ReplayGuard`] on SQLite: the `replay_guard` table. Expired ids are
+//! forgotten as both engines forget them (`store/replay_pruning.rs`): a few
+//! with every so many new ids, the rest by [`ReplayGuard::prune`].
 
 use rusqlite::params;
 
 use super::SqliteStore;
-use super::codec::{During, int};
+use super::codec::During;
 use crate::envelope::ReplayGuard;
-use crate::error::{EnvelopeError, Error};
-use crate::invoice::hex;
-
-/// Expired ids are pruned on every this many-th new id.
-const PRUNE_EVERY: u64 = 256;
-
-/// At most this many expired ids go in a prune that comes with a new id.
-const PRUNE_BATCH: u64 = 2 * PRUNE_EVERY;
-
-/// At most this many expired ids go in one transaction of [`ReplayGuard::prune`].
-const PRUNE_CHUNK: u64 = 10_000;
+use crate::error::Error;
+use crate::store::columns::int;
+use crate::store::replay_pruning::{
+    PRUNE_BATCH, PRUNE_CHUNK, prune_in_chunks, prunes_with, replayed,
+};
 
 /// Deletes up to `?2` ids expired before `?1`, oldest first (the expiry index
 /// finds them).
@@ -40,7 +21,7 @@ const DELETE_EXPIRED: &str = "DELETE FROM replay_guard WHERE message_id IN (
 impl ReplayGuard for SqliteStore {
     fn check_and_record(&self, message_id: &[u8], now: u64, expires_at: u64) -> Result<(), Error> {
         const OP: &str = "check and record a message id";
-        let prune = self.replay_writes.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0;
+        let prune = prunes_with(&self.replay_writes);
         let check_and_record = |tx: &rusqlite::Connection| {
             // One statement: a new id is inserted; a known one is renewed only
             // when it has expired; an unexpired one changes nothing, and that is
@@ -55,9 +36,7 @@ impl ReplayGuard for SqliteStore {
                 .execute(params![message_id, int(expires_at), int(now)])
                 .during(OP)?;
             if changed == 0 {
-                return Err(Error::from(EnvelopeError::Replay {
-                    message_id: hex::encode(message_id),
-                }));
+                return Err(replayed(message_id));
             }
             if prune {
                 tx.prepare_cached(DELETE_EXPIRED)
@@ -77,18 +56,14 @@ impl ReplayGuard for SqliteStore {
 
     fn prune(&self, now: u64) -> Result<u64, Error> {
         const OP: &str = "prune expired message ids";
-        let mut pruned = 0;
-        loop {
+        prune_in_chunks(|| {
             let deleted = self.write(OP, |tx| {
                 tx.prepare_cached(DELETE_EXPIRED)
                     .during(OP)?
                     .execute(params![int(now), int(PRUNE_CHUNK)])
                     .during(OP)
-            })? as u64;
-            pruned += deleted;
-            if deleted < PRUNE_CHUNK {
-                return Ok(pruned);
-            }
-        }
+            })?;
+            Ok(deleted as u64)
+        })
     }
 }
