@@ -12,45 +12,33 @@ use fapiao::store::{DatabaseFailure, PostgresOptions, PostgresStore, StoreError}
 
 use crate::support::schema_name;
 
-/// Runs `openssl` with `args` in `dir`; panics with its output when it fails.
-fn openssl(dir: &Path, args: &[&str]) {
+/// Runs `openssl` with `args` (split at blanks) in `dir`; panics with its
+/// output when it fails.
+fn openssl(dir: &Path, args: &str) {
     let output = Command::new("openssl")
-        .args(args)
+        .args(args.split_whitespace())
         .current_dir(dir)
         .output()
         .expect("run openssl");
     assert!(
         output.status.success(),
-        "openssl {args:?}: {}",
+        "openssl {args}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `openssl req`'s options for a new P-256 key, unencrypted.
+const NEW_P256_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
 
 /// A CA named `name` (`NAME.crt`, `NAME.key`) in `dir`.
 fn make_ca(dir: &Path, name: &str) {
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.crt"),
-            "-subj",
-            &format!("/CN={name}"),
-            "-days",
-            "2",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        &format!(
+            "req -x509 {NEW_P256_KEY} -keyout {name}.key -out {name}.crt -subj /CN={name} \
+             -days 2 -addext basicConstraints=critical,CA:TRUE \
+             -addext keyUsage=critical,keyCertSign,cRLSign"
+        ),
     );
 }
 
@@ -59,20 +47,7 @@ fn make_ca(dir: &Path, name: &str) {
 fn make_server_certificate(dir: &Path, ca: &str) {
     openssl(
         dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
+        &format!("req {NEW_P256_KEY} -keyout server.key -out server.csr -subj /CN=localhost"),
     );
     std::fs::write(
         dir.join("server.ext"),
@@ -81,23 +56,10 @@ fn make_server_certificate(dir: &Path, ca: &str) {
     .unwrap();
     openssl(
         dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            &format!("{ca}.crt"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-        ],
+        &format!(
+            "x509 -req -in server.csr -CA {ca}.crt -CAkey {ca}.key -CAcreateserial \
+             -out server.crt -days 2 -extfile server.ext"
+        ),
     );
 }
 
