@@ -6,7 +6,7 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{During, get, unique_as};
+use super::codec::{During, columns, get, unique_as};
 use crate::error::StoreError;
 use crate::invoice::IssuedInvoice;
 use crate::platform::{
@@ -21,28 +21,12 @@ use crate::store::columns::{int, invoice, limit, number_key, to_json};
 
 /// A ticket from a row of [`select_tickets!`].
 fn to_ticket(row: &Row, op: &'static str) -> Result<CloudTicket, StoreError> {
-    cloud_records::to_ticket((
-        get(row, 0, op)?,
-        get(row, 1, op)?,
-        get(row, 2, op)?,
-        get(row, 3, op)?,
-        get(row, 4, op)?,
-        get(row, 5, op)?,
-    ))
+    cloud_records::to_ticket(columns(row, op)?)
 }
 
 /// A journal entry from a row of [`select_submissions!`].
 fn to_submission(row: &Row, op: &'static str) -> Result<CloudSubmission, StoreError> {
-    cloud_records::to_submission((
-        get(row, 0, op)?,
-        get(row, 1, op)?,
-        get(row, 2, op)?,
-        get(row, 3, op)?,
-        get(row, 4, op)?,
-        get(row, 5, op)?,
-        get(row, 6, op)?,
-        get(row, 7, op)?,
-    ))
+    cloud_records::to_submission(columns(row, op)?)
 }
 
 /// Stores an invoice unless the same one is there; `true` when stored.

@@ -104,3 +104,32 @@ pub(super) fn get<'r, T: postgres::types::FromSql<'r>>(
 ) -> Result<T, StoreError> {
     row.try_get(index).during(operation)
 }
+
+/// A row's leading columns read into a tuple of owned values (the shape of
+/// the shared `…Row` types the engine-neutral rules take).
+pub(super) trait Columns: Sized {
+    /// The tuple from `row`, a decoding error as a database failure of
+    /// `operation`.
+    fn read(row: &postgres::Row, operation: &'static str) -> Result<Self, StoreError>;
+}
+
+macro_rules! columns_tuple {
+    ($($column:ident $index:tt),+) => {
+        impl<$($column: postgres::types::FromSqlOwned),+> Columns for ($($column,)+) {
+            fn read(row: &postgres::Row, operation: &'static str) -> Result<Self, StoreError> {
+                Ok(($(get::<$column>(row, $index, operation)?,)+))
+            }
+        }
+    };
+}
+
+columns_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+columns_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// `row`'s leading columns as the tuple `C`.
+pub(super) fn columns<C: Columns>(
+    row: &postgres::Row,
+    operation: &'static str,
+) -> Result<C, StoreError> {
+    C::read(row, operation)
+}

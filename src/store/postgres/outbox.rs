@@ -13,7 +13,7 @@ use postgres::Row;
 use super::Client;
 
 use super::PostgresStore;
-use super::codec::{During, get};
+use super::codec::{During, columns, get};
 use crate::error::StoreError;
 use crate::invoice::InvoiceNumber;
 use crate::store::columns::{int, limit, number_key, to_json};
@@ -26,14 +26,7 @@ pub(super) const CLAIM_SECS: u64 = 300;
 
 /// An entry from a row whose first columns are those of [`entries_where!`].
 fn to_entry(row: &Row, op: &'static str) -> Result<OutboxEntry, StoreError> {
-    outbox_entries::to_entry((
-        get(row, 0, op)?,
-        get(row, 1, op)?,
-        get(row, 2, op)?,
-        get(row, 3, op)?,
-        get(row, 4, op)?,
-        get(row, 5, op)?,
-    ))
+    outbox_entries::to_entry(columns(row, op)?)
 }
 
 /// Runs an update of one outbox row; no row is a [`StoreError::NotFound`].
