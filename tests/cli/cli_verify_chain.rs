@@ -1,16 +1,12 @@
 //! `fapiao_cli verify-chain` end to end: runs the built example binary on the
-//! fixture PKI.
-//!
-//! Cargo gives integration tests the path of the package's *binaries*
-//! (`CARGO_BIN_EXE_*`) but not of its examples, so the test builds the example
-//! itself, once, with the cargo that runs the tests (`$CARGO`), the same
-//! features and profile as the test, and takes the executable's path from
-//! cargo's JSON build messages (`--message-format=json`) rather than guessing
-//! the layout of the target directory.
+//! fixture PKI (built once by the test, `tests/example_build`).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+#[path = "../example_build/mod.rs"]
+mod example_build;
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
@@ -20,50 +16,8 @@ fn data_dir() -> PathBuf {
 pub(crate) fn cli() -> &'static PathBuf {
     static CLI: OnceLock<PathBuf> = OnceLock::new();
     CLI.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut features = Vec::new();
-        if cfg!(feature = "aws-lc") {
-            features.push("aws-lc");
-        }
-        if cfg!(feature = "portable") {
-            features.push("portable");
-        }
-        if cfg!(feature = "gm") {
-            features.push("gm");
-        }
-        let mut command = Command::new(cargo);
-        command
-            .args([
-                "build",
-                "--quiet",
-                "--example",
-                "fapiao_cli",
-                "--message-format=json",
-            ])
-            .arg("--manifest-path")
-            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .args(["--no-default-features", "--features", &features.join(",")]);
-        // Same profile as this test binary: target/<profile>/deps/<test>.
-        let profile = std::env::current_exe()
-            .ok()
-            .and_then(|exe| Some(exe.parent()?.parent()?.file_name()?.to_owned()));
-        if profile.as_deref() == Some("release".as_ref()) {
-            command.arg("--release");
-        }
-        let output = command.output().expect("run cargo build");
-        assert!(
-            output.status.success(),
-            "cargo build --example fapiao_cli failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|msg| {
-                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "fapiao_cli"
-            })
-            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported no fapiao_cli executable")
+        let mut built = example_build::build_examples(&["fapiao_cli"]);
+        built.remove(0)
     })
 }
 

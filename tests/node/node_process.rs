@@ -11,6 +11,9 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+#[path = "../example_build/mod.rs"]
+mod example_build;
+
 /// The two example executables.
 pub struct Examples {
     /// `service_platform_node`.
@@ -20,60 +23,15 @@ pub struct Examples {
 }
 
 /// Builds both examples (once per test binary) with the cargo that runs the
-/// tests, the same features and profile, and returns their paths as cargo's
-/// JSON build messages report them.
+/// tests, the same features and profile.
 pub fn examples() -> &'static Examples {
     static EXAMPLES: OnceLock<Examples> = OnceLock::new();
     EXAMPLES.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut features = Vec::new();
-        for (on, name) in [
-            (cfg!(feature = "aws-lc"), "aws-lc"),
-            (cfg!(feature = "portable"), "portable"),
-            (cfg!(feature = "gm"), "gm"),
-            (cfg!(feature = "postgres"), "postgres"),
-        ] {
-            if on {
-                features.push(name);
-            }
-        }
-        let mut command = Command::new(cargo);
-        command
-            .args(["build", "--quiet", "--message-format=json"])
-            .args([
-                "--example",
-                "service_platform_node",
-                "--example",
-                "issue_invoice",
-            ])
-            .arg("--manifest-path")
-            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .args(["--no-default-features", "--features", &features.join(",")]);
-        let profile = std::env::current_exe()
-            .ok()
-            .and_then(|exe| Some(exe.parent()?.parent()?.file_name()?.to_owned()));
-        if profile.as_deref() == Some("release".as_ref()) {
-            command.arg("--release");
-        }
-        let output = command.output().expect("run cargo build");
-        assert!(
-            output.status.success(),
-            "cargo build of the examples failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let executable = |name: &str| {
-            stdout
-                .lines()
-                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-                .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
-                .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-                .unwrap_or_else(|| panic!("cargo reported no {name} executable"))
-        };
-        Examples {
-            node: executable("service_platform_node"),
-            main: executable("issue_invoice"),
-        }
+        let [node, main]: [PathBuf; 2] =
+            example_build::build_examples(&["service_platform_node", "issue_invoice"])
+                .try_into()
+                .expect("two executables");
+        Examples { node, main }
     })
 }
 
